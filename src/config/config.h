@@ -1,0 +1,97 @@
+// Troupe's typed configuration tree. Three layers, each overriding the one before:
+//   1. a YAML file (--config FILE or TROUPE_CONFIG),
+//   2. environment variables TROUPE_<KEY> (dots become underscores: store.url -> TROUPE_STORE_URL;
+//      data_dir also answers to TROUPE_DATA),
+//   3. command-line flags.
+// Loading validates every value once; an error names the key and, for the file, the line and
+// column. Nothing here touches the network or the database.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace troupe::config {
+
+struct LogConfig {
+  std::string level = "info";  // trace | debug | info | warn | error | off
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  int io_threads = 2;
+  int64_t body_limit_bytes = 8 * 1024 * 1024;
+  int request_timeout_seconds = 30;   // reading a request, and non-streaming handlers
+  int shutdown_grace_seconds = 10;    // how long running streams may finish on SIGTERM
+  double rate_limit_per_second = 50;  // per API key, token bucket refill; 0 disables
+  int rate_limit_burst = 100;
+  int sse_heartbeat_seconds = 15;
+};
+
+struct StoreConfig {
+  std::string url;  // "" = sqlite://<data_dir>/troupe.db
+  int pool_size = 4;
+  int busy_timeout_ms = 5000;
+  std::string sqlite_synchronous = "full";  // full | normal
+};
+
+struct Config {
+  std::string data_dir = "./data";
+  LogConfig log;
+  ServerConfig server;
+  StoreConfig store;
+
+  // store.url, or the SQLite file in data_dir when that is empty.
+  std::string EffectiveStoreUrl() const;
+};
+
+// Where a setting's effective value came from, for `troupe config show`.
+struct ValueSource {
+  std::string kind;    // "default", "file", "env", "flag"
+  std::string detail;  // "troupe.yaml:12", "TROUPE_STORE_URL", "--listen"
+};
+
+struct LoadedConfig {
+  Config config;
+  std::map<std::string, ValueSource> sources;  // by dotted key
+};
+
+struct LoadRequest {
+  std::optional<std::string> file;  // path of the YAML file, if any
+  // The process environment as NAME -> value (injected so tests control it).
+  std::map<std::string, std::string> environment;
+  // Flag values by dotted key, e.g. {"server.listen", "127.0.0.1:0"}; flag names for messages
+  // come from `flag_names` (dotted key -> "--listen").
+  std::map<std::string, std::string> flags;
+  std::map<std::string, std::string> flag_names;
+};
+
+// kInvalidArgument naming the key (and file:line:column) for an unknown key, a value of the wrong
+// type or out of range; kNotFound when the named file does not exist.
+Result<LoadedConfig> Load(const LoadRequest& request);
+
+// Parses YAML text as a config file named `file_name` (for messages) on top of the defaults.
+// The fuzz target and tests use this directly.
+Result<LoadedConfig> LoadFromYamlText(const std::string& yaml, const std::string& file_name);
+
+// Every setting's dotted key with its environment variable and one-line description.
+struct SettingInfo {
+  std::string key;
+  std::string env;
+  std::string description;
+  bool secret = false;
+};
+const std::vector<SettingInfo>& Settings();
+
+// The effective configuration as YAML, secrets masked, each value followed by a comment that
+// says where it came from.
+std::string Render(const LoadedConfig& loaded);
+
+// Reads the process environment into the map form LoadRequest takes (TROUPE_* only).
+std::map<std::string, std::string> TroupeEnvironment();
+
+}  // namespace troupe::config
