@@ -1,0 +1,412 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "base/redact.h"
+
+extern char** environ;
+
+namespace troupe::config {
+namespace {
+
+// Where a value being applied came from, so its error can point there.
+struct Origin {
+  ValueSource source;
+  std::string location;  // "troupe.yaml:3:9", "TROUPE_STORE_URL", "--listen"
+};
+
+// One setting: how to read it from text, check it, and print it back.
+struct SettingSpec {
+  SettingInfo info;
+  // Sets the value from text; returns "" or what is wrong with the text.
+  std::function<std::string(Config&, const std::string&)> apply;
+  std::function<std::string(const Config&)> format;
+};
+
+using Check = std::function<std::string(const std::string&)>;
+
+std::string ParseInt64(const std::string& text, int64_t& out) {
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(begin, end, out);
+  if (text.empty() || error != std::errc() || ptr != end) return "expected an integer, got '" + text + "'";
+  return "";
+}
+
+std::string ParseDouble(const std::string& text, double& out) {
+  // from_chars for double is in libstdc++ 11+, and unlike strtod it ignores the locale.
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(begin, end, out);
+  if (text.empty() || error != std::errc() || ptr != end || !std::isfinite(out)) {
+    return "expected a number, got '" + text + "'";
+  }
+  return "";
+}
+
+Check OneOf(std::vector<std::string> allowed) {
+  return [allowed = std::move(allowed)](const std::string& value) -> std::string {
+    if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return "";
+    std::string list;
+    for (const auto& option : allowed) list += (list.empty() ? "" : ", ") + option;
+    return "must be one of " + list + ", got '" + value + "'";
+  };
+}
+
+std::string CheckRange(int64_t value, int64_t low, int64_t high) {
+  if (value < low || value > high) {
+    return "must be between " + std::to_string(low) + " and " + std::to_string(high) + ", got " +
+           std::to_string(value);
+  }
+  return "";
+}
+
+std::string CheckListen(const std::string& value) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "expected HOST:PORT, got '" + value + "'";
+  int64_t port = 0;
+  if (!ParseInt64(value.substr(colon + 1), port).empty() || port < 0 || port > 65535) {
+    return "port must be a number from 0 to 65535 in '" + value + "'";
+  }
+  return "";
+}
+
+std::string EnvNameFor(const std::string& key) {
+  std::string name = "TROUPE_";
+  for (char c : key) name += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// Accessors are generic lambdas so one of them reads a const Config and writes a mutable one.
+template <typename Field>
+auto Top(Field Config::*field) {
+  return [field](auto& config) -> auto& { return config.*field; };
+}
+
+template <typename Section, typename Field>
+auto In(Section Config::*section, Field Section::*field) {
+  return [section, field](auto& config) -> auto& { return (config.*section).*field; };
+}
+
+template <typename Access>
+SettingSpec StringSetting(std::string key, std::string description, Access access, Check check = {},
+                          bool secret = false) {
+  SettingSpec spec;
+  spec.info = {key, EnvNameFor(key), std::move(description), secret};
+  spec.apply = [access, check](Config& config, const std::string& text) -> std::string {
+    if (check) {
+      std::string problem = check(text);
+      if (!problem.empty()) return problem;
+    }
+    access(config) = text;
+    return "";
+  };
+  spec.format = [access](const Config& config) -> std::string { return access(config); };
+  return spec;
+}
+
+template <typename Int, typename Access>
+SettingSpec IntSetting(std::string key, std::string description, Access access, int64_t low,
+                       int64_t high) {
+  SettingSpec spec;
+  spec.info = {key, EnvNameFor(key), std::move(description), false};
+  spec.apply = [access, low, high](Config& config, const std::string& text) -> std::string {
+    int64_t value = 0;
+    std::string problem = ParseInt64(text, value);
+    if (problem.empty()) problem = CheckRange(value, low, high);
+    if (!problem.empty()) return problem;
+    access(config) = static_cast<Int>(value);
+    return "";
+  };
+  spec.format = [access](const Config& config) { return std::to_string(access(config)); };
+  return spec;
+}
+
+template <typename Access>
+SettingSpec DoubleSetting(std::string key, std::string description, Access access, double low,
+                          double high) {
+  SettingSpec spec;
+  spec.info = {key, EnvNameFor(key), std::move(description), false};
+  spec.apply = [access, low, high](Config& config, const std::string& text) -> std::string {
+    double value = 0;
+    std::string problem = ParseDouble(text, value);
+    if (problem.empty() && (value < low || value > high)) {
+      std::ostringstream message;
+      message << "must be between " << low << " and " << high << ", got " << value;
+      problem = message.str();
+    }
+    if (!problem.empty()) return problem;
+    access(config) = value;
+    return "";
+  };
+  spec.format = [access](const Config& config) {
+    std::ostringstream text;
+    text << access(config);
+    return text.str();
+  };
+  return spec;
+}
+
+const std::vector<SettingSpec>& Specs() {
+  static const std::vector<SettingSpec> specs = [] {
+    std::vector<SettingSpec> list;
+    list.push_back(StringSetting(
+        "data_dir", "data directory: database file, models, generated assets", Top(&Config::data_dir),
+        [](const std::string& value) { return value.empty() ? std::string("must not be empty") : ""; }));
+    list.push_back(StringSetting("log.level", "log level: trace, debug, info, warn, error or off",
+                                 In(&Config::log, &LogConfig::level),
+                                 OneOf({"trace", "debug", "info", "warn", "error", "off"})));
+    list.push_back(StringSetting("server.listen", "HTTP address HOST:PORT (port 0 picks a free port)",
+                                 In(&Config::server, &ServerConfig::listen), CheckListen));
+    list.push_back(IntSetting<int>("server.io_threads", "threads serving HTTP",
+                                   In(&Config::server, &ServerConfig::io_threads), 1, 256));
+    list.push_back(IntSetting<int64_t>("server.body_limit_bytes", "largest request body accepted",
+                                       In(&Config::server, &ServerConfig::body_limit_bytes), 1024,
+                                       int64_t{1} << 32));
+    list.push_back(IntSetting<int>("server.request_timeout_seconds",
+                                   "time to read a request and answer a non-streaming one",
+                                   In(&Config::server, &ServerConfig::request_timeout_seconds), 1, 3600));
+    list.push_back(IntSetting<int>("server.shutdown_grace_seconds",
+                                   "how long open streams may finish after SIGTERM",
+                                   In(&Config::server, &ServerConfig::shutdown_grace_seconds), 0, 3600));
+    list.push_back(DoubleSetting("server.rate_limit_per_second", "requests per second per API key (0: off)",
+                                 In(&Config::server, &ServerConfig::rate_limit_per_second), 0, 1e9));
+    list.push_back(IntSetting<int>("server.rate_limit_burst", "requests an API key may send at once",
+                                   In(&Config::server, &ServerConfig::rate_limit_burst), 1, 1'000'000));
+    list.push_back(IntSetting<int>("server.sse_heartbeat_seconds", "keep-alive comment interval on streams",
+                                   In(&Config::server, &ServerConfig::sse_heartbeat_seconds), 1, 3600));
+    list.push_back(StringSetting("store.url",
+                                 "database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB "
+                                 "(empty: sqlite in data_dir)",
+                                 In(&Config::store, &StoreConfig::url), {}, /*secret=*/true));
+    list.push_back(IntSetting<int>("store.pool_size", "database connections kept open",
+                                   In(&Config::store, &StoreConfig::pool_size), 1, 256));
+    list.push_back(IntSetting<int>("store.busy_timeout_ms", "SQLite: how long to wait for a lock",
+                                   In(&Config::store, &StoreConfig::busy_timeout_ms), 0, 600'000));
+    list.push_back(StringSetting("store.sqlite_synchronous",
+                                 "SQLite durability: full (survives power loss) or normal",
+                                 In(&Config::store, &StoreConfig::sqlite_synchronous),
+                                 OneOf({"full", "normal"})));
+    return list;
+  }();
+  return specs;
+}
+
+const SettingSpec* FindSpec(const std::string& key) {
+  for (const auto& spec : Specs()) {
+    if (spec.info.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string Suggestion(const std::string& key) {
+  const SettingSpec* best = nullptr;
+  size_t best_distance = 4;  // beyond this a suggestion is more confusing than helpful
+  for (const auto& spec : Specs()) {
+    const size_t distance = EditDistance(key, spec.info.key);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = &spec;
+    }
+  }
+  return best == nullptr ? "" : " (did you mean '" + best->info.key + "'?)";
+}
+
+bool IsSectionPrefix(const std::string& prefix) {
+  for (const auto& spec : Specs()) {
+    if (spec.info.key.rfind(prefix + ".", 0) == 0) return true;
+  }
+  return false;
+}
+
+Status ApplyValue(LoadedConfig& loaded, const SettingSpec& spec, const std::string& text,
+                  const Origin& origin) {
+  const std::string problem = spec.apply(loaded.config, text);
+  if (!problem.empty()) {
+    return InvalidArgument(origin.location + ": " + spec.info.key + ": " + problem, spec.info.key);
+  }
+  loaded.sources[spec.info.key] = origin.source;
+  return Status::Ok();
+}
+
+std::string MarkOf(const std::string& file_name, const YAML::Mark& mark) {
+  // yaml-cpp counts from 0; editors count from 1.
+  return file_name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+Status ApplyYamlNode(LoadedConfig& loaded, const YAML::Node& node, const std::string& prefix,
+                     const std::string& file_name) {
+  if (!node.IsMap()) {
+    const std::string what = prefix.empty() ? "the file" : "'" + prefix + "'";
+    return InvalidArgument(MarkOf(file_name, node.Mark()) + ": " + what + " must be a mapping of keys to values",
+                           prefix);
+  }
+  for (const auto& entry : node) {
+    const YAML::Node& key_node = entry.first;
+    const YAML::Node& value = entry.second;
+    if (!key_node.IsScalar()) {
+      return InvalidArgument(MarkOf(file_name, key_node.Mark()) + ": keys must be plain names", prefix);
+    }
+    const std::string key = prefix.empty() ? key_node.Scalar() : prefix + "." + key_node.Scalar();
+    const std::string where = MarkOf(file_name, key_node.Mark());
+    if (const SettingSpec* spec = FindSpec(key)) {
+      if (value.IsMap() || value.IsSequence()) {
+        return InvalidArgument(where + ": " + key + ": expected a single value, not a " +
+                                   (value.IsMap() ? "mapping" : "list"),
+                               key);
+      }
+      const std::string text = value.IsNull() ? "" : value.Scalar();
+      const std::string value_mark = MarkOf(file_name, value.IsNull() ? key_node.Mark() : value.Mark());
+      const std::string file_line = file_name + ":" + std::to_string(key_node.Mark().line + 1);
+      TROUPE_RETURN_IF_ERROR(ApplyValue(loaded, *spec, text, Origin{{"file", file_line}, value_mark}));
+    } else if (IsSectionPrefix(key)) {
+      if (value.IsNull()) continue;  // an empty section keeps its defaults
+      TROUPE_RETURN_IF_ERROR(ApplyYamlNode(loaded, value, key, file_name));
+    } else {
+      return InvalidArgument(where + ": unknown key '" + key + "'" + Suggestion(key), key);
+    }
+  }
+  return Status::Ok();
+}
+
+Status ApplyYamlText(LoadedConfig& loaded, const std::string& yaml, const std::string& file_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& error) {
+    return InvalidArgument(MarkOf(file_name, error.mark) + ": invalid YAML: " + error.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) return Status::Ok();  // empty file: all defaults
+  try {
+    return ApplyYamlNode(loaded, root, "", file_name);
+  } catch (const YAML::Exception& error) {
+    return InvalidArgument(MarkOf(file_name, error.mark) + ": " + error.msg);
+  }
+}
+
+LoadedConfig Defaults() {
+  LoadedConfig loaded;
+  for (const auto& spec : Specs()) loaded.sources[spec.info.key] = {"default", ""};
+  return loaded;
+}
+
+}  // namespace
+
+std::string Config::EffectiveStoreUrl() const {
+  if (!store.url.empty()) return store.url;
+  return "sqlite://" + (std::filesystem::path(data_dir) / "troupe.db").string();
+}
+
+const std::vector<SettingInfo>& Settings() {
+  static const std::vector<SettingInfo> infos = [] {
+    std::vector<SettingInfo> list;
+    for (const auto& spec : Specs()) list.push_back(spec.info);
+    return list;
+  }();
+  return infos;
+}
+
+Result<LoadedConfig> LoadFromYamlText(const std::string& yaml, const std::string& file_name) {
+  LoadedConfig loaded = Defaults();
+  TROUPE_RETURN_IF_ERROR(ApplyYamlText(loaded, yaml, file_name));
+  return loaded;
+}
+
+Result<LoadedConfig> Load(const LoadRequest& request) {
+  LoadedConfig loaded = Defaults();
+
+  if (request.file) {
+    std::ifstream in(*request.file, std::ios::binary);
+    if (!in) {
+      return Status(StatusCode::kNotFound, "config file '" + *request.file + "' cannot be read", "--config");
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    TROUPE_RETURN_IF_ERROR(ApplyYamlText(loaded, text.str(), *request.file));
+  }
+
+  for (const auto& spec : Specs()) {
+    std::vector<std::string> names = {spec.info.env};
+    if (spec.info.key == "data_dir") names.insert(names.begin(), "TROUPE_DATA");
+    for (const auto& name : names) {
+      auto found = request.environment.find(name);
+      if (found == request.environment.end()) continue;
+      TROUPE_RETURN_IF_ERROR(ApplyValue(loaded, spec, found->second, Origin{{"env", name}, name}));
+    }
+  }
+
+  for (const auto& [key, text] : request.flags) {
+    const SettingSpec* spec = FindSpec(key);
+    if (spec == nullptr) return InvalidArgument("unknown setting '" + key + "'" + Suggestion(key), key);
+    auto name = request.flag_names.find(key);
+    const std::string flag = name != request.flag_names.end() ? name->second : "--" + key;
+    TROUPE_RETURN_IF_ERROR(ApplyValue(loaded, *spec, text, Origin{{"flag", flag}, flag}));
+  }
+  return loaded;
+}
+
+std::string Render(const LoadedConfig& loaded) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  std::string open_section;
+  for (const auto& spec : Specs()) {
+    const std::string& key = spec.info.key;
+    const size_t dot = key.find('.');
+    const std::string section = dot == std::string::npos ? "" : key.substr(0, dot);
+    const std::string leaf = dot == std::string::npos ? key : key.substr(dot + 1);
+    if (section != open_section) {
+      if (!open_section.empty()) out << YAML::EndMap;
+      if (!section.empty()) out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+      open_section = section;
+    }
+    std::string value = spec.format(loaded.config);
+    if (spec.info.secret) value = RedactUrlCredentials(value);
+    const ValueSource& source = loaded.sources.at(key);
+    std::string origin = source.kind + (source.detail.empty() ? "" : " " + source.detail);
+    if (key == "store.url" && value.empty()) {
+      value = RedactUrlCredentials(loaded.config.EffectiveStoreUrl());
+      origin += ", derived from data_dir";
+    }
+    out << YAML::Key << leaf << YAML::Value << value << YAML::Comment(origin);
+  }
+  if (!open_section.empty()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::map<std::string, std::string> TroupeEnvironment() {
+  std::map<std::string, std::string> variables;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    if (text.rfind("TROUPE_", 0) != 0) continue;
+    const size_t equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return variables;
+}
+
+}  // namespace troupe::config
