@@ -1,0 +1,20 @@
+// Each command group adds its subcommands to the app. Internal to src/cli.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace troupe::cli {
+
+void AddServeCommand(CLI::App& app, CommandContext& context);
+void AddVersionCommand(CLI::App& app, CommandContext& context);
+void AddConfigCommands(CLI::App& app, CommandContext& context);
+void AddDatabaseCommands(CLI::App& app, CommandContext& context);
+void AddKeyCommands(CLI::App& app, CommandContext& context);
+
+// Registers a flag whose value, when given, overrides the config setting `key`.
+CLI::Option* AddSettingFlag(CLI::App& command, CommandContext& context, const std::string& flag,
+                            const std::string& key, const std::string& description);
+
+}  // namespace troupe::cli

@@ -1,0 +1,65 @@
+#include "cli/context.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace troupe::cli {
+
+void ConfigureLogging(const std::string& level) {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto created = spdlog::stderr_color_mt("troupe");
+    created->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%-5l%$ %v");
+    spdlog::set_default_logger(created);
+    return created;
+  }();
+  logger->set_level(spdlog::level::from_str(level));
+}
+
+Result<const config::LoadedConfig*> CommandContext::Configuration() {
+  if (!loaded_) {
+    config::LoadRequest request;
+    request.environment = config::TroupeEnvironment();
+    request.file = config_file;
+    if (!request.file) {
+      auto from_environment = request.environment.find("TROUPE_CONFIG");
+      if (from_environment != request.environment.end()) request.file = from_environment->second;
+    }
+    request.flags = flags.values;
+    request.flag_names = flags.names;
+    TROUPE_ASSIGN_OR_RETURN(config::LoadedConfig loaded, config::Load(request));
+    loaded_ = std::move(loaded);
+    ConfigureLogging(loaded_->config.log.level);
+  }
+  return &*loaded_;
+}
+
+Result<std::unique_ptr<store::Store>> CommandContext::ConnectStore() {
+  TROUPE_ASSIGN_OR_RETURN(const config::LoadedConfig* loaded, Configuration());
+  const config::Config& config = loaded->config;
+  store::StoreOptions options;
+  options.url = config.EffectiveStoreUrl();
+  options.pool_size = config.store.pool_size;
+  options.busy_timeout_ms = config.store.busy_timeout_ms;
+  options.sqlite_synchronous = config.store.sqlite_synchronous;
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> opened, store::Store::Open(options));
+  spdlog::debug("opened {} database {}", opened->backend(), opened->redacted_url());
+  return opened;
+}
+
+Result<std::unique_ptr<store::Store>> CommandContext::OpenStore() {
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> opened, ConnectStore());
+  Status schema = opened->CheckSchema();
+  if (!schema.ok()) return schema.WithContext("run 'troupe db migrate'");
+  return opened;
+}
+
+int CommandContext::Fail(const Status& status) {
+  std::cerr << "troupe: error: " << status.message() << "\n";
+  exit_code = ExitCodeFor(status.code());
+  return exit_code;
+}
+
+}  // namespace troupe::cli

@@ -1,0 +1,192 @@
+// Drives the real `troupe` binary as a user or a script would: exit codes, stdout, stderr.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace troupe {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ProcessResult;
+using testing::RunProcess;
+using testing::TroupeBinary;
+
+class CliTest : public ::testing::Test {
+ protected:
+  // Runs troupe with a private data directory and no TROUPE_* settings leaking in from outside.
+  ProcessResult Troupe(std::vector<std::string> args, std::map<std::string, std::string> environment = {}) {
+    args.insert(args.begin(), TroupeBinary());
+    environment.emplace("TROUPE_DATA", data_.path().string());
+    environment.emplace("TROUPE_LOG_LEVEL", "warn");
+    return RunProcess(args, environment);
+  }
+
+  testing::TempDir data_;
+};
+
+TEST_F(CliTest, HelpListsCommandsAndExitsZero) {
+  ProcessResult result = Troupe({"--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  for (const char* command : {"serve", "version", "config", "db", "keys"}) {
+    EXPECT_THAT(result.out, HasSubstr(command));
+  }
+}
+
+TEST_F(CliTest, VersionPrintsVersion) {
+  ProcessResult result = Troupe({"version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.out, ::testing::StartsWith("troupe 0."));
+}
+
+TEST_F(CliTest, UnknownCommandIsAUserError) {
+  ProcessResult result = Troupe({"frobnicate"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("troupe: error"));
+  EXPECT_TRUE(result.out.empty());
+}
+
+TEST_F(CliTest, ConfigShowMasksSecretsAndNamesSources) {
+  const auto file = data_ / "troupe.yaml";
+  std::ofstream(file) << "server:\n  io_threads: 3\n";
+  ProcessResult result = Troupe({"--config", file.string(), "config", "show", "--log-level", "error"},
+                                {{"TROUPE_STORE_URL", "postgres://troupe:hunter2@db.example/troupe"}});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("url: postgres://troupe:***@db.example/troupe  # env TROUPE_STORE_URL"));
+  EXPECT_THAT(result.out, HasSubstr("io_threads: 3  # file " + file.string() + ":2"));
+  EXPECT_THAT(result.out, HasSubstr("level: error  # flag --log-level"));
+  EXPECT_THAT(result.out + result.err, Not(HasSubstr("hunter2")));
+}
+
+TEST_F(CliTest, InvalidConfigNamesKeyAndLineAndExitsOne) {
+  const auto file = data_ / "troupe.yaml";
+  std::ofstream(file) << "store:\n  pool_size: many\n";
+  ProcessResult result = Troupe({"--config", file.string(), "config", "show"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr(file.string() + ":2:14: store.pool_size: expected an integer"));
+}
+
+TEST_F(CliTest, MissingConfigFileExitsOne) {
+  ProcessResult result = Troupe({"--config", "/nonexistent.yaml", "config", "show"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("/nonexistent.yaml"));
+}
+
+TEST_F(CliTest, MigrateThenStatusOnSqlite) {
+  ProcessResult before = Troupe({"db", "status"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_THAT(before.out, HasSubstr("schema version: 0"));
+  EXPECT_THAT(before.out, HasSubstr("pending"));
+
+  ProcessResult migrate = Troupe({"db", "migrate"});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  EXPECT_THAT(migrate.out, HasSubstr("applied 0001"));
+  EXPECT_TRUE(std::filesystem::exists(data_ / "troupe.db"));
+
+  ProcessResult again = Troupe({"db", "migrate"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, Not(HasSubstr("applied")));
+
+  ProcessResult after = Troupe({"db", "status"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_THAT(after.out, Not(HasSubstr("pending")));
+}
+
+TEST_F(CliTest, DatabaseFromNewerTroupeIsRefused) {
+  ASSERT_EQ(Troupe({"db", "migrate"}).exit_code, 0);
+  ProcessResult tamper = RunProcess(
+      {"sqlite3", (data_ / "troupe.db").string(),
+       "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'future', 'x', 0);"});
+  ASSERT_EQ(tamper.exit_code, 0) << tamper.err;
+
+  ProcessResult migrate = Troupe({"db", "migrate"});
+  EXPECT_EQ(migrate.exit_code, 2);
+  EXPECT_THAT(migrate.err, HasSubstr("newer"));
+  ProcessResult keys = Troupe({"keys", "create", "--scope", "admin"});
+  EXPECT_EQ(keys.exit_code, 2);
+  EXPECT_TRUE(keys.out.empty());
+}
+
+TEST_F(CliTest, UnreachablePostgresIsAnEnvironmentError) {
+  // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+  ProcessResult result = Troupe({"--database", "postgres://troupe:pw@127.0.0.1:1/troupe", "db", "migrate"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("127.0.0.1"));
+  EXPECT_THAT(result.err, Not(HasSubstr(":pw@")));
+}
+
+TEST_F(CliTest, UnsupportedDatabaseUrlIsAUserError) {
+  ProcessResult result = Troupe({"--database", "mysql://localhost/troupe", "db", "migrate"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("mysql"));
+}
+
+TEST_F(CliTest, KeysCreatePrintsOnlyTheKey) {
+  ASSERT_EQ(Troupe({"db", "migrate"}).exit_code, 0);
+  ProcessResult created = Troupe({"keys", "create", "--scope", "studio,agent", "--name", "ops"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_TRUE(std::regex_match(created.out, std::regex("trp_[a-z0-9]{12}_[A-Za-z0-9]+\n"))) << created.out;
+
+  const std::string prefix = created.out.substr(4, 12);
+  ProcessResult listed = Troupe({"keys", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr(prefix));
+  EXPECT_THAT(listed.out, HasSubstr("studio,agent"));
+  EXPECT_THAT(listed.out, Not(HasSubstr(created.out.substr(18))));  // never the secret
+
+  ProcessResult revoked = Troupe({"keys", "revoke", "1"});
+  EXPECT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_THAT(Troupe({"keys", "list"}).out, HasSubstr("revoked"));
+}
+
+TEST_F(CliTest, KeysCreateRejectsBadInput) {
+  ASSERT_EQ(Troupe({"db", "migrate"}).exit_code, 0);
+  ProcessResult bad_scope = Troupe({"keys", "create", "--scope", "root"});
+  EXPECT_EQ(bad_scope.exit_code, 1);
+  EXPECT_THAT(bad_scope.err, HasSubstr("unknown scope 'root'"));
+  ProcessResult missing_scope = Troupe({"keys", "create"});
+  EXPECT_EQ(missing_scope.exit_code, 1);
+  EXPECT_THAT(missing_scope.err, HasSubstr("--scope"));
+  ProcessResult no_user = Troupe({"keys", "create", "--scope", "client", "--user", "42"});
+  EXPECT_EQ(no_user.exit_code, 1);
+  EXPECT_THAT(no_user.err, HasSubstr("--user"));
+  ProcessResult unknown_key = Troupe({"keys", "revoke", "99"});
+  EXPECT_EQ(unknown_key.exit_code, 1);
+}
+
+TEST_F(CliTest, KeysCreateBeforeMigrateSaysWhatToDo) {
+  ProcessResult result = Troupe({"keys", "create", "--scope", "admin"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("troupe db migrate"));
+}
+
+TEST_F(CliTest, ServeMigratesCreatesAdminKeyAndStopsOnSigterm) {
+  testing::BackgroundProcess server(
+      {TroupeBinary(), "serve", "--listen", "127.0.0.1:0", "--log-level", "info"},
+      {{"TROUPE_DATA", data_.path().string()}});
+  ASSERT_TRUE(server.WaitForStdout("trp_", std::chrono::seconds(30))) << server.err();
+  ASSERT_TRUE(server.WaitForStderr("ready", std::chrono::seconds(30))) << server.err();
+  server.Signal(SIGTERM);
+  ProcessResult result = server.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("shown only this once"));
+
+  // The second start finds the key and prints none.
+  testing::BackgroundProcess again({TroupeBinary(), "serve", "--listen", "127.0.0.1:0"},
+                                   {{"TROUPE_DATA", data_.path().string()}});
+  ASSERT_TRUE(again.WaitForStderr("ready", std::chrono::seconds(30))) << again.err();
+  again.Signal(SIGINT);
+  ProcessResult second = again.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(second.exit_code, 0);
+  EXPECT_THAT(second.out, Not(HasSubstr("trp_")));
+}
+
+}  // namespace
+}  // namespace troupe
