@@ -1,22 +1,13 @@
 #include "cli/context.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <iostream>
 
-namespace troupe::cli {
+#include "cli/logging.h"
 
-void ConfigureLogging(const std::string& level) {
-  static std::shared_ptr<spdlog::logger> logger = [] {
-    auto created = spdlog::stderr_color_mt("troupe");
-    created->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%-5l%$ %v");
-    spdlog::set_default_logger(created);
-    return created;
-  }();
-  logger->set_level(spdlog::level::from_str(level));
-}
+namespace troupe::cli {
 
 Result<const config::LoadedConfig*> CommandContext::Configuration() {
   if (!loaded_) {
@@ -31,7 +22,7 @@ Result<const config::LoadedConfig*> CommandContext::Configuration() {
     request.flag_names = flags.names;
     TROUPE_ASSIGN_OR_RETURN(config::LoadedConfig loaded, config::Load(request));
     loaded_ = std::move(loaded);
-    ConfigureLogging(loaded_->config.log.level);
+    ConfigureLogging(loaded_->config.log.level, loaded_->config.log.format);
   }
   return &*loaded_;
 }

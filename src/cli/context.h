@@ -46,7 +46,4 @@ class CommandContext {
   std::optional<config::LoadedConfig> loaded_;
 };
 
-// Sets up the process-wide logger: to stderr, at `level` (trace..off).
-void ConfigureLogging(const std::string& level);
-
 }  // namespace troupe::cli

@@ -164,6 +164,8 @@ const std::vector<SettingSpec>& Specs() {
     list.push_back(StringSetting("log.level", "log level: trace, debug, info, warn, error or off",
                                  In(&Config::log, &LogConfig::level),
                                  OneOf({"trace", "debug", "info", "warn", "error", "off"})));
+    list.push_back(StringSetting("log.format", "log line format: text, or json (one object per line)",
+                                 In(&Config::log, &LogConfig::format), OneOf({"text", "json"})));
     list.push_back(StringSetting("server.listen", "HTTP address HOST:PORT (port 0 picks a free port)",
                                  In(&Config::server, &ServerConfig::listen), CheckListen));
     list.push_back(IntSetting<int>("server.io_threads", "threads serving HTTP",

@@ -19,6 +19,7 @@ namespace troupe::config {
 
 struct LogConfig {
   std::string level = "info";  // trace | debug | info | warn | error | off
+  std::string format = "text";  // text | json (one object per line)
 };
 
 struct ServerConfig {

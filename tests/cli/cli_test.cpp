@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <regex>
 
 #include "support/process.h"
@@ -97,6 +99,21 @@ TEST_F(CliTest, MigrateThenStatusOnSqlite) {
   ProcessResult after = Troupe({"db", "status"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_THAT(after.out, Not(HasSubstr("pending")));
+}
+
+TEST_F(CliTest, JsonLogsAreOneObjectPerLine) {
+  ProcessResult result = Troupe({"db", "migrate", "--log-level", "debug"}, {{"TROUPE_LOG_FORMAT", "json"}});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::istringstream lines(result.err);
+  int parsed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json entry = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(entry.is_object()) << "not a JSON object: " << line;
+    EXPECT_EQ(entry["level"], "debug");
+    EXPECT_TRUE(entry["msg"].is_string());
+    ++parsed;
+  }
+  EXPECT_GT(parsed, 0);
 }
 
 TEST_F(CliTest, DatabaseFromNewerTroupeIsRefused) {
