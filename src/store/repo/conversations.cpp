@@ -1,0 +1,142 @@
+// Conversations between one user and one character, with the flow state the engine keeps.
+#include <algorithm>
+
+#include "store/repo/repositories.h"
+
+namespace troupe::store::repo {
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, user_id, character_id, title, stage, mood, affinity, status, message_count, last_activity_at, "
+    "metadata_json, created_at, updated_at";
+
+Conversation ReadConversation(const sql::Row& row) {
+  sql::RowReader read(row);
+  Conversation c;
+  c.id = read.Int();
+  c.user_id = read.Int();
+  c.character_id = read.Int();
+  c.title = read.Text();
+  c.stage = read.Text();
+  c.mood = read.Text();
+  c.affinity = read.Double();
+  c.status = ParseConversationStatus(read.Text()).value_or(ConversationStatus::kActive);
+  c.message_count = read.Int();
+  c.last_activity_at = read.Int();
+  c.metadata_json = read.Text();
+  c.created_at = read.Int();
+  c.updated_at = read.Int();
+  return c;
+}
+
+std::string Select(std::string_view rest) { return "SELECT " + std::string(kColumns) + " FROM conversations " + std::string(rest); }
+
+class Conversations final : public ConversationRepository {
+ public:
+  explicit Conversations(const Context& context) : context_(context) {}
+
+  Result<Conversation> Create(Conversation c) override {
+    TROUPE_RETURN_IF_ERROR(ValidateJson(c.metadata_json, "metadata_json"));
+    c.created_at = c.updated_at = c.last_activity_at = context_.Now();
+    c.message_count = 0;
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
+    // Checked first so the error names the missing field; the foreign keys still guard races.
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows user, connection->Query("SELECT 1 FROM users WHERE id = $1", {c.user_id}));
+    if (user.empty()) {
+      return FieldError(StatusCode::kNotFound, "user " + std::to_string(c.user_id) + " not found", "user_id");
+    }
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows character,
+                            connection->Query("SELECT 1 FROM characters WHERE id = $1", {c.character_id}));
+    if (character.empty()) {
+      return FieldError(StatusCode::kNotFound, "character " + std::to_string(c.character_id) + " not found",
+                        "character_id");
+    }
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query("INSERT INTO conversations (user_id, character_id, title, stage, mood, affinity, status, "
+                          "message_count, last_activity_at, metadata_json, created_at, updated_at) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                          {c.user_id, c.character_id, c.title, c.stage, c.mood, c.affinity,
+                           std::string(ToString(c.status)), c.message_count, c.last_activity_at, c.metadata_json,
+                           c.created_at, c.updated_at}));
+    c.id = rows.at(0).Int(0);
+    TROUPE_RETURN_IF_ERROR(transaction.Commit());
+    return c;
+  }
+
+  Result<Conversation> Get(int64_t id) override {
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, connection->Query(Select("WHERE id = $1"), {id}));
+    if (rows.empty()) return NotFound("conversation " + std::to_string(id) + " not found");
+    return ReadConversation(rows.front());
+  }
+
+  Result<Page<Conversation>> ListForUser(int64_t user_id, const PageRequest& page) override {
+    const int limit = PageLimit(page);
+    std::vector<sql::Value> params{user_id};
+    std::string where = "WHERE user_id = $1";
+    if (!page.cursor.empty()) {
+      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 2));
+      const std::string activity = Bind(params, keys[0]);
+      const std::string id = Bind(params, keys[1]);
+      // Spelled out rather than as a row comparison so both planners use the index.
+      where += " AND (last_activity_at < " + activity + " OR (last_activity_at = " + activity + " AND id < " +
+               id + "))";
+    }
+    const std::string limit_param = Bind(params, int64_t{limit + 1});
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query(Select(where + " ORDER BY last_activity_at DESC, id DESC LIMIT " + limit_param), params));
+    std::vector<Conversation> items;
+    for (const sql::Row& row : rows) items.push_back(ReadConversation(row));
+    return MakePage(std::move(items), limit, [](const Conversation& c) {
+      return std::vector<int64_t>{c.last_activity_at, c.id};
+    });
+  }
+
+  Result<std::vector<Conversation>> ListIdle(ConversationStatus status, int64_t idle_before, int limit) override {
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query(Select("WHERE status = $1 AND last_activity_at < $2 "
+                                 "ORDER BY last_activity_at, id LIMIT $3"),
+                          {std::string(ToString(status)), idle_before, int64_t{std::clamp(limit, 1, 10000)}}));
+    std::vector<Conversation> items;
+    for (const sql::Row& row : rows) items.push_back(ReadConversation(row));
+    return items;
+  }
+
+  Result<Conversation> UpdateState(const Conversation& c) override {
+    TROUPE_RETURN_IF_ERROR(ValidateJson(c.metadata_json, "metadata_json"));
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query("UPDATE conversations SET stage = $2, mood = $3, affinity = $4, title = $5, "
+                          "metadata_json = $6, updated_at = $7 WHERE id = $1 RETURNING " + std::string(kColumns),
+                          {c.id, c.stage, c.mood, c.affinity, c.title, c.metadata_json, context_.Now()}));
+    if (rows.empty()) return NotFound("conversation " + std::to_string(c.id) + " not found");
+    return ReadConversation(rows.front());
+  }
+
+  Status SetStatus(int64_t id, ConversationStatus status) override {
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(int64_t changed,
+                            connection->Exec("UPDATE conversations SET status = $2, updated_at = $3 WHERE id = $1",
+                                             {id, std::string(ToString(status)), context_.Now()}));
+    if (changed == 0) return NotFound("conversation " + std::to_string(id) + " not found");
+    return Status::Ok();
+  }
+
+ private:
+  Context context_;
+};
+
+}  // namespace
+
+std::unique_ptr<ConversationRepository> NewConversationRepository(const Context& context) {
+  return std::make_unique<Conversations>(context);
+}
+
+}  // namespace troupe::store::repo

@@ -1,0 +1,111 @@
+// Feedback events; a rating on a message is mirrored onto the message in the same transaction.
+#include "store/repo/repositories.h"
+
+namespace troupe::store::repo {
+namespace {
+
+constexpr std::string_view kColumns = "id, conversation_id, message_id, user_id, kind, rating, comment, created_at";
+
+FeedbackEvent ReadEvent(const sql::Row& row) {
+  sql::RowReader read(row);
+  FeedbackEvent e;
+  e.id = read.Int();
+  e.conversation_id = read.Int();
+  e.message_id = read.OptionalInt();
+  e.user_id = read.OptionalInt();
+  e.kind = read.Text();
+  if (std::optional<int64_t> rating = read.OptionalInt()) e.rating = static_cast<int>(*rating);
+  e.comment = read.Text();
+  e.created_at = read.Int();
+  return e;
+}
+
+Status Validate(const FeedbackEvent& e) {
+  if (e.kind.empty()) return InvalidArgument("kind must not be empty", "kind");
+  if (e.kind == "rating" && !e.rating) return InvalidArgument("a rating event needs a rating", "rating");
+  if (e.rating && (*e.rating < -1 || *e.rating > 1)) return InvalidArgument("rating must be -1, 0 or 1", "rating");
+  return Status::Ok();
+}
+
+class Feedback final : public FeedbackRepository {
+ public:
+  explicit Feedback(const Context& context) : context_(context) {}
+
+  Result<FeedbackEvent> Record(FeedbackEvent e) override {
+    TROUPE_RETURN_IF_ERROR(Validate(e));
+    e.created_at = context_.Now();
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows conversation,
+                            connection->Query("SELECT 1 FROM conversations WHERE id = $1", {e.conversation_id}));
+    if (conversation.empty()) {
+      return FieldError(StatusCode::kNotFound, "conversation " + std::to_string(e.conversation_id) + " not found",
+                        "conversation_id");
+    }
+    if (e.message_id) {
+      // The message must belong to the conversation; a rating also lands on the message.
+      int64_t matched = 0;
+      if (e.kind == "rating") {
+        TROUPE_ASSIGN_OR_RETURN(matched, connection->Exec("UPDATE messages SET rating = $3, updated_at = $4 "
+                                                          "WHERE id = $1 AND conversation_id = $2",
+                                                          {*e.message_id, e.conversation_id,
+                                                           int64_t{*e.rating}, e.created_at}));
+      } else {
+        TROUPE_ASSIGN_OR_RETURN(sql::Rows message,
+                                connection->Query("SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2",
+                                                  {*e.message_id, e.conversation_id}));
+        matched = static_cast<int64_t>(message.size());
+      }
+      if (matched == 0) {
+        return FieldError(StatusCode::kNotFound,
+                          "message " + std::to_string(*e.message_id) + " not found in conversation " +
+                              std::to_string(e.conversation_id),
+                          "message_id");
+      }
+    }
+    if (e.user_id) {
+      TROUPE_ASSIGN_OR_RETURN(sql::Rows user, connection->Query("SELECT 1 FROM users WHERE id = $1", {*e.user_id}));
+      if (user.empty()) {
+        return FieldError(StatusCode::kNotFound, "user " + std::to_string(*e.user_id) + " not found", "user_id");
+      }
+    }
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query("INSERT INTO feedback_events (conversation_id, message_id, user_id, kind, rating, comment, "
+                          "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                          {e.conversation_id, sql::Nullable(e.message_id), sql::Nullable(e.user_id), e.kind,
+                           sql::Nullable(e.rating), e.comment, e.created_at}));
+    e.id = rows.at(0).Int(0);
+    TROUPE_RETURN_IF_ERROR(transaction.Commit());
+    return e;
+  }
+
+  Result<Page<FeedbackEvent>> ListForConversation(int64_t conversation_id, const PageRequest& page) override {
+    const int limit = PageLimit(page);
+    int64_t after = 0;
+    if (!page.cursor.empty()) {
+      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 1));
+      after = keys[0];
+    }
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
+                            connection->Query("SELECT " + std::string(kColumns) +
+                                                  " FROM feedback_events WHERE conversation_id = $1 AND id > $2 "
+                                                  "ORDER BY id LIMIT $3",
+                                              {conversation_id, after, int64_t{limit + 1}}));
+    std::vector<FeedbackEvent> events;
+    for (const sql::Row& row : rows) events.push_back(ReadEvent(row));
+    return MakePage(std::move(events), limit, [](const FeedbackEvent& e) { return std::vector<int64_t>{e.id}; });
+  }
+
+ private:
+  Context context_;
+};
+
+}  // namespace
+
+std::unique_ptr<FeedbackRepository> NewFeedbackRepository(const Context& context) {
+  return std::make_unique<Feedback>(context);
+}
+
+}  // namespace troupe::store::repo

@@ -1,0 +1,171 @@
+// Messages of a conversation, appended durably and read oldest first.
+#include <algorithm>
+#include <cmath>
+
+#include "store/repo/repositories.h"
+
+namespace troupe::store::repo {
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, conversation_id, parent_id, role, content, stage, prompt_tokens, completion_tokens, latency_ms, "
+    "sentiment, rating, incomplete, metadata_json, created_at, updated_at";
+
+Message ReadMessage(const sql::Row& row) {
+  sql::RowReader read(row);
+  Message m;
+  m.id = read.Int();
+  m.conversation_id = read.Int();
+  m.parent_id = read.OptionalInt();
+  m.role = ParseMessageRole(read.Text()).value_or(MessageRole::kUser);
+  m.content = read.Text();
+  m.stage = read.Text();
+  m.prompt_tokens = read.Int();
+  m.completion_tokens = read.Int();
+  m.latency_ms = read.Int();
+  m.sentiment = read.OptionalDouble();
+  if (std::optional<int64_t> rating = read.OptionalInt()) m.rating = static_cast<int>(*rating);
+  m.incomplete = read.Bool();
+  m.metadata_json = read.Text();
+  m.created_at = read.Int();
+  m.updated_at = read.Int();
+  return m;
+}
+
+Status ValidateRating(const std::optional<int>& rating) {
+  if (rating && (*rating < -1 || *rating > 1)) return InvalidArgument("rating must be -1, 0 or 1", "rating");
+  return Status::Ok();
+}
+
+Status ValidateSentiment(const std::optional<double>& sentiment) {
+  if (sentiment && !(std::isfinite(*sentiment) && *sentiment >= -1.0 && *sentiment <= 1.0)) {
+    return InvalidArgument("sentiment must be between -1 and 1", "sentiment");
+  }
+  return Status::Ok();
+}
+
+std::vector<Message> ReadAll(const sql::Rows& rows) {
+  std::vector<Message> messages;
+  messages.reserve(rows.size());
+  for (const sql::Row& row : rows) messages.push_back(ReadMessage(row));
+  return messages;
+}
+
+class Messages final : public MessageRepository {
+ public:
+  explicit Messages(const Context& context) : context_(context) {}
+
+  Result<Message> Append(Message m) override {
+    TROUPE_RETURN_IF_ERROR(ValidateJson(m.metadata_json, "metadata_json"));
+    TROUPE_RETURN_IF_ERROR(ValidateRating(m.rating));
+    TROUPE_RETURN_IF_ERROR(ValidateSentiment(m.sentiment));
+    m.created_at = m.updated_at = context_.Now();
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
+    // The conversation row goes first: on PostgreSQL its row lock orders concurrent appends.
+    TROUPE_ASSIGN_OR_RETURN(
+        int64_t bumped,
+        connection->Exec("UPDATE conversations SET message_count = message_count + 1, last_activity_at = $2, "
+                         "updated_at = $2 WHERE id = $1",
+                         {m.conversation_id, m.created_at}));
+    if (bumped == 0) {
+      return FieldError(StatusCode::kNotFound, "conversation " + std::to_string(m.conversation_id) + " not found",
+                        "conversation_id");
+    }
+    if (m.parent_id) {
+      TROUPE_ASSIGN_OR_RETURN(sql::Rows parent, connection->Query("SELECT conversation_id FROM messages WHERE id = $1",
+                                                                  {*m.parent_id}));
+      if (parent.empty()) {
+        return FieldError(StatusCode::kNotFound, "parent message " + std::to_string(*m.parent_id) + " not found",
+                          "parent_id");
+      }
+      if (parent.front().Int(0) != m.conversation_id) {
+        return InvalidArgument("parent message belongs to another conversation", "parent_id");
+      }
+    }
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query(
+            "INSERT INTO messages (conversation_id, parent_id, role, content, stage, prompt_tokens, "
+            "completion_tokens, latency_ms, sentiment, rating, incomplete, metadata_json, created_at, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            {m.conversation_id, sql::Nullable(m.parent_id), std::string(ToString(m.role)), m.content, m.stage,
+             m.prompt_tokens, m.completion_tokens, m.latency_ms, sql::Nullable(m.sentiment),
+             sql::Nullable(m.rating), m.incomplete, m.metadata_json, m.created_at, m.updated_at}));
+    m.id = rows.at(0).Int(0);
+    TROUPE_RETURN_IF_ERROR(transaction.Commit());
+    return m;
+  }
+
+  Result<Message> Get(int64_t id) override {
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
+                            connection->Query("SELECT " + std::string(kColumns) + " FROM messages WHERE id = $1", {id}));
+    if (rows.empty()) return NotFound("message " + std::to_string(id) + " not found");
+    return ReadMessage(rows.front());
+  }
+
+  Result<Page<Message>> List(int64_t conversation_id, const PageRequest& page) override {
+    const int limit = PageLimit(page);
+    int64_t after = 0;
+    if (!page.cursor.empty()) {
+      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 1));
+      after = keys[0];
+    }
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
+                            connection->Query("SELECT " + std::string(kColumns) +
+                                                  " FROM messages WHERE conversation_id = $1 AND id > $2 "
+                                                  "ORDER BY id LIMIT $3",
+                                              {conversation_id, after, int64_t{limit + 1}}));
+    return MakePage(ReadAll(rows), limit, [](const Message& m) { return std::vector<int64_t>{m.id}; });
+  }
+
+  Result<std::vector<Message>> Latest(int64_t conversation_id, int count) override {
+    if (count <= 0) return std::vector<Message>{};
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
+                            connection->Query("SELECT " + std::string(kColumns) +
+                                                  " FROM messages WHERE conversation_id = $1 "
+                                                  "ORDER BY id DESC LIMIT $2",
+                                              {conversation_id, int64_t{count}}));
+    std::vector<Message> messages = ReadAll(rows);
+    std::reverse(messages.begin(), messages.end());
+    return messages;
+  }
+
+  Result<Message> Patch(int64_t id, const MessagePatch& patch) override {
+    if (patch.metadata_json) TROUPE_RETURN_IF_ERROR(ValidateJson(*patch.metadata_json, "metadata_json"));
+    TROUPE_RETURN_IF_ERROR(ValidateRating(patch.rating));
+    TROUPE_RETURN_IF_ERROR(ValidateSentiment(patch.sentiment));
+    std::vector<sql::Value> params{id, context_.Now()};
+    std::string assignments = "updated_at = $2";
+    const auto set = [&](std::string_view column, sql::Value value) {
+      assignments += ", " + std::string(column) + " = " + Bind(params, std::move(value));
+    };
+    if (patch.content) set("content", *patch.content);
+    if (patch.sentiment) set("sentiment", *patch.sentiment);
+    if (patch.rating) set("rating", int64_t{*patch.rating});
+    if (patch.incomplete) set("incomplete", *patch.incomplete);
+    if (patch.completion_tokens) set("completion_tokens", *patch.completion_tokens);
+    if (patch.metadata_json) set("metadata_json", *patch.metadata_json);
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
+                            connection->Query("UPDATE messages SET " + assignments + " WHERE id = $1 RETURNING " +
+                                                  std::string(kColumns),
+                                              params));
+    if (rows.empty()) return NotFound("message " + std::to_string(id) + " not found");
+    return ReadMessage(rows.front());
+  }
+
+ private:
+  Context context_;
+};
+
+}  // namespace
+
+std::unique_ptr<MessageRepository> NewMessageRepository(const Context& context) {
+  return std::make_unique<Messages>(context);
+}
+
+}  // namespace troupe::store::repo

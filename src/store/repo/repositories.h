@@ -1,0 +1,21 @@
+// Factories for the repository implementations. Each is written once, over the SQL seam, and
+// serves both backends.
+#pragma once
+
+#include <memory>
+
+#include "store/repo/common.h"
+#include "store/store.h"
+
+namespace troupe::store::repo {
+
+std::unique_ptr<UserRepository> NewUserRepository(const Context& context);
+std::unique_ptr<ApiKeyRepository> NewApiKeyRepository(const Context& context);
+std::unique_ptr<CharacterRepository> NewCharacterRepository(const Context& context);
+std::unique_ptr<ConversationRepository> NewConversationRepository(const Context& context);
+std::unique_ptr<MessageRepository> NewMessageRepository(const Context& context);
+std::unique_ptr<FeedbackRepository> NewFeedbackRepository(const Context& context);
+std::unique_ptr<JobRepository> NewJobRepository(const Context& context);
+std::unique_ptr<AuditLog> NewAuditLog(const Context& context);
+
+}  // namespace troupe::store::repo

@@ -1,0 +1,201 @@
+#include "store/sql/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+#include <cctype>
+#include <filesystem>
+#include <system_error>
+
+namespace troupe::store::sql {
+namespace {
+
+struct DatabaseCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+using DatabaseHandle = std::unique_ptr<sqlite3, DatabaseCloser>;
+using StatementHandle = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+Status ErrorStatus(sqlite3* db, int code, std::string_view during) {
+  const std::string message = std::string(during) + ": " + sqlite3_errmsg(db);
+  switch (code) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Conflict(message);
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return Conflict(message);
+    default:
+      break;
+  }
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+      return Unavailable(message);
+    case SQLITE_CONSTRAINT:
+      return InvalidArgument(message);
+    case SQLITE_ERROR:
+      if (std::string_view(sqlite3_errmsg(db)).starts_with("no such table")) {
+        return FailedPrecondition(message + " (the schema is not up to date; run 'troupe db migrate')");
+      }
+      break;
+    default:
+      break;
+  }
+  return Internal(message);
+}
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(DatabaseHandle db) : db_(std::move(db)) {}
+
+  Result<Rows> Query(std::string_view sql, const std::vector<Value>& params) override {
+    Rows rows;
+    TROUPE_RETURN_IF_ERROR(Run(sql, params, &rows));
+    return rows;
+  }
+
+  Result<int64_t> Exec(std::string_view sql, const std::vector<Value>& params) override {
+    TROUPE_RETURN_IF_ERROR(Run(sql, params, nullptr));
+    return static_cast<int64_t>(sqlite3_changes(db_.get()));
+  }
+
+  Status ExecScript(std::string_view sql) override {
+    const std::string text(sql);
+    char* error = nullptr;
+    const int code = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &error);
+    sqlite3_free(error);  // sqlite3_errmsg below holds the same text
+    if (code != SQLITE_OK) return ErrorStatus(db_.get(), sqlite3_extended_errcode(db_.get()), "script");
+    return Status::Ok();
+  }
+
+  Status Begin(TransactionMode mode) override {
+    return ExecScript(mode == TransactionMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+  Status Commit() override { return ExecScript("COMMIT"); }
+  Status Rollback() override {
+    if (sqlite3_get_autocommit(db_.get()) != 0) return Status::Ok();  // nothing open
+    return ExecScript("ROLLBACK");
+  }
+  bool Healthy() const override { return true; }
+
+ private:
+  Status Bind(sqlite3_stmt* statement, const std::vector<Value>& params) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int index = static_cast<int>(i + 1);
+      const Value& value = params[i];
+      int code = SQLITE_OK;
+      if (std::holds_alternative<std::nullptr_t>(value)) {
+        code = sqlite3_bind_null(statement, index);
+      } else if (const auto* integer = std::get_if<int64_t>(&value)) {
+        code = sqlite3_bind_int64(statement, index, *integer);
+      } else if (const auto* real = std::get_if<double>(&value)) {
+        code = sqlite3_bind_double(statement, index, *real);
+      } else if (const auto* flag = std::get_if<bool>(&value)) {
+        code = sqlite3_bind_int(statement, index, *flag ? 1 : 0);
+      } else {
+        const std::string& text = std::get<std::string>(value);
+        code = sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                   SQLITE_UTF8);
+      }
+      if (code != SQLITE_OK) return ErrorStatus(db_.get(), code, "binding parameter");
+    }
+    return Status::Ok();
+  }
+
+  Status Run(std::string_view sql, const std::vector<Value>& params, Rows* rows) {
+    const std::string translated = TranslatePlaceholders(sql);
+    sqlite3_stmt* raw = nullptr;
+    int code = sqlite3_prepare_v2(db_.get(), translated.c_str(), static_cast<int>(translated.size()),
+                                  &raw, nullptr);
+    StatementHandle statement(raw);
+    if (code != SQLITE_OK) return ErrorStatus(db_.get(), sqlite3_extended_errcode(db_.get()), "prepare");
+    TROUPE_RETURN_IF_ERROR(Bind(statement.get(), params));
+    while ((code = sqlite3_step(statement.get())) == SQLITE_ROW) {
+      if (rows == nullptr) continue;
+      const int columns = sqlite3_column_count(statement.get());
+      std::vector<Value> cells;
+      cells.reserve(static_cast<size_t>(columns));
+      for (int c = 0; c < columns; ++c) cells.push_back(Cell(statement.get(), c));
+      rows->emplace_back(std::move(cells));
+    }
+    if (code != SQLITE_DONE) {
+      return ErrorStatus(db_.get(), sqlite3_extended_errcode(db_.get()), "statement");
+    }
+    return Status::Ok();
+  }
+
+  static Value Cell(sqlite3_stmt* statement, int column) {
+    switch (sqlite3_column_type(statement, column)) {
+      case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(statement, column));
+      case SQLITE_FLOAT: return sqlite3_column_double(statement, column);
+      case SQLITE_NULL: return nullptr;
+      default: {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+        const int size = sqlite3_column_bytes(statement, column);
+        return std::string(text != nullptr ? text : "", static_cast<size_t>(size));
+      }
+    }
+  }
+
+  DatabaseHandle db_;
+};
+
+}  // namespace
+
+std::string TranslatePlaceholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size());
+  char quote = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '$' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+      out += '?';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Connection>> OpenSqlite(const SqliteSettings& settings) {
+  const std::filesystem::path path(settings.path);
+  if (settings.path != ":memory:" && path.has_parent_path()) {
+    std::error_code error;
+    std::filesystem::create_directories(path.parent_path(), error);
+    if (error) {
+      return Unavailable("cannot create the directory " + path.parent_path().string() +
+                         " for the SQLite database " + settings.path + ": " + error.message());
+    }
+  }
+  sqlite3* raw = nullptr;
+  const int code = sqlite3_open_v2(settings.path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+  DatabaseHandle db(raw);
+  if (code != SQLITE_OK) {
+    return Unavailable("cannot open the SQLite database " + settings.path + ": " +
+                       (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(code)));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), settings.busy_timeout_ms);
+  auto connection = std::make_unique<SqliteConnection>(std::move(db));
+  const std::string synchronous = settings.synchronous == "normal" ? "NORMAL" : "FULL";
+  Status status = connection->ExecScript("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+                                         "PRAGMA synchronous = " + synchronous + ";");
+  if (!status.ok()) {
+    return Unavailable("cannot use the SQLite database " + settings.path + ": " + status.message());
+  }
+  return std::unique_ptr<Connection>(std::move(connection));
+}
+
+}  // namespace troupe::store::sql
