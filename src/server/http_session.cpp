@@ -1,0 +1,376 @@
+#include "server/http_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <deque>
+
+#include "server/beast_request.h"
+#include "server/router_internal.h"
+#include "server/sse_stream_internal.h"
+
+namespace troupe::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kRedirect = [](beast::error_code& error) {
+  return net::redirect_error(net::use_awaitable, error);
+};
+
+// Methods outside this set are counted as "OTHER", so a client cannot grow the label space.
+std::string MethodLabel(std::string_view method) {
+  for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (method == known) return std::string(known);
+  }
+  return "OTHER";
+}
+
+std::string FormatEndpoint(const net::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+// Runs a callable when the scope ends, including when a coroutine frame is destroyed.
+template <typename F>
+class ScopeExit {
+ public:
+  explicit ScopeExit(F f) : f_(std::move(f)) {}
+  ~ScopeExit() { f_(); }
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+
+ private:
+  F f_;
+};
+
+}  // namespace
+
+Session::Session(const ServerContext& context, net::ip::tcp::socket socket,
+                 std::function<void()> on_end)
+    : context_(context),
+      stream_(std::move(socket)),
+      wake_timer_(stream_.get_executor()),
+      on_end_(std::move(on_end)) {
+  beast::error_code ignored;
+  auto endpoint = stream_.socket().remote_endpoint(ignored);
+  if (!ignored) remote_address_ = FormatEndpoint(endpoint);
+}
+
+void Session::Start() {
+  auto self = shared_from_this();
+  net::co_spawn(stream_.get_executor(), Serve(), [self](std::exception_ptr failure) {
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& error) {
+        spdlog::error("http connection {} failed: {}", self->remote_address_, error.what());
+      } catch (...) {
+        spdlog::error("http connection {} failed", self->remote_address_);
+      }
+    }
+    self->phase_ = Phase::kDone;
+    beast::error_code ignored;
+    self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    self->stream_.close();
+    self->on_end_();
+  });
+}
+
+void Session::OnServerStop() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    // Between requests: nothing is lost by closing. A request being handled is answered first.
+    if (self->phase_ == Phase::kReading) self->stream_.cancel();
+  });
+}
+
+void Session::OnGraceExpired() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == Phase::kDone) return;
+    if (self->active_stream_) self->active_stream_->state()->Cancel("server shutting down");
+    self->stream_.close();
+  });
+}
+
+net::awaitable<void> Session::Serve() {
+  while (!stopping_) {
+    phase_ = Phase::kReading;
+    bool keep_alive = false;
+    std::optional<Request> request = co_await ReadRequest(keep_alive);
+    if (!request) break;
+
+    phase_ = Phase::kHandling;
+    const auto start = SteadyClock::now();
+    context_.metrics.in_flight->Add(1);
+    ScopeExit in_flight_guard([this] { context_.metrics.in_flight->Add(-1); });
+
+    Response response = co_await Dispatch(*request);
+    const std::string route = request->route.empty() ? "unmatched" : request->route;
+    if (response.status < 100 || response.status > 599) {
+      spdlog::error("handler for {} {} returned HTTP status {}", request->method, route,
+                    response.status);
+      response = Response::Error(Internal("internal error"));
+    }
+    const int status = response.status;
+
+    if (response.event_stream) {
+      phase_ = Phase::kStreaming;
+      SseStream stream = std::move(*response.event_stream);
+      response.event_stream.reset();
+      co_await WriteEventStream(std::move(stream), response);
+      Record(*request, route, status, start);
+      break;  // an event stream ends the connection
+    }
+
+    const bool keep = keep_alive && !stopping_;
+    const bool written = co_await WriteResponse(std::move(response), keep);
+    Record(*request, route, status, start);
+    if (!written || !keep) break;
+  }
+}
+
+net::awaitable<std::optional<Request>> Session::ReadRequest(bool& keep_alive) {
+  BeastRequestParser parser;
+  ApplyLimits(parser, context_.limits);
+  beast::error_code error;
+
+  stream_.expires_after(context_.options.request_timeout);
+  co_await http::async_read_header(stream_, buffer_, parser, kRedirect(error));
+  if (!error && !parser.is_done()) {
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                                kRedirect(error));
+      if (error) co_return std::nullopt;
+    }
+    stream_.expires_after(context_.options.request_timeout);
+    co_await http::async_read(stream_, buffer_, parser, kRedirect(error));
+  }
+
+  if (error) {
+    // A client that closed, or went quiet, between requests has done nothing wrong.
+    const bool between_requests = !parser.got_some();
+    if (error == http::error::end_of_stream || error == net::error::operation_aborted ||
+        error == net::error::connection_reset || error == net::error::eof ||
+        (between_requests && error == beast::error::timeout)) {
+      co_return std::nullopt;
+    }
+    if (error == beast::error::timeout) {
+      // The stream closed the socket at the deadline, so there is no one left to answer (nginx
+      // does the same); the 408 goes to the log and the metrics only.
+      Request unparsed;
+      Record(unparsed, "invalid", 408, SteadyClock::now());
+      co_return std::nullopt;
+    }
+    // Named, not a temporary in the co_await expression: g++ 12 can destroy such temporaries
+    // twice.
+    HttpError parse_error = ParseError(error, context_.limits);
+    co_await RejectAndClose(std::move(parse_error));
+    co_return std::nullopt;
+  }
+  keep_alive = parser.get().keep_alive();
+  co_return ToRequest(parser.release(), remote_address_);
+}
+
+net::awaitable<Response> Session::Dispatch(Request& request) {
+  Router::Match match = context_.router.Find(request.method, request.path);
+  if (match.kind == Router::Match::Kind::kNotFound) {
+    co_return Response::Error(NotFound("no route for " + request.path));
+  }
+  if (match.kind == Router::Match::Kind::kMethodNotAllowed) {
+    Response response = Response::Error(HttpError::MethodNotAllowed(
+        request.method + " is not allowed here; allowed: " + match.allow));
+    response.WithHeader("Allow", match.allow);
+    co_return response;
+  }
+  request.route = std::move(match.route_template);
+  request.path_params = std::move(match.params);
+  const Route& route = *match.route;
+  try {
+    if (route.handler) co_return route.handler(request);
+    co_return co_await route.coroutine->function(request);
+  } catch (const std::exception& error) {
+    spdlog::error("handler for {} {} threw: {}", request.method, request.route, error.what());
+  } catch (...) {
+    spdlog::error("handler for {} {} threw a non-exception", request.method, request.route);
+  }
+  // The client learns only that it failed; the details are in the log.
+  co_return Response::Error(Internal("internal error"));
+}
+
+net::awaitable<bool> Session::WriteResponse(Response response, bool keep_alive) {
+  http::response<http::string_body> message{static_cast<http::status>(response.status), 11};
+  if (!response.content_type.empty()) {
+    message.set(http::field::content_type, response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) message.insert(name, value);
+  message.body() = std::move(response.body);
+  message.keep_alive(keep_alive);
+  message.prepare_payload();
+
+  beast::error_code error;
+  stream_.expires_after(context_.options.request_timeout);
+  co_await http::async_write(stream_, message, kRedirect(error));
+  co_return !error;
+}
+
+net::awaitable<void> Session::RejectAndClose(HttpError error) {
+  const auto start = SteadyClock::now();
+  const int status = error.http_status;
+  Response response = Response::Error(error);
+  co_await WriteResponse(std::move(response), false);
+  Request unparsed;
+  Record(unparsed, "invalid", status, start);
+  co_await LingeringClose();
+}
+
+net::awaitable<void> Session::LingeringClose() {
+  // Closing with unread input makes the kernel send RST, which can destroy the error response
+  // before the client reads it. Stop sending, drain briefly, then close.
+  beast::error_code error;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, error);
+  stream_.expires_after(std::min<std::chrono::milliseconds>(context_.options.request_timeout,
+                                                            std::chrono::seconds(2)));
+  char discard[4096];
+  size_t drained = 0;
+  while (!error && drained < (1u << 20)) {
+    drained += co_await stream_.async_read_some(net::buffer(discard), kRedirect(error));
+  }
+}
+
+net::awaitable<void> Session::WriteEventStream(SseStream stream, const Response& head) {
+  const std::shared_ptr<SseStream::State>& state = stream.state();
+  active_stream_ = stream;
+  context_.metrics.sse_open->Add(1);
+  ScopeExit cleanup([this, state] {
+    state->Detach();
+    active_stream_.reset();
+    context_.metrics.sse_open->Add(-1);
+  });
+
+  http::response<http::empty_body> message{http::status::ok, 11};
+  message.set(http::field::content_type, "text/event-stream");
+  message.set(http::field::cache_control, "no-cache");
+  message.set("X-Accel-Buffering", "no");  // tells nginx-style proxies not to buffer
+  for (const auto& [name, value] : head.headers) message.insert(name, value);
+  message.keep_alive(false);
+  message.chunked(true);
+  http::response_serializer<http::empty_body> serializer{message};
+
+  beast::error_code error;
+  stream_.expires_after(context_.options.request_timeout);
+  co_await http::async_write_header(stream_, serializer, kRedirect(error));
+  if (error) {
+    state->Cancel("client disconnected");
+    co_return;
+  }
+
+  // Producers wake the writer through the strand; a weak pointer so a stream that outlives the
+  // connection keeps nothing alive.
+  auto executor = stream_.get_executor();
+  std::weak_ptr<Session> weak_self = weak_from_this();
+  state->Attach([executor, weak_self] {
+    net::post(executor, [weak_self] {
+      if (auto self = weak_self.lock()) self->wake_timer_.cancel();
+    });
+  });
+
+  // Reads run with no deadline from here on (writes set their own), and the only thing a read
+  // can tell us is that the client went away.
+  stream_.expires_never();
+  net::co_spawn(executor, WatchForDisconnect(shared_from_this(), stream), net::detached);
+
+  const auto heartbeat = context_.options.sse_heartbeat;
+  auto next_heartbeat = SteadyClock::now() + heartbeat;
+  std::deque<std::string> batch;
+  std::string chunk;
+  auto write_chunk = [&](const std::string& data) -> net::awaitable<bool> {
+    stream_.expires_after(context_.options.request_timeout);
+    auto framed = http::make_chunk(net::buffer(data));
+    co_await net::async_write(stream_, framed, kRedirect(error));
+    co_return !error;
+  };
+
+  while (true) {
+    const bool closed = state->TakePending(batch);
+    if (state->cancelled.load()) break;
+    if (!batch.empty()) {
+      // Everything queued goes out in one chunk: one write, one flush.
+      chunk.clear();
+      for (const std::string& piece : batch) chunk += piece;
+      batch.clear();
+      if (!co_await write_chunk(chunk)) {
+        state->Cancel("client disconnected");
+        break;
+      }
+      next_heartbeat = SteadyClock::now() + heartbeat;
+      continue;
+    }
+    if (closed) {
+      stream_.expires_after(context_.options.request_timeout);
+      auto last = http::make_chunk_last();
+      co_await net::async_write(stream_, last, kRedirect(error));
+      break;
+    }
+    if (SteadyClock::now() >= next_heartbeat) {
+      const std::string comment = FormatSseComment("heartbeat");
+      if (!co_await write_chunk(comment)) {
+        state->Cancel("client disconnected");
+        break;
+      }
+      next_heartbeat = SteadyClock::now() + heartbeat;
+      continue;
+    }
+    wake_timer_.expires_at(next_heartbeat);
+    beast::error_code wait_error;
+    co_await wake_timer_.async_wait(kRedirect(wait_error));  // cancelled = woken early
+  }
+  if (state->cancelled.load()) {
+    spdlog::debug("event stream to {} cancelled: {}", remote_address_, stream.cancel_reason());
+  }
+}
+
+net::awaitable<void> Session::WatchForDisconnect(std::shared_ptr<Session> self, SseStream stream) {
+  char discard[512];
+  beast::error_code error;
+  while (!error) {
+    // Anything the client sends now is ignored; the connection closes after the stream.
+    co_await self->stream_.async_read_some(net::buffer(discard), kRedirect(error));
+  }
+  // A no-op when the stream already ended (the state is detached by then).
+  stream.state()->Cancel("client disconnected");
+}
+
+void Session::Record(const Request& request, const std::string& route, int status,
+                     SteadyClock::time_point start) {
+  const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  const std::string method = MethodLabel(request.method);
+  context_.metrics.requests->Increment({route, method, std::to_string(status)});
+  context_.metrics.duration->Observe(seconds, {route});
+  if (request.key_id.empty()) {
+    spdlog::info("http {} {} {} {:.1f}ms", method, route, status, seconds * 1000);
+  } else {
+    spdlog::info("http {} {} {} {:.1f}ms key={}", method, route, status, seconds * 1000,
+                 request.key_id);
+  }
+}
+
+}  // namespace troupe::server

@@ -1,0 +1,63 @@
+// Maps a method and a path to a handler. Patterns are literal segments and whole-segment
+// parameters: "/api/v1/characters/{id}/messages". A literal segment beats a parameter where both
+// match. The matched pattern (the route template) labels metrics and logs, so label cardinality is
+// bounded by the route table, not by what clients send.
+//
+// Handlers run on an I/O thread and must not block for long. They may throw: the server turns
+// any exception into a 500 JSON error, and nothing escapes.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/http_message.h"
+
+namespace troupe::server {
+
+struct CoroutineHandler;  // server/coroutine_handler.h (the only header that brings in Asio)
+struct Route;             // server/router_internal.h
+
+class Router {
+ public:
+  // A plain handler: gets the request (route and path parameters filled in), returns the response.
+  using Handler = std::function<Response(Request&)>;
+
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+
+  // Registers a handler. A malformed pattern (not starting with '/', a '{' that is not a whole
+  // segment, a repeated parameter name) or a duplicate method+pattern is a programming error:
+  // it aborts at startup with a message.
+  void Add(std::string_view method, std::string_view pattern, Handler handler);
+  // Registers a coroutine handler (include server/coroutine_handler.h to build one).
+  void AddCoroutine(std::string_view method, std::string_view pattern, CoroutineHandler handler);
+
+  // Whether some handler is registered for exactly this method and pattern.
+  bool Has(std::string_view method, std::string_view pattern) const;
+
+  struct Match {
+    enum class Kind { kFound, kNotFound, kMethodNotAllowed };
+    Kind kind = Kind::kNotFound;
+    const Route* route = nullptr;  // set when kFound; owned by the router
+    std::string route_template;    // set when kFound
+    std::map<std::string, std::string, std::less<>> params;  // decoded; set when kFound
+    std::string allow;  // "GET, POST" when kMethodNotAllowed
+  };
+  // Finds the handler for `method` on `path` (no query string; percent-encoded as received).
+  // kNotFound when no pattern matches the path, kMethodNotAllowed when some do but none for
+  // this method.
+  Match Find(std::string_view method, std::string_view path) const;
+
+ private:
+  void AddRoute(std::unique_ptr<Route> route);
+
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace troupe::server
