@@ -38,6 +38,8 @@ Status ErrorStatus(sqlite3* db, int code, std::string_view during) {
     case SQLITE_READONLY:
       return Unavailable(message);
     case SQLITE_CONSTRAINT:
+      // ON DELETE RESTRICT reports SQLITE_CONSTRAINT_TRIGGER rather than _FOREIGNKEY.
+      if (std::string_view(sqlite3_errmsg(db)).starts_with("FOREIGN KEY")) return Conflict(message);
       return InvalidArgument(message);
     case SQLITE_ERROR:
       if (std::string_view(sqlite3_errmsg(db)).starts_with("no such table")) {

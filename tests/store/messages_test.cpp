@@ -1,0 +1,198 @@
+// Messages and feedback, on both backends.
+#include "store_test_fixture.h"
+
+namespace troupe::store::testing {
+namespace {
+
+
+TEST_P(StoreTest, AppendBumpsConversationAtomically) {
+  const Conversation conversation = MakeConversation(MakeUser().id, MakeCharacter().id);
+  clock_.Advance(500);
+  Message message;
+  message.conversation_id = conversation.id;
+  message.role = MessageRole::kUser;
+  message.content = "Hello \xF0\x9F\x91\x8B";
+  message.stage = "greeting";
+  message.prompt_tokens = 12;
+  message.metadata_json = R"({"client":"web"})";
+  ASSERT_OK_AND_ASSIGN(Message first, store_->messages().Append(message));
+  EXPECT_GT(first.id, 0);
+
+  Message reply;
+  reply.conversation_id = conversation.id;
+  reply.parent_id = first.id;
+  reply.role = MessageRole::kAssistant;
+  reply.content = "Hi!";
+  reply.completion_tokens = 3;
+  reply.latency_ms = 120;
+  reply.sentiment = 0.5;
+  reply.incomplete = true;
+  ASSERT_OK_AND_ASSIGN(Message second, store_->messages().Append(reply));
+
+  ASSERT_OK_AND_ASSIGN(Conversation bumped, store_->conversations().Get(conversation.id));
+  EXPECT_EQ(bumped.message_count, 2);
+  EXPECT_EQ(bumped.last_activity_at, clock_.NowMillis());
+
+  ASSERT_OK_AND_ASSIGN(Message stored, store_->messages().Get(second.id));
+  EXPECT_EQ(stored.parent_id, first.id);
+  EXPECT_EQ(stored.role, MessageRole::kAssistant);
+  EXPECT_EQ(stored.completion_tokens, 3);
+  EXPECT_EQ(stored.latency_ms, 120);
+  EXPECT_EQ(stored.sentiment, 0.5);
+  EXPECT_TRUE(stored.incomplete);
+  EXPECT_FALSE(stored.rating.has_value());
+  ASSERT_OK_AND_ASSIGN(Message stored_first, store_->messages().Get(first.id));
+  EXPECT_EQ(stored_first.content, "Hello \xF0\x9F\x91\x8B");
+  EXPECT_EQ(stored_first.stage, "greeting");
+  EXPECT_FALSE(stored_first.parent_id.has_value());
+  EXPECT_FALSE(stored_first.incomplete);
+}
+
+TEST_P(StoreTest, AppendRejectsMissingReferences) {
+  const Conversation conversation = MakeConversation(MakeUser().id, MakeCharacter().id);
+  const Conversation other = MakeConversation(MakeUser("user-2").id, MakeCharacter("B").id);
+  Message message;
+  message.conversation_id = 9999;
+  Status no_conversation = store_->messages().Append(message).status();
+  EXPECT_EQ(no_conversation.code(), StatusCode::kNotFound);
+  EXPECT_EQ(no_conversation.field(), "conversation_id");
+
+  message.conversation_id = conversation.id;
+  message.parent_id = 9999;
+  Status no_parent = store_->messages().Append(message).status();
+  EXPECT_EQ(no_parent.code(), StatusCode::kNotFound);
+  EXPECT_EQ(no_parent.field(), "parent_id");
+
+  message.parent_id.reset();
+  message.conversation_id = other.id;
+  ASSERT_OK_AND_ASSIGN(Message elsewhere, store_->messages().Append(message));
+  message.conversation_id = conversation.id;
+  message.parent_id = elsewhere.id;
+  EXPECT_EQ(store_->messages().Append(message).status().field(), "parent_id");
+
+  message.parent_id.reset();
+  message.metadata_json = "{";
+  EXPECT_EQ(store_->messages().Append(message).status().field(), "metadata_json");
+  message.metadata_json = "{}";
+  message.rating = 5;
+  EXPECT_EQ(store_->messages().Append(message).status().field(), "rating");
+
+  // Nothing of the failed appends was counted.
+  ASSERT_OK_AND_ASSIGN(Conversation unchanged, store_->conversations().Get(conversation.id));
+  EXPECT_EQ(unchanged.message_count, 0);
+}
+
+TEST_P(StoreTest, MessagesListLatestAndPatch) {
+  const Conversation conversation = MakeConversation(MakeUser().id, MakeCharacter().id);
+  const Conversation other = MakeConversation(MakeUser("user-2").id, MakeCharacter("B").id);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 6; ++i) {
+    Message message;
+    message.conversation_id = conversation.id;
+    message.content = "m" + std::to_string(i);
+    ASSERT_OK_AND_ASSIGN(Message appended, store_->messages().Append(message));
+    ids.push_back(appended.id);
+    message.conversation_id = other.id;
+    ASSERT_OK(store_->messages().Append(message).status());
+  }
+  std::vector<int64_t> listed;
+  PageRequest request{.cursor = "", .limit = 4};
+  do {
+    ASSERT_OK_AND_ASSIGN(Page<Message> page, store_->messages().List(conversation.id, request));
+    for (const Message& message : page.items) listed.push_back(message.id);
+    request.cursor = page.next_cursor;
+  } while (!request.cursor.empty());
+  EXPECT_EQ(listed, ids);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Message> latest, store_->messages().Latest(conversation.id, 3));
+  ASSERT_EQ(latest.size(), 3u);
+  EXPECT_EQ(latest[0].content, "m3");
+  EXPECT_EQ(latest[2].content, "m5");
+  ASSERT_OK_AND_ASSIGN(latest, store_->messages().Latest(conversation.id, 0));
+  EXPECT_TRUE(latest.empty());
+
+  clock_.Advance(50);
+  MessagePatch patch;
+  patch.content = "edited";
+  patch.sentiment = -0.75;
+  patch.rating = -1;
+  patch.incomplete = true;
+  patch.completion_tokens = 99;
+  patch.metadata_json = R"({"edited":true})";
+  ASSERT_OK_AND_ASSIGN(Message patched, store_->messages().Patch(ids[0], patch));
+  EXPECT_EQ(patched.content, "edited");
+  EXPECT_EQ(patched.sentiment, -0.75);
+  EXPECT_EQ(patched.rating, -1);
+  EXPECT_TRUE(patched.incomplete);
+  EXPECT_EQ(patched.completion_tokens, 99);
+  EXPECT_EQ(patched.updated_at, clock_.NowMillis());
+
+  MessagePatch only_content;
+  only_content.content = "again";
+  ASSERT_OK_AND_ASSIGN(Message partly, store_->messages().Patch(ids[0], only_content));
+  EXPECT_EQ(partly.rating, -1);  // untouched fields stay
+  EXPECT_EQ(store_->messages().Patch(9999, only_content).status().code(), StatusCode::kNotFound);
+  MessagePatch bad;
+  bad.sentiment = 3;
+  EXPECT_EQ(store_->messages().Patch(ids[0], bad).status().field(), "sentiment");
+}
+
+TEST_P(StoreTest, FeedbackRatingLandsOnMessage) {
+  const User user = MakeUser();
+  const Conversation conversation = MakeConversation(user.id, MakeCharacter().id);
+  const Conversation other = MakeConversation(user.id, MakeCharacter("B").id);
+  Message message;
+  message.conversation_id = conversation.id;
+  message.role = MessageRole::kAssistant;
+  ASSERT_OK_AND_ASSIGN(Message reply, store_->messages().Append(message));
+
+  FeedbackEvent rating;
+  rating.conversation_id = conversation.id;
+  rating.message_id = reply.id;
+  rating.user_id = user.id;
+  rating.kind = "rating";
+  rating.rating = 1;
+  ASSERT_OK_AND_ASSIGN(FeedbackEvent recorded, store_->feedback().Record(rating));
+  EXPECT_GT(recorded.id, 0);
+  ASSERT_OK_AND_ASSIGN(Message rated, store_->messages().Get(reply.id));
+  EXPECT_EQ(rated.rating, 1);
+
+  FeedbackEvent comment;
+  comment.conversation_id = conversation.id;
+  comment.kind = "comment";
+  comment.comment = "lovely";
+  ASSERT_OK(store_->feedback().Record(comment).status());
+
+  // A message of another conversation is not found there, and nothing is written.
+  rating.conversation_id = other.id;
+  rating.rating = -1;
+  Status wrong = store_->feedback().Record(rating).status();
+  EXPECT_EQ(wrong.code(), StatusCode::kNotFound);
+  EXPECT_EQ(wrong.field(), "message_id");
+  ASSERT_OK_AND_ASSIGN(rated, store_->messages().Get(reply.id));
+  EXPECT_EQ(rated.rating, 1);
+
+  rating.conversation_id = 9999;
+  EXPECT_EQ(store_->feedback().Record(rating).status().field(), "conversation_id");
+  rating.conversation_id = conversation.id;
+  rating.user_id = 9999;
+  EXPECT_EQ(store_->feedback().Record(rating).status().field(), "user_id");
+  FeedbackEvent unrated;
+  unrated.conversation_id = conversation.id;
+  unrated.kind = "rating";
+  EXPECT_EQ(store_->feedback().Record(unrated).status().field(), "rating");
+
+  ASSERT_OK_AND_ASSIGN(Page<FeedbackEvent> page,
+                       store_->feedback().ListForConversation(conversation.id, {.cursor = "", .limit = 1}));
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].kind, "rating");
+  EXPECT_EQ(page.items[0].rating, 1);
+  EXPECT_EQ(page.items[0].user_id, user.id);
+  ASSERT_OK_AND_ASSIGN(page, store_->feedback().ListForConversation(conversation.id, {page.next_cursor, 50}));
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].comment, "lovely");
+  EXPECT_FALSE(page.items[0].message_id.has_value());
+}
+
+}  // namespace
+}  // namespace troupe::store::testing
