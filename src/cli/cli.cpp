@@ -9,12 +9,9 @@ namespace troupe::cli {
 
 CLI::Option* AddSettingFlag(CLI::App& command, CommandContext& context, const std::string& flag,
                             const std::string& key, const std::string& description) {
-  const std::string flag_name = flag.substr(0, flag.find(','));
   return command.add_option_function<std::string>(
-      flag,
-      [&context, key, flag_name](const std::string& value) {
-        context.flags.Set(key, "--" + flag_name, value);
-      },
+      "--" + flag,
+      [&context, key, flag](const std::string& value) { context.flags.Set(key, "--" + flag, value); },
       description + " (config: " + key + ")");
 }
 

@@ -1,11 +1,10 @@
-#include <signal.h>
-
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
 #include "base/build_info.h"
 #include "cli/commands.h"
+#include "server/http_server.h"
 #include "store/api_keys.h"
 
 namespace troupe::cli {
@@ -35,6 +34,18 @@ Status EnsureAdminKey(store::Store& database) {
   return Status::Ok();
 }
 
+server::HttpServerOptions ServerOptionsFrom(const config::ServerConfig& config) {
+  server::HttpServerOptions options;
+  options.listen = config.listen;
+  options.io_threads = config.io_threads;
+  options.body_limit_bytes = config.body_limit_bytes;
+  options.request_timeout = std::chrono::seconds(config.request_timeout_seconds);
+  options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
+  options.sse_heartbeat = std::chrono::seconds(config.sse_heartbeat_seconds);
+  options.version = std::string(Version());
+  return options;
+}
+
 void Serve(CommandContext& context) {
   Result<const config::LoadedConfig*> loaded = context.Configuration();
   if (!loaded.ok()) {
@@ -43,6 +54,17 @@ void Serve(CommandContext& context) {
   }
   const config::Config& config = (*loaded)->config;
   spdlog::info("troupe {} (commit {}) starting", Version(), GitCommit());
+
+  // Bind first and take over SIGINT/SIGTERM at once, so a signal during start-up (a migration can
+  // take a while) stops the server cleanly instead of killing the process mid-transaction.
+  server::MetricsRegistry metrics;
+  Result<std::unique_ptr<server::HttpServer>> http =
+      server::HttpServer::Create(ServerOptionsFrom(config.server), server::Router(), metrics);
+  if (!http.ok()) {
+    context.Fail(http.status());
+    return;
+  }
+  (*http)->StopOnSignals();
 
   Result<std::unique_ptr<store::Store>> opened = context.ConnectStore();
   if (!opened.ok()) {
@@ -56,23 +78,16 @@ void Serve(CommandContext& context) {
     return;
   }
   for (int version : *applied) spdlog::info("applied database migration {:04d}", version);
-  spdlog::info("{} database {} ready", database.backend(), database.redacted_url());
   if (Status admin = EnsureAdminKey(database); !admin.ok()) {
     context.Fail(admin);
     return;
   }
+  (*http)->AddReadinessCheck("database", [&database] { return database.Ping(); });
+  spdlog::info("{} database {} ready; data directory {}", database.backend(), database.redacted_url(),
+               config.data_dir);
 
-  // Wait for SIGINT/SIGTERM on this thread; the HTTP side comes with the API (issue 3).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  spdlog::info("serving with data directory {} (listen address {} reserved for the HTTP API)",
-               config.data_dir, config.server.listen);
-  int received = 0;
-  sigwait(&signals, &received);
-  spdlog::info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*http)->Run();
+  spdlog::info("stopped");
 }
 
 }  // namespace

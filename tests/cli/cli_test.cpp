@@ -1,5 +1,9 @@
 // Drives the real `troupe` binary as a user or a script would: exit codes, stdout, stderr.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,6 +24,35 @@ using ::testing::Not;
 using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TroupeBinary;
+
+// A bare HTTP/1.1 GET over a loopback socket; returns the whole response, headers included.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return "";
+  }
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return "";
+  }
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, static_cast<size_t>(n));
+  close(fd);
+  return response;
+}
+
+int ListeningPort(const std::string& log) {
+  std::smatch match;
+  if (!std::regex_search(log, match, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"))) return -1;
+  return std::stoi(match[1]);
+}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -190,6 +223,11 @@ TEST_F(CliTest, ServeMigratesCreatesAdminKeyAndStopsOnSigterm) {
       {{"TROUPE_DATA", data_.path().string()}});
   ASSERT_TRUE(server.WaitForStdout("trp_", std::chrono::seconds(30))) << server.err();
   ASSERT_TRUE(server.WaitForStderr("ready", std::chrono::seconds(30))) << server.err();
+  const int port = ListeningPort(server.err());
+  ASSERT_GT(port, 0) << server.err();
+  const std::string ready = HttpGet(port, "/readyz");
+  EXPECT_THAT(ready, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(ready, HasSubstr("database"));
   server.Signal(SIGTERM);
   ProcessResult result = server.Wait(std::chrono::seconds(30));
   EXPECT_EQ(result.exit_code, 0) << result.err;
