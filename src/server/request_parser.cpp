@@ -54,23 +54,21 @@ HttpResult<Request> ParseRequestBytes(std::string_view bytes, const RequestLimit
   boost::beast::error_code error;
   // put() may stop at a boundary (the end of the header, a chunk); feed it until it is done,
   // fails, or makes no progress.
+  // The bytes are all there are: a body that runs to end of input ends now, anything else was
+  // cut short. (put_eof requires that the parser saw something.)
+  auto end_of_input = [&] {
+    error = {};
+    if (parser.got_some()) parser.put_eof(error);
+    if (!error && !parser.is_done()) error = http::error::partial_message;
+  };
   while (!parser.is_done()) {
     size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), error);
     bytes.remove_prefix(used);
-    if (error == http::error::need_more) {
-      error = {};
-      // The bytes are all there are: a body that runs to end of input ends now, anything else
-      // was cut short.
-      parser.put_eof(error);
-      if (!error && !parser.is_done()) error = http::error::partial_message;
+    if (error == http::error::need_more || (!error && used == 0)) {
+      end_of_input();
       break;
     }
     if (error) break;
-    if (used == 0) {
-      parser.put_eof(error);
-      if (!error && !parser.is_done()) error = http::error::partial_message;
-      break;
-    }
   }
   if (error) return ParseError(error, limits);
   return ToRequest(parser.release(), "");

@@ -32,6 +32,7 @@ TEST(ParseRequestBytesTest, GarbageAndTruncationAre400) {
   auto garbage = ParseRequestBytes("\x01\x02 not http\r\n\r\n", RequestLimits{});
   ASSERT_FALSE(garbage.ok());
   EXPECT_EQ(garbage.error().http_status, 400);
+  EXPECT_EQ(ParseRequestBytes("", RequestLimits{}).error().http_status, 400);  // found by fuzzing
   auto truncated = ParseRequestBytes("GET / HTTP/1.1\r\nHost: x\r\n", RequestLimits{});
   ASSERT_FALSE(truncated.ok());
   EXPECT_EQ(truncated.error().http_status, 400);
