@@ -165,7 +165,8 @@ TEST_P(StoreTest, CharacterDeleteRefusedWhileConversationsExist) {
   const User user = MakeUser();
   const Character busy = MakeCharacter("Busy");
   MakeConversation(user.id, busy.id);
-  EXPECT_EQ(store_->characters().Delete(busy.id).code(), StatusCode::kConflict);
+  Status busy_delete = store_->characters().Delete(busy.id);
+  EXPECT_EQ(busy_delete.code(), StatusCode::kConflict) << busy_delete.ToString();
   const Character idle = MakeCharacter("Idle");
   ASSERT_OK(store_->characters().Delete(idle.id));
   EXPECT_EQ(store_->characters().Get(idle.id).status().code(), StatusCode::kNotFound);
