@@ -9,7 +9,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <csignal>
 #include <map>
+#include <thread>
 #include <sstream>
 #include <stdexcept>
 
@@ -281,6 +283,21 @@ TEST(HttpServerTest, ListenErrors) {
   auto taken = HttpServer::Create(options, Router(), metrics);
   ASSERT_FALSE(taken.ok());
   EXPECT_EQ(taken.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(HttpServerTest, SigtermStopsTheServer) {
+  MetricsRegistry metrics;
+  auto created = HttpServer::Create(TestOptions(), TestRouter(), metrics);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  HttpServer& server = *created.value();
+  server.StopOnSignals();
+  std::thread runner([&] { server.Run(); });
+  {
+    TestClient client(server.port());
+    EXPECT_EQ(client.Send("GET", "/healthz").status, 200);
+  }
+  std::raise(SIGTERM);
+  runner.join();  // Run() returns: the signal stopped it instead of killing the process
 }
 
 TEST(HttpServerTest, StopClosesIdleConnectionsAndRunReturns) {

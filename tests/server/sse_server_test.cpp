@@ -225,6 +225,41 @@ TEST(SseServerTest, StreamRunningPastGraceIsCancelledAndRunReturns) {
   EXPECT_FALSE(client.ReadStreamToEnd());  // cut, not ended: the client can tell
 }
 
+TEST(SseServerTest, HundredsOfSlowStreamsShareTwoIoThreads) {
+  // No thread per client: 200 open streams on 2 I/O threads, fed by one producer thread, each
+  // client reading only after everything was sent (a slow reader).
+  constexpr int kClients = 200;
+  constexpr int kEvents = 20;
+  std::mutex mutex;
+  std::vector<SseStream> streams;  // guarded by mutex
+  Router router;
+  router.Add("GET", "/stream", [&](Request&) {
+    SseStream stream;
+    std::lock_guard lock(mutex);
+    streams.push_back(stream);
+    return Response::EventStream(stream);
+  });
+  RunningServer server(std::move(router));
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<TestClient>(server.port()));
+    ASSERT_EQ(clients.back()->StartStream("/stream").status, 200);
+  }
+  std::thread producer([&] {
+    std::lock_guard lock(mutex);
+    for (int event = 0; event < kEvents; ++event) {
+      for (SseStream& stream : streams) stream.Send("n", std::to_string(event));
+    }
+    for (SseStream& stream : streams) stream.Close();
+  });
+  producer.join();
+  for (auto& client : clients) {
+    ASSERT_TRUE(client->ReadStreamToEnd());
+    EXPECT_NE(client->stream_body().find("data: " + std::to_string(kEvents - 1) + "\n\n"),
+              std::string::npos);
+  }
+}
+
 TEST(SseServerTest, AHandlerCanRefuseBeforeStreaming) {
   Router router;
   router.Add("GET", "/stream", [](Request&) { return Response::Error(NotFound("no such chat")); });
