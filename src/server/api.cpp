@@ -1,0 +1,165 @@
+// Wires the route table into the router: authentication, scope checks, rate limiting and the
+// OpenAPI document happen here once, so resource handlers only validate input and call the store.
+#include "server/api.h"
+
+#include <algorithm>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "server/api/api_call.h"
+#include "server/auth.h"
+#include "server/rate_limiter.h"
+
+namespace troupe::server {
+namespace {
+
+using api::ApiCall;
+using api::ApiRoute;
+
+// Shared by every handler the router holds (handlers are copied into the router, so they share
+// ownership of the context; it lives exactly as long as the last of them).
+struct ApiContext {
+  ApiContext(store::Store& store, const Clock& clock, const ApiOptions& options)
+      : store(store),
+        authenticator(store, clock, options.touch_interval_ms),
+        limiter(options.rate_limit_per_second, options.rate_limit_burst, clock) {}
+
+  store::Store& store;
+  Authenticator authenticator;
+  RateLimiter limiter;
+  std::string openapi_json;  // written once before the first request
+};
+
+Response Unauthorized(const Status& status) {
+  Response response = Response::Error(status);
+  response.WithHeader("WWW-Authenticate", "Bearer realm=\"troupe\"");
+  return response;
+}
+
+// Scope check: admin may call everything; otherwise one of the route's scopes. Sets as_client
+// when the client scope is the only one that grants the call.
+bool Allowed(const Principal& principal, const ApiRoute& route, bool& as_client) {
+  if (principal.HasScope(kScopeAdmin)) {
+    as_client = false;
+    return true;
+  }
+  bool granted_other = false;
+  bool granted_client = false;
+  for (std::string_view scope : route.scopes) {
+    if (!principal.HasScope(scope)) continue;
+    (scope == kScopeClient ? granted_client : granted_other) = true;
+  }
+  as_client = granted_client && !granted_other;
+  return granted_client || granted_other;
+}
+
+Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
+  if (route.is_public) {
+    ApiCall call(request, nullptr, context.store, false);
+    return route.handler(call);
+  }
+  Result<Principal> principal = context.authenticator.Authenticate(request.Header("Authorization"));
+  if (!principal.ok()) {
+    if (principal.status().code() == StatusCode::kUnauthenticated) {
+      return Unauthorized(principal.status());
+    }
+    return Response::Error(principal.status());
+  }
+  request.key_id = principal->key.prefix;
+
+  RateLimiter::Decision decision = context.limiter.Acquire(principal->key.prefix);
+  if (!decision.allowed) {
+    Response response = Response::Error(
+        Status(StatusCode::kResourceExhausted,
+               "rate limit exceeded for this API key; retry in " +
+                   std::to_string(decision.retry_after_seconds) + " s"));
+    response.WithHeader("Retry-After", std::to_string(decision.retry_after_seconds));
+    return response;
+  }
+
+  bool as_client = false;
+  if (!Allowed(*principal, route, as_client)) {
+    std::string allowed = "admin";
+    for (std::string_view scope : route.scopes) allowed += ", " + std::string(scope);
+    return Response::Error(Status(StatusCode::kPermissionDenied,
+                                  "this key's scopes do not allow " + route.method + " " +
+                                      route.pattern + " (allowed: " + allowed + ")"));
+  }
+  ApiCall call(request, &*principal, context.store, as_client);
+  return route.handler(call);
+}
+
+}  // namespace
+
+namespace api {
+
+Result<store::User> ApiCall::EndUser() {
+  if (!end_user_) {
+    end_user_.emplace(ResolveEndUser(store, *principal_, request.Header(kEndUserHeader)));
+  }
+  return *end_user_;
+}
+
+void ApiCall::Audit(std::string action, std::string target_type, int64_t target_id,
+                    nlohmann::json details) {
+  store::AuditEntry entry;
+  entry.actor = principal_ != nullptr ? principal_->Actor() : "system";
+  entry.action = std::move(action);
+  entry.target_type = std::move(target_type);
+  entry.target_id = std::to_string(target_id);
+  entry.details_json = details.dump();
+  Result<store::AuditEntry> recorded = store.audit().Record(std::move(entry));
+  if (!recorded.ok()) {
+    spdlog::error("audit log write failed: {}", recorded.status().ToString());
+  }
+}
+
+}  // namespace api
+
+std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
+                                       const ApiOptions& options) {
+  const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Instance();
+  auto context = std::make_shared<ApiContext>(store, clock, options);
+
+  api::RouteTable table;
+  api::AddCharacterRoutes(table);
+  api::AddUserRoutes(table);
+  api::AddConversationRoutes(table);
+  api::AddKeyRoutes(table);
+  api::AddJobRoutes(table);
+  ApiRoute openapi;
+  openapi.method = "GET";
+  openapi.pattern = "/api/v1/openapi.json";
+  openapi.operation_id = "getOpenApi";
+  openapi.tag = "meta";
+  openapi.summary = "This document: the OpenAPI 3 description of the API";
+  openapi.is_public = true;
+  openapi.handler = [weak = std::weak_ptr<ApiContext>(context)](ApiCall&) {
+    Response response;
+    response.content_type = "application/json";
+    if (auto shared = weak.lock()) response.body = shared->openapi_json;
+    return response;
+  };
+  table.push_back(std::move(openapi));
+
+  context->openapi_json = api::BuildOpenApi(table).dump(2);
+
+  std::vector<ApiRouteInfo> registered;
+  for (ApiRoute& route : table) {
+    ApiRouteInfo info{route.method, route.pattern, {}};
+    if (!route.is_public) {
+      info.scopes.emplace_back(kScopeAdmin);
+      for (std::string_view scope : route.scopes) info.scopes.emplace_back(scope);
+    }
+    registered.push_back(std::move(info));
+    auto shared_route = std::make_shared<const ApiRoute>(std::move(route));
+    router.Add(shared_route->method, shared_route->pattern,
+               [context, shared_route](Request& request) {
+                 return Handle(*context, *shared_route, request);
+               });
+  }
+  return registered;
+}
+
+}  // namespace troupe::server

@@ -1,0 +1,84 @@
+// Internal to the API: a route's description (what the OpenAPI document says about it, and who may
+// call it) and the context its handler gets. Handlers are plain functions of an ApiCall.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/auth.h"
+#include "server/http_message.h"
+#include "store/store.h"
+
+namespace troupe::server::api {
+
+struct QueryParam {
+  std::string name;
+  std::string type;  // OpenAPI type: "string", "integer", "boolean"
+  std::string description;
+};
+
+class ApiCall;
+
+struct ApiRoute {
+  std::string method;
+  std::string pattern;  // path parameters are integer ids, named {character_id}, {user_id}, ...
+  std::string operation_id;
+  std::string tag;
+  std::string summary;
+  // Scopes that may call it besides admin (which may call everything). Empty and public: no key.
+  std::vector<std::string_view> scopes;
+  bool is_public = false;
+  std::vector<QueryParam> query;
+  std::string request_schema;   // components/schemas name, or "" for no body
+  std::string response_schema;  // components/schemas name, or "" for an empty response
+  bool paginated = false;       // the response is {"data":[response_schema...],"next_cursor"}
+  int success_status = 200;
+  std::function<Response(ApiCall&)> handler;
+};
+
+// What a handler sees: the request, who is calling, the store.
+class ApiCall {
+ public:
+  ApiCall(Request& request, const Principal* principal, store::Store& store, bool as_client)
+      : request(request), store(store), principal_(principal), as_client_(as_client) {}
+
+  Request& request;
+  store::Store& store;
+
+  // The caller's key; only for authenticated routes.
+  const Principal& principal() const { return *principal_; }
+  // True when the route was granted through the client scope alone: the call acts for one end
+  // user, sees only that user's conversations and only published characters.
+  bool as_client() const { return as_client_; }
+  // The end user of a client call (see ResolveEndUser); resolved once per call.
+  Result<store::User> EndUser();
+
+  // Records an administrative action with actor "key:<prefix>". A failure is logged, not returned:
+  // the action itself has happened.
+  void Audit(std::string action, std::string target_type, int64_t target_id,
+             nlohmann::json details = nlohmann::json::object());
+
+ private:
+  const Principal* principal_;
+  bool as_client_;
+  std::optional<Result<store::User>> end_user_;
+};
+
+using RouteTable = std::vector<ApiRoute>;
+
+// Each resource adds its routes.
+void AddCharacterRoutes(RouteTable& table);
+void AddUserRoutes(RouteTable& table);
+void AddConversationRoutes(RouteTable& table);  // conversations, messages, feedback
+void AddKeyRoutes(RouteTable& table);
+void AddJobRoutes(RouteTable& table);
+
+// The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
+nlohmann::json BuildOpenApi(const RouteTable& table);
+
+}  // namespace troupe::server::api

@@ -1,0 +1,204 @@
+// /api/v1/conversations and what hangs off one: messages and feedback. A client key acts for one
+// end user: it sees only that user's conversations, and anyone else's answer 404 exactly like a
+// conversation that does not exist, so ids cannot be probed.
+#include <nlohmann/json.hpp>
+
+#include "server/api/api_call.h"
+#include "server/api/json_io.h"
+
+namespace troupe::server::api {
+namespace {
+
+using nlohmann::json;
+
+Status ConversationNotFound(int64_t id) {
+  return NotFound("conversation " + std::to_string(id) + " not found");
+}
+
+// The conversation named by the path, if this caller may see it.
+Result<store::Conversation> VisibleConversation(ApiCall& call) {
+  TROUPE_ASSIGN_OR_RETURN(int64_t id, PathId(call.request, "conversation_id"));
+  Result<store::Conversation> conversation = call.store.conversations().Get(id);
+  if (!conversation.ok()) return conversation.status();
+  if (call.as_client()) {
+    TROUPE_ASSIGN_OR_RETURN(store::User self, call.EndUser());
+    if (conversation->user_id != self.id) return ConversationNotFound(id);
+  }
+  return conversation;
+}
+
+Response List(ApiCall& call) {
+  Result<store::PageRequest> page = PageFromQuery(call.request);
+  if (!page.ok()) return Response::Error(page.status());
+  std::optional<int64_t> user_id;
+  if (std::optional<std::string> text = call.request.QueryParam("user_id")) {
+    Request probe;  // reuse PathId's parsing and message for a query parameter
+    probe.path_params.emplace("user_id", *text);
+    Result<int64_t> parsed = PathId(probe, "user_id");
+    if (!parsed.ok()) return Response::Error(parsed.status());
+    user_id = *parsed;
+  }
+  if (call.as_client()) {
+    Result<store::User> self = call.EndUser();
+    if (!self.ok()) return Response::Error(self.status());
+    if (user_id && *user_id != self->id) {
+      return Response::Error(NotFound("user " + std::to_string(*user_id) + " not found"));
+    }
+    user_id = self->id;
+  } else if (!user_id) {
+    return Response::Error(InvalidArgument("user_id is required", "user_id"));
+  } else if (Result<store::User> user = call.store.users().Get(*user_id); !user.ok()) {
+    return Response::Error(user.status());
+  }
+  Result<store::Page<store::Conversation>> found =
+      call.store.conversations().ListForUser(*user_id, *page);
+  if (!found.ok()) return Response::Error(found.status());
+  return Response::Json(PageJson(*found));
+}
+
+Response Create(ApiCall& call) {
+  HttpResult<json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  JsonObjectReader reader(*body);
+  store::Conversation conversation;
+  conversation.character_id = reader.RequireInt("character_id", 1);
+  // Client calls start conversations for their own end user, so user_id is not theirs to send.
+  if (!call.as_client()) conversation.user_id = reader.RequireInt("user_id", 1);
+  if (auto title = reader.OptionalString("title")) conversation.title = std::move(*title);
+  if (auto metadata = OptionalJsonText(reader, "metadata", JsonShape::kObject)) {
+    conversation.metadata_json = std::move(*metadata);
+  }
+  if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
+
+  if (call.as_client()) {
+    Result<store::User> self = call.EndUser();
+    if (!self.ok()) return Response::Error(self.status());
+    conversation.user_id = self->id;
+    Result<store::Character> character = call.store.characters().Get(conversation.character_id);
+    if (!character.ok() || !character->published) {
+      if (character.ok() || character.status().code() == StatusCode::kNotFound) {
+        return Response::Error(NotFoundField(
+            "character " + std::to_string(conversation.character_id) + " not found", "character_id"));
+      }
+      return Response::Error(character.status());
+    }
+  }
+  Result<store::Conversation> created = call.store.conversations().Create(std::move(conversation));
+  if (!created.ok()) return Response::Error(created.status());
+  return Response::Json(ToJson(*created), 201);
+}
+
+Response Get(ApiCall& call) {
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  return Response::Json(ToJson(*conversation));
+}
+
+Response Close(ApiCall& call) {
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  if (Status status =
+          call.store.conversations().SetStatus(conversation->id, store::ConversationStatus::kClosed);
+      !status.ok()) {
+    return Response::Error(status);
+  }
+  Result<store::Conversation> closed = call.store.conversations().Get(conversation->id);
+  if (!closed.ok()) return Response::Error(closed.status());
+  return Response::Json(ToJson(*closed));
+}
+
+Response ListMessages(ApiCall& call) {
+  Result<store::PageRequest> page = PageFromQuery(call.request);
+  if (!page.ok()) return Response::Error(page.status());
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  Result<store::Page<store::Message>> found = call.store.messages().List(conversation->id, *page);
+  if (!found.ok()) return Response::Error(found.status());
+  return Response::Json(PageJson(*found));
+}
+
+Response ListFeedback(ApiCall& call) {
+  Result<store::PageRequest> page = PageFromQuery(call.request);
+  if (!page.ok()) return Response::Error(page.status());
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  Result<store::Page<store::FeedbackEvent>> found =
+      call.store.feedback().ListForConversation(conversation->id, *page);
+  if (!found.ok()) return Response::Error(found.status());
+  return Response::Json(PageJson(*found));
+}
+
+// "rating" needs a message of this conversation and -1, 0 or +1; "comment" and "report" need
+// text and may name a message.
+Response CreateFeedback(ApiCall& call) {
+  HttpResult<json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+
+  JsonObjectReader reader(*body);
+  store::FeedbackEvent event;
+  event.conversation_id = conversation->id;
+  event.kind = reader.RequireString("kind");
+  if (auto message_id = reader.OptionalInt("message_id", 1)) event.message_id = *message_id;
+  if (auto rating = reader.OptionalInt("rating", -1, 1)) event.rating = static_cast<int>(*rating);
+  if (auto comment = reader.OptionalString("comment")) event.comment = std::move(*comment);
+  if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
+
+  if (event.kind == "rating") {
+    if (!event.message_id) return Response::Error(InvalidArgument("a rating names a message", "message_id"));
+    if (!event.rating) return Response::Error(InvalidArgument("rating is required: -1, 0 or 1", "rating"));
+  } else if (event.kind == "comment" || event.kind == "report") {
+    if (event.rating) return Response::Error(InvalidArgument("only kind 'rating' has a rating", "rating"));
+    if (event.comment.empty()) return Response::Error(InvalidArgument("comment is required", "comment"));
+  } else {
+    return Response::Error(InvalidArgument("kind must be rating, comment or report", "kind"));
+  }
+  if (event.message_id) {
+    Result<store::Message> message = call.store.messages().Get(*event.message_id);
+    if (!message.ok() && message.status().code() != StatusCode::kNotFound) {
+      return Response::Error(message.status());
+    }
+    if (!message.ok() || message->conversation_id != conversation->id) {
+      return Response::Error(NotFoundField(
+          "message " + std::to_string(*event.message_id) + " not found in this conversation",
+          "message_id"));
+    }
+  }
+  if (call.as_client()) event.user_id = conversation->user_id;
+  Result<store::FeedbackEvent> recorded = call.store.feedback().Record(std::move(event));
+  if (!recorded.ok()) return Response::Error(recorded.status());
+  return Response::Json(ToJson(*recorded), 201);
+}
+
+}  // namespace
+
+void AddConversationRoutes(RouteTable& table) {
+  const std::vector<std::string_view> readers = {kScopeAgent, kScopeClient};
+  const std::vector<std::string_view> end_user = {kScopeClient};
+  table.push_back({"GET", "/api/v1/conversations", "listConversations", "conversations",
+                   "List one end user's conversations, newest activity first", readers, false,
+                   {{"user_id", "integer",
+                     "the end user (required except for client keys, which list their own)"}},
+                   "", "Conversation", true, 200, List});
+  table.push_back({"POST", "/api/v1/conversations", "createConversation", "conversations",
+                   "Start a conversation with a character", end_user, false, {},
+                   "ConversationCreate", "Conversation", false, 201, Create});
+  table.push_back({"GET", "/api/v1/conversations/{conversation_id}", "getConversation",
+                   "conversations", "Get a conversation", readers, false, {}, "", "Conversation",
+                   false, 200, Get});
+  table.push_back({"POST", "/api/v1/conversations/{conversation_id}/close", "closeConversation",
+                   "conversations", "Close a conversation", end_user, false, {}, "",
+                   "Conversation", false, 200, Close});
+  table.push_back({"GET", "/api/v1/conversations/{conversation_id}/messages", "listMessages",
+                   "messages", "List a conversation's messages, oldest first", readers, false, {},
+                   "", "Message", true, 200, ListMessages});
+  table.push_back({"GET", "/api/v1/conversations/{conversation_id}/feedback", "listFeedback",
+                   "feedback", "List feedback on a conversation", readers, false, {}, "",
+                   "FeedbackEvent", true, 200, ListFeedback});
+  table.push_back({"POST", "/api/v1/conversations/{conversation_id}/feedback", "createFeedback",
+                   "feedback", "Rate a message or leave free-text feedback", end_user, false, {},
+                   "FeedbackCreate", "FeedbackEvent", false, 201, CreateFeedback});
+}
+
+}  // namespace troupe::server::api

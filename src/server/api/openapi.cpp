@@ -1,0 +1,315 @@
+// The OpenAPI 3.0 document, generated from the route table (paths, methods, scopes, parameters,
+// schema references) plus the schemas below. The schemas describe what json_io.cpp writes and
+// what the handlers read; the API tests compare real responses against them field by field.
+#include <cctype>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "server/api/api_call.h"
+
+namespace troupe::server::api {
+namespace {
+
+using nlohmann::json;
+
+json Ref(std::string_view name) {
+  return {{"$ref", "#/components/schemas/" + std::string(name)}};
+}
+json Type(std::string_view type, bool nullable = false) {
+  json schema = {{"type", type}};
+  if (nullable) schema["nullable"] = true;
+  return schema;
+}
+json StringArray() { return {{"type", "array"}, {"items", Type("string")}}; }
+json AnyObject(bool nullable = false) {
+  json schema = {{"type", "object"}, {"additionalProperties", true}};
+  if (nullable) schema["nullable"] = true;
+  return schema;
+}
+json Enum(std::vector<std::string> values) { return {{"type", "string"}, {"enum", values}}; }
+json Object(json properties, std::vector<std::string> required = {}) {
+  json schema = {{"type", "object"}, {"properties", std::move(properties)},
+                 {"additionalProperties", false}};
+  if (!required.empty()) schema["required"] = required;
+  return schema;
+}
+
+// The writable character fields, shared by create and update.
+json CharacterInputProperties() {
+  return {{"slug", Type("string")},
+          {"name", Type("string")},
+          {"description", Type("string")},
+          {"personality", Type("string")},
+          {"scenario", Type("string")},
+          {"first_mes", Type("string")},
+          {"mes_example", Type("string")},
+          {"creator_notes", Type("string")},
+          {"system_prompt", Type("string")},
+          {"post_history_instructions", Type("string")},
+          {"alternate_greetings", StringArray()},
+          {"character_book", AnyObject(true)},
+          {"tags", StringArray()},
+          {"creator", Type("string")},
+          {"character_version", Type("string")},
+          {"extensions", AnyObject()},
+          {"nickname", Type("string")},
+          {"creator_notes_multilingual", AnyObject(true)},
+          {"source", StringArray()},
+          {"group_only_greetings", StringArray()},
+          {"assets", {{"type", "array"}, {"items", AnyObject()}, {"nullable", true}}},
+          {"creation_date", Type("integer", true)},
+          {"modification_date", Type("integer", true)},
+          {"flow", Type("string")},
+          {"avatar", Type("string")},
+          {"published", Type("boolean")}};
+}
+
+json Schemas() {
+  json schemas;
+  schemas["Error"] = Object(
+      {{"error", Object({{"code", Type("string")}, {"message", Type("string")}, {"field", Type("string")}},
+                        {"code", "message"})}},
+      {"error"});
+
+  json character = CharacterInputProperties();
+  character["id"] = Type("integer");
+  character["version"] = Type("integer");
+  character["created_at"] = Type("integer");
+  character["updated_at"] = Type("integer");
+  schemas["Character"] = Object(character);
+  schemas["CharacterCreate"] = Object(CharacterInputProperties(), {"name"});
+  json character_update = CharacterInputProperties();
+  character_update["version"] = Type("integer");
+  schemas["CharacterUpdate"] = Object(character_update, {"version"});
+
+  schemas["User"] = Object({{"id", Type("integer")},
+                            {"external_id", Type("string")},
+                            {"display_name", Type("string")},
+                            {"segment", Type("string")},
+                            {"metadata", AnyObject()},
+                            {"created_at", Type("integer")},
+                            {"updated_at", Type("integer")}});
+  schemas["UserCreate"] = Object({{"external_id", Type("string")},
+                                  {"display_name", Type("string")},
+                                  {"segment", Type("string")},
+                                  {"metadata", AnyObject()}},
+                                 {"external_id"});
+  schemas["UserUpdate"] = Object({{"display_name", Type("string")},
+                                  {"segment", Type("string")},
+                                  {"metadata", AnyObject()}});
+
+  schemas["Conversation"] = Object({{"id", Type("integer")},
+                                    {"user_id", Type("integer")},
+                                    {"character_id", Type("integer")},
+                                    {"title", Type("string")},
+                                    {"stage", Type("string")},
+                                    {"mood", Type("string")},
+                                    {"affinity", Type("number")},
+                                    {"status", Enum({"active", "handed_off", "closed"})},
+                                    {"message_count", Type("integer")},
+                                    {"last_activity_at", Type("integer")},
+                                    {"metadata", AnyObject()},
+                                    {"created_at", Type("integer")},
+                                    {"updated_at", Type("integer")}});
+  schemas["ConversationCreate"] = Object(
+      {{"character_id", Type("integer")},
+       {"user_id", {{"type", "integer"}, {"description", "required, except for client keys (which must not send it)"}}},
+       {"title", Type("string")},
+       {"metadata", AnyObject()}},
+      {"character_id"});
+
+  schemas["Message"] = Object({{"id", Type("integer")},
+                               {"conversation_id", Type("integer")},
+                               {"parent_id", Type("integer", true)},
+                               {"role", Enum({"system", "user", "assistant", "tool", "agent"})},
+                               {"content", Type("string")},
+                               {"stage", Type("string")},
+                               {"prompt_tokens", Type("integer")},
+                               {"completion_tokens", Type("integer")},
+                               {"latency_ms", Type("integer")},
+                               {"sentiment", Type("number", true)},
+                               {"rating", Type("integer", true)},
+                               {"incomplete", Type("boolean")},
+                               {"metadata", AnyObject()},
+                               {"created_at", Type("integer")},
+                               {"updated_at", Type("integer")}});
+
+  schemas["FeedbackEvent"] = Object({{"id", Type("integer")},
+                                     {"conversation_id", Type("integer")},
+                                     {"message_id", Type("integer", true)},
+                                     {"user_id", Type("integer", true)},
+                                     {"kind", Type("string")},
+                                     {"rating", Type("integer", true)},
+                                     {"comment", Type("string")},
+                                     {"created_at", Type("integer")}});
+  schemas["FeedbackCreate"] = Object({{"kind", Enum({"rating", "comment", "report"})},
+                                      {"message_id", Type("integer")},
+                                      {"rating", {{"type", "integer"}, {"minimum", -1}, {"maximum", 1}}},
+                                      {"comment", Type("string")}},
+                                     {"kind"});
+
+  json key = {{"id", Type("integer")},
+              {"name", Type("string")},
+              {"prefix", Type("string")},
+              {"scopes", {{"type", "array"}, {"items", Enum({"admin", "studio", "agent", "client"})}}},
+              {"user_id", Type("integer", true)},
+              {"created_at", Type("integer")},
+              {"last_used_at", Type("integer", true)},
+              {"revoked_at", Type("integer", true)}};
+  schemas["ApiKey"] = Object(key);
+  key["key"] = {{"type", "string"}, {"description", "the secret key, shown only in this response"}};
+  schemas["ApiKeyCreated"] = Object(key);
+  schemas["ApiKeyCreate"] = Object(
+      {{"name", Type("string")},
+       {"scopes", {{"type", "array"}, {"items", Enum({"admin", "studio", "agent", "client"})}, {"minItems", 1}}},
+       {"user_id", Type("integer")}},
+      {"scopes"});
+
+  schemas["Job"] = Object({{"id", Type("integer")},
+                           {"kind", Type("string")},
+                           {"payload", AnyObject()},
+                           {"status", Enum({"queued", "running", "succeeded", "failed", "cancelled"})},
+                           {"progress", Type("number")},
+                           {"attempts", Type("integer")},
+                           {"max_attempts", Type("integer")},
+                           {"priority", Type("integer")},
+                           {"result", {{"nullable", true}}},
+                           {"error", Type("string")},
+                           {"run_after", Type("integer")},
+                           {"cancel_requested", Type("boolean")},
+                           {"created_at", Type("integer")},
+                           {"updated_at", Type("integer")},
+                           {"finished_at", Type("integer", true)}});
+  return schemas;
+}
+
+json ErrorResponse(std::string description) {
+  return {{"description", std::move(description)},
+          {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+}
+
+json Operation(const ApiRoute& route) {
+  json operation = {{"operationId", route.operation_id},
+                    {"summary", route.summary},
+                    {"tags", {route.tag}}};
+  json parameters = json::array();
+  // Path parameters from the pattern: every one is a positive integer id.
+  std::string_view rest = route.pattern;
+  while (true) {
+    size_t open = rest.find('{');
+    if (open == std::string_view::npos) break;
+    size_t close = rest.find('}', open);
+    parameters.push_back({{"name", std::string(rest.substr(open + 1, close - open - 1))},
+                          {"in", "path"},
+                          {"required", true},
+                          {"schema", {{"type", "integer"}, {"minimum", 1}}}});
+    rest.remove_prefix(close + 1);
+  }
+  for (const QueryParam& param : route.query) {
+    parameters.push_back({{"name", param.name},
+                          {"in", "query"},
+                          {"description", param.description},
+                          {"schema", Type(param.type)}});
+  }
+  if (route.paginated) {
+    parameters.push_back({{"name", "limit"},
+                          {"in", "query"},
+                          {"description", "page size"},
+                          {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 500}, {"default", 50}}}});
+    parameters.push_back({{"name", "cursor"},
+                          {"in", "query"},
+                          {"description", "next_cursor of the previous page"},
+                          {"schema", Type("string")}});
+  }
+  if (!route.is_public) {
+    parameters.push_back({{"name", "X-Troupe-User"},
+                          {"in", "header"},
+                          {"description", "client keys: the end user's external id (created on first sight)"},
+                          {"schema", Type("string")}});
+  }
+  operation["parameters"] = parameters;
+
+  if (!route.request_schema.empty()) {
+    operation["requestBody"] = {
+        {"required", true},
+        {"content", {{"application/json", {{"schema", Ref(route.request_schema)}}}}}};
+  }
+
+  json success = {{"description", "success"}};
+  if (route.pattern == "/api/v1/openapi.json") {
+    success["content"] = {{"application/json", {{"schema", {{"type", "object"}}}}}};
+  } else if (route.paginated) {
+    success["content"] = {
+        {"application/json",
+         {{"schema", Object({{"data", {{"type", "array"}, {"items", Ref(route.response_schema)}}},
+                             {"next_cursor", Type("string", true)}},
+                            {"data", "next_cursor"})}}}};
+  } else if (!route.response_schema.empty()) {
+    success["content"] = {{"application/json", {{"schema", Ref(route.response_schema)}}}};
+  }
+  json responses = {{std::to_string(route.success_status), success}};
+  responses["400"] = ErrorResponse("bad input; error.field names the field or parameter");
+  if (!route.is_public) {
+    responses["401"] = ErrorResponse("no key, or an invalid or revoked key (WWW-Authenticate: Bearer)");
+    responses["403"] = ErrorResponse("the key's scopes do not allow this route");
+    responses["429"] = ErrorResponse("rate limited; see Retry-After");
+    responses["404"] = ErrorResponse("not found, or not visible to this key");
+  }
+  if (route.method == "PATCH" || route.method == "DELETE") {
+    responses["409"] = ErrorResponse("conflict: a stale version, or the resource is in use");
+  }
+  operation["responses"] = responses;
+
+  std::vector<std::string> scopes;
+  if (route.is_public) {
+    operation["security"] = json::array();
+  } else {
+    scopes.emplace_back(kScopeAdmin);
+    for (std::string_view scope : route.scopes) scopes.emplace_back(scope);
+    operation["x-troupe-scopes"] = scopes;
+  }
+  return operation;
+}
+
+json BuiltinOperation(std::string id, std::string summary, std::string content_type) {
+  return {{"operationId", std::move(id)},
+          {"summary", std::move(summary)},
+          {"tags", {"meta"}},
+          {"security", json::array()},
+          {"responses", {{"200", {{"description", "success"},
+                                  {"content", {{content_type, {{"schema", json::object()}}}}}}}}}};
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+nlohmann::json BuildOpenApi(const RouteTable& table) {
+  json paths = json::object();
+  for (const ApiRoute& route : table) paths[route.pattern][Lower(route.method)] = Operation(route);
+  paths["/healthz"]["get"] = BuiltinOperation("getHealth", "Liveness: the process answers", "application/json");
+  paths["/readyz"]["get"] = BuiltinOperation("getReadiness", "Readiness: the database answers (503 otherwise)", "application/json");
+  paths["/metrics"]["get"] = BuiltinOperation("getMetrics", "Prometheus metrics", "text/plain");
+
+  return {{"openapi", "3.0.3"},
+          {"info",
+           {{"title", "Troupe API"},
+            {"version", "1"},
+            {"description",
+             "Scopes: admin (everything), studio (characters, jobs), agent (read any user's "
+             "conversations and messages, read characters), client (acts for the end user named by "
+             "X-Troupe-User; own data and published characters only). x-troupe-scopes lists the "
+             "scopes that may call each operation."}}},
+          {"servers", json::array({{{"url", "/"}}})},
+          {"security", json::array({{{"bearer", json::array()}}})},
+          {"components",
+           {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
+            {"schemas", Schemas()}}},
+          {"paths", paths}};
+}
+
+}  // namespace troupe::server::api

@@ -1,0 +1,96 @@
+// /api/v1/users: the end users of a chat service. Operators (admin) manage them; agents read them
+// for the support console; a client key sees only the end user it acts for.
+#include <nlohmann/json.hpp>
+
+#include "server/api/api_call.h"
+#include "server/api/json_io.h"
+
+namespace troupe::server::api {
+namespace {
+
+using nlohmann::json;
+
+void ReadUserFields(JsonObjectReader& reader, store::User& user) {
+  if (auto value = reader.OptionalString("display_name")) user.display_name = std::move(*value);
+  if (auto value = reader.OptionalString("segment")) user.segment = std::move(*value);
+  if (auto value = OptionalJsonText(reader, "metadata", JsonShape::kObject)) {
+    user.metadata_json = std::move(*value);
+  }
+}
+
+Response List(ApiCall& call) {
+  Result<store::PageRequest> page = PageFromQuery(call.request);
+  if (!page.ok()) return Response::Error(page.status());
+  Result<store::Page<store::User>> found = call.store.users().List(*page);
+  if (!found.ok()) return Response::Error(found.status());
+  return Response::Json(PageJson(*found));
+}
+
+Response Create(ApiCall& call) {
+  HttpResult<json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  JsonObjectReader reader(*body);
+  store::User user;
+  user.external_id = reader.RequireString("external_id");
+  ReadUserFields(reader, user);
+  if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
+  if (user.external_id.empty()) {
+    return Response::Error(InvalidArgument("external_id must not be empty", "external_id"));
+  }
+  Result<store::User> created = call.store.users().Create(std::move(user));
+  if (!created.ok()) return Response::Error(created.status());
+  call.Audit("user.create", "user", created->id, {{"external_id", created->external_id}});
+  return Response::Json(ToJson(*created), 201);
+}
+
+// The user, if this caller may see it (a client call: only its own end user; others are 404).
+Result<store::User> VisibleUser(ApiCall& call, int64_t id) {
+  if (call.as_client()) {
+    TROUPE_ASSIGN_OR_RETURN(store::User self, call.EndUser());
+    if (self.id != id) return NotFound("user " + std::to_string(id) + " not found");
+    return self;
+  }
+  return call.store.users().Get(id);
+}
+
+Response Get(ApiCall& call) {
+  Result<int64_t> id = PathId(call.request, "user_id");
+  if (!id.ok()) return Response::Error(id.status());
+  Result<store::User> user = VisibleUser(call, *id);
+  if (!user.ok()) return Response::Error(user.status());
+  return Response::Json(ToJson(*user));
+}
+
+Response Update(ApiCall& call) {
+  Result<int64_t> id = PathId(call.request, "user_id");
+  if (!id.ok()) return Response::Error(id.status());
+  HttpResult<json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  JsonObjectReader reader(*body);
+  Result<store::User> current = call.store.users().Get(*id);
+  if (!current.ok()) return Response::Error(current.status());
+  store::User user = std::move(current).value();
+  ReadUserFields(reader, user);
+  if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
+  Result<store::User> updated = call.store.users().Update(std::move(user));
+  if (!updated.ok()) return Response::Error(updated.status());
+  call.Audit("user.update", "user", updated->id);
+  return Response::Json(ToJson(*updated));
+}
+
+}  // namespace
+
+void AddUserRoutes(RouteTable& table) {
+  table.push_back({"GET", "/api/v1/users", "listUsers", "users", "List end users, oldest first",
+                   {kScopeAgent}, false, {}, "", "User", true, 200, List});
+  table.push_back({"POST", "/api/v1/users", "createUser", "users", "Create an end user", {}, false,
+                   {}, "UserCreate", "User", false, 201, Create});
+  table.push_back({"GET", "/api/v1/users/{user_id}", "getUser", "users",
+                   "Get an end user (client keys: only their own)", {kScopeAgent, kScopeClient},
+                   false, {}, "", "User", false, 200, Get});
+  table.push_back({"PATCH", "/api/v1/users/{user_id}", "updateUser", "users",
+                   "Change an end user's display name, segment or metadata", {}, false, {},
+                   "UserUpdate", "User", false, 200, Update});
+}
+
+}  // namespace troupe::server::api
