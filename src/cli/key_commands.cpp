@@ -2,22 +2,11 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "server/auth.h"
 #include "store/api_keys.h"
 
 namespace troupe::cli {
 namespace {
-
-constexpr const char* kScopes[] = {"admin", "studio", "agent", "client"};
-
-Status CheckScopes(const std::vector<std::string>& scopes) {
-  for (const std::string& scope : scopes) {
-    if (std::find(std::begin(kScopes), std::end(kScopes), scope) == std::end(kScopes)) {
-      return InvalidArgument("unknown scope '" + scope + "': expected admin, studio, agent or client",
-                             "--scope");
-    }
-  }
-  return Status::Ok();
-}
 
 struct CreateOptions {
   std::vector<std::string> scopes;
@@ -26,7 +15,7 @@ struct CreateOptions {
 };
 
 void Create(CommandContext& context, const CreateOptions& options) {
-  if (Status valid = CheckScopes(options.scopes); !valid.ok()) {
+  if (Status valid = server::CheckScopes(options.scopes, "--scope"); !valid.ok()) {
     context.Fail(valid);
     return;
   }

@@ -1,9 +1,13 @@
+#include <pthread.h>
+#include <signal.h>
+
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
 #include "base/build_info.h"
 #include "cli/commands.h"
+#include "server/api.h"
 #include "server/http_server.h"
 #include "store/api_keys.h"
 
@@ -46,7 +50,28 @@ server::HttpServerOptions ServerOptionsFrom(const config::ServerConfig& config) 
   return options;
 }
 
+// Holds SIGINT and SIGTERM pending from the start of `serve` until the server's signal handler is
+// installed, so a signal during start-up (a migration can take a while) is not the default "die
+// mid-transaction" but a clean stop once start-up finishes. If start-up fails, they stay blocked
+// and the process exits with the start-up error's code.
+class HeldStopSignals {
+ public:
+  HeldStopSignals() {
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, &previous_);
+  }
+  // Restores the previous mask: a signal that arrived meanwhile is delivered now, to the handler.
+  void Release() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+
+ private:
+  sigset_t previous_;
+};
+
 void Serve(CommandContext& context) {
+  HeldStopSignals held_signals;
   Result<const config::LoadedConfig*> loaded = context.Configuration();
   if (!loaded.ok()) {
     context.Fail(loaded.status());
@@ -55,17 +80,8 @@ void Serve(CommandContext& context) {
   const config::Config& config = (*loaded)->config;
   spdlog::info("troupe {} (commit {}) starting", Version(), GitCommit());
 
-  // Bind first and take over SIGINT/SIGTERM at once, so a signal during start-up (a migration can
-  // take a while) stops the server cleanly instead of killing the process mid-transaction.
-  server::MetricsRegistry metrics;
-  Result<std::unique_ptr<server::HttpServer>> http =
-      server::HttpServer::Create(ServerOptionsFrom(config.server), server::Router(), metrics);
-  if (!http.ok()) {
-    context.Fail(http.status());
-    return;
-  }
-  (*http)->StopOnSignals();
-
+  // The API's routes need the store, and the router is fixed when the server is created, so the
+  // store comes first; the held signals keep start-up interruptible without dying mid-migration.
   Result<std::unique_ptr<store::Store>> opened = context.ConnectStore();
   if (!opened.ok()) {
     context.Fail(opened.status());
@@ -82,6 +98,23 @@ void Serve(CommandContext& context) {
     context.Fail(admin);
     return;
   }
+
+  server::Router router;
+  server::ApiOptions api_options;
+  api_options.rate_limit_per_second = config.server.rate_limit_per_second;
+  api_options.rate_limit_burst = config.server.rate_limit_burst;
+  std::vector<server::ApiRouteInfo> routes = server::AddApiRoutes(router, database, api_options);
+  spdlog::debug("{} API routes registered", routes.size());
+
+  server::MetricsRegistry metrics;
+  Result<std::unique_ptr<server::HttpServer>> http =
+      server::HttpServer::Create(ServerOptionsFrom(config.server), std::move(router), metrics);
+  if (!http.ok()) {
+    context.Fail(http.status());
+    return;
+  }
+  (*http)->StopOnSignals();
+  held_signals.Release();
   (*http)->AddReadinessCheck("database", [&database] { return database.Ping(); });
   spdlog::info("{} database {} ready; data directory {}", database.backend(), database.redacted_url(),
                config.data_dir);
