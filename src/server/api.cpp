@@ -87,6 +87,11 @@ Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
                                       route.pattern + " (allowed: " + allowed + ")"));
   }
   ApiCall call(request, &*principal, context.store, as_client);
+  // A key bound to one end user that names another is refused on every route, not only on those
+  // that look the user up.
+  if (as_client && principal->key.user_id && request.Header(kEndUserHeader)) {
+    if (Result<store::User> user = call.EndUser(); !user.ok()) return Response::Error(user.status());
+  }
   return route.handler(call);
 }
 

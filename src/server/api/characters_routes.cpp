@@ -128,6 +128,7 @@ Response Update(ApiCall& call) {
   if (!body.ok()) return Response::Error(body.error());
   JsonObjectReader reader(*body);
   const int64_t version = reader.RequireInt("version", 1);
+  if (!reader.ok()) return Response::Error(reader.Finish());
   Result<store::Character> current = call.store.characters().Get(*id);
   if (!current.ok()) return Response::Error(current.status());
   store::Character character = std::move(current).value();

@@ -1,0 +1,299 @@
+// The authorization matrix: every API route, called by every kind of caller (no key, a revoked
+// key, each scope, client keys on their own and on another end user's resources, a bound key
+// naming someone else), answers exactly as docs/api.md says.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <set>
+
+#include "server/api_fixture.h"
+
+namespace troupe::server::testing {
+namespace {
+
+using nlohmann::json;
+
+// What a route answers per caller class. Revoked keys answer like no key; a key bound to an end
+// user answers like a client key; a bound key naming another user gets 403 (public routes: 200).
+struct Expected {
+  int none;
+  int admin;
+  int studio;
+  int agent;
+  int client_own;
+  int client_other;
+};
+
+struct World {
+  explicit World(ApiServer& api) : api(api) {
+    alice = api.MakeUser("alice");
+    bob = api.MakeUser("bob");
+    published = api.MakeCharacter("Published", true);
+    draft = api.MakeCharacter("Draft", false);
+  }
+  int64_t UserId(const std::string& owner) const { return owner == "alice" ? alice.id : bob.id; }
+  // A fresh conversation of `owner` with one message, so mutating rows never share state.
+  std::pair<int64_t, int64_t> Conversation(const std::string& owner) {
+    store::Conversation conversation = api.MakeConversation(UserId(owner), published.id);
+    store::Message message = api.MakeMessage(conversation.id, "hello");
+    return {conversation.id, message.id};
+  }
+
+  ApiServer& api;
+  store::User alice, bob;
+  store::Character published, draft;
+};
+
+struct Row {
+  std::string method;
+  // The target and body for a caller acting on `owner`'s resources.
+  std::function<std::string(World&, const std::string& owner)> target;
+  std::function<std::string(World&, const std::string& owner, bool as_client)> body;
+  Expected expected;
+};
+
+std::string Id(int64_t id) { return std::to_string(id); }
+auto Fixed(std::string target) {
+  return [target](World&, const std::string&) { return target; };
+}
+auto NoBody() {
+  return [](World&, const std::string&, bool) { return std::string(); };
+}
+auto Body(std::string body) {
+  return [body](World&, const std::string&, bool) { return body; };
+}
+
+std::vector<Row> Rows() {
+  const Expected everyone_reads{401, 200, 200, 200, 200, 200};
+  const Expected studio_writes_create{401, 201, 201, 403, 403, 403};
+  const Expected studio_writes{401, 200, 200, 403, 403, 403};
+  const Expected admin_only{401, 200, 403, 403, 403, 403};
+  const Expected admin_creates{401, 201, 403, 403, 403, 403};
+  const Expected own_reads{401, 200, 403, 200, 200, 404};
+  const Expected own_writes{401, 200, 403, 403, 200, 404};
+  const Expected studio_jobs{401, 200, 200, 403, 403, 403};
+  return {
+      {"GET", Fixed("/api/v1/openapi.json"), NoBody(), {200, 200, 200, 200, 200, 200}},
+      {"GET", Fixed("/api/v1/characters"), NoBody(), everyone_reads},
+      {"POST", Fixed("/api/v1/characters"), Body(R"({"name":"New"})"), studio_writes_create},
+      {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id); },
+       NoBody(), everyone_reads},
+      // Unpublished characters do not exist for client keys.
+      {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.draft.id); },
+       NoBody(), {401, 200, 200, 200, 404, 404}},
+      {"PATCH",
+       [](World& w, const std::string&) {
+         return "/api/v1/characters/" + Id(w.api.MakeCharacter("Patched", false).id);
+       },
+       Body(R"({"version":1,"description":"changed"})"), studio_writes},
+      {"DELETE",
+       [](World& w, const std::string&) {
+         return "/api/v1/characters/" + Id(w.api.MakeCharacter("Doomed", false).id);
+       },
+       NoBody(), {401, 204, 204, 403, 403, 403}},
+      {"GET", Fixed("/api/v1/users"), NoBody(), {401, 200, 403, 200, 403, 403}},
+      {"POST", Fixed("/api/v1/users"),
+       [](World&, const std::string&, bool) {
+         static int next = 0;
+         return R"({"external_id":"made-)" + std::to_string(++next) + "\"}";
+       },
+       admin_creates},
+      {"GET", [](World& w, const std::string& owner) { return "/api/v1/users/" + Id(w.UserId(owner)); },
+       NoBody(), own_reads},
+      {"PATCH", [](World& w, const std::string& owner) { return "/api/v1/users/" + Id(w.UserId(owner)); },
+       Body(R"({"display_name":"Renamed"})"), admin_only},
+      {"GET",
+       [](World& w, const std::string& owner) { return "/api/v1/conversations?user_id=" + Id(w.UserId(owner)); },
+       NoBody(), own_reads},
+      {"POST", Fixed("/api/v1/conversations"),
+       [](World& w, const std::string& owner, bool as_client) {
+         json body = {{"character_id", w.published.id}};
+         if (!as_client) body["user_id"] = w.UserId(owner);
+         return body.dump();
+       },
+       {401, 201, 403, 403, 201, 201}},
+      {"GET",
+       [](World& w, const std::string& owner) { return "/api/v1/conversations/" + Id(w.Conversation(owner).first); },
+       NoBody(), own_reads},
+      {"POST",
+       [](World& w, const std::string& owner) {
+         return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/close";
+       },
+       NoBody(), own_writes},
+      {"GET",
+       [](World& w, const std::string& owner) {
+         return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/messages";
+       },
+       NoBody(), own_reads},
+      {"GET",
+       [](World& w, const std::string& owner) {
+         return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/feedback";
+       },
+       NoBody(), own_reads},
+      {"POST",
+       [](World& w, const std::string& owner) {
+         return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/feedback";
+       },
+       Body(R"({"kind":"comment","comment":"lovely"})"), {401, 201, 403, 403, 201, 404}},
+      {"GET", Fixed("/api/v1/keys"), NoBody(), admin_only},
+      {"POST", Fixed("/api/v1/keys"), Body(R"({"scopes":["studio"]})"), admin_creates},
+      {"GET",
+       [](World& w, const std::string&) { return "/api/v1/keys/" + Id(w.api.MintKey({"agent"}).record.id); },
+       NoBody(), admin_only},
+      {"DELETE",
+       [](World& w, const std::string&) { return "/api/v1/keys/" + Id(w.api.MintKey({"agent"}).record.id); },
+       NoBody(), admin_only},
+      {"GET", Fixed("/api/v1/jobs"), NoBody(), studio_jobs},
+      {"GET", [](World& w, const std::string&) { return "/api/v1/jobs/" + Id(w.api.MakeJob("summary").id); },
+       NoBody(), studio_jobs},
+      {"POST",
+       [](World& w, const std::string&) { return "/api/v1/jobs/" + Id(w.api.MakeJob("summary").id) + "/cancel"; },
+       NoBody(), studio_jobs},
+  };
+}
+
+struct Caller {
+  std::string name;
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string owner;  // whose resources the row targets
+  bool as_client;
+  std::function<int(const Expected&)> expected;
+};
+
+TEST(ApiAuthorizationTest, EveryRouteForEveryCaller) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  World world(api);
+
+  MintedTestKey revoked = api.MintKey({"admin"});
+  ASSERT_TRUE(api.store().api_keys().Revoke(revoked.record.id).ok());
+  const std::string admin = api.MintKey({"admin"}).key;
+  const std::string studio = api.MintKey({"studio"}).key;
+  const std::string agent = api.MintKey({"agent"}).key;
+  const std::string client = api.MintKey({"client"}).key;
+  const std::string bound_to_bob = api.MintKey({"client"}, world.bob.id).key;
+  const std::vector<std::pair<std::string, std::string>> as_alice = {{"X-Troupe-User", "alice"}};
+
+  const std::vector<Caller> callers = {
+      {"no key", "", {}, "alice", false, [](const Expected& e) { return e.none; }},
+      {"revoked key", revoked.key, {}, "alice", false, [](const Expected& e) { return e.none; }},
+      {"admin", admin, {}, "alice", false, [](const Expected& e) { return e.admin; }},
+      {"studio", studio, {}, "alice", false, [](const Expected& e) { return e.studio; }},
+      {"agent", agent, {}, "alice", false, [](const Expected& e) { return e.agent; }},
+      {"client on own", client, as_alice, "alice", true, [](const Expected& e) { return e.client_own; }},
+      {"client on other's", client, as_alice, "bob", true,
+       [](const Expected& e) { return e.client_other; }},
+      {"bound key on own", bound_to_bob, {}, "bob", true, [](const Expected& e) { return e.client_own; }},
+      {"bound key on other's", bound_to_bob, {}, "alice", true,
+       [](const Expected& e) { return e.client_other; }},
+      {"bound key naming another user", bound_to_bob, as_alice, "bob", true,
+       [](const Expected& e) { return e.none == 200 ? 200 : 403; }},
+  };
+
+  std::set<std::pair<std::string, std::string>> covered;
+  for (const Row& row : Rows()) {
+    for (const Caller& caller : callers) {
+      const std::string target = row.target(world, caller.owner);
+      const std::string body = row.body(world, caller.owner, caller.as_client);
+      ClientResponse response = api.Call(row.method, target, caller.key, body, caller.headers);
+      EXPECT_EQ(response.status, caller.expected(row.expected))
+          << row.method << " " << target << " as " << caller.name << ": " << response.body;
+      if (response.status == 401) {
+        EXPECT_EQ(response.Header("www-authenticate").rfind("Bearer", 0), 0u) << target;
+      }
+    }
+    // Which route template this row exercised, for the coverage check below.
+    std::string path = row.target(world, "alice");
+    path = path.substr(0, path.find('?'));
+    covered.emplace(row.method, path);
+  }
+
+  // Every registered route has a row: compare templates with the ids stripped.
+  auto shape = [](const std::string& path) {
+    std::string out;
+    size_t i = 0;
+    while (i < path.size()) {
+      if (path[i] == '{' || std::isdigit(static_cast<unsigned char>(path[i]))) {
+        out += "{}";
+        while (i < path.size() && path[i] != '/') ++i;
+      } else {
+        out += path[i++];
+      }
+    }
+    return out;
+  };
+  std::set<std::pair<std::string, std::string>> covered_shapes;
+  for (const auto& [method, path] : covered) covered_shapes.emplace(method, shape(path));
+  for (const ApiRouteInfo& route : api.routes()) {
+    EXPECT_TRUE(covered_shapes.count({route.method, shape(route.pattern)}))
+        << "no matrix row for " << route.method << " " << route.pattern;
+  }
+}
+
+TEST(ApiAuthorizationTest, MalformedAndUnknownKeysAre401WithoutSayingWhichPartFailed) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  MintedTestKey real = api.MintKey({"admin"});
+  std::string wrong_secret = real.key;
+  wrong_secret.back() = wrong_secret.back() == 'a' ? 'b' : 'a';
+  for (const std::string& header :
+       {std::string("Basic abc"), std::string("Bearer"), std::string("Bearer nonsense"),
+        "Bearer " + wrong_secret, std::string("Bearer trp_aaaaaaaaaaaa_") + std::string(43, 'x')}) {
+    TestClient client(api.port());
+    ClientResponse response = client.Send("GET", "/api/v1/characters", "", {{"Authorization", header}});
+    ExpectApiError(response, 401, "unauthenticated");
+    EXPECT_FALSE(response.Header("www-authenticate").empty());
+  }
+  EXPECT_EQ(api.Call("GET", "/api/v1/characters", real.key).status, 200);
+}
+
+TEST(ApiAuthorizationTest, ClientKeyWithoutEndUserIsToldToNameOne) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  const std::string client = api.MintKey({"client"}).key;
+  ExpectApiError(api.Call("GET", "/api/v1/conversations", client), 400, "invalid_argument",
+                 "X-Troupe-User");
+  // First sight creates the end user; the second call finds the same one.
+  ClientResponse first = api.Call("GET", "/api/v1/conversations", client, "", {{"X-Troupe-User", "zoe"}});
+  EXPECT_EQ(first.status, 200) << first.body;
+  Result<store::User> zoe = api.store().users().GetByExternalId("zoe");
+  ASSERT_TRUE(zoe.ok());
+  ClientResponse again = api.Call("GET", "/api/v1/users/" + std::to_string(zoe->id), client, "",
+                                  {{"X-Troupe-User", "zoe"}});
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Json()["external_id"], "zoe");
+}
+
+TEST(ApiAuthorizationTest, ClientKeysListOnlyPublishedCharactersAndTheirOwnConversations) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  World world(api);
+  world.Conversation("alice");
+  world.Conversation("bob");
+  const std::string client = api.MintKey({"client"}).key;
+  const std::vector<std::pair<std::string, std::string>> as_alice = {{"X-Troupe-User", "alice"}};
+
+  json characters = api.Call("GET", "/api/v1/characters", client, "", as_alice).Json();
+  ASSERT_EQ(characters["data"].size(), 1u) << characters;
+  EXPECT_EQ(characters["data"][0]["name"], "Published");
+  ExpectApiError(api.Call("GET", "/api/v1/characters?published=false", client, "", as_alice), 400,
+                 "invalid_argument", "published");
+
+  json conversations = api.Call("GET", "/api/v1/conversations", client, "", as_alice).Json();
+  ASSERT_EQ(conversations["data"].size(), 1u) << conversations;
+  EXPECT_EQ(conversations["data"][0]["user_id"], world.alice.id);
+
+  // Starting a conversation with an unpublished character looks like a missing one.
+  ExpectApiError(api.Call("POST", "/api/v1/conversations", client,
+                          json{{"character_id", world.draft.id}}.dump(), as_alice),
+                 404, "not_found", "character_id");
+  // user_id is not the client's to choose.
+  ExpectApiError(api.Call("POST", "/api/v1/conversations", client,
+                          json{{"character_id", world.published.id}, {"user_id", world.bob.id}}.dump(),
+                          as_alice),
+                 400, "invalid_argument", "user_id");
+}
+
+}  // namespace
+}  // namespace troupe::server::testing

@@ -1,0 +1,71 @@
+// A real Troupe API for one test: a migrated store (SQLite in a temp dir, or a database on the
+// test binary's PostgreSQL server), the API routes on a server on a free port, keys minted through
+// the store, and a client that speaks to it over a socket.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/api.h"
+#include "server/server_fixture.h"
+#include "server/test_client.h"
+#include "store/store.h"
+#include "support/temp_dir.h"
+
+namespace troupe::server::testing {
+
+enum class Backend { kSqlite, kPostgres };
+std::string BackendName(Backend backend);
+
+struct MintedTestKey {
+  std::string key;  // the bearer secret
+  store::ApiKey record;
+};
+
+// Rate limiting off: most tests send many requests with one key.
+inline ApiOptions UnlimitedOptions() {
+  ApiOptions options;
+  options.rate_limit_per_second = 0;
+  return options;
+}
+
+class ApiServer {
+ public:
+  explicit ApiServer(Backend backend = Backend::kSqlite, ApiOptions options = UnlimitedOptions());
+  ~ApiServer();
+
+  bool ok() const { return server_ != nullptr; }
+  store::Store& store() { return *store_; }
+  uint16_t port() const { return server_->port(); }
+  const std::vector<ApiRouteInfo>& routes() const { return routes_; }
+
+  MintedTestKey MintKey(std::vector<std::string> scopes, std::optional<int64_t> user_id = {});
+
+  // One request on a fresh connection; `key` empty sends no Authorization header.
+  ClientResponse Call(const std::string& method, const std::string& target, const std::string& key,
+                      const std::string& json_body = {},
+                      std::vector<std::pair<std::string, std::string>> headers = {});
+
+  // Store-side fixtures.
+  store::User MakeUser(const std::string& external_id);
+  store::Character MakeCharacter(const std::string& name, bool published);
+  store::Conversation MakeConversation(int64_t user_id, int64_t character_id);
+  store::Message MakeMessage(int64_t conversation_id, const std::string& content);
+  store::Job MakeJob(const std::string& kind);
+
+ private:
+  ::troupe::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::vector<ApiRouteInfo> routes_;
+  std::unique_ptr<RunningServer> server_;
+};
+
+// ASSERT-free helpers for error bodies.
+void ExpectApiError(const ClientResponse& response, int status, const std::string& code,
+                    const std::string& field = {});
+
+}  // namespace troupe::server::testing
