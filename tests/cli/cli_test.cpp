@@ -26,7 +26,7 @@ using testing::RunProcess;
 using testing::TroupeBinary;
 
 // A bare HTTP/1.1 GET over a loopback socket; returns the whole response, headers included.
-std::string HttpGet(int port, const std::string& path) {
+std::string HttpGet(int port, const std::string& path, const std::string& extra_headers = "") {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -36,7 +36,8 @@ std::string HttpGet(int port, const std::string& path) {
     close(fd);
     return "";
   }
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  const std::string request =
+      "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + extra_headers + "\r\n";
   if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     close(fd);
     return "";
@@ -228,6 +229,16 @@ TEST_F(CliTest, ServeMigratesCreatesAdminKeyAndStopsOnSigterm) {
   const std::string ready = HttpGet(port, "/readyz");
   EXPECT_THAT(ready, ::testing::StartsWith("HTTP/1.1 200"));
   EXPECT_THAT(ready, HasSubstr("database"));
+
+  // The printed admin key opens the API; without it the API answers 401.
+  std::smatch key;
+  ASSERT_TRUE(std::regex_search(server.out(), key, std::regex("trp_[A-Za-z0-9_]+"))) << server.out();
+  const std::string keys = HttpGet(port, "/api/v1/keys", "Authorization: Bearer " + key.str() + "\r\n");
+  EXPECT_THAT(keys, ::testing::StartsWith("HTTP/1.1 200")) << keys;
+  EXPECT_THAT(keys, HasSubstr("\"scopes\":[\"admin\"]"));
+  EXPECT_THAT(keys, Not(HasSubstr(key.str())));
+  EXPECT_THAT(HttpGet(port, "/api/v1/keys"), ::testing::StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(HttpGet(port, "/api/v1/openapi.json"), ::testing::StartsWith("HTTP/1.1 200"));
   server.Signal(SIGTERM);
   ProcessResult result = server.Wait(std::chrono::seconds(30));
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -241,6 +252,20 @@ TEST_F(CliTest, ServeMigratesCreatesAdminKeyAndStopsOnSigterm) {
   ProcessResult second = again.Wait(std::chrono::seconds(30));
   EXPECT_EQ(second.exit_code, 0);
   EXPECT_THAT(second.out, Not(HasSubstr("trp_")));
+}
+
+TEST_F(CliTest, SigtermDuringStartUpExitsCleanly) {
+  // "starting" is logged once the stop signals are held, before the database is opened: a SIGTERM
+  // from then on must end in a clean stop, not death by signal.
+  testing::BackgroundProcess server(
+      {TroupeBinary(), "serve", "--listen", "127.0.0.1:0", "--log-level", "info"},
+      {{"TROUPE_DATA", data_.path().string()}});
+  ASSERT_TRUE(server.WaitForStderr("starting", std::chrono::seconds(30))) << server.err();
+  server.Signal(SIGTERM);
+  ProcessResult result = server.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(result.signal, 0) << result.err;
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("stopped"));
 }
 
 }  // namespace
