@@ -22,10 +22,13 @@ using api::ApiRoute;
 struct ApiContext {
   ApiContext(store::Store& store, const Clock& clock, const ApiOptions& options)
       : store(store),
+        events(options.events != nullptr ? *options.events : own_events),
         authenticator(store, clock, options.touch_interval_ms),
         limiter(options.rate_limit_per_second, options.rate_limit_burst, clock) {}
 
   store::Store& store;
+  EventHub own_events;  // used when the options name no hub
+  EventHub& events;
   Authenticator authenticator;
   RateLimiter limiter;
   std::string openapi_json;  // written once before the first request
@@ -56,7 +59,7 @@ bool Allowed(const Principal& principal, const ApiRoute& route, bool& as_client)
 
 Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
   if (route.is_public) {
-    ApiCall call(request, nullptr, context.store, false);
+    ApiCall call(request, nullptr, context.store, context.events, false);
     return route.handler(call);
   }
   Result<Principal> principal = context.authenticator.Authenticate(request.Header("Authorization"));
@@ -86,7 +89,7 @@ Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
                                   "this key's scopes do not allow " + route.method + " " +
                                       route.pattern + " (allowed: " + allowed + ")"));
   }
-  ApiCall call(request, &*principal, context.store, as_client);
+  ApiCall call(request, &*principal, context.store, context.events, as_client);
   // A key bound to one end user that names another is refused on every route, not only on those
   // that look the user up.
   if (as_client && principal->key.user_id && request.Header(kEndUserHeader)) {
@@ -133,6 +136,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddConversationRoutes(table);
   api::AddKeyRoutes(table);
   api::AddJobRoutes(table);
+  api::AddEventRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "server/event_hub.h"
 #include "server/router.h"
 #include "store/store.h"
 
@@ -23,6 +24,9 @@ struct ApiOptions {
   // How often at most a key's last_used_at is written.
   int64_t touch_interval_ms = 60'000;
   const Clock* clock = nullptr;  // nullptr: the system clock
+  // Where handlers publish live events and /api/v1/events subscribes; it must outlive the router.
+  // nullptr: the API keeps a hub of its own.
+  EventHub* events = nullptr;
 };
 
 // One registered API route, as the OpenAPI document lists it.

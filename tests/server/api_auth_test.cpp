@@ -74,6 +74,8 @@ std::vector<Row> Rows() {
   const Expected studio_jobs{401, 200, 200, 403, 403, 403};
   return {
       {"GET", Fixed("/api/v1/openapi.json"), NoBody(), {200, 200, 200, 200, 200, 200}},
+      // The live feed: a client's stream carries only its own end user's events (see api_test).
+      {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 403, 200, 200, 200}},
       {"GET", Fixed("/api/v1/characters"), NoBody(), everyone_reads},
       {"POST", Fixed("/api/v1/characters"), Body(R"({"name":"New"})"), studio_writes_create},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id); },

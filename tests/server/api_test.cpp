@@ -436,5 +436,58 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
   }
 }
 
+// The live feed: each client stream carries its own end user's events only, an agent's stream
+// carries everyone's, and every stream opens with "ready".
+TEST(ApiEventsTest, StreamsCarryOnlyWhatTheCallerMaySee) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  const store::Character character = api.MakeCharacter("Published", true);
+  const std::string client = api.MintKey({"client"}).key;
+  const std::string agent = api.MintKey({"agent"}).key;
+
+  TestClient alice_stream(api.port());
+  ClientResponse opened = alice_stream.StartStream(
+      "/api/v1/events", {{"Authorization", "Bearer " + client}, {"X-Troupe-User", "alice"}});
+  ASSERT_EQ(opened.status, 200);
+  EXPECT_EQ(opened.Header("content-type").rfind("text/event-stream", 0), 0u);
+  EXPECT_NE(alice_stream.ReadEvents(1).find("event: ready"), std::string::npos);
+
+  TestClient agent_stream(api.port());
+  ASSERT_EQ(agent_stream.StartStream("/api/v1/events", {{"Authorization", "Bearer " + agent}}).status, 200);
+  ASSERT_NE(agent_stream.ReadEvents(1).find("event: ready"), std::string::npos);
+
+  // Bob starts a conversation, then Alice does.
+  const json start = {{"character_id", character.id}};
+  ASSERT_EQ(api.Call("POST", "/api/v1/conversations", client, start.dump(), {{"X-Troupe-User", "bob"}}).status, 201);
+  ClientResponse alices =
+      api.Call("POST", "/api/v1/conversations", client, start.dump(), {{"X-Troupe-User", "alice"}});
+  ASSERT_EQ(alices.status, 201);
+  const int64_t alice_conversation = alices.Json()["id"];
+
+  const std::string to_alice = alice_stream.ReadEvents(2);
+  EXPECT_NE(to_alice.find("event: conversation.created"), std::string::npos) << to_alice;
+  EXPECT_NE(to_alice.find("\"id\":" + std::to_string(alice_conversation)), std::string::npos) << to_alice;
+  // Bob's conversation never reaches Alice's stream.
+  EXPECT_EQ(to_alice.find("event: conversation.created"), to_alice.rfind("event: conversation.created"))
+      << to_alice;
+
+  const std::string to_agent = agent_stream.ReadEvents(3);  // ready + both conversations
+  size_t created = 0;
+  for (size_t at = to_agent.find("event: conversation.created"); at != std::string::npos;
+       at = to_agent.find("event: conversation.created", at + 1)) {
+    ++created;
+  }
+  EXPECT_EQ(created, 2u) << to_agent;
+
+  // Closing Alice's conversation reaches her stream as an update.
+  ASSERT_EQ(api.Call("POST", "/api/v1/conversations/" + std::to_string(alice_conversation) + "/close", client, "",
+                     {{"X-Troupe-User", "alice"}})
+                .status,
+            200);
+  const std::string updated = alice_stream.ReadEvents(3);
+  EXPECT_NE(updated.find("event: conversation.updated"), std::string::npos) << updated;
+  EXPECT_NE(updated.find("\"status\":\"closed\""), std::string::npos) << updated;
+}
+
 }  // namespace
 }  // namespace troupe::server::testing

@@ -91,7 +91,12 @@ ClientResponse TestClient::ReadResponse() {
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
   beast::error_code error;
-  http::read(impl_->socket, impl_->buffer, parser, error);
+  http::read_header(impl_->socket, impl_->buffer, parser, error);
+  // An event stream never ends by itself: its status and headers are the answer.
+  if (!error && parser.get()[http::field::content_type].starts_with("text/event-stream")) {
+    return Impl::Convert(parser.get());
+  }
+  if (!error) http::read(impl_->socket, impl_->buffer, parser, error);
   if (error) {
     ClientResponse failed;
     failed.status = -1;
@@ -121,10 +126,12 @@ bool TestClient::ServerClosed() {
   return error == net::error::eof || error == net::error::connection_reset;
 }
 
-ClientResponse TestClient::StartStream(std::string_view target) {
+ClientResponse TestClient::StartStream(std::string_view target,
+                                       std::vector<std::pair<std::string, std::string>> headers) {
   http::request<http::empty_body> request{http::verb::get, View(target), 11};
   request.set(http::field::host, "127.0.0.1");
   request.set(http::field::accept, "text/event-stream");
+  for (const auto& [name, value] : headers) request.set(name, value);
   http::write(impl_->socket, request);
   impl_->stream_parser.emplace();
   impl_->stream_parser->body_limit(64 * 1024 * 1024);

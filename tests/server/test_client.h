@@ -36,7 +36,7 @@ class TestClient {
 
   // Writes bytes as they are.
   void SendRaw(std::string_view bytes);
-  // Reads one response.
+  // Reads one response; for an event stream, only its status and headers (the body would not end).
   ClientResponse ReadResponse();
   // Reads until the server closes the connection (or the timeout); returns what arrived.
   std::string ReadUntilClosed();
@@ -44,7 +44,8 @@ class TestClient {
   bool ServerClosed();
 
   // Event streams: sends the request and reads the response header.
-  ClientResponse StartStream(std::string_view target);
+  ClientResponse StartStream(std::string_view target,
+                             std::vector<std::pair<std::string, std::string>> headers = {});
   // Reads stream body until it contains `count` complete events (blank-line terminated blocks,
   // comments included) or the stream ends; returns the body read so far.
   std::string ReadEvents(size_t count);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/auth.h"
+#include "server/event_hub.h"
 #include "server/http_message.h"
 #include "store/store.h"
 
@@ -39,16 +40,20 @@ struct ApiRoute {
   bool paginated = false;       // the response is {"data":[response_schema...],"next_cursor"}
   int success_status = 200;
   std::function<Response(ApiCall&)> handler;
+  bool event_stream = false;  // the response is text/event-stream (last: tables list the rest in order)
 };
 
 // What a handler sees: the request, who is calling, the store.
 class ApiCall {
  public:
-  ApiCall(Request& request, const Principal* principal, store::Store& store, bool as_client)
-      : request(request), store(store), principal_(principal), as_client_(as_client) {}
+  ApiCall(Request& request, const Principal* principal, store::Store& store, EventHub& events,
+          bool as_client)
+      : request(request), store(store), events(events), principal_(principal), as_client_(as_client) {}
 
   Request& request;
   store::Store& store;
+  // Live events for open /api/v1/events streams; handlers publish what they change.
+  EventHub& events;
 
   // The caller's key; only for authenticated routes.
   const Principal& principal() const { return *principal_; }
@@ -77,6 +82,7 @@ void AddUserRoutes(RouteTable& table);
 void AddConversationRoutes(RouteTable& table);  // conversations, messages, feedback
 void AddKeyRoutes(RouteTable& table);
 void AddJobRoutes(RouteTable& table);
+void AddEventRoutes(RouteTable& table);
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);

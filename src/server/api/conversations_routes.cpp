@@ -85,7 +85,9 @@ Response Create(ApiCall& call) {
   }
   Result<store::Conversation> created = call.store.conversations().Create(std::move(conversation));
   if (!created.ok()) return Response::Error(created.status());
-  return Response::Json(ToJson(*created), 201);
+  const json stored = ToJson(*created);
+  call.events.Publish({"conversation.created", created->user_id, created->id, stored.dump()});
+  return Response::Json(stored, 201);
 }
 
 Response Get(ApiCall& call) {
@@ -104,7 +106,9 @@ Response Close(ApiCall& call) {
   }
   Result<store::Conversation> closed = call.store.conversations().Get(conversation->id);
   if (!closed.ok()) return Response::Error(closed.status());
-  return Response::Json(ToJson(*closed));
+  const json body = ToJson(*closed);
+  call.events.Publish({"conversation.updated", closed->user_id, closed->id, body.dump()});
+  return Response::Json(body);
 }
 
 Response ListMessages(ApiCall& call) {

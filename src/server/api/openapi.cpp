@@ -239,6 +239,11 @@ json Operation(const ApiRoute& route) {
   json success = {{"description", "success"}};
   if (route.pattern == "/api/v1/openapi.json") {
     success["content"] = {{"application/json", {{"schema", {{"type", "object"}}}}}};
+  } else if (route.event_stream) {
+    success["description"] =
+        "a Server-Sent Events stream: one event per change (event: the type, id: a sequence number, "
+        "data: a JSON object); comment lines keep it alive";
+    success["content"] = {{"text/event-stream", {{"schema", Type("string")}}}};
   } else if (route.paginated) {
     success["content"] = {
         {"application/json",
