@@ -31,6 +31,7 @@ test-fuzz:
 	@ctest --preset fuzz
 
 bench: build
+	@scripts/setup --bench
 	@bench/run
 
 clean:
