@@ -66,20 +66,8 @@ class ApiKeys final : public ApiKeyRepository {
   }
 
   Result<Page<ApiKey>> List(const PageRequest& page) override {
-    const int limit = PageLimit(page);
-    int64_t after = 0;
-    if (!page.cursor.empty()) {
-      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 1));
-      after = keys[0];
-    }
-    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection->Query("SELECT " + std::string(kColumns) +
-                                                  " FROM api_keys WHERE id > $1 ORDER BY id LIMIT $2",
-                                              {after, int64_t{limit + 1}}));
-    std::vector<ApiKey> keys;
-    for (const sql::Row& row : rows) keys.push_back(ReadKey(row));
-    return MakePage(std::move(keys), limit, [](const ApiKey& key) { return std::vector<int64_t>{key.id}; });
+    return PageByAscendingId<ApiKey>(context_, "SELECT " + std::string(kColumns) + " FROM api_keys", "", {}, page,
+                                     ReadKey);
   }
 
   Status Revoke(int64_t id) override {

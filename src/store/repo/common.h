@@ -59,6 +59,30 @@ Page<T> MakePage(std::vector<T> items, int limit, KeyOf key_of) {
 // "$N" for the next parameter of `params`, after appending `value` to it.
 std::string Bind(std::vector<sql::Value>& params, sql::Value value);
 
+// One page of a table in ascending id order, the cursor being the last id returned. `select` is
+// "SELECT <columns> FROM <table>"; `filter` an extra condition over `params` ("" for none); each
+// row becomes a record through `read`.
+template <typename Record, typename Read>
+Result<Page<Record>> PageByAscendingId(const Context& context, std::string_view select, std::string_view filter,
+                                       std::vector<sql::Value> params, const PageRequest& page, Read read) {
+  const int limit = PageLimit(page);
+  int64_t after = 0;
+  if (!page.cursor.empty()) {
+    TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 1));
+    after = keys[0];
+  }
+  std::string statement(select);
+  statement += " WHERE ";
+  if (!filter.empty()) statement += std::string(filter) + " AND ";
+  statement += "id > " + Bind(params, after) + " ORDER BY id LIMIT " + Bind(params, int64_t{limit + 1});
+  TROUPE_ASSIGN_OR_RETURN(auto connection, context.pool->Acquire());
+  TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, connection->Query(statement, params));
+  std::vector<Record> items;
+  items.reserve(rows.size());
+  for (const sql::Row& row : rows) items.push_back(read(row));
+  return MakePage(std::move(items), limit, [](const Record& record) { return std::vector<int64_t>{record.id}; });
+}
+
 // A LIKE pattern matching `text` anywhere, with %, _ and \ escaped (use with ESCAPE '\').
 std::string ContainsPattern(std::string_view text);
 

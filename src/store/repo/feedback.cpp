@@ -81,21 +81,8 @@ class Feedback final : public FeedbackRepository {
   }
 
   Result<Page<FeedbackEvent>> ListForConversation(int64_t conversation_id, const PageRequest& page) override {
-    const int limit = PageLimit(page);
-    int64_t after = 0;
-    if (!page.cursor.empty()) {
-      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 1));
-      after = keys[0];
-    }
-    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection->Query("SELECT " + std::string(kColumns) +
-                                                  " FROM feedback_events WHERE conversation_id = $1 AND id > $2 "
-                                                  "ORDER BY id LIMIT $3",
-                                              {conversation_id, after, int64_t{limit + 1}}));
-    std::vector<FeedbackEvent> events;
-    for (const sql::Row& row : rows) events.push_back(ReadEvent(row));
-    return MakePage(std::move(events), limit, [](const FeedbackEvent& e) { return std::vector<int64_t>{e.id}; });
+    return PageByAscendingId<FeedbackEvent>(context_, "SELECT " + std::string(kColumns) + " FROM feedback_events",
+                                            "conversation_id = $1", {conversation_id}, page, ReadEvent);
   }
 
  private:

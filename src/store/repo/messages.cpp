@@ -106,19 +106,8 @@ class Messages final : public MessageRepository {
   }
 
   Result<Page<Message>> List(int64_t conversation_id, const PageRequest& page) override {
-    const int limit = PageLimit(page);
-    int64_t after = 0;
-    if (!page.cursor.empty()) {
-      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 1));
-      after = keys[0];
-    }
-    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection->Query("SELECT " + std::string(kColumns) +
-                                                  " FROM messages WHERE conversation_id = $1 AND id > $2 "
-                                                  "ORDER BY id LIMIT $3",
-                                              {conversation_id, after, int64_t{limit + 1}}));
-    return MakePage(ReadAll(rows), limit, [](const Message& m) { return std::vector<int64_t>{m.id}; });
+    return PageByAscendingId<Message>(context_, "SELECT " + std::string(kColumns) + " FROM messages",
+                                      "conversation_id = $1", {conversation_id}, page, ReadMessage);
   }
 
   Result<std::vector<Message>> Latest(int64_t conversation_id, int count) override {

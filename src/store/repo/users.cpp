@@ -72,20 +72,8 @@ class Users final : public UserRepository {
   }
 
   Result<Page<User>> List(const PageRequest& page) override {
-    const int limit = PageLimit(page);
-    int64_t after = 0;
-    if (!page.cursor.empty()) {
-      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 1));
-      after = keys[0];
-    }
-    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection->Query("SELECT " + std::string(kColumns) +
-                                                  " FROM users WHERE id > $1 ORDER BY id LIMIT $2",
-                                              {after, int64_t{limit + 1}}));
-    std::vector<User> users;
-    for (const sql::Row& row : rows) users.push_back(ReadUser(row));
-    return MakePage(std::move(users), limit, [](const User& user) { return std::vector<int64_t>{user.id}; });
+    return PageByAscendingId<User>(context_, "SELECT " + std::string(kColumns) + " FROM users", "", {}, page,
+                                   ReadUser);
   }
 
  private:
