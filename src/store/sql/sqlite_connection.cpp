@@ -5,6 +5,7 @@
 #include <cctype>
 #include <filesystem>
 #include <system_error>
+#include <unordered_map>
 
 namespace troupe::store::sql {
 namespace {
@@ -17,6 +18,7 @@ struct StatementFinalizer {
 };
 using DatabaseHandle = std::unique_ptr<sqlite3, DatabaseCloser>;
 using StatementHandle = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
 
 Status ErrorStatus(sqlite3* db, int code, std::string_view during) {
   const std::string message = std::string(during) + ": " + sqlite3_errmsg(db);
@@ -110,20 +112,42 @@ class SqliteConnection final : public Connection {
     return Status::Ok();
   }
 
-  Status Run(std::string_view sql, const std::vector<Value>& params, Rows* rows) {
+  // The prepared statement for `sql`, from the cache or newly prepared into it. Preparing costs more
+  // than running the small indexed statements the repositories issue, and a connection sees the
+  // same few dozen texts over and over.
+  Result<sqlite3_stmt*> Prepared(std::string_view sql) {
+    auto cached = statements_.find(sql);
+    if (cached != statements_.end()) return cached->second.get();
     const std::string translated = TranslatePlaceholders(sql);
     sqlite3_stmt* raw = nullptr;
-    int code = sqlite3_prepare_v2(db_.get(), translated.c_str(), static_cast<int>(translated.size()),
-                                  &raw, nullptr);
+    const int code = sqlite3_prepare_v2(db_.get(), translated.c_str(), static_cast<int>(translated.size()),
+                                        &raw, nullptr);
     StatementHandle statement(raw);
     if (code != SQLITE_OK) return ErrorStatus(db_.get(), sqlite3_extended_errcode(db_.get()), "prepare");
-    TROUPE_RETURN_IF_ERROR(Bind(statement.get(), params));
-    while ((code = sqlite3_step(statement.get())) == SQLITE_ROW) {
+    // Queries built from optional filters make a bounded number of texts; the cap only guards
+    // against a caller that builds unbounded ones.
+    if (statements_.size() >= kMaxCachedStatements) statements_.clear();
+    return statements_.emplace(std::string(sql), std::move(statement)).first->second.get();
+  }
+
+  Status Run(std::string_view sql, const std::vector<Value>& params, Rows* rows) {
+    TROUPE_ASSIGN_OR_RETURN(sqlite3_stmt* prepared, Prepared(sql));
+    // Leaves the cached statement ready for its next use however this call ends.
+    struct ResetOnExit {
+      sqlite3_stmt* statement;
+      ~ResetOnExit() {
+        sqlite3_reset(statement);
+        sqlite3_clear_bindings(statement);
+      }
+    } reset_on_exit{prepared};
+    int code = SQLITE_OK;
+    TROUPE_RETURN_IF_ERROR(Bind(prepared, params));
+    while ((code = sqlite3_step(prepared)) == SQLITE_ROW) {
       if (rows == nullptr) continue;
-      const int columns = sqlite3_column_count(statement.get());
+      const int columns = sqlite3_column_count(prepared);
       std::vector<Value> cells;
       cells.reserve(static_cast<size_t>(columns));
-      for (int c = 0; c < columns; ++c) cells.push_back(Cell(statement.get(), c));
+      for (int c = 0; c < columns; ++c) cells.push_back(Cell(prepared, c));
       rows->emplace_back(std::move(cells));
     }
     if (code != SQLITE_DONE) {
@@ -145,7 +169,16 @@ class SqliteConnection final : public Connection {
     }
   }
 
+  // A transparent hash so lookups by string_view need no temporary string.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  static constexpr size_t kMaxCachedStatements = 256;
+
   DatabaseHandle db_;
+  // Declared after db_ so the statements are finalized before the database is closed.
+  std::unordered_map<std::string, StatementHandle, TextHash, std::equal_to<>> statements_;
 };
 
 }  // namespace
