@@ -29,6 +29,7 @@ struct ApiContext {
   store::Store& store;
   EventHub own_events;  // used when the options name no hub
   EventHub& events;
+  api::CharacterJsonCache character_json;
   Authenticator authenticator;
   RateLimiter limiter;
   std::string openapi_json;  // written once before the first request
@@ -59,7 +60,7 @@ bool Allowed(const Principal& principal, const ApiRoute& route, bool& as_client)
 
 Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
   if (route.is_public) {
-    ApiCall call(request, nullptr, context.store, context.events, false);
+    ApiCall call(request, nullptr, context.store, context.events, context.character_json, false);
     return route.handler(call);
   }
   Result<Principal> principal = context.authenticator.Authenticate(request.Header("Authorization"));
@@ -89,7 +90,7 @@ Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
                                   "this key's scopes do not allow " + route.method + " " +
                                       route.pattern + " (allowed: " + allowed + ")"));
   }
-  ApiCall call(request, &*principal, context.store, context.events, as_client);
+  ApiCall call(request, &*principal, context.store, context.events, context.character_json, as_client);
   // A key bound to one end user that names another is refused on every route, not only on those
   // that look the user up.
   if (as_client && principal->key.user_id && request.Header(kEndUserHeader)) {

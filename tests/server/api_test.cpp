@@ -436,6 +436,37 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
   }
 }
 
+// Listing serves characters from a per-version cache: what it returns must be what a fresh read
+// returns, before and after an update.
+TEST(ApiCharacterListTest, ListShowsEveryUpdate) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  const std::string admin = api.MintKey({"admin"}).key;
+  const store::Character made = api.MakeCharacter("Cached", true);
+  const std::string path = "/api/v1/characters/" + std::to_string(made.id);
+
+  json listed = api.Call("GET", "/api/v1/characters", admin).Json();
+  ASSERT_EQ(listed["data"].size(), 1u) << listed;
+  EXPECT_EQ(listed["data"][0], api.Call("GET", path, admin).Json());
+  EXPECT_TRUE(listed["next_cursor"].is_null());
+
+  ClientResponse patched = api.Call("PATCH", path, admin, R"({"version":1,"description":"after the update"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  listed = api.Call("GET", "/api/v1/characters", admin).Json();
+  EXPECT_EQ(listed["data"][0]["description"], "after the update");
+  EXPECT_EQ(listed["data"][0]["version"], 2);
+  EXPECT_EQ(listed["data"][0], api.Call("GET", path, admin).Json());
+
+  // Paging still hands out a cursor that leads on.
+  api.MakeCharacter("Second", true);
+  json first = api.Call("GET", "/api/v1/characters?limit=1", admin).Json();
+  ASSERT_TRUE(first["next_cursor"].is_string()) << first;
+  json second = api.Call("GET", "/api/v1/characters?limit=1&cursor=" + first["next_cursor"].get<std::string>(), admin)
+                    .Json();
+  ASSERT_EQ(second["data"].size(), 1u) << second;
+  EXPECT_EQ(second["data"][0]["name"], "Second");
+}
+
 // The live feed: each client stream carries its own end user's events only, an agent's stream
 // carries everyone's, and every stream opens with "ready".
 TEST(ApiEventsTest, StreamsCarryOnlyWhatTheCallerMaySee) {

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/api/character_json_cache.h"
 #include "server/auth.h"
 #include "server/event_hub.h"
 #include "server/http_message.h"
@@ -47,13 +48,19 @@ struct ApiRoute {
 class ApiCall {
  public:
   ApiCall(Request& request, const Principal* principal, store::Store& store, EventHub& events,
-          bool as_client)
-      : request(request), store(store), events(events), principal_(principal), as_client_(as_client) {}
+          CharacterJsonCache& character_json, bool as_client)
+      : request(request),
+        store(store),
+        events(events),
+        character_json(character_json),
+        principal_(principal),
+        as_client_(as_client) {}
 
   Request& request;
   store::Store& store;
   // Live events for open /api/v1/events streams; handlers publish what they change.
   EventHub& events;
+  CharacterJsonCache& character_json;
 
   // The caller's key; only for authenticated routes.
   const Principal& principal() const { return *principal_; }

@@ -94,7 +94,18 @@ Response List(ApiCall& call) {
   }
   Result<store::Page<store::Character>> found = call.store.characters().List(query);
   if (!found.ok()) return Response::Error(found.status());
-  return Response::Json(PageJson(*found));
+  // The same document PageJson would build, assembled from cached per-character text.
+  Response response;
+  response.content_type = "application/json";
+  response.body = "{\"data\":[";
+  for (size_t i = 0; i < found->items.size(); ++i) {
+    if (i > 0) response.body += ',';
+    response.body += call.character_json.Get(found->items[i]);
+  }
+  response.body += "],\"next_cursor\":";
+  response.body += found->next_cursor.empty() ? "null" : json(found->next_cursor).dump();
+  response.body += '}';
+  return response;
 }
 
 Response Create(ApiCall& call) {
