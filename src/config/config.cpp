@@ -174,7 +174,7 @@ const std::vector<SettingSpec>& Specs() {
                                        In(&Config::server, &ServerConfig::body_limit_bytes), 1024,
                                        int64_t{1} << 32));
     list.push_back(IntSetting<int>("server.request_timeout_seconds",
-                                   "time to read a request and answer a non-streaming one",
+                                   "time allowed to read a request (header, then body) and to write a response or event",
                                    In(&Config::server, &ServerConfig::request_timeout_seconds), 1, 3600));
     list.push_back(IntSetting<int>("server.shutdown_grace_seconds",
                                    "how long open streams may finish after SIGTERM",

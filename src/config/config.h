@@ -26,7 +26,7 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
   int io_threads = 2;
   int64_t body_limit_bytes = 8 * 1024 * 1024;
-  int request_timeout_seconds = 30;   // reading a request, and non-streaming handlers
+  int request_timeout_seconds = 30;   // reading a request, writing a response or event
   int shutdown_grace_seconds = 10;    // how long running streams may finish on SIGTERM
   double rate_limit_per_second = 50;  // per API key, token bucket refill; 0 disables
   int rate_limit_burst = 100;
