@@ -40,6 +40,12 @@ Result<std::unique_ptr<store::Store>> CommandContext::ConnectStore() {
   return opened;
 }
 
+Result<CommandContext::MigratedStore> CommandContext::ConnectAndMigrate() {
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> opened, ConnectStore());
+  TROUPE_ASSIGN_OR_RETURN(std::vector<int> applied, opened->Migrate());
+  return MigratedStore{std::move(opened), std::move(applied)};
+}
+
 Result<std::unique_ptr<store::Store>> CommandContext::OpenStore() {
   TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> opened, ConnectStore());
   Status schema = opened->CheckSchema();

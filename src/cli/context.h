@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "config/config.h"
@@ -36,6 +37,12 @@ class CommandContext {
 
   // Connects to the configured database without looking at its schema.
   Result<std::unique_ptr<store::Store>> ConnectStore();
+  // Connects and applies pending migrations; `applied` lists the versions this call applied.
+  struct MigratedStore {
+    std::unique_ptr<store::Store> store;
+    std::vector<int> applied;
+  };
+  Result<MigratedStore> ConnectAndMigrate();
   // Connects and insists the schema is current (kFailedPrecondition otherwise: run `db migrate`).
   Result<std::unique_ptr<store::Store>> OpenStore();
 

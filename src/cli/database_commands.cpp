@@ -18,24 +18,20 @@ std::string FormatTime(int64_t millis) {
 }
 
 void Migrate(CommandContext& context) {
-  Result<std::unique_ptr<store::Store>> opened = context.ConnectStore();
-  if (!opened.ok()) {
-    context.Fail(opened.status());
+  Result<CommandContext::MigratedStore> migrated = context.ConnectAndMigrate();
+  if (!migrated.ok()) {
+    context.Fail(migrated.status());
     return;
   }
-  store::Store& database = **opened;
-  Result<std::vector<int>> applied = database.Migrate();
-  if (!applied.ok()) {
-    context.Fail(applied.status());
-    return;
-  }
+  store::Store& database = *migrated->store;
+  const std::vector<int>& applied = migrated->applied;
   Result<store::MigrationReport> report = database.Migrations();
   if (!report.ok()) {
     context.Fail(report.status());
     return;
   }
   for (const store::MigrationState& migration : report->migrations) {
-    if (std::find(applied->begin(), applied->end(), migration.version) != applied->end()) {
+    if (std::find(applied.begin(), applied.end(), migration.version) != applied.end()) {
       std::cout << "applied " << std::setw(4) << std::setfill('0') << migration.version << std::setfill(' ')
                 << " " << migration.name << "\n";
     }

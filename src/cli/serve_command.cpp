@@ -82,18 +82,13 @@ void Serve(CommandContext& context) {
 
   // The API's routes need the store, and the router is fixed when the server is created, so the
   // store comes first; the held signals keep start-up interruptible without dying mid-migration.
-  Result<std::unique_ptr<store::Store>> opened = context.ConnectStore();
-  if (!opened.ok()) {
-    context.Fail(opened.status());
+  Result<CommandContext::MigratedStore> migrated = context.ConnectAndMigrate();
+  if (!migrated.ok()) {
+    context.Fail(migrated.status());
     return;
   }
-  store::Store& database = **opened;
-  Result<std::vector<int>> applied = database.Migrate();
-  if (!applied.ok()) {
-    context.Fail(applied.status());
-    return;
-  }
-  for (int version : *applied) spdlog::info("applied database migration {:04d}", version);
+  store::Store& database = *migrated->store;
+  for (int version : migrated->applied) spdlog::info("applied database migration {:04d}", version);
   if (Status admin = EnsureAdminKey(database); !admin.ok()) {
     context.Fail(admin);
     return;
