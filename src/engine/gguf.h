@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -162,6 +163,12 @@ class GgufWriter {
   // `data` holds the encoded tensor (see quant.h); its size must match shape and type.
   void AddTensor(std::string name, TensorType type, std::vector<uint64_t> shape,
                  std::vector<std::byte> data);
+  // Produces a tensor's encoded bytes when the file is written, so a large model passes through
+  // memory one tensor at a time. Called once per Serialize / WriteFile, in tensor order; bytes of
+  // the wrong size make the write throw EngineError(kInvalidInput) naming the tensor.
+  using TensorSource = std::function<std::vector<std::byte>()>;
+  void AddTensor(std::string name, TensorType type, std::vector<uint64_t> shape,
+                 TensorSource source);
 
   std::vector<std::byte> Serialize() const;
   // Writes to a temporary file beside `path`, then renames it, so readers never see half a file.
@@ -172,8 +179,12 @@ class GgufWriter {
     std::string name;
     TensorType type;
     std::vector<uint64_t> shape;
-    std::vector<std::byte> data;
+    std::vector<std::byte> data;  // empty when `source` is set
+    TensorSource source;
+    uint64_t byte_size = 0;
   };
+  void AddTensorInfo(std::string name, TensorType type, std::vector<uint64_t> shape,
+                     std::vector<std::byte> data, TensorSource source);
   uint64_t alignment_ = 32;
   std::vector<GgufKeyValue> metadata_;
   std::vector<Tensor> tensors_;
