@@ -263,8 +263,10 @@ void GgufWriter::AddTensorInfo(std::string name, TensorType type, std::vector<ui
   }
   uint64_t elements = 1;
   for (uint64_t dimension : shape) {
-    if (dimension != 0 && elements > std::numeric_limits<uint64_t>::max() / dimension) {
-      ThrowInvalid(where + ": shape " + ShapeText(shape) + " overflows 64 bits");
+    // ggml allows empty tensors, but readers (ours included) reject them as corrupt.
+    if (dimension == 0) ThrowInvalid(where + ": shape " + ShapeText(shape) + " has a zero dimension");
+    if (elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / dimension) {
+      ThrowInvalid(where + ": shape " + ShapeText(shape) + " has more than 2^63 elements");
     }
     elements *= dimension;
   }
@@ -311,7 +313,8 @@ std::vector<std::byte> LayOutHead(uint64_t alignment, const std::vector<GgufKeyV
     out.Integer(offset);
     offset += tensor.byte_size + PaddingAfter(tensor.byte_size, alignment);
   }
-  out.ZerosTo(alignment);
+  // A vocabulary-only file ends right after its infos, as llama.cpp's own vocab files do.
+  if (!tensors.empty()) out.ZerosTo(alignment);
   return std::move(out.bytes());
 }
 
