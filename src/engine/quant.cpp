@@ -15,7 +15,8 @@
 #include "engine/quant_blocks.h"
 
 // Blocks are little-endian on disk; F32 tensors are copied as they are.
-static_assert(std::endian::native == std::endian::little, "the engine assumes a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "the engine assumes a little-endian host");
 
 namespace troupe::engine {
 namespace {
@@ -82,7 +83,8 @@ void QuantizeQ4_0Block(const float* x, uint8_t* block) {
   for (size_t j = 0; j < kSmallBlockElements / 2; ++j) {
     const int low = std::min(15, static_cast<int>(TruncateToInt8(x[j] * inverse + 8.5f)));
     const int high = std::min(15, static_cast<int>(TruncateToInt8(x[j + 16] * inverse + 8.5f)));
-    block[2 + j] = static_cast<uint8_t>(static_cast<uint8_t>(low) | (static_cast<uint8_t>(high) << 4));
+    block[2 + j] =
+        static_cast<uint8_t>(static_cast<uint8_t>(low) | (static_cast<uint8_t>(high) << 4));
   }
 }
 
@@ -103,8 +105,10 @@ void QuantizeQ5_0Block(const float* x, uint8_t* block) {
   StoreU16(block, FloatToHalf(d));
   uint32_t high_bits = 0;
   for (size_t j = 0; j < kSmallBlockElements / 2; ++j) {
-    const auto low = static_cast<uint8_t>(std::min(31, static_cast<int>(TruncateToInt8(x[j] * inverse + 16.5f))));
-    const auto high = static_cast<uint8_t>(std::min(31, static_cast<int>(TruncateToInt8(x[j + 16] * inverse + 16.5f))));
+    const auto low = static_cast<uint8_t>(
+        std::min(31, static_cast<int>(TruncateToInt8(x[j] * inverse + 16.5f))));
+    const auto high = static_cast<uint8_t>(
+        std::min(31, static_cast<int>(TruncateToInt8(x[j + 16] * inverse + 16.5f))));
     block[6 + j] = static_cast<uint8_t>((low & 0x0F) | ((high & 0x0F) << 4));
     high_bits |= ((low & 0x10u) >> 4) << j;
     high_bits |= ((high & 0x10u) >> 4) << (j + 16);
@@ -114,11 +118,13 @@ void QuantizeQ5_0Block(const float* x, uint8_t* block) {
 
 void DequantizeQ5_0Block(const uint8_t* block, float* y) {
   const float d = HalfToFloat(LoadU16(block));
-  const uint32_t high_bits = static_cast<uint32_t>(block[2]) | (static_cast<uint32_t>(block[3]) << 8) |
-                             (static_cast<uint32_t>(block[4]) << 16) | (static_cast<uint32_t>(block[5]) << 24);
+  const uint32_t high_bits =
+      static_cast<uint32_t>(block[2]) | (static_cast<uint32_t>(block[3]) << 8) |
+      (static_cast<uint32_t>(block[4]) << 16) | (static_cast<uint32_t>(block[5]) << 24);
   for (size_t j = 0; j < kSmallBlockElements / 2; ++j) {
     const int low = static_cast<int>((block[6 + j] & 0x0F) | (((high_bits >> j) & 1) << 4)) - 16;
-    const int high = static_cast<int>((block[6 + j] >> 4) | (((high_bits >> (j + 16)) & 1) << 4)) - 16;
+    const int high =
+        static_cast<int>((block[6 + j] >> 4) | (((high_bits >> (j + 16)) & 1) << 4)) - 16;
     y[j] = low * d;
     y[j + 16] = high * d;
   }
@@ -139,9 +145,12 @@ BlockCodec CodecFor(TensorType type) {
     case TensorType::kQ8_0: return {QuantizeQ8_0Block, DequantizeQ8_0Block};
     case TensorType::kQ4_0: return {QuantizeQ4_0Block, DequantizeQ4_0Block};
     case TensorType::kQ5_0: return {QuantizeQ5_0Block, DequantizeQ5_0Block};
-    case TensorType::kQ4_K: return {quant_blocks::QuantizeQ4KBlock, quant_blocks::DequantizeQ4KBlock};
-    case TensorType::kQ5_K: return {quant_blocks::QuantizeQ5KBlock, quant_blocks::DequantizeQ5KBlock};
-    case TensorType::kQ6_K: return {quant_blocks::QuantizeQ6KBlock, quant_blocks::DequantizeQ6KBlock};
+    case TensorType::kQ4_K:
+      return {quant_blocks::QuantizeQ4KBlock, quant_blocks::DequantizeQ4KBlock};
+    case TensorType::kQ5_K:
+      return {quant_blocks::QuantizeQ5KBlock, quant_blocks::DequantizeQ5KBlock};
+    case TensorType::kQ6_K:
+      return {quant_blocks::QuantizeQ6KBlock, quant_blocks::DequantizeQ6KBlock};
     default: return {};
   }
 }
@@ -159,9 +168,9 @@ size_t RequireWholeBlocks(const char* operation, TensorType type, size_t element
   const TensorTypeTraits traits = TraitsOf(type);
   const std::optional<uint64_t> bytes = ByteSizeOf(type, elements);
   if (!bytes) {
-    ThrowInvalid(std::string(operation) + " " + std::string(traits.name) + ": " + std::to_string(elements) +
-                 " elements is not a whole number of " + std::to_string(traits.block_elements) +
-                 "-element blocks");
+    ThrowInvalid(std::string(operation) + " " + std::string(traits.name) + ": " +
+                 std::to_string(elements) + " elements is not a whole number of " +
+                 std::to_string(traits.block_elements) + "-element blocks");
   }
   return static_cast<size_t>(*bytes);
 }
@@ -242,8 +251,7 @@ void Dequantize(TensorType type, std::span<const std::byte> src, std::span<float
     case TensorType::kBF16:
       for (size_t i = 0; i < dst.size(); ++i) dst[i] = Bf16ToFloat(LoadU16(bytes + 2 * i));
       return;
-    default:
-      break;
+    default: break;
   }
   const TensorTypeTraits traits = TraitsOf(type);
   const BlockDecoder decode = CodecFor(type).decode;
@@ -268,8 +276,7 @@ std::vector<std::byte> Quantize(TensorType type, std::span<const float> src) {
     case TensorType::kBF16:
       for (size_t i = 0; i < src.size(); ++i) StoreU16(bytes + 2 * i, FloatToBf16(src[i]));
       return encoded;
-    default:
-      break;
+    default: break;
   }
   const TensorTypeTraits traits = TraitsOf(type);
   const BlockEncoder encode = CodecFor(type).encode;

@@ -18,7 +18,8 @@ inline constexpr size_t kQ6KBlockBytes = 210;
 // quantizers use. Beyond |value| > 2^22 the answer is meaningless, but it is the same meaningless
 // answer ggml gets, and such values are always clamped afterwards.
 inline int NearestInt(float value) {
-  const float shifted = value + 12582912.f;  // 1.5 * 2^23: the integer lands in the low mantissa bits
+  const float shifted =
+      value + 12582912.f;  // 1.5 * 2^23: the integer lands in the low mantissa bits
   return (std::bit_cast<int32_t>(shifted) & 0x007FFFFF) - 0x00400000;
 }
 

@@ -18,7 +18,7 @@
 namespace troupe::engine::quant_blocks {
 namespace {
 
-constexpr int kSubBlockElements = 32;   // Q4_K and Q5_K sub-blocks
+constexpr int kSubBlockElements = 32;  // Q4_K and Q5_K sub-blocks
 constexpr int kQ6SubBlockElements = 16;
 constexpr int kSubBlocks = kSuperBlockElements / kSubBlockElements;
 constexpr int kQ6SubBlocks = kSuperBlockElements / kQ6SubBlockElements;
@@ -35,8 +35,8 @@ struct ScaleAndMin {
 // error: start from the plain min/max range, then try `steps + 1` stretched ranges
 // (max_level + first_stretch + stretch_step * k levels over the same span) and keep the best
 // least-squares fit. Writes the chosen levels (0..max_level) to `levels`.
-ScaleAndMin FitScaleAndMin(const float* x, const float* weights, int max_level,
-                           float first_stretch, float stretch_step, int steps, uint8_t* levels) {
+ScaleAndMin FitScaleAndMin(const float* x, const float* weights, int max_level, float first_stretch,
+                           float stretch_step, int steps, uint8_t* levels) {
   constexpr int n = kSubBlockElements;
   float min = x[0];
   float max = x[0];
@@ -190,7 +190,8 @@ struct SubBlockScale {
 };
 
 SubBlockScale UnpackScaleAndMin(int j, const uint8_t* packed) {
-  if (j < 4) return {static_cast<uint8_t>(packed[j] & 63), static_cast<uint8_t>(packed[j + 4] & 63)};
+  if (j < 4)
+    return {static_cast<uint8_t>(packed[j] & 63), static_cast<uint8_t>(packed[j + 4] & 63)};
   return {static_cast<uint8_t>((packed[j + 4] & 0xF) | ((packed[j - 4] >> 6) << 4)),
           static_cast<uint8_t>((packed[j + 4] >> 4) | ((packed[j] >> 6) << 4))};
 }
@@ -225,7 +226,8 @@ void QuantizeScaleMinSuperBlock(const float* x, int max_level, float first_stret
   std::array<uint8_t, kSubBlocks> min_levels{};
   for (int j = 0; j < kSubBlocks; ++j) {
     // ggml stores the rounded int straight into a uint8_t before clamping: keep the wrap.
-    scale_levels[j] = std::min<uint8_t>(63, static_cast<uint8_t>(NearestInt(inverse_scale * scales[j])));
+    scale_levels[j] =
+        std::min<uint8_t>(63, static_cast<uint8_t>(NearestInt(inverse_scale * scales[j])));
     min_levels[j] = std::min<uint8_t>(63, static_cast<uint8_t>(NearestInt(inverse_min * mins[j])));
   }
   StoreU16(header, FloatToHalf(max_scale / 63.f));
@@ -243,7 +245,8 @@ void QuantizeScaleMinSuperBlock(const float* x, int max_level, float first_stret
     const float dm = super_min * stored.min;
     for (int i = 0; i < kSubBlockElements; ++i) {
       const int level = NearestInt((x[kSubBlockElements * j + i] + dm) / d);
-      levels[kSubBlockElements * j + i] = static_cast<uint8_t>(std::max(0, std::min(max_level, level)));
+      levels[kSubBlockElements * j + i] =
+          static_cast<uint8_t>(std::max(0, std::min(max_level, level)));
     }
   }
 }
@@ -328,7 +331,8 @@ void QuantizeQ6KBlock(const float* values, uint8_t* block) {
     if (d == 0) continue;
     for (int i = 0; i < kQ6SubBlockElements; ++i) {
       const int level = NearestInt(values[kQ6SubBlockElements * j + i] / d);
-      levels[kQ6SubBlockElements * j + i] = static_cast<int8_t>(std::max(-32, std::min(31, level)) + 32);
+      levels[kQ6SubBlockElements * j + i] =
+          static_cast<int8_t>(std::max(-32, std::min(31, level)) + 32);
     }
   }
 
@@ -342,7 +346,8 @@ void QuantizeQ6KBlock(const float* values, uint8_t* block) {
       const int q4 = levels[j + l + 96];
       low_bits[l] = static_cast<uint8_t>((q1 & 0xF) | ((q3 & 0xF) << 4));
       low_bits[l + 32] = static_cast<uint8_t>((q2 & 0xF) | ((q4 & 0xF) << 4));
-      high_bits[l] = static_cast<uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+      high_bits[l] =
+          static_cast<uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
     }
     low_bits += 64;
     high_bits += 32;

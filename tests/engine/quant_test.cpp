@@ -152,23 +152,23 @@ TEST(HalfConversion, EveryHalfDecodesExactlyAndEncodesBack) {
 
 TEST(HalfConversion, RoundsToNearestEven) {
   EXPECT_EQ(FloatToHalf(1.0f), 0x3C00);
-  EXPECT_EQ(FloatToHalf(1.0f + 0x1p-11f), 0x3C00);        // tie, even stays
-  EXPECT_EQ(FloatToHalf(1.0f + 3 * 0x1p-11f), 0x3C02);    // tie, odd rounds up
+  EXPECT_EQ(FloatToHalf(1.0f + 0x1p-11f), 0x3C00);      // tie, even stays
+  EXPECT_EQ(FloatToHalf(1.0f + 3 * 0x1p-11f), 0x3C02);  // tie, odd rounds up
   EXPECT_EQ(FloatToHalf(1.0f + 0x1p-11f + 0x1p-20f), 0x3C01);
-  EXPECT_EQ(FloatToHalf(65504.f), 0x7BFF);                // largest half
+  EXPECT_EQ(FloatToHalf(65504.f), 0x7BFF);  // largest half
   EXPECT_EQ(FloatToHalf(65519.f), 0x7BFF);
-  EXPECT_EQ(FloatToHalf(65520.f), 0x7C00);                // tie to even is infinity
+  EXPECT_EQ(FloatToHalf(65520.f), 0x7C00);  // tie to even is infinity
   EXPECT_EQ(FloatToHalf(1e10f), 0x7C00);
   EXPECT_EQ(FloatToHalf(-1e10f), 0xFC00);
   EXPECT_EQ(FloatToHalf(std::numeric_limits<float>::infinity()), 0x7C00);
   EXPECT_EQ(FloatToHalf(-std::numeric_limits<float>::infinity()), 0xFC00);
-  EXPECT_EQ(FloatToHalf(0x1p-14f), 0x0400);               // smallest normal
-  EXPECT_EQ(FloatToHalf(0x1p-14f - 0x1p-25f), 0x0400);    // tie between 0x3FF and 0x400
-  EXPECT_EQ(FloatToHalf(0x1p-24f), 0x0001);               // smallest subnormal
-  EXPECT_EQ(FloatToHalf(0x1p-25f), 0x0000);               // tie to even is zero
+  EXPECT_EQ(FloatToHalf(0x1p-14f), 0x0400);             // smallest normal
+  EXPECT_EQ(FloatToHalf(0x1p-14f - 0x1p-25f), 0x0400);  // tie between 0x3FF and 0x400
+  EXPECT_EQ(FloatToHalf(0x1p-24f), 0x0001);             // smallest subnormal
+  EXPECT_EQ(FloatToHalf(0x1p-25f), 0x0000);             // tie to even is zero
   EXPECT_EQ(FloatToHalf(0x1p-25f * 1.0001f), 0x0001);
-  EXPECT_EQ(FloatToHalf(3 * 0x1p-25f), 0x0002);           // 1.5 units: tie to even
-  EXPECT_EQ(FloatToHalf(5 * 0x1p-25f), 0x0002);           // 2.5 units: tie to even
+  EXPECT_EQ(FloatToHalf(3 * 0x1p-25f), 0x0002);  // 1.5 units: tie to even
+  EXPECT_EQ(FloatToHalf(5 * 0x1p-25f), 0x0002);  // 2.5 units: tie to even
   EXPECT_EQ(FloatToHalf(-5 * 0x1p-25f), 0x8002);
   EXPECT_EQ(FloatToHalf(1e-30f), 0x0000);
   EXPECT_EQ(FloatToHalf(-0.0f), 0x8000);
@@ -210,13 +210,13 @@ TEST(HalfConversion, RandomFloatsRoundToTheNearestHalf) {
 
 TEST(Bf16Conversion, RoundsToNearestEvenAndKeepsSpecials) {
   EXPECT_EQ(FloatToBf16(1.0f), 0x3F80);
-  EXPECT_EQ(FloatToBf16(1.0f + 0x1p-8f), 0x3F80);          // tie, even stays
-  EXPECT_EQ(FloatToBf16(1.0f + 3 * 0x1p-8f), 0x3F82);      // tie, odd rounds up
+  EXPECT_EQ(FloatToBf16(1.0f + 0x1p-8f), 0x3F80);      // tie, even stays
+  EXPECT_EQ(FloatToBf16(1.0f + 3 * 0x1p-8f), 0x3F82);  // tie, odd rounds up
   EXPECT_EQ(FloatToBf16(1.0f + 0x1p-8f + 0x1p-20f), 0x3F81);
   EXPECT_EQ(FloatToBf16(std::numeric_limits<float>::max()), 0x7F80);  // rounds up to infinity
   EXPECT_EQ(FloatToBf16(-std::numeric_limits<float>::infinity()), 0xFF80);
   EXPECT_EQ(FloatToBf16(std::numeric_limits<float>::denorm_min()), 0x0000);
-  EXPECT_EQ(FloatToBf16(0x1p-133f), 0x0001);               // subnormals are kept, not flushed
+  EXPECT_EQ(FloatToBf16(0x1p-133f), 0x0001);  // subnormals are kept, not flushed
   EXPECT_EQ(FloatToBf16(-0.0f), 0x8000);
   // A NaN whose payload sits only in the dropped bits must not turn into infinity.
   const uint16_t nan = FloatToBf16(std::bit_cast<float>(0x7F800001u));
@@ -251,12 +251,14 @@ TEST(QuantRoundTrip, PlainTypesAreExactForRepresentableValues) {
   EXPECT_EQ(RoundTrip(TensorType::kBF16, bfloats), bfloats);
   EXPECT_EQ(std::bit_cast<uint32_t>(RoundTrip(TensorType::kF16, halves)[1024]), 0x80000000u);
   // F16 and BF16 of arbitrary floats: within half an ulp (2^-11 and 2^-8 relative).
-  EXPECT_LT(RelativeRmsError(std::span(values).first(1024),
-                             std::span<const float>(RoundTrip(TensorType::kF16, values)).first(1024)),
-            0x1p-11);
-  EXPECT_LT(RelativeRmsError(std::span(values).first(1024),
-                             std::span<const float>(RoundTrip(TensorType::kBF16, values)).first(1024)),
-            0x1p-8);
+  EXPECT_LT(
+      RelativeRmsError(std::span(values).first(1024),
+                       std::span<const float>(RoundTrip(TensorType::kF16, values)).first(1024)),
+      0x1p-11);
+  EXPECT_LT(
+      RelativeRmsError(std::span(values).first(1024),
+                       std::span<const float>(RoundTrip(TensorType::kBF16, values)).first(1024)),
+      0x1p-8);
 }
 
 struct Distribution {
@@ -303,7 +305,8 @@ TEST(QuantRoundTrip, RepeatedValueSurvives) {
     for (TensorType type : kBlockTypes) {
       const std::vector<float> decoded = RoundTrip(type, values);
       for (float value : decoded) {
-        ASSERT_NEAR(value, repeated, std::fabs(repeated) * 0x1p-11) << NameOf(type) << " " << repeated;
+        ASSERT_NEAR(value, repeated, std::fabs(repeated) * 0x1p-11)
+            << NameOf(type) << " " << repeated;
       }
     }
   }
@@ -341,8 +344,11 @@ TEST(QuantRoundTrip, ArbitraryInputIsHandledDeterministically) {
   const std::array specials = {std::numeric_limits<float>::quiet_NaN(),
                                std::numeric_limits<float>::infinity(),
                                -std::numeric_limits<float>::infinity(),
-                               std::numeric_limits<float>::max(), std::numeric_limits<float>::denorm_min(),
-                               -0.0f, 1e30f, -1e-30f};
+                               std::numeric_limits<float>::max(),
+                               std::numeric_limits<float>::denorm_min(),
+                               -0.0f,
+                               1e30f,
+                               -1e-30f};
   for (size_t i = 0; i < values.size(); i += 7) values[i] = specials[(i / 7) % specials.size()];
   for (TensorType type : kBlockTypes) {
     const std::vector<std::byte> first = Quantize(type, values);
@@ -393,7 +399,8 @@ TEST(QuantErrors, WrongByteCountIsRejected) {
   const std::vector<std::byte> short_by_one(2 * 144 - 1);
   EXPECT_EQ(ErrorKindOf([&] { Dequantize(TensorType::kQ4_K, short_by_one, out); }, &message),
             EngineError::Kind::kInvalidInput);
-  EXPECT_NE(message.find("Q4_K: 512 elements need 288 bytes, got 287"), std::string::npos) << message;
+  EXPECT_NE(message.find("Q4_K: 512 elements need 288 bytes, got 287"), std::string::npos)
+      << message;
 
   std::vector<float> two(2);
   const std::vector<std::byte> five(5);
@@ -467,7 +474,8 @@ TEST(QuantLayout, Q4_KScalesAndMins) {
     }
   }
   for (uint8_t byte : scales) block.push_back(static_cast<std::byte>(byte));
-  for (int i = 0; i < 128; ++i) block.push_back(static_cast<std::byte>((i % 16) | (((i + 3) % 16) << 4)));
+  for (int i = 0; i < 128; ++i)
+    block.push_back(static_cast<std::byte>((i % 16) | (((i + 3) % 16) << 4)));
   std::vector<float> out(256);
   Dequantize(TensorType::kQ4_K, block, out);
   for (int i = 0; i < 256; ++i) {
@@ -515,8 +523,8 @@ TEST(QuantLayout, Q6_KInterleavesLowAndHighBits) {
       const int* q = levels.data() + 128 * half + l;
       block[64 * half + l] = static_cast<uint8_t>((q[0] & 0xF) | ((q[64] & 0xF) << 4));
       block[64 * half + l + 32] = static_cast<uint8_t>((q[32] & 0xF) | ((q[96] & 0xF) << 4));
-      block[128 + 32 * half + l] =
-          static_cast<uint8_t>((q[0] >> 4) | ((q[32] >> 4) << 2) | ((q[64] >> 4) << 4) | ((q[96] >> 4) << 6));
+      block[128 + 32 * half + l] = static_cast<uint8_t>((q[0] >> 4) | ((q[32] >> 4) << 2) |
+                                                        ((q[64] >> 4) << 4) | ((q[96] >> 4) << 6));
     }
   }
   for (int j = 0; j < 16; ++j) block[192 + j] = static_cast<uint8_t>(j % 2 ? -(j + 1) : j + 1);
@@ -577,9 +585,10 @@ ExactnessReport CompareWithLlamaQuantize(const std::string& quantized_name) {
       differing_bytes += differing_here;
       differing_blocks += differing_here != 0;
     }
-    EXPECT_EQ(differing_blocks, 0u) << quantized_name << " " << info.name << " (" << NameOf(info.type)
-                                    << "): " << differing_blocks << " of " << ours.size() / block_bytes
-                                    << " blocks differ, " << differing_bytes << " bytes";
+    EXPECT_EQ(differing_blocks, 0u)
+        << quantized_name << " " << info.name << " (" << NameOf(info.type)
+        << "): " << differing_blocks << " of " << ours.size() / block_bytes << " blocks differ, "
+        << differing_bytes << " bytes";
     report.differing_tensors += differing_blocks != 0;
     ++report.tensors_checked[info.type];
   }
@@ -611,8 +620,8 @@ TEST(QuantMatchesLlamaQuantize, Q4_K_M) {
 // from (weights there are normal draws, so the normal-data bounds apply); F32 tensors are copies.
 TEST(QuantSharedModels, QuantizedTensorsDecodeCloseToTheF16Master) {
   const GgufFile master = GgufFile::Open(SyntheticModel("tiny-llama-spm-F16.gguf"));
-  for (const char* name : {"tiny-llama-spm-Q8_0.gguf", "tiny-llama-spm-Q4_0.gguf",
-                           "tiny-llama-spm-Q4_K_M.gguf"}) {
+  for (const char* name :
+       {"tiny-llama-spm-Q8_0.gguf", "tiny-llama-spm-Q4_0.gguf", "tiny-llama-spm-Q4_K_M.gguf"}) {
     const GgufFile quantized = GgufFile::Open(SyntheticModel(name));
     for (const GgufTensorInfo& info : quantized.tensors()) {
       const GgufTensorInfo* master_info = master.FindTensor(info.name);
@@ -635,9 +644,9 @@ TEST(QuantSharedModels, QuantizedTensorsDecodeCloseToTheF16Master) {
 // tensors and the models with no master in shared/).
 TEST(QuantSharedModels, EveryTensorDecodesAndSimpleFormatsReencodeExactly) {
   const std::vector<std::filesystem::path> models = {
-      SharedDir() / "models" / "stories260K.gguf",     SyntheticModel("tiny-llama-spm-F16.gguf"),
-      SyntheticModel("tiny-llama-spm-Q8_0.gguf"),      SyntheticModel("tiny-llama-spm-Q4_0.gguf"),
-      SyntheticModel("tiny-llama-spm-Q4_K_M.gguf"),    SyntheticModel("tiny-qwen2-bpe-Q4_K_M.gguf"),
+      SharedDir() / "models" / "stories260K.gguf",  SyntheticModel("tiny-llama-spm-F16.gguf"),
+      SyntheticModel("tiny-llama-spm-Q8_0.gguf"),   SyntheticModel("tiny-llama-spm-Q4_0.gguf"),
+      SyntheticModel("tiny-llama-spm-Q4_K_M.gguf"), SyntheticModel("tiny-qwen2-bpe-Q4_K_M.gguf"),
       SyntheticModel("tiny-llama3-bpe-Q8_0.gguf")};
   std::map<std::string, std::map<TensorType, int>> types_seen;
   for (const std::filesystem::path& path : models) {
@@ -657,12 +666,12 @@ TEST(QuantSharedModels, EveryTensorDecodesAndSimpleFormatsReencodeExactly) {
         case TensorType::kQ5_0: {
           const std::span<const std::byte> original = file.TensorData(info);
           const std::vector<std::byte> reencoded = Quantize(info.type, values);
-          EXPECT_TRUE(std::equal(reencoded.begin(), reencoded.end(), original.begin(), original.end()))
+          EXPECT_TRUE(
+              std::equal(reencoded.begin(), reencoded.end(), original.begin(), original.end()))
               << path.filename() << " " << info.name << " " << NameOf(info.type);
           break;
         }
-        default:
-          break;
+        default: break;
       }
     }
   }
