@@ -261,9 +261,8 @@ void GgufFile::State::Parse() {
     reader.set_context("metadata key '" + key + "'");
     const GgufType type = ReadValueType(reader, "the value type");
     GgufValue value = ReadValue(reader, type, 0);
-    for (const GgufKeyValue& existing : metadata) {
-      if (existing.key == key) reader.Fail(key_at, "duplicate key");
-    }
+    // A hash lookup, not a scan: a hostile file may hold hundreds of thousands of keys.
+    if (metadata_index.count(key) != 0) reader.Fail(key_at, "duplicate key");
     if (key == "general.alignment") {
       const std::optional<uint64_t> requested = value.AsUint();
       if (type != GgufType::kUint32 || !requested || *requested == 0 ||
@@ -273,8 +272,9 @@ void GgufFile::State::Parse() {
       alignment = *requested;
     }
     metadata.push_back({std::move(key), std::move(value)});
+    // `metadata` was reserved for every entry above, so this view of the key stays valid.
+    metadata_index.emplace(metadata.back().key, metadata.size() - 1);
   }
-  for (size_t i = 0; i < metadata.size(); ++i) metadata_index.emplace(metadata[i].key, i);
 
   tensors.reserve(tensor_count);
   for (uint64_t i = 0; i < tensor_count; ++i) {
