@@ -130,7 +130,7 @@ TensorType ChooseType(const WeightScheme& scheme, const TensorRequirement& tenso
   if (is_output_matrix) {
     // llama-quantize's rule for every quantized file type: the output matrix gets Q6_K, or
     // Q8_0 when its rows do not fit K-quants, and Q8_0 files keep Q8_0.
-    if (tensor.shape[0] % 256 != 0) return TensorType::kQ8_0;
+    if (tensor.shape[0] % 256 != 0) return FitRow(TensorType::kQ8_0, tensor.shape[0]);
     return scheme.base == TensorType::kQ8_0 ? TensorType::kQ8_0 : TensorType::kQ6_K;
   }
   TensorType type = scheme.base;

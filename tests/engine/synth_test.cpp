@@ -316,6 +316,30 @@ TEST(SynthTest, MixesMatchWhatLlamaQuantizeChoseForTheSharedModels) {
   }
 }
 
+// stories260K's shape: n_ff 172 fits no block at all, so ffn_down stays F16 whatever is asked.
+TEST(SynthTest, RowsThatFitNoBlockFallBackToF16) {
+  TempDir dir;
+  SynthOptions options;
+  options.output = dir / "odd.gguf";
+  options.shape.embedding_length = 64;
+  options.shape.block_count = 5;
+  options.shape.head_count = 8;
+  options.shape.head_count_kv = 4;
+  options.shape.feed_forward_length = 172;
+  options.weight_type = "q4_k_m";
+  WriteSyntheticModel(options);
+  const GgufFile file = GgufFile::Open(options.output);
+  EXPECT_NO_THROW(ValidateTensors(file, ModelSpec::FromGguf(file)));
+  EXPECT_EQ(file.FindTensor("output.weight")->type, TensorType::kQ8_0);
+  EXPECT_EQ(file.FindTensor("token_embd.weight")->type, TensorType::kQ5_0);
+  EXPECT_EQ(file.FindTensor("blk.0.ffn_gate.weight")->type, TensorType::kQ5_0);
+  EXPECT_EQ(file.FindTensor("blk.4.attn_v.weight")->type, TensorType::kQ8_0);
+  for (int block = 0; block < 5; ++block) {
+    EXPECT_EQ(file.FindTensor("blk." + std::to_string(block) + ".ffn_down.weight")->type,
+              TensorType::kF16);
+  }
+}
+
 TEST(SynthTest, PresetsHaveTheRealModelsShapes) {
   const SynthShape smollm = *ShapePreset("smollm2-135m");
   EXPECT_EQ(smollm.architecture, Architecture::kLlama);
