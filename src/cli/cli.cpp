@@ -33,6 +33,7 @@ int Run(int argc, char** argv) {
   AddConfigCommands(app, context);
   AddDatabaseCommands(app, context);
   AddKeyCommands(app, context);
+  AddModelCommands(app, context);
 
   try {
     app.parse(argc, argv);
