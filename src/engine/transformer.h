@@ -1,0 +1,53 @@
+// The network of a loaded llama or qwen2 model: token ids in, logits out.
+//
+// Weights stay in the GGUF mapping in their stored block format (F32, F16, BF16, Q8_0, Q4_0,
+// Q5_0, Q4_K, Q5_K, Q6_K) and are decoded inside the matrix kernels, so a model costs its file
+// size in memory plus the KV cache. Work is spread over `threads` threads.
+//
+// Thread safety: Forward is not re-entrant: one caller at a time per Transformer (the scheduler
+// owns it); KvCaches are independent and may be created from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "engine/gguf.h"
+#include "engine/model_spec.h"
+
+namespace troupe::engine {
+
+// The keys and values one sequence has seen, position by position.
+class KvCache {
+ public:
+  virtual ~KvCache() = default;
+  virtual uint32_t size() const = 0;      // positions held
+  virtual uint32_t capacity() const = 0;  // positions it can hold
+  // Forgets every position from `size` on (to reuse a shared prefix or rewind).
+  virtual void Truncate(uint32_t size) = 0;
+  virtual uint64_t memory_bytes() const = 0;
+};
+
+class Transformer {
+ public:
+  // Checks `spec` against `file` (ValidateTensors) and prepares the weights. `file` must outlive
+  // the Transformer. Throws EngineError naming the tensor for a type it cannot compute with.
+  static std::unique_ptr<Transformer> Create(const GgufFile& file, const ModelSpec& spec, int threads);
+
+  virtual ~Transformer() = default;
+  virtual const ModelSpec& spec() const = 0;
+  virtual int32_t vocab_size() const = 0;
+  virtual int threads() const = 0;
+
+  // A cache for up to `max_tokens` positions (at most the spec's context length).
+  virtual std::unique_ptr<KvCache> NewCache(uint32_t max_tokens) const = 0;
+
+  // Runs `tokens` at the positions after those `cache` holds and appends them to it. Writes
+  // vocab_size() logits for the last token into `logits`, or for every token (token-major) when
+  // `all_logits`. Throws EngineError(kInvalidInput) for an id out of range or a full cache.
+  virtual void Forward(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
+                       std::vector<float>& logits) = 0;
+};
+
+}  // namespace troupe::engine
