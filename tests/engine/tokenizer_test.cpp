@@ -14,6 +14,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/error.h"
@@ -475,6 +476,26 @@ TEST(TokenizerTest, SmallByteLevelVocabularyMergesByRank) {
   EXPECT_EQ(tokenizer.Encode("a c", false, false), (std::vector<int32_t>{0, 5, 2}));
   // "d" has no token and no byte token: llama.cpp drops it.
   EXPECT_EQ(tokenizer.Encode("ad", false, false), (std::vector<int32_t>{0}));
+}
+
+TEST(TokenizerTest, EncodesFromManyThreadsAtOnce) {
+  const Tokenizer& qwen = Vocabulary("ggml-vocab-qwen2.gguf");
+  const Tokenizer& bert = Vocabulary("ggml-vocab-bert-bge.gguf");
+  const std::string text = "Grüße aus Zürich!  日本語 42 件, emoji 🚀 <|im_end|> and 1,000,000.\n";
+  const std::vector<int32_t> qwen_ids = qwen.Encode(text, true, true);
+  const std::vector<int32_t> bert_ids = bert.Encode(text, true, true);
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        mismatches[t] += qwen.Encode(text, true, true) != qwen_ids;
+        mismatches[t] += bert.Encode(text, true, true) != bert_ids;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 double SecondsFor(const std::function<void()>& work) {

@@ -3,6 +3,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
+#include <new>
+
 #include "engine/error.h"
 #include "engine/tokenizer/utf8.h"
 
