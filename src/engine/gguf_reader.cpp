@@ -21,6 +21,10 @@ namespace {
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
 constexpr uint64_t kDefaultAlignment = 32;
 constexpr int kMaxArrayNesting = 8;
+// Each parsed array item takes ~40 bytes of memory against 1 on disk, so a file made of one huge
+// uint8 array could demand 40x its size. Real vocabularies hold about a million items in all.
+constexpr uint64_t kMaxMetadataItems = 16'000'000;
+constexpr size_t kMaxTensorNameBytes = 63;  // GGML_MAX_NAME less the terminating NUL
 constexpr uint32_t kMaxDimensions = 4;  // GGML_MAX_DIMS
 
 // A read-only mapping of a whole file, unmapped once.
@@ -88,6 +92,13 @@ class ByteReader {
       : bytes_(bytes), label_(label) {}
 
   uint64_t offset() const { return offset_; }
+  // Counts array items against kMaxMetadataItems.
+  void ChargeItems(uint64_t at, uint64_t count) {
+    if (count > items_left_) {
+      Fail(at, "metadata holds more than " + std::to_string(kMaxMetadataItems) + " array items");
+    }
+    items_left_ -= count;
+  }
   uint64_t remaining() const { return bytes_.size() - offset_; }
   void set_context(std::string context) { context_ = std::move(context); }
 
@@ -127,6 +138,7 @@ class ByteReader {
   std::span<const std::byte> bytes_;
   const std::string& label_;
   uint64_t offset_ = 0;
+  uint64_t items_left_ = kMaxMetadataItems;
   std::string context_;
 };
 
@@ -188,6 +200,7 @@ GgufValue ReadValue(ByteReader& reader, GgufType type, int depth) {
                                   " values cannot fit in the " + std::to_string(reader.remaining()) +
                                   " bytes left");
       }
+      reader.ChargeItems(count_at, count);
       array.items.reserve(count);
       for (uint64_t i = 0; i < count; ++i) {
         array.items.push_back(ReadValue(reader, array.element_type, depth + 1));
@@ -283,6 +296,11 @@ void GgufFile::State::Parse() {
     reader.set_context("tensor " + std::to_string(i));
     tensor.name = reader.ReadString("a tensor name");
     if (tensor.name.empty()) reader.Fail(tensor.info_offset, "empty tensor name");
+    if (tensor.name.size() > kMaxTensorNameBytes) {
+      reader.Fail(tensor.info_offset, "tensor name of " + std::to_string(tensor.name.size()) +
+                                          " bytes is longer than " +
+                                          std::to_string(kMaxTensorNameBytes));
+    }
     reader.set_context("tensor '" + tensor.name + "'");
     const uint64_t dims_at = reader.offset();
     const uint32_t dimensions = reader.Read<uint32_t>("the dimension count");

@@ -760,6 +760,62 @@ TEST(GgufCorruptionTest, TensorInfoFields) {
   ExpectInvalidAt(bytes, b_record, "tensor 'blk.0.a'", "duplicate tensor name");
 }
 
+// Raw little-endian pieces, for files the writer refuses to make.
+template <typename T>
+void Append(Bytes& bytes, T value) {
+  const auto* raw = reinterpret_cast<const std::byte*>(&value);
+  bytes.insert(bytes.end(), raw, raw + sizeof(T));
+}
+void AppendString(Bytes& bytes, const std::string& text) {
+  Append<uint64_t>(bytes, text.size());
+  for (char c : text) bytes.push_back(static_cast<std::byte>(c));
+}
+
+// A parsed array item costs ~40 bytes of memory, so the item count is capped: a 16 MB file of
+// one uint8 array must not ask for 640 MB.
+TEST(GgufCorruptionTest, MetadataArrayItemsAreCapped) {
+  Bytes bytes;
+  Append<uint32_t>(bytes, 0x46554747);
+  Append<uint32_t>(bytes, 3);
+  Append<uint64_t>(bytes, 0);  // tensors
+  Append<uint64_t>(bytes, 1);  // keys
+  AppendString(bytes, "huge");
+  Append<uint32_t>(bytes, static_cast<uint32_t>(GgufType::kArray));
+  Append<uint32_t>(bytes, static_cast<uint32_t>(GgufType::kUint8));
+  const uint64_t count_at = bytes.size();
+  Append<uint64_t>(bytes, 16'000'001);
+  bytes.resize(bytes.size() + 16'000'001);
+  const std::string message = InvalidMessage(bytes);
+  EXPECT_NE(message.find("byte " + std::to_string(count_at) + ": metadata key 'huge'"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("array items"), std::string::npos) << message;
+}
+
+// llama.cpp keeps tensor names in 64-byte buffers; a longer name would not load there.
+TEST(GgufCorruptionTest, TensorNamesLongerThanGgmlAllowsAreRefused) {
+  for (const size_t length : {63u, 64u}) {
+    Bytes bytes;
+    Append<uint32_t>(bytes, 0x46554747);
+    Append<uint32_t>(bytes, 3);
+    Append<uint64_t>(bytes, 1);  // tensors
+    Append<uint64_t>(bytes, 0);  // keys
+    const uint64_t record_at = bytes.size();
+    AppendString(bytes, std::string(length, 'w'));
+    Append<uint32_t>(bytes, 1);   // dimensions
+    Append<uint64_t>(bytes, 8);   // 8 F32 values
+    Append<uint32_t>(bytes, 0);   // F32
+    Append<uint64_t>(bytes, 0);   // offset
+    bytes.resize((bytes.size() + 31) / 32 * 32 + 32);
+    if (length == 63) {
+      EXPECT_EQ(GgufFile::FromBytes(bytes).tensors().at(0).name.size(), 63u);
+    } else {
+      const std::string message = InvalidMessage(bytes);
+      EXPECT_NE(message.find("byte " + std::to_string(record_at) + ": tensor 0"), std::string::npos) << message;
+      EXPECT_NE(message.find("longer than 63"), std::string::npos) << message;
+    }
+  }
+}
+
 // Keys are checked for duplicates by hash: a scan per key made a 2 MB file of 100,000 keys take
 // a minute to reject or accept.
 TEST(GgufCorruptionTest, HundredsOfThousandsOfKeysParseInLinearTime) {
