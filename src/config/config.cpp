@@ -197,6 +197,15 @@ const std::vector<SettingSpec>& Specs() {
                                  "SQLite durability: full (survives power loss) or normal",
                                  In(&Config::store, &StoreConfig::sqlite_synchronous),
                                  OneOf({"full", "normal"})));
+    list.push_back(StringSetting("model.path",
+                                 "GGUF model run in-process (empty: the default catalog model in "
+                                 "data_dir/models, if downloaded)",
+                                 In(&Config::model, &ModelConfig::path)));
+    list.push_back(IntSetting<int>("model.threads", "compute threads for the model (0: one per CPU core)",
+                                   In(&Config::model, &ModelConfig::threads), 0, 1024));
+    list.push_back(IntSetting<int>("model.context_length",
+                                   "tokens a conversation may hold (capped by the model's own context)",
+                                   In(&Config::model, &ModelConfig::context_length), 256, 1 << 20));
     return list;
   }();
   return specs;
@@ -353,6 +362,7 @@ Result<LoadedConfig> Load(const LoadRequest& request) {
   for (const auto& spec : Specs()) {
     std::vector<std::string> names = {spec.info.env};
     if (spec.info.key == "data_dir") names.insert(names.begin(), "TROUPE_DATA");
+    if (spec.info.key == "model.path") names.insert(names.begin(), "TROUPE_MODEL");
     for (const auto& name : names) {
       auto found = request.environment.find(name);
       if (found == request.environment.end()) continue;

@@ -1,7 +1,7 @@
 // Troupe's typed configuration tree. Three layers, each overriding the one before:
 //   1. a YAML file (--config FILE or TROUPE_CONFIG),
 //   2. environment variables TROUPE_<KEY> (dots become underscores: store.url -> TROUPE_STORE_URL;
-//      data_dir also answers to TROUPE_DATA),
+//      data_dir also answers to TROUPE_DATA, model.path to TROUPE_MODEL),
 //   3. command-line flags.
 // Loading validates every value once; an error names the key and, for the file, the line and
 // column. Nothing here touches the network or the database.
@@ -40,11 +40,19 @@ struct StoreConfig {
   std::string sqlite_synchronous = "full";  // full | normal
 };
 
+// The local model the engine runs in-process.
+struct ModelConfig {
+  std::string path;         // GGUF file; "" = the default catalog model in <data_dir>/models, if present
+  int threads = 0;          // compute threads; 0 = one per CPU core
+  int context_length = 4096;  // tokens per conversation (capped by the model's trained context)
+};
+
 struct Config {
   std::string data_dir = "./data";
   LogConfig log;
   ServerConfig server;
   StoreConfig store;
+  ModelConfig model;
 
   // store.url, or the SQLite file in data_dir when that is empty.
   std::string EffectiveStoreUrl() const;

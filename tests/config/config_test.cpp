@@ -61,6 +61,25 @@ TEST(ConfigTest, DataDirAnswersToTroupeData) {
   EXPECT_EQ(loaded->config.data_dir, "/var/lib/troupe");
 }
 
+TEST(ConfigTest, ModelSettingsFromFileAndTroupeModel) {
+  Result<LoadedConfig> from_file = LoadYaml("model:\n  path: /models/a.gguf\n  threads: 3\n");
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->config.model.path, "/models/a.gguf");
+  EXPECT_EQ(from_file->config.model.threads, 3);
+  EXPECT_EQ(from_file->config.model.context_length, 4096);
+
+  LoadRequest request;
+  request.environment = {{"TROUPE_MODEL", "/models/b.gguf"}};
+  Result<LoadedConfig> loaded = Load(request);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->config.model.path, "/models/b.gguf");
+  EXPECT_EQ(loaded->sources.at("model.path").detail, "TROUPE_MODEL");
+
+  Result<LoadedConfig> too_small = LoadYaml("model:\n  context_length: 10\n");
+  ASSERT_FALSE(too_small.ok());
+  EXPECT_EQ(too_small.status().field(), "model.context_length");
+}
+
 TEST(ConfigTest, UnknownKeyNamesLineAndSuggests) {
   Result<LoadedConfig> loaded = LoadYaml("server:\n  io_threads: 2\n  lisen: 127.0.0.1:1\n");
   ASSERT_FALSE(loaded.ok());
