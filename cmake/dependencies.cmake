@@ -11,6 +11,8 @@ find_package(CLI11 REQUIRED)
 find_package(Boost 1.74 REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# libcurl: model downloads (`troupe models pull`), with resume and redirects.
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 # ICU: canonical decomposition for the WordPiece (BERT) tokenizer's accent stripping.
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
 
