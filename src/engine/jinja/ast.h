@@ -106,6 +106,11 @@ struct Stmt {
   Body else_body;
   std::string name;
   std::vector<MacroParameter> parameters;
+  // Whether a macro's body mentions varargs, kwargs or caller: as in Jinja2, only then may a
+  // call pass extra positional arguments, extra keywords or a call block.
+  bool uses_varargs = false;
+  bool uses_kwargs = false;
+  bool uses_caller = false;
   std::vector<FilterCall> filters;
   std::vector<std::pair<std::string, ExprPtr>> assignments;
 };

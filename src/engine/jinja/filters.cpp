@@ -59,15 +59,14 @@ Value LookupPath(const Value& item, const Value& path) {
       current = GetItem(current, Value::String(part));
     }
     if (dot == std::string::npos) return current;
-    if (current.IsUndefined()) return current;
-    start = dot + 1;
+    start = dot + 1;  // looking into an undefined intermediate fails, as in Jinja2
   }
 }
 
 // The key sort, unique, min and max compare: lower-cased strings unless case_sensitive.
 Value SortKey(const Value& item, const Value* attribute, bool case_sensitive) {
   Value key = attribute != nullptr ? LookupPath(item, *attribute) : item;
-  if (!case_sensitive && key.IsString()) return Value::String(AsciiLower(key.AsString()));
+  if (!case_sensitive && key.IsString()) return Value::String(LowerCase(key.AsString()));
   return key;
 }
 
@@ -334,12 +333,12 @@ Value FilterList(const Value& value, const CallArguments& arguments, Renderer& r
 
 Value FilterLower(const Value& value, const CallArguments& arguments, Renderer& renderer) {
   BoundArguments("lower", arguments, {});
-  return Value::String(AsciiLower(value.ToString(renderer.max_string_bytes())));
+  return Value::String(LowerCase(value.ToString(renderer.max_string_bytes())));
 }
 
 Value FilterUpper(const Value& value, const CallArguments& arguments, Renderer& renderer) {
   BoundArguments("upper", arguments, {});
-  return Value::String(AsciiUpper(value.ToString(renderer.max_string_bytes())));
+  return Value::String(UpperCase(value.ToString(renderer.max_string_bytes())));
 }
 
 Value FilterTitle(const Value& value, const CallArguments& arguments, Renderer& renderer) {
@@ -627,7 +626,9 @@ bool CompareTest(const Value& value, const CallArguments& arguments, const char*
 
 const std::pair<std::string_view, TestFunction> kTests[] = {
     {"boolean", [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kBool; }},
-    {"callable", [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kCallable; }},
+    // Jinja's Undefined has __call__ (calling it fails), so it counts as callable.
+    {"callable",
+     [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kCallable || v.IsUndefined(); }},
     {"defined", [](const Value& v, const CallArguments&, Renderer&) { return !v.IsUndefined(); }},
     {"divisibleby",
      [](const Value& v, const CallArguments& a, Renderer&) {
@@ -684,12 +685,12 @@ const std::pair<std::string_view, TestFunction> kTests[] = {
     {"lower",
      [](const Value& v, const CallArguments&, Renderer& r) {
        std::string text = v.ToString(r.max_string_bytes());
-       return AsciiLower(text) == text;
+       return IsLowerCase(text);
      }},
     {"upper",
      [](const Value& v, const CallArguments&, Renderer& r) {
        std::string text = v.ToString(r.max_string_bytes());
-       return AsciiUpper(text) == text;
+       return IsUpperCase(text);
      }},
     {"sameas",
      [](const Value& v, const CallArguments& a, Renderer&) {

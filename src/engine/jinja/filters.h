@@ -1,6 +1,6 @@
 // Jinja2's builtin filters (`value | name(args)`) and tests (`value is name(args)`), with the
-// Hugging Face tojson. Only the ones chat templates use are here; the parser rejects any other
-// name, as Jinja2 does when it compiles a template.
+// Hugging Face tojson. Only the ones chat templates use are here; any other name fails when it
+// is applied ("No filter named 'x'.", as Jinja2 says).
 #pragma once
 
 #include <string>

@@ -363,6 +363,8 @@ class Lexer {
           AppendUtf8(value, code_point);
           break;
         }
+        case 'N':
+          Fail(pos_ - 2, "\\N{...} escapes are not supported");
         default:
           if (e >= '0' && e <= '7') {
             uint32_t code_point = static_cast<uint32_t>(e - '0');

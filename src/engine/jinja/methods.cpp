@@ -88,12 +88,12 @@ const std::pair<std::string_view, MethodFunction> kStringMethods[] = {
     {"upper",
      [](const Value& s, const CallArguments& a, Renderer&) {
        BoundArguments("upper", a, {});
-       return Value::String(AsciiUpper(s.AsString()));
+       return Value::String(UpperCase(s.AsString()));
      }},
     {"lower",
      [](const Value& s, const CallArguments& a, Renderer&) {
        BoundArguments("lower", a, {});
-       return Value::String(AsciiLower(s.AsString()));
+       return Value::String(LowerCase(s.AsString()));
      }},
     {"title",
      [](const Value& s, const CallArguments& a, Renderer&) {
@@ -163,11 +163,11 @@ const std::pair<std::string_view, MethodFunction> kStringMethods[] = {
      }},
     {"islower",
      [](const Value& s, const CallArguments&, Renderer&) {
-       return Value::Bool(AsciiLower(s.AsString()) == s.AsString() && AsciiUpper(s.AsString()) != s.AsString());
+       return Value::Bool(IsLowerCase(s.AsString()));
      }},
     {"isupper",
      [](const Value& s, const CallArguments&, Renderer&) {
-       return Value::Bool(AsciiUpper(s.AsString()) == s.AsString() && AsciiLower(s.AsString()) != s.AsString());
+       return Value::Bool(IsUpperCase(s.AsString()));
      }},
 };
 
@@ -204,6 +204,28 @@ const std::pair<std::string_view, MethodFunction> kDictMethods[] = {
      }},
 };
 
+const std::pair<std::string_view, MethodFunction> kListMethods[] = {
+    {"count",
+     [](const Value& l, const CallArguments& a, Renderer& renderer) {
+       BoundArguments bound("count", a, {"value"});
+       const Value& wanted = bound.Require("value");
+       renderer.Charge(static_cast<int64_t>(l.AsList().size()));
+       int64_t count = 0;
+       for (const Value& item : l.AsList()) count += Equals(item, wanted) ? 1 : 0;
+       return Value::Int(count);
+     }},
+    {"index",
+     [](const Value& l, const CallArguments& a, Renderer& renderer) {
+       BoundArguments bound("index", a, {"value"});
+       const Value& wanted = bound.Require("value");
+       renderer.Charge(static_cast<int64_t>(l.AsList().size()));
+       for (size_t i = 0; i < l.AsList().size(); ++i) {
+         if (Equals(l.AsList()[i], wanted)) return Value::Int(static_cast<int64_t>(i));
+       }
+       ThrowTemplateError(wanted.Repr(256) + " is not in list");
+     }},
+};
+
 template <size_t N>
 Value Bind(const Value& object, const std::string& name, const std::pair<std::string_view, MethodFunction> (&table)[N]) {
   for (const auto& [method_name, function] : table) {
@@ -217,6 +239,7 @@ Value Bind(const Value& object, const std::string& name, const std::pair<std::st
 Value FindMethod(const Value& object, const std::string& name) {
   if (object.IsString()) return Bind(object, name, kStringMethods);
   if (object.IsDict()) return Bind(object, name, kDictMethods);
+  if (object.IsList()) return Bind(object, name, kListMethods);
   return Value::Undefined("'" + std::string(object.TypeName()) + " object' has no attribute '" + name + "'");
 }
 

@@ -1,5 +1,5 @@
-// Methods templates call on strings and dicts (`text.strip()`, `message.get('x')`): only the ones
-// an immutable sandbox allows, since lists and dicts may not be changed.
+// Methods templates call on strings, dicts and lists (`text.strip()`, `message.get('x')`): only
+// the ones an immutable sandbox allows, since lists and dicts may not be changed.
 #pragma once
 
 #include <string>

@@ -211,6 +211,7 @@ bool Contains(const Value& container, const Value& item) {
       }
       return false;
     case Value::Kind::kDict:
+      if (item.IsList() || item.IsDict()) ThrowTemplateError("unhashable type: '" + std::string(item.TypeName()) + "'");
       return container.Find(item) != nullptr;
     case Value::Kind::kUndefined:
       return false;

@@ -4,7 +4,6 @@
 #include <string_view>
 
 #include "engine/error.h"
-#include "engine/jinja/filters.h"
 #include "engine/jinja/syntax_error.h"
 
 namespace troupe::engine::jinja {
@@ -299,11 +298,22 @@ class Parser {
     ExpectBlockEnd();
     int saved_loop_depth = loop_depth_;
     loop_depth_ = 0;  // a loop outside the macro cannot be broken from inside it
+    size_t body_start = position_;
     stmt.body = ParseBody({"endmacro"});
     loop_depth_ = saved_loop_depth;
+    NoteSpecialNames(stmt, body_start, position_);
     Advance();
     if (Current().kind == TokenKind::kName) Advance();  // `endmacro name`
     ExpectBlockEnd();
+  }
+
+  void NoteSpecialNames(Stmt& stmt, size_t begin, size_t end) const {
+    for (size_t i = begin; i < end; ++i) {
+      if (tokens_[i].kind != TokenKind::kName) continue;
+      stmt.uses_varargs = stmt.uses_varargs || tokens_[i].text == "varargs";
+      stmt.uses_kwargs = stmt.uses_kwargs || tokens_[i].text == "kwargs";
+      stmt.uses_caller = stmt.uses_caller || tokens_[i].text == "caller";
+    }
   }
 
   void ParseCallBlock(Stmt& stmt) {
@@ -315,8 +325,10 @@ class Parser {
     ExpectBlockEnd();
     int saved_loop_depth = loop_depth_;
     loop_depth_ = 0;
+    size_t body_start = position_;
     stmt.body = ParseBody({"endcall"});
     loop_depth_ = saved_loop_depth;
+    NoteSpecialNames(stmt, body_start, position_);
     Advance();
     ExpectBlockEnd();
   }
@@ -684,10 +696,10 @@ class Parser {
   FilterCall ParseFilterCall() {
     FilterCall filter;
     filter.line = Current().line;
-    const Token& name_token = Current();
     filter.name = ExpectName();
-    if (!HasFilter(filter.name)) {
-      ThrowSyntaxError(name_token.line, name_token.column, "no filter named '" + filter.name + "'");
+    while (IsOperator(".")) {  // dotted names are one (unknown) filter, as in Jinja2
+      Advance();
+      filter.name += "." + ExpectName();
     }
     if (IsOperator("(")) filter.arguments = ParseArguments();
     return filter;
@@ -707,10 +719,10 @@ class Parser {
         test->object = std::move(expr);
         test->negated = SkipName("not");
         test->filter.line = line;
-        const Token& name_token = Current();
         test->filter.name = ExpectName();
-        if (!HasTest(test->filter.name)) {
-          ThrowSyntaxError(name_token.line, name_token.column, "no test named '" + test->filter.name + "'");
+        while (IsOperator(".")) {
+          Advance();
+          test->filter.name += "." + ExpectName();
         }
         if (IsOperator("(")) {
           test->filter.arguments = ParseArguments();

@@ -1,6 +1,7 @@
 // Builds the statement tree from tokens, following Jinja2's grammar and operator precedence
 // (filters bind tighter than arithmetic, `-x ** 2` is `(-x) ** 2`, `for x in y if cond` filters
-// before looping). Nesting deeper than kMaxNesting (brackets, unary operators, blocks) is refused
+// before looping). Unknown filter and test names fail when they run, not here: like Jinja2, a
+// template may guard a filter with `if 'name' is filter`. Nesting deeper than kMaxNesting (brackets, unary operators, blocks) is refused
 // so a hostile template cannot exhaust the stack.
 #pragma once
 

@@ -37,9 +37,84 @@ bool IsPythonSpace(uint32_t c) {
          (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
-bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char ToUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-char ToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+void AppendUtf8(std::string& out, uint32_t code_point) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xc0 | (code_point >> 6));
+    out += static_cast<char>(0x80 | (code_point & 0x3f));
+  } else if (code_point < 0x10000) {
+    out += static_cast<char>(0xe0 | (code_point >> 12));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (code_point & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (code_point >> 18));
+    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (code_point & 0x3f));
+  }
+}
+
+// Latin Extended-A pairs upper/lower as even/odd in most blocks and odd/even in two.
+bool InLatinExtendedEvenUpper(uint32_t c) {
+  return (c >= 0x100 && c <= 0x12f) || (c >= 0x132 && c <= 0x137) || (c >= 0x14a && c <= 0x177);
+}
+bool InLatinExtendedOddUpper(uint32_t c) { return (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e); }
+
+uint32_t ToUpper(uint32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 0x20;
+  if (c < 0x80) return c;
+  if (c >= 0xe0 && c <= 0xfe && c != 0xf7) return c - 0x20;
+  if (c == 0xff) return 0x178;
+  if (InLatinExtendedEvenUpper(c)) return c & ~1u;
+  if (InLatinExtendedOddUpper(c) && c % 2 == 0) return c - 1;
+  if ((c >= 0x3b1 && c <= 0x3c1) || (c >= 0x3c3 && c <= 0x3c9)) return c - 0x20;
+  if (c == 0x3c2) return 0x3a3;
+  if (c == 0x3ac) return 0x386;
+  if (c >= 0x3ad && c <= 0x3af) return c - 0x25;
+  if (c == 0x3cc) return 0x38c;
+  if (c == 0x3cd || c == 0x3ce) return c - 0x3f;
+  if (c >= 0x430 && c <= 0x44f) return c - 0x20;
+  if (c >= 0x450 && c <= 0x45f) return c - 0x50;
+  return c;
+}
+
+uint32_t ToLower(uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 0x20;
+  if (c < 0x80) return c;
+  if (c >= 0xc0 && c <= 0xde && c != 0xd7) return c + 0x20;
+  if (c == 0x178) return 0xff;
+  if (InLatinExtendedEvenUpper(c)) return c | 1u;
+  if (InLatinExtendedOddUpper(c) && c % 2 == 1) return c + 1;
+  if ((c >= 0x391 && c <= 0x3a1) || (c >= 0x3a3 && c <= 0x3a9)) return c + 0x20;
+  if (c == 0x386) return 0x3ac;
+  if (c >= 0x388 && c <= 0x38a) return c + 0x25;
+  if (c == 0x38c) return 0x3cc;
+  if (c == 0x38e || c == 0x38f) return c + 0x3f;
+  if (c >= 0x410 && c <= 0x42f) return c + 0x20;
+  if (c >= 0x400 && c <= 0x40f) return c + 0x50;
+  return c;
+}
+
+bool IsCased(uint32_t c) { return ToUpper(c) != c || ToLower(c) != c || c == 0xdf; }
+
+// Rewrites every code point with `map(code_point, index)`.
+template <typename Map>
+std::string MapCodePoints(std::string_view text, Map map) {
+  std::string out;
+  out.reserve(text.size());
+  size_t index = 0;
+  for (std::string_view piece : CodePoints(text)) {
+    uint32_t code_point = Decode(piece);
+    uint32_t mapped = map(code_point, index++);
+    if (mapped == code_point) {
+      out += piece;  // also keeps invalid bytes as they were
+    } else {
+      AppendUtf8(out, mapped);
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -150,49 +225,59 @@ std::string Replace(std::string_view text, std::string_view old_text, std::strin
   return out;
 }
 
-std::string AsciiUpper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ToUpper(c);
-  return out;
+std::string UpperCase(std::string_view text) {
+  return MapCodePoints(text, [](uint32_t c, size_t) { return ToUpper(c); });
 }
 
-std::string AsciiLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ToLower(c);
-  return out;
+std::string LowerCase(std::string_view text) {
+  return MapCodePoints(text, [](uint32_t c, size_t) { return ToLower(c); });
+}
+
+bool IsUpperCase(std::string_view text) {
+  bool any_cased = false;
+  for (std::string_view piece : CodePoints(text)) {
+    uint32_t c = Decode(piece);
+    if (ToUpper(c) != c) return false;
+    any_cased = any_cased || IsCased(c);
+  }
+  return any_cased;
+}
+
+bool IsLowerCase(std::string_view text) {
+  bool any_cased = false;
+  for (std::string_view piece : CodePoints(text)) {
+    uint32_t c = Decode(piece);
+    if (ToLower(c) != c) return false;
+    any_cased = any_cased || IsCased(c);
+  }
+  return any_cased;
 }
 
 std::string Capitalize(std::string_view text) {
-  std::string out = AsciiLower(text);
-  if (!out.empty()) out[0] = ToUpper(out[0]);
-  return out;
+  return MapCodePoints(text, [](uint32_t c, size_t index) { return index == 0 ? ToUpper(c) : ToLower(c); });
 }
 
 std::string PythonTitle(std::string_view text) {
-  std::string out(text);
-  bool previous_is_letter = false;
-  for (char& c : out) {
-    bool is_letter = IsAsciiLetter(c) || (static_cast<unsigned char>(c) >= 0x80);
-    if (IsAsciiLetter(c)) c = previous_is_letter ? ToLower(c) : ToUpper(c);
-    previous_is_letter = is_letter;
-  }
-  return out;
+  bool previous_is_cased = false;
+  return MapCodePoints(text, [&](uint32_t c, size_t) {
+    uint32_t mapped = previous_is_cased ? ToLower(c) : ToUpper(c);
+    previous_is_cased = IsCased(c);
+    return mapped;
+  });
 }
 
 std::string JinjaTitle(std::string_view text) {
-  std::string out(text);
   bool word_start = true;
-  for (char& c : out) {
-    bool separator = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == '-' ||
-                     c == '(' || c == '{' || c == '[' || c == '<';
+  return MapCodePoints(text, [&](uint32_t c, size_t) {
+    bool separator = IsPythonSpace(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
     if (separator) {
       word_start = true;
-      continue;
+      return c;
     }
-    c = word_start ? ToUpper(c) : ToLower(c);
+    uint32_t mapped = word_start ? ToUpper(c) : ToLower(c);
     word_start = false;
-  }
-  return out;
+    return mapped;
+  });
 }
 
 int64_t Find(std::string_view text, std::string_view needle, bool from_right) {

@@ -1,7 +1,7 @@
 // Python's str operations on UTF-8 text, as templates use them through methods and filters:
 // lengths and indices count code points, whitespace is Python's (str.isspace), and case mapping
-// covers ASCII letters only (non-ASCII letters keep their case; chat templates only change the
-// case of role names and keywords).
+// covers the one-to-one mappings of ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic (letters
+// elsewhere keep their case, and ß stays ß where Python would write SS).
 #pragma once
 
 #include <cstdint>
@@ -29,8 +29,11 @@ std::vector<std::string> Split(std::string_view text, const std::optional<std::s
 std::string Replace(std::string_view text, std::string_view old_text, std::string_view new_text, int64_t count,
                     size_t max_bytes);
 
-std::string AsciiUpper(std::string_view text);
-std::string AsciiLower(std::string_view text);
+std::string UpperCase(std::string_view text);
+std::string LowerCase(std::string_view text);
+// str.isupper / str.islower: at least one cased letter, and all cased letters in that case.
+bool IsUpperCase(std::string_view text);
+bool IsLowerCase(std::string_view text);
 // str.capitalize: first character upper, the rest lower.
 std::string Capitalize(std::string_view text);
 // str.title: a letter after a non-letter goes upper, other letters lower.

@@ -18,6 +18,7 @@ class MacroFunction : public Callable {
   MacroFunction(const Stmt& definition, std::weak_ptr<Renderer::Scope> closure, std::string name)
       : definition_(definition), closure_(std::move(closure)), name_(std::move(name)) {}
   std::string_view Name() const override { return name_; }
+  std::string Repr() const override { return "<Macro '" + name_ + "'>"; }
   Value Call(CallArguments arguments, Renderer& renderer) const override {
     return renderer.CallMacro(definition_, closure_, std::move(arguments));
   }
@@ -267,6 +268,11 @@ Value Renderer::CallMacro(const Stmt& definition, const std::weak_ptr<Scope>& cl
   std::shared_ptr<Scope> caller_scope = scope_;
   scope_ = scope;
   const auto& parameters = definition.parameters;
+  const std::string& name = definition.kind == Stmt::Kind::kMacro ? definition.name : std::string("caller");
+  if (arguments.positional.size() > parameters.size() && !definition.uses_varargs) {
+    ThrowTemplateError("macro '" + name + "' takes not more than " + std::to_string(parameters.size()) +
+                       " argument(s)");
+  }
   std::vector<bool> keyword_used(arguments.keyword.size(), false);
   for (size_t i = 0; i < parameters.size(); ++i) {
     const MacroParameter& parameter = parameters[i];
@@ -276,12 +282,12 @@ Value Renderer::CallMacro(const Stmt& definition, const std::weak_ptr<Scope>& cl
       value = arguments.positional[i];
       found = true;
     }
-    for (size_t k = 0; k < arguments.keyword.size() && !found; ++k) {
-      if (arguments.keyword[k].first == parameter.name) {
-        value = arguments.keyword[k].second;
-        keyword_used[k] = true;
-        found = true;
-      }
+    for (size_t k = 0; k < arguments.keyword.size(); ++k) {
+      if (arguments.keyword[k].first != parameter.name) continue;
+      if (found) ThrowTemplateError("macro '" + name + "' got multiple values for argument '" + parameter.name + "'");
+      value = arguments.keyword[k].second;
+      keyword_used[k] = true;
+      found = true;
     }
     if (!found) {
       value = parameter.default_value ? Evaluate(*parameter.default_value)
@@ -297,10 +303,13 @@ Value Renderer::CallMacro(const Stmt& definition, const std::weak_ptr<Scope>& cl
   DictBuilder extra_keyword;
   for (size_t k = 0; k < arguments.keyword.size(); ++k) {
     if (keyword_used[k]) continue;
-    if (arguments.keyword[k].first == "caller") {
+    const std::string& keyword = arguments.keyword[k].first;
+    if (keyword == "caller" && definition.uses_caller) {
       Assign("caller", arguments.keyword[k].second);
+    } else if (definition.uses_kwargs) {
+      extra_keyword.Set(Value::String(keyword), arguments.keyword[k].second);
     } else {
-      extra_keyword.Set(Value::String(arguments.keyword[k].first), arguments.keyword[k].second);
+      ThrowTemplateError("macro '" + name + "' takes no keyword argument '" + keyword + "'");
     }
   }
   Assign("kwargs", std::move(extra_keyword).Build());

@@ -309,7 +309,7 @@ void Value::AppendRepr(std::string& out, size_t max_bytes) const {
       break;
     }
     case Kind::kCallable:
-      out += "<function " + std::string(AsCallable().Name()) + ">";
+      out += AsCallable().Repr();
       break;
     case Kind::kNamespace:
       out += "<Namespace ";

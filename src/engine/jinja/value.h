@@ -40,6 +40,8 @@ class Callable {
  public:
   virtual ~Callable() = default;
   virtual std::string_view Name() const = 0;
+  // What printing it shows.
+  virtual std::string Repr() const { return "<function " + std::string(Name()) + ">"; }
   virtual Value Call(CallArguments arguments, Renderer& renderer) const = 0;
 };
 
