@@ -1,0 +1,33 @@
+// Causal grouped-query attention of a batch of queries against a sequence's cached keys and
+// values (IEEE half, as llama.cpp keeps them by default).
+//
+// Query head h reads key/value head h / (query_heads / kv_heads). The query of batch token t sits
+// at position first_position + t and attends to positions 0..first_position + t: scores are
+// dot(q, k) * scale, softmax (max subtracted, sum in double), then the probability-weighted sum
+// of values. Work is split over (token, head) pairs; each pair is computed the same way whatever
+// the thread count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/thread_pool.h"
+
+namespace troupe::engine::kernels {
+
+struct AttentionShape {
+  size_t query_heads = 0;
+  size_t kv_heads = 0;
+  size_t key_dim = 0;    // per head
+  size_t value_dim = 0;  // per head
+  float scale = 1.0f;    // usually 1 / sqrt(key_dim)
+};
+
+// queries: n_tokens x (query_heads * key_dim); keys: positions x (kv_heads * key_dim);
+// values: positions x (kv_heads * value_dim), holding at least first_position + n_tokens
+// positions; out: n_tokens x (query_heads * value_dim).
+void CausalAttention(ThreadPool& pool, const AttentionShape& shape, const float* queries,
+                     const uint16_t* keys, const uint16_t* values, uint32_t first_position,
+                     size_t n_tokens, float* out);
+
+}  // namespace troupe::engine::kernels

@@ -1,0 +1,138 @@
+#include "engine/kernels/vector_ops.h"
+
+#include "engine/kernels/cpu_features.h"
+#include "engine/kernels/fp16.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace troupe::engine::kernels {
+
+namespace {
+
+// Eight independent partial sums: the loop the compiler turns into SIMD without -ffast-math,
+// because the order of additions is written out.
+constexpr size_t kLanes = 8;
+
+float DotF32Baseline(const float* a, const float* b, size_t count) {
+  float partial[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    for (size_t lane = 0; lane < kLanes; ++lane) partial[lane] += a[i + lane] * b[i + lane];
+  }
+  float sum = 0;
+  for (; i < count; ++i) sum += a[i] * b[i];
+  for (size_t lane = 0; lane < kLanes; ++lane) sum += partial[lane];
+  return sum;
+}
+
+float DotHalfF32Baseline(const uint16_t* halves, const float* b, size_t count) {
+  float partial[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      partial[lane] += HalfBitsToFloat(halves[i + lane]) * b[i + lane];
+    }
+  }
+  float sum = 0;
+  for (; i < count; ++i) sum += HalfBitsToFloat(halves[i]) * b[i];
+  for (size_t lane = 0; lane < kLanes; ++lane) sum += partial[lane];
+  return sum;
+}
+
+void AddScaledHalfBaseline(float weight, const uint16_t* halves, float* accumulator,
+                           size_t count) {
+  for (size_t i = 0; i < count; ++i) accumulator[i] += weight * HalfBitsToFloat(halves[i]);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) float HorizontalSum(__m256 v) {
+  const __m128 folded = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 pairs = _mm_add_ps(folded, _mm_movehl_ps(folded, folded));
+  return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
+}
+
+__attribute__((target("avx2,fma"))) float DotF32Avx2(const float* a, const float* b,
+                                                     size_t count) {
+  __m256 sum0 = _mm256_setzero_ps();
+  __m256 sum1 = _mm256_setzero_ps();
+  __m256 sum2 = _mm256_setzero_ps();
+  __m256 sum3 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= count; i += 32) {
+    sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), sum0);
+    sum1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), sum1);
+    sum2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), sum2);
+    sum3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), sum3);
+  }
+  for (; i + 8 <= count; i += 8) {
+    sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), sum0);
+  }
+  float sum = HorizontalSum(_mm256_add_ps(_mm256_add_ps(sum0, sum1), _mm256_add_ps(sum2, sum3)));
+  for (; i < count; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+__attribute__((target("avx2,fma,f16c"))) float DotHalfF32Avx2(const uint16_t* halves,
+                                                              const float* b, size_t count) {
+  __m256 sum0 = _mm256_setzero_ps();
+  __m256 sum1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const __m256 k0 =
+        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + i)));
+    const __m256 k1 =
+        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + i + 8)));
+    sum0 = _mm256_fmadd_ps(k0, _mm256_loadu_ps(b + i), sum0);
+    sum1 = _mm256_fmadd_ps(k1, _mm256_loadu_ps(b + i + 8), sum1);
+  }
+  for (; i + 8 <= count; i += 8) {
+    const __m256 k0 =
+        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + i)));
+    sum0 = _mm256_fmadd_ps(k0, _mm256_loadu_ps(b + i), sum0);
+  }
+  float sum = HorizontalSum(_mm256_add_ps(sum0, sum1));
+  for (; i < count; ++i) sum += HalfBitsToFloat(halves[i]) * b[i];
+  return sum;
+}
+
+__attribute__((target("avx2,fma,f16c"))) void AddScaledHalfAvx2(float weight,
+                                                                const uint16_t* halves,
+                                                                float* accumulator, size_t count) {
+  const __m256 scale = _mm256_set1_ps(weight);
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256 v =
+        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + i)));
+    _mm256_storeu_ps(accumulator + i,
+                     _mm256_fmadd_ps(scale, v, _mm256_loadu_ps(accumulator + i)));
+  }
+  for (; i < count; ++i) accumulator[i] += weight * HalfBitsToFloat(halves[i]);
+}
+#endif
+
+}  // namespace
+
+float DotF32(const float* a, const float* b, size_t count) {
+#if defined(__x86_64__)
+  if (HasAvx2()) return DotF32Avx2(a, b, count);
+#endif
+  return DotF32Baseline(a, b, count);
+}
+
+float DotHalfF32(const uint16_t* halves, const float* b, size_t count) {
+#if defined(__x86_64__)
+  if (HasAvx2()) return DotHalfF32Avx2(halves, b, count);
+#endif
+  return DotHalfF32Baseline(halves, b, count);
+}
+
+void AddScaledHalf(float weight, const uint16_t* halves, float* accumulator, size_t count) {
+#if defined(__x86_64__)
+  if (HasAvx2()) return AddScaledHalfAvx2(weight, halves, accumulator, count);
+#endif
+  AddScaledHalfBaseline(weight, halves, accumulator, count);
+}
+
+}  // namespace troupe::engine::kernels
