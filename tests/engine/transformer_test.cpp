@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <span>
 #include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@
 #include "engine/error.h"
 #include "engine/gguf.h"
 #include "engine/model_spec.h"
+#include "engine/synth.h"
 #include "support/temp_dir.h"
 
 namespace troupe::engine {
@@ -241,6 +243,97 @@ TEST_P(TransformerGoldenTest, TeacherForcedPerplexityOfTheLongPromptIsWithinOneP
   EXPECT_NEAR(perplexity / golden_perplexity, 1.0, 0.01);
   // The README's tighter figure: mean NLL within 0.002 (F16/F32 weights) or 0.02 (quantized).
   EXPECT_NEAR(mean_nll, golden_nll, GetParam().quantized ? 0.02 : 0.002);
+}
+
+// Properties of the forward pass itself, on a small synthetic model.
+class TransformerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SynthOptions options;
+    options.output = dir_ / "tiny.gguf";
+    options.shape = *ShapePreset("tiny");
+    options.shape.context_length = 700;
+    options.weight_type = "q4_k_m";
+    WriteSyntheticModel(options);
+    file_.emplace(GgufFile::Open(options.output));
+    spec_ = ModelSpec::FromGguf(*file_);
+  }
+
+  std::vector<int32_t> Tokens(size_t count) const {
+    std::vector<int32_t> tokens(count);
+    for (size_t i = 0; i < count; ++i) tokens[i] = static_cast<int32_t>((i * 37 + 5) % spec_.vocab_size);
+    return tokens;
+  }
+
+  testing::TempDir dir_;
+  std::optional<GgufFile> file_;
+  ModelSpec spec_;
+};
+
+TEST_F(TransformerTest, TokenByTokenBatchedAndAnyThreadCountGiveTheSameBits) {
+  const std::vector<int32_t> tokens = Tokens(600);  // longer than one internal batch of 512
+  auto single = Transformer::Create(*file_, spec_, 1);
+  auto cache = single->NewCache(600);
+  std::vector<float> all;
+  single->Forward(*cache, tokens, true, all);
+  const size_t vocab = spec_.vocab_size;
+  ASSERT_EQ(all.size(), 600 * vocab);
+
+  auto threaded = Transformer::Create(*file_, spec_, 3);
+  EXPECT_EQ(threaded->threads(), 3);
+  auto stepped = threaded->NewCache(600);
+  std::vector<float> logits;
+  threaded->Forward(*stepped, std::span(tokens).first(590), false, logits);
+  EXPECT_EQ(0, std::memcmp(logits.data(), all.data() + 589 * vocab, vocab * sizeof(float)));
+  for (size_t i = 590; i < 600; ++i) {
+    threaded->Forward(*stepped, std::span(tokens).subspan(i, 1), false, logits);
+    EXPECT_EQ(0, std::memcmp(logits.data(), all.data() + i * vocab, vocab * sizeof(float))) << i;
+  }
+  EXPECT_EQ(stepped->size(), 600u);
+}
+
+TEST_F(TransformerTest, TruncatedCacheRecomputesTheSameLogits) {
+  auto transformer = Transformer::Create(*file_, spec_, 2);
+  const std::vector<int32_t> tokens = Tokens(20);
+  auto cache = transformer->NewCache(32);
+  std::vector<float> first, second;
+  transformer->Forward(*cache, tokens, false, first);
+  cache->Truncate(12);
+  EXPECT_EQ(cache->size(), 12u);
+  cache->Truncate(30);  // past the end: nothing changes
+  EXPECT_EQ(cache->size(), 12u);
+  transformer->Forward(*cache, std::span(tokens).subspan(12), false, second);
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(cache->capacity(), 32u);
+  // 2 layers x 32 positions x (128 keys + 128 values) halves.
+  EXPECT_EQ(cache->memory_bytes(), 2u * 32 * 256 * 2);
+}
+
+TEST_F(TransformerTest, RejectsBadTokensFullCachesAndForeignCaches) {
+  auto transformer = Transformer::Create(*file_, spec_, 1);
+  auto cache = transformer->NewCache(4);
+  std::vector<float> logits;
+  const int32_t too_big[] = {1, static_cast<int32_t>(spec_.vocab_size)};
+  EXPECT_THROW(transformer->Forward(*cache, too_big, false, logits), EngineError);
+  const int32_t negative[] = {-1};
+  EXPECT_THROW(transformer->Forward(*cache, negative, false, logits), EngineError);
+  EXPECT_THROW(transformer->Forward(*cache, {}, false, logits), EngineError);
+  EXPECT_EQ(cache->size(), 0u);
+  const std::vector<int32_t> five = Tokens(5);
+  try {
+    transformer->Forward(*cache, five, false, logits);
+    ADD_FAILURE() << "a full cache was accepted";
+  } catch (const EngineError& error) {
+    EXPECT_EQ(error.kind(), EngineError::Kind::kInvalidInput);
+    EXPECT_NE(std::string(error.what()).find("do not fit in the KV cache"), std::string::npos)
+        << error.what();
+  }
+  auto other = Transformer::Create(*file_, spec_, 1);
+  auto foreign = other->NewCache(4);
+  EXPECT_THROW(transformer->Forward(*foreign, std::span(five).first(1), false, logits), EngineError);
+  EXPECT_THROW(transformer->NewCache(0), EngineError);
+  EXPECT_THROW(transformer->NewCache(701), EngineError);
+  EXPECT_THROW(Transformer::Create(*file_, spec_, 0), EngineError);
 }
 
 INSTANTIATE_TEST_SUITE_P(

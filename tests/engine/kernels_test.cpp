@@ -1,0 +1,276 @@
+// The forward pass's kernels against plain reference arithmetic: every weight type's matrix
+// product against quant.h's Dequantize and a dot product in double, the same bits for any batch
+// grouping and thread count, and RMSNorm, RoPE, attention and SwiGLU against their formulas.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/kernels/activation.h"
+#include "engine/kernels/attention.h"
+#include "engine/kernels/fp16.h"
+#include "engine/kernels/matmul.h"
+#include "engine/kernels/norm.h"
+#include "engine/kernels/rope.h"
+#include "engine/kernels/row_decoder.h"
+#include "engine/quant.h"
+#include "engine/thread_pool.h"
+
+namespace troupe::engine::kernels {
+namespace {
+
+std::vector<float> RandomFloats(size_t count, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 generator(seed);
+  std::normal_distribution<float> normal(0.0f, scale);
+  std::vector<float> values(count);
+  for (float& value : values) value = normal(generator);
+  return values;
+}
+
+struct QuantizedMatrix {
+  std::vector<std::byte> bytes;
+  WeightMatrix view;
+  std::vector<float> dequantized;  // what Dequantize makes of the bytes
+};
+
+QuantizedMatrix MakeMatrix(TensorType type, size_t rows, size_t cols, uint32_t seed) {
+  QuantizedMatrix matrix;
+  matrix.bytes = Quantize(type, RandomFloats(rows * cols, seed));
+  matrix.view = WeightMatrix::FromBytes(type, rows, cols, matrix.bytes.data());
+  matrix.dequantized.resize(rows * cols);
+  Dequantize(type, matrix.bytes, matrix.dequantized);
+  return matrix;
+}
+
+const TensorType kWeightTypes[] = {TensorType::kF32,  TensorType::kF16,  TensorType::kBF16,
+                                   TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ5_0,
+                                   TensorType::kQ4_K, TensorType::kQ5_K, TensorType::kQ6_K};
+
+class WeightTypeTest : public ::testing::TestWithParam<TensorType> {};
+
+TEST_P(WeightTypeTest, DecodedRowsEqualDequantizeBitForBit) {
+  const QuantizedMatrix matrix = MakeMatrix(GetParam(), 5, 512, 11);
+  std::vector<float> row(512);
+  for (size_t r = 0; r < 5; ++r) {
+    DecodeMatrixRow(matrix.view, r, row.data());
+    EXPECT_EQ(0, std::memcmp(row.data(), matrix.dequantized.data() + r * 512, 512 * sizeof(float)))
+        << "row " << r;
+  }
+}
+
+TEST_P(WeightTypeTest, MatMulEqualsDequantizedDotProductInDouble) {
+  constexpr size_t kRows = 37;  // not a multiple of the row tile
+  constexpr size_t kCols = 768;
+  constexpr size_t kTokens = 5;
+  const QuantizedMatrix matrix = MakeMatrix(GetParam(), kRows, kCols, 12);
+  const std::vector<float> x = RandomFloats(kTokens * kCols, 13);
+  std::vector<float> y(kTokens * kRows);
+  ThreadPool pool(2);
+  MatMul(pool, matrix.view, x.data(), kTokens, y.data());
+  for (size_t t = 0; t < kTokens; ++t) {
+    for (size_t r = 0; r < kRows; ++r) {
+      double expected = 0;
+      double magnitude = 0;  // the scale of the rounding error a float sum may make
+      for (size_t c = 0; c < kCols; ++c) {
+        const double term = static_cast<double>(matrix.dequantized[r * kCols + c]) * x[t * kCols + c];
+        expected += term;
+        magnitude += std::fabs(term);
+      }
+      EXPECT_NEAR(y[t * kRows + r], expected, 1e-5 * magnitude + 1e-6)
+          << "token " << t << " row " << r;
+    }
+  }
+}
+
+TEST_P(WeightTypeTest, AnyBatchGroupingAndThreadCountGivesTheSameBits) {
+  constexpr size_t kRows = 45;
+  constexpr size_t kCols = 512;
+  constexpr size_t kTokens = 7;
+  const QuantizedMatrix matrix = MakeMatrix(GetParam(), kRows, kCols, 21);
+  const std::vector<float> x = RandomFloats(kTokens * kCols, 22);
+  std::vector<float> reference(kTokens * kRows);
+  ThreadPool single(1);
+  MatMul(single, matrix.view, x.data(), kTokens, reference.data());
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads);
+    std::vector<float> batched(kTokens * kRows);
+    MatMul(pool, matrix.view, x.data(), kTokens, batched.data());
+    EXPECT_EQ(0, std::memcmp(batched.data(), reference.data(), batched.size() * sizeof(float)))
+        << threads << " threads, one batch";
+    std::vector<float> one(kRows);
+    for (size_t t = 0; t < kTokens; ++t) {
+      MatMul(pool, matrix.view, x.data() + t * kCols, 1, one.data());
+      EXPECT_EQ(0, std::memcmp(one.data(), reference.data() + t * kRows, kRows * sizeof(float)))
+          << threads << " threads, token " << t << " alone";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, WeightTypeTest, ::testing::ValuesIn(kWeightTypes),
+                         [](const ::testing::TestParamInfo<TensorType>& info) {
+                           return std::string(NameOf(info.param));
+                         });
+
+TEST(ThreadPoolTest, EveryIndexRunsExactlyOnceForAnyCountAndThreads) {
+  for (int threads : {1, 2, 3, 5}) {
+    ThreadPool pool(threads);
+    EXPECT_EQ(pool.size(), threads);
+    for (size_t count : {0u, 1u, 2u, 3u, 7u, 100u}) {
+      std::vector<std::atomic<int>> hits(count);
+      for (int repeat = 0; repeat < 3; ++repeat) {
+        pool.ParallelFor(count, [&](size_t begin, size_t end) {
+          for (size_t i = begin; i < end; ++i) hits[i].fetch_add(1);
+        });
+      }
+      for (size_t i = 0; i < count; ++i) EXPECT_EQ(hits[i].load(), 3) << threads << "/" << count;
+    }
+  }
+}
+
+TEST(ThreadPoolTest, AnExceptionInAWorkerReachesTheCallerAndThePoolStaysUsable) {
+  ThreadPool pool(3);
+  EXPECT_THROW(pool.ParallelFor(9,
+                                [](size_t begin, size_t) {
+                                  if (begin > 0) throw std::runtime_error("worker failed");
+                                }),
+               std::runtime_error);
+  std::atomic<size_t> total{0};
+  pool.ParallelFor(9, [&](size_t begin, size_t end) { total += end - begin; });
+  EXPECT_EQ(total.load(), 9u);
+}
+
+TEST(Fp16Test, RowConversionsAgreeWithQuantHalfConversions) {
+  std::vector<float> values = RandomFloats(1000, 5, 100.0f);
+  values.push_back(65504.0f);
+  values.push_back(1e-7f);  // a half subnormal
+  values.push_back(-0.0f);
+  values.push_back(1e6f);   // overflows to infinity
+  std::vector<uint16_t> halves(values.size());
+  FloatRowToHalf(values.data(), halves.data(), values.size());
+  std::vector<float> back(values.size());
+  HalfRowToFloat(halves.data(), back.data(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(halves[i], FloatToHalf(values[i])) << values[i];
+    EXPECT_EQ(std::bit_cast<uint32_t>(back[i]), std::bit_cast<uint32_t>(HalfToFloat(halves[i])));
+  }
+}
+
+TEST(RmsNormTest, ScalesToUnitRootMeanSquareThenAppliesTheWeight) {
+  const float x[] = {1.0f, -2.0f, 3.0f, -4.0f};
+  const float weight[] = {1.0f, 0.5f, 2.0f, -1.0f};
+  float out[4];
+  RmsNorm(x, weight, 4, 1e-5f, out);
+  const float scale = 1.0f / std::sqrt(7.5f + 1e-5f);  // mean of squares: 30 / 4
+  EXPECT_FLOAT_EQ(out[0], 1.0f * scale);
+  EXPECT_FLOAT_EQ(out[1], -1.0f * scale);
+  EXPECT_FLOAT_EQ(out[2], 6.0f * scale);
+  EXPECT_FLOAT_EQ(out[3], 4.0f * scale);
+}
+
+TEST(SwiGluTest, MultipliesSiluOfTheGateByUp) {
+  const float gate[] = {0.0f, 1.0f, -2.0f, 20.0f};
+  const float up[] = {3.0f, 2.0f, 1.0f, 0.5f};
+  float out[4];
+  SwiGlu(gate, up, 4, out);
+  EXPECT_FLOAT_EQ(out[0], 0.0f);
+  EXPECT_FLOAT_EQ(out[1], 2.0f / (1.0f + std::exp(-1.0f)));
+  EXPECT_FLOAT_EQ(out[2], -2.0f / (1.0f + std::exp(2.0f)));
+  EXPECT_NEAR(out[3], 10.0f, 1e-6);
+}
+
+TEST(RopeTest, AdjacentPairsAndHalfSplitRotateTheDocumentedPairs) {
+  RopeParameters rope;
+  rope.rotary_dims = 4;  // of a 6-wide head: the last two dimensions stay
+  rope.freq_base = 100.0f;
+  float cosines[2], sines[2];
+  RopeAngles(rope, 3, cosines, sines);
+  // Pair i turns by position * base^(-2i / rotary_dims): 3 and 3 / 10.
+  EXPECT_FLOAT_EQ(cosines[0], std::cos(3.0f));
+  EXPECT_FLOAT_EQ(sines[1], std::sin(0.3f));
+
+  const float head[] = {1, 2, 3, 4, 5, 6};
+  float adjacent[6];
+  std::memcpy(adjacent, head, sizeof(head));
+  rope.mode = RopeMode::kAdjacentPairs;
+  ApplyRope(rope, cosines, sines, adjacent, 1, 6);
+  EXPECT_FLOAT_EQ(adjacent[0], 1 * cosines[0] - 2 * sines[0]);
+  EXPECT_FLOAT_EQ(adjacent[1], 1 * sines[0] + 2 * cosines[0]);
+  EXPECT_FLOAT_EQ(adjacent[2], 3 * cosines[1] - 4 * sines[1]);
+  EXPECT_FLOAT_EQ(adjacent[3], 3 * sines[1] + 4 * cosines[1]);
+  EXPECT_EQ(adjacent[4], 5);
+  EXPECT_EQ(adjacent[5], 6);
+
+  float split[6];
+  std::memcpy(split, head, sizeof(head));
+  rope.mode = RopeMode::kHalfSplit;
+  ApplyRope(rope, cosines, sines, split, 1, 6);
+  EXPECT_FLOAT_EQ(split[0], 1 * cosines[0] - 3 * sines[0]);
+  EXPECT_FLOAT_EQ(split[2], 1 * sines[0] + 3 * cosines[0]);
+  EXPECT_FLOAT_EQ(split[1], 2 * cosines[1] - 4 * sines[1]);
+  EXPECT_FLOAT_EQ(split[3], 2 * sines[1] + 4 * cosines[1]);
+  EXPECT_EQ(split[4], 5);
+}
+
+TEST(RopeTest, LinearScalingAndFrequencyFactorsDivideTheAngle) {
+  RopeParameters rope;
+  rope.rotary_dims = 4;
+  rope.freq_base = 100.0f;
+  rope.freq_scale = 0.5f;
+  rope.freq_factors = {1.0f, 4.0f};
+  float cosines[2], sines[2];
+  RopeAngles(rope, 8, cosines, sines);
+  EXPECT_FLOAT_EQ(sines[0], std::sin(4.0f));         // 8 * 0.5
+  EXPECT_FLOAT_EQ(sines[1], std::sin(0.8f / 4 * 0.5f));  // 8 / 10 / 4 * 0.5
+}
+
+TEST(AttentionTest, GroupedQueriesMatchASoftmaxComputedInDouble) {
+  AttentionShape shape;
+  shape.query_heads = 4;
+  shape.kv_heads = 2;
+  shape.key_dim = 16;
+  shape.value_dim = 8;
+  shape.scale = 0.25f;
+  constexpr uint32_t kFirst = 5;  // positions already cached before the batch
+  constexpr size_t kTokens = 3;
+  constexpr size_t kPositions = kFirst + kTokens;
+  const std::vector<float> queries = RandomFloats(kTokens * 4 * 16, 31);
+  const std::vector<float> key_floats = RandomFloats(kPositions * 2 * 16, 32);
+  const std::vector<float> value_floats = RandomFloats(kPositions * 2 * 8, 33);
+  std::vector<uint16_t> keys(key_floats.size()), values(value_floats.size());
+  FloatRowToHalf(key_floats.data(), keys.data(), keys.size());
+  FloatRowToHalf(value_floats.data(), values.data(), values.size());
+  std::vector<float> out(kTokens * 4 * 8);
+  ThreadPool pool(3);
+  CausalAttention(pool, shape, queries.data(), keys.data(), values.data(), kFirst, kTokens,
+                  out.data());
+  for (size_t t = 0; t < kTokens; ++t) {
+    for (size_t h = 0; h < 4; ++h) {
+      const size_t kv = h / 2;
+      const size_t visible = kFirst + t + 1;
+      std::vector<double> weights(visible);
+      double total = 0;
+      for (size_t p = 0; p < visible; ++p) {
+        double dot = 0;
+        for (size_t d = 0; d < 16; ++d) {
+          dot += queries[(t * 4 + h) * 16 + d] * static_cast<double>(HalfToFloat(keys[(p * 2 + kv) * 16 + d]));
+        }
+        weights[p] = std::exp(dot * 0.25);
+        total += weights[p];
+      }
+      for (size_t d = 0; d < 8; ++d) {
+        double expected = 0;
+        for (size_t p = 0; p < visible; ++p) {
+          expected += weights[p] / total * HalfToFloat(values[(p * 2 + kv) * 8 + d]);
+        }
+        EXPECT_NEAR(out[(t * 4 + h) * 8 + d], expected, 1e-5) << t << "/" << h << "/" << d;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace troupe::engine::kernels
