@@ -378,6 +378,7 @@ TEST(ChatTemplateLimitsTest, HostileTemplatesStopWithAnError) {
   limits.max_steps = 100'000;
   EXPECT_EQ(RenderError("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", {}, limits),
             "chat template line 1: template ran more than 100000 steps");
+  EXPECT_EQ(RenderError("{{ ([0] * 1000000000) | length }}"), "chat template line 1: template ran more than 10000000 steps");
   EXPECT_EQ(RenderError("{{ range(1000000) }}"),
             "chat template line 1: Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
   limits = {};
@@ -393,6 +394,13 @@ TEST(ChatTemplateLimitsTest, HostileTemplatesStopWithAnError) {
             "chat template line 1: template nests more than 500 levels deep while rendering (runaway recursion?)");
   EXPECT_EQ(ParseError("{{ " + std::string(200, '(') + "1" + std::string(200, ')') + " }}"),
             "chat template line 1, column 53: template nests more than 100 levels deep");
+  // Long chains are built without recursion, but evaluating and freeing them would recurse.
+  std::string chain = "{{ 1";
+  for (int i = 0; i < 100000; ++i) chain += " + 1";
+  EXPECT_NE(ParseError(chain + " }}").find("expression nests more than 300 levels deep"), std::string::npos);
+  std::string filters = "{{ 'x'";
+  for (int i = 0; i < 100000; ++i) filters += "|trim";
+  EXPECT_NE(ParseError(filters + " }}").find("expression nests more than 300 levels deep"), std::string::npos);
   EXPECT_EQ(RenderError("{% set ns = namespace(x=1) %}{% set ns.me = ns %}"),
             "chat template line 1: namespace attributes may hold data only, not macros, functions or namespaces");
 }

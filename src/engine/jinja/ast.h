@@ -64,6 +64,7 @@ struct Expr {
   FilterCall filter;        // kFilter, kTest
   bool negated = false;     // kTest
   bool is_tuple = false;    // kList written as a tuple: (a, b) or a, b
+  int depth = 1;            // of this node's tree, bounded by kMaxExpressionDepth
   UnaryOp unary_op = UnaryOp::kNot;
   BinaryOp binary_op = BinaryOp::kAdd;
 };

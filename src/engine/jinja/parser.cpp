@@ -1,5 +1,6 @@
 #include "engine/jinja/parser.h"
 
+#include <algorithm>
 #include <initializer_list>
 #include <string_view>
 
@@ -350,6 +351,30 @@ class Parser {
 
   // ---- expressions ----
 
+  // Records how deep a finished node's tree is. Chains such as 1+1+1+... or a.b.c... are built
+  // in loops, not by recursion, so only this bounds the depth that evaluating and destroying
+  // the tree will recurse to.
+  ExprPtr Seal(ExprPtr expr) {
+    int deepest = 0;
+    auto note = [&](const ExprPtr& child) {
+      if (child) deepest = std::max(deepest, child->depth);
+    };
+    note(expr->object);
+    note(expr->other);
+    note(expr->condition);
+    note(expr->step);
+    for (const ExprPtr& item : expr->items) note(item);
+    for (const ArgumentExprs* arguments : {&expr->arguments, &expr->filter.arguments}) {
+      for (const ExprPtr& argument : arguments->positional) note(argument);
+      for (const auto& keyword : arguments->keyword) note(keyword.second);
+    }
+    expr->depth = deepest + 1;
+    if (expr->depth > kMaxExpressionDepth) {
+      Fail("expression nests more than " + std::to_string(kMaxExpressionDepth) + " levels deep");
+    }
+    return expr;
+  }
+
   // An expression, or several separated by commas (a tuple, which is a list here).
   ExprPtr ParseTuple(bool with_conditional) {
     int line = Current().line;
@@ -362,7 +387,7 @@ class Parser {
       if (!StartsExpression()) break;
       tuple->items.push_back(ParseConditional(with_conditional));
     }
-    return tuple;
+    return Seal(std::move(tuple));
   }
 
   bool StartsExpression() const {
@@ -390,7 +415,7 @@ class Parser {
       conditional->object = std::move(expr);
       conditional->condition = ParseOr();
       if (SkipName("else")) conditional->other = ParseConditional(true);
-      expr = std::move(conditional);
+      expr = Seal(std::move(conditional));
     }
     return expr;
   }
@@ -400,7 +425,7 @@ class Parser {
     binary->binary_op = op;
     binary->object = std::move(left);
     binary->other = std::move(right);
-    return binary;
+    return Seal(std::move(binary));
   }
 
   ExprPtr ParseOr() {
@@ -427,7 +452,7 @@ class Parser {
       auto negation = MakeExpr(Expr::Kind::kUnary, Advance().line);
       negation->unary_op = UnaryOp::kNot;
       negation->object = ParseNot();
-      return negation;
+      return Seal(std::move(negation));
     }
     return ParseCompare();
   }
@@ -466,7 +491,7 @@ class Parser {
       compare->compare_ops.push_back(op);
       compare->items.push_back(ParseAdditive());
     }
-    return compare ? std::move(compare) : std::move(first);
+    return compare ? Seal(std::move(compare)) : std::move(first);
   }
 
   ExprPtr ParseAdditive() {
@@ -517,6 +542,7 @@ class Parser {
       expr = MakeExpr(Expr::Kind::kUnary, op.line);
       expr->unary_op = op.text == "-" ? UnaryOp::kNegate : UnaryOp::kPlus;
       expr->object = ParseUnary(false);
+      expr = Seal(std::move(expr));
     } else {
       expr = ParsePrimary();
     }
@@ -589,7 +615,7 @@ class Parser {
       tuple->items.push_back(ParseConditional(true));
     }
     ExpectOperator(")");
-    return tuple;
+    return Seal(std::move(tuple));
   }
 
   ExprPtr ParseListLiteral() {
@@ -600,7 +626,7 @@ class Parser {
       list->items.push_back(ParseConditional(true));
     }
     Advance();
-    return list;
+    return Seal(std::move(list));
   }
 
   ExprPtr ParseDictLiteral() {
@@ -613,7 +639,7 @@ class Parser {
       dict->items.push_back(ParseConditional(true));
     }
     Advance();
-    return dict;
+    return Seal(std::move(dict));
   }
 
   ExprPtr ParsePostfix(ExprPtr expr) {
@@ -625,12 +651,12 @@ class Parser {
           subscript->object = std::move(expr);
           subscript->other = MakeExpr(Expr::Kind::kLiteral, line);
           subscript->other->value = Value::Int(Advance().integer);
-          expr = std::move(subscript);
+          expr = Seal(std::move(subscript));
         } else {
           auto attribute = MakeExpr(Expr::Kind::kAttribute, line);
           attribute->object = std::move(expr);
           attribute->name = ExpectName();
-          expr = std::move(attribute);
+          expr = Seal(std::move(attribute));
         }
       } else if (IsOperator("[")) {
         expr = ParseSubscript(std::move(expr));
@@ -651,7 +677,7 @@ class Parser {
         auto subscript = MakeExpr(Expr::Kind::kSubscript, line);
         subscript->object = std::move(object);
         subscript->other = std::move(start);
-        return subscript;
+        return Seal(std::move(subscript));
       }
     }
     auto slice = MakeExpr(Expr::Kind::kSlice, line);
@@ -661,7 +687,7 @@ class Parser {
     if (!IsOperator("]") && !IsOperator(":")) slice->other = ParseConditional(true);
     if (SkipOperator(":") && !IsOperator("]")) slice->step = ParseConditional(true);
     ExpectOperator("]");
-    return slice;
+    return Seal(std::move(slice));
   }
 
   ArgumentExprs ParseArguments() {
@@ -673,6 +699,9 @@ class Parser {
       first = false;
       if (IsOperator(")")) break;
       if (IsOperator("*") || IsOperator("**")) Fail("*args and **kwargs are not supported");
+      if (arguments.positional.size() + arguments.keyword.size() >= kMaxArguments) {
+        Fail("more than " + std::to_string(kMaxArguments) + " arguments in one call");
+      }
       if (Current().kind == TokenKind::kName && Peek(1).kind == TokenKind::kOperator && Peek(1).text == "=") {
         std::string name = Advance().text;
         Advance();
@@ -690,7 +719,7 @@ class Parser {
     auto call = MakeExpr(Expr::Kind::kCall, Current().line);
     call->object = std::move(callee);
     call->arguments = ParseArguments();
-    return call;
+    return Seal(std::move(call));
   }
 
   FilterCall ParseFilterCall() {
@@ -712,7 +741,7 @@ class Parser {
         auto filtered = MakeExpr(Expr::Kind::kFilter, Current().line);
         filtered->object = std::move(expr);
         filtered->filter = ParseFilterCall();
-        expr = std::move(filtered);
+        expr = Seal(std::move(filtered));
       } else if (IsName("is")) {
         int line = Advance().line;
         auto test = MakeExpr(Expr::Kind::kTest, line);
@@ -730,7 +759,7 @@ class Parser {
           if (IsName("is")) Fail("tests cannot be chained with 'is'");
           test->filter.arguments.positional.push_back(ParsePostfix(ParsePrimary()));
         }
-        expr = std::move(test);
+        expr = Seal(std::move(test));
       } else if (IsOperator("(")) {
         expr = ParseCall(std::move(expr));
       } else {

@@ -102,6 +102,12 @@ void Renderer::Charge(int64_t count) {
   }
 }
 
+void Renderer::ChargeFor(const Value& value) {
+  if (value.IsString()) Charge(static_cast<int64_t>(value.AsString().size() / 64));
+  if (value.IsList()) Charge(static_cast<int64_t>(value.AsList().size()));
+  if (value.IsDict()) Charge(static_cast<int64_t>(value.AsDict().size()));
+}
+
 ValueList Renderer::IterateCharged(const Value& value) {
   if (value.IsString()) Charge(static_cast<int64_t>(value.AsString().size()));
   if (value.IsList()) Charge(static_cast<int64_t>(value.AsList().size()));
@@ -398,6 +404,7 @@ Value Renderer::Evaluate(const Expr& expr) {
           line_ = expr.line;
           ThrowTemplateError("unhashable type: '" + std::string(key.TypeName()) + "'");
         }
+        Charge(static_cast<int64_t>(i / 2));  // each new key is compared with the earlier ones
         builder.Set(std::move(key), Evaluate(*expr.items[i + 1]));
       }
       return std::move(builder).Build();
@@ -405,12 +412,14 @@ Value Renderer::Evaluate(const Expr& expr) {
     case Expr::Kind::kAttribute: {
       Value object = Evaluate(*expr.object);
       line_ = expr.line;
+      if (object.IsDict()) ChargeFor(object);  // keys are searched one by one
       return GetAttribute(object, expr.name);
     }
     case Expr::Kind::kSubscript: {
       Value object = Evaluate(*expr.object);
       Value key = Evaluate(*expr.other);
       line_ = expr.line;
+      if (object.IsDict()) ChargeFor(object);
       return GetItem(object, key);
     }
     case Expr::Kind::kSlice:
@@ -469,6 +478,17 @@ Value Renderer::EvaluateBinary(const Expr& expr) {
   if (expr.binary_op == BinaryOp::kOr) return left.Truthy() ? left : Evaluate(*expr.other);
   Value right = Evaluate(*expr.other);
   line_ = expr.line;
+  // A list result costs its length, charged before it is built: [0] * 10**9 must stop here.
+  if (expr.binary_op == BinaryOp::kMultiply && (left.IsList() || right.IsList())) {
+    const Value& list = left.IsList() ? left : right;
+    const Value& times = left.IsList() ? right : left;
+    if (times.IsInteger() && times.AsInt() > 0) {
+      auto items = static_cast<int64_t>(list.AsList().size());
+      Charge(items > 0 && times.AsInt() > limits_.max_steps / items ? limits_.max_steps + 1 : items * times.AsInt());
+    }
+  } else if (left.IsList() && right.IsList()) {
+    Charge(static_cast<int64_t>(left.AsList().size() + right.AsList().size()));
+  }
   return Arithmetic(expr.binary_op, left, right, limits_.max_output_bytes);
 }
 
@@ -477,6 +497,8 @@ Value Renderer::EvaluateCompare(const Expr& expr) {
   for (size_t i = 0; i < expr.compare_ops.size(); ++i) {
     Value right = Evaluate(*expr.items[i + 1]);
     line_ = expr.line;
+    ChargeFor(left);  // `in` and == walk their operands
+    ChargeFor(right);
     bool holds = false;
     switch (expr.compare_ops[i]) {
       case CompareOp::kEqual:

@@ -41,6 +41,8 @@ class Renderer {
 
   // Charges `count` steps; throws TemplateError past the limit.
   void Charge(int64_t count);
+  // Charges what walking `value` costs: one step per list or dict item, one per 64 bytes of text.
+  void ChargeFor(const Value& value);
   // Throws TemplateError when a string of `bytes` would pass the size limit.
   void CheckStringSize(size_t bytes) const;
   size_t max_string_bytes() const { return limits_.max_output_bytes; }
