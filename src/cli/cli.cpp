@@ -34,6 +34,7 @@ int Run(int argc, char** argv) {
   AddDatabaseCommands(app, context);
   AddKeyCommands(app, context);
   AddModelCommands(app, context);
+  AddGenerateCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -13,6 +13,7 @@ void AddConfigCommands(CLI::App& app, CommandContext& context);
 void AddDatabaseCommands(CLI::App& app, CommandContext& context);
 void AddKeyCommands(CLI::App& app, CommandContext& context);
 void AddModelCommands(CLI::App& app, CommandContext& context);
+void AddGenerateCommands(CLI::App& app, CommandContext& context);
 
 // Registers a flag whose value, when given, overrides the config setting `key`.
 CLI::Option* AddSettingFlag(CLI::App& command, CommandContext& context, const std::string& flag,

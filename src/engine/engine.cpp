@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace troupe::engine {
@@ -26,6 +28,7 @@ struct Model::State {
   std::string template_error;  // why the file's template could not be parsed, if it could not
   ChatTemplate chatml = ChatTemplate::ChatMl();
   ModelSummary summary;
+  std::unique_ptr<Transformer> transformer;  // null for vocab-only loads
 };
 
 namespace {
@@ -72,7 +75,7 @@ std::unique_ptr<Model> Model::Load(const std::filesystem::path& path, LoadOption
   summary.spec = std::move(spec);
 
   auto state = std::unique_ptr<State>(new State{std::move(file), std::move(tokenizer), std::nullopt,
-                                                 std::string(), ChatTemplate::ChatMl(), {}});
+                                                 std::string(), ChatTemplate::ChatMl(), {}, nullptr});
   if (const std::optional<std::string> source = state->file.OptionalString("tokenizer.chat_template")) {
     summary.has_chat_template = true;
     try {
@@ -81,6 +84,12 @@ std::unique_ptr<Model> Model::Load(const std::filesystem::path& path, LoadOption
       // Tokenizing and inspecting still work; rendering a chat reports this error.
       state->template_error = state->file.label() + ": tokenizer.chat_template: " + error.what();
     }
+  }
+  if (summary.spec) {
+    const int threads = options.threads > 0
+                            ? options.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    state->transformer = Transformer::Create(state->file, *summary.spec, threads);
   }
   state->summary = std::move(summary);
   return std::unique_ptr<Model>(new Model(std::move(state)));
@@ -117,5 +126,27 @@ std::string Model::RenderChat(ChatTemplateInputs inputs) const {
   }
   return chat_template().Render(inputs);
 }
+
+Transformer& Model::transformer() {
+  if (!state_->transformer) {
+    ThrowInvalid(state_->file.label() + ": loaded as a vocabulary only; it cannot run");
+  }
+  return *state_->transformer;
+}
+
+std::unique_ptr<KvCache> Model::NewSequence(uint32_t max_tokens) const {
+  if (!state_->transformer) {
+    ThrowInvalid(state_->file.label() + ": loaded as a vocabulary only; it cannot run");
+  }
+  const uint64_t context = state_->transformer->spec().context_length;
+  return state_->transformer->NewCache(static_cast<uint32_t>(std::min<uint64_t>(max_tokens, context)));
+}
+
+GenerationResult Model::Generate(KvCache& sequence, const GenerationRequest& request,
+                                 const GenerationCallbacks& callbacks) {
+  return engine::Generate(transformer(), state_->tokenizer, sequence, request, callbacks);
+}
+
+TokenScores Model::Score(std::span<const int32_t> tokens) { return ScoreTokens(transformer(), tokens); }
 
 }  // namespace troupe::engine

@@ -6,7 +6,9 @@
 // file and the byte offset, key, tensor or template line at fault; callers outside the engine
 // (src/llm, src/cli) catch it at their edge and turn it into a Status.
 //
-// Thread safety: a loaded Model is immutable; every const call may run on any thread.
+// Thread safety: a loaded Model is immutable; every const call may run on any thread. Generate
+// and Score run the network and are not re-entrant: one caller at a time per Model (the
+// scheduler, later, is that one caller); NewSequence may be called from any thread.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +22,12 @@
 
 #include "engine/chat_template.h"
 #include "engine/error.h"
+#include "engine/generator.h"
 #include "engine/gguf.h"
 #include "engine/model_spec.h"
+#include "engine/scoring.h"
 #include "engine/tokenizer.h"
+#include "engine/transformer.h"
 
 namespace troupe::engine {
 
@@ -30,6 +35,8 @@ struct LoadOptions {
   // Read only the tokenizer and chat template: for vocab-only files and for tools that never
   // run the network. The tensors are then neither required nor validated.
   bool vocab_only = false;
+  // Compute threads for the network; 0: one per CPU core.
+  int threads = 0;
 };
 
 // What `troupe models info` and readiness checks report about a model file.
@@ -80,6 +87,16 @@ class Model {
   // Renders a conversation with the model's template; BOS/EOS texts come from the tokenizer
   // when the inputs leave them empty.
   std::string RenderChat(ChatTemplateInputs inputs) const;
+
+  // The network; throws EngineError(kInvalidInput) for a model loaded vocab_only.
+  Transformer& transformer();
+  // A KV cache for one conversation: up to `max_tokens` positions, capped by the model's context.
+  std::unique_ptr<KvCache> NewSequence(uint32_t max_tokens) const;
+  // Generates after what `sequence` holds (see generator.h).
+  GenerationResult Generate(KvCache& sequence, const GenerationRequest& request,
+                            const GenerationCallbacks& callbacks = {});
+  // Log-probability of each token given those before it (see scoring.h).
+  TokenScores Score(std::span<const int32_t> tokens);
 
  private:
   struct State;
