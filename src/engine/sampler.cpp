@@ -194,6 +194,7 @@ void Sampler::KeepMinP() {
   kept = std::max<size_t>(kept, 1);
   SortPrefix(kept);
   candidates_.resize(kept);
+  sorted_prefix_ = std::min(sorted_prefix_, kept);
 }
 
 void Sampler::Filter(std::span<const float> logits) {
