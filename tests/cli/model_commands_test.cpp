@@ -203,6 +203,126 @@ TEST(Tokenize, UsageErrors) {
   EXPECT_THAT(missing.err, HasSubstr("no such file: /nonexistent.gguf"));
 }
 
+std::string FromHex(const std::string& hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return bytes;
+}
+
+// What a UTF-8-safe stream prints for raw bytes: each byte that cannot be part of a whole
+// character becomes U+FFFD; an unfinished character at the end is left out (it may yet finish).
+std::string AsStreamed(const std::string& bytes) {
+  std::string out;
+  size_t i = 0;
+  while (i < bytes.size()) {
+    const auto lead = static_cast<unsigned char>(bytes[i]);
+    const size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    if (i + length > bytes.size()) break;
+    bool whole = true;
+    for (size_t k = 1; k < length; ++k) whole = whole && (static_cast<unsigned char>(bytes[i + k]) >> 6) == 0x2;
+    if (!whole) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    out += bytes.substr(i, length);
+    i += length;
+  }
+  return out;
+}
+
+// `troupe generate --temperature 0` prints llama.cpp's greedy continuation, up to the first step
+// where the golden's lead of the best token is within the README's tolerance.
+TEST(Generate, GreedyTextMatchesTheGoldenOfEveryModel) {
+  for (const auto& entry : fs::directory_iterator(SharedDir() / "testdata/golden")) {
+    if (entry.path().extension() != ".json") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    const nlohmann::json golden = ReadJson(entry.path());
+    fs::path model = SharedDir() / "models" / golden["model_file"].get<std::string>();
+    if (!fs::exists(model)) model = SharedDir() / "models/synthetic" / golden["model_file"].get<std::string>();
+    const bool exact_weights = golden["general.file_type"].is_number() &&
+                               (golden["general.file_type"] == 0 || golden["general.file_type"] == 1);
+    const double tolerance = exact_weights || golden["general.file_type"].is_null() ? 0.05 : 0.6;
+    const nlohmann::json& prompt = golden["prompts"][0];
+    ASSERT_EQ(prompt["name"], "short_sentence");
+    const nlohmann::json& greedy = prompt["greedy"];
+    std::string expected;
+    for (size_t step = 0; step < greedy["tokens"].size(); ++step) {
+      if (greedy["margin_top1_minus_top2"][step].get<double>() < tolerance) break;
+      expected += FromHex(greedy["pieces_hex"][step]);
+    }
+    expected = AsStreamed(expected);
+    ASSERT_GE(expected.size(), 4u) << "the golden's margins leave nothing to compare";
+    const ProcessResult result = Troupe({"generate", "--model", model.string(), "--prompt", prompt["text"],
+                                         "--max-tokens", "32", "--temperature", "0", "--ignore-eos",
+                                         "--threads", "2"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out.substr(0, expected.size()), expected);
+    EXPECT_THAT(result.err, HasSubstr("tokens/s"));
+  }
+}
+
+TEST(Generate, SeedsMakeSampledTextRepeatable) {
+  const std::string model = (SharedDir() / "models/stories260K.gguf").string();
+  auto sample = [&](const std::string& seed) {
+    const ProcessResult result = Troupe({"generate", "-m", model, "-p", "Once upon a time", "-n", "48",
+                                         "--temperature", "1.0", "--seed", seed});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.out;
+  };
+  const std::string first = sample("11");
+  EXPECT_EQ(first, sample("11"));
+  EXPECT_NE(first, sample("12"));
+  EXPECT_GT(first.size(), 48u);
+
+  const ProcessResult stopped = Troupe({"generate", "-m", model, "-p", "Once upon a time", "-n", "64",
+                                        "--temperature", "0", "--stop", "Lily"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(stopped.out.find("Lily"), std::string::npos) << stopped.out;
+  EXPECT_THAT(stopped.err, HasSubstr("stopped: stop"));
+
+  const ProcessResult neither = Troupe({"generate", "-m", model});
+  EXPECT_EQ(neither.exit_code, 1);
+  EXPECT_THAT(neither.err, HasSubstr("--prompt"));
+}
+
+TEST(Generate, ChatRendersTheTemplateAndAnswersEachLine) {
+  const std::string model = (SharedDir() / "models/synthetic/tiny-llama3-bpe-Q8_0.gguf").string();
+  const ProcessResult result = RunProcess(
+      {"/bin/sh", "-c", TroupeBinary() + " generate --chat -m " + model +
+                            " -n 8 --temperature 0 --ignore-eos <<'EOF'\nHello\nHow are you?\nEOF\n"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  // Two turns: two replies, each followed by its statistics.
+  size_t turns = 0;
+  for (size_t at = 0; (at = result.err.find("generated", at)) != std::string::npos; ++at) ++turns;
+  EXPECT_EQ(turns, 2u) << result.err;
+}
+
+// The perplexity of the golden's long paragraph, within 1% of llama.cpp's.
+TEST(Perplexity, MatchesTheGoldenWithinOnePercent) {
+  testing::TempDir dir;
+  for (const std::string name : {"stories260K", "tiny-llama-spm-Q8_0", "tiny-qwen2-bpe-Q4_K_M"}) {
+    SCOPED_TRACE(name);
+    const nlohmann::json golden = ReadJson(SharedDir() / "testdata/golden" / (name + ".json"));
+    fs::path model = SharedDir() / "models" / golden["model_file"].get<std::string>();
+    if (!fs::exists(model)) model = SharedDir() / "models/synthetic" / golden["model_file"].get<std::string>();
+    const nlohmann::json& paragraph = golden["prompts"][3];
+    ASSERT_EQ(paragraph["name"], "long_paragraph");
+    std::ofstream(dir / "text.txt", std::ios::binary) << paragraph["text"].get<std::string>();
+    const ProcessResult result = Troupe({"perplexity", "--model", model.string(), "--file", (dir / "text.txt").string()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const std::string last_line = result.out.substr(result.out.rfind('\n', result.out.size() - 2) + 1);
+    const double measured = std::stod(last_line);
+    const double expected = paragraph["teacher_forcing"]["perplexity"];
+    EXPECT_NEAR(measured / expected, 1.0, 0.01) << measured << " vs " << expected;
+  }
+}
+
 TEST(ModelsSynth, WritesModelsThatLoadBackWithTheRequestedShape) {
   testing::TempDir dir;
   const fs::path llama = dir / "llama.gguf";
