@@ -239,6 +239,7 @@ std::string AsStreamed(const std::string& bytes) {
 // `troupe generate --temperature 0` prints llama.cpp's greedy continuation, up to the first step
 // where the golden's lead of the best token is within the README's tolerance.
 TEST(Generate, GreedyTextMatchesTheGoldenOfEveryModel) {
+  int models_compared = 0;
   for (const auto& entry : fs::directory_iterator(SharedDir() / "testdata/golden")) {
     if (entry.path().extension() != ".json") continue;
     SCOPED_TRACE(entry.path().filename().string());
@@ -257,7 +258,8 @@ TEST(Generate, GreedyTextMatchesTheGoldenOfEveryModel) {
       expected += FromHex(greedy["pieces_hex"][step]);
     }
     expected = AsStreamed(expected);
-    ASSERT_GE(expected.size(), 4u) << "the golden's margins leave nothing to compare";
+    // Some first leads (tiny-llama3-bpe-Q8_0: 0.548) are under the tolerance: nothing to compare.
+    if (!expected.empty()) ++models_compared;
     const ProcessResult result = Troupe({"generate", "--model", model.string(), "--prompt", prompt["text"],
                                          "--max-tokens", "32", "--temperature", "0", "--ignore-eos",
                                          "--threads", "2"});
@@ -265,6 +267,8 @@ TEST(Generate, GreedyTextMatchesTheGoldenOfEveryModel) {
     EXPECT_EQ(result.out.substr(0, expected.size()), expected);
     EXPECT_THAT(result.err, HasSubstr("tokens/s"));
   }
+  // Token-level checks of every model are in tests/engine; here four models lead by enough.
+  EXPECT_GE(models_compared, 4);
 }
 
 TEST(Generate, SeedsMakeSampledTextRepeatable) {
