@@ -14,6 +14,8 @@ void AddDatabaseCommands(CLI::App& app, CommandContext& context);
 void AddKeyCommands(CLI::App& app, CommandContext& context);
 void AddModelCommands(CLI::App& app, CommandContext& context);
 void AddGenerateCommands(CLI::App& app, CommandContext& context);
+// `models pull` and `models list`, added to the `models` subcommand by AddModelCommands.
+void AddPullCommands(CLI::App& models, CommandContext& context);
 
 // Registers a flag whose value, when given, overrides the config setting `key`.
 CLI::Option* AddSettingFlag(CLI::App& command, CommandContext& context, const std::string& flag,

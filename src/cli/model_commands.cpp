@@ -371,6 +371,7 @@ void AddModelCommands(CLI::App& app, CommandContext& context) {
 
   CLI::App* models = app.add_subcommand("models", "Inspect and make GGUF model files");
   models->require_subcommand(1);
+  AddPullCommands(*models, context);  // `models pull` and `models list` (pull_command.cpp)
 
   auto info_options = std::make_shared<InfoOptions>();
   CLI::App* info = models->add_subcommand(

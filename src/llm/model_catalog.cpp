@@ -124,4 +124,10 @@ std::optional<CatalogEntry> FindCatalogEntry(std::string_view name) {
   return std::nullopt;
 }
 
+std::filesystem::path ModelsDirectory(const std::filesystem::path& data_dir) { return data_dir / "models"; }
+
+std::filesystem::path InstalledPath(const CatalogEntry& entry, const std::filesystem::path& data_dir) {
+  return ModelsDirectory(data_dir) / std::string(entry.file_name);
+}
+
 }  // namespace troupe::llm

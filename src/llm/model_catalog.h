@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,5 +34,11 @@ const CatalogEntry& DefaultCatalogEntry();
 // The entry called `name`, or the only entry whose name starts with `name` ("smollm2-360m"),
 // compared case-insensitively. nullopt when none or several match.
 std::optional<CatalogEntry> FindCatalogEntry(std::string_view name);
+
+// Where pulled models live: DATA_DIR/models.
+std::filesystem::path ModelsDirectory(const std::filesystem::path& data_dir);
+
+// Where `entry` is (or would be) installed: DATA_DIR/models/<file_name>.
+std::filesystem::path InstalledPath(const CatalogEntry& entry, const std::filesystem::path& data_dir);
 
 }  // namespace troupe::llm
