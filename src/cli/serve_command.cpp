@@ -1,12 +1,16 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "base/build_info.h"
 #include "cli/commands.h"
+#include "engine/engine.h"
+#include "llm/model_catalog.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "store/api_keys.h"
@@ -70,6 +74,67 @@ class HeldStopSignals {
   sigset_t previous_;
 };
 
+// The model the engine runs in-process, or why there is none. The local provider (the chat
+// runtime's default) will take it from here.
+struct LocalModel {
+  std::unique_ptr<engine::Model> model;
+  std::string missing_hint;  // set when no model is loaded
+};
+
+std::string HowToGetAModel(const config::Config& config) {
+  const llm::CatalogEntry& entry = llm::DefaultCatalogEntry();
+  const std::filesystem::path models = std::filesystem::path(config.data_dir) / "models";
+  return "no local model: run 'troupe models pull' to download " + std::string(entry.name) + " (about " +
+         std::to_string(entry.approximate_bytes / 1'000'000) + " MB) into " + models.string() +
+         ", or put any GGUF file there and start with --model FILE (or TROUPE_MODEL, or model.path "
+         "in the config file); without network, copy a GGUF file onto this machine the same way";
+}
+
+// Loads model.path, or the default catalog model when it was downloaded. A configured model that
+// does not load stops start-up; no configured model is not an error (the UI says how to get one).
+Result<LocalModel> LoadLocalModel(const config::Config& config) {
+  LocalModel local;
+  std::filesystem::path path = config.model.path;
+  if (path.empty()) {
+    const std::filesystem::path fallback =
+        std::filesystem::path(config.data_dir) / "models" / std::string(llm::DefaultCatalogEntry().file_name);
+    std::error_code ignored;
+    if (!std::filesystem::exists(fallback, ignored)) {
+      local.missing_hint = HowToGetAModel(config);
+      return local;
+    }
+    path = fallback;
+  }
+  std::error_code ignored;
+  if (!std::filesystem::exists(path, ignored)) {
+    return Status(StatusCode::kNotFound, "model file " + path.string() + " does not exist", "model.path");
+  }
+  try {
+    local.model = engine::Model::Load(path, {.threads = config.model.threads});
+  } catch (const engine::EngineError& error) {
+    return Status(error.kind() == engine::EngineError::Kind::kIo ? StatusCode::kUnavailable
+                                                                  : StatusCode::kInvalidArgument,
+                  error.what(), "model.path");
+  }
+  return local;
+}
+
+nlohmann::json ModelReport(const LocalModel& local, const config::Config& config) {
+  if (!local.model) return {{"loaded", false}, {"hint", local.missing_hint}};
+  const engine::ModelSummary& summary = local.model->summary();
+  const uint64_t context = std::min<uint64_t>(summary.spec->context_length,
+                                              static_cast<uint64_t>(config.model.context_length));
+  return {{"loaded", true},
+          {"path", summary.path},
+          {"name", summary.name},
+          {"architecture", summary.architecture},
+          {"file_type", summary.file_type},
+          {"parameters", summary.parameter_count},
+          {"context_length", context},
+          {"trained_context_length", summary.spec->context_length},
+          {"memory_bytes", summary.tensor_bytes}};
+}
+
 void Serve(CommandContext& context) {
   HeldStopSignals held_signals;
   Result<const config::LoadedConfig*> loaded = context.Configuration();
@@ -94,6 +159,19 @@ void Serve(CommandContext& context) {
     return;
   }
 
+  Result<LocalModel> local_model = LoadLocalModel(config);
+  if (!local_model.ok()) {
+    context.Fail(local_model.status());
+    return;
+  }
+  if (local_model->model) {
+    const engine::ModelSummary& summary = local_model->model->summary();
+    spdlog::info("model {} loaded: {} {}, {} parameters, {} MiB", summary.path, summary.architecture,
+                 summary.file_type, summary.parameter_count, summary.tensor_bytes >> 20);
+  } else {
+    spdlog::warn("{}", local_model->missing_hint);
+  }
+
   server::Router router;
   server::ApiOptions api_options;
   api_options.rate_limit_per_second = config.server.rate_limit_per_second;
@@ -111,6 +189,7 @@ void Serve(CommandContext& context) {
   (*http)->StopOnSignals();
   held_signals.Release();
   (*http)->AddReadinessCheck("database", [&database] { return database.Ping(); });
+  (*http)->AddReadinessReport("model", [report = ModelReport(*local_model, config)] { return report; });
   spdlog::info("{} database {} ready; data directory {}", database.backend(), database.redacted_url(),
                config.data_dir);
 
@@ -124,6 +203,7 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   CLI::App* command = app.add_subcommand("serve", "Run the Troupe server until SIGINT or SIGTERM");
   AddSettingFlag(*command, context, "listen", "server.listen", "HTTP address HOST:PORT (port 0: any free port)");
   AddSettingFlag(*command, context, "io-threads", "server.io_threads", "threads serving HTTP");
+  AddSettingFlag(*command, context, "model", "model.path", "GGUF model to run in-process (env: TROUPE_MODEL)");
   command->callback([&context] { Serve(context); });
 }
 

@@ -146,6 +146,11 @@ class HttpServer::Impl {
     return Status::Ok();
   }
 
+  void AddReadinessReport(std::string name, std::function<nlohmann::json()> report) {
+    std::lock_guard lock(checks_mutex_);
+    reports_.emplace_back(std::move(name), std::move(report));
+  }
+
   void AddReadinessCheck(std::string name, std::function<Status()> check) {
     std::lock_guard lock(checks_mutex_);
     checks_.emplace_back(std::move(name), std::move(check));
@@ -274,9 +279,19 @@ class HttpServer::Impl {
   // 503 {"status":"not_ready","checks":{"store":"unavailable: ..."},"failed":["store"]}.
   Response Readiness() {
     std::vector<std::pair<std::string, std::function<Status()>>> checks;
+    std::vector<std::pair<std::string, std::function<nlohmann::json()>>> reports;
     {
       std::lock_guard lock(checks_mutex_);
       checks = checks_;
+      reports = reports_;
+    }
+    nlohmann::json details = nlohmann::json::object();
+    for (const auto& [name, report] : reports) {
+      try {
+        details[name] = report();
+      } catch (const std::exception& error) {
+        details[name] = std::string("report threw: ") + error.what();
+      }
     }
     nlohmann::json results = nlohmann::json::object();
     nlohmann::json failed = nlohmann::json::array();
@@ -290,8 +305,9 @@ class HttpServer::Impl {
       results[name] = status.ok() ? std::string("ok") : status.ToString();
       if (!status.ok()) failed.push_back(name);
     }
-    if (failed.empty()) return Response::Json({{"status", "ready"}, {"checks", results}});
-    return Response::Json({{"status", "not_ready"}, {"checks", results}, {"failed", failed}}, 503);
+    if (failed.empty()) return Response::Json({{"status", "ready"}, {"checks", results}, {"details", details}});
+    return Response::Json(
+        {{"status", "not_ready"}, {"checks", results}, {"failed", failed}, {"details", details}}, 503);
   }
 
   MetricsRegistry& metrics_registry_;
@@ -312,6 +328,7 @@ class HttpServer::Impl {
 
   std::mutex checks_mutex_;
   std::vector<std::pair<std::string, std::function<Status()>>> checks_;  // guarded
+  std::vector<std::pair<std::string, std::function<nlohmann::json()>>> reports_;  // guarded
 
   std::mutex running_mutex_;
   std::condition_variable running_changed_;
@@ -335,6 +352,10 @@ HttpServer::~HttpServer() {
 std::string HttpServer::listen_address() const { return FormatEndpoint(impl_->bound()); }
 
 uint16_t HttpServer::port() const { return impl_->bound().port(); }
+
+void HttpServer::AddReadinessReport(std::string name, std::function<nlohmann::json()> report) {
+  impl_->AddReadinessReport(std::move(name), std::move(report));
+}
 
 void HttpServer::AddReadinessCheck(std::string name, std::function<Status()> check) {
   impl_->AddReadinessCheck(std::move(name), std::move(check));

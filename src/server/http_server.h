@@ -61,6 +61,9 @@ class HttpServer {
 
   // Adds a check that /readyz runs on an I/O thread; it must be quick. Thread-safe.
   void AddReadinessCheck(std::string name, std::function<Status()> check);
+  // Adds facts /readyz reports under "details" (e.g. which model is loaded) without judging
+  // readiness by them; it runs on an I/O thread and must be quick. Thread-safe.
+  void AddReadinessReport(std::string name, std::function<nlohmann::json()> report);
 
   // Makes SIGINT and SIGTERM call Stop(). Call before Run().
   void StopOnSignals();

@@ -282,6 +282,44 @@ TEST_F(CliTest, ServeMigratesCreatesAdminKeyAndStopsOnSigterm) {
   EXPECT_THAT(second.out, Not(HasSubstr("trp_")));
 }
 
+// Without a model the server still starts and /readyz says how to get one; with --model (or
+// TROUPE_MODEL) it loads the GGUF and reports it; a model that is not there stops start-up.
+TEST_F(CliTest, ServeReportsTheLocalModelInReadiness) {
+  {
+    testing::BackgroundProcess server({TroupeBinary(), "serve", "--listen", "127.0.0.1:0"},
+                                      {{"TROUPE_DATA", data_.path().string()}});
+    ASSERT_TRUE(server.WaitForStderr("listening on", std::chrono::seconds(30))) << server.err();
+    EXPECT_THAT(server.err(), HasSubstr("no local model: run 'troupe models pull'"));
+    const std::string ready = HttpGet(ListeningPort(server.err()), "/readyz");
+    EXPECT_THAT(ready, ::testing::StartsWith("HTTP/1.1 200"));
+    EXPECT_THAT(ready, HasSubstr("\"loaded\":false"));
+    EXPECT_THAT(ready, HasSubstr("troupe models pull"));
+    server.Signal(SIGTERM);
+    EXPECT_EQ(server.Wait(std::chrono::seconds(30)).exit_code, 0);
+  }
+  const std::string model = (testing::SharedDir() / "models/synthetic/tiny-qwen2-bpe-Q4_K_M.gguf").string();
+  {
+    testing::BackgroundProcess server({TroupeBinary(), "serve", "--listen", "127.0.0.1:0"},
+                                      {{"TROUPE_DATA", data_.path().string()}, {"TROUPE_MODEL", model}});
+    ASSERT_TRUE(server.WaitForStderr("listening on", std::chrono::seconds(30))) << server.err();
+    const std::string ready = HttpGet(ListeningPort(server.err()), "/readyz");
+    const nlohmann::json body = nlohmann::json::parse(ready.substr(ready.find("\r\n\r\n") + 4));
+    const nlohmann::json& reported = body["details"]["model"];
+    EXPECT_EQ(reported["loaded"], true);
+    EXPECT_EQ(reported["architecture"], "qwen2");
+    EXPECT_EQ(reported["file_type"], "Q4_K_M");
+    EXPECT_EQ(reported["context_length"], 4096);  // model.context_length caps the trained 32768
+    EXPECT_GT(reported["memory_bytes"].get<uint64_t>(), 10'000'000u);
+    server.Signal(SIGTERM);
+    EXPECT_EQ(server.Wait(std::chrono::seconds(30)).exit_code, 0);
+  }
+  const ProcessResult missing = RunProcess(
+      {TroupeBinary(), "serve", "--listen", "127.0.0.1:0", "--model", (data_.path() / "none.gguf").string()},
+      {{"TROUPE_DATA", data_.path().string()}});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("none.gguf does not exist"));
+}
+
 TEST_F(CliTest, SigtermDuringStartUpExitsCleanly) {
   // "starting" is logged once the stop signals are held, before the database is opened: a SIGTERM
   // from then on must end in a clean stop, not death by signal.

@@ -221,6 +221,13 @@ TEST(HttpServerTest, HealthAndReadiness) {
   EXPECT_EQ(not_ready.status, 503);
   EXPECT_EQ(not_ready.Json()["failed"], nlohmann::json::array({"store"}));
   EXPECT_EQ(not_ready.Json()["checks"]["store"], "unavailable: database locked");
+
+  // Reports add facts without deciding readiness.
+  store_up = true;
+  server.server().AddReadinessReport("model", [] { return nlohmann::json{{"loaded", false}}; });
+  auto reported = client.Send("GET", "/readyz");
+  EXPECT_EQ(reported.status, 200);
+  EXPECT_EQ(reported.Json()["details"]["model"]["loaded"], false);
 }
 
 // Parses the exposition text into sample name (with labels) -> value.
