@@ -11,7 +11,7 @@ build: setup
 	@cmake --build --preset release
 
 run: build
-	./build/release/src/cli/troupe serve --listen $(LISTEN)
+	@LISTEN=$(LISTEN) scripts/run
 
 test: setup test-release test-asan test-fuzz
 
