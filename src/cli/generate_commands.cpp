@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/engine_status.h"
 #include "engine/engine.h"
 
 namespace troupe::cli {
@@ -34,17 +35,6 @@ class InterruptStopsWork {
  private:
   void (*previous_)(int) = SIG_DFL;
 };
-
-Status StatusFromEngine(const engine::EngineError& error) {
-  switch (error.kind()) {
-    case engine::EngineError::Kind::kInvalidInput:
-    case engine::EngineError::Kind::kUnsupported:
-      return InvalidArgument(error.what());
-    case engine::EngineError::Kind::kIo:
-      return Unavailable(error.what());
-  }
-  return Internal(error.what());
-}
 
 struct GenerateOptions {
   std::string model;
@@ -167,7 +157,7 @@ void Generate(CommandContext& context, const GenerateOptions& options) {
       GenerateOnce(*model, options);
     }
   } catch (const engine::EngineError& error) {
-    context.Fail(StatusFromEngine(error));
+    context.Fail(StatusFromEngineError(error));
   }
 }
 
@@ -217,7 +207,7 @@ void ComputePerplexity(CommandContext& context, const PerplexityOptions& options
     std::fprintf(stderr, "%zu tokens scored in windows of %zu\n", predicted, window);
     std::printf("%.4f\n", std::exp(-total / static_cast<double>(predicted)));
   } catch (const engine::EngineError& error) {
-    context.Fail(StatusFromEngine(error));
+    context.Fail(StatusFromEngineError(error));
   }
 }
 

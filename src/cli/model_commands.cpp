@@ -9,23 +9,12 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/engine_status.h"
 #include "engine/engine.h"
 #include "engine/synth.h"
 
 namespace troupe::cli {
 namespace {
-
-// The engine throws like a third-party library; this is its edge in the CLI.
-Status StatusFromEngineError(const engine::EngineError& error) {
-  switch (error.kind()) {
-    case engine::EngineError::Kind::kInvalidInput:
-    case engine::EngineError::Kind::kUnsupported:
-      return InvalidArgument(error.what());
-    case engine::EngineError::Kind::kIo:
-      return Unavailable(error.what());
-  }
-  return Internal(error.what());
-}
 
 // Runs `body`, reporting an engine error or a missing file the way every command reports errors.
 template <typename Body>

@@ -9,6 +9,7 @@
 
 #include "base/build_info.h"
 #include "cli/commands.h"
+#include "cli/engine_status.h"
 #include "engine/engine.h"
 #include "llm/model_catalog.h"
 #include "server/api.h"
@@ -112,9 +113,7 @@ Result<LocalModel> LoadLocalModel(const config::Config& config) {
   try {
     local.model = engine::Model::Load(path, {.threads = config.model.threads});
   } catch (const engine::EngineError& error) {
-    return Status(error.kind() == engine::EngineError::Kind::kIo ? StatusCode::kUnavailable
-                                                                  : StatusCode::kInvalidArgument,
-                  error.what(), "model.path");
+    return StatusFromEngineError(error).WithContext("model.path");
   }
   return local;
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "engine/jinja/syntax_error.h"
+#include "engine/tokenizer/utf8.h"
 
 namespace troupe::engine::jinja {
 namespace {
@@ -13,24 +14,6 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsNameChar(char c) { return IsNameStart(c) || IsDigit(c); }
-
-void AppendUtf8(std::string& out, uint32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xc0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xe0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  }
-}
 
 // Jinja2 reads `\n` as \n and also `\r\n` and `\r`; it drops one trailing newline.
 std::string NormalizeNewlines(std::string_view source) {
@@ -360,7 +343,7 @@ class Lexer {
           if (code_point > 0x10ffff || (code_point >= 0xd800 && code_point <= 0xdfff)) {
             Fail(start, "string escape is not a valid code point");
           }
-          AppendUtf8(value, code_point);
+          tokenization::AppendUtf8(code_point, value);
           break;
         }
         case 'N':
@@ -371,7 +354,7 @@ class Lexer {
             for (int n = 0; n < 2 && pos_ < source_.size() && source_[pos_] >= '0' && source_[pos_] <= '7'; ++n) {
               code_point = code_point * 8 + static_cast<uint32_t>(source_[pos_++] - '0');
             }
-            AppendUtf8(value, code_point);
+            tokenization::AppendUtf8(code_point, value);
           } else {
             value += '\\';  // Python keeps unknown escapes as written
             value += e;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/jinja/template_error.h"
+#include "engine/tokenizer/utf8.h"
 
 namespace troupe::engine::jinja {
 namespace {
@@ -35,24 +36,6 @@ uint32_t Decode(std::string_view piece) {
 bool IsPythonSpace(uint32_t c) {
   return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
          (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
-}
-
-void AppendUtf8(std::string& out, uint32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xc0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xe0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (code_point & 0x3f));
-  }
 }
 
 // Latin Extended-A pairs upper/lower as even/odd in most blocks and odd/even in two.
@@ -110,7 +93,7 @@ std::string MapCodePoints(std::string_view text, Map map) {
     if (mapped == code_point) {
       out += piece;  // also keeps invalid bytes as they were
     } else {
-      AppendUtf8(out, mapped);
+      tokenization::AppendUtf8(mapped, out);
     }
   }
   return out;

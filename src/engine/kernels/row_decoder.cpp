@@ -312,22 +312,7 @@ TROUPE_AVX2 void DecodeQ6KAvx2(const uint8_t* row, size_t count, float* out) {
 
 }  // namespace
 
-bool CanDecode(TensorType type) {
-  switch (type) {
-    case TensorType::kF32:
-    case TensorType::kF16:
-    case TensorType::kBF16:
-    case TensorType::kQ8_0:
-    case TensorType::kQ4_0:
-    case TensorType::kQ5_0:
-    case TensorType::kQ4_K:
-    case TensorType::kQ5_K:
-    case TensorType::kQ6_K:
-      return true;
-    default:
-      return false;
-  }
-}
+bool CanDecode(TensorType type) { return IsSupported(type); }
 
 void DecodeRow(TensorType type, const std::byte* row, size_t count, float* out) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(row);
