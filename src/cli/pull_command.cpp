@@ -24,7 +24,14 @@ namespace fs = std::filesystem;
 // Set by SIGINT/SIGTERM while a pull runs; the download polls it and stops cleanly.
 std::atomic<bool> interrupted{false};
 
-extern "C" void OnInterruptSignal(int) { interrupted.store(true); }
+// The first Ctrl-C asks the download to stop cleanly; a second one, for a pull stuck where it
+// cannot look at the flag, ends the process the default way (the .part stays either way).
+extern "C" void OnInterruptSignal(int signal_number) {
+  if (interrupted.exchange(true)) {
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
+  }
+}
 
 // Routes Ctrl-C to `interrupted` for the lifetime of a pull, then restores what was there.
 class InterruptFlag {
@@ -218,7 +225,7 @@ void Pull(CommandContext& context, const PullOptions& options) {
   request.cancel = &interrupted;
   Result<llm::DownloadResult> result = llm::DownloadModelFile(request);
   if (!result.ok()) {
-    if (interrupted.load()) {
+    if (interrupted.load() && result.status().code() == StatusCode::kUnavailable) {
       const uint64_t kept = fs::exists(part, error) ? fs::file_size(part, error) : 0;
       std::cerr << "troupe: interrupted; " << Mebibytes(kept) << " kept in " << part.string()
                 << ", run the same command again to resume\n";

@@ -64,7 +64,9 @@ struct DownloadResult {
 //   kFailedPrecondition  verification failed: wrong size, not GGUF, or wrong SHA-256, each with
 //                     the expected and actual values (the .part is deleted);
 //   kResourceExhausted  the disk is full (the .part is kept);
-//   kPermissionDenied / kInternal  the destination folder or file cannot be written.
+//   kPermissionDenied HTTP 401 or 403 (a gated file), or the destination cannot be written;
+//   kInternal         other local file errors.
+// Two calls must not download to the same destination at the same time (nothing locks the .part).
 Result<DownloadResult> DownloadModelFile(const DownloadRequest& request);
 
 // Where the transfer of `destination` is kept until it is verified: "<destination>.part".
