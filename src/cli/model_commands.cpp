@@ -271,9 +271,8 @@ void PrintSummary(const engine::Model& model, const InfoOptions& options) {
 void Info(CommandContext& context, const InfoOptions& options) {
   RunEngineCommand(context, options.model, [&] {
     // A file with tensors is checked as a model; a vocabulary-only file still reports its
-    // tokenizer.
-    const bool has_tensors = !engine::GgufFile::Open(options.model).tensors().empty();
-    const auto model = engine::Model::Load(options.model, {.vocab_only = !has_tensors});
+    // tokenizer. One thread: nothing runs the network here.
+    const auto model = engine::Model::Load(options.model, {.vocab_only_without_tensors = true, .threads = 1});
     if (options.json) {
       std::cout << SummaryJson(*model, options).dump(2, ' ', false,
                                                      nlohmann::json::error_handler_t::replace)

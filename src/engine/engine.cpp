@@ -63,12 +63,12 @@ ModelSummary Summarize(const GgufFile& file, const Tokenizer& tokenizer) {
 std::unique_ptr<Model> Model::Load(const std::filesystem::path& path, LoadOptions options) {
   GgufFile file = GgufFile::Open(path);
   std::optional<ModelSpec> spec;
+  if (options.vocab_only_without_tensors && file.tensors().empty()) options.vocab_only = true;
   if (!options.vocab_only) {
     if (file.tensors().empty()) {
       ThrowInvalid(file.label() + ": holds no tensors (a vocabulary-only file cannot be run)");
     }
-    spec = ModelSpec::FromGguf(file);
-    ValidateTensors(file, *spec);
+    spec = ModelSpec::FromGguf(file);  // Transformer::Create below checks the tensors against it
   }
   Tokenizer tokenizer = Tokenizer::FromGguf(file);
   ModelSummary summary = Summarize(file, tokenizer);

@@ -35,6 +35,8 @@ struct LoadOptions {
   // Read only the tokenizer and chat template: for vocab-only files and for tools that never
   // run the network. The tensors are then neither required nor validated.
   bool vocab_only = false;
+  // Load a file that holds no tensors as a vocabulary instead of refusing it (model inspectors).
+  bool vocab_only_without_tensors = false;
   // Compute threads for the network; 0: one per CPU core.
   int threads = 0;
 };

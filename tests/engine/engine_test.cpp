@@ -115,6 +115,13 @@ TEST(Model, VocabularyOnlyFilesLoadOnlyAsVocabularies) {
   const std::unique_ptr<Model> model = Model::Load(vocab, {.vocab_only = true});
   EXPECT_FALSE(model->summary().spec.has_value());
   EXPECT_EQ(model->summary().vocab_size, 32000);
+
+  // Inspectors ask for "a model if it is one": a vocabulary then loads, a model still runs.
+  EXPECT_FALSE(Model::Load(vocab, {.vocab_only_without_tensors = true})->summary().spec.has_value());
+  const std::unique_ptr<Model> full =
+      Model::Load(SharedDir() / "models/stories260K.gguf", {.vocab_only_without_tensors = true, .threads = 1});
+  EXPECT_TRUE(full->summary().spec.has_value());
+  EXPECT_EQ(full->transformer().vocab_size(), 512);
 }
 
 // A template that does not parse leaves the model usable for tokens; a chat says why it fails.
