@@ -1,0 +1,144 @@
+// The one interface the rest of Troupe uses to talk to a language model: "given a chat (messages,
+// tools, sampling settings, stop strings), stream back text deltas and end with the whole reply,
+// its finish reason and its usage, or an error; cancellable from another thread".
+//
+// Implementations: the local engine (local_provider.h, in-process, the default) and any
+// OpenAI-compatible HTTP endpoint (openai_provider.h). provider_registry.h builds the named
+// providers from the configuration; everything above src/llm speaks only Provider.
+//
+// Threads: Chat blocks the calling thread until the reply ends (call it from a worker, never from
+// an I/O thread); callbacks run on an internal thread of the provider or on the caller's, and must
+// not block for long. Every method is thread-safe; several Chat calls may run at once (the local
+// provider queues them for its engine thread).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace troupe::llm {
+
+// A function call the model asked for (OpenAI's tool_calls[].function).
+struct ToolCall {
+  std::string id;              // "call_..." ; providers invent one when the model gives none
+  std::string name;
+  std::string arguments_json;  // the arguments as the model wrote them (a JSON object's text)
+};
+
+struct ChatMessage {
+  std::string role;  // "system" | "user" | "assistant" | "tool"
+  std::string content;
+  std::string name;                  // optional speaker name
+  std::vector<ToolCall> tool_calls;  // an assistant turn that called tools
+  std::string tool_call_id;          // a "tool" turn: the call it answers
+};
+
+// A function the model may call (OpenAI's tools[].function).
+struct ToolDefinition {
+  std::string name;
+  std::string description;
+  std::string parameters_json = "{\"type\":\"object\",\"properties\":{}}";  // JSON Schema
+};
+
+// Unset values leave the provider's (or the remote server's) defaults.
+struct Sampling {
+  std::optional<double> temperature;  // 0: greedy
+  std::optional<double> top_p;
+  std::optional<int> top_k;
+  std::optional<double> min_p;
+  std::optional<double> repetition_penalty;
+  std::optional<double> frequency_penalty;
+  std::optional<double> presence_penalty;
+  std::optional<uint64_t> seed;
+  int max_tokens = 512;
+};
+
+struct ChatRequest {
+  std::vector<ChatMessage> messages;
+  Sampling sampling;
+  std::vector<std::string> stop;  // the reply ends before the first of these
+  std::vector<ToolDefinition> tools;
+  std::string tool_choice;  // "" or "auto" | "none" | "required" | a tool's name
+  std::string model;        // overrides the provider's configured model name ("" = keep)
+  // Set from another thread to stop; may be null; must outlive the call. A cancelled call returns
+  // what was generated so far with FinishReason::kCancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct Usage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+};
+
+enum class FinishReason { kStop, kLength, kToolCalls, kCancelled };
+std::string_view ToString(FinishReason reason);  // "stop", "length", "tool_calls", "cancelled"
+
+struct ChatResult {
+  std::string content;  // the whole reply text (the concatenation of the deltas)
+  std::vector<ToolCall> tool_calls;
+  FinishReason finish_reason = FinishReason::kStop;
+  Usage usage;
+  double time_to_first_token_ms = 0;  // from the call to the first delta (or the end)
+  double total_ms = 0;
+};
+
+struct ChatCallbacks {
+  // Each new piece of the reply, in order, never splitting a UTF-8 character.
+  std::function<void(std::string_view delta)> on_delta;
+};
+
+struct ProviderInfo {
+  std::string name;  // the configured name ("local", "openai", ...)
+  std::string kind;  // "local" | "openai"
+  std::string model;  // the model file's name or the remote model id
+  int64_t context_length = 0;  // tokens a prompt plus reply may take
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  virtual const ProviderInfo& info() const = 0;
+
+  // Errors: kUnavailable (no model loaded, endpoint unreachable, 5xx after the retries),
+  // kDeadlineExceeded (timeout), kResourceExhausted (429 after the retries, queue full),
+  // kInvalidArgument (a request the model cannot take, e.g. longer than its context), kInternal
+  // (a stream cut or garbled after the first delta: no retry once text has reached the caller).
+  // The message names the provider. Deltas already delivered stay delivered: a caller that
+  // stored them keeps a partial reply and marks it incomplete.
+  virtual Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks) = 0;
+
+  // How many tokens this text is for the provider's model: exact for the local engine, an
+  // estimate for remote models (about 4 bytes per token, rounded up).
+  virtual int64_t CountTokens(std::string_view text) const = 0;
+  // Tokens of a whole chat as the prompt will be built, template overhead included.
+  virtual int64_t CountChatTokens(const std::vector<ChatMessage>& messages) const = 0;
+  // Text that ends a turn in the model's chat format (e.g. "<|im_end|>"), for stop criteria;
+  // empty when the provider handles that itself (remote endpoints do).
+  virtual std::vector<std::string> TurnEndStrings() const { return {}; }
+};
+
+// One finished call, for metrics (see ProviderRegistry::SetObserver).
+struct ProviderCallRecord {
+  std::string provider;
+  bool ok = true;
+  std::string error;  // the StatusCode name when !ok ("unavailable", "deadline_exceeded", ...)
+  double time_to_first_token_ms = 0;
+  double total_ms = 0;
+  double tokens_per_second = 0;  // completion tokens over the time after the first token
+  Usage usage;
+};
+
+class ProviderObserver {
+ public:
+  virtual ~ProviderObserver() = default;
+  virtual void OnCall(const ProviderCallRecord& record) = 0;  // any thread
+};
+
+}  // namespace troupe::llm
