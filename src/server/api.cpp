@@ -22,11 +22,13 @@ using api::ApiRoute;
 struct ApiContext {
   ApiContext(store::Store& store, const Clock& clock, const ApiOptions& options)
       : store(store),
+        options(options),
         events(options.events != nullptr ? *options.events : own_events),
         authenticator(store, clock, options.touch_interval_ms),
         limiter(options.rate_limit_per_second, options.rate_limit_burst, clock) {}
 
   store::Store& store;
+  const ApiOptions options;
   EventHub own_events;  // used when the options name no hub
   EventHub& events;
   api::CharacterJsonCache character_json;
@@ -60,7 +62,7 @@ bool Allowed(const Principal& principal, const ApiRoute& route, bool& as_client)
 
 Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
   if (route.is_public) {
-    ApiCall call(request, nullptr, context.store, context.events, context.character_json, false);
+    ApiCall call(request, nullptr, context.store, context.events, context.character_json, context.options, false);
     return route.handler(call);
   }
   Result<Principal> principal = context.authenticator.Authenticate(request.Header("Authorization"));
@@ -90,7 +92,7 @@ Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
                                   "this key's scopes do not allow " + route.method + " " +
                                       route.pattern + " (allowed: " + allowed + ")"));
   }
-  ApiCall call(request, &*principal, context.store, context.events, context.character_json, as_client);
+  ApiCall call(request, &*principal, context.store, context.events, context.character_json, context.options, as_client);
   // A key bound to one end user that names another is refused on every route, not only on those
   // that look the user up.
   if (as_client && principal->key.user_id && request.Header(kEndUserHeader)) {

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "chat/runtime.h"
 #include "server/event_hub.h"
 #include "server/router.h"
 #include "store/store.h"
@@ -27,6 +29,12 @@ struct ApiOptions {
   // Where handlers publish live events and /api/v1/events subscribes; it must outlive the router.
   // nullptr: the API keeps a hub of its own.
   EventHub* events = nullptr;
+  // The conversation runtime behind the chat routes (messages, regenerate, open); nullptr: those
+  // routes answer 503. It must outlive the router.
+  chat::ChatRuntime* runtime = nullptr;
+  // Runs a streamed turn off the I/O threads (generation blocks); false when the queue is full
+  // (the route answers 429). Required with `runtime`.
+  std::function<bool(std::function<void()>)> run_in_background;
 };
 
 // One registered API route, as the OpenAPI document lists it.

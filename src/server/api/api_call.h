@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/api.h"
 #include "server/api/character_json_cache.h"
 #include "server/auth.h"
 #include "server/event_hub.h"
@@ -48,11 +49,12 @@ struct ApiRoute {
 class ApiCall {
  public:
   ApiCall(Request& request, const Principal* principal, store::Store& store, EventHub& events,
-          CharacterJsonCache& character_json, bool as_client)
+          CharacterJsonCache& character_json, const ApiOptions& options, bool as_client)
       : request(request),
         store(store),
         events(events),
         character_json(character_json),
+        options(options),
         principal_(principal),
         as_client_(as_client) {}
 
@@ -61,6 +63,8 @@ class ApiCall {
   // Live events for open /api/v1/events streams; handlers publish what they change.
   EventHub& events;
   CharacterJsonCache& character_json;
+  // What the server was built with (the chat runtime, background execution, ...).
+  const ApiOptions& options;
 
   // The caller's key; only for authenticated routes.
   const Principal& principal() const { return *principal_; }
