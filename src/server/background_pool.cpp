@@ -1,0 +1,87 @@
+#include "server/background_pool.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace troupe::server {
+
+struct BackgroundPool::State {
+  size_t max_queued = 0;
+  mutable std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::function<void()>> queue;  // guarded by mutex
+  size_t running = 0;                        // guarded by mutex
+  bool stopping = false;                     // guarded by mutex
+  std::vector<std::thread> threads;
+
+  void Work() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mutex);
+        ready.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping and drained
+        task = std::move(queue.front());
+        queue.pop_front();
+        ++running;
+      }
+      try {
+        task();
+      } catch (const std::exception& error) {
+        spdlog::error("a background task threw: {}", error.what());
+      } catch (...) {
+        spdlog::error("a background task threw a non-exception");
+      }
+      std::lock_guard lock(mutex);
+      --running;
+    }
+  }
+};
+
+BackgroundPool::BackgroundPool(int threads, size_t max_queued) : state_(std::make_unique<State>()) {
+  state_->max_queued = max_queued;
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    state_->threads.emplace_back([state = state_.get()] { state->Work(); });
+  }
+}
+
+BackgroundPool::~BackgroundPool() { Stop(); }
+
+bool BackgroundPool::Post(std::function<void()> task) {
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->stopping || state_->queue.size() >= state_->max_queued) return false;
+    state_->queue.push_back(std::move(task));
+  }
+  state_->ready.notify_one();
+  return true;
+}
+
+void BackgroundPool::Stop() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->ready.notify_all();
+  for (std::thread& thread : state_->threads) {
+    if (thread.joinable()) thread.join();
+  }
+  state_->threads.clear();
+}
+
+size_t BackgroundPool::queued() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->queue.size();
+}
+
+size_t BackgroundPool::running() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->running;
+}
+
+}  // namespace troupe::server
