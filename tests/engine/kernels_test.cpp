@@ -276,11 +276,12 @@ TEST(AttentionTest, GroupedQueriesMatchASoftmaxComputedInDouble) {
 }
 
 // The AVX2 and baseline paths are chosen once per process, so the baseline runs in a child
-// process with TROUPE_ENGINE_NO_AVX2 set (cpu_features.h).
+// process with TROUPE_ENGINE_NO_AVX2 set (cpu_features.h). The child runs every selected test,
+// whichever ctest shard this process is.
 TEST(KernelPathsTest, TheBaselinePathPassesTheSameKernelTests) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const std::string command =
-      "TROUPE_ENGINE_NO_AVX2=1 '" + self + "' --gtest_brief=1 "
+      "env -u GTEST_TOTAL_SHARDS -u GTEST_SHARD_INDEX TROUPE_ENGINE_NO_AVX2=1 '" + self + "' --gtest_brief=1 "
       "'--gtest_filter=AllTypes/*:Fp16Test.*:AttentionTest.*' > /dev/null 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
 }
