@@ -4,11 +4,9 @@
 //
 //   store the user's message (durable before anything else) -> the flow advances (message count,
 //   affinity, sentiment trend, idle time) and picks the mood -> the prompt is assembled (card,
-//   stage, mood, summary, pinned memories, lorebook hits, recalled messages, examples, history,
-//   trimmed by tokens) -> the stage's provider streams the reply -> it is split into messages
+//   stage, mood, lorebook hits, examples, history, trimmed by tokens) -> the stage's provider streams the reply -> it is split into messages
 //   like a person's, each streamed as its own events with a typing pause -> each is stored as it
-//   completes -> conversation state is written -> a summary job is enqueued when the history has
-//   grown past the threshold.
+//   completes -> conversation state is written.
 //
 // A provider that fails mid-reply leaves the part already streamed stored and marked incomplete,
 // and the caller gets an "error" event and the error; the conversation stays consistent (the
@@ -57,11 +55,6 @@ struct RuntimeOptions {
   int history_window = 80;       // most recent messages read for a prompt
   int64_t reply_tokens = 400;    // kept free for the reply when no stage says otherwise
   int lorebook_token_budget = 512;  // when the book states none
-  int recall_results = 3;           // earlier messages recalled by full-text search
-  // A summary job is enqueued when this many messages are not yet covered by the summary; the
-  // newest `summary_keep_recent` messages are never summarised (they go into prompts verbatim).
-  int summary_after_messages = 40;
-  int summary_keep_recent = 12;
   // Proactive messages: conversations idle at least this long are examined by the scan.
   int64_t proactive_min_idle_ms = 15 * 60 * 1000;
   int proactive_scan_limit = 200;
@@ -88,7 +81,6 @@ struct TurnOutcome {
 };
 
 // Job kinds the runtime enqueues; the server's job runner dispatches them back to it.
-inline constexpr std::string_view kSummarizeJob = "chat.summarize";
 inline constexpr std::string_view kProactiveJob = "chat.proactive";
 
 class ChatRuntime {
@@ -128,12 +120,7 @@ class ChatRuntime {
   Result<int> ScanProactive();
   Result<std::optional<TurnOutcome>> WriteProactive(int64_t conversation_id);
 
-  // Memory: writes the rolling summary of the messages not yet covered (all but the newest
-  // summary_keep_recent), merging the previous summary in; returns the summary memory's id, or 0
-  // when there was nothing new to summarise. `progress` may be empty.
-  Result<int64_t> Summarize(int64_t conversation_id, const std::function<bool(double)>& progress);
-
-  // The job handlers for kSummarizeJob and kProactiveJob: the payload names conversation_id.
+  // The job handler for kProactiveJob: the payload names conversation_id.
   Result<nlohmann::json> RunJob(const store::Job& job, const std::function<bool(double)>& progress);
 
  private:

@@ -8,12 +8,16 @@
 #include <spdlog/spdlog.h>
 
 #include "base/build_info.h"
+#include "chat/runtime.h"
 #include "cli/commands.h"
 #include "cli/engine_status.h"
 #include "engine/engine.h"
+#include "llm/local_provider.h"
 #include "llm/model_catalog.h"
 #include "server/api.h"
+#include "server/background_pool.h"
 #include "server/http_server.h"
+#include "server/job_runner.h"
 #include "store/api_keys.h"
 
 namespace troupe::cli {
@@ -171,8 +175,54 @@ void Serve(CommandContext& context) {
     spdlog::warn("{}", local_model->missing_hint);
   }
 
+  // The conversation runtime over the local model. Providers for remote endpoints arrive with the
+  // provider registry; until then "local" (or the default, "") is the only name.
+  const nlohmann::json model_report = ModelReport(*local_model, config);
+  std::shared_ptr<engine::Model> model(std::move(local_model->model));
+  std::unique_ptr<llm::Provider> local_provider;
+  if (model) {
+    llm::LocalProviderOptions provider_options;
+    provider_options.context_length = config.model.context_length;
+    local_provider = llm::MakeLocalProvider(model, provider_options);
+  }
+  const std::string missing_hint = local_model->missing_hint;
+  chat::ProviderResolver providers = [&local_provider, &missing_hint](std::string_view name) -> Result<llm::Provider*> {
+    if (!name.empty() && name != "local") {
+      return Status(StatusCode::kNotFound, "no provider named '" + std::string(name) + "' (configured: local)",
+                    "provider");
+    }
+    if (!local_provider) return Status(StatusCode::kUnavailable, missing_hint);
+    return local_provider.get();
+  };
+  server::EventHub events;
+  server::JobRunnerOptions job_options;
+  job_options.workers = 1;
+  server::JobRunner jobs(database, job_options);
+  chat::RuntimeOptions runtime_options;
+  runtime_options.on_message_stored = [&events](const store::Conversation& conversation, const store::Message& message) {
+    server::PublishMessageCreated(events, conversation, message);
+  };
+  runtime_options.on_job_enqueued = [&jobs] { jobs.Wake(); };
+  chat::ChatRuntime runtime(database, providers, runtime_options);
+  jobs.Register(std::string(chat::kProactiveJob), [&runtime](const store::Job& job, server::JobContext& job_context) {
+    return runtime.RunJob(job, [&job_context](double progress) { return job_context.ReportProgress(progress); });
+  });
+  jobs.AddPeriodic("proactive-scan", 60'000, [&runtime] {
+    if (Result<int> enqueued = runtime.ScanProactive(); !enqueued.ok()) {
+      spdlog::warn("proactive scan failed: {}", enqueued.status().ToString());
+    } else if (*enqueued > 0) {
+      spdlog::info("{} proactive message(s) due", *enqueued);
+    }
+  });
+  // Turns wait for the engine thread anyway; a few workers keep streams of different
+  // conversations queued fairly without holding I/O threads.
+  server::BackgroundPool turns(4, 64);
+
   server::Router router;
   server::ApiOptions api_options;
+  api_options.events = &events;
+  api_options.runtime = &runtime;
+  api_options.run_in_background = [&turns](std::function<void()> task) { return turns.Post(std::move(task)); };
   api_options.rate_limit_per_second = config.server.rate_limit_per_second;
   api_options.rate_limit_burst = config.server.rate_limit_burst;
   std::vector<server::ApiRouteInfo> routes = server::AddApiRoutes(router, database, api_options);
@@ -188,11 +238,15 @@ void Serve(CommandContext& context) {
   (*http)->StopOnSignals();
   held_signals.Release();
   (*http)->AddReadinessCheck("database", [&database] { return database.Ping(); });
-  (*http)->AddReadinessReport("model", [report = ModelReport(*local_model, config)] { return report; });
+  (*http)->AddReadinessReport("model", [report = model_report] { return report; });
   spdlog::info("{} database {} ready; data directory {}", database.backend(), database.redacted_url(),
                config.data_dir);
 
+  jobs.Start();
   (*http)->Run();
+  // The server has stopped: its streams are cancelled, so running turns end soon.
+  turns.Stop();
+  jobs.Stop();
   spdlog::info("stopped");
 }
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/api/api_call.h"
+#include "server/api/json_io.h"
 #include "server/auth.h"
 #include "server/rate_limiter.h"
 
@@ -128,6 +129,10 @@ void ApiCall::Audit(std::string action, std::string target_type, int64_t target_
 
 }  // namespace api
 
+void PublishMessageCreated(EventHub& events, const store::Conversation& conversation, const store::Message& message) {
+  events.Publish({"message.created", conversation.user_id, conversation.id, api::ToJson(message).dump()});
+}
+
 std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
                                        const ApiOptions& options) {
   const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Instance();
@@ -137,6 +142,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddCharacterRoutes(table);
   api::AddUserRoutes(table);
   api::AddConversationRoutes(table);
+  api::AddChatRoutes(table);
   api::AddKeyRoutes(table);
   api::AddJobRoutes(table);
   api::AddEventRoutes(table);

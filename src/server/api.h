@@ -44,6 +44,10 @@ struct ApiRouteInfo {
   std::vector<std::string> scopes;  // scopes that may call it; empty for public routes
 };
 
+// Publishes "message.created" for a message written outside a request (a proactive message, a
+// reply finished by the runtime), in the same shape the routes publish.
+void PublishMessageCreated(EventHub& events, const store::Conversation& conversation, const store::Message& message);
+
 // Registers every /api/v1 route on `router`. `store` (migrated) must outlive the router and any
 // server built from it. Returns what was registered, in registration order.
 std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,

@@ -91,6 +91,7 @@ using RouteTable = std::vector<ApiRoute>;
 void AddCharacterRoutes(RouteTable& table);
 void AddUserRoutes(RouteTable& table);
 void AddConversationRoutes(RouteTable& table);  // conversations, messages, feedback
+void AddChatRoutes(RouteTable& table);  // a user's message and the streamed reply, regenerate, edit
 void AddKeyRoutes(RouteTable& table);
 void AddJobRoutes(RouteTable& table);
 void AddEventRoutes(RouteTable& table);

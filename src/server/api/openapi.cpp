@@ -135,6 +135,16 @@ json Schemas() {
                                {"created_at", Type("integer")},
                                {"updated_at", Type("integer")}});
 
+  schemas["MessageCreate"] = Object({{"content", Type("string")},
+                                     {"typing_delays", Type("boolean")},
+                                     {"split_messages", Type("boolean")}},
+                                    {"content"});
+  schemas["StreamOptions"] = Object({{"typing_delays", Type("boolean")}, {"split_messages", Type("boolean")}});
+  schemas["OpenOptions"] = Object({{"greeting", Type("integer")},
+                                   {"typing_delays", Type("boolean")},
+                                   {"split_messages", Type("boolean")}});
+  schemas["MessageUpdate"] = Object({{"content", Type("string")}, {"swipe", Type("integer")}});
+
   schemas["FeedbackEvent"] = Object({{"id", Type("integer")},
                                      {"conversation_id", Type("integer")},
                                      {"message_id", Type("integer", true)},
