@@ -279,7 +279,8 @@ struct ChatRuntime::State {
     }
     inputs.closing_instruction = plan.closing_instruction;
     inputs.context_length = provider.info().context_length > 0 ? provider.info().context_length : 4096;
-    inputs.reply_tokens = reply_tokens;
+    // A reply may not claim more than half the context: the conversation needs the rest.
+    inputs.reply_tokens = std::min(reply_tokens, inputs.context_length / 2);
     return inputs;
   }
 
@@ -340,6 +341,13 @@ struct ChatRuntime::State {
     request.messages = std::move(prompt.messages);
     request.stop = UserTurnStopStrings(scene.user_name);
     for (std::string& end : provider->TurnEndStrings()) request.stop.push_back(std::move(end));
+    // What went into the prompt, kept with the reply for the studio's "why did it say that".
+    Plan stored_plan = plan;
+    stored_plan.metadata["prompt"] = {{"history", prompt.history_included},
+                                      {"history_dropped", prompt.history_dropped},
+                                      {"lorebook_entries", prompt.lorebook_included},
+                                      {"examples", prompt.examples_included},
+                                      {"provider", provider->info().name}};
 
     ReplyStyle style = stage->reply;
     if (!plan.split || !turn.split_messages) style.split = SplitMode::kNone;
@@ -437,7 +445,8 @@ struct ChatRuntime::State {
         start_live();
       }
       TROUPE_ASSIGN_OR_RETURN(store::Message stored,
-                              StorePart(scene, plan, text, i, last && generated.incomplete, started, sink, last ? generated.usage : llm::Usage{}));
+                              StorePart(scene, stored_plan, text, i, last && generated.incomplete, started, sink,
+                                        last ? generated.usage : llm::Usage{}));
       generated.messages.push_back(stored);
       if (!generated.text.empty()) generated.text += "\n\n";
       generated.text += text;
