@@ -72,7 +72,23 @@ std::vector<Row> Rows() {
   const Expected own_reads{401, 200, 403, 200, 200, 404};
   const Expected own_writes{401, 200, 403, 403, 200, 404};
   const Expected studio_jobs{401, 200, 200, 403, 403, 403};
+  // The chat routes need the runtime, which this server does not run: allowed callers get 503
+  // (chat_routes_test drives them with a real model).
+  const Expected own_chats{401, 503, 403, 403, 503, 404};
+  auto in_conversation = [](std::string suffix) {
+    return [suffix](World& w, const std::string& owner) {
+      auto [conversation, message] = w.Conversation(owner);
+      std::string target = "/api/v1/conversations/" + Id(conversation) + suffix;
+      if (size_t at = target.find("{message}"); at != std::string::npos) target.replace(at, 9, Id(message));
+      return target;
+    };
+  };
   return {
+      {"POST", in_conversation("/messages"), Body(R"({"content":"hi"})"), own_chats},
+      {"POST", in_conversation("/reply"), NoBody(), own_chats},
+      {"POST", in_conversation("/open"), NoBody(), own_chats},
+      {"POST", in_conversation("/messages/{message}/regenerate"), NoBody(), own_chats},
+      {"PATCH", in_conversation("/messages/{message}"), Body(R"({"swipe":0})"), own_chats},
       {"GET", Fixed("/api/v1/openapi.json"), NoBody(), {200, 200, 200, 200, 200, 200}},
       // The live feed: a client's stream carries only its own end user's events (see api_test).
       {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 403, 200, 200, 200}},

@@ -9,8 +9,10 @@ std::string BackendName(Backend backend) {
   return backend == Backend::kSqlite ? "sqlite" : "postgres";
 }
 
-ApiServer::ApiServer(Backend backend, ApiOptions options) {
+ApiServer::ApiServer(Backend backend, ApiOptions options,
+                     std::function<void(store::Store&, ApiOptions&)> before_routes) {
   store::StoreOptions store_options;
+  store_options.clock = options.clock;
   store_options.url = backend == Backend::kSqlite
                           ? "sqlite://" + (dir_ / "troupe.db").string()
                           : ::troupe::testing::PostgresServer::Shared().CreateDatabase();
@@ -28,6 +30,7 @@ ApiServer::ApiServer(Backend backend, ApiOptions options) {
     ADD_FAILURE() << migrated.status().ToString();
     return;
   }
+  if (before_routes) before_routes(*store_, options);
   Router router;
   routes_ = AddApiRoutes(router, *store_, options);
   HttpServerOptions server_options = TestOptions();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +36,11 @@ inline ApiOptions UnlimitedOptions() {
 
 class ApiServer {
  public:
-  explicit ApiServer(Backend backend = Backend::kSqlite, ApiOptions options = UnlimitedOptions());
+  // `before_routes` runs once the store is migrated and before the routes are built, so a test can
+  // put things over the fixture's store into the options (the chat runtime). options.clock is also
+  // the store's clock.
+  explicit ApiServer(Backend backend = Backend::kSqlite, ApiOptions options = UnlimitedOptions(),
+                     std::function<void(store::Store&, ApiOptions&)> before_routes = {});
   ~ApiServer();
 
   bool ok() const { return server_ != nullptr; }

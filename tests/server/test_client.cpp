@@ -128,10 +128,19 @@ bool TestClient::ServerClosed() {
 
 ClientResponse TestClient::StartStream(std::string_view target,
                                        std::vector<std::pair<std::string, std::string>> headers) {
-  http::request<http::empty_body> request{http::verb::get, View(target), 11};
+  return StartStream("GET", target, {}, std::move(headers));
+}
+
+ClientResponse TestClient::StartStream(std::string_view method, std::string_view target, std::string_view body,
+                                       std::vector<std::pair<std::string, std::string>> headers) {
+  http::request<http::string_body> request{http::string_to_verb(View(method)), View(target), 11};
   request.set(http::field::host, "127.0.0.1");
   request.set(http::field::accept, "text/event-stream");
   for (const auto& [name, value] : headers) request.set(name, value);
+  if (!body.empty() || method != "GET") {
+    request.body() = std::string(body);
+    request.prepare_payload();
+  }
   http::write(impl_->socket, request);
   impl_->stream_parser.emplace();
   impl_->stream_parser->body_limit(64 * 1024 * 1024);

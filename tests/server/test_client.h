@@ -46,6 +46,9 @@ class TestClient {
   // Event streams: sends the request and reads the response header.
   ClientResponse StartStream(std::string_view target,
                              std::vector<std::pair<std::string, std::string>> headers = {});
+  // The same for a request with a method and body (a POST that answers with a stream).
+  ClientResponse StartStream(std::string_view method, std::string_view target, std::string_view body,
+                             std::vector<std::pair<std::string, std::string>> headers = {});
   // Reads stream body until it contains `count` complete events (blank-line terminated blocks,
   // comments included) or the stream ends; returns the body read so far.
   std::string ReadEvents(size_t count);

@@ -105,11 +105,11 @@ Response StreamTurn(ApiCall& call, std::vector<chat::TurnEvent> first,
 }
 
 Response PostMessage(ApiCall& call) {
-  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
   Result<store::Conversation> conversation = VisibleConversation(call);
   if (!conversation.ok()) return Response::Error(conversation.status());
+  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   JsonObjectReader reader(*body);
   std::string content = reader.RequireString("content");
   StreamFlags flags;
@@ -129,9 +129,9 @@ Response PostMessage(ApiCall& call) {
 }
 
 Response PostReply(ApiCall& call) {
-  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   Result<store::Conversation> conversation = VisibleConversation(call);
   if (!conversation.ok()) return Response::Error(conversation.status());
+  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   StreamFlags flags;
   if (!call.request.body.empty()) {
     HttpResult<json> body = ObjectBody(call.request);
@@ -149,9 +149,9 @@ Response PostReply(ApiCall& call) {
 }
 
 Response PostOpen(ApiCall& call) {
-  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   Result<store::Conversation> conversation = VisibleConversation(call);
   if (!conversation.ok()) return Response::Error(conversation.status());
+  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   StreamFlags flags;
   int greeting = 0;
   if (!call.request.body.empty()) {
@@ -172,9 +172,9 @@ Response PostOpen(ApiCall& call) {
 }
 
 Response PostRegenerate(ApiCall& call) {
-  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   Result<store::Conversation> conversation = VisibleConversation(call);
   if (!conversation.ok()) return Response::Error(conversation.status());
+  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   Result<store::Message> message = MessageOf(call, *conversation);
   if (!message.ok()) return Response::Error(message.status());
   StreamFlags flags;
@@ -198,11 +198,11 @@ Response PostRegenerate(ApiCall& call) {
 
 // {"content": "..."} edits the text; {"swipe": i} shows alternative i of a regenerated reply.
 Response PatchMessage(ApiCall& call) {
-  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
   Result<store::Conversation> conversation = VisibleConversation(call);
   if (!conversation.ok()) return Response::Error(conversation.status());
+  if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   Result<store::Message> message = MessageOf(call, *conversation);
   if (!message.ok()) return Response::Error(message.status());
   JsonObjectReader reader(*body);

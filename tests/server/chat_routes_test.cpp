@@ -1,0 +1,226 @@
+// A whole conversation through the HTTP API against the real local engine (stories260K) on a real
+// socket: the opening message, replies streamed as Server-Sent Events, stages advancing by message
+// count, a lorebook entry, a proactive message after a simulated break (injected clock), and a
+// regenerated reply with swipes.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/runtime.h"
+#include "engine/engine.h"
+#include "llm/local_provider.h"
+#include "server/api_fixture.h"
+#include "server/background_pool.h"
+#include "support/temp_dir.h"
+
+namespace troupe::server::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kMinute = 60'000;
+
+constexpr char kFlow[] = R"(
+start: ice_breaker
+stages:
+  ice_breaker:
+    prompt: "Say hello to {{user}}."
+    sampling: {temperature: 0, max_tokens: 20}
+    reply: {typing_chars_per_second: 0}
+    transitions: [{to: friendly, when: {messages_at_least: 4}}]
+  friendly:
+    prompt: "Talk like an old friend."
+    sampling: {temperature: 0, max_tokens: 20}
+    reply: {typing_chars_per_second: 0}
+    proactive: {after_minutes: 120}
+)";
+
+constexpr char kBook[] = R"({"scan_depth": 1, "entries": [{"keys": ["dragon"], "content": "Dragons are friendly here."}]})";
+
+struct SseEvent {
+  std::string type;
+  json data;
+};
+
+std::vector<SseEvent> ParseEvents(const std::string& body) {
+  std::vector<SseEvent> events;
+  SseEvent current;
+  std::string data;
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string::npos) end = body.size();
+    const std::string line = body.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) {
+      if (!current.type.empty()) {
+        current.data = json::parse(data, nullptr, false);
+        events.push_back(current);
+      }
+      current = {};
+      data.clear();
+    } else if (line.rfind("event: ", 0) == 0) {
+      current.type = line.substr(7);
+    } else if (line.rfind("data: ", 0) == 0) {
+      data += line.substr(6);
+    }
+  }
+  return events;
+}
+
+class ChatRoutesTest : public ::testing::Test {
+ protected:
+  ChatRoutesTest() {
+    ApiOptions options = UnlimitedOptions();
+    options.clock = &clock_;
+    server_ = std::make_unique<ApiServer>(Backend::kSqlite, options, [this](store::Store& store, ApiOptions& api) {
+      static std::shared_ptr<engine::Model> model(
+          engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf"));
+      llm::LocalProviderOptions provider_options;
+      provider_options.context_length = 512;
+      provider_ = llm::MakeLocalProvider(model, provider_options);
+      chat::RuntimeOptions runtime_options;
+      runtime_options.clock = &clock_;
+      runtime_options.proactive_min_idle_ms = 10 * kMinute;
+      runtime_ = std::make_unique<chat::ChatRuntime>(
+          store, [this](std::string_view) -> Result<llm::Provider*> { return provider_.get(); }, runtime_options);
+      api.runtime = runtime_.get();
+      api.run_in_background = [this](std::function<void()> task) { return pool_.Post(std::move(task)); };
+    });
+  }
+
+  ~ChatRoutesTest() override {
+    server_.reset();
+    pool_.Stop();
+  }
+
+  // A streamed POST: the whole event stream (the turn closes it when done).
+  std::vector<SseEvent> Stream(const std::string& target, const json& body) {
+    TestClient client(server_->port(), std::chrono::seconds(60));
+    ClientResponse response = client.StartStream(
+        "POST", target, body.dump(), {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}});
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.Header("content-type").rfind("text/event-stream", 0), 0u);
+    EXPECT_TRUE(client.ReadStreamToEnd());
+    clock_.Advance(1000);
+    return ParseEvents(client.stream_body());
+  }
+
+  json Get(const std::string& target) {
+    ClientResponse response = server_->Call("GET", target, key_);
+    EXPECT_EQ(response.status, 200) << response.body;
+    return response.Json();
+  }
+
+  ManualClock clock_{1'790'000'000'000};
+  BackgroundPool pool_{2, 16};
+  std::unique_ptr<llm::Provider> provider_;
+  std::unique_ptr<chat::ChatRuntime> runtime_;
+  std::unique_ptr<ApiServer> server_;
+  std::string key_;
+};
+
+TEST_F(ChatRoutesTest, AWholeConversationThroughTheApi) {
+  store::Character character;
+  character.name = "Lily";
+  character.first_mes = "Hi {{user}}!";
+  character.flow = kFlow;
+  character.character_book_json = kBook;
+  character.published = true;
+  character = *server_->store().characters().Create(character);
+  store::User user = server_->MakeUser("tim");
+  key_ = server_->MintKey({"client"}, user.id).key;
+
+  ClientResponse created =
+      server_->Call("POST", "/api/v1/conversations", key_, json{{"character_id", character.id}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string base = "/api/v1/conversations/" + std::to_string(created.Json()["id"].get<int64_t>());
+
+  // The opening message.
+  std::vector<SseEvent> opening = Stream(base + "/open", json::object());
+  ASSERT_GE(opening.size(), 3u);
+  EXPECT_EQ(opening[0].type, "message.start");
+  EXPECT_EQ(opening[1].data["text"], "Hi User!");
+  EXPECT_EQ(opening.back().type, "done");
+
+  // A reply: the stored user message first, then the streamed reply, then done with usage.
+  std::vector<SseEvent> turn = Stream(base + "/messages", {{"content", "Hello! Tell me about a dragon."}});
+  ASSERT_GE(turn.size(), 4u);
+  EXPECT_EQ(turn[0].type, "message");
+  EXPECT_EQ(turn[0].data["role"], "user");
+  EXPECT_EQ(turn[1].type, "message.start");
+  std::string streamed;
+  json last_reply;
+  for (const SseEvent& event : turn) {
+    if (event.type == "delta") streamed += event.data["text"].get<std::string>();
+    if (event.type == "message.end") last_reply = event.data["message"];
+  }
+  EXPECT_FALSE(streamed.empty());
+  ASSERT_TRUE(last_reply.is_object());
+  EXPECT_EQ(last_reply["stage"], "ice_breaker");
+  EXPECT_EQ(last_reply["metadata"]["prompt"]["lorebook_entries"], 1);  // "dragon"
+  EXPECT_EQ(turn.back().type, "done");
+  EXPECT_GT(turn.back().data["usage"]["completion_tokens"].get<int>(), 0);
+
+  // The fourth message moves the conversation to the friendly stage.
+  Stream(base + "/messages", {{"content", "Thank you, that was great!"}});
+  json conversation = Get(base);
+  EXPECT_EQ(conversation["stage"], "friendly");
+  json messages = Get(base + "/messages");
+  EXPECT_EQ(messages["data"].back()["stage"], "friendly");
+  EXPECT_EQ(messages["data"].back()["metadata"]["prompt"]["lorebook_entries"], 0);
+
+  // Regenerate the latest reply: two alternatives, swipe back to the first.
+  const int64_t reply_id = messages["data"].back()["id"];
+  const std::string original = messages["data"].back()["content"];
+  std::vector<SseEvent> regenerated = Stream(base + "/messages/" + std::to_string(reply_id) + "/regenerate", json::object());
+  ASSERT_FALSE(regenerated.empty());
+  EXPECT_EQ(regenerated.back().type, "done");
+  json swiped = Get(base + "/messages")["data"].back();
+  EXPECT_EQ(swiped["metadata"]["swipes"].size(), 2u);
+  EXPECT_EQ(swiped["metadata"]["swipes"][0], original);
+  ClientResponse back = server_->Call("PATCH", base + "/messages/" + std::to_string(reply_id), key_,
+                                      json{{"swipe", 0}}.dump());
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(back.Json()["content"], original);
+
+  // A break of three hours: the character writes first.
+  const size_t count = Get(base + "/messages")["data"].size();
+  clock_.Advance(180 * kMinute);
+  ASSERT_EQ(*runtime_->ScanProactive(), 1);
+  Result<std::optional<store::Job>> job = server_->store().jobs().Claim("test", {std::string(chat::kProactiveJob)});
+  ASSERT_TRUE(job.ok() && job->has_value());
+  ASSERT_TRUE(runtime_->RunJob(**job, {}).ok());
+  json after = Get(base + "/messages")["data"];
+  ASSERT_GT(after.size(), count);
+  EXPECT_EQ(after.back()["role"], "assistant");
+  EXPECT_TRUE(after.back()["metadata"]["proactive"].get<bool>());
+}
+
+TEST_F(ChatRoutesTest, BadRequestsGetClearErrors) {
+  store::Character character;
+  character.name = "Lily";
+  character.published = true;
+  character = *server_->store().characters().Create(character);
+  store::User user = server_->MakeUser("ann");
+  key_ = server_->MintKey({"client"}, user.id).key;
+  const int64_t id = server_->MakeConversation(user.id, character.id).id;
+  const std::string base = "/api/v1/conversations/" + std::to_string(id);
+
+  ExpectApiError(server_->Call("POST", base + "/messages", key_, json{{"content", "   "}}.dump()), 400,
+                 "invalid_argument", "content");
+  ExpectApiError(server_->Call("POST", base + "/messages", key_, json{{"text", "hi"}}.dump()), 400,
+                 "invalid_argument", "content");
+  ExpectApiError(server_->Call("POST", "/api/v1/conversations/999/messages", key_, json{{"content", "hi"}}.dump()),
+                 404, "not_found");
+  ExpectApiError(server_->Call("PATCH", base + "/messages/12345", key_, json{{"swipe", 0}}.dump()), 404, "not_found");
+  // Someone else's conversation looks like none at all.
+  store::User other = server_->MakeUser("bob");
+  const int64_t theirs = server_->MakeConversation(other.id, character.id).id;
+  ExpectApiError(server_->Call("POST", "/api/v1/conversations/" + std::to_string(theirs) + "/messages", key_,
+                               json{{"content", "hi"}}.dump()),
+                 404, "not_found");
+}
+
+}  // namespace
+}  // namespace troupe::server::testing
