@@ -93,6 +93,10 @@ std::vector<Row> Rows() {
       // The live feed: a client's stream carries only its own end user's events (see api_test).
       {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 403, 200, 200, 200}},
       {"GET", Fixed("/api/v1/characters"), NoBody(), everyone_reads},
+      {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/card"; },
+       NoBody(), everyone_reads},
+      {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/card.png"; },
+       NoBody(), everyone_reads},
       {"POST", Fixed("/api/v1/characters"), Body(R"({"name":"New"})"), studio_writes_create},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id); },
        NoBody(), everyone_reads},

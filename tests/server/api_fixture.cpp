@@ -1,5 +1,9 @@
 #include "server/api_fixture.h"
 
+#include <strings.h>
+
+#include <algorithm>
+
 #include "store/api_keys.h"
 #include "support/postgres_server.h"
 
@@ -60,7 +64,10 @@ ClientResponse ApiServer::Call(const std::string& method, const std::string& tar
                                const std::string& key, const std::string& json_body,
                                std::vector<std::pair<std::string, std::string>> headers) {
   if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
-  if (!json_body.empty()) headers.emplace_back("Content-Type", "application/json");
+  const bool typed = std::any_of(headers.begin(), headers.end(), [](const auto& header) {
+    return strcasecmp(header.first.c_str(), "Content-Type") == 0;
+  });
+  if (!json_body.empty() && !typed) headers.emplace_back("Content-Type", "application/json");
   TestClient client(port());
   return client.Send(method, target, json_body, std::move(headers));
 }

@@ -4,6 +4,9 @@
 // regenerated reply with swipes.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "chat/runtime.h"
@@ -220,6 +223,91 @@ TEST_F(ChatRoutesTest, BadRequestsGetClearErrors) {
   ExpectApiError(server_->Call("POST", "/api/v1/conversations/" + std::to_string(theirs) + "/messages", key_,
                                json{{"content", "hi"}}.dump()),
                  404, "not_found");
+}
+
+}  // namespace
+}  // namespace troupe::server::testing
+
+namespace troupe::server::testing {
+namespace {
+
+std::string ReadShared(const std::string& relative) {
+  std::ifstream in(::troupe::testing::SharedDir() / relative, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+TEST(CharacterCardRoutesTest, CardsImportAsJsonAndPngAndExportBack) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  const std::string key = api.MintKey({"studio"}).key;
+
+  // A V3 JSON card.
+  ClientResponse json_card = api.Call("POST", "/api/v1/characters", key, ReadShared("testdata/cards/v3_savannah_chen.json"));
+  ASSERT_EQ(json_card.status, 201) << json_card.body;
+  EXPECT_GT(json_card.Json()["id"].get<int64_t>(), 0);
+  EXPECT_FALSE(json_card.Json()["name"].get<std::string>().empty());
+
+  // A PNG card, V2 and V3 chunks: the V3 one wins.
+  ClientResponse png_card = api.Call("POST", "/api/v1/characters", key,
+                                     ReadShared("testdata/cards/v2v3_seraphina_chara_and_ccv3.png"),
+                                     {{"Content-Type", "image/png"}});
+  ASSERT_EQ(png_card.status, 201) << png_card.body;
+  const json stored = png_card.Json();
+  EXPECT_EQ(stored["name"], "Seraphina");
+  EXPECT_TRUE(stored["character_book"].is_object());
+
+  // Export: JSON (v2 and v3) and PNG, which imports again to the same fields.
+  const std::string base = "/api/v1/characters/" + std::to_string(stored["id"].get<int64_t>());
+  ClientResponse v2 = api.Call("GET", base + "/card?spec=v2", key);
+  ASSERT_EQ(v2.status, 200);
+  EXPECT_EQ(v2.Json()["spec"], "chara_card_v2");
+  EXPECT_EQ(v2.Json()["data"]["name"], "Seraphina");
+  ClientResponse png = api.Call("GET", base + "/card.png", key);
+  ASSERT_EQ(png.status, 200);
+  EXPECT_EQ(png.Header("content-type"), "image/png");
+  ClientResponse again = api.Call("POST", "/api/v1/characters", key, png.body, {{"Content-Type", "image/png"}});
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.Json()["description"], stored["description"]);
+  EXPECT_EQ(again.Json()["extensions"], stored["extensions"]);
+  ExpectApiError(api.Call("GET", base + "/card?spec=v4", key), 400, "invalid_argument", "spec");
+}
+
+TEST(CharacterCardRoutesTest, BadCardsAndUnsafeFlowsAreRefusedNamingTheField) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  const std::string key = api.MintKey({"studio"}).key;
+  ExpectApiError(api.Call("POST", "/api/v1/characters", key,
+                          R"({"spec":"chara_card_v2","data":{"name":"A","tags":"not a list"}})"),
+                 400, "invalid_argument", "data.tags");
+  ExpectApiError(api.Call("POST", "/api/v1/characters", key, "not a png at all", {{"Content-Type", "image/png"}}), 400,
+                 "invalid_argument", "png");
+  std::string corrupt = ReadShared("testdata/cards/v2_dr_light.png");
+  corrupt[corrupt.size() / 3] ^= 0x10;
+  ExpectApiError(api.Call("POST", "/api/v1/characters", key, corrupt, {{"Content-Type", "image/png"}}), 400,
+                 "invalid_argument", "png");
+
+  // The safety gate: a minor's card with a romantic stage is refused, naming the stage.
+  const json minor = {{"spec", "chara_card_v2"},
+                      {"data",
+                       {{"name", "Pip"},
+                        {"extensions",
+                         {{"troupe",
+                           {{"minor", true},
+                            {"flow", "stages:\n  pals: {}\n  crush:\n    romance: romantic\n"}}}}}}}};
+  ClientResponse refused = api.Call("POST", "/api/v1/characters", key, minor.dump());
+  ExpectApiError(refused, 400, "invalid_argument", "flow.stages.crush.romance");
+  EXPECT_NE(refused.body.find("minor"), std::string::npos) << refused.body;
+  // The same through the record form and an update.
+  ClientResponse created = api.Call("POST", "/api/v1/characters", key,
+                                    json{{"name", "Pip"}, {"extensions", {{"troupe", {{"age", 11}}}}}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  ExpectApiError(api.Call("PATCH", "/api/v1/characters/" + std::to_string(created.Json()["id"].get<int64_t>()), key,
+                          json{{"version", 1}, {"flow", "stages:\n  flirting:\n    romance: flirty\n"}}.dump()),
+                 400, "invalid_argument", "flow.stages.flirting.romance");
+  ExpectApiError(api.Call("POST", "/api/v1/characters", key, json{{"name", "B"}, {"flow", "stages: [1"}}.dump()), 400,
+                 "invalid_argument");
 }
 
 }  // namespace

@@ -1,8 +1,12 @@
 // /api/v1/characters: Troupe's character records. Create and update take the record's own fields;
-// a later issue adds Character Card V2/V3 import on POST /characters, told apart by the card's
-// "spec" field (which the record form does not use, so today it is rejected as unknown).
+// POST also imports a Character Card: a V1/V2/V3 card JSON (told apart from a record by its
+// "spec" field or V1 shape) or a card PNG (Content-Type: image/png). Every write checks the flow,
+// including the safety gate for characters whose card marks them as minors. GET .../card and
+// .../card.png export the card.
 #include <nlohmann/json.hpp>
 
+#include "chat/card.h"
+#include "chat/flow.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 
@@ -108,7 +112,33 @@ Response List(ApiCall& call) {
   return response;
 }
 
+// A character's flow must parse and pass validation for the traits its card states.
+Status CheckFlow(const store::Character& character) {
+  if (character.flow.find_first_not_of(" \t\r\n") == std::string::npos) return Status::Ok();
+  Result<chat::Flow> flow = chat::ParseFlow(character.flow);
+  if (!flow.ok()) {
+    return Status(StatusCode::kInvalidArgument, "flow: " + flow.status().message(), "flow." + flow.status().field());
+  }
+  Status valid = chat::ValidateFlow(*flow, chat::TraitsFromExtensions(character.extensions_json));
+  if (!valid.ok()) return Status(StatusCode::kInvalidArgument, "flow: " + valid.message(), "flow." + valid.field());
+  return Status::Ok();
+}
+
+Response StoreImported(ApiCall& call, Result<chat::ImportedCard> card) {
+  if (!card.ok()) return Response::Error(card.status());
+  if (Status flow = CheckFlow(card->character); !flow.ok()) return Response::Error(flow);
+  Result<store::Character> created = call.store.characters().Create(std::move(card->character));
+  if (!created.ok()) return Response::Error(created.status());
+  call.Audit("character.import", "character", created->id,
+             {{"slug", created->slug},
+              {"spec", card->spec == chat::CardSpec::kV3 ? "v3" : card->spec == chat::CardSpec::kV2 ? "v2" : "v1"}});
+  return Response::Json(ToJson(*created), 201);
+}
+
 Response Create(ApiCall& call) {
+  const std::string content_type(call.request.Header("Content-Type").value_or(""));
+  if (content_type.rfind("image/png", 0) == 0) return StoreImported(call, chat::ParseCardPng(call.request.body));
+  if (chat::LooksLikeCardJson(call.request.body)) return StoreImported(call, chat::ParseCardJson(call.request.body));
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
   JsonObjectReader reader(*body);
@@ -118,6 +148,7 @@ Response Create(ApiCall& call) {
   ReadCharacterFields(reader, *body, character);
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
   if (character.name.empty()) return Response::Error(InvalidArgument("name must not be empty", "name"));
+  if (Status flow = CheckFlow(character); !flow.ok()) return Response::Error(flow);
   Result<store::Character> created = call.store.characters().Create(std::move(character));
   if (!created.ok()) return Response::Error(created.status());
   call.Audit("character.create", "character", created->id, {{"slug", created->slug}});
@@ -146,6 +177,7 @@ Response Update(ApiCall& call) {
   ReadCharacterFields(reader, *body, character);
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
   if (character.name.empty()) return Response::Error(InvalidArgument("name must not be empty", "name"));
+  if (Status flow = CheckFlow(character); !flow.ok()) return Response::Error(flow);
   if (character.version != version) {
     return Response::Error(Conflict("character " + std::to_string(*id) + " is at version " +
                                     std::to_string(character.version) + ", not " +
@@ -156,6 +188,35 @@ Response Update(ApiCall& call) {
   if (!updated.ok()) return Response::Error(updated.status());
   call.Audit("character.update", "character", updated->id, {{"version", updated->version}});
   return Response::Json(ToJson(*updated));
+}
+
+// ?spec=v2|v3 (default v3).
+Response ExportCard(ApiCall& call) {
+  Result<int64_t> id = PathId(call.request, "character_id");
+  if (!id.ok()) return Response::Error(id.status());
+  Result<store::Character> character = VisibleCharacter(call, *id);
+  if (!character.ok()) return Response::Error(character.status());
+  const std::string spec = call.request.QueryParam("spec").value_or("v3");
+  if (spec != "v2" && spec != "v3") return Response::Error(InvalidArgument("spec must be v2 or v3", "spec"));
+  Response response;
+  response.content_type = "application/json";
+  response.body = chat::CardJson(*character, spec == "v2" ? chat::CardSpec::kV2 : chat::CardSpec::kV3);
+  return response;
+}
+
+// The card in a PNG (both chunks); the image is generated from the name until avatars upload.
+Response ExportCardPng(ApiCall& call) {
+  Result<int64_t> id = PathId(call.request, "character_id");
+  if (!id.ok()) return Response::Error(id.status());
+  Result<store::Character> character = VisibleCharacter(call, *id);
+  if (!character.ok()) return Response::Error(character.status());
+  Result<std::string> png = chat::CardPng(*character, "");
+  if (!png.ok()) return Response::Error(png.status());
+  Response response;
+  response.content_type = "image/png";
+  response.body = std::move(*png);
+  response.WithHeader("Content-Disposition", "attachment; filename=\"" + character->slug + ".png\"");
+  return response;
 }
 
 Response Delete(ApiCall& call) {
@@ -181,8 +242,15 @@ void AddCharacterRoutes(RouteTable& table) {
                     {"published", "boolean", "only published (true) or unpublished (false)"}},
                    "", "Character", true, 200, List});
   table.push_back({"POST", "/api/v1/characters", "createCharacter", "characters",
-                   "Create a character from Troupe record fields", writers, false, {},
+                   "Create a character from Troupe record fields, or import a Character Card (V1/V2/V3 "
+                   "JSON, or a card PNG sent as image/png)", writers, false, {},
                    "CharacterCreate", "Character", false, 201, Create});
+  table.push_back({"GET", "/api/v1/characters/{character_id}/card", "exportCard", "characters",
+                   "The character as a Character Card JSON (?spec=v2|v3, default v3)", readers, false,
+                   {{"spec", "string", "v2 or v3"}}, "", "", false, 200, ExportCard});
+  table.push_back({"GET", "/api/v1/characters/{character_id}/card.png", "exportCardPng", "characters",
+                   "The character as a Character Card PNG (chara and ccv3 chunks)", readers, false, {}, "", "",
+                   false, 200, ExportCardPng});
   table.push_back({"GET", "/api/v1/characters/{character_id}", "getCharacter", "characters",
                    "Get a character", readers, false, {}, "", "Character", false, 200, Get});
   table.push_back({"PATCH", "/api/v1/characters/{character_id}", "updateCharacter", "characters",
