@@ -449,6 +449,17 @@ Status ValidateFlow(const Flow& flow, const CharacterTraits& traits) {
   return Status::Ok();
 }
 
+Status CheckCharacterFlow(const std::string& flow_yaml, std::string_view extensions_json) {
+  if (flow_yaml.find_first_not_of(" \t\r\n") == std::string::npos) return Status::Ok();
+  Result<Flow> flow = ParseFlow(flow_yaml);
+  if (!flow.ok()) {
+    return Status(StatusCode::kInvalidArgument, "flow: " + flow.status().message(), "flow." + flow.status().field());
+  }
+  Status valid = ValidateFlow(*flow, TraitsFromExtensions(extensions_json));
+  if (!valid.ok()) return Status(StatusCode::kInvalidArgument, "flow: " + valid.message(), "flow." + valid.field());
+  return Status::Ok();
+}
+
 FlowStep Advance(const Flow& flow, const FlowState& state, const ConversationSignals& signals, uint64_t seed) {
   FlowStep step;
   step.state = state;

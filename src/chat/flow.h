@@ -103,6 +103,10 @@ CharacterTraits TraitsFromExtensions(std::string_view extensions_json);
 // a romantic or flirty stage, or a stage prompt with romantic wording.
 Status ValidateFlow(const Flow& flow, const CharacterTraits& traits);
 
+// A character's flow (Character::flow, "" = the default) parses and validates for the traits its
+// card states; errors are prefixed "flow: " and their field with "flow.".
+Status CheckCharacterFlow(const std::string& flow_yaml, std::string_view extensions_json);
+
 struct FlowState {
   std::string stage;  // "" = not started
   std::string mood;

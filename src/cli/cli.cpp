@@ -33,6 +33,7 @@ int Run(int argc, char** argv) {
   AddConfigCommands(app, context);
   AddDatabaseCommands(app, context);
   AddKeyCommands(app, context);
+  AddCharacterCommands(app, context);
   AddModelCommands(app, context);
   AddGenerateCommands(app, context);
 

@@ -6,6 +6,11 @@
 
 #include <atomic>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "chat/card.h"
 #include "engine/engine.h"
 #include "llm/local_provider.h"
 #include "support/temp_dir.h"
@@ -325,6 +330,43 @@ stages:
   EXPECT_EQ(reply.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(reply.status().message().find("sweethearts"), std::string::npos) << reply.status().message();
   EXPECT_EQ(reply.status().field(), "flow");
+}
+
+// Each example character imports, opens its conversation and answers on a real model.
+// The definitions are longer than stories260K's 512-token context, so this runs on the synthetic
+// Qwen2 model (random weights, a real vocabulary and chat template, a long context).
+TEST_F(RuntimeTest, EveryExampleCharacterChats) {
+  llm::LocalProviderOptions options;
+  options.context_length = 2048;
+  provider_ = llm::MakeLocalProvider(
+      std::shared_ptr<engine::Model>(engine::Model::Load(SharedDir() / "models/synthetic/tiny-qwen2-bpe-Q4_K_M.gguf")),
+      options);
+  int count = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(TROUPE_SOURCE_DIR) / "examples/characters")) {
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    Result<ImportedCard> card = ParseCardJson(text.str());
+    ASSERT_TRUE(card.ok()) << entry.path();
+    Result<store::Character> character = store_->characters().Create(card->character);
+    ASSERT_TRUE(character.ok()) << character.status().ToString();
+    const int64_t conversation = MakeConversation(character->id);
+    Result<TurnOutcome> opened = runtime_->Open(conversation, 0, {}, {});
+    ASSERT_TRUE(opened.ok()) << entry.path() << ": " << opened.status().ToString();
+    EXPECT_EQ(opened->messages.size(), 1u);
+    TurnOptions turn;
+    llm::Sampling short_reply;
+    short_reply.max_tokens = 16;
+    turn.sampling = short_reply;
+    Say(conversation, "Hello! What can you tell me?", turn);
+    std::vector<store::Message> messages = Messages(conversation);
+    ASSERT_GE(messages.size(), 3u) << entry.path();
+    EXPECT_EQ(messages.back().role, store::MessageRole::kAssistant);
+    EXPECT_EQ(messages.back().stage, store_->conversations().Get(conversation)->stage);
+    ++count;
+  }
+  EXPECT_EQ(count, 3);
 }
 
 }  // namespace

@@ -112,16 +112,8 @@ Response List(ApiCall& call) {
   return response;
 }
 
-// A character's flow must parse and pass validation for the traits its card states.
 Status CheckFlow(const store::Character& character) {
-  if (character.flow.find_first_not_of(" \t\r\n") == std::string::npos) return Status::Ok();
-  Result<chat::Flow> flow = chat::ParseFlow(character.flow);
-  if (!flow.ok()) {
-    return Status(StatusCode::kInvalidArgument, "flow: " + flow.status().message(), "flow." + flow.status().field());
-  }
-  Status valid = chat::ValidateFlow(*flow, chat::TraitsFromExtensions(character.extensions_json));
-  if (!valid.ok()) return Status(StatusCode::kInvalidArgument, "flow: " + valid.message(), "flow." + valid.field());
-  return Status::Ok();
+  return chat::CheckCharacterFlow(character.flow, character.extensions_json);
 }
 
 Response StoreImported(ApiCall& call, Result<chat::ImportedCard> card) {
