@@ -1,0 +1,96 @@
+// `troupe characters import|export|list` through the real binary and a real SQLite file.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace troupe {
+namespace {
+
+using nlohmann::json;
+using testing::ProcessResult;
+using testing::RunProcess;
+using testing::TroupeBinary;
+
+class CharacterCommandsTest : public ::testing::Test {
+ protected:
+  ProcessResult Troupe(std::vector<std::string> args) {
+    args.insert(args.begin(), TroupeBinary());
+    return RunProcess(args, {{"TROUPE_DATA", dir_.path().string()}});
+  }
+  std::string Examples(const std::string& name) {
+    return (std::filesystem::path(TROUPE_SOURCE_DIR) / "examples/characters" / name).string();
+  }
+  void SetUp() override { ASSERT_EQ(Troupe({"db", "migrate"}).exit_code, 0); }
+  testing::TempDir dir_;
+};
+
+TEST_F(CharacterCommandsTest, ImportListAndExportCards) {
+  ProcessResult imported = Troupe({"characters", "import", "--publish", Examples("pip_apprentice_wizard.json"),
+                                   (testing::SharedDir() / "testdata/cards/v2_seraphina_lorebook.png").string()});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("1\tpip-thistlewick\tPip Thistlewick\n"), std::string::npos) << imported.out;
+  EXPECT_NE(imported.out.find("\tSeraphina\n"), std::string::npos) << imported.out;
+
+  ProcessResult listed = Troupe({"characters", "list", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  json all = json::parse(listed.out);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0]["slug"], "pip-thistlewick");
+  EXPECT_TRUE(all[0]["published"].get<bool>());
+
+  // JSON to stdout keeps Troupe's flow and the minor flag in extensions.troupe.
+  ProcessResult exported = Troupe({"characters", "export", "pip-thistlewick", "--spec", "v2"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  json card = json::parse(exported.out);
+  EXPECT_EQ(card["spec"], "chara_card_v2");
+  EXPECT_TRUE(card["data"]["extensions"]["troupe"]["minor"].get<bool>());
+  EXPECT_NE(card["data"]["extensions"]["troupe"]["flow"].get<std::string>().find("first_meeting"), std::string::npos);
+
+  // A PNG to a file imports again.
+  const std::string png = (dir_ / "pip.png").string();
+  ProcessResult written = Troupe({"characters", "export", "1", "--png", "-o", png});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  ProcessResult again = Troupe({"characters", "import", png});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("\tpip-thistlewick-2\tPip Thistlewick\n"), std::string::npos) << again.out;
+}
+
+TEST_F(CharacterCommandsTest, BadCardsFailWithTheFieldAndExitCode1) {
+  const std::string bad = (dir_ / "bad.json").string();
+  std::ofstream(bad) << R"({"spec":"chara_card_v2","data":{"name":"A","alternate_greetings":[1]}})";
+  ProcessResult refused = Troupe({"characters", "import", bad});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("data.alternate_greetings[0]: expected a string, got number"), std::string::npos)
+      << refused.err;
+
+  // A minor with a flirty stage: the safety gate names the stage.
+  const std::string unsafe = (dir_ / "unsafe.json").string();
+  std::ofstream(unsafe) << json{{"spec", "chara_card_v2"},
+                                {"data",
+                                 {{"name", "Kid"},
+                                  {"extensions",
+                                   {{"troupe", {{"age", 12}, {"flow", "stages:\n  tease:\n    romance: flirty\n"}}}}}}}}
+                               .dump();
+  ProcessResult gated = Troupe({"characters", "import", unsafe});
+  EXPECT_EQ(gated.exit_code, 1);
+  EXPECT_NE(gated.err.find("stages.tease.romance: the character is a minor"), std::string::npos) << gated.err;
+
+  const std::string not_png = (dir_ / "fake.png").string();
+  std::ofstream(not_png) << "\x89PNG\r\n\x1a\n garbage";
+  ProcessResult corrupt = Troupe({"characters", "import", not_png});
+  EXPECT_EQ(corrupt.exit_code, 1);
+  EXPECT_NE(corrupt.err.find("corrupt PNG"), std::string::npos) << corrupt.err;
+
+  ProcessResult missing = Troupe({"characters", "export", "nobody"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(Troupe({"characters", "list"}).out.find("Kid") == std::string::npos);  // nothing half-imported
+}
+
+}  // namespace
+}  // namespace troupe
