@@ -34,6 +34,7 @@ int Run(int argc, char** argv) {
   AddDatabaseCommands(app, context);
   AddKeyCommands(app, context);
   AddCharacterCommands(app, context);
+  AddChatCommand(app, context);
   AddModelCommands(app, context);
   AddGenerateCommands(app, context);
 

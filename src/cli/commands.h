@@ -13,6 +13,7 @@ void AddConfigCommands(CLI::App& app, CommandContext& context);
 void AddDatabaseCommands(CLI::App& app, CommandContext& context);
 void AddKeyCommands(CLI::App& app, CommandContext& context);
 void AddCharacterCommands(CLI::App& app, CommandContext& context);
+void AddChatCommand(CLI::App& app, CommandContext& context);
 void AddModelCommands(CLI::App& app, CommandContext& context);
 void AddGenerateCommands(CLI::App& app, CommandContext& context);
 // `models pull` and `models list`, added to the `models` subcommand by AddModelCommands.

@@ -92,5 +92,28 @@ TEST_F(CharacterCommandsTest, BadCardsFailWithTheFieldAndExitCode1) {
   EXPECT_TRUE(Troupe({"characters", "list"}).out.find("Kid") == std::string::npos);  // nothing half-imported
 }
 
+// `troupe chat` runs the same pipeline in the terminal: the greeting, then one reply per line.
+TEST_F(CharacterCommandsTest, ChatTalksInTheTerminal) {
+  ASSERT_EQ(Troupe({"characters", "import", Examples("juno_telecom_support.json")}).exit_code, 0);
+  std::vector<std::string> args = {TroupeBinary(), "chat", "juno", "--no-typing", "--name", "Sam", "--model",
+                                   (testing::SharedDir() / "models/synthetic/tiny-qwen2-bpe-Q4_K_M.gguf").string()};
+  const std::string input = (dir_ / "input.txt").string();
+  std::ofstream(input) << "Hello Juno\nMy roaming does not work\n";
+  std::string command;
+  for (const std::string& arg : args) command += "'" + arg + "' ";
+  ProcessResult chat = RunProcess({"/bin/sh", "-c", command + "< '" + input + "'"},
+                                  {{"TROUPE_DATA", dir_.path().string()}}, std::chrono::seconds(120));
+  ASSERT_EQ(chat.exit_code, 0) << chat.err;
+  EXPECT_EQ(chat.out.rfind("Hi Sam, I'm Juno from Brightwave Mobile. How can I help you today?\n", 0), 0u) << chat.out;
+  EXPECT_NE(chat.err.find("conversation 1"), std::string::npos) << chat.err;
+  size_t turns = 0;
+  for (size_t at = chat.err.find(" generated]"); at != std::string::npos; at = chat.err.find(" generated]", at + 1)) ++turns;
+  EXPECT_EQ(turns, 3u);  // the greeting and two replies
+
+  ProcessResult missing = Troupe({"chat", "nobody"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("CHARACTER"), std::string::npos) << missing.err;
+}
+
 }  // namespace
 }  // namespace troupe

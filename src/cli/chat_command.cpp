@@ -1,0 +1,179 @@
+// `troupe chat CHARACTER`: a conversation in the terminal with the in-process runtime and the local
+// model, the same pipeline the API runs (flow, prompt, split replies, storage). Each line of stdin
+// is the user's message; the character's messages stream to stdout, one paragraph-message per
+// block; the stage and mood changes and statistics go to stderr. `--conversation ID` continues a
+// stored conversation.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/runtime.h"
+#include "cli/commands.h"
+#include "cli/local_model.h"
+#include "llm/local_provider.h"
+
+namespace troupe::cli {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+struct ChatOptions {
+  std::string character;  // id or slug
+  std::optional<int64_t> conversation;
+  std::string user = "cli";  // the end user's external id
+  std::string name;          // how the character calls the user ("" = the user's display name)
+  bool typing = true;
+};
+
+Result<store::Character> FindCharacter(store::Store& database, const std::string& text) {
+  const bool numeric = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  Result<store::Character> found = numeric ? database.characters().Get(std::stoll(text))
+                                           : database.characters().GetBySlug(text);
+  if (!found.ok()) return found.status().WithContext("CHARACTER");
+  return found;
+}
+
+Result<store::User> FindOrCreateUser(store::Store& database, const ChatOptions& options) {
+  Result<store::User> user = database.users().GetByExternalId(options.user);
+  if (user.ok() || user.status().code() != StatusCode::kNotFound) return user;
+  store::User fresh;
+  fresh.external_id = options.user;
+  fresh.display_name = options.name;
+  return database.users().Create(fresh);
+}
+
+// Prints a turn's events: text as it streams, a blank line between messages.
+chat::TurnSink Printer(const store::Conversation& before) {
+  auto stage = std::make_shared<std::string>(before.stage);
+  return [stage](const chat::TurnEvent& event) {
+    if (event.type == "message.start") {
+      const std::string now = event.data.value("stage", "");
+      if (!now.empty() && now != *stage) {
+        const std::string mood = event.data.value("mood", "");
+        std::cerr << "[stage: " << now << (mood.empty() ? "" : ", mood: " + mood) << "]\n";
+        *stage = now;
+      }
+      if (event.data.value("message_index", 0) > 0) std::cout << "\n";
+    } else if (event.type == "delta") {
+      std::cout << event.data["text"].get<std::string>() << std::flush;
+    } else if (event.type == "message.end") {
+      std::cout << "\n" << std::flush;
+    } else if (event.type == "error") {
+      std::cerr << "[error: " << event.data.value("message", "") << "]\n";
+    } else if (event.type == "done" && event.data.contains("usage")) {
+      std::cerr << "[" << event.data["usage"].value("prompt_tokens", 0) << " prompt tokens, "
+                << event.data["usage"].value("completion_tokens", 0) << " generated]\n";
+    }
+  };
+}
+
+void Chat(CommandContext& context, const ChatOptions& options) {
+  Result<const config::LoadedConfig*> loaded = context.Configuration();
+  if (!loaded.ok()) {
+    context.Fail(loaded.status());
+    return;
+  }
+  const config::Config& config = (*loaded)->config;
+  Result<CommandContext::MigratedStore> migrated = context.ConnectAndMigrate();
+  if (!migrated.ok()) {
+    context.Fail(migrated.status());
+    return;
+  }
+  store::Store& database = *migrated->store;
+  Result<store::Character> character = FindCharacter(database, options.character);
+  if (!character.ok()) {
+    context.Fail(character.status());
+    return;
+  }
+  Result<LocalModel> local = LoadLocalModel(config);
+  if (!local.ok()) {
+    context.Fail(local.status());
+    return;
+  }
+  if (!local->model) {
+    context.Fail(Status(StatusCode::kUnavailable, local->missing_hint, "model.path"));
+    return;
+  }
+  llm::LocalProviderOptions provider_options;
+  provider_options.context_length = config.model.context_length;
+  std::unique_ptr<llm::Provider> provider =
+      llm::MakeLocalProvider(std::shared_ptr<engine::Model>(std::move(local->model)), provider_options);
+  chat::ChatRuntime runtime(database, [&provider](std::string_view) -> Result<llm::Provider*> {
+    return provider.get();
+  });
+
+  Result<store::User> user = FindOrCreateUser(database, options);
+  if (!user.ok()) {
+    context.Fail(user.status().WithContext("--user"));
+    return;
+  }
+  store::Conversation conversation;
+  if (options.conversation) {
+    Result<store::Conversation> existing = database.conversations().Get(*options.conversation);
+    if (!existing.ok()) {
+      context.Fail(existing.status().WithContext("--conversation"));
+      return;
+    }
+    conversation = *existing;
+  } else {
+    conversation.user_id = user->id;
+    conversation.character_id = character->id;
+    conversation.title = "terminal chat";
+    Result<store::Conversation> created = database.conversations().Create(conversation);
+    if (!created.ok()) {
+      context.Fail(created.status());
+      return;
+    }
+    conversation = *created;
+  }
+  std::cerr << "[" << character->name << ", conversation " << conversation.id << "; end with Ctrl-D]\n";
+
+  chat::TurnOptions turn;
+  turn.typing_delays = options.typing;
+  turn.user_name = options.name;
+  turn.cancel = &interrupted;
+  // Ctrl-C stops the reply being written, not the program.
+  std::signal(SIGINT, [](int) { interrupted.store(true); });
+  auto report = [&](const Status& status) {
+    if (!status.ok()) std::cerr << "troupe: error: " << status.message() << "\n";
+  };
+  report(runtime.Open(conversation.id, 0, turn, Printer(conversation)).status());
+  const bool interactive = isatty(fileno(stdin)) != 0;
+  std::string line;
+  while (true) {
+    if (interactive) std::cerr << "> " << std::flush;
+    if (!std::getline(std::cin, line)) break;
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    interrupted.store(false);
+    Result<store::Message> stored = runtime.AddUserMessage(conversation.id, line);
+    if (!stored.ok()) {
+      context.Fail(stored.status());
+      return;
+    }
+    Result<store::Conversation> before = database.conversations().Get(conversation.id);
+    report(runtime.Reply(conversation.id, turn, Printer(before.ok() ? *before : conversation)).status());
+  }
+  std::signal(SIGINT, SIG_DFL);
+}
+
+}  // namespace
+
+void AddChatCommand(CLI::App& app, CommandContext& context) {
+  auto options = std::make_shared<ChatOptions>();
+  CLI::App* command = app.add_subcommand(
+      "chat", "Talk with a character in the terminal (local model; each line of stdin is a message)");
+  command->add_option("CHARACTER", options->character, "id or slug")->required();
+  command->add_option("--conversation", options->conversation, "continue this conversation instead of starting one");
+  command->add_option("--user", options->user, "the end user's external id (default: cli)");
+  command->add_option("--name", options->name, "what the character calls you (default: the user's display name)");
+  command->add_flag("!--no-typing", options->typing, "show later messages at once, without typing pauses");
+  AddSettingFlag(*command, context, "model", "model.path", "GGUF model to run (env: TROUPE_MODEL)");
+  command->callback([&context, options] { Chat(context, *options); });
+}
+
+}  // namespace troupe::cli
