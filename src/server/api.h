@@ -35,6 +35,9 @@ struct ApiOptions {
   // Runs a streamed turn off the I/O threads (generation blocks); false when the queue is full
   // (the route answers 429). Required with `runtime`.
   std::function<bool(std::function<void()>)> run_in_background;
+  // Providers by name ("" = the default), for the OpenAI-compatible /v1 routes; empty: they
+  // answer 503.
+  chat::ProviderResolver providers;
 };
 
 // One registered API route, as the OpenAPI document lists it.

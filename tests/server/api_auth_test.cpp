@@ -93,6 +93,14 @@ std::vector<Row> Rows() {
       // The live feed: a client's stream carries only its own end user's events (see api_test).
       {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 403, 200, 200, 200}},
       {"GET", Fixed("/api/v1/characters"), NoBody(), everyone_reads},
+      {"GET", Fixed("/v1/models"), NoBody(), everyone_reads},
+      {"GET", [](World& w, const std::string&) { return "/v1/models/" + Id(w.published.id); }, NoBody(), everyone_reads},
+      // No provider on this server: allowed callers get 503 in OpenAI's shape.
+      {"POST", Fixed("/v1/chat/completions"),
+       [](World& w, const std::string&, bool) {
+         return json{{"model", w.published.slug}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}}.dump();
+       },
+       Expected{401, 503, 503, 503, 503, 503}},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/card"; },
        NoBody(), everyone_reads},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/card.png"; },

@@ -43,6 +43,9 @@ struct ApiRoute {
   int success_status = 200;
   std::function<Response(ApiCall&)> handler;
   bool event_stream = false;  // the response is text/event-stream (last: tables list the rest in order)
+  // The handler blocks (it waits for a model): the whole call, authentication included, runs on
+  // ApiOptions::run_in_background while the connection's coroutine waits, never on an I/O thread.
+  bool blocking = false;
 };
 
 // What a handler sees: the request, who is calling, the store.
@@ -95,6 +98,7 @@ void AddChatRoutes(RouteTable& table);  // a user's message and the streamed rep
 void AddKeyRoutes(RouteTable& table);
 void AddJobRoutes(RouteTable& table);
 void AddEventRoutes(RouteTable& table);
+void AddOpenAiRoutes(RouteTable& table);  // /v1/models, /v1/chat/completions
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);
