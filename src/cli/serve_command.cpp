@@ -181,6 +181,7 @@ void Serve(CommandContext& context) {
   api_options.events = &events;
   api_options.runtime = &runtime;
   api_options.run_in_background = [&turns](std::function<void()> task) { return turns.Post(std::move(task)); };
+  api_options.providers = providers;
   api_options.rate_limit_per_second = config.server.rate_limit_per_second;
   api_options.rate_limit_burst = config.server.rate_limit_burst;
   std::vector<server::ApiRouteInfo> routes = server::AddApiRoutes(router, database, api_options);
