@@ -15,10 +15,12 @@
 #include "engine/engine.h"
 #include "llm/local_provider.h"
 #include "llm/model_catalog.h"
+#include "llm/observed_provider.h"
 #include "server/api.h"
 #include "server/background_pool.h"
 #include "server/http_server.h"
 #include "server/job_runner.h"
+#include "server/provider_metrics.h"
 #include "store/api_keys.h"
 
 namespace troupe::cli {
@@ -137,11 +139,13 @@ void Serve(CommandContext& context) {
   // provider registry; until then "local" (or the default, "") is the only name.
   const nlohmann::json model_report = ModelReport(*local_model, config);
   std::shared_ptr<engine::Model> model(std::move(local_model->model));
+  server::MetricsRegistry metrics;
+  server::ProviderMetrics provider_metrics(metrics);
   std::unique_ptr<llm::Provider> local_provider;
   if (model) {
     llm::LocalProviderOptions provider_options;
     provider_options.context_length = config.model.context_length;
-    local_provider = llm::MakeLocalProvider(model, provider_options);
+    local_provider = llm::Observe(llm::MakeLocalProvider(model, provider_options), provider_metrics);
   }
   const std::string missing_hint = local_model->missing_hint;
   chat::ProviderResolver providers = [&local_provider, &missing_hint](std::string_view name) -> Result<llm::Provider*> {
@@ -187,7 +191,6 @@ void Serve(CommandContext& context) {
   std::vector<server::ApiRouteInfo> routes = server::AddApiRoutes(router, database, api_options);
   spdlog::debug("{} API routes registered", routes.size());
 
-  server::MetricsRegistry metrics;
   Result<std::unique_ptr<server::HttpServer>> http =
       server::HttpServer::Create(ServerOptionsFrom(config.server), std::move(router), metrics);
   if (!http.ok()) {

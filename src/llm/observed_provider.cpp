@@ -1,0 +1,54 @@
+#include "llm/observed_provider.h"
+
+#include <chrono>
+
+namespace troupe::llm {
+namespace {
+
+class ObservedProvider final : public Provider {
+ public:
+  ObservedProvider(std::unique_ptr<Provider> inner, ProviderObserver& observer)
+      : inner_(std::move(inner)), observer_(observer) {}
+
+  const ProviderInfo& info() const override { return inner_->info(); }
+
+  Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks) override {
+    const auto started = std::chrono::steady_clock::now();
+    Result<ChatResult> result = inner_->Chat(request, callbacks);
+    ProviderCallRecord record;
+    record.provider = inner_->info().name;
+    record.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    if (result.ok()) {
+      record.time_to_first_token_ms = result->time_to_first_token_ms;
+      record.usage = result->usage;
+      const double generating_ms = record.total_ms - record.time_to_first_token_ms;
+      // The first token's time belongs to the prompt; the rest is the generation rate.
+      if (result->usage.completion_tokens > 1 && generating_ms > 0) {
+        record.tokens_per_second = static_cast<double>(result->usage.completion_tokens - 1) * 1000.0 / generating_ms;
+      }
+    } else {
+      record.ok = false;
+      record.error = std::string(StatusCodeName(result.status().code()));
+    }
+    observer_.OnCall(record);
+    return result;
+  }
+
+  int64_t CountTokens(std::string_view text) const override { return inner_->CountTokens(text); }
+  int64_t CountChatTokens(const std::vector<ChatMessage>& messages) const override {
+    return inner_->CountChatTokens(messages);
+  }
+  std::vector<std::string> TurnEndStrings() const override { return inner_->TurnEndStrings(); }
+
+ private:
+  std::unique_ptr<Provider> inner_;
+  ProviderObserver& observer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> Observe(std::unique_ptr<Provider> inner, ProviderObserver& observer) {
+  return std::make_unique<ObservedProvider>(std::move(inner), observer);
+}
+
+}  // namespace troupe::llm

@@ -1,0 +1,52 @@
+// Provider metrics from real calls to the local engine (stories260K): what /metrics would show.
+#include "server/provider_metrics.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/engine.h"
+#include "llm/local_provider.h"
+#include "llm/observed_provider.h"
+#include "support/temp_dir.h"
+
+namespace troupe::server {
+namespace {
+
+TEST(ProviderMetricsTest, CallsAndErrorsAreCountedPerProvider) {
+  MetricsRegistry registry;
+  ProviderMetrics metrics(registry);
+  llm::LocalProviderOptions options;
+  options.name = "tiny";
+  options.context_length = 64;
+  std::unique_ptr<llm::Provider> provider = llm::Observe(
+      llm::MakeLocalProvider(
+          std::shared_ptr<engine::Model>(engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf")),
+          options),
+      metrics);
+  EXPECT_EQ(provider->info().name, "tiny");
+
+  llm::ChatRequest request;
+  request.messages = {{"user", "Once upon a time", "", {}, ""}};
+  request.sampling.temperature = 0;
+  request.sampling.max_tokens = 12;
+  Result<llm::ChatResult> result = provider->Chat(request, {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+
+  // A prompt longer than the 64-token context fails and is counted by its code.
+  request.messages[0].content = std::string(400, 'a');
+  EXPECT_EQ(provider->Chat(request, {}).status().code(), StatusCode::kInvalidArgument);
+
+  const std::string text = registry.Render();
+  EXPECT_NE(text.find("troupe_llm_requests_total{provider=\"tiny\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("troupe_llm_tokens_total{provider=\"tiny\",direction=\"out\"} 12"), std::string::npos) << text;
+  EXPECT_NE(text.find("troupe_llm_tokens_total{provider=\"tiny\",direction=\"in\"} " +
+                      std::to_string(result->usage.prompt_tokens)),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("troupe_llm_errors_total{provider=\"tiny\",code=\"invalid_argument\"} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("troupe_llm_time_to_first_token_seconds_count{provider=\"tiny\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("troupe_llm_tokens_per_second_count{provider=\"tiny\"} 1"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace troupe::server
