@@ -98,6 +98,11 @@ class ConversationRepository {
   // Writes stage, mood, affinity, title and metadata_json of conversation.id.
   virtual Result<Conversation> UpdateState(const Conversation& conversation) = 0;
   virtual Status SetStatus(int64_t id, ConversationStatus status) = 0;
+  // A new conversation of the same user and character (stage, mood and affinity carried over,
+  // metadata {"branched_from": {"conversation_id", "message_id"}}) holding copies of the messages
+  // up to and including `up_to_message_id`, parent links remapped, all in one transaction.
+  // kNotFound naming message_id when that message is not in the conversation.
+  virtual Result<Conversation> Branch(int64_t conversation_id, int64_t up_to_message_id) = 0;
 };
 
 struct MessagePatch {

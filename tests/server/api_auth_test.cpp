@@ -89,6 +89,11 @@ std::vector<Row> Rows() {
       {"POST", in_conversation("/open"), NoBody(), own_chats},
       {"POST", in_conversation("/messages/{message}/regenerate"), NoBody(), own_chats},
       {"PATCH", in_conversation("/messages/{message}"), Body(R"({"swipe":0})"), own_chats},
+      {"POST", in_conversation("/branch"),
+       [](World& w, const std::string& owner, bool) {
+         return json{{"message_id", w.Conversation(owner).second}}.dump();
+       },
+       Expected{401, 404, 403, 403, 404, 404}},
       {"GET", Fixed("/api/v1/openapi.json"), NoBody(), {200, 200, 200, 200, 200, 200}},
       // The live feed: a client's stream carries only its own end user's events (see api_test).
       {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 403, 200, 200, 200}},

@@ -187,13 +187,29 @@ TEST_F(ChatRoutesTest, AWholeConversationThroughTheApi) {
   ASSERT_EQ(back.status, 200) << back.body;
   EXPECT_EQ(back.Json()["content"], original);
 
+  // Branch from the user's first message: a new conversation with copies up to it.
+  const json listed = Get(base + "/messages")["data"];
+  ClientResponse branched = server_->Call("POST", base + "/branch", key_,
+                                          json{{"message_id", listed[1]["id"]}}.dump());
+  ASSERT_EQ(branched.status, 201) << branched.body;
+  const std::string branch = "/api/v1/conversations/" + std::to_string(branched.Json()["id"].get<int64_t>());
+  json copies = Get(branch + "/messages")["data"];
+  ASSERT_EQ(copies.size(), 2u);
+  EXPECT_EQ(copies[1]["content"], listed[1]["content"]);
+  EXPECT_EQ(branched.Json()["stage"], "friendly");
+  std::vector<SseEvent> in_branch = Stream(branch + "/messages", {{"content", "Let's try another way."}});
+  EXPECT_EQ(in_branch.back().type, "done");
+  EXPECT_EQ(Get(base + "/messages")["data"].size(), listed.size());  // the original is untouched
+
   // A break of three hours: the character writes first.
   const size_t count = Get(base + "/messages")["data"].size();
   clock_.Advance(180 * kMinute);
-  ASSERT_EQ(*runtime_->ScanProactive(), 1);
-  Result<std::optional<store::Job>> job = server_->store().jobs().Claim("test", {std::string(chat::kProactiveJob)});
-  ASSERT_TRUE(job.ok() && job->has_value());
-  ASSERT_TRUE(runtime_->RunJob(**job, {}).ok());
+  ASSERT_EQ(*runtime_->ScanProactive(), 2);  // the conversation and its branch
+  for (int i = 0; i < 2; ++i) {
+    Result<std::optional<store::Job>> job = server_->store().jobs().Claim("test", {std::string(chat::kProactiveJob)});
+    ASSERT_TRUE(job.ok() && job->has_value());
+    ASSERT_TRUE(runtime_->RunJob(**job, {}).ok());
+  }
   json after = Get(base + "/messages")["data"];
   ASSERT_GT(after.size(), count);
   EXPECT_EQ(after.back()["role"], "assistant");

@@ -196,3 +196,71 @@ TEST_P(StoreTest, FeedbackRatingLandsOnMessage) {
 
 }  // namespace
 }  // namespace troupe::store::testing
+
+namespace troupe::store::testing {
+namespace {
+
+TEST_P(StoreTest, BranchCopiesTheConversationUpToAMessage) {
+  Store& store = *store_;
+  User user;
+  user.external_id = "brancher";
+  user = *store.users().Create(user);
+  Character character;
+  character.name = "Brancher";
+  character = *store.characters().Create(character);
+  Conversation source;
+  source.user_id = user.id;
+  source.character_id = character.id;
+  source.title = "talk";
+  source = *store.conversations().Create(source);
+  source.stage = "friendly";
+  source.mood = "calm";
+  source.affinity = 0.4;
+  source = *store.conversations().UpdateState(source);
+  std::vector<Message> written;
+  for (int i = 0; i < 4; ++i) {
+    Message message;
+    message.conversation_id = source.id;
+    message.role = i % 2 == 0 ? MessageRole::kUser : MessageRole::kAssistant;
+    message.content = "message " + std::to_string(i);
+    if (!written.empty()) message.parent_id = written.back().id;
+    message.metadata_json = R"({"n":)" + std::to_string(i) + "}";
+    written.push_back(*store.messages().Append(message));
+  }
+
+  Result<Conversation> branch = store.conversations().Branch(source.id, written[2].id);
+  ASSERT_TRUE(branch.ok()) << branch.status().ToString();
+  EXPECT_NE(branch->id, source.id);
+  EXPECT_EQ(branch->user_id, user.id);
+  EXPECT_EQ(branch->stage, "friendly");
+  EXPECT_EQ(branch->mood, "calm");
+  EXPECT_DOUBLE_EQ(branch->affinity, 0.4);
+  EXPECT_EQ(branch->title, "talk (branch)");
+  EXPECT_EQ(branch->message_count, 3);
+  // PostgreSQL may respace the JSON: look for the parts.
+  EXPECT_NE(branch->metadata_json.find("branched_from"), std::string::npos) << branch->metadata_json;
+  EXPECT_NE(branch->metadata_json.find("\"message_id\": " + std::to_string(written[2].id)) == std::string::npos &&
+                branch->metadata_json.find("\"message_id\":" + std::to_string(written[2].id)) == std::string::npos,
+            true)
+      << branch->metadata_json;
+
+  std::vector<Message> copies = store.messages().List(branch->id, {"", 50})->items;
+  ASSERT_EQ(copies.size(), 3u);
+  for (size_t i = 0; i < copies.size(); ++i) {
+    EXPECT_EQ(copies[i].content, written[i].content);
+    EXPECT_EQ(copies[i].role, written[i].role);
+    EXPECT_NE(copies[i].id, written[i].id);
+    EXPECT_EQ(copies[i].parent_id, i == 0 ? std::optional<int64_t>() : std::optional<int64_t>(copies[i - 1].id));
+  }
+  // The source is untouched.
+  EXPECT_EQ(store.messages().List(source.id, {"", 50})->items.size(), 4u);
+  EXPECT_EQ(store.conversations().Get(source.id)->message_count, 4);
+
+  Result<Conversation> wrong = store.conversations().Branch(source.id, copies[0].id);
+  EXPECT_EQ(wrong.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(wrong.status().field(), "message_id");
+  EXPECT_EQ(store.conversations().Branch(987654, written[0].id).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace troupe::store::testing

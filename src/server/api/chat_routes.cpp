@@ -224,6 +224,22 @@ Response PatchMessage(ApiCall& call) {
   return Response::Json(result);
 }
 
+// {"message_id": M}: a new conversation with copies of the messages up to M (201).
+Response PostBranch(ApiCall& call) {
+  HttpResult<json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  JsonObjectReader reader(*body);
+  const int64_t message_id = reader.RequireInt("message_id", 1);
+  if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
+  Result<store::Conversation> branch = call.store.conversations().Branch(conversation->id, message_id);
+  if (!branch.ok()) return Response::Error(branch.status());
+  const json created = ToJson(*branch);
+  call.events.Publish({"conversation.created", branch->user_id, branch->id, created.dump()});
+  return Response::Json(created, 201);
+}
+
 ApiRoute Streamed(std::string method, std::string pattern, std::string operation, std::string summary,
                   std::string request_schema, std::function<Response(ApiCall&)> handler) {
   ApiRoute route;
@@ -258,6 +274,9 @@ void AddChatRoutes(RouteTable& table) {
                            "regenerateMessage",
                            "A new alternative for the latest reply; every alternative is kept (swipes)",
                            "StreamOptions", PostRegenerate));
+  table.push_back({"POST", "/api/v1/conversations/{conversation_id}/branch", "branchConversation", "chat",
+                   "A new conversation continuing from any message of this one (copies up to it)",
+                   {kScopeClient}, false, {}, "BranchCreate", "Conversation", false, 201, PostBranch});
   table.push_back({"PATCH", "/api/v1/conversations/{conversation_id}/messages/{message_id}", "updateMessage",
                    "chat", "Edit a message's text, or show another alternative of a regenerated reply",
                    {kScopeClient}, false, {}, "MessageUpdate", "Message", false, 200, PatchMessage});

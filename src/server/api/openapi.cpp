@@ -143,6 +143,7 @@ json Schemas() {
   schemas["OpenOptions"] = Object({{"greeting", Type("integer")},
                                    {"typing_delays", Type("boolean")},
                                    {"split_messages", Type("boolean")}});
+  schemas["BranchCreate"] = Object({{"message_id", Type("integer")}}, {"message_id"});
   schemas["MessageUpdate"] = Object({{"content", Type("string")}, {"swipe", Type("integer")}});
 
   schemas["FeedbackEvent"] = Object({{"id", Type("integer")},

@@ -1,5 +1,7 @@
 // Conversations between one user and one character, with the flow state the engine keeps.
 #include <algorithm>
+#include <map>
+#include <optional>
 
 #include "store/repo/repositories.h"
 
@@ -118,6 +120,59 @@ class Conversations final : public ConversationRepository {
                           {c.id, c.stage, c.mood, c.affinity, c.title, c.metadata_json, context_.Now()}));
     if (rows.empty()) return NotFound("conversation " + std::to_string(c.id) + " not found");
     return ReadConversation(rows.front());
+  }
+
+  Result<Conversation> Branch(int64_t conversation_id, int64_t up_to_message_id) override {
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows found, connection->Query(Select("WHERE id = $1"), {conversation_id}));
+    if (found.empty()) return NotFound("conversation " + std::to_string(conversation_id) + " not found");
+    Conversation branch = ReadConversation(found.front());
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows sources,
+                            connection->Query("SELECT id, parent_id FROM messages WHERE conversation_id = $1 AND id <= $2 "
+                                              "ORDER BY id",
+                                              {conversation_id, up_to_message_id}));
+    if (sources.empty() || sources.back().Int(0) != up_to_message_id) {
+      return FieldError(StatusCode::kNotFound,
+                        "message " + std::to_string(up_to_message_id) + " not found in conversation " +
+                            std::to_string(conversation_id),
+                        "message_id");
+    }
+    const int64_t now = context_.Now();
+    branch.title = branch.title.empty() ? "branch" : branch.title + " (branch)";
+    branch.metadata_json = "{\"branched_from\":{\"conversation_id\":" + std::to_string(conversation_id) +
+                           ",\"message_id\":" + std::to_string(up_to_message_id) + "}}";
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows inserted,
+        connection->Query("INSERT INTO conversations (user_id, character_id, title, stage, mood, affinity, status, "
+                          "message_count, last_activity_at, metadata_json, created_at, updated_at) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                          {branch.user_id, branch.character_id, branch.title, branch.stage, branch.mood,
+                           branch.affinity, std::string(ToString(ConversationStatus::kActive)),
+                           static_cast<int64_t>(sources.size()), now, branch.metadata_json, now, now}));
+    const int64_t branch_id = inserted.at(0).Int(0);
+    // One row at a time so each copy's parent can point at the copy of its parent.
+    std::map<int64_t, int64_t> copies;
+    for (const sql::Row& source : sources) {
+      const int64_t source_id = source.Int(0);
+      std::optional<int64_t> parent;
+      if (!source.IsNull(1)) {
+        auto it = copies.find(source.Int(1));
+        if (it != copies.end()) parent = it->second;
+      }
+      TROUPE_ASSIGN_OR_RETURN(
+          sql::Rows copy,
+          connection->Query(
+              "INSERT INTO messages (conversation_id, parent_id, role, content, stage, prompt_tokens, "
+              "completion_tokens, latency_ms, sentiment, rating, incomplete, metadata_json, created_at, updated_at) "
+              "SELECT $1, CAST($2 AS BIGINT), role, content, stage, prompt_tokens, completion_tokens, latency_ms, sentiment, rating, "
+              "incomplete, metadata_json, created_at, updated_at FROM messages WHERE id = $3 RETURNING id",
+              {branch_id, sql::Nullable(parent), source_id}));
+      copies[source_id] = copy.at(0).Int(0);
+    }
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows result, connection->Query(Select("WHERE id = $1"), {branch_id}));
+    TROUPE_RETURN_IF_ERROR(transaction.Commit());
+    return ReadConversation(result.front());
   }
 
   Status SetStatus(int64_t id, ConversationStatus status) override {
