@@ -426,9 +426,9 @@ struct ChatRuntime::State {
     for (size_t i = 0; i < parts.size(); ++i) {
       const std::string text = Trimmed(parts[i]);
       const bool last = i + 1 == parts.size();
-      if (text.empty() && !(last && generated.incomplete && i == 0 && failed)) {
-        if (i == 0 && parts.size() == 1 && !failed) {
-          // The model wrote nothing (it ended its turn at once): store nothing, say so.
+      if (text.empty()) {
+        // The model wrote nothing (it ended its turn at once, or failed first): store nothing.
+        if (i == 0 && parts.size() == 1 && live_started) {
           Emit(sink, "message.end", {{"message_index", 0}, {"message", nullptr}});
         }
         continue;
