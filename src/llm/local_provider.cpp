@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
+#include "llm/stream_text.h"
 
 namespace troupe::llm {
 namespace {
@@ -157,7 +158,7 @@ class LocalProvider final : public Provider {
       const std::string prompt = model_->RenderChat(std::move(inputs));
       return model_->Tokenize(prompt, true, true);
     } catch (const engine::EngineError& error) {
-      return Status(StatusCode::kInvalidArgument, "provider " + info_.name + ": " + error.what());
+      return EngineFailure(error);
     }
   }
 
@@ -181,6 +182,14 @@ class LocalProvider final : public Provider {
     return *best;
   }
 
+  // An engine failure as a Status: bad input (sampling settings, a template error) is the
+  // caller's; anything else is ours.
+  Status EngineFailure(const engine::EngineError& error) const {
+    const StatusCode code = error.kind() == engine::EngineError::Kind::kInvalidInput ? StatusCode::kInvalidArgument
+                                                                                      : StatusCode::kInternal;
+    return Status(code, "provider " + info_.name + ": " + error.what());
+  }
+
   Result<ChatResult> RunJob(Job& job) {
     const ChatRequest& request = job.request;
     const Clock::time_point started = job.queued_at;
@@ -188,14 +197,20 @@ class LocalProvider final : public Provider {
     if (request.cancel != nullptr && request.cancel->load()) {
       result.finish_reason = FinishReason::kCancelled;
       result.total_ms = MillisSince(started);
+      result.time_to_first_token_ms = result.total_ms;
       return result;
     }
-    TROUPE_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, Render(request.messages, request.tools, true));
+    // tool_choice "none": the model is not told about the tools, so it cannot call them.
+    const bool with_tools = !request.tools.empty() && request.tool_choice != "none";
+    static const std::vector<ToolDefinition> kNoTools;
+    TROUPE_ASSIGN_OR_RETURN(std::vector<int32_t> prompt,
+                            Render(request.messages, with_tools ? request.tools : kNoTools, true));
     const int64_t context = info_.context_length;
-    if (static_cast<int64_t>(prompt.size()) >= context) {
+    if (prompt.empty() || static_cast<int64_t>(prompt.size()) >= context) {
       return Status(StatusCode::kInvalidArgument,
                     "provider " + info_.name + ": the prompt is " + std::to_string(prompt.size()) +
-                        " tokens and the context holds " + std::to_string(context),
+                        " tokens and the context holds " + std::to_string(context) +
+                        ", which leaves no room for a reply",
                     "messages");
     }
     size_t shared = 0;
@@ -216,39 +231,50 @@ class LocalProvider final : public Provider {
     generation.sampling = ToEngine(request.sampling);
     const int64_t room = context - static_cast<int64_t>(prompt.size());
     generation.max_tokens = static_cast<int32_t>(std::min<int64_t>(std::max(request.sampling.max_tokens, 1), room));
-    generation.stop_strings = request.stop;
+    for (const std::string& stop : request.stop) {
+      if (!stop.empty()) generation.stop_strings.push_back(stop);
+    }
     for (const std::string& end : turn_ends_) generation.stop_strings.push_back(end);
     generation.cancel = request.cancel;
 
-    bool first = true;
+    // Tool calls are returned whole, never streamed as text.
+    ToolCallFilter tool_calls;
+    bool first_piece = true;
+    const auto deliver = [&](std::string_view text) {
+      if (text.empty()) return;
+      result.content.append(text);
+      if (job.callbacks.on_delta) job.callbacks.on_delta(text);
+    };
     engine::GenerationCallbacks callbacks;
     callbacks.on_piece = [&](std::string_view piece) {
       if (piece.empty()) return;
-      if (first) {
-        first = false;
+      if (first_piece) {
+        first_piece = false;
         result.time_to_first_token_ms = MillisSince(started);
       }
-      // Tool calls are returned whole, not streamed as text.
-      if (!request.tools.empty()) return;
-      if (job.callbacks.on_delta) job.callbacks.on_delta(piece);
+      deliver(with_tools ? tool_calls.Push(piece) : std::string(piece));
     };
     engine::GenerationResult generated;
     try {
       generated = model_->Generate(*slot.cache, generation, callbacks);
     } catch (const engine::EngineError& error) {
-      slot.cache.reset();  // its contents are unknown now
-      slot.tokens.clear();
+      DropSlot(slot);
+      return EngineFailure(error);
+    } catch (const std::exception& error) {
+      DropSlot(slot);
       return Status(StatusCode::kInternal, "provider " + info_.name + ": " + error.what());
     }
     slot.tokens.insert(slot.tokens.end(), generation.prompt.begin(), generation.prompt.end());
     slot.tokens.insert(slot.tokens.end(), generated.tokens.begin(), generated.tokens.end());
-    // The cache holds every generated token but the last (generator.h).
-    if (!generated.tokens.empty()) slot.tokens.pop_back();
+    // The cache holds every generated token but the last (generator.h); a cancelled run may hold
+    // less. Keep the token list and the cache the same length.
+    slot.tokens.resize(std::min<size_t>(slot.tokens.size(), slot.cache->size()));
+    slot.cache->Truncate(static_cast<uint32_t>(slot.tokens.size()));
 
-    result.content = generated.text;
-    if (!request.tools.empty()) {
-      result.tool_calls = ExtractToolCalls(result.content);
-      if (!result.content.empty() && job.callbacks.on_delta) job.callbacks.on_delta(result.content);
+    if (with_tools) {
+      ToolCallFilter::Finished finished = tool_calls.Finish();
+      deliver(finished.text);
+      result.tool_calls = std::move(finished.tool_calls);
     }
     switch (generated.stop_reason) {
       case engine::StopReason::kMaxTokens:
@@ -258,15 +284,24 @@ class LocalProvider final : public Provider {
       case engine::StopReason::kCancelled:
         result.finish_reason = FinishReason::kCancelled;
         break;
-      default:
+      case engine::StopReason::kEndOfGeneration:
+      case engine::StopReason::kStopString:
         result.finish_reason = FinishReason::kStop;
+        break;
     }
-    if (!result.tool_calls.empty()) result.finish_reason = FinishReason::kToolCalls;
+    if (!result.tool_calls.empty() && result.finish_reason != FinishReason::kCancelled) {
+      result.finish_reason = FinishReason::kToolCalls;
+    }
     result.usage.prompt_tokens = static_cast<int64_t>(prompt.size());
     result.usage.completion_tokens = generated.generated_tokens;
-    if (first) result.time_to_first_token_ms = MillisSince(started);
+    if (first_piece) result.time_to_first_token_ms = MillisSince(started);
     result.total_ms = MillisSince(started);
     return result;
+  }
+
+  static void DropSlot(Slot& slot) {
+    slot.cache.reset();  // its contents are unknown now
+    slot.tokens.clear();
   }
 
   void Run() {
@@ -305,52 +340,8 @@ class LocalProvider final : public Provider {
 
 }  // namespace
 
-std::vector<ToolCall> ExtractToolCalls(std::string& text) {
-  static constexpr std::string_view kOpen = "<tool_call>";
-  static constexpr std::string_view kClose = "</tool_call>";
-  std::vector<ToolCall> calls;
-  std::string rest;
-  size_t position = 0;
-  for (;;) {
-    const size_t open = text.find(kOpen, position);
-    if (open == std::string::npos) break;
-    const size_t close = text.find(kClose, open + kOpen.size());
-    if (close == std::string::npos) break;
-    const std::string body = text.substr(open + kOpen.size(), close - open - kOpen.size());
-    nlohmann::json call = nlohmann::json::parse(body, nullptr, false);
-    if (call.is_object() && call.contains("name") && call["name"].is_string()) {
-      rest += text.substr(position, open - position);
-      nlohmann::json arguments = call.contains("arguments") ? call["arguments"] : nlohmann::json::object();
-      calls.push_back({"call_" + std::to_string(calls.size()), call["name"].get<std::string>(),
-                       arguments.is_string() ? arguments.get<std::string>() : arguments.dump()});
-    } else {
-      rest += text.substr(position, close + kClose.size() - position);  // not a call: keep the text
-    }
-    position = close + kClose.size();
-  }
-  rest += text.substr(position);
-  const size_t begin = rest.find_first_not_of(" \n\t");
-  const size_t end = rest.find_last_not_of(" \n\t");
-  text = begin == std::string::npos ? std::string() : rest.substr(begin, end - begin + 1);
-  return calls;
-}
-
 std::unique_ptr<Provider> MakeLocalProvider(std::shared_ptr<engine::Model> model, LocalProviderOptions options) {
   return std::make_unique<LocalProvider>(std::move(model), std::move(options));
-}
-
-std::string_view ToString(FinishReason reason) {
-  switch (reason) {
-    case FinishReason::kStop:
-      return "stop";
-    case FinishReason::kLength:
-      return "length";
-    case FinishReason::kToolCalls:
-      return "tool_calls";
-    case FinishReason::kCancelled:
-      return "cancelled";
-  }
-  return "stop";
 }
 
 }  // namespace troupe::llm

@@ -1,15 +1,29 @@
 // The in-process provider: a GGUF model run by Troupe's own engine. One engine thread owns the
-// model and runs requests one after another from a bounded queue; Chat() blocks its caller until
-// its request has run. Prompts are rendered with the model's chat template (ChatML when it has
-// none). A few KV caches ("slots") are kept between requests and the one sharing the longest
-// token prefix with a new prompt is reused, so a conversation that resends its history each turn
-// only runs its new tokens.
+// model and runs requests one after another from a bounded FIFO queue; Chat() blocks its caller
+// until its request has run, and deltas are delivered from the engine thread.
+//
+// Prompts are rendered with the model's chat template (ChatML when it has none), tools passed
+// to the template's `tools` variable, and tokenized with control tokens recognised. A few KV
+// caches ("slots", each sized to the context) are kept between requests and the one sharing the
+// longest token prefix with a new prompt is reused, so a conversation that resends its history
+// each turn only runs its new tokens.
+//
+// The reply ends at an end-of-generation token, at a stop string (the request's, and the
+// template's turn ends: TurnEndStrings), at max_tokens or the context (kLength), or when cancel
+// is set (checked between tokens; a request cancelled while still queued never runs). With tools,
+// Hermes/Qwen `<tool_call>{...}</tool_call>` blocks are returned as tool_calls (finish reason
+// kToolCalls) and never streamed as text. Usage counts are exact token counts.
+//
+// Errors: kResourceExhausted when max_queued requests already wait; kInvalidArgument for a prompt
+// that leaves no room for one reply token (naming both counts), bad sampling settings or a
+// template that fails on the messages; kUnavailable while shutting down.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "llm/provider.h"
+#include "llm/stream_text.h"
 
 namespace troupe::engine {
 class Model;
@@ -23,10 +37,6 @@ struct LocalProviderOptions {
   size_t max_queued = 32;         // requests waiting for the engine; more fail with kResourceExhausted
   int cache_slots = 4;            // KV caches kept for prefix reuse
 };
-
-// Tool calls in the Hermes/Qwen format: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`
-// blocks are cut out of `text` and returned; ids are "call_<n>".
-std::vector<ToolCall> ExtractToolCalls(std::string& text);
 
 // The provider over a loaded model (not loaded vocab_only). The model is shared so the server can
 // report it while the provider runs it.
