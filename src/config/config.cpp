@@ -155,6 +155,107 @@ SettingSpec DoubleSetting(std::string key, std::string description, Access acces
   return spec;
 }
 
+// Provider names become YAML keys and environment variable names, so they stay plain.
+std::string CheckProviderName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return "a provider name must have 1 to 64 characters, got '" + name + "'";
+  if (name.front() < 'a' || name.front() > 'z') return "a provider name must start with a-z, got '" + name + "'";
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+      return "a provider name may hold a-z, 0-9, '_' and '-', got '" + name + "'";
+    }
+  }
+  return "";
+}
+
+std::string CheckHttpUrl(const std::string& url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return "must start with http:// or https://, got '" + RedactUrlCredentials(url) + "'";
+  }
+  if (url.find_first_of(" \t\r\n") != std::string::npos) return "must not contain whitespace";
+  return "";
+}
+
+// One field of a `providers.<name>` entry.
+struct ProviderFieldSpec {
+  std::string field;  // "base_url"
+  std::string description;
+  bool secret = false;
+  std::function<std::string(ProviderConfig&, const std::string&)> apply;
+  std::function<std::string(const ProviderConfig&)> format;
+};
+
+ProviderFieldSpec ProviderString(std::string field, std::string description, std::string ProviderConfig::*member,
+                                 Check check = {}, bool secret = false) {
+  ProviderFieldSpec spec{std::move(field), std::move(description), secret, {}, {}};
+  spec.apply = [member, check](ProviderConfig& provider, const std::string& text) -> std::string {
+    if (check) {
+      std::string problem = check(text);
+      if (!problem.empty()) return problem;
+    }
+    provider.*member = text;
+    return "";
+  };
+  spec.format = [member](const ProviderConfig& provider) { return provider.*member; };
+  return spec;
+}
+
+ProviderFieldSpec ProviderInt(std::string field, std::string description, int ProviderConfig::*member, int64_t low,
+                              int64_t high) {
+  ProviderFieldSpec spec{std::move(field), std::move(description), false, {}, {}};
+  spec.apply = [member, low, high](ProviderConfig& provider, const std::string& text) -> std::string {
+    int64_t value = 0;
+    std::string problem = ParseInt64(text, value);
+    if (problem.empty()) problem = CheckRange(value, low, high);
+    if (!problem.empty()) return problem;
+    provider.*member = static_cast<int>(value);
+    return "";
+  };
+  spec.format = [member](const ProviderConfig& provider) { return std::to_string(provider.*member); };
+  return spec;
+}
+
+const std::vector<ProviderFieldSpec>& ProviderFields() {
+  static const std::vector<ProviderFieldSpec> fields = [] {
+    std::vector<ProviderFieldSpec> list;
+    list.push_back(ProviderString("type", "kind of endpoint: openai (any OpenAI-compatible chat completions API)",
+                                  &ProviderConfig::type, OneOf({"openai"})));
+    list.push_back(ProviderString("base_url", "API root, e.g. https://api.openai.com/v1 (required)",
+                                  &ProviderConfig::base_url, CheckHttpUrl));
+    list.push_back(ProviderString("api_key", "API key, sent as a Bearer token (Azure: api-key header)",
+                                  &ProviderConfig::api_key, {}, /*secret=*/true));
+    list.push_back(ProviderString("model", "remote model id sent with each request", &ProviderConfig::model));
+    list.push_back(ProviderString("api_version", "Azure OpenAI api-version (switches to Azure's URL and header)",
+                                  &ProviderConfig::api_version));
+    list.push_back(ProviderInt("timeout_seconds", "how long to wait for the first token of a reply",
+                               &ProviderConfig::timeout_seconds, 1, 86'400));
+    list.push_back(ProviderInt("idle_timeout_seconds", "silence allowed between two chunks of a streamed reply",
+                               &ProviderConfig::idle_timeout_seconds, 1, 86'400));
+    list.push_back(ProviderInt("connect_timeout_seconds", "how long to wait for a connection",
+                               &ProviderConfig::connect_timeout_seconds, 1, 3'600));
+    list.push_back(ProviderInt("total_timeout_seconds", "limit on one whole request, retries included",
+                               &ProviderConfig::total_timeout_seconds, 1, 86'400));
+    list.push_back(ProviderInt("max_retries", "retries on 429, 5xx and connection failures before the first token",
+                               &ProviderConfig::max_retries, 0, 10));
+    list.push_back(ProviderInt("context_length", "tokens the remote model takes (prompts are trimmed to fit)",
+                               &ProviderConfig::context_length, 256, 1 << 24));
+    return list;
+  }();
+  return fields;
+}
+
+const ProviderFieldSpec* FindProviderField(const std::string& field) {
+  for (const auto& spec : ProviderFields()) {
+    if (spec.field == field) return &spec;
+  }
+  return nullptr;
+}
+
+std::string ProviderEnvName(const std::string& name) {
+  std::string out;
+  for (char c : name) out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 const std::vector<SettingSpec>& Specs() {
   static const std::vector<SettingSpec> specs = [] {
     std::vector<SettingSpec> list;
@@ -206,6 +307,15 @@ const std::vector<SettingSpec>& Specs() {
     list.push_back(IntSetting<int>("model.context_length",
                                    "tokens a conversation may hold (capped by the model's own context)",
                                    In(&Config::model, &ModelConfig::context_length), 256, 1 << 20));
+    list.push_back(IntSetting<int>("model.cache_slots",
+                                   "KV caches kept so a conversation's next turn reuses its prompt prefix",
+                                   In(&Config::model, &ModelConfig::cache_slots), 1, 64));
+    list.push_back(IntSetting<int>("model.max_queued_requests",
+                                   "requests that may wait for the engine; more are refused (429)",
+                                   In(&Config::model, &ModelConfig::max_queued_requests), 1, 100'000));
+    list.push_back(StringSetting("chat.default_provider",
+                                 "provider used when a character or stage names none: local or a name under providers",
+                                 In(&Config::chat, &ChatConfig::default_provider), CheckProviderName));
     return list;
   }();
   return specs;
@@ -268,6 +378,144 @@ std::string MarkOf(const std::string& file_name, const YAML::Mark& mark) {
   return file_name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
 }
 
+std::string ProviderFieldSuggestion(const std::string& field) {
+  const ProviderFieldSpec* best = nullptr;
+  size_t best_distance = 4;
+  for (const auto& spec : ProviderFields()) {
+    const size_t distance = EditDistance(field, spec.field);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = &spec;
+    }
+  }
+  return best == nullptr ? "" : " (did you mean '" + best->field + "'?)";
+}
+
+Status ApplyProviderValue(LoadedConfig& loaded, const std::string& name, const ProviderFieldSpec& spec,
+                          const std::string& text, const Origin& origin) {
+  const std::string key = "providers." + name + "." + spec.field;
+  const std::string problem = spec.apply(loaded.config.providers[name], text);
+  if (!problem.empty()) return InvalidArgument(origin.location + ": " + key + ": " + problem, key);
+  loaded.sources[key] = origin.source;
+  return Status::Ok();
+}
+
+// `providers:` maps each name to its fields.
+Status ApplyProvidersNode(LoadedConfig& loaded, const YAML::Node& node, const std::string& file_name) {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsMap()) {
+    return InvalidArgument(MarkOf(file_name, node.Mark()) + ": 'providers' must map provider names to their settings",
+                           "providers");
+  }
+  for (const auto& entry : node) {
+    const YAML::Node& name_node = entry.first;
+    const YAML::Node& fields = entry.second;
+    const std::string where = MarkOf(file_name, name_node.Mark());
+    if (!name_node.IsScalar()) return InvalidArgument(where + ": provider names must be plain names", "providers");
+    const std::string name = name_node.Scalar();
+    const std::string key = "providers." + name;
+    if (std::string problem = CheckProviderName(name); !problem.empty()) {
+      return InvalidArgument(where + ": " + key + ": " + problem, key);
+    }
+    if (name == "local") {
+      return InvalidArgument(where + ": " + key + ": 'local' is the in-process model (configured under model)", key);
+    }
+    if (!fields.IsMap()) {
+      return InvalidArgument(where + ": " + key + " must be a mapping of settings (base_url, model, ...)", key);
+    }
+    loaded.config.providers[name];  // declared, even before its fields are checked
+    loaded.sources[key] = {"file", file_name + ":" + std::to_string(name_node.Mark().line + 1)};
+    for (const auto& field_entry : fields) {
+      const YAML::Node& field_node = field_entry.first;
+      const YAML::Node& value = field_entry.second;
+      const std::string field_where = MarkOf(file_name, field_node.Mark());
+      if (!field_node.IsScalar()) return InvalidArgument(field_where + ": keys must be plain names", key);
+      const std::string field = field_node.Scalar();
+      const ProviderFieldSpec* spec = FindProviderField(field);
+      if (spec == nullptr) {
+        return InvalidArgument(field_where + ": unknown key '" + key + "." + field + "'" + ProviderFieldSuggestion(field),
+                               key + "." + field);
+      }
+      if (value.IsMap() || value.IsSequence()) {
+        return InvalidArgument(field_where + ": " + key + "." + field + ": expected a single value, not a " +
+                                   (value.IsMap() ? "mapping" : "list"),
+                               key + "." + field);
+      }
+      const std::string text = value.IsNull() ? "" : value.Scalar();
+      const std::string value_mark = MarkOf(file_name, value.IsNull() ? field_node.Mark() : value.Mark());
+      const std::string file_line = file_name + ":" + std::to_string(field_node.Mark().line + 1);
+      TROUPE_RETURN_IF_ERROR(ApplyProviderValue(loaded, name, *spec, text, Origin{{"file", file_line}, value_mark}));
+    }
+  }
+  return Status::Ok();
+}
+
+// TROUPE_PROVIDERS_<NAME>_<FIELD>: the name is matched against the providers already declared
+// (upper-cased, '-' as '_'), else declares a new one named in lower case.
+Status ApplyProviderEnvironment(LoadedConfig& loaded, const std::map<std::string, std::string>& environment) {
+  static constexpr std::string_view kPrefix = "TROUPE_PROVIDERS_";
+  for (const auto& [variable, text] : environment) {
+    if (variable.rfind(kPrefix, 0) != 0) continue;
+    const std::string rest = variable.substr(kPrefix.size());
+    const ProviderFieldSpec* field = nullptr;
+    std::string env_name;
+    for (const auto& spec : ProviderFields()) {
+      const std::string suffix = "_" + ProviderEnvName(spec.field);
+      if (rest.size() > suffix.size() && rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+          (field == nullptr || spec.field.size() > field->field.size())) {
+        field = &spec;
+        env_name = rest.substr(0, rest.size() - suffix.size());
+      }
+    }
+    if (field == nullptr) {
+      std::string fields;
+      for (const auto& spec : ProviderFields()) fields += (fields.empty() ? "" : ", ") + ProviderEnvName(spec.field);
+      return InvalidArgument(variable + ": not a provider setting; expected TROUPE_PROVIDERS_<NAME>_<FIELD> with FIELD one of " +
+                                 fields,
+                             "providers");
+    }
+    std::string name;
+    for (const auto& [declared, unused] : loaded.config.providers) {
+      if (ProviderEnvName(declared) == env_name) name = declared;
+    }
+    if (name.empty()) {
+      for (char c : env_name) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string key = "providers." + name;
+      if (std::string problem = CheckProviderName(name); !problem.empty()) {
+        return InvalidArgument(variable + ": " + key + ": " + problem, key);
+      }
+      if (name == "local") {
+        return InvalidArgument(variable + ": " + key + ": 'local' is the in-process model (configured under model)", key);
+      }
+      loaded.config.providers[name];
+      loaded.sources[key] = {"env", variable};
+    }
+    TROUPE_RETURN_IF_ERROR(ApplyProviderValue(loaded, name, *field, text, Origin{{"env", variable}, variable}));
+  }
+  return Status::Ok();
+}
+
+// Checks that span keys, once every layer is applied.
+Status ValidateWhole(const LoadedConfig& loaded) {
+  for (const auto& [name, provider] : loaded.config.providers) {
+    if (provider.base_url.empty()) {
+      const ValueSource& declared = loaded.sources.at("providers." + name);
+      return InvalidArgument(declared.detail + ": providers." + name + ": base_url is required (e.g. https://api.openai.com/v1)",
+                             "providers." + name + ".base_url");
+    }
+  }
+  const std::string& chosen = loaded.config.chat.default_provider;
+  if (chosen != "local" && loaded.config.providers.count(chosen) == 0) {
+    const ValueSource& source = loaded.sources.at("chat.default_provider");
+    std::string known = "local";
+    for (const auto& [name, provider] : loaded.config.providers) known += ", " + name;
+    return InvalidArgument((source.detail.empty() ? source.kind : source.detail) + ": chat.default_provider: no provider named '" +
+                               chosen + "' (configured: " + known + ")",
+                           "chat.default_provider");
+  }
+  return Status::Ok();
+}
+
 Status ApplyYamlNode(LoadedConfig& loaded, const YAML::Node& node, const std::string& prefix,
                      const std::string& file_name) {
   if (!node.IsMap()) {
@@ -283,7 +531,9 @@ Status ApplyYamlNode(LoadedConfig& loaded, const YAML::Node& node, const std::st
     }
     const std::string key = prefix.empty() ? key_node.Scalar() : prefix + "." + key_node.Scalar();
     const std::string where = MarkOf(file_name, key_node.Mark());
-    if (const SettingSpec* spec = FindSpec(key)) {
+    if (key == "providers") {
+      TROUPE_RETURN_IF_ERROR(ApplyProvidersNode(loaded, value, file_name));
+    } else if (const SettingSpec* spec = FindSpec(key)) {
       if (value.IsMap() || value.IsSequence()) {
         return InvalidArgument(where + ": " + key + ": expected a single value, not a " +
                                    (value.IsMap() ? "mapping" : "list"),
@@ -335,6 +585,10 @@ const std::vector<SettingInfo>& Settings() {
   static const std::vector<SettingInfo> infos = [] {
     std::vector<SettingInfo> list;
     for (const auto& spec : Specs()) list.push_back(spec.info);
+    for (const auto& field : ProviderFields()) {
+      list.push_back({"providers.<name>." + field.field, "TROUPE_PROVIDERS_<NAME>_" + ProviderEnvName(field.field),
+                      field.description, field.secret});
+    }
     return list;
   }();
   return infos;
@@ -343,6 +597,7 @@ const std::vector<SettingInfo>& Settings() {
 Result<LoadedConfig> LoadFromYamlText(const std::string& yaml, const std::string& file_name) {
   LoadedConfig loaded = Defaults();
   TROUPE_RETURN_IF_ERROR(ApplyYamlText(loaded, yaml, file_name));
+  TROUPE_RETURN_IF_ERROR(ValidateWhole(loaded));
   return loaded;
 }
 
@@ -369,6 +624,7 @@ Result<LoadedConfig> Load(const LoadRequest& request) {
       TROUPE_RETURN_IF_ERROR(ApplyValue(loaded, spec, found->second, Origin{{"env", name}, name}));
     }
   }
+  TROUPE_RETURN_IF_ERROR(ApplyProviderEnvironment(loaded, request.environment));
 
   for (const auto& [key, text] : request.flags) {
     const SettingSpec* spec = FindSpec(key);
@@ -377,6 +633,7 @@ Result<LoadedConfig> Load(const LoadRequest& request) {
     const std::string flag = name != request.flag_names.end() ? name->second : "--" + key;
     TROUPE_RETURN_IF_ERROR(ApplyValue(loaded, *spec, text, Origin{{"flag", flag}, flag}));
   }
+  TROUPE_RETURN_IF_ERROR(ValidateWhole(loaded));
   return loaded;
 }
 
@@ -405,6 +662,23 @@ std::string Render(const LoadedConfig& loaded) {
     out << YAML::Key << leaf << YAML::Value << value << YAML::Comment(origin);
   }
   if (!open_section.empty()) out << YAML::EndMap;
+  if (!loaded.config.providers.empty()) {
+    out << YAML::Key << "providers" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, provider] : loaded.config.providers) {
+      out << YAML::Key << name << YAML::Value << YAML::BeginMap;
+      for (const auto& spec : ProviderFields()) {
+        std::string value = spec.format(provider);
+        if (spec.secret && !value.empty()) value = "***";
+        auto source = loaded.sources.find("providers." + name + "." + spec.field);
+        const std::string origin = source == loaded.sources.end()
+                                       ? "default"
+                                       : source->second.kind + (source->second.detail.empty() ? "" : " " + source->second.detail);
+        out << YAML::Key << spec.field << YAML::Value << value << YAML::Comment(origin);
+      }
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -45,6 +45,31 @@ struct ModelConfig {
   std::string path;         // GGUF file; "" = the default catalog model in <data_dir>/models, if present
   int threads = 0;          // compute threads; 0 = one per CPU core
   int context_length = 4096;  // tokens per conversation (capped by the model's trained context)
+  int cache_slots = 4;        // KV caches kept so a conversation's next turn reuses its prefix
+  int max_queued_requests = 32;  // requests waiting for the engine; more are refused (429)
+};
+
+// A named remote language model (`providers.<name>.*`), reached over an OpenAI-compatible API.
+// The environment sets a field as TROUPE_PROVIDERS_<NAME>_<FIELD> (name upper-cased, '-' as '_'),
+// and may declare a provider the file does not have.
+struct ProviderConfig {
+  std::string type = "openai";  // the only kind so far
+  std::string base_url;         // required: "https://api.openai.com/v1", "http://127.0.0.1:11434/v1"
+  std::string api_key;          // secret
+  std::string model;            // the remote model id
+  std::string api_version;      // Azure OpenAI: sent as ?api-version=, with the api-key header
+  int timeout_seconds = 60;           // waiting for the first token of a reply
+  int idle_timeout_seconds = 60;      // silence allowed between two chunks of a stream
+  int connect_timeout_seconds = 10;
+  int total_timeout_seconds = 600;    // one whole request, retries included
+  int max_retries = 2;                // on 429, 5xx and connection failures before the first token
+  int context_length = 8192;          // tokens the remote model takes, for trimming prompts
+};
+
+struct ChatConfig {
+  // The provider a character or flow stage uses when it names none: "local" (the in-process
+  // model) or a name under `providers`.
+  std::string default_provider = "local";
 };
 
 struct Config {
@@ -53,6 +78,8 @@ struct Config {
   ServerConfig server;
   StoreConfig store;
   ModelConfig model;
+  ChatConfig chat;
+  std::map<std::string, ProviderConfig> providers;  // by name
 
   // store.url, or the SQLite file in data_dir when that is empty.
   std::string EffectiveStoreUrl() const;
@@ -80,14 +107,16 @@ struct LoadRequest {
 };
 
 // kInvalidArgument naming the key (and file:line:column) for an unknown key, a value of the wrong
-// type or out of range; kNotFound when the named file does not exist.
+// type or out of range, a provider without base_url or a chat.default_provider that names no
+// provider; kNotFound when the named file does not exist.
 Result<LoadedConfig> Load(const LoadRequest& request);
 
 // Parses YAML text as a config file named `file_name` (for messages) on top of the defaults.
 // The fuzz target and tests use this directly.
 Result<LoadedConfig> LoadFromYamlText(const std::string& yaml, const std::string& file_name);
 
-// Every setting's dotted key with its environment variable and one-line description.
+// Every setting's dotted key with its environment variable and one-line description. Provider
+// fields appear once, as "providers.<name>.<field>" with TROUPE_PROVIDERS_<NAME>_<FIELD>.
 struct SettingInfo {
   std::string key;
   std::string env;

@@ -166,6 +166,148 @@ TEST(ConfigTest, RenderMasksSecretsAndNamesSources) {
   EXPECT_EQ(reloaded->config.server.listen, "127.0.0.1:8080");
 }
 
+TEST(ConfigTest, ProvidersFromFileWithDefaults) {
+  Result<LoadedConfig> loaded = LoadYaml(
+      "chat:\n"
+      "  default_provider: fast\n"
+      "providers:\n"
+      "  fast:\n"
+      "    base_url: http://127.0.0.1:11434/v1\n"
+      "    model: qwen2.5:0.5b\n"
+      "    max_retries: 0\n"
+      "  azure-big:\n"
+      "    type: openai\n"
+      "    base_url: https://x.openai.azure.com/openai/deployments/gpt4o\n"
+      "    api_version: 2024-06-01\n"
+      "    api_key: sk-secret\n"
+      "    timeout_seconds: 30\n"
+      "    context_length: 128000\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const Config& config = loaded->config;
+  EXPECT_EQ(config.chat.default_provider, "fast");
+  ASSERT_EQ(config.providers.size(), 2u);
+  const ProviderConfig& fast = config.providers.at("fast");
+  EXPECT_EQ(fast.type, "openai");
+  EXPECT_EQ(fast.base_url, "http://127.0.0.1:11434/v1");
+  EXPECT_EQ(fast.model, "qwen2.5:0.5b");
+  EXPECT_EQ(fast.max_retries, 0);
+  EXPECT_EQ(fast.timeout_seconds, 60);
+  EXPECT_EQ(fast.context_length, 8192);
+  const ProviderConfig& azure = config.providers.at("azure-big");
+  EXPECT_EQ(azure.api_version, "2024-06-01");
+  EXPECT_EQ(azure.api_key, "sk-secret");
+  EXPECT_EQ(azure.timeout_seconds, 30);
+  EXPECT_EQ(azure.context_length, 128000);
+  EXPECT_EQ(loaded->sources.at("providers.fast.model").detail, "troupe.yaml:6");
+}
+
+TEST(ConfigTest, DefaultProviderIsLocalWithoutProviders) {
+  Result<LoadedConfig> loaded = Load({});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->config.chat.default_provider, "local");
+  EXPECT_TRUE(loaded->config.providers.empty());
+  EXPECT_EQ(loaded->config.model.cache_slots, 4);
+  EXPECT_EQ(loaded->config.model.max_queued_requests, 32);
+}
+
+TEST(ConfigTest, ProviderErrorsNameKeyAndLine) {
+  Result<LoadedConfig> typo = LoadYaml("providers:\n  fast:\n    base_url: http://a/v1\n    modle: x\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().field(), "providers.fast.modle");
+  EXPECT_THAT(typo.status().message(), HasSubstr("troupe.yaml:4:5"));
+  EXPECT_THAT(typo.status().message(), HasSubstr("did you mean 'model'"));
+
+  Result<LoadedConfig> scheme = LoadYaml("providers:\n  fast:\n    base_url: ftp://a/v1\n");
+  ASSERT_FALSE(scheme.ok());
+  EXPECT_EQ(scheme.status().field(), "providers.fast.base_url");
+  EXPECT_THAT(scheme.status().message(), HasSubstr("troupe.yaml:3:15"));
+  EXPECT_THAT(scheme.status().message(), HasSubstr("http:// or https://"));
+
+  Result<LoadedConfig> no_url = LoadYaml("providers:\n  fast:\n    model: x\n");
+  ASSERT_FALSE(no_url.ok());
+  EXPECT_EQ(no_url.status().field(), "providers.fast.base_url");
+  EXPECT_THAT(no_url.status().message(), HasSubstr("troupe.yaml:2: providers.fast: base_url is required"));
+
+  EXPECT_THAT(LoadYaml("providers:\n  fast:\n    base_url: http://a\n    type: anthropic\n").status().message(),
+              HasSubstr("must be one of openai"));
+  EXPECT_THAT(LoadYaml("providers:\n  fast:\n    base_url: http://a\n    max_retries: 99\n").status().message(),
+              HasSubstr("between 0 and 10"));
+  EXPECT_THAT(LoadYaml("providers:\n  Fast:\n    base_url: http://a\n").status().message(),
+              HasSubstr("must start with a-z"));
+  EXPECT_THAT(LoadYaml("providers:\n  local:\n    base_url: http://a\n").status().message(),
+              HasSubstr("'local' is the in-process model"));
+  EXPECT_THAT(LoadYaml("providers: [a]\n").status().message(), HasSubstr("'providers' must map provider names"));
+  EXPECT_THAT(LoadYaml("providers:\n  fast: http://a\n").status().message(), HasSubstr("must be a mapping"));
+}
+
+TEST(ConfigTest, DefaultProviderMustBeConfigured) {
+  Result<LoadedConfig> loaded =
+      LoadYaml("chat:\n  default_provider: big\nproviders:\n  fast:\n    base_url: http://a/v1\n");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().field(), "chat.default_provider");
+  EXPECT_THAT(loaded.status().message(), HasSubstr("troupe.yaml:2"));
+  EXPECT_THAT(loaded.status().message(), HasSubstr("no provider named 'big' (configured: local, fast)"));
+
+  LoadRequest request;
+  request.environment = {{"TROUPE_CHAT_DEFAULT_PROVIDER", "nowhere"}};
+  EXPECT_THAT(Load(request).status().message(), HasSubstr("TROUPE_CHAT_DEFAULT_PROVIDER: chat.default_provider"));
+}
+
+TEST(ConfigTest, ProviderSettingsFromEnvironment) {
+  testing::TempDir dir;
+  const auto file = dir / "troupe.yaml";
+  std::ofstream(file) << "providers:\n"
+                         "  fast-small:\n"
+                         "    base_url: http://127.0.0.1:8000/v1\n"
+                         "    timeout_seconds: 5\n";
+  LoadRequest request;
+  request.file = file.string();
+  request.environment = {
+      {"TROUPE_PROVIDERS_FAST_SMALL_API_KEY", "sk-from-env"},
+      {"TROUPE_PROVIDERS_FAST_SMALL_IDLE_TIMEOUT_SECONDS", "7"},
+      {"TROUPE_PROVIDERS_CLOUD_BASE_URL", "https://api.openai.com/v1"},
+      {"TROUPE_PROVIDERS_CLOUD_MODEL", "gpt-4o-mini"},
+      {"TROUPE_CHAT_DEFAULT_PROVIDER", "cloud"},
+  };
+  Result<LoadedConfig> loaded = Load(request);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const Config& config = loaded->config;
+  const ProviderConfig& fast = config.providers.at("fast-small");
+  EXPECT_EQ(fast.api_key, "sk-from-env");
+  EXPECT_EQ(fast.timeout_seconds, 5);
+  EXPECT_EQ(fast.idle_timeout_seconds, 7);
+  const ProviderConfig& cloud = config.providers.at("cloud");
+  EXPECT_EQ(cloud.base_url, "https://api.openai.com/v1");
+  EXPECT_EQ(cloud.model, "gpt-4o-mini");
+  EXPECT_EQ(config.chat.default_provider, "cloud");
+  EXPECT_EQ(loaded->sources.at("providers.fast-small.api_key").detail, "TROUPE_PROVIDERS_FAST_SMALL_API_KEY");
+
+  LoadRequest unknown;
+  unknown.environment = {{"TROUPE_PROVIDERS_CLOUD_BASEURL", "https://a"}};
+  EXPECT_THAT(Load(unknown).status().message(), HasSubstr("TROUPE_PROVIDERS_CLOUD_BASEURL: not a provider setting"));
+
+  LoadRequest missing_url;
+  missing_url.environment = {{"TROUPE_PROVIDERS_CLOUD_API_KEY", "sk"}};
+  EXPECT_THAT(Load(missing_url).status().message(),
+              HasSubstr("TROUPE_PROVIDERS_CLOUD_API_KEY: providers.cloud: base_url is required"));
+}
+
+TEST(ConfigTest, RenderMasksProviderKeysAndLoadsAgain) {
+  LoadRequest request;
+  request.environment = {{"TROUPE_PROVIDERS_CLOUD_BASE_URL", "https://api.openai.com/v1"},
+                         {"TROUPE_PROVIDERS_CLOUD_API_KEY", "sk-hunter2"}};
+  Result<LoadedConfig> loaded = Load(request);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const std::string shown = Render(*loaded);
+  EXPECT_EQ(shown.find("hunter2"), std::string::npos) << shown;
+  EXPECT_THAT(shown, HasSubstr("api_key: \"***\"  # env TROUPE_PROVIDERS_CLOUD_API_KEY"));
+  EXPECT_THAT(shown, HasSubstr("base_url: https://api.openai.com/v1  # env TROUPE_PROVIDERS_CLOUD_BASE_URL"));
+  EXPECT_THAT(shown, HasSubstr("max_retries: 2  # default"));
+  Result<LoadedConfig> reloaded = LoadYaml(shown);
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString() << "\n" << shown;
+  EXPECT_EQ(reloaded->config.providers.at("cloud").base_url, "https://api.openai.com/v1");
+}
+
 TEST(ConfigTest, EverySettingHasAnEnvironmentName) {
   for (const SettingInfo& setting : Settings()) {
     EXPECT_EQ(setting.env.rfind("TROUPE_", 0), 0u) << setting.key;
