@@ -15,22 +15,9 @@ class ObservedProvider final : public Provider {
   Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks) override {
     const auto started = std::chrono::steady_clock::now();
     Result<ChatResult> result = inner_->Chat(request, callbacks);
-    ProviderCallRecord record;
-    record.provider = inner_->info().name;
-    record.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    if (result.ok()) {
-      record.time_to_first_token_ms = result->time_to_first_token_ms;
-      record.usage = result->usage;
-      const double generating_ms = record.total_ms - record.time_to_first_token_ms;
-      // The first token's time belongs to the prompt; the rest is the generation rate.
-      if (result->usage.completion_tokens > 1 && generating_ms > 0) {
-        record.tokens_per_second = static_cast<double>(result->usage.completion_tokens - 1) * 1000.0 / generating_ms;
-      }
-    } else {
-      record.ok = false;
-      record.error = std::string(StatusCodeName(result.status().code()));
-    }
-    observer_.OnCall(record);
+    const double total_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    observer_.OnCall(MakeCallRecord(inner_->info().name, result, total_ms));
     return result;
   }
 
@@ -46,6 +33,25 @@ class ObservedProvider final : public Provider {
 };
 
 }  // namespace
+
+ProviderCallRecord MakeCallRecord(const std::string& provider, const Result<ChatResult>& result, double total_ms) {
+  ProviderCallRecord record;
+  record.provider = provider;
+  record.total_ms = total_ms;
+  if (result.ok()) {
+    record.time_to_first_token_ms = result->time_to_first_token_ms;
+    record.usage = result->usage;
+    const double generating_ms = record.total_ms - record.time_to_first_token_ms;
+    // The first token's time belongs to the prompt; the rest is the generation rate.
+    if (result->usage.completion_tokens > 1 && generating_ms > 0) {
+      record.tokens_per_second = static_cast<double>(result->usage.completion_tokens - 1) * 1000.0 / generating_ms;
+    }
+  } else {
+    record.ok = false;
+    record.error = std::string(StatusCodeName(result.status().code()));
+  }
+  return record;
+}
 
 std::unique_ptr<Provider> Observe(std::unique_ptr<Provider> inner, ProviderObserver& observer) {
   return std::make_unique<ObservedProvider>(std::move(inner), observer);
