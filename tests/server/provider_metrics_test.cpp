@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "llm/local_provider.h"
 #include "llm/observed_provider.h"
+#include "llm/provider_registry.h"
 #include "support/temp_dir.h"
 
 namespace troupe::server {
@@ -46,6 +47,39 @@ TEST(ProviderMetricsTest, CallsAndErrorsAreCountedPerProvider) {
       << text;
   EXPECT_NE(text.find("troupe_llm_time_to_first_token_seconds_count{provider=\"tiny\"} 1"), std::string::npos) << text;
   EXPECT_NE(text.find("troupe_llm_tokens_per_second_count{provider=\"tiny\"} 1"), std::string::npos) << text;
+}
+
+// The way serve wires it: the registry reports every provider it hands out to the metrics.
+TEST(ProviderMetricsTest, TheRegistryReportsEveryProvider) {
+  MetricsRegistry registry;
+  ProviderMetrics metrics(registry);
+  config::Config config;
+  config.model.context_length = 256;
+  Result<std::unique_ptr<llm::ProviderRegistry>> providers = llm::BuildProviderRegistry(
+      config,
+      std::shared_ptr<engine::Model>(engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf")));
+  ASSERT_TRUE(providers.ok()) << providers.status().ToString();
+  (*providers)->SetObserver(&metrics);
+  Result<llm::Provider*> local = (*providers)->Default();
+  ASSERT_TRUE(local.ok());
+
+  llm::ChatRequest request;
+  request.messages = {{"user", "Lily had a cat.", "", {}, ""}};
+  request.sampling.temperature = 0;
+  request.sampling.max_tokens = 5;
+  Result<llm::ChatResult> result = (*local)->Chat(request, {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  request.sampling.top_p = -1;  // refused by the engine's sampler
+  EXPECT_EQ((*local)->Chat(request, {}).status().code(), StatusCode::kInvalidArgument);
+
+  const std::string text = registry.Render();
+  EXPECT_NE(text.find("troupe_llm_requests_total{provider=\"local\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("troupe_llm_tokens_total{provider=\"local\",direction=\"out\"} " +
+                      std::to_string(result->usage.completion_tokens)),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("troupe_llm_errors_total{provider=\"local\",code=\"invalid_argument\"} 1"), std::string::npos)
+      << text;
 }
 
 }  // namespace
