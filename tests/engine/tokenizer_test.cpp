@@ -498,51 +498,5 @@ TEST(TokenizerTest, EncodesFromManyThreadsAtOnce) {
   EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
-double SecondsFor(const std::function<void()>& work) {
-  double best = 1e9;
-  for (int run = 0; run < 3; ++run) {
-    const auto start = std::chrono::steady_clock::now();
-    work();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                              .count());
-  }
-  return best;
-}
-
-#if defined(__SANITIZE_ADDRESS__) || !defined(__OPTIMIZE__)
-constexpr double kLoadSecondsLimit = 10.0;  // sanitizer and debug builds are several times slower
-#else
-constexpr double kLoadSecondsLimit = 1.0;
-#endif
-
-TEST(TokenizerPerformanceTest, LoadsTheLargestVocabularyQuickly) {
-  const GgufFile file = GgufFile::Open(TokenizerDir() / "ggml-vocab-qwen2.gguf");
-  const double seconds = SecondsFor([&] { (void)Tokenizer::FromGguf(file); });
-  std::printf("qwen2 vocabulary (151,936 tokens, 151,387 merges): %.3f s\n", seconds);
-  EXPECT_LT(seconds, kLoadSecondsLimit);
-}
-
-// Quadratic work would take 16 times as long for 4 times the text; allow 8 for noise.
-TEST(TokenizerPerformanceTest, EncodingGrowsLinearlyEvenForOneLongWord) {
-  for (const char* name : {"ggml-vocab-qwen2.gguf", "ggml-vocab-llama-spm.gguf",
-                           "ggml-vocab-bert-bge.gguf"}) {
-    const Tokenizer& tokenizer = Vocabulary(name);
-    std::string word_small;
-    std::string prose_small;
-    for (int i = 0; i < 4000; ++i) {
-      word_small += "abcdefghij"[i % 10];
-      prose_small += "the quick brown fox, 1234 jumps! ";
-    }
-    const std::string word_large = word_small + word_small + word_small + word_small;
-    const std::string prose_large = prose_small + prose_small + prose_small + prose_small;
-    for (const auto& [small, large] : {std::pair{&word_small, &word_large},
-                                       std::pair{&prose_small, &prose_large}}) {
-      const double t_small = SecondsFor([&] { (void)tokenizer.Encode(*small, false, false); });
-      const double t_large = SecondsFor([&] { (void)tokenizer.Encode(*large, false, false); });
-      EXPECT_LT(t_large, 8 * t_small + 0.002) << name << ": " << t_small << " s -> " << t_large;
-    }
-  }
-}
-
 }  // namespace
 }  // namespace troupe::engine
