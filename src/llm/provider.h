@@ -89,7 +89,8 @@ struct ChatResult {
 };
 
 struct ChatCallbacks {
-  // Each new piece of the reply, in order, never splitting a UTF-8 character.
+  // Each new piece of the reply, in order, never splitting a UTF-8 character. An exception it
+  // throws ends the call with kInternal.
   std::function<void(std::string_view delta)> on_delta;
 };
 
@@ -108,10 +109,13 @@ class Provider {
 
   // Errors: kUnavailable (no model loaded, endpoint unreachable, 5xx after the retries),
   // kDeadlineExceeded (timeout), kResourceExhausted (429 after the retries, queue full),
-  // kInvalidArgument (a request the model cannot take, e.g. longer than its context), kInternal
-  // (a stream cut or garbled after the first delta: no retry once text has reached the caller).
-  // The message names the provider. Deltas already delivered stay delivered: a caller that
-  // stored them keeps a partial reply and marks it incomplete.
+  // kInvalidArgument (a request the model cannot take, e.g. longer than its context, or bad
+  // sampling settings), kUnauthenticated / kPermissionDenied / kNotFound (a remote endpoint's
+  // 401 / 403 / 404: a wrong key or model name in the configuration), kInternal (a stream cut or
+  // garbled after the first delta: no retry once text has reached the caller). The message names
+  // the provider (and for remote errors carries the server's own message). Deltas already
+  // delivered stay delivered: a caller that stored them keeps a partial reply and marks it
+  // incomplete.
   virtual Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks) = 0;
 
   // How many tokens this text is for the provider's model: exact for the local engine, an
