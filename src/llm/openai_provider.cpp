@@ -234,7 +234,7 @@ struct Transfer {
 
   explicit Transfer(std::vector<std::string> stop_strings) : stops(std::move(stop_strings)) {}
 
-  bool ReplyStarted() const { return decoder.content_chunks() > 0 || (body_started && !streaming); }
+  bool ReplyStarted() const { return decoder.saw_tokens() || (body_started && !streaming); }
 
   // Sends text on to the caller; false when the caller's callback threw.
   bool Deliver(std::string_view text) {
@@ -385,6 +385,7 @@ class OpenAiProvider final : public Provider {
                    attempts);
       if (!options_.wait_before_retry(*retry_in, request.cancel)) return CancelledResult(request, "", call_started);
     }
+    if (attempts == 1) return last_error;
     return Status(last_error.code(), last_error.message() + " (after " + std::to_string(attempts) + " attempts)");
   }
 
@@ -521,6 +522,9 @@ class OpenAiProvider final : public Provider {
       curl_multi_poll(multi, nullptr, 0, static_cast<int>(kPollInterval.count()), nullptr);
     }
     curl_multi_remove_handle(multi, easy);
+    if (transfer.status == 0) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &transfer.status);
+    const std::string curl_error = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
+    curl_easy_reset(easy);  // drops every pointer into this call (body, headers, callbacks' data)
     ReturnSession(std::move(session));
 
     const bool delivered = transfer.delivered_chunks > 0;
@@ -553,13 +557,12 @@ class OpenAiProvider final : public Provider {
       return Status(StatusCode::kUnavailable, Prefix() + shown_url_ + ": " + failure.message());
     }
     if (code != CURLE_OK) {
-      const std::string why = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
+      const std::string& why = curl_error;
       if (delivered) return Status(StatusCode::kInternal, Prefix() + "stream cut " + Progress(transfer) + ": " + why);
       if (IsRetryableCurl(code)) retry_in = Backoff(attempt);
       return Status(IsRetryableCurl(code) ? StatusCode::kUnavailable : StatusCode::kInvalidArgument,
                     Prefix() + "cannot reach " + shown_url_ + ": " + why);
     }
-    if (transfer.status == 0) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &transfer.status);
     if (transfer.status < 200 || transfer.status >= 300) {
       const std::string message = ErrorMessageFromBody(transfer.body);
       if (IsRetryableHttp(transfer.status)) {

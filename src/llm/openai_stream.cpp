@@ -179,6 +179,12 @@ Result<std::string> ChatStreamDecoder::Apply(const SseEvent& event) {
   const auto delta = choice->find("delta");
   if (delta != choice->end() && delta->is_object()) {
     if (!OptionalString(*delta, "content", text)) return NotAChunk("a content delta that is not a string", data);
+    for (const char* key : {"reasoning_content", "reasoning"}) {
+      const auto reasoning = delta->find(key);
+      if (reasoning != delta->end() && reasoning->is_string() && !reasoning->get_ref<const std::string&>().empty()) {
+        saw_tokens_ = true;
+      }
+    }
     const auto calls = delta->find("tool_calls");
     if (calls != delta->end() && !calls->is_null()) {
       if (!calls->is_array()) return NotAChunk("tool_calls that are not a list", data);
@@ -222,7 +228,10 @@ Result<std::string> ChatStreamDecoder::Apply(const SseEvent& event) {
   if (reply_bytes_ > max_reply_bytes_) {
     return Internal("the reply grew past " + std::to_string(max_reply_bytes_) + " bytes");
   }
-  if (!text.empty() || carried_tool_call) ++content_chunks_;
+  if (!text.empty() || carried_tool_call) {
+    ++content_chunks_;
+    saw_tokens_ = true;
+  }
   return text;
 }
 

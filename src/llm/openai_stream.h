@@ -70,6 +70,10 @@ class ChatStreamDecoder {
   std::vector<ToolCall> tool_calls() const;
   // Chunks that carried reply text or a tool-call delta.
   int content_chunks() const { return content_chunks_; }
+  // Whether the model has produced anything yet: reply text, a tool call, or reasoning text
+  // (`reasoning_content`, which reasoning models stream before their reply and which is not
+  // part of the reply).
+  bool saw_tokens() const { return saw_tokens_; }
 
  private:
   size_t max_reply_bytes_;
@@ -79,6 +83,7 @@ class ChatStreamDecoder {
   std::optional<Usage> usage_;
   std::map<int64_t, ToolCall> tool_calls_;
   int content_chunks_ = 0;
+  bool saw_tokens_ = false;
 };
 
 // "stop" -> kStop, "length" -> kLength, "tool_calls"/"function_call" -> kToolCalls; anything

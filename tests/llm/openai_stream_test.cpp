@@ -93,6 +93,15 @@ TEST(ChatStreamDecoderTest, ContentFinishReasonAndUsage) {
   EXPECT_EQ(decoder.content_chunks(), 2);
 }
 
+TEST(ChatStreamDecoderTest, ReasoningCountsAsTokensButIsNotReply) {
+  ChatStreamDecoder decoder;
+  EXPECT_EQ(*decoder.Apply(Data(R"({"choices":[{"index":0,"delta":{"role":"assistant"}}]})")), "");
+  EXPECT_FALSE(decoder.saw_tokens());
+  EXPECT_EQ(*decoder.Apply(Data(R"({"choices":[{"index":0,"delta":{"reasoning_content":"Hmm, the user"}}]})")), "");
+  EXPECT_TRUE(decoder.saw_tokens());
+  EXPECT_EQ(decoder.content_chunks(), 0);
+}
+
 TEST(ChatStreamDecoderTest, ToolCallDeltasMergeByIndex) {
   ChatStreamDecoder decoder;
   const char* chunks[] = {
