@@ -662,6 +662,19 @@ Result<std::unique_ptr<Provider>> MakeOpenAiProvider(OpenAiProviderOptions optio
                                      std::pair{options.total_timeout, "total_timeout"}}) {
     if (value.count() <= 0) return InvalidArgument("provider " + options.name + ": " + field + " must be positive", field);
   }
+  // Both end up in the request line or a header, where a line break would forge another header.
+  for (const char c : options.api_key) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return InvalidArgument("provider " + options.name + ": api_key must not contain control characters", "api_key");
+    }
+  }
+  for (const char c : options.api_version) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') {
+      return InvalidArgument("provider " + options.name + ": api_version may hold letters, digits, '-', '.' and '_', got '" +
+                                 options.api_version + "'",
+                             "api_version");
+    }
+  }
   if (options.context_length <= 0) {
     return InvalidArgument("provider " + options.name + ": context_length must be positive", "context_length");
   }

@@ -518,6 +518,14 @@ TEST(OpenAiProviderOptionsTest, BadOptionsAreRefused) {
   options.base_url = "http://host/v1";
   options.idle_timeout = milliseconds(0);
   EXPECT_EQ(MakeOpenAiProvider(options).status().field(), "idle_timeout");
+  options.idle_timeout = milliseconds(1000);
+  options.api_key = "sk-1\r\nX-Injected: 1";
+  EXPECT_EQ(MakeOpenAiProvider(options).status().field(), "api_key");
+  options.api_key = "sk-1";
+  options.api_version = "2024-06-01&x=1";
+  EXPECT_EQ(MakeOpenAiProvider(options).status().field(), "api_version");
+  options.api_version = "2024-06-01-preview";
+  EXPECT_TRUE(MakeOpenAiProvider(options).ok());
 }
 
 TEST(EstimateTokensTest, AboutFourBytesPerTokenRoundedUp) {
