@@ -13,9 +13,8 @@
 #include "cli/engine_status.h"
 #include "cli/local_model.h"
 #include "engine/engine.h"
-#include "llm/local_provider.h"
 #include "llm/model_catalog.h"
-#include "llm/observed_provider.h"
+#include "llm/provider_registry.h"
 #include "server/api.h"
 #include "server/background_pool.h"
 #include "server/http_server.h"
@@ -135,27 +134,27 @@ void Serve(CommandContext& context) {
     spdlog::warn("{}", local_model->missing_hint);
   }
 
-  // The conversation runtime over the local model. Providers for remote endpoints arrive with the
-  // provider registry; until then "local" (or the default, "") is the only name.
+  // The named providers: "local" over the loaded model (unavailable, with the hint, without one)
+  // and every providers.<name> entry of the configuration; each call is counted on /metrics.
   const nlohmann::json model_report = ModelReport(*local_model, config);
-  std::shared_ptr<engine::Model> model(std::move(local_model->model));
   server::MetricsRegistry metrics;
   server::ProviderMetrics provider_metrics(metrics);
-  std::unique_ptr<llm::Provider> local_provider;
-  if (model) {
-    llm::LocalProviderOptions provider_options;
-    provider_options.context_length = config.model.context_length;
-    local_provider = llm::Observe(llm::MakeLocalProvider(model, provider_options), provider_metrics);
+  Result<std::unique_ptr<llm::ProviderRegistry>> registry = llm::BuildProviderRegistry(
+      config, std::shared_ptr<engine::Model>(std::move(local_model->model)), local_model->missing_hint);
+  if (!registry.ok()) {
+    context.Fail(registry.status());
+    return;
   }
-  const std::string missing_hint = local_model->missing_hint;
-  chat::ProviderResolver providers = [&local_provider, &missing_hint](std::string_view name) -> Result<llm::Provider*> {
-    if (!name.empty() && name != "local") {
-      return Status(StatusCode::kNotFound, "no provider named '" + std::string(name) + "' (configured: local)",
-                    "provider");
+  (*registry)->SetObserver(&provider_metrics);
+  for (const std::string& name : (*registry)->names()) {
+    Result<llm::Provider*> provider = (*registry)->Find(name);
+    if (provider.ok()) {
+      spdlog::info("provider {}: {} {} ({} tokens of context)", name, (*provider)->info().kind,
+                   (*provider)->info().model, (*provider)->info().context_length);
     }
-    if (!local_provider) return Status(StatusCode::kUnavailable, missing_hint);
-    return local_provider.get();
-  };
+  }
+  llm::ProviderRegistry& named = **registry;
+  chat::ProviderResolver providers = [&named](std::string_view name) { return named.Find(name); };
   server::EventHub events;
   server::JobRunnerOptions job_options;
   job_options.workers = 1;
@@ -188,6 +187,7 @@ void Serve(CommandContext& context) {
   api_options.providers = providers;
   api_options.rate_limit_per_second = config.server.rate_limit_per_second;
   api_options.rate_limit_burst = config.server.rate_limit_burst;
+  api_options.data_dir = config.data_dir;
   std::vector<server::ApiRouteInfo> routes = server::AddApiRoutes(router, database, api_options);
   spdlog::debug("{} API routes registered", routes.size());
 
