@@ -46,6 +46,12 @@ constexpr std::array<std::pair<JobStatus, std::string_view>, 5> kJobStatuses = {
     {JobStatus::kCancelled, "cancelled"},
 }};
 
+constexpr std::array<std::pair<MemoryKind, std::string_view>, 3> kMemoryKinds = {{
+    {MemoryKind::kPinned, "pinned"},
+    {MemoryKind::kSummary, "summary"},
+    {MemoryKind::kFact, "fact"},
+}};
+
 }  // namespace
 
 std::string_view ToString(ConversationStatus status) { return Name(kConversationStatuses, status); }
@@ -55,6 +61,9 @@ std::optional<ConversationStatus> ParseConversationStatus(std::string_view text)
 
 std::string_view ToString(MessageRole role) { return Name(kMessageRoles, role); }
 std::optional<MessageRole> ParseMessageRole(std::string_view text) { return Parse(kMessageRoles, text); }
+
+std::string_view ToString(MemoryKind kind) { return Name(kMemoryKinds, kind); }
+std::optional<MemoryKind> ParseMemoryKind(std::string_view text) { return Parse(kMemoryKinds, text); }
 
 std::string_view ToString(JobStatus status) { return Name(kJobStatuses, status); }
 std::optional<JobStatus> ParseJobStatus(std::string_view text) { return Parse(kJobStatuses, text); }

@@ -119,6 +119,25 @@ struct Message {
   int64_t updated_at = 0;
 };
 
+// What the character keeps in mind about one conversation beyond the recent messages it sees:
+// pinned notes (written by the end user or an operator), rolling summaries of older history and
+// facts (both written by the model in background jobs).
+enum class MemoryKind { kPinned, kSummary, kFact };
+std::string_view ToString(MemoryKind kind);
+std::optional<MemoryKind> ParseMemoryKind(std::string_view text);
+
+struct Memory {
+  int64_t id = 0;
+  int64_t conversation_id = 0;
+  MemoryKind kind = MemoryKind::kPinned;
+  std::string content;
+  // Summaries and facts: the last message of the conversation they were drawn from (a summary
+  // covers every message up to and including it). Always empty for pinned memories.
+  std::optional<int64_t> covers_until_message_id;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
 // Something an end user or operator said about a conversation or one message.
 struct FeedbackEvent {
   int64_t id = 0;

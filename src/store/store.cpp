@@ -27,6 +27,7 @@ class SqlStore final : public Store {
     characters_ = repo::NewCharacterRepository(context);
     conversations_ = repo::NewConversationRepository(context);
     messages_ = repo::NewMessageRepository(context);
+    memories_ = repo::NewMemoryRepository(context);
     feedback_ = repo::NewFeedbackRepository(context);
     jobs_ = repo::NewJobRepository(context);
     audit_ = repo::NewAuditLog(context);
@@ -49,6 +50,7 @@ class SqlStore final : public Store {
   CharacterRepository& characters() override { return *characters_; }
   ConversationRepository& conversations() override { return *conversations_; }
   MessageRepository& messages() override { return *messages_; }
+  MemoryRepository& memories() override { return *memories_; }
   FeedbackRepository& feedback() override { return *feedback_; }
   JobRepository& jobs() override { return *jobs_; }
   AuditLog& audit() override { return *audit_; }
@@ -64,6 +66,7 @@ class SqlStore final : public Store {
   std::unique_ptr<CharacterRepository> characters_;
   std::unique_ptr<ConversationRepository> conversations_;
   std::unique_ptr<MessageRepository> messages_;
+  std::unique_ptr<MemoryRepository> memories_;
   std::unique_ptr<FeedbackRepository> feedback_;
   std::unique_ptr<JobRepository> jobs_;
   std::unique_ptr<AuditLog> audit_;

@@ -84,6 +84,14 @@ class CharacterRepository {
   virtual Result<Page<Character>> List(const CharacterQuery& query) = 0;
 };
 
+// Conversations across users (the agent console, the handoff queue). Empty filters match all.
+struct ConversationQuery {
+  std::optional<ConversationStatus> status;
+  std::optional<int64_t> character_id;
+  std::optional<int64_t> user_id;
+  PageRequest page;  // newest activity first
+};
+
 class ConversationRepository {
  public:
   virtual ~ConversationRepository() = default;
@@ -92,6 +100,8 @@ class ConversationRepository {
   virtual Result<Conversation> Get(int64_t id) = 0;
   // Newest activity first.
   virtual Result<Page<Conversation>> ListForUser(int64_t user_id, const PageRequest& page) = 0;
+  // Every conversation matching the query, newest activity first.
+  virtual Result<Page<Conversation>> List(const ConversationQuery& query) = 0;
   // Conversations of this status idle since before `idle_before`, oldest activity first.
   virtual Result<std::vector<Conversation>> ListIdle(ConversationStatus status, int64_t idle_before,
                                                      int limit) = 0;
@@ -99,8 +109,10 @@ class ConversationRepository {
   virtual Result<Conversation> UpdateState(const Conversation& conversation) = 0;
   virtual Status SetStatus(int64_t id, ConversationStatus status) = 0;
   // A new conversation of the same user and character (stage, mood and affinity carried over,
-  // metadata {"branched_from": {"conversation_id", "message_id"}}) holding copies of the messages
-  // up to and including `up_to_message_id`, parent links remapped, all in one transaction.
+  // title + " (branch)", metadata {"branched_from": {"conversation_id", "message_id"}}) holding
+  // copies of the messages up to and including `up_to_message_id`, parent links remapped, and
+  // of the memories that still hold there: pinned ones, and summaries and facts drawn only from
+  // the copied messages (covers_until_message_id remapped). All in one transaction.
   // kNotFound naming message_id when that message is not in the conversation.
   virtual Result<Conversation> Branch(int64_t conversation_id, int64_t up_to_message_id) = 0;
 };
@@ -126,6 +138,40 @@ class MessageRepository {
   // The last `count` messages, oldest first (prompt assembly reads history this way).
   virtual Result<std::vector<Message>> Latest(int64_t conversation_id, int count) = 0;
   virtual Result<Message> Patch(int64_t id, const MessagePatch& patch) = 0;
+  // Full-text search of one conversation's messages (before `before_message_id` when given), best
+  // match first, at most `limit` (clamped to 500). `free_text` is untrusted: it is cut into words
+  // (see search_terms.h), short and stop words dropped, and a message matching any word counts;
+  // matching is by stem ("runs" finds "running"), case and accents ignored on SQLite (PostgreSQL:
+  // the 'english' text search configuration). No words left, or limit <= 0: an empty result.
+  virtual Result<std::vector<Message>> Search(int64_t conversation_id, std::string_view free_text, int limit,
+                                              std::optional<int64_t> before_message_id = std::nullopt) = 0;
+};
+
+// A conversation's memories (see Memory in records.h). Content is 1..kMaxMemoryBytes bytes of
+// text that is not only whitespace.
+class MemoryRepository {
+ public:
+  static constexpr size_t kMaxMemoryBytes = 16 * 1024;
+
+  virtual ~MemoryRepository() = default;
+  // Fills id and times. kNotFound naming conversation_id when the conversation does not exist;
+  // kInvalidArgument naming kind (not a MemoryKind), content (empty, blank or too long) or
+  // covers_until_message_id (set on a pinned memory); kNotFound naming covers_until_message_id
+  // when that message is not in the conversation.
+  virtual Result<Memory> Create(Memory memory) = 0;
+  virtual Result<Memory> Get(int64_t id) = 0;
+  // Oldest first; only memories of `kind` when given.
+  virtual Result<std::vector<Memory>> ListForConversation(int64_t conversation_id,
+                                                          std::optional<MemoryKind> kind = std::nullopt) = 0;
+  // Writes content and covers_until_message_id of memory.id (its kind and conversation stay),
+  // checked as in Create. kNotFound if absent.
+  virtual Result<Memory> Update(const Memory& memory) = 0;
+  virtual Status Delete(int64_t id) = 0;  // kNotFound if absent
+  // The newest summary of the conversation (highest covers_until_message_id, then newest);
+  // kNotFound when it has none.
+  virtual Result<Memory> LatestSummary(int64_t conversation_id) = 0;
+  // Full-text search of the conversation's memories, as MessageRepository::Search.
+  virtual Result<std::vector<Memory>> Search(int64_t conversation_id, std::string_view free_text, int limit) = 0;
 };
 
 class FeedbackRepository {
@@ -248,6 +294,7 @@ class Store {
   virtual CharacterRepository& characters() = 0;
   virtual ConversationRepository& conversations() = 0;
   virtual MessageRepository& messages() = 0;
+  virtual MemoryRepository& memories() = 0;
   virtual FeedbackRepository& feedback() = 0;
   virtual JobRepository& jobs() = 0;
   virtual AuditLog& audit() = 0;

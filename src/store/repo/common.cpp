@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/search_terms.h"
+
 namespace troupe::store::repo {
 
 Status ValidateJson(std::string_view text, std::string_view field, bool allow_empty, JsonShape shape) {
@@ -81,6 +83,23 @@ Result<std::vector<int64_t>> DecodeCursor(const std::string& cursor, size_t key_
 std::string Bind(std::vector<sql::Value>& params, sql::Value value) {
   params.push_back(std::move(value));
   return "$" + std::to_string(params.size());
+}
+
+Result<sql::Rows> SearchConversationText(const Context& context, std::string_view table, std::string_view columns,
+                                         int64_t conversation_id, std::string_view free_text, int limit,
+                                         std::optional<int64_t> before_id) {
+  const std::vector<std::string> terms = SearchTerms(free_text);
+  if (terms.empty() || limit <= 0) return sql::Rows{};
+  std::vector<sql::Value> params{conversation_id};
+  const std::string query = Bind(params, context.dialect->FullTextQuery(conversation_id, terms));
+  const sql::Dialect::FullTextSql search = context.dialect->FullTextSearch(table, query);
+  std::string statement = "SELECT " + std::string(columns) + " FROM " + search.from + " WHERE " + search.condition +
+                          " AND " + std::string(table) + ".conversation_id = $1";
+  if (before_id) statement += " AND " + std::string(table) + ".id < " + Bind(params, *before_id);
+  statement += " ORDER BY " + search.score + " DESC, " + std::string(table) + ".id DESC LIMIT " +
+               Bind(params, int64_t{std::min(limit, 500)});
+  TROUPE_ASSIGN_OR_RETURN(auto connection, context.pool->Acquire());
+  return connection->Query(statement, params);
 }
 
 std::string ContainsPattern(std::string_view text) {

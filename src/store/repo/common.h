@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,14 @@ Result<Page<Record>> PageByAscendingId(const Context& context, std::string_view 
   for (const sql::Row& row : rows) items.push_back(read(row));
   return MakePage(std::move(items), limit, [](const Record& record) { return std::vector<int64_t>{record.id}; });
 }
+
+// Full-text search of one conversation's rows of `table` (messages or memories): `columns` of
+// the rows matching any word of `free_text` (see SearchTerms), with id below `before_id` when
+// given, best match first, newest first among equals, at most `limit` (clamped to 500). No
+// words or limit <= 0: no rows, without a query.
+Result<sql::Rows> SearchConversationText(const Context& context, std::string_view table, std::string_view columns,
+                                         int64_t conversation_id, std::string_view free_text, int limit,
+                                         std::optional<int64_t> before_id);
 
 // A LIKE pattern matching `text` anywhere, with %, _ and \ escaped (use with ESCAPE '\').
 std::string ContainsPattern(std::string_view text);

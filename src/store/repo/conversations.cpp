@@ -75,17 +75,29 @@ class Conversations final : public ConversationRepository {
   }
 
   Result<Page<Conversation>> ListForUser(int64_t user_id, const PageRequest& page) override {
-    const int limit = PageLimit(page);
-    std::vector<sql::Value> params{user_id};
-    std::string where = "WHERE user_id = $1";
-    if (!page.cursor.empty()) {
-      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(page.cursor, 2));
+    ConversationQuery query;
+    query.user_id = user_id;
+    query.page = page;
+    return List(query);
+  }
+
+  Result<Page<Conversation>> List(const ConversationQuery& query) override {
+    const int limit = PageLimit(query.page);
+    std::vector<sql::Value> params;
+    std::vector<std::string> conditions;
+    if (query.user_id) conditions.push_back("user_id = " + Bind(params, *query.user_id));
+    if (query.character_id) conditions.push_back("character_id = " + Bind(params, *query.character_id));
+    if (query.status) conditions.push_back("status = " + Bind(params, std::string(ToString(*query.status))));
+    if (!query.page.cursor.empty()) {
+      TROUPE_ASSIGN_OR_RETURN(std::vector<int64_t> keys, DecodeCursor(query.page.cursor, 2));
       const std::string activity = Bind(params, keys[0]);
       const std::string id = Bind(params, keys[1]);
       // Spelled out rather than as a row comparison so both planners use the index.
-      where += " AND (last_activity_at < " + activity + " OR (last_activity_at = " + activity + " AND id < " +
-               id + "))";
+      conditions.push_back("(last_activity_at < " + activity + " OR (last_activity_at = " + activity +
+                           " AND id < " + id + "))");
     }
+    std::string where;
+    for (const std::string& condition : conditions) where += (where.empty() ? "WHERE " : " AND ") + condition;
     const std::string limit_param = Bind(params, int64_t{limit + 1});
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(
@@ -170,9 +182,37 @@ class Conversations final : public ConversationRepository {
               {branch_id, sql::Nullable(parent), source_id}));
       copies[source_id] = copy.at(0).Int(0);
     }
+    TROUPE_RETURN_IF_ERROR(CopyMemories(*connection, conversation_id, up_to_message_id, branch_id, copies, now));
     TROUPE_ASSIGN_OR_RETURN(sql::Rows result, connection->Query(Select("WHERE id = $1"), {branch_id}));
     TROUPE_RETURN_IF_ERROR(transaction.Commit());
     return ReadConversation(result.front());
+  }
+
+  // The memories that still hold at the branch point: those covering no message, or only
+  // messages up to it (their covered message becomes its copy). Oldest first, so the branch lists
+  // them in the same order.
+  static Status CopyMemories(sql::Connection& connection, int64_t conversation_id, int64_t up_to_message_id,
+                             int64_t branch_id, const std::map<int64_t, int64_t>& copies, int64_t now) {
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows memories,
+        connection.Query("SELECT kind, content, covers_until_message_id FROM memories WHERE conversation_id = $1 "
+                         "AND (covers_until_message_id IS NULL OR covers_until_message_id <= $2) ORDER BY id",
+                         {conversation_id, up_to_message_id}));
+    for (const sql::Row& memory : memories) {
+      std::optional<int64_t> covers;
+      if (!memory.IsNull(2)) {
+        auto it = copies.find(memory.Int(2));
+        if (it == copies.end()) continue;  // another conversation's message (written outside the store)
+        covers = it->second;
+      }
+      TROUPE_RETURN_IF_ERROR(
+          connection
+              .Exec("INSERT INTO memories (conversation_id, kind, content, covers_until_message_id, created_at, "
+                    "updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                    {branch_id, memory.Text(0), memory.Text(1), sql::Nullable(covers), now})
+              .status());
+    }
+    return Status::Ok();
   }
 
   Status SetStatus(int64_t id, ConversationStatus status) override {

@@ -147,6 +147,13 @@ class Messages final : public MessageRepository {
     return ReadMessage(rows.front());
   }
 
+  Result<std::vector<Message>> Search(int64_t conversation_id, std::string_view free_text, int limit,
+                                      std::optional<int64_t> before_message_id) override {
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, SearchConversationText(context_, "messages", kColumns, conversation_id,
+                                                                   free_text, limit, before_message_id));
+    return ReadAll(rows);
+  }
+
  private:
   Context context_;
 };

@@ -14,6 +14,7 @@ std::unique_ptr<ApiKeyRepository> NewApiKeyRepository(const Context& context);
 std::unique_ptr<CharacterRepository> NewCharacterRepository(const Context& context);
 std::unique_ptr<ConversationRepository> NewConversationRepository(const Context& context);
 std::unique_ptr<MessageRepository> NewMessageRepository(const Context& context);
+std::unique_ptr<MemoryRepository> NewMemoryRepository(const Context& context);
 std::unique_ptr<FeedbackRepository> NewFeedbackRepository(const Context& context);
 std::unique_ptr<JobRepository> NewJobRepository(const Context& context);
 std::unique_ptr<AuditLog> NewAuditLog(const Context& context);

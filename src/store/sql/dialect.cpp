@@ -3,6 +3,18 @@
 namespace troupe::store::sql {
 namespace {
 
+// `term` between `quote`s, any quote inside doubled (both syntaxes escape a quote that way;
+// SearchTerms never yields one, this keeps the quoting correct on its own).
+std::string QuotedTerm(std::string_view term, char quote) {
+  std::string quoted(1, quote);
+  for (char c : term) {
+    if (c == quote) quoted += quote;
+    quoted += c;
+  }
+  quoted += quote;
+  return quoted;
+}
+
 class Sqlite final : public Dialect {
  public:
   std::string_view name() const override { return "sqlite"; }
@@ -18,6 +30,27 @@ class Sqlite final : public Dialect {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1";
   }
   std::string_view MigrationLockStatement() const override { return ""; }
+  // An FTS5 external-content table <table>_fts(content, conversation_id) mirrors the table
+  // through triggers. Its conversation_id column turns the conversation into one more indexed
+  // term, so FTS5 intersects posting lists instead of scoring every matching row of every
+  // conversation; bm25 gives that column no weight.
+  FullTextSql FullTextSearch(std::string_view table, std::string_view query_param) const override {
+    const std::string t(table);
+    return {t + " JOIN (SELECT rowid AS match_id, -bm25(" + t + "_fts, 1.0, 0.0) AS match_score FROM " + t +
+                "_fts WHERE " + t + "_fts MATCH " + std::string(query_param) + ") AS matched ON " + t +
+                ".id = matched.match_id",
+            "1 = 1", "matched.match_score"};
+  }
+  // conversation_id : "7" AND ("term" OR "term"): FTS5 strings in double quotes are literal, so
+  // nothing of the user's text is ever read as syntax.
+  std::string FullTextQuery(int64_t conversation_id, const std::vector<std::string>& terms) const override {
+    std::string query = "conversation_id : \"" + std::to_string(conversation_id) + "\" AND (";
+    for (size_t i = 0; i < terms.size(); ++i) {
+      if (i > 0) query += " OR ";
+      query += QuotedTerm(terms[i], '"');
+    }
+    return query + ")";
+  }
 };
 
 class Postgres final : public Dialect {
@@ -39,6 +72,21 @@ class Postgres final : public Dialect {
   // An arbitrary constant key ("troupe" in ASCII) shared by every Troupe node.
   std::string_view MigrationLockStatement() const override {
     return "SELECT pg_advisory_xact_lock(7652689)";
+  }
+  // A stored tsvector column, search_vector, with a GIN index.
+  FullTextSql FullTextSearch(std::string_view table, std::string_view query_param) const override {
+    const std::string t(table);
+    return {t + " CROSS JOIN to_tsquery('english', " + std::string(query_param) + ") AS search_query",
+            t + ".search_vector @@ search_query", "ts_rank(" + t + ".search_vector, search_query)"};
+  }
+  // 'term' | 'term': quoted operands are words to the query parser, never operators.
+  std::string FullTextQuery(int64_t, const std::vector<std::string>& terms) const override {
+    std::string query;
+    for (size_t i = 0; i < terms.size(); ++i) {
+      if (i > 0) query += " | ";
+      query += QuotedTerm(terms[i], '\'');
+    }
+    return query;
   }
 };
 

@@ -1,8 +1,10 @@
 // The few places where SQLite and PostgreSQL SQL differ. Everything else is written once.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace troupe::store::sql {
 
@@ -24,6 +26,21 @@ class Dialect {
   // Serialises schema changes across processes for the current transaction ("" = the write
   // transaction already does).
   virtual std::string_view MigrationLockStatement() const = 0;
+
+  // Full-text search over a table migration 0002 indexes (messages, memories: their `content`).
+  // The SQL pieces of "rows of `table` matching the query bound at `query_param`": a FROM source
+  // (the table under its own name, so its columns stay unqualified), the condition keeping only
+  // matches, and a score, higher for a better match.
+  struct FullTextSql {
+    std::string from;
+    std::string condition;
+    std::string score;
+  };
+  virtual FullTextSql FullTextSearch(std::string_view table, std::string_view query_param) const = 0;
+  // The text to bind as that query: rows of conversation `conversation_id` holding any of `terms`
+  // (words from SearchTerms, which contain no character of either query syntax). The statement
+  // must still filter on conversation_id: only SQLite's index holds it.
+  virtual std::string FullTextQuery(int64_t conversation_id, const std::vector<std::string>& terms) const = 0;
 };
 
 const Dialect& SqliteDialect();
