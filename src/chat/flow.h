@@ -1,11 +1,13 @@
 // Conversation flows: a YAML state machine per character that changes the prompt as a relationship
 // grows (ice-breaker -> friendly -> close), with moods that vary per conversation. docs/flows.md
 // is the file reference. Parsing reports the field path and the YAML line:column; validation
-// rejects unknown stages, cycles the state would bounce around forever, and, for a character
-// whose card marks it a minor, any romantic or flirty stage (the safety gate).
+// rejects unknown stages, unreachable stages, transitions that can never hold, cycles the state
+// would bounce around forever, and, for a character whose card marks it a minor, anything
+// romantic or flirty (the safety gate). Everything here is pure and thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +19,7 @@
 
 namespace troupe::chat {
 
-// When a transition fires: every condition given must hold (none given: always).
+// When a transition fires or a mood rule applies: every condition given must hold (none: always).
 struct Conditions {
   std::optional<int64_t> messages_at_least;
   std::optional<double> affinity_at_least;
@@ -27,8 +29,10 @@ struct Conditions {
   std::optional<std::string> intent;
   std::optional<int64_t> idle_minutes_at_least;
 
-  // True when only conditions that, once true, stay true are given (message count grows).
+  // True when only conditions that, once true, stay true are given (the message count only grows).
   bool OnlyMonotonic() const;
+  // False when the conditions contradict each other (affinity at least 0.5 and below 0.2).
+  bool CanHold() const;
 };
 
 struct Transition {
@@ -38,15 +42,20 @@ struct Transition {
 
 enum class Romance { kNone, kFlirty, kRomantic };
 
+// Quiet hours as minutes of the UTC day; `to` before `from` wraps midnight ("22:00-08:00").
+struct QuietHours {
+  int from_minute = 0;
+  int to_minute = 0;
+};
+
 // Writing first after a break.
 struct ProactivePolicy {
   int64_t after_minutes = 24 * 60;  // idle time before the first nudge
-  std::string prompt;               // the instruction for the message ("" = a default)
-  // Hours (UTC, "HH:MM-HH:MM", may wrap midnight) when nothing is sent; "" = none.
-  std::string quiet_hours;
-  int daily_cap = 1;            // messages per UTC day
+  std::string prompt;               // the instruction for the message ("" = a default check-in)
+  std::optional<QuietHours> quiet_hours;
+  int daily_cap = 1;            // messages per UTC day (0: never)
   double backoff_factor = 2.0;  // each unanswered nudge multiplies the wait
-  int max_unanswered = 3;       // then the character stops writing first
+  int max_unanswered = 3;       // then the character stops writing first (0: never)
 };
 
 struct Stage {
@@ -58,7 +67,7 @@ struct Stage {
   llm::Sampling sampling;           // max_tokens 0 = the runtime's default
   ReplyStyle reply;
   std::optional<ProactivePolicy> proactive;
-  std::vector<Transition> transitions;
+  std::vector<Transition> transitions;  // the first that holds is taken
 };
 
 struct Mood {
@@ -72,13 +81,28 @@ struct MoodRule {
   std::string mood;
 };
 
+enum class MoodSelection {
+  kWeighted,  // a weighted draw per stage (and per change_every_messages period)
+  kRule,      // the first rule that holds picks the mood; when none holds, the weighted draw
+};
+
+// A line and column in the flow's YAML, from 1.
+struct FlowPosition {
+  int line = 0;
+  int column = 0;
+};
+
 struct Flow {
   std::string name;
   std::string start;
   std::vector<Stage> stages;
+  MoodSelection mood_selection = MoodSelection::kWeighted;
   std::vector<Mood> moods;
-  std::vector<MoodRule> mood_rules;  // the first that holds picks the mood; else weighted random
-  int64_t change_mood_every_messages = 0;  // 0: the mood is drawn when a stage is entered
+  std::vector<MoodRule> mood_rules;        // only with MoodSelection::kRule
+  int64_t change_mood_every_messages = 0;  // 0: one mood per stage visit
+  // Where each field was read ("stages.close.transitions[0].to"), so validation errors can say;
+  // empty for a flow built in code.
+  std::map<std::string, FlowPosition> positions;
 
   const Stage* FindStage(std::string_view name) const;
   const Mood* FindMood(std::string_view name) const;
@@ -87,37 +111,43 @@ struct Flow {
 // A single stage that talks as the card says, for characters without a flow.
 Flow DefaultFlow();
 
-// kInvalidArgument naming the field path and line:column for bad YAML, a wrong type, an unknown
-// key or a missing required field.
+// kInvalidArgument naming the field path and line:column for bad YAML, a wrong type or range, an
+// unknown or repeated key, a missing required field, or a badly formed stage or mood name.
 Result<Flow> ParseFlow(std::string_view yaml);
 
 // What the card says about the character that flows must respect.
 struct CharacterTraits {
   bool minor = false;
 };
-// From a card's extensions: `troupe.minor == true` or `troupe.age < 18`.
+// From a card's extensions JSON: `troupe.minor == true` or a numeric `troupe.age` under 18.
+// Text that is not a JSON object states nothing.
 CharacterTraits TraitsFromExtensions(std::string_view extensions_json);
 
-// kInvalidArgument naming the stage: an unknown stage in `start` or a transition, a cycle of
-// transitions whose conditions only grow true (the state would bounce forever), and for a minor
-// a romantic or flirty stage, or a stage prompt with romantic wording.
+// kInvalidArgument naming the field (with its line:column when the flow was parsed). In order:
+// for a minor, a flirty or romantic stage, or romantic wording in a stage, mood or proactive prompt
+// or in a stage or mood name (the safety gate); an unknown stage in `start` or a transition; a mood
+// rule naming an unknown mood; conditions that can never hold; a cycle without exit (transitions
+// whose conditions are empty or only `messages_at_least`: once they hold they hold forever); a
+// stage that no transition reaches from `start`.
 Status ValidateFlow(const Flow& flow, const CharacterTraits& traits);
 
-// A character's flow (Character::flow, "" = the default) parses and validates for the traits its
-// card states; errors are prefixed "flow: " and their field with "flow.".
+// A character's flow (Character::flow, blank = the default) parses and validates for the traits
+// its card states; errors are prefixed "flow: " and their field with "flow.".
 Status CheckCharacterFlow(const std::string& flow_yaml, std::string_view extensions_json);
 
 struct FlowState {
-  std::string stage;  // "" = not started
+  std::string stage;  // "" or a stage the flow no longer has: (re)start at `start`
   std::string mood;
+
+  bool operator==(const FlowState&) const = default;
 };
 
 struct ConversationSignals {
   int64_t message_count = 0;
-  double affinity = 0;          // -1..1
-  double sentiment_trend = 0;   // recent user sentiment minus earlier
+  double affinity = 0;         // -1..1
+  double sentiment_trend = 0;  // recent user sentiment minus earlier
   std::string last_intent;
-  int64_t idle_ms = 0;          // time since the previous message
+  int64_t idle_ms = 0;  // time since the previous message
   int64_t now_ms = 0;
 };
 
@@ -126,12 +156,21 @@ struct FlowStep {
   bool stage_changed = false;
 };
 
-// Starts the flow or follows the first matching transition of the current stage, repeatedly (at
-// most once per stage), and keeps or draws the mood. Deterministic for a seed.
-FlowStep Advance(const Flow& flow, const FlowState& state, const ConversationSignals& signals, uint64_t seed);
+// Starts the flow or follows the first matching transition of the current stage, repeatedly,
+// entering each stage at most once per call. The mood is then a pure function of the flow, the
+// stage, the signals and `conversation_seed`: the first mood rule that holds (selection: rule),
+// otherwise a weighted draw seeded by (conversation_seed, stage, message_count /
+// change_every_messages). So a conversation keeps its mood within a stage (or period), and pass the
+// same seed for the whole life of a conversation (its id, say). A flow that was not validated
+// never makes this fail: an unknown `start` starts at the first stage.
+FlowStep Advance(const Flow& flow, const FlowState& state, const ConversationSignals& signals,
+                 uint64_t conversation_seed);
 
-// When the character may next write first, or nullopt when it should not (no more nudges today,
-// too many unanswered). Times in milliseconds since the epoch.
+// When the character may next write first (milliseconds since the epoch; at or before `now_ms`
+// means now), or nullopt when it should not (max_unanswered reached, a daily cap of 0). The wait is
+// after_minutes * backoff_factor^unanswered from the last activity; with `sent_today` at the cap it
+// is not before the next UTC day; a time inside the quiet hours moves to their end, and so does a
+// time already passed while `now_ms` is inside them.
 std::optional<int64_t> NextProactiveAt(const ProactivePolicy& policy, int64_t last_activity_ms, int unanswered,
                                        int sent_today, int64_t now_ms);
 

@@ -219,8 +219,9 @@ struct ChatRuntime::State {
   Result<store::Conversation> AdvanceFlow(Scene& scene, const std::vector<store::Message>& history, int64_t idle_ms) {
     const Flow& flow = *scene.parts.flow;
     FlowState state{scene.conversation.stage, scene.conversation.mood};
-    const uint64_t seed = static_cast<uint64_t>(scene.conversation.id) * 0x9E3779B97F4A7C15ull +
-                          static_cast<uint64_t>(scene.conversation.message_count);
+    // The same seed for the conversation's whole life: Advance mixes in the stage and the message
+    // count's period itself, so the mood holds within a stage and changes when the flow says.
+    const uint64_t seed = static_cast<uint64_t>(scene.conversation.id);
     FlowStep step = Advance(flow, state, SignalsOf(scene.conversation, history, idle_ms), seed);
     if (step.state.stage == scene.conversation.stage && step.state.mood == scene.conversation.mood) {
       return scene.conversation;

@@ -1,10 +1,12 @@
 // The characters and flows in examples/ import, and their flows validate for the traits their
-// cards state (runtime_test has each of them chat on a real model).
+// cards state and behave as their READMEs say (runtime_test has each of them chat on a real model).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "chat/card.h"
 #include "chat/flow.h"
@@ -22,40 +24,89 @@ std::string Read(const std::filesystem::path& path) {
 
 const std::filesystem::path kExamples = std::filesystem::path(TROUPE_SOURCE_DIR) / "examples";
 
-TEST(ExamplesTest, EveryExampleCharacterImportsWithAValidFlow) {
+store::Character Example(const std::string& file) {
+  Result<ImportedCard> card = ParseCardJson(Read(kExamples / "characters" / file));
+  EXPECT_TRUE(card.ok()) << file << ": " << card.status().ToString();
+  return card.ok() ? card->character : store::Character{};
+}
+
+Flow FlowOf(const store::Character& character) {
+  Result<Flow> flow = ParseFlow(character.flow);
+  EXPECT_TRUE(flow.ok()) << character.name << ": " << flow.status().ToString();
+  return flow.ok() ? *flow : Flow{};
+}
+
+TEST(ExamplesTest, EveryExampleCharacterIsACompleteCardWithAValidFlow) {
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kExamples / "characters")) {
+    SCOPED_TRACE(entry.path().filename().string());
     Result<ImportedCard> card = ParseCardJson(Read(entry.path()));
-    ASSERT_TRUE(card.ok()) << entry.path() << ": " << card.status().ToString();
+    ASSERT_TRUE(card.ok()) << card.status().ToString();
+    const store::Character& character = card->character;
     EXPECT_EQ(card->spec, CardSpec::kV3);
-    EXPECT_FALSE(card->character.flow.empty()) << entry.path();
-    EXPECT_FALSE(card->character.first_mes.empty()) << entry.path();
-    EXPECT_FALSE(card->character.character_book_json.empty()) << entry.path();
-    Status flow = CheckCharacterFlow(card->character.flow, card->character.extensions_json);
-    EXPECT_TRUE(flow.ok()) << entry.path() << ": " << flow.ToString();
+    for (const std::string* field : {&character.name, &character.description, &character.personality,
+                                     &character.scenario, &character.first_mes, &character.flow}) {
+      EXPECT_FALSE(field->empty());
+    }
+    EXPECT_EQ(character.mes_example.rfind("<START>\n", 0), 0u);
+    EXPECT_FALSE(character.alternate_greetings.empty());
+    EXPECT_FALSE(character.tags.empty());
+    const nlohmann::json book = nlohmann::json::parse(character.character_book_json);
+    EXPECT_GE(book.at("entries").size(), 3u);
+    for (const auto& item : book.at("entries")) EXPECT_FALSE(item.at("keys").empty());
+    Status flow = CheckCharacterFlow(character.flow, character.extensions_json);
+    EXPECT_TRUE(flow.ok()) << flow.ToString();
     ++count;
   }
   EXPECT_EQ(count, 3);
 }
 
-TEST(ExamplesTest, TheWizardIsAMinorAndNoRomanticStageGetsPast) {
-  Result<ImportedCard> pip = ParseCardJson(Read(kExamples / "characters/pip_apprentice_wizard.json"));
-  ASSERT_TRUE(pip.ok());
-  ASSERT_TRUE(TraitsFromExtensions(pip->character.extensions_json).minor);
-  const std::string romantic = pip->character.flow + "  sweethearts:\n    prompt: \"Be sweet.\"\n    romance: romantic\n";
-  Status refused = CheckCharacterFlow(romantic, pip->character.extensions_json);
+TEST(ExamplesTest, TheWizardIsAMinorAndNothingRomanticGetsPast) {
+  const store::Character pip = Example("pip_apprentice_wizard.json");
+  ASSERT_TRUE(TraitsFromExtensions(pip.extensions_json).minor);
+  for (const Stage& stage : FlowOf(pip).stages) EXPECT_EQ(stage.romance, Romance::kNone) << stage.name;
+  // Add a romantic stage to his flow's text and the character is refused, naming the stage.
+  std::string romantic = pip.flow;
+  const std::string after = "stages:\n";
+  romantic.insert(romantic.find(after) + after.size(), "  sweethearts_by_accident:\n    romance: romantic\n");
+  Status refused = CheckCharacterFlow(romantic, pip.extensions_json);
   EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(refused.field(), "flow.stages.sweethearts.romance");
+  EXPECT_EQ(refused.field(), "flow.stages.sweethearts_by_accident.romance") << refused.ToString();
+  EXPECT_NE(refused.message().find("minor"), std::string::npos);
+  // Or keep `romance: none` and write a flirty prompt, or add a flirty mood.
+  std::string flirty_prompt = pip.flow;
+  const std::string kind = "Keep it short and kind.";
+  flirty_prompt.replace(flirty_prompt.find(kind), kind.size(), "Flirt with {{user}}.");
+  EXPECT_EQ(CheckCharacterFlow(flirty_prompt, pip.extensions_json).field(), "flow.stages.first_meeting.prompt");
+  std::string flirty_mood = pip.flow;
+  const std::string options = "  options:\n";
+  flirty_mood.insert(flirty_mood.find(options) + options.size(),
+                     "    - {name: smitten, prompt: \"Pip blows {{user}} a kiss.\"}\n");
+  EXPECT_EQ(CheckCharacterFlow(flirty_mood, pip.extensions_json).field(), "flow.moods.options[0].prompt");
+  // The same edits pass for an adult character: the gate is about the card, not the words alone.
+  EXPECT_TRUE(CheckCharacterFlow(flirty_mood, "{}").ok());
   // And the classic relationship flow, fine for adults, is refused for him at its close stage.
   const std::string relationship = Read(kExamples / "flows/relationship.yaml");
   EXPECT_TRUE(CheckCharacterFlow(relationship, "{}").ok());
-  EXPECT_EQ(CheckCharacterFlow(relationship, pip->character.extensions_json).field(), "flow.stages.close.romance");
+  EXPECT_EQ(CheckCharacterFlow(relationship, pip.extensions_json).field(), "flow.stages.close.romance");
+}
+
+TEST(ExamplesTest, TheWizardCheersUpAFriendWhoseMoodFalls) {
+  const Flow flow = FlowOf(Example("pip_apprentice_wizard.json"));
+  ConversationSignals signals;
+  signals.message_count = 12;
+  FlowState state = Advance(flow, {}, signals, 5).state;
+  EXPECT_EQ(state.stage, "pals");
+  EXPECT_NE(state.mood, "cheering_up");  // weight 0: only its rule picks it
+  signals.sentiment_trend = -0.5;
+  EXPECT_EQ(Advance(flow, state, signals, 5).state.mood, "cheering_up");
 }
 
 TEST(ExamplesTest, TheRelationshipFlowOpensWarmsAndClosesAfterAboutThirtyMessages) {
   Result<Flow> flow = ParseFlow(Read(kExamples / "flows/relationship.yaml"));
   ASSERT_TRUE(flow.ok()) << flow.status().ToString();
   EXPECT_TRUE(flow->FindStage(flow->start)->opens_conversation);
+  EXPECT_TRUE(flow->FindStage("friendly")->proactive.has_value());
   ConversationSignals signals;
   signals.affinity = 0.5;
   FlowState state = Advance(*flow, {}, signals, 1).state;
@@ -66,7 +117,45 @@ TEST(ExamplesTest, TheRelationshipFlowOpensWarmsAndClosesAfterAboutThirtyMessage
   signals.message_count = 29;
   EXPECT_EQ(Advance(*flow, state, signals, 1).state.stage, "friendly");
   signals.message_count = 30;
-  EXPECT_EQ(Advance(*flow, state, signals, 1).state.stage, "close");
+  state = Advance(*flow, state, signals, 1).state;
+  EXPECT_EQ(state.stage, "close");
+  signals.affinity = 0.3;
+  EXPECT_EQ(Advance(*flow, state, signals, 1).state.stage, "close");  // cooling a little is fine
+  signals.affinity = 0.0;
+  EXPECT_EQ(Advance(*flow, state, signals, 1).state.stage, "friendly");
+}
+
+TEST(ExamplesTest, TheSupportAgentHandsOverWhenTheCustomerGetsFrustrated) {
+  const Flow flow = FlowOf(Example("juno_telecom_support.json"));
+  ConversationSignals signals;
+  FlowState state = Advance(flow, {}, signals, 9).state;
+  EXPECT_EQ(state.stage, "triage");
+  signals.message_count = 4;
+  state = Advance(flow, state, signals, 9).state;
+  EXPECT_EQ(state.stage, "solving");
+  EXPECT_EQ(flow.FindStage("solving")->reply.typing_chars_per_second, 0);  // support answers at once
+  signals.sentiment_trend = -0.6;
+  state = Advance(flow, state, signals, 9).state;
+  EXPECT_EQ(state.stage, "frustrated");
+  signals.sentiment_trend = 0.1;
+  EXPECT_EQ(Advance(flow, state, signals, 9).state.stage, "frustrated");  // not calm yet
+  signals.sentiment_trend = 0.4;
+  EXPECT_EQ(Advance(flow, state, signals, 9).state.stage, "solving");
+}
+
+TEST(ExamplesTest, TheAdvisorSlowsDownWhileTheUsersMoodFalls) {
+  const Flow flow = FlowOf(Example("maren_relationship_advisor.json"));
+  ConversationSignals signals;
+  signals.message_count = 6;
+  FlowState state = Advance(flow, {}, signals, 3).state;
+  EXPECT_EQ(state.stage, "coaching");
+  EXPECT_TRUE(flow.FindStage("coaching")->proactive.has_value());
+  signals.sentiment_trend = -0.7;
+  state = Advance(flow, state, signals, 3).state;
+  EXPECT_EQ(state.stage, "support");
+  EXPECT_EQ(state.mood, "warm");
+  signals.sentiment_trend = 0.3;
+  EXPECT_EQ(Advance(flow, state, signals, 3).state.stage, "coaching");
 }
 
 }  // namespace
