@@ -1,14 +1,24 @@
-// Character Cards: the SillyTavern ecosystem's exchange format. Reads V1 (flat fields, including the
-// older Pygmalion names), V2 (`spec: chara_card_v2`) and V3 (`spec: chara_card_v3`) JSON, and PNG
-// images carrying a card in a tEXt chunk (`chara`: V2, base64 JSON; `ccv3`: V3; ccv3 preferred);
-// writes V2 and V3 JSON and PNGs with both chunks.
+// Character Cards as JSON: the SillyTavern ecosystem's exchange format. Reads V1 (a flat object,
+// including the older Pygmalion names char_name/char_persona/...), V2 (`spec: chara_card_v2`)
+// and V3 (`spec: chara_card_v3`) into a store::Character; writes V2 and V3. PNG cards are in
+// card_png.h, cards in and out of the store (avatars included) in card_store.h.
 //
-// Troupe's own data travels in `data.extensions.troupe`: `flow` (the flow YAML, a string) becomes
-// store::Character::flow on import and is put back on export; everything else there (`minor`,
-// `age`, `provider`, ...) stays in extensions_json with every other extension key, unchanged.
+// Troupe's own data travels in `data.extensions.troupe`:
+//   - `flow`: the flow YAML, as a string. On import it moves to store::Character::flow and leaves
+//     extensions_json; on export it is put back.
+//   - `minor` (true/false) and `age` (a number): stay in extensions_json as they are; the flow
+//     validator (flow.h CheckCharacterFlow) reads them from there for the safety gate, so import
+//     refuses them with another type rather than let a "yes" slip past it.
+//   - anything else (`provider`, ...) stays in extensions_json untouched.
+// Every other `extensions` key round-trips with the same JSON value (V2 spec: "must never destroy
+// unknown key-value pairs"); key order and number spelling may change.
 //
-// Errors name the JSON path ("data.alternate_greetings[2]: expected a string, got number") or,
-// for PNGs, what is wrong with the file.
+// Reading is strict about types: a present field of the wrong type is kInvalidArgument naming its
+// JSON path ("data.alternate_greetings[2]: expected a string, got number", field() = the path);
+// null counts as absent. `name` is required (and `data` for V2/V3). Fields outside the spec
+// (create_date, a V2 card's copy of its fields at the top level, ...) are ignored. The lorebook
+// (`character_book`) is validated as lorebook.h reads it, errors under "data.character_book".
+// V3 dates may be seconds since the epoch (the spec) or ISO 8601 text (what some editors write).
 #pragma once
 
 #include <string>
@@ -21,28 +31,35 @@ namespace troupe::chat {
 
 enum class CardSpec { kV1, kV2, kV3 };
 
+// "v1", "v2", "v3".
+std::string_view CardSpecName(CardSpec spec);
+
 struct ImportedCard {
-  store::Character character;  // id, slug and times unset
+  store::Character character;  // id, slug, avatar and record times unset
   CardSpec spec = CardSpec::kV2;
+  std::string avatar_png;  // a PNG card's image without its card chunks; "" for JSON
 };
 
-// True when a JSON object is a card rather than Troupe's own character record: it names a card
-// `spec`, or has a V1 card's shape (`char_name`, or `first_mes` without Troupe's fields).
+// True when a JSON object is a card rather than Troupe's own character record: it has a `spec`,
+// or a V1 card's shape (`char_name`, or `first_mes` and `mes_example` without Troupe's `flow` or
+// `published`). False for anything that is not a JSON object.
 bool LooksLikeCardJson(std::string_view json_text);
 
 Result<ImportedCard> ParseCardJson(std::string_view json_text);
 
-// A card document for `character` (V2 or V3; V1 is read-only).
+// A PNG card when `bytes` starts with PNG's signature (card_png.h ParseCardPng), else card JSON.
+Result<ImportedCard> ParseCard(std::string_view bytes);
+
+// A card document for `character`: V2 or V3 (V1 is read-only). The lorebook gets the fields its
+// spec requires when they are missing (`extensions`, `enabled`, `insertion_order`, and V3's
+// `use_regex`); V3 carries every V2 field too, as the V3 spec requires. V3's creation_date is the
+// card's own or the record's creation, modification_date the record's last change.
 std::string CardJson(const store::Character& character, CardSpec spec);
 
-// The card inside a PNG: kInvalidArgument "not a PNG file", "corrupt PNG: ...", "the PNG holds
-// no character card (no chara or ccv3 text chunk)", or the JSON's own errors prefixed by the chunk.
-Result<ImportedCard> ParseCardPng(std::string_view png_bytes);
-// The image of a card PNG (to keep as the avatar), without its text chunks' card.
-bool IsPng(std::string_view bytes);
-
-// `avatar_png` (or, when empty, a generated avatar) with the card embedded as V2 `chara` and V3
-// `ccv3` chunks, replacing any card chunks it had. kInvalidArgument for an unreadable avatar.
-Result<std::string> CardPng(const store::Character& character, std::string_view avatar_png);
+// The V3 spec asks that a V2 `chara` chunk written beside `ccv3` say so in its creator notes;
+// CardPng appends this, and import removes it again.
+inline constexpr std::string_view kV3BackfillNote =
+    "This character card is Character Card V3, but it is loaded as a Character Card V2. Please use a "
+    "Character Card V3 compatible application to use this character card properly.";
 
 }  // namespace troupe::chat

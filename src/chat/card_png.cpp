@@ -1,15 +1,13 @@
-// Card PNGs. The image itself goes through libpng's simplified API (png_image_*), which reports
-// errors in a message instead of longjmp-ing through C++ frames; the card lives in text chunks,
-// which are read and written by walking the chunk list directly (CRCs checked with zlib), so the
-// image bytes stay exactly as they were.
+// Card PNGs: see card_png.h for why libpng is used only through its simplified API.
+#include "chat/card_png.h"
+
 #include <png.h>
 #include <zlib.h>
 
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <vector>
-
-#include "chat/card.h"
 
 namespace troupe::chat {
 namespace {
@@ -61,7 +59,17 @@ Result<std::vector<Chunk>> Chunks(std::string_view bytes) {
     if (chunks.back().type == "IEND") break;
   }
   if (chunks.empty() || chunks.front().type != "IHDR") return Corrupt("the first chunk is not IHDR");
+  if (chunks.front().data.size() != 13) return Corrupt("the IHDR chunk is not 13 bytes long");
   if (chunks.back().type != "IEND") return Corrupt("the file ends before its IEND chunk");
+  const auto* header = reinterpret_cast<const unsigned char*>(chunks.front().data.data());
+  const uint64_t width = ReadU32(header), height = ReadU32(header + 4);
+  if (width == 0 || height == 0) return Corrupt("the IHDR chunk gives an empty image");
+  if (width * height > kMaxCardImagePixels) {
+    return Status(StatusCode::kInvalidArgument,
+                  "PNG image too large: " + std::to_string(width) + "x" + std::to_string(height) + " pixels, more than " +
+                      std::to_string(kMaxCardImagePixels) + " (4096x4096)",
+                  "png");
+  }
   return chunks;
 }
 
@@ -174,18 +182,29 @@ Status CheckImage(std::string_view bytes) {
     png_image_free(&image);
     return status;
   }
-  image.format = PNG_FORMAT_RGBA;
-  std::vector<unsigned char> pixels(PNG_IMAGE_SIZE(image));
-  const bool ok = png_image_finish_read(&image, nullptr, pixels.data(), 0, nullptr) != 0;
+  // One grey byte per pixel is enough to prove the image decodes; the size was bounded by Chunks.
+  image.format = PNG_FORMAT_GRAY;
+  const std::unique_ptr<unsigned char[]> pixels(new unsigned char[PNG_IMAGE_SIZE(image)]);
+  const bool ok = png_image_finish_read(&image, nullptr, pixels.get(), 0, nullptr) != 0;
   Status status = ok ? Status::Ok() : Corrupt(image.message);
   png_image_free(&image);
   return status;
 }
 
-// A 256x256 avatar: a colour from the name's hash with a lighter disc.
-Result<std::string> DefaultAvatar(const std::string& name) {
+std::string WithoutCardChunks(std::string_view png_bytes, const std::vector<Chunk>& chunks) {
+  std::string out(reinterpret_cast<const char*>(kSignature), 8);
+  for (const Chunk& chunk : chunks) {
+    if (TextOf(chunk, "chara") || TextOf(chunk, "ccv3")) continue;
+    out.append(png_bytes.substr(chunk.offset, chunk.size));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> DefaultAvatarPng(std::string_view name) {
   uint32_t hash = 2166136261u;
-  for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;  // FNV-1a
   const unsigned char r = static_cast<unsigned char>(60 + (hash & 0x7F));
   const unsigned char g = static_cast<unsigned char>(60 + ((hash >> 8) & 0x7F));
   const unsigned char b = static_cast<unsigned char>(60 + ((hash >> 16) & 0x7F));
@@ -219,8 +238,6 @@ Result<std::string> DefaultAvatar(const std::string& name) {
   return out;
 }
 
-}  // namespace
-
 bool IsPng(std::string_view bytes) {
   return bytes.size() >= 8 && std::memcmp(bytes.data(), kSignature, 8) == 0;
 }
@@ -248,22 +265,32 @@ Result<ImportedCard> ParseCardPng(std::string_view png_bytes) {
     return Status(card.status().code(), std::string("the PNG's ") + keyword + " card: " + card.status().message(),
                   card.status().field());
   }
+  card->avatar_png = WithoutCardChunks(png_bytes, chunks);
   return card;
+}
+
+Result<std::string> WithoutCardChunks(std::string_view png_bytes) {
+  TROUPE_ASSIGN_OR_RETURN(std::vector<Chunk> chunks, Chunks(png_bytes));
+  return WithoutCardChunks(png_bytes, chunks);
 }
 
 Result<std::string> CardPng(const store::Character& character, std::string_view avatar_png) {
   std::string generated;
   if (avatar_png.empty()) {
-    TROUPE_ASSIGN_OR_RETURN(generated, DefaultAvatar(character.name));
+    TROUPE_ASSIGN_OR_RETURN(generated, DefaultAvatarPng(character.name));
     avatar_png = generated;
   }
+  // The container is checked; the pixels were when the avatar was imported, and are not touched.
   TROUPE_ASSIGN_OR_RETURN(std::vector<Chunk> chunks, Chunks(avatar_png));
+  store::Character backfilled = character;
+  backfilled.creator_notes += backfilled.creator_notes.empty() ? "" : "\n\n";
+  backfilled.creator_notes += kV3BackfillNote;
   std::string out(reinterpret_cast<const char*>(kSignature), 8);
   for (const Chunk& chunk : chunks) {
     if (TextOf(chunk, "chara") || TextOf(chunk, "ccv3")) continue;  // the old card goes
     out.append(avatar_png.substr(chunk.offset, chunk.size));
     if (chunk.type == "IHDR") {
-      out += TextChunk("chara", Base64Encode(CardJson(character, CardSpec::kV2)));
+      out += TextChunk("chara", Base64Encode(CardJson(backfilled, CardSpec::kV2)));
       out += TextChunk("ccv3", Base64Encode(CardJson(character, CardSpec::kV3)));
     }
   }

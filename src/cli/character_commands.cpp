@@ -1,6 +1,10 @@
-// `troupe characters import|export|list`: Character Cards in and out of the store, from the shell.
-// Import reads card JSON (V1/V2/V3) or a card PNG, checks the flow (the minor safety gate
-// included) and prints the new character's id and slug; export writes V2/V3 JSON or a PNG.
+// `troupe characters import|export|list|lorebook`: Character Cards in and out of the store, from
+// the shell, through the same code as the HTTP API (chat/card_store.h). Import reads card JSON
+// (V1/V2/V3) or a card PNG (by content, not by file name), checks the flow (the minor safety gate
+// included), keeps a PNG's image as the avatar under the data directory and prints the new
+// character's id and slug; export writes V2/V3 JSON or a PNG over the stored avatar; lorebook
+// gives a character a lorebook file (a card's character_book, lorebook_v3 or SillyTavern World
+// Info).
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,7 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "chat/card.h"
-#include "chat/flow.h"
+#include "chat/card_store.h"
+#include "chat/lorebook.h"
 #include "cli/commands.h"
 
 namespace troupe::cli {
@@ -32,26 +37,28 @@ struct ImportOptions {
 };
 
 void Import(CommandContext& context, const ImportOptions& options) {
+  Result<const config::LoadedConfig*> loaded = context.Configuration();
+  if (!loaded.ok()) {
+    context.Fail(loaded.status());
+    return;
+  }
   Result<std::unique_ptr<store::Store>> opened = context.OpenStore();
   if (!opened.ok()) {
     context.Fail(opened.status());
     return;
   }
+  chat::CardImportOptions import_options;
+  import_options.data_dir = (*loaded)->config.data_dir;
+  import_options.publish = options.publish;
   for (const std::string& file : options.files) {
     Result<std::string> bytes = ReadFile(file);
     if (!bytes.ok()) {
       context.Fail(bytes.status());
       return;
     }
-    Result<chat::ImportedCard> card = chat::IsPng(*bytes) ? chat::ParseCardPng(*bytes) : chat::ParseCardJson(*bytes);
-    Status checked = card.ok() ? chat::CheckCharacterFlow(card->character.flow, card->character.extensions_json)
-                               : card.status();
-    if (!checked.ok()) {
-      context.Fail(Status(checked.code(), file + ": " + checked.message(), checked.field()));
-      return;
-    }
-    card->character.published = options.publish;
-    Result<store::Character> created = (*opened)->characters().Create(std::move(card->character));
+    Result<chat::ImportedCard> card = chat::ParseCard(*bytes);
+    Result<store::Character> created =
+        card.ok() ? chat::StoreImportedCard(**opened, std::move(card).value(), import_options) : card.status();
     if (!created.ok()) {
       context.Fail(Status(created.status().code(), file + ": " + created.status().message(), created.status().field()));
       return;
@@ -70,6 +77,16 @@ void Import(CommandContext& context, const ImportOptions& options) {
   }
 }
 
+// A character by id (all digits) or slug; kNotFound names the argument.
+Result<store::Character> FindCharacter(store::Store& store, const std::string& id_or_slug) {
+  const bool numeric = !id_or_slug.empty() && id_or_slug.size() < 19 &&
+                       id_or_slug.find_first_not_of("0123456789") == std::string::npos;
+  Result<store::Character> character =
+      numeric ? store.characters().Get(std::stoll(id_or_slug)) : store.characters().GetBySlug(id_or_slug);
+  if (!character.ok()) return character.status().WithContext("CHARACTER");
+  return character;
+}
+
 struct ExportOptions {
   std::string character;  // id or slug
   std::string spec = "v3";
@@ -78,22 +95,24 @@ struct ExportOptions {
 };
 
 void Export(CommandContext& context, const ExportOptions& options) {
+  Result<const config::LoadedConfig*> loaded = context.Configuration();
+  if (!loaded.ok()) {
+    context.Fail(loaded.status());
+    return;
+  }
   Result<std::unique_ptr<store::Store>> opened = context.OpenStore();
   if (!opened.ok()) {
     context.Fail(opened.status());
     return;
   }
-  const bool numeric = !options.character.empty() &&
-                       options.character.find_first_not_of("0123456789") == std::string::npos;
-  Result<store::Character> character = numeric ? (*opened)->characters().Get(std::stoll(options.character))
-                                               : (*opened)->characters().GetBySlug(options.character);
+  Result<store::Character> character = FindCharacter(**opened, options.character);
   if (!character.ok()) {
-    context.Fail(character.status().WithContext("CHARACTER"));
+    context.Fail(character.status());
     return;
   }
   std::string bytes;
   if (options.png) {
-    Result<std::string> png = chat::CardPng(*character, "");
+    Result<std::string> png = chat::StoredCardPng(*character, (*loaded)->config.data_dir);
     if (!png.ok()) {
       context.Fail(png.status());
       return;
@@ -117,6 +136,54 @@ void Export(CommandContext& context, const ExportOptions& options) {
     return;
   }
   std::cerr << "wrote " << character->slug << " to " << options.output << "\n";
+}
+
+struct LorebookOptions {
+  std::string character;  // id or slug
+  std::string file;
+};
+
+void SetLorebook(CommandContext& context, const LorebookOptions& options) {
+  Result<std::unique_ptr<store::Store>> opened = context.OpenStore();
+  if (!opened.ok()) {
+    context.Fail(opened.status());
+    return;
+  }
+  Result<std::string> text = ReadFile(options.file);
+  if (!text.ok()) {
+    context.Fail(text.status());
+    return;
+  }
+  Result<std::string> book = chat::CharacterBookJson(*text, "lorebook");
+  Result<chat::Lorebook> parsed = book.ok() ? chat::ParseCharacterBook(*book) : book.status();
+  if (!parsed.ok()) {
+    context.Fail(Status(parsed.status().code(), options.file + ": " + parsed.status().message(),
+                        parsed.status().field()));
+    return;
+  }
+  Result<store::Character> character = FindCharacter(**opened, options.character);
+  if (!character.ok()) {
+    context.Fail(character.status());
+    return;
+  }
+  character->character_book_json = std::move(*book);
+  Result<store::Character> updated = (*opened)->characters().Update(std::move(*character));
+  if (!updated.ok()) {
+    context.Fail(updated.status());
+    return;
+  }
+  store::AuditEntry entry;
+  entry.actor = "cli";
+  entry.action = "character.lorebook";
+  entry.target_type = "character";
+  entry.target_id = std::to_string(updated->id);
+  entry.details_json = nlohmann::json{{"file", options.file}, {"entries", parsed->entries.size()}}.dump();
+  if (Result<store::AuditEntry> audited = (*opened)->audit().Record(entry); !audited.ok()) {
+    context.Fail(audited.status());
+    return;
+  }
+  std::cout << updated->id << "\t" << updated->slug << "\t" << parsed->entries.size() << " lorebook entries"
+            << std::endl;
 }
 
 void List(CommandContext& context, bool as_json) {
@@ -163,7 +230,8 @@ void AddCharacterCommands(CLI::App& app, CommandContext& context) {
 
   auto import_options = std::make_shared<ImportOptions>();
   CLI::App* import = group->add_subcommand(
-      "import", "Import Character Cards (V1/V2/V3 JSON or card PNG); prints id, slug and name per card");
+      "import", "Import Character Cards (V1/V2/V3 JSON or card PNG, whose image becomes the avatar); prints id, slug and "
+      "name per card");
   import->add_option("FILE", import_options->files, "card files")->required()->check(CLI::ExistingFile);
   import->add_flag("--publish", import_options->publish, "publish the characters at once");
   import->callback([&context, import_options] { Import(context, *import_options); });
@@ -172,9 +240,18 @@ void AddCharacterCommands(CLI::App& app, CommandContext& context) {
   CLI::App* exported = group->add_subcommand("export", "Write a character as a Character Card (JSON on stdout by default)");
   exported->add_option("CHARACTER", export_options->character, "id or slug")->required();
   exported->add_option("--spec", export_options->spec, "v2 or v3 (JSON)")->check(CLI::IsMember({"v2", "v3"}));
-  exported->add_flag("--png", export_options->png, "a card PNG (chara and ccv3 chunks) instead of JSON");
+  exported->add_flag("--png", export_options->png,
+                     "a card PNG (chara and ccv3 chunks, over the stored avatar) instead of JSON");
   exported->add_option("-o,--output", export_options->output, "file to write ('-' or absent: stdout)");
   exported->callback([&context, export_options] { Export(context, *export_options); });
+
+  auto lorebook_options = std::make_shared<LorebookOptions>();
+  CLI::App* lorebook = group->add_subcommand(
+      "lorebook", "Give a character a lorebook: a card's character_book JSON, a lorebook_v3 file or a SillyTavern "
+                  "World Info file (replaces the one it had)");
+  lorebook->add_option("CHARACTER", lorebook_options->character, "id or slug")->required();
+  lorebook->add_option("FILE", lorebook_options->file, "lorebook JSON")->required()->check(CLI::ExistingFile);
+  lorebook->callback([&context, lorebook_options] { SetLorebook(context, *lorebook_options); });
 
   auto as_json = std::make_shared<bool>(false);
   CLI::App* list = group->add_subcommand("list", "List characters");

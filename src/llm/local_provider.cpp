@@ -80,12 +80,20 @@ class LocalProvider final : public Provider {
     info_.model = summary.name.empty() ? std::filesystem::path(summary.path).filename().string() : summary.name;
     info_.context_length = std::min(options_.context_length, trained);
     // The texts of end-of-generation control tokens: the engine stops on the tokens themselves,
-    // these catch a model that spells one out.
+    // these catch a model that spells one out. Well-known turn ends the vocabulary has as control
+    // tokens count too, for files that do not mark them as end of generation.
     const engine::Tokenizer& tokenizer = model_->tokenizer();
+    const auto add = [this](std::string text) {
+      if (std::find(turn_ends_.begin(), turn_ends_.end(), text) == turn_ends_.end()) turn_ends_.push_back(std::move(text));
+    };
     for (int32_t token = 0; token < tokenizer.vocab_size(); ++token) {
       if (!tokenizer.IsEndOfGeneration(token)) continue;
       std::string text(tokenizer.TokenText(token));
-      if (text.size() >= 3 && text.front() == '<' && text.back() == '>') turn_ends_.push_back(std::move(text));
+      if (text.size() >= 3 && text.front() == '<' && text.back() == '>') add(std::move(text));
+    }
+    for (const char* text : {"<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>"}) {
+      const std::optional<int32_t> token = tokenizer.FindToken(text);
+      if (token && tokenizer.IsControl(*token)) add(text);
     }
     for (int i = 0; i < std::max(options_.cache_slots, 1); ++i) slots_.emplace_back();
     engine_thread_ = std::thread([this] { Run(); });

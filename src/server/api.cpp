@@ -46,8 +46,13 @@ struct ApiContext {
   std::string openapi_json;  // written once before the first request
 };
 
-Response Unauthorized(const Status& status) {
-  Response response = Response::Error(status);
+// An error met before the handler runs, in the route's error shape.
+Response RouteError(const ApiRoute& route, const Status& status) {
+  return route.error_response ? route.error_response(status) : Response::Error(status);
+}
+
+Response Unauthorized(const ApiRoute& route, const Status& status) {
+  Response response = RouteError(route, status);
   response.WithHeader("WWW-Authenticate", "Bearer realm=\"troupe\"");
   return response;
 }
@@ -77,18 +82,17 @@ Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
   Result<Principal> principal = context.authenticator.Authenticate(request.Header("Authorization"));
   if (!principal.ok()) {
     if (principal.status().code() == StatusCode::kUnauthenticated) {
-      return Unauthorized(principal.status());
+      return Unauthorized(route, principal.status());
     }
-    return Response::Error(principal.status());
+    return RouteError(route, principal.status());
   }
   request.key_id = principal->key.prefix;
 
   RateLimiter::Decision decision = context.limiter.Acquire(principal->key.prefix);
   if (!decision.allowed) {
-    Response response = Response::Error(
-        Status(StatusCode::kResourceExhausted,
-               "rate limit exceeded for this API key; retry in " +
-                   std::to_string(decision.retry_after_seconds) + " s"));
+    Response response = RouteError(route, Status(StatusCode::kResourceExhausted,
+                                                 "rate limit exceeded for this API key; retry in " +
+                                                     std::to_string(decision.retry_after_seconds) + " s"));
     response.WithHeader("Retry-After", std::to_string(decision.retry_after_seconds));
     return response;
   }
@@ -97,15 +101,15 @@ Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
   if (!Allowed(*principal, route, as_client)) {
     std::string allowed = "admin";
     for (std::string_view scope : route.scopes) allowed += ", " + std::string(scope);
-    return Response::Error(Status(StatusCode::kPermissionDenied,
-                                  "this key's scopes do not allow " + route.method + " " +
-                                      route.pattern + " (allowed: " + allowed + ")"));
+    return RouteError(route, Status(StatusCode::kPermissionDenied, "this key's scopes do not allow " + route.method +
+                                                                       " " + route.pattern + " (allowed: " + allowed +
+                                                                       ")"));
   }
   ApiCall call(request, &*principal, context.store, context.events, context.character_json, context.options, as_client);
   // A key bound to one end user that names another is refused on every route, not only on those
   // that look the user up.
   if (as_client && principal->key.user_id && request.Header(kEndUserHeader)) {
-    if (Result<store::User> user = call.EndUser(); !user.ok()) return Response::Error(user.status());
+    if (Result<store::User> user = call.EndUser(); !user.ok()) return RouteError(route, user.status());
   }
   return route.handler(call);
 }
@@ -130,8 +134,8 @@ std::function<boost::asio::awaitable<Response>(Request&)> HandleOffThread(std::s
       });
     });
     if (!posted) {
-      Response busy = Response::Error(
-          Status(StatusCode::kResourceExhausted, "every worker is busy; retry in a few seconds"));
+      Response busy =
+          RouteError(*route, Status(StatusCode::kResourceExhausted, "every worker is busy; retry in a few seconds"));
       busy.WithHeader("Retry-After", "2");
       co_return busy;
     }
@@ -184,6 +188,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddCharacterRoutes(table);
   api::AddUserRoutes(table);
   api::AddConversationRoutes(table);
+  api::AddMemoryRoutes(table);
   api::AddChatRoutes(table);
   api::AddKeyRoutes(table);
   api::AddJobRoutes(table);

@@ -38,6 +38,9 @@ struct ApiOptions {
   // Providers by name ("" = the default), for the OpenAI-compatible /v1 routes; empty: they
   // answer 503.
   chat::ProviderResolver providers;
+  // The data directory (config data_dir): a PNG card's image is kept there as the character's
+  // avatar (avatars/<slug>.png) and carries its exported card PNG. Empty: images are not kept.
+  std::string data_dir;
 };
 
 // One registered API route, as the OpenAPI document lists it.

@@ -1,6 +1,7 @@
 // `troupe characters import|export|list` through the real binary and a real SQLite file.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +17,13 @@ using nlohmann::json;
 using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TroupeBinary;
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
 
 class CharacterCommandsTest : public ::testing::Test {
  protected:
@@ -59,6 +67,55 @@ TEST_F(CharacterCommandsTest, ImportListAndExportCards) {
   ProcessResult again = Troupe({"characters", "import", png});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("\tpip-thistlewick-2\tPip Thistlewick\n"), std::string::npos) << again.out;
+  // V3 JSON to a file by default, and the card says V3.
+  const std::string v3 = (dir_ / "pip.json").string();
+  ASSERT_EQ(Troupe({"characters", "export", "pip-thistlewick", "-o", v3}).exit_code, 0);
+  EXPECT_EQ(json::parse(ReadFile(v3))["spec"], "chara_card_v3");
+}
+
+// A PNG card's image is kept under the data directory and carries the exported PNG.
+TEST_F(CharacterCommandsTest, APngCardKeepsItsImage) {
+  const std::string card = (testing::SharedDir() / "testdata/cards/v2_dr_light.png").string();
+  ProcessResult imported = Troupe({"characters", "import", card});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(imported.out, "1\tdr-light\tDr. Light\n");
+  const std::string avatar = ReadFile(dir_ / "avatars/dr-light.png");
+  ASSERT_GT(avatar.size(), 33u);
+  EXPECT_EQ(avatar.substr(0, 8), "\x89PNG\r\n\x1a\n");
+  EXPECT_EQ(avatar.find("chara"), std::string::npos);  // the image without the old card
+
+  const std::string png = (dir_ / "light.png").string();
+  ProcessResult exported = Troupe({"characters", "export", "dr-light", "--png", "-o", png});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  // The card chunks go right after the header; the rest is the kept image, byte for byte.
+  const std::string written = ReadFile(png);
+  EXPECT_EQ(written.substr(0, 33), avatar.substr(0, 33));
+  EXPECT_EQ(written.substr(written.size() - (avatar.size() - 33)), avatar.substr(33));
+  EXPECT_NE(written.find("ccv3"), std::string::npos);
+}
+
+// `troupe characters lorebook` gives a character a World Info file as its card's book.
+TEST_F(CharacterCommandsTest, ALorebookFileBecomesTheCharactersBook) {
+  ASSERT_EQ(Troupe({"characters", "import", Examples("juno_telecom_support.json")}).exit_code, 0);
+  const std::string world = (testing::SharedDir() / "testdata/cards/worldinfo_toaru_2023.json").string();
+  ProcessResult set = Troupe({"characters", "lorebook", "juno", world});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_EQ(set.out, "1\tjuno\t18 lorebook entries\n");
+  ProcessResult exported = Troupe({"characters", "export", "juno"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const json book = json::parse(exported.out)["data"]["character_book"];
+  ASSERT_TRUE(book["entries"].is_array());
+  EXPECT_EQ(book["entries"].size(), 18u);
+  EXPECT_EQ(book["entries"][0]["keys"], (json{"Tokiwadai Middle School", "Tokiwadai"}));
+
+  const std::string bad = (dir_ / "bad_book.json").string();
+  std::ofstream(bad) << R"({"entries": [{"keys": "dragon", "content": "x"}]})";
+  ProcessResult refused = Troupe({"characters", "lorebook", "juno", bad});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("bad_book.json: lorebook.entries[0].keys: expected an array of strings, got string"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(Troupe({"characters", "lorebook", "nobody", world}).exit_code, 1);
 }
 
 TEST_F(CharacterCommandsTest, BadCardsFailWithTheFieldAndExitCode1) {
@@ -87,9 +144,33 @@ TEST_F(CharacterCommandsTest, BadCardsFailWithTheFieldAndExitCode1) {
   EXPECT_EQ(corrupt.exit_code, 1);
   EXPECT_NE(corrupt.err.find("corrupt PNG"), std::string::npos) << corrupt.err;
 
+  // A valid image with no card in it.
+  const std::string plain = (dir_ / "plain.png").string();
+  {
+    const std::string with_card = ReadFile(testing::SharedDir() / "testdata/cards/v2_dr_light.png");
+    const size_t text = with_card.find("tEXtchara") - 4;  // the chunk's length field
+    const uint32_t length = (static_cast<uint32_t>(static_cast<unsigned char>(with_card[text])) << 24) |
+                            (static_cast<uint32_t>(static_cast<unsigned char>(with_card[text + 1])) << 16) |
+                            (static_cast<uint32_t>(static_cast<unsigned char>(with_card[text + 2])) << 8) |
+                            static_cast<unsigned char>(with_card[text + 3]);
+    std::ofstream(plain, std::ios::binary) << with_card.substr(0, text) + with_card.substr(text + 12 + length);
+  }
+  ProcessResult no_card = Troupe({"characters", "import", plain});
+  EXPECT_EQ(no_card.exit_code, 1);
+  EXPECT_NE(no_card.err.find("plain.png: the PNG holds no character card"), std::string::npos) << no_card.err;
+
+  const std::string nameless = (dir_ / "nameless.json").string();
+  std::ofstream(nameless) << R"({"spec":"chara_card_v3","data":{"description":"who?"}})";
+  ProcessResult unnamed = Troupe({"characters", "import", nameless});
+  EXPECT_EQ(unnamed.exit_code, 1);
+  EXPECT_NE(unnamed.err.find("nameless.json: data.name: is required"), std::string::npos) << unnamed.err;
+
   ProcessResult missing = Troupe({"characters", "export", "nobody"});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_TRUE(Troupe({"characters", "list"}).out.find("Kid") == std::string::npos);  // nothing half-imported
+  const std::string listed = Troupe({"characters", "list"}).out;
+  EXPECT_EQ(listed.find("Kid"), std::string::npos);  // nothing half-imported
+  EXPECT_EQ(listed.find("Dr. Light"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "avatars"));
 }
 
 // `troupe chat` runs the same pipeline in the terminal: the greeting, then one reply per line.

@@ -83,6 +83,18 @@ std::vector<Row> Rows() {
       return target;
     };
   };
+  // A pinned memory in a fresh conversation of `owner`.
+  auto in_pinned_memory = [] {
+    return [](World& w, const std::string& owner) {
+      store::Memory memory;
+      memory.conversation_id = w.Conversation(owner).first;
+      memory.content = "pinned";
+      Result<store::Memory> created = w.api.store().memories().Create(memory);
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      return "/api/v1/conversations/" + Id(memory.conversation_id) + "/memories/" +
+             Id(created.ok() ? created->id : 0);
+    };
+  };
   return {
       {"POST", in_conversation("/messages"), Body(R"({"content":"hi"})"), own_chats},
       {"POST", in_conversation("/reply"), NoBody(), own_chats},
@@ -94,6 +106,11 @@ std::vector<Row> Rows() {
          return json{{"message_id", w.Conversation(owner).second}}.dump();
        },
        Expected{401, 404, 403, 403, 404, 404}},
+      {"GET", in_conversation("/memories"), NoBody(), own_reads},
+      {"POST", in_conversation("/memories"), Body(R"({"content":"remember me"})"), {401, 201, 403, 201, 201, 404}},
+      {"PATCH", in_pinned_memory(), Body(R"({"content":"changed"})"), own_reads},
+      {"DELETE", in_pinned_memory(), NoBody(), {401, 204, 403, 204, 204, 404}},
+      {"GET", in_conversation("/search?q=hello"), NoBody(), {401, 200, 200, 200, 200, 404}},
       {"GET", Fixed("/api/v1/openapi.json"), NoBody(), {200, 200, 200, 200, 200, 200}},
       // The live feed: a client's stream carries only its own end user's events (see api_test).
       {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 403, 200, 200, 200}},

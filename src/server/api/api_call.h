@@ -46,6 +46,9 @@ struct ApiRoute {
   // The handler blocks (it waits for a model): the whole call, authentication included, runs on
   // ApiOptions::run_in_background while the connection's coroutine waits, never on an I/O thread.
   bool blocking = false;
+  // Errors raised before the handler runs (no or a bad key, scopes, the rate limit, a full worker
+  // pool) in the route's own error shape (the /v1 routes answer in OpenAI's); empty: this API's.
+  std::function<Response(const Status&)> error_response = {};
 };
 
 // What a handler sees: the request, who is calling, the store.
@@ -94,6 +97,7 @@ using RouteTable = std::vector<ApiRoute>;
 void AddCharacterRoutes(RouteTable& table);
 void AddUserRoutes(RouteTable& table);
 void AddConversationRoutes(RouteTable& table);  // conversations, messages, feedback
+void AddMemoryRoutes(RouteTable& table);  // a conversation's memories, search of its messages
 void AddChatRoutes(RouteTable& table);  // a user's message and the streamed reply, regenerate, edit
 void AddKeyRoutes(RouteTable& table);
 void AddJobRoutes(RouteTable& table);

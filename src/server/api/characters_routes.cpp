@@ -1,12 +1,19 @@
 // /api/v1/characters: Troupe's character records. Create and update take the record's own fields;
 // POST also imports a Character Card: a V1/V2/V3 card JSON (told apart from a record by its
-// "spec" field or V1 shape) or a card PNG (Content-Type: image/png). Every write checks the flow,
-// including the safety gate for characters whose card marks them as minors. GET .../card and
-// .../card.png export the card.
+// "spec" field or V1 shape) or a card PNG (Content-Type: image/png, or any body that starts with
+// PNG's signature), whose image is kept as the avatar under ApiOptions::data_dir. Every write
+// checks the flow, including the safety gate for characters whose card marks them as minors, and
+// the lorebook (a World Info file given as character_book is stored as a card's book). GET
+// .../card and .../card.png export the card, the PNG over the stored avatar.
+#include <strings.h>
+
 #include <nlohmann/json.hpp>
 
 #include "chat/card.h"
+#include "chat/card_png.h"
+#include "chat/card_store.h"
 #include "chat/flow.h"
+#include "chat/lorebook.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 
@@ -112,24 +119,38 @@ Response List(ApiCall& call) {
   return response;
 }
 
-Status CheckFlow(const store::Character& character) {
+// The flow (with the safety gate) and the lorebook of a record about to be written; a lorebook in
+// another shape (World Info, lorebook_v3) is stored as a card's character_book.
+Status CheckCharacter(store::Character& character) {
+  if (!character.character_book_json.empty()) {
+    TROUPE_ASSIGN_OR_RETURN(character.character_book_json, chat::CharacterBookJson(character.character_book_json));
+  }
   return chat::CheckCharacterFlow(character.flow, character.extensions_json);
 }
 
 Response StoreImported(ApiCall& call, Result<chat::ImportedCard> card) {
   if (!card.ok()) return Response::Error(card.status());
-  if (Status flow = CheckFlow(card->character); !flow.ok()) return Response::Error(flow);
-  Result<store::Character> created = call.store.characters().Create(std::move(card->character));
+  const chat::CardSpec spec = card->spec;
+  const bool with_image = !card->avatar_png.empty();
+  chat::CardImportOptions options;
+  options.data_dir = call.options.data_dir;
+  Result<store::Character> created = chat::StoreImportedCard(call.store, std::move(card).value(), options);
   if (!created.ok()) return Response::Error(created.status());
   call.Audit("character.import", "character", created->id,
-             {{"slug", created->slug},
-              {"spec", card->spec == chat::CardSpec::kV3 ? "v3" : card->spec == chat::CardSpec::kV2 ? "v2" : "v1"}});
+             {{"slug", created->slug}, {"spec", chat::CardSpecName(spec)}, {"png", with_image}});
   return Response::Json(ToJson(*created), 201);
+}
+
+bool IsPngContentType(std::string_view content_type) {
+  const std::string_view media = content_type.substr(0, content_type.find(';'));
+  return media.size() == 9 && strncasecmp(media.data(), "image/png", 9) == 0;
 }
 
 Response Create(ApiCall& call) {
   const std::string content_type(call.request.Header("Content-Type").value_or(""));
-  if (content_type.rfind("image/png", 0) == 0) return StoreImported(call, chat::ParseCardPng(call.request.body));
+  if (IsPngContentType(content_type) || chat::IsPng(call.request.body)) {
+    return StoreImported(call, chat::ParseCardPng(call.request.body));
+  }
   if (chat::LooksLikeCardJson(call.request.body)) return StoreImported(call, chat::ParseCardJson(call.request.body));
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
@@ -140,7 +161,7 @@ Response Create(ApiCall& call) {
   ReadCharacterFields(reader, *body, character);
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
   if (character.name.empty()) return Response::Error(InvalidArgument("name must not be empty", "name"));
-  if (Status flow = CheckFlow(character); !flow.ok()) return Response::Error(flow);
+  if (Status checked = CheckCharacter(character); !checked.ok()) return Response::Error(checked);
   Result<store::Character> created = call.store.characters().Create(std::move(character));
   if (!created.ok()) return Response::Error(created.status());
   call.Audit("character.create", "character", created->id, {{"slug", created->slug}});
@@ -169,7 +190,7 @@ Response Update(ApiCall& call) {
   ReadCharacterFields(reader, *body, character);
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
   if (character.name.empty()) return Response::Error(InvalidArgument("name must not be empty", "name"));
-  if (Status flow = CheckFlow(character); !flow.ok()) return Response::Error(flow);
+  if (Status checked = CheckCharacter(character); !checked.ok()) return Response::Error(checked);
   if (character.version != version) {
     return Response::Error(Conflict("character " + std::to_string(*id) + " is at version " +
                                     std::to_string(character.version) + ", not " +
@@ -196,13 +217,13 @@ Response ExportCard(ApiCall& call) {
   return response;
 }
 
-// The card in a PNG (both chunks); the image is generated from the name until avatars upload.
+// The card in a PNG (both chunks) over the character's stored avatar, or a generated image.
 Response ExportCardPng(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "character_id");
   if (!id.ok()) return Response::Error(id.status());
   Result<store::Character> character = VisibleCharacter(call, *id);
   if (!character.ok()) return Response::Error(character.status());
-  Result<std::string> png = chat::CardPng(*character, "");
+  Result<std::string> png = chat::StoredCardPng(*character, call.options.data_dir);
   if (!png.ok()) return Response::Error(png.status());
   Response response;
   response.content_type = "image/png";
@@ -214,9 +235,12 @@ Response ExportCardPng(ApiCall& call) {
 Response Delete(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "character_id");
   if (!id.ok()) return Response::Error(id.status());
+  Result<store::Character> character = call.store.characters().Get(*id);
+  if (!character.ok()) return Response::Error(character.status());
   if (Status status = call.store.characters().Delete(*id); !status.ok()) {
     return Response::Error(status);
   }
+  chat::RemoveStoredAvatar(*character, call.options.data_dir);
   call.Audit("character.delete", "character", *id);
   return Response::Text("", 204, "");
 }
@@ -235,13 +259,14 @@ void AddCharacterRoutes(RouteTable& table) {
                    "", "Character", true, 200, List});
   table.push_back({"POST", "/api/v1/characters", "createCharacter", "characters",
                    "Create a character from Troupe record fields, or import a Character Card (V1/V2/V3 "
-                   "JSON, or a card PNG sent as image/png)", writers, false, {},
+                   "JSON, or a card PNG sent as image/png, whose image becomes the avatar)", writers, false, {},
                    "CharacterCreate", "Character", false, 201, Create});
   table.push_back({"GET", "/api/v1/characters/{character_id}/card", "exportCard", "characters",
                    "The character as a Character Card JSON (?spec=v2|v3, default v3)", readers, false,
-                   {{"spec", "string", "v2 or v3"}}, "", "", false, 200, ExportCard});
+                   {{"spec", "string", "v2 or v3"}}, "", "CharacterCard", false, 200, ExportCard});
   table.push_back({"GET", "/api/v1/characters/{character_id}/card.png", "exportCardPng", "characters",
-                   "The character as a Character Card PNG (chara and ccv3 chunks)", readers, false, {}, "", "",
+                   "The character as a Character Card PNG (chara and ccv3 chunks) over its avatar, or a "
+                   "generated image", readers, false, {}, "", "",
                    false, 200, ExportCardPng});
   table.push_back({"GET", "/api/v1/characters/{character_id}", "getCharacter", "characters",
                    "Get a character", readers, false, {}, "", "Character", false, 200, Get});

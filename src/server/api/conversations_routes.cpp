@@ -27,31 +27,48 @@ Result<store::Conversation> VisibleConversation(ApiCall& call) {
   return conversation;
 }
 
+// A positive integer id from the query string; nullopt when absent.
+Result<std::optional<int64_t>> IdQuery(const Request& request, std::string_view name) {
+  std::optional<std::string> text = request.QueryParam(name);
+  if (!text) return std::optional<int64_t>();
+  Request probe;  // reuse PathId's parsing and message for a query parameter
+  probe.path_params.emplace(std::string(name), *text);
+  TROUPE_ASSIGN_OR_RETURN(int64_t id, PathId(probe, name));
+  return std::optional<int64_t>(id);
+}
+
+// Client keys: their end user's conversations. Other keys: one user's (?user_id=) or everyone's,
+// for the agent console; ?status= and ?character_id= narrow either.
 Response List(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
-  std::optional<int64_t> user_id;
-  if (std::optional<std::string> text = call.request.QueryParam("user_id")) {
-    Request probe;  // reuse PathId's parsing and message for a query parameter
-    probe.path_params.emplace("user_id", *text);
-    Result<int64_t> parsed = PathId(probe, "user_id");
-    if (!parsed.ok()) return Response::Error(parsed.status());
-    user_id = *parsed;
+  store::ConversationQuery query;
+  query.page = *page;
+  Result<std::optional<int64_t>> user_id = IdQuery(call.request, "user_id");
+  if (!user_id.ok()) return Response::Error(user_id.status());
+  query.user_id = *user_id;
+  Result<std::optional<int64_t>> character_id = IdQuery(call.request, "character_id");
+  if (!character_id.ok()) return Response::Error(character_id.status());
+  query.character_id = *character_id;
+  if (std::optional<std::string> status = call.request.QueryParam("status")) {
+    query.status = store::ParseConversationStatus(*status);
+    if (!query.status) {
+      return Response::Error(InvalidArgument("status must be active, handed_off or closed", "status"));
+    }
   }
   if (call.as_client()) {
     Result<store::User> self = call.EndUser();
     if (!self.ok()) return Response::Error(self.status());
-    if (user_id && *user_id != self->id) {
-      return Response::Error(NotFound("user " + std::to_string(*user_id) + " not found"));
+    if (query.user_id && *query.user_id != self->id) {
+      return Response::Error(NotFound("user " + std::to_string(*query.user_id) + " not found"));
     }
-    user_id = self->id;
-  } else if (!user_id) {
-    return Response::Error(InvalidArgument("user_id is required", "user_id"));
-  } else if (Result<store::User> user = call.store.users().Get(*user_id); !user.ok()) {
-    return Response::Error(user.status());
+    query.user_id = self->id;
+  } else if (query.user_id) {
+    if (Result<store::User> user = call.store.users().Get(*query.user_id); !user.ok()) {
+      return Response::Error(user.status());
+    }
   }
-  Result<store::Page<store::Conversation>> found =
-      call.store.conversations().ListForUser(*user_id, *page);
+  Result<store::Page<store::Conversation>> found = call.store.conversations().List(query);
   if (!found.ok()) return Response::Error(found.status());
   return Response::Json(PageJson(*found));
 }
@@ -181,9 +198,12 @@ void AddConversationRoutes(RouteTable& table) {
   const std::vector<std::string_view> readers = {kScopeAgent, kScopeClient};
   const std::vector<std::string_view> end_user = {kScopeClient};
   table.push_back({"GET", "/api/v1/conversations", "listConversations", "conversations",
-                   "List one end user's conversations, newest activity first", readers, false,
-                   {{"user_id", "integer",
-                     "the end user (required except for client keys, which list their own)"}},
+                   "List conversations, newest activity first: one end user's, or (except for client "
+                   "keys, which list their own) everyone's",
+                   readers, false,
+                   {{"user_id", "integer", "only this end user's (client keys: their own, always)"},
+                    {"status", "string", "only conversations in this status: active, handed_off or closed"},
+                    {"character_id", "integer", "only conversations with this character"}},
                    "", "Conversation", true, 200, List});
   table.push_back({"POST", "/api/v1/conversations", "createConversation", "conversations",
                    "Start a conversation with a character", end_user, false, {},

@@ -82,6 +82,12 @@ json Schemas() {
   json character_update = CharacterInputProperties();
   character_update["version"] = Type("integer");
   schemas["CharacterUpdate"] = Object(character_update, {"version"});
+  // A Character Card as POST /api/v1/characters imports it and .../card exports it: V2 or V3 (V1,
+  // a flat object without `spec`, is accepted on import too). `data` holds the card's fields.
+  schemas["CharacterCard"] = Object({{"spec", Enum({"chara_card_v2", "chara_card_v3"})},
+                                     {"spec_version", Type("string")},
+                                     {"data", AnyObject()}},
+                                    {"spec", "data"});
 
   schemas["User"] = Object({{"id", Type("integer")},
                             {"external_id", Type("string")},
@@ -145,6 +151,19 @@ json Schemas() {
                                    {"split_messages", Type("boolean")}});
   schemas["BranchCreate"] = Object({{"message_id", Type("integer")}}, {"message_id"});
   schemas["MessageUpdate"] = Object({{"content", Type("string")}, {"swipe", Type("integer")}});
+
+  schemas["MessageList"] = Object({{"data", {{"type", "array"}, {"items", Ref("Message")}}}}, {"data"});
+
+  schemas["Memory"] = Object({{"id", Type("integer")},
+                              {"conversation_id", Type("integer")},
+                              {"kind", Enum({"pinned", "summary", "fact"})},
+                              {"content", Type("string")},
+                              {"covers_until_message_id", Type("integer", true)},
+                              {"created_at", Type("integer")},
+                              {"updated_at", Type("integer")}});
+  schemas["MemoryList"] = Object({{"data", {{"type", "array"}, {"items", Ref("Memory")}}}}, {"data"});
+  schemas["MemoryCreate"] = Object({{"content", Type("string")}}, {"content"});
+  schemas["MemoryUpdate"] = Object({{"content", Type("string")}}, {"content"});
 
   schemas["FeedbackEvent"] = Object({{"id", Type("integer")},
                                      {"conversation_id", Type("integer")},
@@ -247,8 +266,17 @@ json Operation(const ApiRoute& route) {
         {"content", {{"application/json", {{"schema", Ref(route.request_schema)}}}}}};
   }
 
+  // Card import: the record form, a card JSON, or a card PNG.
+  if (route.operation_id == "createCharacter") {
+    json& content = operation["requestBody"]["content"];
+    content["application/json"]["schema"] = {{"oneOf", {Ref("CharacterCreate"), Ref("CharacterCard")}}};
+    content["image/png"] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+  }
+
   json success = {{"description", "success"}};
-  if (route.pattern == "/api/v1/openapi.json") {
+  if (route.operation_id == "exportCardPng") {
+    success["content"] = {{"image/png", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}};
+  } else if (route.pattern == "/api/v1/openapi.json") {
     success["content"] = {{"application/json", {{"schema", {{"type", "object"}}}}}};
   } else if (route.event_stream) {
     success["description"] =

@@ -1,0 +1,42 @@
+// Character Cards in and out of Troupe's store, the same for the HTTP API and the CLI: an import
+// checks the character's flow (the minor safety gate included), creates the character and keeps a
+// PNG card's image as its avatar file; an export finds that avatar again to carry the card.
+//
+// Avatars Troupe keeps live under the data directory as avatars/<slug>.png (avatars/<slug>-<id>.png
+// when that name is taken), and Character::avatar holds that relative path. Other avatar values
+// (URLs, paths elsewhere) are left alone and never read: export then uses a generated image.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "base/status.h"
+#include "chat/card.h"
+#include "store/records.h"
+#include "store/store.h"
+
+namespace troupe::chat {
+
+struct CardImportOptions {
+  std::filesystem::path data_dir;  // empty: a PNG card's image is not kept
+  bool publish = false;
+};
+
+// Stores `card` as a new character and returns it as stored (id, slug, avatar set). Errors:
+// kInvalidArgument from the flow check (field "flow..."), the store's own (kInvalidArgument,
+// kConflict, kUnavailable), kUnavailable naming the file when the avatar cannot be written. On any
+// error nothing is left behind: a character created before the avatar failed is deleted again.
+Result<store::Character> StoreImportedCard(store::Store& store, ImportedCard card, const CardImportOptions& options);
+
+// The bytes of the avatar Troupe keeps for `character`, or "" when it has none (no avatar, a URL,
+// a path outside avatars/, a missing or unreadable file, or a file that is not a PNG).
+std::string StoredAvatarPng(const store::Character& character, const std::filesystem::path& data_dir);
+
+// The character as a card PNG over its stored avatar, or over a generated one when there is none.
+Result<std::string> StoredCardPng(const store::Character& character, const std::filesystem::path& data_dir);
+
+// Removes the avatar file Troupe keeps for a deleted character. Best effort: a missing file or an
+// avatar Troupe does not keep is not an error.
+void RemoveStoredAvatar(const store::Character& character, const std::filesystem::path& data_dir);
+
+}  // namespace troupe::chat
