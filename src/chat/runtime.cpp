@@ -262,9 +262,32 @@ struct ChatRuntime::State {
     inputs.user_name = scene.user_name;
     inputs.stage_prompt = stage.prompt;
     if (const Mood* mood = scene.parts.flow->FindMood(scene.conversation.mood)) inputs.mood_prompt = mood->prompt;
+    // Memory: pinned notes, and the newest summary, whose messages the prompt then leaves out.
+    const int64_t conversation_id = scene.conversation.id;
+    TROUPE_ASSIGN_OR_RETURN(std::vector<store::Memory> pinned,
+                            store.memories().ListForConversation(conversation_id, store::MemoryKind::kPinned));
+    for (store::Memory& memory : pinned) inputs.pinned_memories.push_back(std::move(memory.content));
+    std::optional<int64_t> covered;
+    if (Result<store::Memory> summary = store.memories().LatestSummary(conversation_id); summary.ok()) {
+      inputs.summary = summary->content;
+      covered = summary->covers_until_message_id;
+    } else if (summary.status().code() != StatusCode::kNotFound) {
+      return summary.status();
+    }
     for (const store::Message& message : plan.history) {
+      if (covered && message.id <= *covered) continue;
       // Parts of a reply that was regenerated live on inside the new reply's alternatives.
       if (!ParseObject(message.metadata_json).contains("superseded_by")) inputs.history.push_back(message);
+    }
+    // Recall: what was said before the history shown that shares words with the latest user turn.
+    if (options.recall_limit > 0 && !inputs.history.empty()) {
+      const auto last_user = std::find_if(inputs.history.rbegin(), inputs.history.rend(), [](const store::Message& m) {
+        return m.role == store::MessageRole::kUser;
+      });
+      if (last_user != inputs.history.rend()) {
+        inputs.recalled = Recall(store, conversation_id, last_user->content, inputs.history.front().id,
+                                 options.recall_limit, scene.character.name, scene.user_name);
+      }
     }
 
     const auto count_tokens = [&provider](std::string_view text) { return provider.CountTokens(text); };
@@ -348,6 +371,9 @@ struct ChatRuntime::State {
                                       {"history_dropped", prompt.history_dropped},
                                       {"lorebook_entries", prompt.lorebook_included},
                                       {"examples", prompt.examples_included},
+                                      {"summary", !inputs.summary.empty()},
+                                      {"pinned_memories", inputs.pinned_memories.size()},
+                                      {"recalled", prompt.recalled_included},
                                       {"provider", provider->info().name}};
 
     ReplyStyle style = stage->reply;
@@ -465,6 +491,48 @@ struct ChatRuntime::State {
   void AfterTurn(Scene& scene) {
     Result<store::Conversation> fresh = store.conversations().Get(scene.conversation.id);
     if (fresh.ok()) scene.conversation = *fresh;
+    MaybeEnqueueSummary(scene);
+  }
+
+  // The newest summary's coverage; nullopt when there is none (or the store fails: a summary is
+  // then simply written again).
+  std::optional<int64_t> CoveredUntil(int64_t conversation_id) {
+    Result<store::Memory> summary = store.memories().LatestSummary(conversation_id);
+    return summary.ok() ? summary->covers_until_message_id : std::nullopt;
+  }
+
+  // Enqueues a summary job once `summary.threshold` messages could be folded beyond what the
+  // newest summary covers and what an earlier job was already asked to fold (kept in the
+  // conversation's metadata as memory.summary_requested_through, so turns that come while a job
+  // waits do not pile up duplicates). Memory upkeep never fails a turn.
+  void MaybeEnqueueSummary(Scene& scene) {
+    const SummaryPolicy& policy = options.summary;
+    if (policy.threshold <= 0 || scene.conversation.message_count < policy.threshold + policy.keep_recent) return;
+    std::optional<int64_t> from = CoveredUntil(scene.conversation.id);
+    json metadata = ParseObject(scene.conversation.metadata_json);
+    if (auto memory = metadata.find("memory"); memory != metadata.end() && memory->is_object()) {
+      if (auto requested = memory->find("summary_requested_through");
+          requested != memory->end() && requested->is_number_integer()) {
+        from = std::max(from.value_or(0), requested->get<int64_t>());
+      }
+    }
+    Result<std::vector<store::Message>> history = store.messages().Latest(
+        scene.conversation.id, std::max(options.history_window, policy.threshold + policy.keep_recent + 1));
+    if (!history.ok()) return;
+    const std::vector<store::Message> foldable = FoldableMessages(*history, from, policy.keep_recent);
+    if (static_cast<int>(foldable.size()) < policy.threshold) return;
+
+    store::NewJob job;
+    job.kind = std::string(kSummarizeJob);
+    job.payload_json = json{{"conversation_id", scene.conversation.id}, {"through_message_id", foldable.back().id}}.dump();
+    if (!store.jobs().Enqueue(job).ok()) return;
+    metadata["memory"]["summary_requested_through"] = foldable.back().id;
+    store::Conversation updated = scene.conversation;
+    updated.metadata_json = metadata.dump();
+    if (Result<store::Conversation> written = store.conversations().UpdateState(updated); written.ok()) {
+      scene.conversation = *written;
+    }
+    if (options.on_job_enqueued) options.on_job_enqueued();
   }
 
   void Done(const TurnSink& sink, const Scene& scene, const Generated& generated) {
@@ -835,6 +903,50 @@ Result<std::optional<TurnOutcome>> ChatRuntime::WriteProactive(int64_t conversat
       TurnOutcome{std::move(generated.messages), scene.conversation, generated.usage, generated.incomplete});
 }
 
+Result<std::optional<store::Memory>> ChatRuntime::Summarize(int64_t conversation_id,
+                                                             const std::function<bool(double)>& progress) {
+  State& s = *state_;
+  const SummaryPolicy& policy = s.options.summary;
+  // No conversation lock: turns go on while the model summarises; the summary covers messages
+  // that a turn never changes (the newest keep_recent are never folded).
+  TROUPE_ASSIGN_OR_RETURN(State::Scene scene, s.LoadScene(conversation_id, {}));
+  std::string previous;
+  std::optional<int64_t> covered;
+  if (Result<store::Memory> summary = s.store.memories().LatestSummary(conversation_id); summary.ok()) {
+    previous = summary->content;
+    covered = summary->covers_until_message_id;
+  } else if (summary.status().code() != StatusCode::kNotFound) {
+    return summary.status();
+  }
+  TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> history,
+                          s.store.messages().Latest(conversation_id, std::max(policy.max_messages, policy.keep_recent + 1)));
+  const std::vector<store::Message> foldable = FoldableMessages(history, covered, policy.keep_recent);
+  // A job enqueued twice, or one that finds the work done by another: nothing to fold.
+  if (foldable.empty() || static_cast<int>(foldable.size()) < std::max(1, policy.threshold)) {
+    return std::optional<store::Memory>();
+  }
+
+  llm::Provider* provider = nullptr;
+  if (!s.options.summary_provider.empty()) {
+    TROUPE_ASSIGN_OR_RETURN(provider, s.providers(s.options.summary_provider));
+  } else {
+    const Stage* stage = s.StageOf(scene);
+    if (stage == nullptr) return Status(StatusCode::kInternal, "the flow has no stages");
+    TROUPE_ASSIGN_OR_RETURN(provider, s.ProviderFor(scene, *stage, {}));
+  }
+  TROUPE_ASSIGN_OR_RETURN(std::string text, WriteSummary(*provider, scene.character.name, scene.user_name, previous,
+                                                         foldable, policy, progress));
+  store::Memory memory;
+  memory.conversation_id = conversation_id;
+  memory.kind = store::MemoryKind::kSummary;
+  memory.content = text.size() > store::MemoryRepository::kMaxMemoryBytes
+                       ? text.substr(0, store::MemoryRepository::kMaxMemoryBytes)
+                       : std::move(text);
+  memory.covers_until_message_id = foldable.back().id;
+  TROUPE_ASSIGN_OR_RETURN(store::Memory stored, s.store.memories().Create(std::move(memory)));
+  return std::optional<store::Memory>(std::move(stored));
+}
+
 Result<nlohmann::json> ChatRuntime::RunJob(const store::Job& job, const std::function<bool(double)>& progress) {
   json payload = json::parse(job.payload_json, nullptr, false);
   if (!payload.is_object() || !payload.contains("conversation_id") || !payload["conversation_id"].is_number_integer()) {
@@ -850,6 +962,13 @@ Result<nlohmann::json> ChatRuntime::RunJob(const store::Job& job, const std::fun
       for (const store::Message& message : outcome->messages) ids.push_back(message.id);
     }
     return json{{"written", outcome.has_value()}, {"message_ids", ids}};
+  }
+  if (job.kind == kSummarizeJob) {
+    TROUPE_ASSIGN_OR_RETURN(std::optional<store::Memory> summary, Summarize(conversation_id, progress));
+    if (!summary) return json{{"written", false}};
+    return json{{"written", true},
+                {"memory_id", summary->id},
+                {"covers_until_message_id", *summary->covers_until_message_id}};
   }
   return Status(StatusCode::kInvalidArgument, "the chat runtime runs no job of kind '" + job.kind + "'", "kind");
 }

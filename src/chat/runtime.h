@@ -4,9 +4,11 @@
 //
 //   store the user's message (durable before anything else) -> the flow advances (message count,
 //   affinity, sentiment trend, idle time) and picks the mood -> the prompt is assembled (card,
-//   stage, mood, lorebook hits, examples, history, trimmed by tokens) -> the stage's provider streams the reply -> it is split into messages
-//   like a person's, each streamed as its own events with a typing pause -> each is stored as it
-//   completes -> conversation state is written.
+//   stage, mood, pinned memories, the rolling summary, recalled messages, lorebook hits, examples,
+//   history, trimmed by tokens) -> the stage's provider streams the reply -> it is split into
+//   messages like a person's, each streamed as its own events with a typing pause -> each is
+//   stored as it completes -> conversation state is written -> a summary job is enqueued when
+//   enough older messages wait to be folded.
 //
 // A provider that fails mid-reply leaves the part already streamed stored and marked incomplete,
 // and the caller gets an "error" event and the error; the conversation stays consistent (the
@@ -29,6 +31,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "chat/memory.h"
 #include "llm/provider.h"
 #include "store/store.h"
 
@@ -58,6 +61,11 @@ struct RuntimeOptions {
   // Proactive messages: conversations idle at least this long are examined by the scan.
   int64_t proactive_min_idle_ms = 15 * 60 * 1000;
   int proactive_scan_limit = 200;
+  // Long-term memory (see memory.h): when rolling summaries are written, which provider writes
+  // them ("" = the conversation's own), and how many earlier messages and facts a turn recalls.
+  SummaryPolicy summary;
+  std::string summary_provider;
+  int recall_limit = 4;
   // Called after anything the runtime stores (replies, greetings, proactive messages), so the
   // server can tell open event streams; and after it enqueues a job. May be empty.
   std::function<void(const store::Conversation&, const store::Message&)> on_message_stored;
@@ -80,7 +88,8 @@ struct TurnOutcome {
   bool incomplete = false;
 };
 
-// Job kinds the runtime enqueues; the server's job runner dispatches them back to it.
+// Job kinds the runtime enqueues; the server's job runner dispatches them back to it (with
+// kSummarizeJob from memory.h).
 inline constexpr std::string_view kProactiveJob = "chat.proactive";
 
 class ChatRuntime {
@@ -120,7 +129,11 @@ class ChatRuntime {
   Result<int> ScanProactive();
   Result<std::optional<TurnOutcome>> WriteProactive(int64_t conversation_id);
 
-  // The job handler for kProactiveJob: the payload names conversation_id.
+  // Folds the conversation's older messages into a new rolling summary when enough are waiting
+  // (the job a turn enqueues). Returns the stored summary, or nullopt when there was too little.
+  Result<std::optional<store::Memory>> Summarize(int64_t conversation_id, const std::function<bool(double)>& progress);
+
+  // The job handler for kProactiveJob and kSummarizeJob: the payload names conversation_id.
   Result<nlohmann::json> RunJob(const store::Job& job, const std::function<bool(double)>& progress);
 
  private:

@@ -20,6 +20,7 @@
 #include "server/http_server.h"
 #include "server/job_runner.h"
 #include "server/provider_metrics.h"
+#include "server/webhook.h"
 #include "store/api_keys.h"
 
 namespace troupe::cli {
@@ -159,14 +160,40 @@ void Serve(CommandContext& context) {
   server::JobRunnerOptions job_options;
   job_options.workers = 1;
   server::JobRunner jobs(database, job_options);
+  server::WebhookOptions webhook;
+  webhook.url = config.chat.proactive_webhook_url;
+  webhook.secret = config.chat.proactive_webhook_secret;
   chat::RuntimeOptions runtime_options;
-  runtime_options.on_message_stored = [&events](const store::Conversation& conversation, const store::Message& message) {
+  runtime_options.summary.threshold = config.chat.summary_after_messages;
+  runtime_options.summary.keep_recent = config.chat.summary_keep_recent;
+  runtime_options.summary_provider = config.chat.summary_provider;
+  runtime_options.recall_limit = config.chat.recall_messages;
+  runtime_options.on_message_stored = [&events, &database, &jobs, &webhook](const store::Conversation& conversation,
+                                                                         const store::Message& message) {
     server::PublishMessageCreated(events, conversation, message);
+    if (webhook.url.empty()) return;
+    const nlohmann::json metadata = nlohmann::json::parse(message.metadata_json, nullptr, false);
+    const auto proactive = metadata.is_object() ? metadata.find("proactive") : metadata.end();
+    if (proactive == metadata.end() || !proactive->is_boolean() || !proactive->get<bool>()) return;
+    nlohmann::json data = {{"conversation_id", conversation.id},
+                           {"user_id", conversation.user_id},
+                           {"character_id", conversation.character_id},
+                           {"message", {{"id", message.id}, {"content", message.content}, {"created_at", message.created_at}}}};
+    if (Result<store::Job> queued = server::EnqueueWebhookEvent(database, "message.proactive", std::move(data)); queued.ok()) {
+      jobs.Wake();
+    } else {
+      spdlog::warn("proactive message {} not queued for the webhook: {}", message.id, queued.status().ToString());
+    }
   };
   runtime_options.on_job_enqueued = [&jobs] { jobs.Wake(); };
   chat::ChatRuntime runtime(database, providers, runtime_options);
-  jobs.Register(std::string(chat::kProactiveJob), [&runtime](const store::Job& job, server::JobContext& job_context) {
-    return runtime.RunJob(job, [&job_context](double progress) { return job_context.ReportProgress(progress); });
+  for (std::string_view kind : {chat::kProactiveJob, chat::kSummarizeJob}) {
+    jobs.Register(std::string(kind), [&runtime](const store::Job& job, server::JobContext& job_context) {
+      return runtime.RunJob(job, [&job_context](double progress) { return job_context.ReportProgress(progress); });
+    });
+  }
+  jobs.Register(std::string(server::kWebhookJob), [&webhook](const store::Job& job, server::JobContext&) {
+    return server::DeliverWebhookEvent(job, webhook);
   });
   jobs.AddPeriodic("proactive-scan", 60'000, [&runtime] {
     if (Result<int> enqueued = runtime.ScanProactive(); !enqueued.ok()) {

@@ -316,6 +316,26 @@ const std::vector<SettingSpec>& Specs() {
     list.push_back(StringSetting("chat.default_provider",
                                  "provider used when a character or stage names none: local or a name under providers",
                                  In(&Config::chat, &ChatConfig::default_provider), CheckProviderName));
+    list.push_back(IntSetting<int>("chat.summary_after_messages",
+                                   "older messages that trigger a rolling summary job (0: no summaries)",
+                                   In(&Config::chat, &ChatConfig::summary_after_messages), 0, 10'000));
+    list.push_back(IntSetting<int>("chat.summary_keep_recent",
+                                   "newest messages never folded into the summary (kept verbatim)",
+                                   In(&Config::chat, &ChatConfig::summary_keep_recent), 1, 10'000));
+    list.push_back(StringSetting("chat.summary_provider",
+                                 "provider that writes summaries (empty: the conversation's own)",
+                                 In(&Config::chat, &ChatConfig::summary_provider),
+                                 [](const std::string& name) { return name.empty() ? std::string() : CheckProviderName(name); }));
+    list.push_back(IntSetting<int>("chat.recall_messages",
+                                   "earlier messages and facts found by full-text search per turn (0: none)",
+                                   In(&Config::chat, &ChatConfig::recall_messages), 0, 50));
+    list.push_back(StringSetting("chat.proactive_webhook_url",
+                                 "URL that messages a character writes first are POSTed to (empty: off)",
+                                 In(&Config::chat, &ChatConfig::proactive_webhook_url),
+                                 [](const std::string& url) { return url.empty() ? std::string() : CheckHttpUrl(url); }));
+    list.push_back(StringSetting("chat.proactive_webhook_secret",
+                                 "HMAC-SHA256 key signing webhook deliveries (empty: unsigned)",
+                                 In(&Config::chat, &ChatConfig::proactive_webhook_secret), {}, /*secret=*/true));
     return list;
   }();
   return specs;
@@ -504,14 +524,15 @@ Status ValidateWhole(const LoadedConfig& loaded) {
                              "providers." + name + ".base_url");
     }
   }
-  const std::string& chosen = loaded.config.chat.default_provider;
-  if (chosen != "local" && loaded.config.providers.count(chosen) == 0) {
-    const ValueSource& source = loaded.sources.at("chat.default_provider");
+  for (const auto& [key, chosen] : {std::pair<std::string, std::string>{"chat.default_provider", loaded.config.chat.default_provider},
+                                     {"chat.summary_provider", loaded.config.chat.summary_provider}}) {
+    if (chosen.empty() || chosen == "local" || loaded.config.providers.count(chosen) > 0) continue;
+    const ValueSource& source = loaded.sources.at(key);
     std::string known = "local";
     for (const auto& [name, provider] : loaded.config.providers) known += ", " + name;
-    return InvalidArgument((source.detail.empty() ? source.kind : source.detail) + ": chat.default_provider: no provider named '" +
+    return InvalidArgument((source.detail.empty() ? source.kind : source.detail) + ": " + key + ": no provider named '" +
                                chosen + "' (configured: " + known + ")",
-                           "chat.default_provider");
+                           key);
   }
   return Status::Ok();
 }
@@ -652,7 +673,8 @@ std::string Render(const LoadedConfig& loaded) {
       open_section = section;
     }
     std::string value = spec.format(loaded.config);
-    if (spec.info.secret) value = RedactUrlCredentials(value);
+    // store.url hides only its password; other secrets (keys) are hidden whole.
+    if (spec.info.secret) value = spec.info.key == "store.url" ? RedactUrlCredentials(value) : (value.empty() ? value : "***");
     const ValueSource& source = loaded.sources.at(key);
     std::string origin = source.kind + (source.detail.empty() ? "" : " " + source.detail);
     if (key == "store.url" && value.empty()) {

@@ -70,6 +70,16 @@ struct ChatConfig {
   // The provider a character or flow stage uses when it names none: "local" (the in-process
   // model) or a name under `providers`.
   std::string default_provider = "local";
+  // Long-term memory: a rolling summary is written once this many older messages wait to be
+  // folded (0: never), leaving the newest summary_keep_recent verbatim; "" summary_provider: the
+  // conversation's own provider. recall_messages: earlier messages (and facts) a turn recalls.
+  int summary_after_messages = 40;
+  int summary_keep_recent = 20;
+  std::string summary_provider;
+  int recall_messages = 4;
+  // Messages a character writes first are also POSTed here ("" = off), signed with the secret.
+  std::string proactive_webhook_url;
+  std::string proactive_webhook_secret;
 };
 
 struct Config {

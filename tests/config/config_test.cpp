@@ -253,6 +253,29 @@ TEST(ConfigTest, DefaultProviderMustBeConfigured) {
   EXPECT_THAT(Load(request).status().message(), HasSubstr("TROUPE_CHAT_DEFAULT_PROVIDER: chat.default_provider"));
 }
 
+TEST(ConfigTest, MemoryAndWebhookSettings) {
+  Result<LoadedConfig> loaded = LoadYaml(
+      "chat:\n  summary_after_messages: 0\n  summary_keep_recent: 8\n  summary_provider: fast\n"
+      "  recall_messages: 2\n  proactive_webhook_url: https://hooks.example.com/troupe\n"
+      "  proactive_webhook_secret: shh\nproviders:\n  fast:\n    base_url: http://a/v1\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const ChatConfig& chat = loaded->config.chat;
+  EXPECT_EQ(chat.summary_after_messages, 0);
+  EXPECT_EQ(chat.summary_keep_recent, 8);
+  EXPECT_EQ(chat.summary_provider, "fast");
+  EXPECT_EQ(chat.recall_messages, 2);
+  EXPECT_EQ(chat.proactive_webhook_url, "https://hooks.example.com/troupe");
+  EXPECT_EQ(Render(*loaded).find("shh"), std::string::npos);
+
+  Result<LoadedConfig> unknown = LoadYaml("chat:\n  summary_provider: big\n");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().field(), "chat.summary_provider");
+  EXPECT_THAT(unknown.status().message(), HasSubstr("no provider named 'big' (configured: local)"));
+  EXPECT_EQ(LoadYaml("chat:\n  proactive_webhook_url: ftp://x\n").status().field(), "chat.proactive_webhook_url");
+  EXPECT_EQ(LoadYaml("chat:\n  recall_messages: 51\n").status().field(), "chat.recall_messages");
+  EXPECT_EQ(LoadYaml("chat:\n  summary_keep_recent: 0\n").status().field(), "chat.summary_keep_recent");
+}
+
 TEST(ConfigTest, ProviderSettingsFromEnvironment) {
   testing::TempDir dir;
   const auto file = dir / "troupe.yaml";

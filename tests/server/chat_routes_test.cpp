@@ -1,17 +1,16 @@
 // A whole conversation through the HTTP API against the real local engine (stories260K) on a real
 // socket: the opening message, replies streamed as Server-Sent Events, stages advancing by message
 // count, a lorebook entry, a proactive message after a simulated break (injected clock), and a
-// regenerated reply with swipes.
+// regenerated reply with swipes; a remote provider whose stream is cut mid-reply.
 #include <gtest/gtest.h>
-
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "../llm/fault_http_server.h"
 #include "chat/runtime.h"
 #include "engine/engine.h"
 #include "llm/local_provider.h"
+#include "llm/openai_provider.h"
 #include "server/api_fixture.h"
 #include "server/background_pool.h"
 #include "support/temp_dir.h"
@@ -85,8 +84,18 @@ class ChatRoutesTest : public ::testing::Test {
       chat::RuntimeOptions runtime_options;
       runtime_options.clock = &clock_;
       runtime_options.proactive_min_idle_ms = 10 * kMinute;
+      // "remote": an OpenAI-compatible endpoint on loopback that fails on cue.
+      llm::OpenAiProviderOptions remote_options;
+      remote_options.name = "remote";
+      remote_options.base_url = remote_server_.BaseUrl();
+      remote_options.max_retries = 0;
+      remote_ = std::move(llm::MakeOpenAiProvider(remote_options)).value();
       runtime_ = std::make_unique<chat::ChatRuntime>(
-          store, [this](std::string_view) -> Result<llm::Provider*> { return provider_.get(); }, runtime_options);
+          store,
+          [this](std::string_view name) -> Result<llm::Provider*> {
+            return name == "remote" ? remote_.get() : provider_.get();
+          },
+          runtime_options);
       api.runtime = runtime_.get();
       api.run_in_background = [this](std::function<void()> task) { return pool_.Post(std::move(task)); };
     });
@@ -117,6 +126,8 @@ class ChatRoutesTest : public ::testing::Test {
 
   ManualClock clock_{1'790'000'000'000};
   BackgroundPool pool_{2, 16};
+  ::troupe::testing::FaultHttpServer remote_server_;
+  std::unique_ptr<llm::Provider> remote_;
   std::unique_ptr<llm::Provider> provider_;
   std::unique_ptr<chat::ChatRuntime> runtime_;
   std::unique_ptr<ApiServer> server_;
@@ -216,6 +227,71 @@ TEST_F(ChatRoutesTest, AWholeConversationThroughTheApi) {
   EXPECT_TRUE(after.back()["metadata"]["proactive"].get<bool>());
 }
 
+// One SSE chunk of an OpenAI-style stream carrying `text`.
+std::string ContentChunk(const std::string& text) {
+  return "data: " + json{{"choices", {{{"index", 0}, {"delta", {{"content", text}}}}}}}.dump() + "\n\n";
+}
+
+TEST_F(ChatRoutesTest, AProviderCutMidReplyLeavesTheReplyStoredAsIncomplete) {
+  store::Character character;
+  character.name = "Lily";
+  character.flow = kFlow;
+  character.extensions_json = R"({"troupe": {"provider": "remote"}})";
+  character.published = true;
+  character = *server_->store().characters().Create(character);
+  store::User user = server_->MakeUser("tim");
+  key_ = server_->MintKey({"client"}, user.id).key;
+  const std::string base = "/api/v1/conversations/" + std::to_string(server_->MakeConversation(user.id, character.id).id);
+
+  ::troupe::testing::FaultHttpServer::Response cut;
+  cut.body_parts = {ContentChunk("Once upon"), ContentChunk(" a time, a cat")};
+  cut.end = ::troupe::testing::FaultHttpServer::Response::End::kCut;
+  remote_server_.Enqueue(cut);
+  std::vector<SseEvent> turn = Stream(base + "/messages", {{"content", "Tell me a story."}});
+  ASSERT_GE(turn.size(), 4u);
+  EXPECT_EQ(turn[0].type, "message");
+  std::string streamed;
+  json partial;
+  for (const SseEvent& event : turn) {
+    if (event.type == "delta") streamed += event.data["text"].get<std::string>();
+    if (event.type == "message.end") partial = event.data["message"];
+  }
+  EXPECT_EQ(streamed, "Once upon a time, a cat");
+  ASSERT_TRUE(partial.is_object());
+  EXPECT_TRUE(partial["incomplete"].get<bool>());
+  // The error comes last and names the part that was kept; no "done".
+  EXPECT_EQ(turn.back().type, "error");
+  EXPECT_EQ(turn.back().data["code"], "internal");
+  EXPECT_NE(turn.back().data["message"].get<std::string>().find("stream cut"), std::string::npos) << turn.back().data;
+  EXPECT_EQ(turn.back().data["partial_message_id"], partial["id"]);
+
+  // Stored: the user's message and the partial reply, marked incomplete; the conversation counts both.
+  json messages = Get(base + "/messages")["data"];
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0]["role"], "user");
+  EXPECT_EQ(messages[1]["content"], "Once upon a time, a cat");
+  EXPECT_TRUE(messages[1]["incomplete"].get<bool>());
+  EXPECT_EQ(Get(base)["message_count"], 2);
+
+  // The conversation goes on: the next turn, with a whole stream, is complete.
+  ::troupe::testing::FaultHttpServer::Response whole;
+  whole.body_parts = {ContentChunk("The end."),
+                      "data: " + json{{"choices", {{{"index", 0}, {"delta", json::object()}, {"finish_reason", "stop"}}}}}.dump() +
+                          "\n\n",
+                      "data: [DONE]\n\n"};
+  remote_server_.Enqueue(whole);
+  std::vector<SseEvent> next = Stream(base + "/messages", {{"content", "And then?"}});
+  ASSERT_FALSE(next.empty());
+  EXPECT_EQ(next.back().type, "done");
+  messages = Get(base + "/messages")["data"];
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[3]["content"], "The end.");
+  EXPECT_FALSE(messages[3]["incomplete"].get<bool>());
+  // The remote endpoint got the earlier partial reply as the assistant's turn.
+  const std::string sent = remote_server_.requests().back().body;
+  EXPECT_NE(sent.find("Once upon a time, a cat"), std::string::npos) << sent;
+}
+
 TEST_F(ChatRoutesTest, BadRequestsGetClearErrors) {
   store::Character character;
   character.name = "Lily";
@@ -239,91 +315,6 @@ TEST_F(ChatRoutesTest, BadRequestsGetClearErrors) {
   ExpectApiError(server_->Call("POST", "/api/v1/conversations/" + std::to_string(theirs) + "/messages", key_,
                                json{{"content", "hi"}}.dump()),
                  404, "not_found");
-}
-
-}  // namespace
-}  // namespace troupe::server::testing
-
-namespace troupe::server::testing {
-namespace {
-
-std::string ReadShared(const std::string& relative) {
-  std::ifstream in(::troupe::testing::SharedDir() / relative, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-TEST(CharacterCardRoutesTest, CardsImportAsJsonAndPngAndExportBack) {
-  ApiServer api;
-  ASSERT_TRUE(api.ok());
-  const std::string key = api.MintKey({"studio"}).key;
-
-  // A V3 JSON card.
-  ClientResponse json_card = api.Call("POST", "/api/v1/characters", key, ReadShared("testdata/cards/v3_savannah_chen.json"));
-  ASSERT_EQ(json_card.status, 201) << json_card.body;
-  EXPECT_GT(json_card.Json()["id"].get<int64_t>(), 0);
-  EXPECT_FALSE(json_card.Json()["name"].get<std::string>().empty());
-
-  // A PNG card, V2 and V3 chunks: the V3 one wins.
-  ClientResponse png_card = api.Call("POST", "/api/v1/characters", key,
-                                     ReadShared("testdata/cards/v2v3_seraphina_chara_and_ccv3.png"),
-                                     {{"Content-Type", "image/png"}});
-  ASSERT_EQ(png_card.status, 201) << png_card.body;
-  const json stored = png_card.Json();
-  EXPECT_EQ(stored["name"], "Seraphina");
-  EXPECT_TRUE(stored["character_book"].is_object());
-
-  // Export: JSON (v2 and v3) and PNG, which imports again to the same fields.
-  const std::string base = "/api/v1/characters/" + std::to_string(stored["id"].get<int64_t>());
-  ClientResponse v2 = api.Call("GET", base + "/card?spec=v2", key);
-  ASSERT_EQ(v2.status, 200);
-  EXPECT_EQ(v2.Json()["spec"], "chara_card_v2");
-  EXPECT_EQ(v2.Json()["data"]["name"], "Seraphina");
-  ClientResponse png = api.Call("GET", base + "/card.png", key);
-  ASSERT_EQ(png.status, 200);
-  EXPECT_EQ(png.Header("content-type"), "image/png");
-  ClientResponse again = api.Call("POST", "/api/v1/characters", key, png.body, {{"Content-Type", "image/png"}});
-  ASSERT_EQ(again.status, 201) << again.body;
-  EXPECT_EQ(again.Json()["description"], stored["description"]);
-  EXPECT_EQ(again.Json()["extensions"], stored["extensions"]);
-  ExpectApiError(api.Call("GET", base + "/card?spec=v4", key), 400, "invalid_argument", "spec");
-}
-
-TEST(CharacterCardRoutesTest, BadCardsAndUnsafeFlowsAreRefusedNamingTheField) {
-  ApiServer api;
-  ASSERT_TRUE(api.ok());
-  const std::string key = api.MintKey({"studio"}).key;
-  ExpectApiError(api.Call("POST", "/api/v1/characters", key,
-                          R"({"spec":"chara_card_v2","data":{"name":"A","tags":"not a list"}})"),
-                 400, "invalid_argument", "data.tags");
-  ExpectApiError(api.Call("POST", "/api/v1/characters", key, "not a png at all", {{"Content-Type", "image/png"}}), 400,
-                 "invalid_argument", "png");
-  std::string corrupt = ReadShared("testdata/cards/v2_dr_light.png");
-  corrupt[corrupt.size() / 3] ^= 0x10;
-  ExpectApiError(api.Call("POST", "/api/v1/characters", key, corrupt, {{"Content-Type", "image/png"}}), 400,
-                 "invalid_argument", "png");
-
-  // The safety gate: a minor's card with a romantic stage is refused, naming the stage.
-  const json minor = {{"spec", "chara_card_v2"},
-                      {"data",
-                       {{"name", "Pip"},
-                        {"extensions",
-                         {{"troupe",
-                           {{"minor", true},
-                            {"flow", "stages:\n  pals: {}\n  crush:\n    romance: romantic\n"}}}}}}}};
-  ClientResponse refused = api.Call("POST", "/api/v1/characters", key, minor.dump());
-  ExpectApiError(refused, 400, "invalid_argument", "flow.stages.crush.romance");
-  EXPECT_NE(refused.body.find("minor"), std::string::npos) << refused.body;
-  // The same through the record form and an update.
-  ClientResponse created = api.Call("POST", "/api/v1/characters", key,
-                                    json{{"name", "Pip"}, {"extensions", {{"troupe", {{"age", 11}}}}}}.dump());
-  ASSERT_EQ(created.status, 201) << created.body;
-  ExpectApiError(api.Call("PATCH", "/api/v1/characters/" + std::to_string(created.Json()["id"].get<int64_t>()), key,
-                          json{{"version", 1}, {"flow", "stages:\n  flirting:\n    romance: flirty\n"}}.dump()),
-                 400, "invalid_argument", "flow.stages.flirting.romance");
-  ExpectApiError(api.Call("POST", "/api/v1/characters", key, json{{"name", "B"}, {"flow", "stages: [1"}}.dump()), 400,
-                 "invalid_argument");
 }
 
 }  // namespace
