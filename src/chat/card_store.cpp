@@ -84,6 +84,31 @@ Result<store::Character> StoreImportedCard(store::Store& store, ImportedCard car
   return failure;
 }
 
+Result<store::Character> ReplaceAvatar(store::Store& store, store::Character character, std::string_view png,
+                                       const std::filesystem::path& data_dir) {
+  if (data_dir.empty()) {
+    return Status(StatusCode::kFailedPrecondition, "no data directory is configured to keep avatars in", "avatar");
+  }
+  // Decoding checks the whole image (and its size) before anything is written; a card inside is
+  // not the avatar's business.
+  TROUPE_ASSIGN_OR_RETURN(std::string image, WithoutCardChunks(png));
+  const std::optional<std::string> previous = KeptAvatarName(character.avatar);
+  // A fresh name per version, so a browser or proxy never shows the old picture under it.
+  const std::string name = character.slug + "-" + std::to_string(character.id) + "-v" +
+                           std::to_string(character.version + 1) + ".png";
+  const std::filesystem::path path = data_dir / kAvatarFolder / name;
+  TROUPE_RETURN_IF_ERROR(WriteFileAtomically(path, image));
+  character.avatar = std::string(kAvatarFolder) + name;
+  Result<store::Character> updated = store.characters().Update(std::move(character));
+  std::error_code ignored;
+  if (!updated.ok()) {
+    std::filesystem::remove(path, ignored);
+    return updated.status();
+  }
+  if (previous && *previous != name) std::filesystem::remove(data_dir / kAvatarFolder / *previous, ignored);
+  return updated;
+}
+
 std::string StoredAvatarPng(const store::Character& character, const std::filesystem::path& data_dir) {
   const std::optional<std::string> name = KeptAvatarName(character.avatar);
   if (!name || data_dir.empty()) return "";

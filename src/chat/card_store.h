@@ -28,6 +28,13 @@ struct CardImportOptions {
 // error nothing is left behind: a character created before the avatar failed is deleted again.
 Result<store::Character> StoreImportedCard(store::Store& store, ImportedCard card, const CardImportOptions& options);
 
+// Makes `png` (any readable PNG; card chunks in it are dropped) the character's avatar, kept under
+// the data directory, and returns the character as updated (version bumped). kInvalidArgument
+// (field "png") for bytes that are not a readable PNG or too large an image; kFailedPrecondition
+// when no data directory is configured; kConflict when the character changed meanwhile.
+Result<store::Character> ReplaceAvatar(store::Store& store, store::Character character, std::string_view png,
+                                       const std::filesystem::path& data_dir);
+
 // The bytes of the avatar Troupe keeps for `character`, or "" when it has none (no avatar, a URL,
 // a path outside avatars/, a missing or unreadable file, or a file that is not a PNG).
 std::string StoredAvatarPng(const store::Character& character, const std::filesystem::path& data_dir);

@@ -20,6 +20,7 @@
 #include "server/http_server.h"
 #include "server/job_runner.h"
 #include "server/provider_metrics.h"
+#include "server/web_ui.h"
 #include "server/webhook.h"
 #include "store/api_keys.h"
 
@@ -216,6 +217,8 @@ void Serve(CommandContext& context) {
   api_options.rate_limit_burst = config.server.rate_limit_burst;
   api_options.data_dir = config.data_dir;
   std::vector<server::ApiRouteInfo> routes = server::AddApiRoutes(router, database, api_options);
+  server::AddWebUi(router, config.server.web_dir);
+  if (!config.server.web_dir.empty()) spdlog::info("web UI served from {}", config.server.web_dir);
   spdlog::debug("{} API routes registered", routes.size());
 
   Result<std::unique_ptr<server::HttpServer>> http =
@@ -246,6 +249,8 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   AddSettingFlag(*command, context, "listen", "server.listen", "HTTP address HOST:PORT (port 0: any free port)");
   AddSettingFlag(*command, context, "io-threads", "server.io_threads", "threads serving HTTP");
   AddSettingFlag(*command, context, "model", "model.path", "GGUF model to run in-process (env: TROUPE_MODEL)");
+  AddSettingFlag(*command, context, "web-dir", "server.web_dir",
+                 "serve the web UI from this directory (development: web/dist) instead of the built-in copy");
   command->callback([&context] { Serve(context); });
 }
 

@@ -286,6 +286,10 @@ const std::vector<SettingSpec>& Specs() {
                                    In(&Config::server, &ServerConfig::rate_limit_burst), 1, 1'000'000));
     list.push_back(IntSetting<int>("server.sse_heartbeat_seconds", "keep-alive comment interval on streams",
                                    In(&Config::server, &ServerConfig::sse_heartbeat_seconds), 1, 3600));
+    list.push_back(StringSetting("server.web_dir",
+                                 "serve the web UI from this directory (development: web/dist) instead of the "
+                                 "copy built into the binary",
+                                 In(&Config::server, &ServerConfig::web_dir)));
     list.push_back(StringSetting("store.url",
                                  "database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB "
                                  "(empty: sqlite in data_dir)",

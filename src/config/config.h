@@ -31,6 +31,7 @@ struct ServerConfig {
   double rate_limit_per_second = 50;  // per API key, token bucket refill; 0 disables
   int rate_limit_burst = 100;
   int sse_heartbeat_seconds = 15;
+  std::string web_dir;  // "" = the web UI built into the binary; else serve it from this directory
 };
 
 struct StoreConfig {

@@ -111,6 +111,15 @@ void Router::AddRoute(std::unique_ptr<Route> route) {
   routes_.push_back(std::move(route));
 }
 
+void Router::SetFallback(Handler handler, std::vector<std::string> excluded_prefixes) {
+  if (!handler) BadRoute("/{asset}", "empty fallback handler");
+  fallback_ = std::make_unique<Route>();
+  fallback_->method = "GET";
+  fallback_->pattern = "/{asset}";
+  fallback_->handler = std::move(handler);
+  fallback_excluded_ = std::move(excluded_prefixes);
+}
+
 bool Router::Has(std::string_view method, std::string_view pattern) const {
   return std::any_of(routes_.begin(), routes_.end(), [&](const auto& route) {
     return route->method == method && route->pattern == pattern;
@@ -139,6 +148,15 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       match.params = params;
       best_specificity = specificity;
     }
+  }
+  if (match.route == nullptr && allowed.empty() && fallback_ && method == "GET" &&
+      std::none_of(fallback_excluded_.begin(), fallback_excluded_.end(),
+                   [path](const std::string& prefix) { return path.substr(0, prefix.size()) == prefix; })) {
+    match.kind = Match::Kind::kFound;
+    match.route = fallback_.get();
+    match.route_template = fallback_->pattern;
+    match.params = {{"asset", PercentDecode(path, false)}};
+    return match;
   }
   if (match.route == nullptr && !allowed.empty()) {
     match.kind = Match::Kind::kMethodNotAllowed;

@@ -38,6 +38,11 @@ class Router {
   // Registers a coroutine handler (include server/coroutine_handler.h to build one).
   void AddCoroutine(std::string_view method, std::string_view pattern, CoroutineHandler handler);
 
+  // Answers GET requests for paths no route matches, except paths under one of
+  // `excluded_prefixes` (which stay 404): the web UI's pages and assets. Its route template, for
+  // metrics and logs, is "/{asset}".
+  void SetFallback(Handler handler, std::vector<std::string> excluded_prefixes);
+
   // Whether some handler is registered for exactly this method and pattern.
   bool Has(std::string_view method, std::string_view pattern) const;
 
@@ -58,6 +63,8 @@ class Router {
   void AddRoute(std::unique_ptr<Route> route);
 
   std::vector<std::unique_ptr<Route>> routes_;
+  std::unique_ptr<Route> fallback_;
+  std::vector<std::string> fallback_excluded_;
 };
 
 }  // namespace troupe::server

@@ -70,11 +70,12 @@ std::vector<Row> Rows() {
   const Expected admin_only{401, 200, 403, 403, 403, 403};
   const Expected admin_creates{401, 201, 403, 403, 403, 403};
   const Expected own_reads{401, 200, 403, 200, 200, 404};
-  const Expected own_writes{401, 200, 403, 403, 200, 404};
   const Expected studio_jobs{401, 200, 200, 403, 403, 403};
   // The chat routes need the runtime, which this server does not run: allowed callers get 503
   // (chat_routes_test drives them with a real model).
-  const Expected own_chats{401, 503, 403, 403, 503, 404};
+  // Studio keys too: the playground, where a draft character is tried before it is published.
+  const Expected own_chats{401, 503, 503, 403, 503, 404};
+  const Expected conversation_reads{401, 200, 200, 200, 200, 404};
   auto in_conversation = [](std::string suffix) {
     return [suffix](World& w, const std::string& owner) {
       auto [conversation, message] = w.Conversation(owner);
@@ -105,7 +106,7 @@ std::vector<Row> Rows() {
        [](World& w, const std::string& owner, bool) {
          return json{{"message_id", w.Conversation(owner).second}}.dump();
        },
-       Expected{401, 404, 403, 403, 404, 404}},
+       Expected{401, 404, 404, 403, 404, 404}},
       {"GET", in_conversation("/memories"), NoBody(), own_reads},
       {"POST", in_conversation("/memories"), Body(R"({"content":"remember me"})"), {401, 201, 403, 201, 201, 404}},
       {"PATCH", in_pinned_memory(), Body(R"({"content":"changed"})"), own_reads},
@@ -113,7 +114,7 @@ std::vector<Row> Rows() {
       {"GET", in_conversation("/search?q=hello"), NoBody(), {401, 200, 200, 200, 200, 404}},
       {"GET", Fixed("/api/v1/openapi.json"), NoBody(), {200, 200, 200, 200, 200, 200}},
       // The live feed: a client's stream carries only its own end user's events (see api_test).
-      {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 403, 200, 200, 200}},
+      {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 200, 200, 200, 200}},
       {"GET", Fixed("/api/v1/characters"), NoBody(), everyone_reads},
       {"GET", Fixed("/v1/models"), NoBody(), everyone_reads},
       {"GET", [](World& w, const std::string&) { return "/v1/models/" + Id(w.published.id); }, NoBody(), everyone_reads},
@@ -156,37 +157,49 @@ std::vector<Row> Rows() {
        Body(R"({"display_name":"Renamed"})"), admin_only},
       {"GET",
        [](World& w, const std::string& owner) { return "/api/v1/conversations?user_id=" + Id(w.UserId(owner)); },
-       NoBody(), own_reads},
+       NoBody(), conversation_reads},
       {"POST", Fixed("/api/v1/conversations"),
        [](World& w, const std::string& owner, bool as_client) {
          json body = {{"character_id", w.published.id}};
          if (!as_client) body["user_id"] = w.UserId(owner);
          return body.dump();
        },
-       {401, 201, 403, 403, 201, 201}},
+       {401, 201, 201, 403, 201, 201}},
       {"GET",
        [](World& w, const std::string& owner) { return "/api/v1/conversations/" + Id(w.Conversation(owner).first); },
-       NoBody(), own_reads},
+       NoBody(), conversation_reads},
       {"POST",
        [](World& w, const std::string& owner) {
          return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/close";
        },
-       NoBody(), own_writes},
+       NoBody(), {401, 200, 200, 403, 200, 404}},
       {"GET",
        [](World& w, const std::string& owner) {
          return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/messages";
        },
-       NoBody(), own_reads},
+       NoBody(), conversation_reads},
       {"GET",
        [](World& w, const std::string& owner) {
          return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/feedback";
        },
-       NoBody(), own_reads},
+       NoBody(), conversation_reads},
       {"POST",
        [](World& w, const std::string& owner) {
          return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/feedback";
        },
-       Body(R"({"kind":"comment","comment":"lovely"})"), {401, 201, 403, 403, 201, 404}},
+       Body(R"({"kind":"comment","comment":"lovely"})"), {401, 201, 201, 403, 201, 404}},
+      // Handoff: the end user asks for a human or an agent takes over; only agents hand back and
+      // write as a human (an active conversation has nothing to hand back: 412).
+      {"POST", in_conversation("/handoff"), Body(R"({"reason":"help"})"), {401, 200, 403, 200, 200, 404}},
+      {"POST", in_conversation("/handback"), NoBody(), {401, 412, 403, 412, 403, 403}},
+      {"POST", in_conversation("/agent-messages"), Body(R"({"content":"hello"})"), {401, 412, 403, 412, 403, 403}},
+      {"GET", Fixed("/api/v1/me"), NoBody(), {401, 200, 200, 200, 200, 200}},
+      {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/avatar"; },
+       NoBody(), everyone_reads},
+      // A JSON body is not a PNG: allowed callers get 400.
+      {"PUT", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/avatar"; },
+       Body(R"({})"), {401, 400, 400, 403, 403, 403}},
+      {"POST", Fixed("/api/v1/flows/check"), Body(R"({"flow":""})"), studio_writes},
       {"GET", Fixed("/api/v1/keys"), NoBody(), admin_only},
       {"POST", Fixed("/api/v1/keys"), Body(R"({"scopes":["studio"]})"), admin_creates},
       {"GET",

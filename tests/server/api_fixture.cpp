@@ -34,6 +34,8 @@ ApiServer::ApiServer(Backend backend, ApiOptions options,
     ADD_FAILURE() << migrated.status().ToString();
     return;
   }
+  // Avatars and card images are kept in the server's own temporary directory unless a test says.
+  if (options.data_dir.empty()) options.data_dir = (dir_ / "data").string();
   if (before_routes) before_routes(*store_, options);
   Router router;
   routes_ = AddApiRoutes(router, *store_, options);

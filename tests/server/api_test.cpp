@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "chat/card_png.h"
 #include "server/api_fixture.h"
 
 namespace troupe::server::testing {
@@ -413,6 +414,16 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"createKey", R"({"scopes":["agent"]})"},
       {"createMemory", R"({"content":"probe"})"},
       {"updateMemory", R"({"content":"probed"})"},
+      {"postAgentMessage", R"({"content":"probe"})"},
+      {"handoffConversation", R"({"reason":"probe"})"},
+      {"checkFlow", R"({"flow":""})"},
+  };
+  // Operations that need a conversation in a given state get their own (the shared one is closed
+  // by closeConversation on the way).
+  const std::map<std::string, std::optional<store::ConversationStatus>> own_conversation = {
+      {"handoffConversation", std::nullopt},
+      {"handbackConversation", store::ConversationStatus::kHandedOff},
+      {"postAgentMessage", store::ConversationStatus::kHandedOff},
   };
   for (const auto& [path, operations] : document["paths"].items()) {
     for (const auto& [method, operation] : operations.items()) {
@@ -427,8 +438,19 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       const std::string query = id == "listConversations" ? "?user_id=" + std::to_string(user.id)
                                 : id == "searchMessages"  ? "?q=hi"
                                                           : "";
-      ClientResponse answer = api.Call(upper, fill(path) + query,
-                                       admin, body == bodies.end() ? "" : body->second);
+      std::string target = fill(path) + query;
+      if (auto fresh = own_conversation.find(id); fresh != own_conversation.end()) {
+        const store::Conversation own = api.MakeConversation(user.id, character.id);
+        if (fresh->second) {
+          ASSERT_TRUE(api.store().conversations().SetStatus(own.id, *fresh->second).ok());
+        }
+        const std::string shared = "/conversations/" + std::to_string(conversation.id) + "/";
+        target.replace(target.find(shared), shared.size(), "/conversations/" + std::to_string(own.id) + "/");
+      }
+      ClientResponse answer =
+          id == "putAvatar"
+              ? api.Call(upper, target, admin, *chat::DefaultAvatarPng("Probe"), {{"Content-Type", "image/png"}})
+              : api.Call(upper, target, admin, body == bodies.end() ? "" : body->second);
       EXPECT_NE(answer.status, 404) << upper << " " << path << ": " << answer.body;
       EXPECT_NE(answer.status, 405) << upper << " " << path << ": " << answer.body;
       EXPECT_LT(answer.status, 300) << upper << " " << path << ": " << answer.body;
@@ -536,6 +558,101 @@ TEST(ApiEventsTest, StreamsCarryOnlyWhatTheCallerMaySee) {
   const std::string updated = alice_stream.ReadEvents(3);
   EXPECT_NE(updated.find("event: conversation.updated"), std::string::npos) << updated;
   EXPECT_NE(updated.find("\"status\":\"closed\""), std::string::npos) << updated;
+}
+
+}  // namespace
+}  // namespace troupe::server::testing
+
+namespace troupe::server::testing {
+namespace {
+
+// A human takes over: the end user asks (or an agent takes the conversation), the agent writes as
+// a human, the end user's live feed carries it, the agent hands the conversation back.
+TEST(ApiHandoffTest, AnAgentTakesOverRepliesAndHandsBack) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  const store::Character character = api.MakeCharacter("Juno", true);
+  const std::string client = api.MintKey({"client"}).key;
+  const std::string agent = api.MintKey({"agent"}).key;
+  const std::vector<std::pair<std::string, std::string>> as_tim = {{"X-Troupe-User", "tim"}};
+  ClientResponse created =
+      api.Call("POST", "/api/v1/conversations", client, json{{"character_id", character.id}}.dump(), as_tim);
+  ASSERT_EQ(created.status, 201);
+  const int64_t id = created.Json()["id"];
+  const std::string base = "/api/v1/conversations/" + std::to_string(id);
+
+  TestClient tims_feed(api.port());
+  ASSERT_EQ(tims_feed.StartStream("/api/v1/events", {{"Authorization", "Bearer " + client}, as_tim[0]}).status, 200);
+  ASSERT_NE(tims_feed.ReadEvents(1).find("event: ready"), std::string::npos);
+
+  // Not handed off yet: nothing for an agent to write into or hand back.
+  ExpectApiError(api.Call("POST", base + "/agent-messages", agent, R"({"content":"hi"})"), 412, "failed_precondition");
+  ExpectApiError(api.Call("POST", base + "/handback", agent), 412, "failed_precondition");
+
+  // Tim asks for a human; the queue shows the conversation.
+  ClientResponse asked = api.Call("POST", base + "/handoff", client, R"({"reason":"my bill is wrong"})", as_tim);
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  EXPECT_EQ(asked.Json()["status"], "handed_off");
+  EXPECT_EQ(asked.Json()["metadata"]["handoff"]["requested_by"], "user");
+  EXPECT_EQ(asked.Json()["metadata"]["handoff"]["reason"], "my bill is wrong");
+  json queue = api.Call("GET", "/api/v1/conversations?status=handed_off", agent).Json();
+  ASSERT_EQ(queue["data"].size(), 1u);
+  EXPECT_EQ(queue["data"][0]["id"], id);
+
+  ExpectApiError(api.Call("POST", base + "/agent-messages", agent, R"({"content":"  "})"), 400, "invalid_argument",
+                 "content");
+  ClientResponse written = api.Call("POST", base + "/agent-messages", agent, R"({"content":"Hello, I am Sam."})");
+  ASSERT_EQ(written.status, 201) << written.body;
+  EXPECT_EQ(written.Json()["role"], "agent");
+  const std::string feed = tims_feed.ReadEvents(3);  // ready, conversation.updated, message.created
+  EXPECT_NE(feed.find("event: conversation.updated"), std::string::npos) << feed;
+  EXPECT_NE(feed.find("event: message.created"), std::string::npos) << feed;
+  EXPECT_NE(feed.find("Hello, I am Sam."), std::string::npos) << feed;
+
+  // Client keys cannot write as an agent or hand back.
+  ExpectApiError(api.Call("POST", base + "/agent-messages", client, R"({"content":"x"})", as_tim), 403,
+                 "permission_denied");
+  ClientResponse back = api.Call("POST", base + "/handback", agent);
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(back.Json()["status"], "active");
+  json messages = api.Call("GET", base + "/messages", client, "", as_tim).Json();
+  ASSERT_EQ(messages["data"].size(), 1u);
+  EXPECT_EQ(messages["data"][0]["content"], "Hello, I am Sam.");
+
+  // An agent takes an active conversation over itself; a closed one cannot be handed off.
+  ClientResponse taken = api.Call("POST", base + "/handoff", agent);
+  ASSERT_EQ(taken.status, 200) << taken.body;
+  EXPECT_EQ(taken.Json()["metadata"]["handoff"]["requested_by"], "agent");
+  ASSERT_EQ(api.Call("POST", base + "/close", client, "", as_tim).status, 200);
+  ExpectApiError(api.Call("POST", base + "/handoff", agent), 412, "failed_precondition");
+}
+
+// The studio's playground: a draft character, a conversation without a user_id.
+TEST(ApiPlaygroundTest, StudioKeysChatWithDraftsAsTheirPlaygroundUser) {
+  ApiServer api;
+  ASSERT_TRUE(api.ok());
+  const store::Character draft = api.MakeCharacter("Draft", false);
+  const std::string studio = api.MintKey({"studio"}).key;
+  ClientResponse first = api.Call("POST", "/api/v1/conversations", studio, json{{"character_id", draft.id}}.dump());
+  ASSERT_EQ(first.status, 201) << first.body;
+  ClientResponse second = api.Call("POST", "/api/v1/conversations", studio, json{{"character_id", draft.id}}.dump());
+  ASSERT_EQ(second.status, 201) << second.body;
+  EXPECT_EQ(first.Json()["user_id"], second.Json()["user_id"]);
+  Result<store::User> user = api.store().users().Get(first.Json()["user_id"].get<int64_t>());
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(user->external_id.rfind("playground:", 0), 0u);
+  // A user_id given is used as it is.
+  const store::User ann = api.MakeUser("ann");
+  ClientResponse for_ann = api.Call("POST", "/api/v1/conversations", studio,
+                                    json{{"character_id", draft.id}, {"user_id", ann.id}}.dump());
+  ASSERT_EQ(for_ann.status, 201) << for_ann.body;
+  EXPECT_EQ(for_ann.Json()["user_id"], ann.id);
+  // Who am I.
+  json me = api.Call("GET", "/api/v1/me", studio).Json();
+  EXPECT_EQ(me["key"]["scopes"], json::array({"studio"}));
+  EXPECT_TRUE(me["user"].is_null());
+  json client_me = api.Call("GET", "/api/v1/me", api.MintKey({"client"}).key, "", {{"X-Troupe-User", "zoe"}}).Json();
+  EXPECT_EQ(client_me["user"]["external_id"], "zoe");
 }
 
 }  // namespace

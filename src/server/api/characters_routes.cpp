@@ -232,6 +232,68 @@ Response ExportCardPng(ApiCall& call) {
   return response;
 }
 
+// The picture Troupe keeps for the character, or a generated one (the gallery never shows a hole).
+Response GetAvatar(ApiCall& call) {
+  Result<int64_t> id = PathId(call.request, "character_id");
+  if (!id.ok()) return Response::Error(id.status());
+  Result<store::Character> character = VisibleCharacter(call, *id);
+  if (!character.ok()) return Response::Error(character.status());
+  std::string png = chat::StoredAvatarPng(*character, call.options.data_dir);
+  if (png.empty()) {
+    Result<std::string> generated = chat::DefaultAvatarPng(character->name);
+    if (!generated.ok()) return Response::Error(generated.status());
+    png = std::move(*generated);
+  }
+  Response response;
+  response.content_type = "image/png";
+  response.body = std::move(png);
+  response.WithHeader("Cache-Control", "private, no-cache");
+  return response;
+}
+
+// An image/png body becomes the character's avatar (a new version of the character).
+Response PutAvatar(ApiCall& call) {
+  Result<int64_t> id = PathId(call.request, "character_id");
+  if (!id.ok()) return Response::Error(id.status());
+  if (!IsPngContentType(call.request.Header("Content-Type").value_or(""))) {
+    return Response::Error(InvalidArgument("send the avatar as Content-Type: image/png", "Content-Type"));
+  }
+  Result<store::Character> character = call.store.characters().Get(*id);
+  if (!character.ok()) return Response::Error(character.status());
+  Result<store::Character> updated =
+      chat::ReplaceAvatar(call.store, *character, call.request.body, call.options.data_dir);
+  if (!updated.ok()) return Response::Error(updated.status());
+  call.Audit("character.avatar", "character", *id, {{"bytes", call.request.body.size()}});
+  return Response::Json(ToJson(*updated));
+}
+
+// {"flow": YAML, "extensions": {...}}: whether the flow loads and passes validation (the minor
+// safety gate included, from extensions.troupe) without storing anything, for editors to show the
+// problem beside the field: {"valid", "stages": [...], "error": null or {"field", "message"}}.
+Response CheckFlow(ApiCall& call) {
+  HttpResult<json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  const json flow = body->value("flow", json());
+  if (!flow.is_string()) return Response::Error(InvalidArgument("flow: expected YAML text", "flow"));
+  const json extensions = body->value("extensions", json::object());
+  if (!extensions.is_object()) return Response::Error(InvalidArgument("extensions: expected an object", "extensions"));
+  const std::string yaml = flow.get<std::string>();
+  Status status = chat::CheckCharacterFlow(yaml, extensions.dump());
+  if (!status.ok()) {
+    if (status.code() != StatusCode::kInvalidArgument) return Response::Error(status);
+    return Response::Json({{"valid", false},
+                           {"stages", json::array()},
+                           {"error", {{"field", status.field()}, {"message", status.message()}}}});
+  }
+  json stages = json::array();
+  const bool blank = yaml.find_first_not_of(" \t\r\n") == std::string::npos;
+  Result<chat::Flow> parsed = blank ? Result<chat::Flow>(chat::DefaultFlow()) : chat::ParseFlow(yaml);
+  if (parsed.ok()) {
+    for (const chat::Stage& stage : parsed->stages) stages.push_back(stage.name);
+  }
+  return Response::Json({{"valid", true}, {"stages", stages}, {"error", nullptr}});
+}
+
 Response Delete(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "character_id");
   if (!id.ok()) return Response::Error(id.status());
@@ -268,6 +330,15 @@ void AddCharacterRoutes(RouteTable& table) {
                    "The character as a Character Card PNG (chara and ccv3 chunks) over its avatar, or a "
                    "generated image", readers, false, {}, "", "",
                    false, 200, ExportCardPng});
+  table.push_back({"GET", "/api/v1/characters/{character_id}/avatar", "getAvatar", "characters",
+                   "The character's picture (PNG): the one kept, or a generated one", readers, false, {}, "", "",
+                   false, 200, GetAvatar});
+  table.push_back({"PUT", "/api/v1/characters/{character_id}/avatar", "putAvatar", "characters",
+                   "Replace the character's picture with an image/png body", writers, false, {}, "",
+                   "Character", false, 200, PutAvatar});
+  table.push_back({"POST", "/api/v1/flows/check", "checkFlow", "characters",
+                   "Check a flow YAML (and the safety gate for the card's extensions) without storing it",
+                   writers, false, {}, "FlowCheck", "FlowCheckResult", false, 200, CheckFlow});
   table.push_back({"GET", "/api/v1/characters/{character_id}", "getCharacter", "characters",
                    "Get a character", readers, false, {}, "", "Character", false, 200, Get});
   table.push_back({"PATCH", "/api/v1/characters/{character_id}", "updateCharacter", "characters",

@@ -248,8 +248,9 @@ ApiRoute Streamed(std::string method, std::string pattern, std::string operation
   route.operation_id = std::move(operation);
   route.tag = "chat";
   route.summary = std::move(summary);
-  // The end user's side of a conversation: client keys for their own user (and admin).
-  route.scopes = {kScopeClient};
+  // The end user's side of a conversation: client keys for their own user, studio keys in the
+  // playground (and admin).
+  route.scopes = {kScopeClient, kScopeStudio};
   route.request_schema = std::move(request_schema);
   route.event_stream = true;
   route.handler = std::move(handler);
@@ -276,10 +277,10 @@ void AddChatRoutes(RouteTable& table) {
                            "StreamOptions", PostRegenerate));
   table.push_back({"POST", "/api/v1/conversations/{conversation_id}/branch", "branchConversation", "chat",
                    "A new conversation continuing from any message of this one (copies up to it)",
-                   {kScopeClient}, false, {}, "BranchCreate", "Conversation", false, 201, PostBranch});
+                   {kScopeClient, kScopeStudio}, false, {}, "BranchCreate", "Conversation", false, 201, PostBranch});
   table.push_back({"PATCH", "/api/v1/conversations/{conversation_id}/messages/{message_id}", "updateMessage",
                    "chat", "Edit a message's text, or show another alternative of a regenerated reply",
-                   {kScopeClient}, false, {}, "MessageUpdate", "Message", false, 200, PatchMessage});
+                   {kScopeClient, kScopeStudio}, false, {}, "MessageUpdate", "Message", false, 200, PatchMessage});
 }
 
 }  // namespace troupe::server::api

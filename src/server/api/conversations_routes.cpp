@@ -73,6 +73,20 @@ Response List(ApiCall& call) {
   return Response::Json(PageJson(*found));
 }
 
+// The end user a studio key's playground conversations belong to, made on first use.
+Result<store::User> PlaygroundUser(ApiCall& call) {
+  const std::string external_id = "playground:" + call.principal().key.prefix;
+  Result<store::User> found = call.store.users().GetByExternalId(external_id);
+  if (found.ok() || found.status().code() != StatusCode::kNotFound) return found;
+  store::User user;
+  user.external_id = external_id;
+  user.display_name = "Studio";
+  user.segment = "playground";
+  Result<store::User> created = call.store.users().Create(user);
+  if (created.ok() || created.status().code() != StatusCode::kConflict) return created;
+  return call.store.users().GetByExternalId(external_id);  // created meanwhile by another request
+}
+
 Response Create(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
@@ -80,13 +94,26 @@ Response Create(ApiCall& call) {
   store::Conversation conversation;
   conversation.character_id = reader.RequireInt("character_id", 1);
   // Client calls start conversations for their own end user, so user_id is not theirs to send.
-  if (!call.as_client()) conversation.user_id = reader.RequireInt("user_id", 1);
+  // Studio (and admin) keys may leave it out: the conversation is then their playground user's (a
+  // draft character tried before it is published).
+  if (!call.as_client()) {
+    if (std::optional<int64_t> user_id = reader.OptionalInt("user_id", 1)) {
+      conversation.user_id = *user_id;
+    } else if (!call.principal().HasScope(kScopeStudio) && !call.principal().HasScope(kScopeAdmin)) {
+      conversation.user_id = reader.RequireInt("user_id", 1);  // reports it missing
+    }
+  }
   if (auto title = reader.OptionalString("title")) conversation.title = std::move(*title);
   if (auto metadata = OptionalJsonText(reader, "metadata", JsonShape::kObject)) {
     conversation.metadata_json = std::move(*metadata);
   }
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
 
+  if (!call.as_client() && conversation.user_id == 0) {
+    Result<store::User> playground = PlaygroundUser(call);
+    if (!playground.ok()) return Response::Error(playground.status());
+    conversation.user_id = playground->id;
+  }
   if (call.as_client()) {
     Result<store::User> self = call.EndUser();
     if (!self.ok()) return Response::Error(self.status());
@@ -126,6 +153,98 @@ Response Close(ApiCall& call) {
   const json body = ToJson(*closed);
   call.events.Publish({"conversation.updated", closed->user_id, closed->id, body.dump()});
   return Response::Json(body);
+}
+
+// The conversation after a status change, announced to open event streams.
+Response AfterStatusChange(ApiCall& call, int64_t id) {
+  Result<store::Conversation> changed = call.store.conversations().Get(id);
+  if (!changed.ok()) return Response::Error(changed.status());
+  const json body = ToJson(*changed);
+  call.events.Publish({"conversation.updated", changed->user_id, changed->id, body.dump()});
+  return Response::Json(body);
+}
+
+// {"reason"?}: a human takes over. The end user asks for one (client keys) or an agent takes the
+// conversation (agent keys); the character stops replying until it is handed back.
+Response Handoff(ApiCall& call) {
+  std::string reason;
+  if (!call.request.body.empty()) {  // the body is optional
+    HttpResult<json> body = ObjectBody(call.request);
+    if (!body.ok()) return Response::Error(body.error());
+    JsonObjectReader reader(*body);
+    reason = reader.OptionalString("reason").value_or("");
+    if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
+  }
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  if (conversation->status == store::ConversationStatus::kClosed) {
+    return Response::Error(Status(StatusCode::kFailedPrecondition,
+                                  "conversation " + std::to_string(conversation->id) + " is closed"));
+  }
+  json metadata = json::parse(conversation->metadata_json, nullptr, false);
+  if (!metadata.is_object()) metadata = json::object();
+  metadata["handoff"] = {{"requested_by", call.as_client() ? "user" : "agent"},
+                         {"reason", reason},
+                         {"agent", call.as_client() ? json(nullptr) : json(call.principal().key.prefix)},
+                         {"at", (call.options.clock != nullptr ? *call.options.clock : SystemClock::Instance()).NowMillis()}};
+  store::Conversation updated = *conversation;
+  updated.metadata_json = metadata.dump();
+  if (Result<store::Conversation> written = call.store.conversations().UpdateState(updated); !written.ok()) {
+    return Response::Error(written.status());
+  }
+  if (Status status = call.store.conversations().SetStatus(conversation->id, store::ConversationStatus::kHandedOff);
+      !status.ok()) {
+    return Response::Error(status);
+  }
+  call.Audit("conversation.handoff", "conversation", conversation->id, {{"reason", reason}});
+  return AfterStatusChange(call, conversation->id);
+}
+
+// The character speaks again.
+Response Handback(ApiCall& call) {
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  if (conversation->status != store::ConversationStatus::kHandedOff) {
+    return Response::Error(Status(StatusCode::kFailedPrecondition,
+                                  "conversation " + std::to_string(conversation->id) + " is not with a human agent"));
+  }
+  if (Status status = call.store.conversations().SetStatus(conversation->id, store::ConversationStatus::kActive);
+      !status.ok()) {
+    return Response::Error(status);
+  }
+  call.Audit("conversation.handback", "conversation", conversation->id);
+  return AfterStatusChange(call, conversation->id);
+}
+
+// {"content"}: a human agent's message in a handed-off conversation (role "agent").
+Response PostAgentMessage(ApiCall& call) {
+  HttpResult<json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  JsonObjectReader reader(*body);
+  std::string content = reader.RequireString("content");
+  if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
+  if (content.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Response::Error(InvalidArgument("content: must not be empty", "content"));
+  }
+  Result<store::Conversation> conversation = VisibleConversation(call);
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  if (conversation->status != store::ConversationStatus::kHandedOff) {
+    return Response::Error(Status(StatusCode::kFailedPrecondition,
+                                  "conversation " + std::to_string(conversation->id) +
+                                      " is not handed off: take it over first (POST .../handoff)"));
+  }
+  Result<std::vector<store::Message>> last = call.store.messages().Latest(conversation->id, 1);
+  if (!last.ok()) return Response::Error(last.status());
+  store::Message message;
+  message.conversation_id = conversation->id;
+  message.role = store::MessageRole::kAgent;
+  message.content = std::move(content);
+  if (!last->empty()) message.parent_id = last->back().id;
+  message.metadata_json = json{{"agent", call.principal().key.prefix}}.dump();
+  Result<store::Message> stored = call.store.messages().Append(std::move(message));
+  if (!stored.ok()) return Response::Error(stored.status());
+  PublishMessageCreated(call.events, *conversation, *stored);
+  return Response::Json(ToJson(*stored), 201);
 }
 
 Response ListMessages(ApiCall& call) {
@@ -195,8 +314,9 @@ Response CreateFeedback(ApiCall& call) {
 }  // namespace
 
 void AddConversationRoutes(RouteTable& table) {
-  const std::vector<std::string_view> readers = {kScopeAgent, kScopeClient};
-  const std::vector<std::string_view> end_user = {kScopeClient};
+  // Studio keys too: the playground, where a draft character is tried before it is published.
+  const std::vector<std::string_view> readers = {kScopeAgent, kScopeClient, kScopeStudio};
+  const std::vector<std::string_view> end_user = {kScopeClient, kScopeStudio};
   table.push_back({"GET", "/api/v1/conversations", "listConversations", "conversations",
                    "List conversations, newest activity first: one end user's, or (except for client "
                    "keys, which list their own) everyone's",
@@ -223,6 +343,17 @@ void AddConversationRoutes(RouteTable& table) {
   table.push_back({"POST", "/api/v1/conversations/{conversation_id}/feedback", "createFeedback",
                    "feedback", "Rate a message or leave free-text feedback", end_user, false, {},
                    "FeedbackCreate", "FeedbackEvent", false, 201, CreateFeedback});
+  table.push_back({"POST", "/api/v1/conversations/{conversation_id}/handoff", "handoffConversation",
+                   "conversations",
+                   "Hand the conversation to a human: the end user asks for one, or an agent takes it over; "
+                   "the character stops replying",
+                   {kScopeAgent, kScopeClient}, false, {}, "Handoff", "Conversation", false, 200, Handoff});
+  table.push_back({"POST", "/api/v1/conversations/{conversation_id}/handback", "handbackConversation",
+                   "conversations", "Give a handed-off conversation back to the character", {kScopeAgent}, false,
+                   {}, "", "Conversation", false, 200, Handback});
+  table.push_back({"POST", "/api/v1/conversations/{conversation_id}/agent-messages", "postAgentMessage",
+                   "messages", "A human agent's message in a handed-off conversation", {kScopeAgent}, false, {},
+                   "MessageCreate", "Message", false, 201, PostAgentMessage});
 }
 
 }  // namespace troupe::server::api

@@ -34,7 +34,7 @@ void AddEventRoutes(RouteTable& table) {
   route.summary =
       "Live events (conversation.created, conversation.updated, ...) for the caller's end user, or "
       "for every user with an agent key";
-  route.scopes = {kScopeAgent, kScopeClient};
+  route.scopes = {kScopeAgent, kScopeClient, kScopeStudio};  // studio: the playground
   route.event_stream = true;
   route.handler = Subscribe;
   table.push_back(std::move(route));

@@ -70,9 +70,24 @@ Response Revoke(ApiCall& call) {
   return Response::Json(ToJson(*key));
 }
 
+// Who is calling: the key (never its secret) and, for a client key, its end user. The web UI
+// signs in with this and shows what the key's scopes allow.
+Response Me(ApiCall& call) {
+  json me = {{"key", ToJson(call.principal().key)}, {"user", nullptr}};
+  if (call.as_client()) {
+    Result<store::User> user = call.EndUser();
+    if (!user.ok()) return Response::Error(user.status());
+    me["user"] = ToJson(*user);
+  }
+  return Response::Json(me);
+}
+
 }  // namespace
 
 void AddKeyRoutes(RouteTable& table) {
+  table.push_back({"GET", "/api/v1/me", "getMe", "keys",
+                   "The calling key (scopes, bound user) and, for client keys, the end user",
+                   {kScopeStudio, kScopeAgent, kScopeClient}, false, {}, "", "Me", false, 200, Me});
   table.push_back({"GET", "/api/v1/keys", "listKeys", "keys", "List API keys (never their secrets)",
                    {}, false, {}, "", "ApiKey", true, 200, List});
   table.push_back({"POST", "/api/v1/keys", "createKey", "keys",

@@ -89,6 +89,15 @@ json Schemas() {
                                      {"data", AnyObject()}},
                                     {"spec", "data"});
 
+  schemas["FlowCheck"] = Object({{"flow", Type("string")}, {"extensions", AnyObject()}}, {"flow"});
+  schemas["FlowCheckResult"] = Object({{"valid", Type("boolean")},
+                                       {"stages", StringArray()},
+                                       {"error", [] {
+                                          json error = Object({{"field", Type("string")}, {"message", Type("string")}});
+                                          error["nullable"] = true;
+                                          return error;
+                                        }()}},
+                                      {"valid", "stages", "error"});
   schemas["User"] = Object({{"id", Type("integer")},
                             {"external_id", Type("string")},
                             {"display_name", Type("string")},
@@ -149,6 +158,7 @@ json Schemas() {
   schemas["OpenOptions"] = Object({{"greeting", Type("integer")},
                                    {"typing_delays", Type("boolean")},
                                    {"split_messages", Type("boolean")}});
+  schemas["Handoff"] = Object({{"reason", Type("string")}});
   schemas["BranchCreate"] = Object({{"message_id", Type("integer")}}, {"message_id"});
   schemas["MessageUpdate"] = Object({{"content", Type("string")}, {"swipe", Type("integer")}});
 
@@ -190,6 +200,8 @@ json Schemas() {
   schemas["ApiKey"] = Object(key);
   key["key"] = {{"type", "string"}, {"description", "the secret key, shown only in this response"}};
   schemas["ApiKeyCreated"] = Object(key);
+  // user: the end user (a User) for client keys, null for others.
+  schemas["Me"] = Object({{"key", Ref("ApiKey")}, {"user", AnyObject(/*nullable=*/true)}}, {"key", "user"});
   schemas["ApiKeyCreate"] = Object(
       {{"name", Type("string")},
        {"scopes", {{"type", "array"}, {"items", Enum({"admin", "studio", "agent", "client"})}, {"minItems", 1}}},

@@ -1,0 +1,221 @@
+// End-to-end tests of the web UI: a real `troupe serve` on loopback (SQLite, the local engine with
+// the shared stories260K model) driven by Debian's Chromium through playwright-core. Each test
+// saves a screenshot under the output directory. Usage:
+//   node e2e/run.mjs TROUPE_BINARY SHARED_DIR OUT_DIR
+// Exits non-zero when a test fails; prints one line per test and a summary.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [troupe, sharedArg, outDir] = process.argv.slice(2);
+const shared = process.env.TROUPE_SHARED_DIR || sharedArg;
+if (!troupe || !shared || !outDir) {
+  console.error("usage: node e2e/run.mjs TROUPE_BINARY SHARED_DIR OUT_DIR");
+  process.exit(2);
+}
+const browserPath = process.env.TROUPE_CHROMIUM || "/usr/bin/chromium";
+const model = join(shared, "models/stories260K.gguf");
+mkdirSync(outDir, { recursive: true });
+const data = mkdtempSync(join(tmpdir(), "troupe-web-e2e-"));
+const env = { ...process.env, TROUPE_DATA: data };
+
+function cli(...args) {
+  return execFileSync(troupe, args, { env, encoding: "utf8" }).trim();
+}
+
+// The server and its fixtures: example characters, a flow short enough for stories260K, keys.
+cli("db", "migrate");
+const lily = join(data, "lily.json");
+writeFileSync(lily, JSON.stringify({
+  spec: "chara_card_v2", spec_version: "2.0",
+  data: { name: "Lily", description: "A girl who loves stories.", first_mes: "Hi! I am Lily. Want a story?",
+          tags: ["stories", "friendly"],
+          extensions: { troupe: { flow: "start: talk\nstages:\n  talk:\n    prompt: Tell stories.\n    sampling: {temperature: 0.8, max_tokens: 16}\n    reply: {split: none, typing_chars_per_second: 0}\n" } } },
+}));
+cli("characters", "import", "--publish", lily);
+cli("characters", "import", "--publish", join(process.cwd(), "../examples/characters/pip_apprentice_wizard.json"));
+const keys = {
+  client: cli("keys", "create", "--scope", "client", "--name", "web-client"),
+  studio: cli("keys", "create", "--scope", "studio", "--name", "web-studio"),
+  agent: cli("keys", "create", "--scope", "agent", "--name", "web-agent"),
+};
+
+const server = spawn(troupe, ["serve", "--listen", "127.0.0.1:0", "--model", model], { env, stdio: ["ignore", "ignore", "pipe"] });
+let serverLog = "";
+const port = await new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`troupe serve did not start:\n${serverLog}`)), 20000);
+  server.stderr.on("data", (chunk) => {
+    serverLog += chunk;
+    const match = /listening on 127\.0\.0\.1:(\d+)/.exec(serverLog);
+    if (match) {
+      clearTimeout(timer);
+      resolve(Number(match[1]));
+    }
+  });
+  server.on("exit", (code) => reject(new Error(`troupe serve exited (${code}):\n${serverLog}`)));
+});
+const base = `http://127.0.0.1:${port}`;
+
+const browser = await chromium.launch({
+  executablePath: browserPath,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+
+const results = [];
+async function test(name, body, viewport = { width: 1200, height: 850 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  const problems = [];
+  page.on("console", (message) => { if (message.type() === "error") problems.push(`console: ${message.text()}`); });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  const started = Date.now();
+  let failure = null;
+  try {
+    await body(page);
+    if (problems.length) throw new Error(`the page reported errors:\n  ${problems.join("\n  ")}`);
+  } catch (error) {
+    failure = error;
+  }
+  const shot = join(outDir, `${name.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}.png`);
+  await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+  await context.close();
+  results.push({ name, failure });
+  console.log(`${failure ? "FAIL" : "ok  "} ${name} (${Date.now() - started} ms) screenshot: ${shot}`);
+  if (failure) console.log(`     ${failure.stack || failure}`);
+}
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function signIn(page, key, endUser = "") {
+  await page.goto(base + "/");
+  await page.getByLabel("API key").fill(key);
+  if (endUser) await page.getByLabel(/End user/).fill(endUser);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+async function waitForTurnToEnd(page) {
+  await page.locator(".message.streaming, .message.typing").first().waitFor({ state: "detached" }).catch(() => {});
+  await page.getByRole("button", { name: "Send" }).waitFor();
+  await page.waitForFunction(() => !document.querySelector(".message.streaming"));
+}
+
+let conversationPath = "";
+
+await test("chat: sign in, pick a character, stream a reply, swipe, rate", async (page) => {
+  await signIn(page, keys.client, "tim");
+  await page.getByRole("heading", { name: "Characters" }).waitFor();
+  await page.getByLabel("Search characters").fill("lily");
+  expect(await page.locator(".character-card").count() === 1, "the search should leave Lily alone");
+  await page.getByRole("button", { name: "Chat with Lily" }).click();
+  await page.getByText("Hi! I am Lily. Want a story?").waitFor();
+  conversationPath = new URL(page.url()).pathname;
+
+  await page.getByLabel("Your message").fill("Tell me a story about a cat.");
+  await page.getByLabel("Your message").press("Enter");
+  await page.locator(".message.user", { hasText: "Tell me a story about a cat." }).waitFor();
+  await waitForTurnToEnd(page);
+  await page.locator(".message.assistant").nth(1).waitFor();
+  const first = await page.locator(".message.assistant").nth(1).locator(".text").innerText();
+  expect(first.trim().length > 0, "the reply should have text");
+
+  await page.getByRole("button", { name: "Regenerate" }).click();
+  await page.locator(".swipe-count", { hasText: "2/2" }).waitFor();
+  await page.getByRole("button", { name: "Previous alternative" }).click();
+  await page.locator(".swipe-count", { hasText: "1/2" }).waitFor();
+  expect((await page.locator(".message.assistant").nth(1).locator(".text").innerText()) === first,
+         "swiping back should show the first alternative");
+
+  await page.getByRole("button", { name: "Good reply" }).last().click();
+  await page.locator('button[aria-label="Good reply"][aria-pressed="true"]').waitFor();
+  await page.getByRole("button", { name: "Comment" }).last().click();
+  await page.getByLabel("Comment on this reply").fill("Lovely cat story");
+  await page.getByLabel("Comment on this reply").press("Enter");
+  await page.getByText("Thanks, your comment was sent.").waitFor();
+
+  // The stage shows discreetly; a reload keeps the conversation (messages come from the server).
+  await page.reload();
+  await page.locator(".pill", { hasText: "talk" }).waitFor();
+  await page.getByText("Tell me a story about a cat.").waitFor();
+});
+
+await test("studio: import a card PNG, edit its flow with errors beside the field", async (page) => {
+  await signIn(page, keys.studio);
+  await page.getByRole("link", { name: "Studio" }).click();
+  await page.getByRole("heading", { name: "Studio" }).waitFor();
+  await page.getByLabel("Card file").setInputFiles(join(shared, "testdata/cards/v2_dr_light.png"));
+  await page.getByText(/Imported /).waitFor();
+  const name = (await page.getByText(/Imported /).innerText()).replace(/^Imported /, "").replace(/\.$/, "");
+  await page.getByRole("link", { name }).click();
+  await page.getByRole("heading", { name: `Edit ${name}` }).waitFor();
+
+  const flow = page.getByLabel("Flow YAML");
+  await flow.fill("start: hello\nstages:\n  hello:\n    prompt: Be kind.\n    transitions: [{to: nowhere, when: {messages_at_least: 3}}]\n");
+  await page.locator("#flow-status.field-error").waitFor();
+  expect((await page.locator("#flow-status").innerText()).includes("nowhere"), "the error should name the unknown stage");
+  await flow.fill("start: hello\nstages:\n  hello:\n    prompt: Be kind.\n    transitions: [{to: friends, when: {messages_at_least: 3}}]\n  friends:\n    prompt: Be warm.\n");
+  await page.locator("#flow-status", { hasText: "Valid: hello → friends" }).waitFor();
+
+  await page.getByRole("button", { name: "Add entry" }).click();
+  await page.getByLabel("Entry 1 keys").fill("lab, robots");
+  await page.getByLabel("Entry 1 content").fill("The lab is full of friendly robots.");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Saved.").waitFor();
+  await page.reload();
+  await page.locator("#flow-status", { hasText: "Valid: hello → friends" }).waitFor();
+  expect((await page.getByLabel("Entry 1 keys").inputValue()).includes("robots"), "the lorebook entry should be stored");
+
+  // The playground: chat with the draft before publishing.
+  await page.getByRole("button", { name: "Try in playground" }).click();
+  await page.getByLabel("Your message").waitFor();
+});
+
+await test("agent: take over a conversation, reply as a human, hand back", async (page) => {
+  expect(conversationPath, "the chat test should have made a conversation");
+  const id = conversationPath.split("/").pop();
+  await signIn(page, keys.agent);
+  await page.getByRole("link", { name: "Agent console" }).click();
+  await page.getByRole("link", { name: new RegExp(`#${id} `) }).first().click();
+  await page.getByRole("button", { name: "Take over" }).click();
+  await page.getByRole("heading", { name: /Waiting for a human 1/ }).waitFor();
+  await page.getByLabel("Reply as a human agent").fill("Hello, I am Sam from support.");
+  await page.getByRole("button", { name: "Send as agent" }).click();
+  await page.locator(".message.agent", { hasText: "Hello, I am Sam from support." }).waitFor();
+  await page.getByRole("button", { name: "Hand back to the character" }).click();
+  await page.getByRole("button", { name: "Take over" }).waitFor();
+});
+
+await test("chat: the agent's message is there, on a phone, in the dark theme", async (page) => {
+  await signIn(page, keys.client, "tim");
+  await page.goto(base + conversationPath);
+  await page.locator(".message.agent", { hasText: "Hello, I am Sam from support." }).waitFor();
+  await page.getByRole("button", { name: /Switch to dark theme/ }).click();
+  expect(await page.evaluate(() => document.documentElement.dataset.theme) === "dark", "the theme should switch");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  expect(!overflow, "nothing should overflow a phone's width");
+}, { width: 390, height: 844 });
+
+await test("sign-in: a wrong key gets a readable message", async (page) => {
+  await page.goto(base + "/");
+  // The 401 is expected here; Chromium logs every failed request, so this test listens itself.
+  page.removeAllListeners("console");
+  await page.getByLabel("API key").fill("not-a-real-key");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").waitFor();
+  expect(/key/i.test(await page.getByRole("alert").innerText()), "the message should mention the key");
+});
+
+await browser.close();
+server.kill("SIGTERM");
+await new Promise((resolve) => server.on("exit", resolve));
+rmSync(data, { recursive: true, force: true });
+const failed = results.filter((r) => r.failure).length;
+console.log(`${results.length - failed} of ${results.length} web UI tests passed`);
+process.exit(failed ? 1 : 0);

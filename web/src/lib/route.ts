@@ -1,0 +1,49 @@
+// The app's pages, addressed by the URL path (the server answers every non-API path with the app).
+export type Route =
+  | { page: "signin" }
+  | { page: "gallery" }
+  | { page: "chat"; conversationId: number }
+  | { page: "studio" }
+  | { page: "character"; characterId: number | "new" }
+  | { page: "agent"; conversationId?: number }
+  | { page: "notfound"; path: string };
+
+function id(text: string | undefined): number | undefined {
+  if (!text || !/^[1-9][0-9]{0,15}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+export function parseRoute(path: string): Route {
+  const parts = path.split("/").filter((part) => part.length > 0);
+  const [first, second] = parts;
+  if (parts.length === 0) return { page: "gallery" };
+  if (first === "signin" && parts.length === 1) return { page: "signin" };
+  if (first === "chat" && parts.length === 2 && id(second)) return { page: "chat", conversationId: id(second)! };
+  if (first === "studio" && parts.length === 1) return { page: "studio" };
+  if (first === "studio" && parts.length === 2) {
+    if (second === "new") return { page: "character", characterId: "new" };
+    if (id(second)) return { page: "character", characterId: id(second)! };
+  }
+  if (first === "agent" && parts.length === 1) return { page: "agent" };
+  if (first === "agent" && parts.length === 2 && id(second)) return { page: "agent", conversationId: id(second)! };
+  return { page: "notfound", path };
+}
+
+export function pathOf(route: Route): string {
+  switch (route.page) {
+    case "signin":
+      return "/signin";
+    case "gallery":
+      return "/";
+    case "chat":
+      return `/chat/${route.conversationId}`;
+    case "studio":
+      return "/studio";
+    case "character":
+      return `/studio/${route.characterId}`;
+    case "agent":
+      return route.conversationId ? `/agent/${route.conversationId}` : "/agent";
+    case "notfound":
+      return route.path;
+  }
+}

@@ -1,0 +1,121 @@
+// The agent console: the handoff queue (conversations waiting for a human), every active
+// conversation to take over, and the conversation itself: reply as a human, hand it back.
+import { useEffect, useState } from "preact/hooks";
+import type { Character, Conversation, Message } from "../lib/api";
+import { applyEvent, emptyChat, visibleMessages, withConversation, type ChatState } from "../lib/chat_model";
+import { openLiveFeed } from "../lib/live";
+import { useApp } from "../context";
+
+export function AgentConsole({ conversationId }: { conversationId?: number }) {
+  const { api, navigate, report } = useApp();
+  const [queue, setQueue] = useState<Conversation[]>([]);
+  const [active, setActive] = useState<Conversation[]>([]);
+  const [names, setNames] = useState<Map<number, string>>(new Map());
+  const [state, setState] = useState<ChatState>(emptyChat);
+  const [reply, setReply] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  const loadLists = async () => {
+    const [waiting, running] = await Promise.all([
+      api.all<Conversation>("/api/v1/conversations?status=handed_off"),
+      api.all<Conversation>("/api/v1/conversations?status=active"),
+    ]);
+    setQueue(waiting);
+    setActive(running);
+  };
+  const loadConversation = async () => {
+    if (!conversationId) return;
+    const base = `/api/v1/conversations/${conversationId}`;
+    const [conversation, messages] = await Promise.all([api.json<Conversation>("GET", base), api.all<Message>(`${base}/messages`)]);
+    setState((current) => withConversation({ ...current, messages }, conversation));
+  };
+
+  useEffect(() => {
+    api.all<Character>("/api/v1/characters").then((list) => setNames(new Map(list.map((c) => [c.id, c.name])))).catch(report);
+  }, []);
+  useEffect(() => {
+    setState(emptyChat);
+    loadConversation().catch(report);
+    const feed = openLiveFeed(api, (event) => {
+      let data: { id?: number; conversation_id?: number } | null = null;
+      try { data = JSON.parse(event.data); } catch { return; }
+      if (event.type.startsWith("conversation.")) loadLists().catch(() => {});
+      const about = event.type.startsWith("conversation.") ? data?.id : data?.conversation_id;
+      if (conversationId && about === conversationId) setState((current) => applyEvent(current, { type: event.type, data }));
+    }, () => { loadLists().catch(report); loadConversation().catch(() => {}); });
+    return () => feed.close();
+  }, [conversationId]);
+
+  async function act(path: string, body?: unknown) {
+    setBusy(true);
+    try {
+      const conversation = await api.json<Conversation>("POST", `/api/v1/conversations/${conversationId}/${path}`, body ?? {});
+      setState((current) => withConversation(current, conversation));
+      await loadLists();
+    } catch (error) {
+      report(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function send(event: Event) {
+    event.preventDefault();
+    if (!reply.trim()) return;
+    setBusy(true);
+    try {
+      const message = await api.json<Message>("POST", `/api/v1/conversations/${conversationId}/agent-messages`, { content: reply.trim() });
+      setState((current) => applyEvent(current, { type: "message.created", data: message }));
+      setReply("");
+    } catch (error) {
+      report(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const item = (c: Conversation) => (
+    <li key={c.id} class={c.id === conversationId ? "selected" : ""}>
+      <a href={`/agent/${c.id}`} onClick={(e) => { e.preventDefault(); navigate({ page: "agent", conversationId: c.id }); }}>
+        #{c.id} · {names.get(c.character_id) ?? `character ${c.character_id}`}
+        <span class="hint"> · user {c.user_id} · {c.message_count} messages</span>
+      </a>
+    </li>
+  );
+
+  return (
+    <section class="agent">
+      <aside class="queues">
+        <h1>Agent console</h1>
+        <h2>Waiting for a human <span class="count">{queue.length}</span></h2>
+        {queue.length === 0 ? <p class="hint">Nobody is waiting.</p> : <ul class="list">{queue.map(item)}</ul>}
+        <h2>Active conversations</h2>
+        {active.length === 0 ? <p class="hint">None.</p> : <ul class="list">{active.slice(0, 50).map(item)}</ul>}
+      </aside>
+      <div class="conversation">
+        {!conversationId ? <p class="empty">Pick a conversation.</p> : (
+          <>
+            <div class="toolbar">
+              <h2>Conversation #{conversationId}</h2>
+              <span class="pill">{state.status || "…"}</span>
+              {state.status === "active" && <button type="button" disabled={busy} onClick={() => act("handoff", { reason: "taken over by an agent" })}>Take over</button>}
+              {state.status === "handed_off" && <button type="button" class="secondary" disabled={busy} onClick={() => act("handback")}>Hand back to the character</button>}
+            </div>
+            <ol class="messages" aria-label="Messages">
+              {visibleMessages(state.messages).map((m) => (
+                <li class={`message ${m.role}`} key={m.id}><div class="bubble"><p class="text">{m.content}</p>{m.role === "agent" && <p class="hint">agent</p>}</div></li>
+              ))}
+            </ol>
+            {state.status === "handed_off" && (
+              <form class="composer" onSubmit={send}>
+                <textarea aria-label="Reply as a human agent" value={reply} onInput={(e) => setReply((e.target as HTMLTextAreaElement).value)}
+                          onKeyDown={(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(e); } }} />
+                <button type="submit" disabled={busy || !reply.trim()}>Send as agent</button>
+              </form>
+            )}
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
