@@ -27,7 +27,7 @@ test-asan:
 
 test-fuzz:
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz
+	@cmake --build --preset fuzz --target fuzz_targets
 	@ctest --preset fuzz
 
 bench: build
