@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
-.PHONY: setup build run test test-release test-asan test-fuzz bench clean
+.PHONY: setup build run test test-release test-asan fuzz bench clean
 
 LISTEN ?= 127.0.0.1:8080
 
@@ -13,7 +13,9 @@ build: setup
 run: build
 	@LISTEN=$(LISTEN) scripts/run
 
-test: setup test-release test-asan test-fuzz
+# The sanitizer pass also runs every fuzz target (seed corpus, then random mutations); `make fuzz`
+# runs them under libFuzzer (clang, coverage-guided), which needs a third build.
+test: setup test-release test-asan
 
 test-release:
 	@cmake --preset release >/dev/null
@@ -25,7 +27,7 @@ test-asan:
 	@cmake --build --preset asan
 	@ctest --preset asan
 
-test-fuzz:
+fuzz: setup
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz --target fuzz_targets
 	@ctest --preset fuzz

@@ -159,6 +159,17 @@ Result<store::User> ApiCall::EndUser() {
   return *end_user_;
 }
 
+Result<store::Conversation> ApiCall::VisibleConversation() {
+  TROUPE_ASSIGN_OR_RETURN(int64_t id, PathId(request, "conversation_id"));
+  Result<store::Conversation> conversation = store.conversations().Get(id);
+  if (!conversation.ok()) return conversation.status();
+  if (as_client_) {
+    TROUPE_ASSIGN_OR_RETURN(store::User self, EndUser());
+    if (conversation->user_id != self.id) return NotFound("conversation " + std::to_string(id) + " not found");
+  }
+  return conversation;
+}
+
 void ApiCall::Audit(std::string action, std::string target_type, int64_t target_id,
                     nlohmann::json details) {
   store::AuditEntry entry;

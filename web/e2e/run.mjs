@@ -110,8 +110,13 @@ async function waitForTurnToEnd(page) {
 let conversationPath = "";
 
 await test("chat: sign in, pick a character, stream a reply, swipe, rate", async (page) => {
+  // The server's model shows before signing in, and after in the top bar (issue: readiness).
+  await page.goto(base + "/");
+  await page.locator(".server-model .model-status", { hasText: "tokens of context" }).waitFor();
   await signIn(page, keys.client, "tim");
   await page.getByRole("heading", { name: "Characters" }).waitFor();
+  const status = await page.locator(".topbar .model-status").innerText();
+  expect(/ · \d+k? tokens of context · [\d.]+ [KMG]?B/.test(status), `the top bar should describe the model, got: ${status}`);
   await page.getByLabel("Search characters").fill("lily");
   expect(await page.locator(".character-card").count() === 1, "the search should leave Lily alone");
   await page.getByRole("button", { name: "Chat with Lily" }).click();
@@ -171,6 +176,19 @@ await test("studio: import a card PNG, edit its flow with errors beside the fiel
   await page.reload();
   await page.locator("#flow-status", { hasText: "Valid: hello → friends" }).waitFor();
   expect((await page.getByLabel("Entry 1 keys").inputValue()).includes("robots"), "the lorebook entry should be stored");
+
+  // Drag and drop: a V3 JSON card dropped on the studio imports too.
+  await page.getByRole("link", { name: "Studio" }).click();
+  const card = readFileSync(join(shared, "testdata/cards/v3_savannah_chen.json")).toString("base64");
+  const dropped = await page.evaluateHandle((base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], "savannah.json", { type: "application/json" }));
+    return transfer;
+  }, card);
+  await page.dispatchEvent("section.studio", "drop", { dataTransfer: dropped });
+  await page.getByText(/Imported Savannah/).waitFor();
+  await page.getByRole("link", { name: name }).click();
 
   // The playground: chat with the draft before publishing.
   await page.getByRole("button", { name: "Try in playground" }).click();

@@ -9,6 +9,7 @@ import { Gallery } from "./pages/gallery";
 import { ChatPage } from "./pages/chat";
 import { StudioList, CharacterPage } from "./pages/studio";
 import { AgentConsole } from "./pages/agent";
+import { ModelStatus } from "./components/model_status";
 
 type Theme = "light" | "dark";
 
@@ -90,6 +91,7 @@ export function App() {
             {can.agent && <a href="/agent" aria-current={route.page === "agent" ? "page" : undefined} onClick={go({ page: "agent" })}>Agent console</a>}
           </nav>
           <div class="spacer" />
+          <ModelStatus />
           <button class="ghost" type="button" aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}
                   onClick={() => setTheme(theme === "dark" ? "light" : "dark")}>{theme === "dark" ? "☀" : "☾"}</button>
           <span class="who" title={session.scopes.join(", ")}>{session.userName || session.keyName}</span>
@@ -168,6 +170,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
       </label>
       {problem && <p class="error" role="alert">{problem}</p>}
       <button type="submit" disabled={busy || !key.trim()}>{busy ? "Signing in…" : "Sign in"}</button>
+      <p class="server-model"><ModelStatus verbose /></p>
     </form>
   );
 }

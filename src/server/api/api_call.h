@@ -79,6 +79,9 @@ class ApiCall {
   bool as_client() const { return as_client_; }
   // The end user of a client call (see ResolveEndUser); resolved once per call.
   Result<store::User> EndUser();
+  // The conversation named by the path's {conversation_id}, if this caller may see it: client keys
+  // only their end user's (another's answers kNotFound, like a conversation that does not exist).
+  Result<store::Conversation> VisibleConversation();
 
   // Records an administrative action with actor "key:<prefix>". A failure is logged, not returned:
   // the action itself has happened.

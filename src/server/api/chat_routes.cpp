@@ -16,22 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-Status ConversationNotFound(int64_t id) {
-  return NotFound("conversation " + std::to_string(id) + " not found");
-}
-
-// The conversation named by the path, if this caller may see it (client keys: their end user's).
-Result<store::Conversation> VisibleConversation(ApiCall& call) {
-  TROUPE_ASSIGN_OR_RETURN(int64_t id, PathId(call.request, "conversation_id"));
-  Result<store::Conversation> conversation = call.store.conversations().Get(id);
-  if (!conversation.ok()) return conversation.status();
-  if (call.as_client()) {
-    TROUPE_ASSIGN_OR_RETURN(store::User self, call.EndUser());
-    if (conversation->user_id != self.id) return ConversationNotFound(id);
-  }
-  return conversation;
-}
-
 // The message named by the path, which must belong to `conversation`.
 Result<store::Message> MessageOf(ApiCall& call, const store::Conversation& conversation) {
   TROUPE_ASSIGN_OR_RETURN(int64_t id, PathId(call.request, "message_id"));
@@ -107,7 +91,7 @@ Response StreamTurn(ApiCall& call, std::vector<chat::TurnEvent> first,
 Response PostMessage(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   JsonObjectReader reader(*body);
@@ -129,7 +113,7 @@ Response PostMessage(ApiCall& call) {
 }
 
 Response PostReply(ApiCall& call) {
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   StreamFlags flags;
@@ -149,7 +133,7 @@ Response PostReply(ApiCall& call) {
 }
 
 Response PostOpen(ApiCall& call) {
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   StreamFlags flags;
@@ -172,7 +156,7 @@ Response PostOpen(ApiCall& call) {
 }
 
 Response PostRegenerate(ApiCall& call) {
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   Result<store::Message> message = MessageOf(call, *conversation);
@@ -200,7 +184,7 @@ Response PostRegenerate(ApiCall& call) {
 Response PatchMessage(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   Result<store::Message> message = MessageOf(call, *conversation);
@@ -228,7 +212,7 @@ Response PatchMessage(ApiCall& call) {
 Response PostBranch(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   JsonObjectReader reader(*body);
   const int64_t message_id = reader.RequireInt("message_id", 1);

@@ -11,22 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-Status ConversationNotFound(int64_t id) {
-  return NotFound("conversation " + std::to_string(id) + " not found");
-}
-
-// The conversation named by the path, if this caller may see it.
-Result<store::Conversation> VisibleConversation(ApiCall& call) {
-  TROUPE_ASSIGN_OR_RETURN(int64_t id, PathId(call.request, "conversation_id"));
-  Result<store::Conversation> conversation = call.store.conversations().Get(id);
-  if (!conversation.ok()) return conversation.status();
-  if (call.as_client()) {
-    TROUPE_ASSIGN_OR_RETURN(store::User self, call.EndUser());
-    if (conversation->user_id != self.id) return ConversationNotFound(id);
-  }
-  return conversation;
-}
-
 // A positive integer id from the query string; nullopt when absent.
 Result<std::optional<int64_t>> IdQuery(const Request& request, std::string_view name) {
   std::optional<std::string> text = request.QueryParam(name);
@@ -135,13 +119,13 @@ Response Create(ApiCall& call) {
 }
 
 Response Get(ApiCall& call) {
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   return Response::Json(ToJson(*conversation));
 }
 
 Response Close(ApiCall& call) {
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (Status status =
           call.store.conversations().SetStatus(conversation->id, store::ConversationStatus::kClosed);
@@ -175,7 +159,7 @@ Response Handoff(ApiCall& call) {
     reason = reader.OptionalString("reason").value_or("");
     if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
   }
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (conversation->status == store::ConversationStatus::kClosed) {
     return Response::Error(Status(StatusCode::kFailedPrecondition,
@@ -202,7 +186,7 @@ Response Handoff(ApiCall& call) {
 
 // The character speaks again.
 Response Handback(ApiCall& call) {
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (conversation->status != store::ConversationStatus::kHandedOff) {
     return Response::Error(Status(StatusCode::kFailedPrecondition,
@@ -226,7 +210,7 @@ Response PostAgentMessage(ApiCall& call) {
   if (content.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Response::Error(InvalidArgument("content: must not be empty", "content"));
   }
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (conversation->status != store::ConversationStatus::kHandedOff) {
     return Response::Error(Status(StatusCode::kFailedPrecondition,
@@ -250,7 +234,7 @@ Response PostAgentMessage(ApiCall& call) {
 Response ListMessages(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   Result<store::Page<store::Message>> found = call.store.messages().List(conversation->id, *page);
   if (!found.ok()) return Response::Error(found.status());
@@ -260,7 +244,7 @@ Response ListMessages(ApiCall& call) {
 Response ListFeedback(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   Result<store::Page<store::FeedbackEvent>> found =
       call.store.feedback().ListForConversation(conversation->id, *page);
@@ -273,7 +257,7 @@ Response ListFeedback(ApiCall& call) {
 Response CreateFeedback(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
 
   JsonObjectReader reader(*body);

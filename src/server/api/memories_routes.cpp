@@ -29,18 +29,6 @@ json MemoryJson(const store::Memory& memory) {
           {"updated_at", memory.updated_at}};
 }
 
-// The conversation named by the path, if this caller may see it (client keys: their end user's).
-Result<store::Conversation> VisibleConversation(ApiCall& call) {
-  TROUPE_ASSIGN_OR_RETURN(int64_t id, PathId(call.request, "conversation_id"));
-  Result<store::Conversation> conversation = call.store.conversations().Get(id);
-  if (!conversation.ok()) return conversation.status();
-  if (call.as_client()) {
-    TROUPE_ASSIGN_OR_RETURN(store::User self, call.EndUser());
-    if (conversation->user_id != self.id) return NotFound("conversation " + std::to_string(id) + " not found");
-  }
-  return conversation;
-}
-
 // The memory named by the path, which must belong to `conversation`; for a client key, also a
 // pinned one (403 otherwise: the caller can see it, it may not change it).
 Result<store::Memory> WritableMemory(ApiCall& call, const store::Conversation& conversation) {
@@ -77,7 +65,7 @@ Response List(ApiCall& call) {
     kind = store::ParseMemoryKind(*text);
     if (!kind) return Response::Error(InvalidArgument("kind must be pinned, summary or fact", "kind"));
   }
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   Result<std::vector<store::Memory>> memories = call.store.memories().ListForConversation(conversation->id, kind);
   if (!memories.ok()) return Response::Error(memories.status());
@@ -95,7 +83,7 @@ Response Create(ApiCall& call) {
   memory.kind = store::MemoryKind::kPinned;
   memory.content = reader.RequireString("content");
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   memory.conversation_id = conversation->id;
   Result<store::Memory> created = call.store.memories().Create(std::move(memory));
@@ -110,7 +98,7 @@ Response Update(ApiCall& call) {
   JsonObjectReader reader(*body);
   std::string content = reader.RequireString("content");
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   Result<store::Memory> memory = WritableMemory(call, *conversation);
   if (!memory.ok()) return Response::Error(memory.status());
@@ -121,7 +109,7 @@ Response Update(ApiCall& call) {
 }
 
 Response Delete(ApiCall& call) {
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   Result<store::Memory> memory = WritableMemory(call, *conversation);
   if (!memory.ok()) return Response::Error(memory.status());
@@ -141,7 +129,7 @@ Response Search(ApiCall& call) {
   if (!limit.ok()) return Response::Error(limit.status());
   Result<std::optional<int64_t>> before = IntQuery(call.request, "before_message_id", 1, INT64_MAX);
   if (!before.ok()) return Response::Error(before.status());
-  Result<store::Conversation> conversation = VisibleConversation(call);
+  Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   Result<std::vector<store::Message>> found = call.store.messages().Search(
       conversation->id, *query, static_cast<int>(limit->value_or(kDefaultSearchLimit)), *before);

@@ -21,6 +21,9 @@ export interface Character {
   creator: string;
   character_version: string;
   extensions: Record<string, unknown>;
+  source: string[];
+  group_only_greetings: string[];
+  creator_notes_multilingual: Record<string, string> | null;
   flow: string;
   avatar: string;
   published: boolean;

@@ -100,7 +100,25 @@ const blank: Draft = {
   name: "", nickname: "", description: "", personality: "", scenario: "", first_mes: "", mes_example: "",
   creator_notes: "", system_prompt: "", post_history_instructions: "", alternate_greetings: [], character_book: null,
   tags: [], creator: "", character_version: "", extensions: {}, flow: "", published: false,
+  source: [], group_only_greetings: [], creator_notes_multilingual: null,
 };
+
+// A list of texts (greetings): one box each, added and removed.
+function TextList({ label, item, values, onChange }: { label: string; item: string; values: string[]; onChange: (values: string[]) => void }) {
+  return (
+    <fieldset class="list-field">
+      <legend>{label}</legend>
+      {values.map((value, i) => (
+        <div class="row" key={i}>
+          <textarea aria-label={`${item} ${i + 1}`} value={value}
+                    onInput={(e) => onChange(values.map((v, j) => (j === i ? (e.target as HTMLTextAreaElement).value : v)))} />
+          <button type="button" class="ghost" aria-label={`Remove ${item.toLowerCase()} ${i + 1}`} onClick={() => onChange(values.filter((_, j) => j !== i))}>×</button>
+        </div>
+      ))}
+      <button type="button" class="secondary" onClick={() => onChange([...values, ""])}>Add {item.toLowerCase()}</button>
+    </fieldset>
+  );
+}
 
 interface FlowCheck {
   valid: boolean;
@@ -121,6 +139,7 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
   const [avatarVersion, setAvatarVersion] = useState(0);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [extensionsText, setExtensionsText] = useState("{}");
+  const [multilingualText, setMultilingualText] = useState("");
   const [flowCheck, setFlowCheck] = useState<FlowCheck | null>(null);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState("");
@@ -131,6 +150,7 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
     api.json<Character>("GET", `/api/v1/characters/${characterId}`).then((c) => {
       setDraft(c);
       setExtensionsText(JSON.stringify(c.extensions ?? {}, null, 2));
+      setMultilingualText(c.creator_notes_multilingual ? JSON.stringify(c.creator_notes_multilingual, null, 2) : "");
       setAvatarVersion(c.version);
     }).catch(report);
   }, [characterId]);
@@ -166,12 +186,24 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
       setSaving(false);
       return;
     }
+    let multilingual: unknown = null;
+    if (multilingualText.trim()) {
+      try {
+        multilingual = JSON.parse(multilingualText);
+        if (typeof multilingual !== "object" || multilingual === null || Array.isArray(multilingual)) throw new Error();
+      } catch {
+        setFieldErrors({ creator_notes_multilingual: "Creator notes by language must be a JSON object of texts." });
+        setSaving(false);
+        return;
+      }
+    }
     const { id, version, slug: _slug, ...fields } = draft as Draft & { avatar?: string; created_at?: number; updated_at?: number };
     const body: Record<string, unknown> = {};
     for (const key of ["name", "nickname", "description", "personality", "scenario", "first_mes", "mes_example", "creator_notes",
                        "system_prompt", "post_history_instructions", "alternate_greetings", "character_book", "tags", "creator",
-                       "character_version", "flow", "published"] as const) body[key] = fields[key];
+                       "character_version", "flow", "published", "source", "group_only_greetings"] as const) body[key] = fields[key];
     body.extensions = extensions;
+    body.creator_notes_multilingual = multilingual;
     try {
       const stored = id
         ? await api.json<Character>("PATCH", `/api/v1/characters/${id}`, { ...body, version })
@@ -249,17 +281,19 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
           <label>Tags (comma-separated)
             <input name="tags" value={draft.tags.join(", ")} onInput={(e) => set("tags", (e.target as HTMLInputElement).value.split(",").map((t) => t.trim()).filter(Boolean))} />
           </label>
-          <fieldset class="list-field">
-            <legend>Alternate greetings</legend>
-            {draft.alternate_greetings.map((greeting, i) => (
-              <div class="row" key={i}>
-                <textarea aria-label={`Alternate greeting ${i + 1}`} value={greeting}
-                          onInput={(e) => set("alternate_greetings", draft.alternate_greetings.map((g, j) => (j === i ? (e.target as HTMLTextAreaElement).value : g)))} />
-                <button type="button" class="ghost" aria-label={`Remove greeting ${i + 1}`} onClick={() => set("alternate_greetings", draft.alternate_greetings.filter((_, j) => j !== i))}>×</button>
-              </div>
-            ))}
-            <button type="button" class="secondary" onClick={() => set("alternate_greetings", [...draft.alternate_greetings, ""])}>Add greeting</button>
-          </fieldset>
+          <TextList label="Alternate greetings" item="Greeting" values={draft.alternate_greetings}
+                    onChange={(values) => set("alternate_greetings", values)} />
+          <TextList label="Group-only greetings (V3)" item="Group greeting" values={draft.group_only_greetings ?? []}
+                    onChange={(values) => set("group_only_greetings", values)} />
+          <label>Sources (V3, one per line)
+            <textarea name="source" value={(draft.source ?? []).join("\n")}
+                      onInput={(e) => set("source", (e.target as HTMLTextAreaElement).value.split("\n").map((t) => t.trim()).filter(Boolean))} />
+          </label>
+          <label>Creator notes by language (V3, JSON: {"{"}"fr": "…"{"}"})
+            <textarea name="creator_notes_multilingual" class="code" value={multilingualText}
+                      onInput={(e) => setMultilingualText((e.target as HTMLTextAreaElement).value)} />
+            {error("creator_notes_multilingual")}
+          </label>
           <label>Extensions (JSON)
             <textarea name="extensions" class="code" value={extensionsText} onInput={(e) => setExtensionsText((e.target as HTMLTextAreaElement).value)} />
             {error("extensions")}
