@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
-.PHONY: setup build run test test-release test-asan fuzz bench clean
+.PHONY: setup build run test test-release test-release-binary test-asan fuzz bench clean
 
 LISTEN ?= 127.0.0.1:8080
 
@@ -13,9 +13,17 @@ build: setup
 run: build
 	@LISTEN=$(LISTEN) scripts/run
 
-# The sanitizer pass also runs every fuzz target (seed corpus, then random mutations); `make fuzz`
-# runs them under libFuzzer (clang, coverage-guided), which needs a third build.
-test: setup test-release test-asan
+# make test: the release binary (what `make run` serves, built with -O2 -Werror) and the tests
+# that drive it from outside (browser, npm client), then every test under ASan + UBSan, fuzz targets
+# included (seeds, then random mutations). Two full builds of the suite would not fit CI's time;
+# `make test-release` runs the whole suite on the release build. `make fuzz` runs the fuzz targets
+# under libFuzzer (clang, coverage-guided).
+test: setup test-release-binary test-asan
+
+test-release-binary:
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target troupe
+	@ctest --preset release -L binary
 
 test-release:
 	@cmake --preset release >/dev/null
