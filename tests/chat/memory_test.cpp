@@ -259,7 +259,8 @@ TEST_F(MemoryTest, PinnedMemoriesAndRecalledMessagesReachThePrompt) {
   EXPECT_TRUE(metadata["prompt"]["summary"].get<bool>());
   EXPECT_GE(metadata["prompt"]["recalled"].get<int>(), 2);
   size_t user_turns = 0;
-  for (const llm::ChatMessage& message : provider_->requests().back()) {
+  const std::vector<std::vector<llm::ChatMessage>> requests = provider_->requests();  // a copy: iterate a named one
+  for (const llm::ChatMessage& message : requests.back()) {
     if (message.role == "user") {
       ++user_turns;
       EXPECT_EQ(message.content.find("grows tomatoes"), std::string::npos);
