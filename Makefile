@@ -6,9 +6,10 @@ LISTEN ?= 127.0.0.1:8080
 setup:
 	@scripts/setup
 
+# The binary `make run` serves (the test suite is built by the test targets).
 build: setup
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release
+	@cmake --build --preset release --target troupe
 
 run: build
 	@LISTEN=$(LISTEN) scripts/run
