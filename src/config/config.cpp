@@ -29,7 +29,11 @@ struct SettingSpec {
   // Sets the value from text; returns "" or what is wrong with the text.
   std::function<std::string(Config&, const std::string&)> apply;
   std::function<std::string(const Config&)> format;
+  // How `config show` prints a secret value; empty for settings that are not secret.
+  std::function<std::string(const std::string&)> redact;
 };
+
+std::string HideWhole(const std::string& value) { return value.empty() ? value : "***"; }
 
 using Check = std::function<std::string(const std::string&)>;
 
@@ -110,6 +114,7 @@ SettingSpec StringSetting(std::string key, std::string description, Access acces
     return "";
   };
   spec.format = [access](const Config& config) -> std::string { return access(config); };
+  if (secret) spec.redact = HideWhole;
   return spec;
 }
 
@@ -294,6 +299,7 @@ const std::vector<SettingSpec>& Specs() {
                                  "database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB "
                                  "(empty: sqlite in data_dir)",
                                  In(&Config::store, &StoreConfig::url), {}, /*secret=*/true));
+    list.back().redact = [](const std::string& url) { return RedactUrlCredentials(url); };  // only the password
     list.push_back(IntSetting<int>("store.pool_size", "database connections kept open",
                                    In(&Config::store, &StoreConfig::pool_size), 1, 256));
     list.push_back(IntSetting<int>("store.busy_timeout_ms", "SQLite: how long to wait for a lock",
@@ -677,8 +683,7 @@ std::string Render(const LoadedConfig& loaded) {
       open_section = section;
     }
     std::string value = spec.format(loaded.config);
-    // store.url hides only its password; other secrets (keys) are hidden whole.
-    if (spec.info.secret) value = spec.info.key == "store.url" ? RedactUrlCredentials(value) : (value.empty() ? value : "***");
+    if (spec.redact) value = spec.redact(value);
     const ValueSource& source = loaded.sources.at(key);
     std::string origin = source.kind + (source.detail.empty() ? "" : " " + source.detail);
     if (key == "store.url" && value.empty()) {
@@ -694,7 +699,7 @@ std::string Render(const LoadedConfig& loaded) {
       out << YAML::Key << name << YAML::Value << YAML::BeginMap;
       for (const auto& spec : ProviderFields()) {
         std::string value = spec.format(provider);
-        if (spec.secret && !value.empty()) value = "***";
+        if (spec.secret) value = HideWhole(value);
         auto source = loaded.sources.find("providers." + name + "." + spec.field);
         const std::string origin = source == loaded.sources.end()
                                        ? "default"
