@@ -35,6 +35,10 @@ struct SettingSpec {
 
 std::string HideWhole(const std::string& value) { return value.empty() ? value : "***"; }
 
+// Every URL-valued setting prints this way: the address stays readable, its credentials do not
+// (a userinfo password, query or fragment values named like token, key, secret, password, sig).
+std::string ShowUrlWithoutCredentials(const std::string& url) { return RedactUrlCredentials(url); }
+
 using Check = std::function<std::string(const std::string&)>;
 
 std::string ParseInt64(const std::string& text, int64_t& out) {
@@ -187,11 +191,13 @@ struct ProviderFieldSpec {
   bool secret = false;
   std::function<std::string(ProviderConfig&, const std::string&)> apply;
   std::function<std::string(const ProviderConfig&)> format;
+  // How `config show` prints the value; empty: as it is.
+  std::function<std::string(const std::string&)> redact;
 };
 
 ProviderFieldSpec ProviderString(std::string field, std::string description, std::string ProviderConfig::*member,
                                  Check check = {}, bool secret = false) {
-  ProviderFieldSpec spec{std::move(field), std::move(description), secret, {}, {}};
+  ProviderFieldSpec spec{std::move(field), std::move(description), secret, {}, {}, {}};
   spec.apply = [member, check](ProviderConfig& provider, const std::string& text) -> std::string {
     if (check) {
       std::string problem = check(text);
@@ -201,12 +207,13 @@ ProviderFieldSpec ProviderString(std::string field, std::string description, std
     return "";
   };
   spec.format = [member](const ProviderConfig& provider) { return provider.*member; };
+  if (secret) spec.redact = HideWhole;
   return spec;
 }
 
 ProviderFieldSpec ProviderInt(std::string field, std::string description, int ProviderConfig::*member, int64_t low,
                               int64_t high) {
-  ProviderFieldSpec spec{std::move(field), std::move(description), false, {}, {}};
+  ProviderFieldSpec spec{std::move(field), std::move(description), false, {}, {}, {}};
   spec.apply = [member, low, high](ProviderConfig& provider, const std::string& text) -> std::string {
     int64_t value = 0;
     std::string problem = ParseInt64(text, value);
@@ -226,6 +233,7 @@ const std::vector<ProviderFieldSpec>& ProviderFields() {
                                   &ProviderConfig::type, OneOf({"openai"})));
     list.push_back(ProviderString("base_url", "API root, e.g. https://api.openai.com/v1 (required)",
                                   &ProviderConfig::base_url, CheckHttpUrl));
+    list.back().redact = ShowUrlWithoutCredentials;
     list.push_back(ProviderString("api_key", "API key, sent as a Bearer token (Azure: api-key header)",
                                   &ProviderConfig::api_key, {}, /*secret=*/true));
     list.push_back(ProviderString("model", "remote model id sent with each request", &ProviderConfig::model));
@@ -299,7 +307,7 @@ const std::vector<SettingSpec>& Specs() {
                                  "database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB "
                                  "(empty: sqlite in data_dir)",
                                  In(&Config::store, &StoreConfig::url), {}, /*secret=*/true));
-    list.back().redact = [](const std::string& url) { return RedactUrlCredentials(url); };  // only the password
+    list.back().redact = ShowUrlWithoutCredentials;  // the password and secret parameters only
     list.push_back(IntSetting<int>("store.pool_size", "database connections kept open",
                                    In(&Config::store, &StoreConfig::pool_size), 1, 256));
     list.push_back(IntSetting<int>("store.busy_timeout_ms", "SQLite: how long to wait for a lock",
@@ -343,6 +351,7 @@ const std::vector<SettingSpec>& Specs() {
                                  "URL that messages a character writes first are POSTed to (empty: off)",
                                  In(&Config::chat, &ChatConfig::proactive_webhook_url),
                                  [](const std::string& url) { return url.empty() ? std::string() : CheckHttpUrl(url); }));
+    list.back().redact = ShowUrlWithoutCredentials;
     list.push_back(StringSetting("chat.proactive_webhook_secret",
                                  "HMAC-SHA256 key signing webhook deliveries (empty: unsigned)",
                                  In(&Config::chat, &ChatConfig::proactive_webhook_secret), {}, /*secret=*/true));
@@ -699,7 +708,7 @@ std::string Render(const LoadedConfig& loaded) {
       out << YAML::Key << name << YAML::Value << YAML::BeginMap;
       for (const auto& spec : ProviderFields()) {
         std::string value = spec.format(provider);
-        if (spec.secret) value = HideWhole(value);
+        if (spec.redact) value = spec.redact(value);
         auto source = loaded.sources.find("providers." + name + "." + spec.field);
         const std::string origin = source == loaded.sources.end()
                                        ? "default"

@@ -381,7 +381,8 @@ class OpenAiProvider final : public Provider {
         return Status(last_error.code(), last_error.message() + "; a retry in " + Seconds(*retry_in) +
                                              " would pass the call's time limit (" + Seconds(options_.total_timeout) + ")");
       }
-      spdlog::warn("{}; retrying in {} (attempt {} of {})", last_error.message(), Seconds(*retry_in), attempt + 2,
+      // The upstream's own words may echo a credential (a rejected key); logs never carry one.
+      spdlog::warn("{}; retrying in {} (attempt {} of {})", RedactSecrets(last_error.message()), Seconds(*retry_in), attempt + 2,
                    attempts);
       if (!options_.wait_before_retry(*retry_in, request.cancel)) return CancelledResult(request, "", call_started);
     }

@@ -331,6 +331,24 @@ TEST(ConfigTest, RenderMasksProviderKeysAndLoadsAgain) {
   EXPECT_EQ(reloaded->config.providers.at("cloud").base_url, "https://api.openai.com/v1");
 }
 
+// Every URL-valued setting keeps its address readable and hides credentials inside it.
+TEST(ConfigTest, RenderMasksCredentialsInsideEveryUrlSetting) {
+  LoadRequest request;
+  request.environment = {
+      {"TROUPE_PROVIDERS_CLOUD_BASE_URL", "https://bob:hunter2@llm.example.com/v1?api-version=2024&token=tok3n"},
+      {"TROUPE_CHAT_PROACTIVE_WEBHOOK_URL", "https://hooks.example.com/in?sig=s1gnature&channel=7#access_token=fr4g"},
+      {"TROUPE_STORE_URL", "postgres://troupe:pw0rd@db/troupe?sslmode=require&sslpassword=k3y"}};
+  Result<LoadedConfig> loaded = Load(request);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const std::string shown = Render(*loaded);
+  for (const char* secret : {"hunter2", "tok3n", "s1gnature", "fr4g", "pw0rd", "k3y"}) {
+    EXPECT_EQ(shown.find(secret), std::string::npos) << secret << " shown in:\n" << shown;
+  }
+  EXPECT_THAT(shown, HasSubstr("https://bob:***@llm.example.com/v1?api-version=2024&token=***"));
+  EXPECT_THAT(shown, HasSubstr("https://hooks.example.com/in?sig=***&channel=7#access_token=***"));
+  EXPECT_THAT(shown, HasSubstr("postgres://troupe:***@db/troupe?sslmode=require&sslpassword=***"));
+}
+
 TEST(ConfigTest, EverySettingHasAnEnvironmentName) {
   for (const SettingInfo& setting : Settings()) {
     EXPECT_EQ(setting.env.rfind("TROUPE_", 0), 0u) << setting.key;
