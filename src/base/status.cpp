@@ -1,5 +1,7 @@
 #include "base/status.h"
 
+#include <algorithm>
+
 namespace troupe {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -73,6 +75,19 @@ int ExitCodeFor(StatusCode code) {
       return 2;
   }
   return 2;
+}
+
+std::string Excerpt(std::string_view text, size_t max_chars) {
+  size_t end = std::min(text.size(), max_chars);
+  // Back up to the start of a UTF-8 sequence so the excerpt stays valid text.
+  if (end < text.size()) {
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  }
+  std::string out;
+  out.reserve(end + 3);
+  for (char c : text.substr(0, end)) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? '?' : c;
+  if (end < text.size()) out += "...";
+  return out;
 }
 
 }  // namespace troupe

@@ -69,6 +69,11 @@ inline Status Unavailable(std::string message) { return {StatusCode::kUnavailabl
 inline Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
 
 int HttpStatusFor(StatusCode code);
+
+// What an error message quotes of outside input: at most `max_chars` bytes (cut on a UTF-8
+// boundary, "..." added when cut), control characters shown as '?'. An error never echoes a whole
+// value a client sent.
+std::string Excerpt(std::string_view text, size_t max_chars = 40);
 // 0 success, 1 user error (bad input, bad config, not found), 2 environment error.
 int ExitCodeFor(StatusCode code);
 

@@ -258,7 +258,7 @@ Result<ImportedCard> ParseCardJson(std::string_view json_text) {
   if (!spec->is_string()) return WrongType("spec", "a string", *spec);
   const std::string name = spec->get<std::string>();
   if (name != "chara_card_v2" && name != "chara_card_v3") {
-    return Invalid("spec", "'" + name + "' is not a card this version reads (chara_card_v2, chara_card_v3)");
+    return Invalid("spec", "'" + Excerpt(name) + "' is not a card this version reads (chara_card_v2, chara_card_v3)");
   }
   imported.spec = name == "chara_card_v3" ? CardSpec::kV3 : CardSpec::kV2;
   auto data = card.find("data");

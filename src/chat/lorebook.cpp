@@ -62,7 +62,7 @@ Status ReadPosition(const FieldReader& reader, LorebookEntry& entry) {
   } else if (position == "before_char" || position.empty()) {
     entry.position = LorebookPosition::kBeforeCharacter;
   } else {
-    return Invalid(reader.Path("position"), "must be before_char or after_char, got '" + position + "'");
+    return Invalid(reader.Path("position"), "must be before_char or after_char, got '" + Excerpt(position) + "'");
   }
   return Status::Ok();
 }

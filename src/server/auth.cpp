@@ -32,7 +32,7 @@ Status CheckScopes(const std::vector<std::string>& scopes, std::string_view fiel
   for (const std::string& scope : scopes) {
     if (!IsKnownScope(scope)) {
       return InvalidArgument(
-          "unknown scope '" + scope + "': expected admin, studio, agent or client",
+          "unknown scope '" + Excerpt(scope) + "': expected admin, studio, agent or client",
           std::string(field));
     }
   }

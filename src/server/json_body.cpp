@@ -2,6 +2,10 @@
 
 #include <strings.h>
 
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace troupe::server {
 namespace {
@@ -57,7 +61,7 @@ HttpResult<nlohmann::json> ParseJsonBody(std::optional<std::string_view> content
   }
   if (!IsJsonContentType(*content_type)) {
     return HttpError::UnsupportedMediaType("Content-Type must be application/json, not '" +
-                                           std::string(content_type->substr(0, 100)) + "'");
+                                           Excerpt(*content_type, 100) + "'");
   }
   if (body.empty()) return InvalidArgument("request body is empty; expected JSON");
   if (size_t at = TooDeepAt(body); at != std::string_view::npos) {
@@ -65,7 +69,26 @@ HttpResult<nlohmann::json> ParseJsonBody(std::optional<std::string_view> content
                            " levels at byte " + std::to_string(at));
   }
   try {
-    return nlohmann::json::parse(body);
+    // Last-wins on a repeated key would let two readers of one body (a proxy and us, or two
+    // fields' checks) disagree; the first repeat found is refused.
+    std::vector<std::set<std::string>> keys_of_open_objects;
+    std::optional<std::string> repeated;
+    auto watch = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+      using Event = nlohmann::json::parse_event_t;
+      if (event == Event::object_start) keys_of_open_objects.emplace_back();
+      if (event == Event::object_end && !keys_of_open_objects.empty()) keys_of_open_objects.pop_back();
+      if (event == Event::key && !repeated && !keys_of_open_objects.empty() &&
+          !keys_of_open_objects.back().insert(parsed.get<std::string>()).second) {
+        repeated = parsed.get<std::string>();
+      }
+      return true;
+    };
+    nlohmann::json parsed = nlohmann::json::parse(body, watch);
+    if (repeated) {
+      return InvalidArgument("the key '" + Excerpt(*repeated, 64) + "' appears twice in one JSON object; send each key once",
+                             Excerpt(*repeated, 64));
+    }
+    return parsed;
   } catch (const nlohmann::json::parse_error& error) {
     // nlohmann counts bytes from 1 and reports the byte after the offending one; we report the
     // zero-based offset of the byte where parsing failed.
@@ -75,9 +98,11 @@ HttpResult<nlohmann::json> ParseJsonBody(std::optional<std::string_view> content
     // keep the part after the location.
     size_t colon = what.find(": ");
     std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    return InvalidArgument("invalid JSON at byte " + std::to_string(offset) + ": " + detail);
+    // The parser quotes the token it read last, which may be anything the client sent.
+    return InvalidArgument("invalid JSON at byte " + std::to_string(offset) + ": " + Excerpt(detail, 160));
   } catch (const std::exception& error) {
-    return InvalidArgument(std::string("invalid JSON: ") + error.what());
+    // "[json.exception.out_of_range.406] number overflow parsing '1000...'"
+    return InvalidArgument("invalid JSON: " + Excerpt(error.what(), 160));
   }
 }
 
@@ -225,7 +250,7 @@ Status JsonObjectReader::Finish() {
   if (!error_.ok()) return error_;
   for (const auto& item : value_.items()) {
     if (known_.find(item.key()) == known_.end()) {
-      std::string field = FieldPath(item.key());
+      std::string field = FieldPath(Excerpt(item.key(), 64));
       return InvalidArgument(field + ": unknown field", field);
     }
   }

@@ -43,5 +43,14 @@ TEST(StatusTest, CodesMapToHttpAndExitCodes) {
   EXPECT_EQ(ExitCodeFor(StatusCode::kOk), 0);
 }
 
+TEST(ExcerptTest, QuotesOutsideInputShortAndPrintable) {
+  EXPECT_EQ(Excerpt("short"), "short");
+  EXPECT_EQ(Excerpt(std::string(100, 'x'), 10), "xxxxxxxxxx...");
+  EXPECT_EQ(Excerpt("a\nb\x01" "c"), "a?b?c");
+  // Never cuts a UTF-8 character in half: "é" is two bytes.
+  EXPECT_EQ(Excerpt("ab\xc3\xa9" "cd", 3), "ab...");
+  EXPECT_EQ(Excerpt(""), "");
+}
+
 }  // namespace
 }  // namespace troupe

@@ -42,6 +42,38 @@ TEST(ParseJsonBodyTest, EmptyAndTooDeepBodiesAre400) {
   EXPECT_TRUE(ParseJsonBody(std::string_view("application/json"), in_string).ok());
 }
 
+TEST(ParseJsonBodyTest, ARepeatedKeyIsRefusedNamingIt) {
+  auto top = ParseJsonBody(std::string_view("application/json"), R"({"name":"a","scopes":["client"],"name":"b"})");
+  ASSERT_FALSE(top.ok());
+  EXPECT_EQ(top.error().http_status, 400);
+  EXPECT_EQ(top.error().message, "the key 'name' appears twice in one JSON object; send each key once");
+  EXPECT_EQ(top.error().field, "name");
+  auto nested = ParseJsonBody(std::string_view("application/json"), R"({"a":{"x":1,"y":2,"x":3}})");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.error().field, "x");
+  // The same key in different objects, and in arrays of objects, is fine.
+  EXPECT_TRUE(ParseJsonBody(std::string_view("application/json"), R"({"x":{"x":1},"l":[{"x":1},{"x":2}]})").ok());
+  // A key that differs only by escaping is the same key.
+  EXPECT_FALSE(ParseJsonBody(std::string_view("application/json"), R"({"k":1,"k":2})").ok());
+}
+
+TEST(ParseJsonBodyTest, ErrorsQuoteOnlyAShortExcerptOfWhatWasSent) {
+  const std::string huge_number = "{\"n\":" + std::string(100'000, '9') + "}";
+  auto number = ParseJsonBody(std::string_view("application/json"), huge_number);
+  ASSERT_FALSE(number.ok());
+  EXPECT_EQ(number.error().http_status, 400);
+  EXPECT_LT(number.error().message.size(), 300u) << number.error().message.substr(0, 400);
+  const std::string long_literal = "{\"n\":" + std::string(100'000, 't') + "}";
+  auto literal = ParseJsonBody(std::string_view("application/json"), long_literal);
+  ASSERT_FALSE(literal.ok());
+  EXPECT_LT(literal.error().message.size(), 300u);
+  // A long unknown field name is cut short in the reader's error too.
+  const nlohmann::json body = {{std::string(10'000, 'k'), 1}};
+  JsonObjectReader reader(body);
+  Status finished = reader.Finish();
+  EXPECT_LT(finished.message().size(), 200u);
+}
+
 TEST(JsonObjectReaderTest, ReadsTypedFields) {
   nlohmann::json body = nlohmann::json::parse(
       R"({"name":"Ada","limit":5,"temperature":0.5,"stream":true,"tags":["a"],"meta":{"k":1},"gone":null})");

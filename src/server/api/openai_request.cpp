@@ -59,7 +59,7 @@ Result<std::string> ContentText(const json& content, const std::string& param, b
     // An assistant's refusal part is text the model wrote, like a text part.
     const char* field = type == "text" ? "text" : type == "refusal" ? "refusal" : nullptr;
     if (field == nullptr) {
-      return Bad(Index(param, i), "content parts of type '" + type + "' are not supported (text only)");
+      return Bad(Index(param, i), "content parts of type '" + Excerpt(type) + "' are not supported (text only)");
     }
     if (!IsString(part, field)) return Bad(Index(param, i) + "." + field, "a " + type + " part needs its text");
     text += part[field].get<std::string>();
@@ -96,7 +96,7 @@ Result<llm::ChatMessage> ReadMessage(const json& item, const std::string& at) {
   message.role = item["role"].get<std::string>();
   if (message.role != "system" && message.role != "developer" && message.role != "user" &&
       message.role != "assistant" && message.role != "tool") {
-    return Bad(at + ".role", "unknown role '" + message.role + "' (system, developer, user, assistant or tool)");
+    return Bad(at + ".role", "unknown role '" + Excerpt(message.role) + "' (system, developer, user, assistant or tool)");
   }
   const bool assistant = message.role == "assistant";
   TROUPE_ASSIGN_OR_RETURN(message.content, ContentText(Member(item, "content"), at + ".content", assistant));
@@ -229,7 +229,7 @@ Status ReadTools(const json& body, chat::CompletionRequest& request) {
     chosen = choice["function"]["name"].get<std::string>();
     const bool known = std::any_of(request.tools.begin(), request.tools.end(),
                                    [&](const llm::ToolDefinition& tool) { return tool.name == chosen; });
-    if (!known) return Bad("tool_choice", "tool_choice names '" + chosen + "', which is not among the tools");
+    if (!known) return Bad("tool_choice", "tool_choice names '" + Excerpt(chosen) + "', which is not among the tools");
   } else {
     return Bad("tool_choice", "tool_choice is none, auto, required or {\"type\": \"function\", ...}");
   }
