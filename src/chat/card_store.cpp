@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -17,14 +18,37 @@ constexpr std::string_view kAvatarFolder = "avatars/";
 // Far above any card image (kMaxCardImagePixels bounds what import accepts).
 constexpr std::uintmax_t kMaxAvatarBytes = 64u << 20;
 
-// The file name inside avatars/ when `avatar` is one Troupe keeps: "avatars/<name>.png" with a
-// plain file name, so a value set through the API cannot point anywhere else.
-std::optional<std::string> KeptAvatarName(const std::string& avatar) {
+bool IsPlainPngName(std::string_view name) {
+  if (name.size() <= 4 || name.size() > 200 || name.compare(name.size() - 4, 4, ".png") != 0) return false;
+  return name.front() != '.' && name.find_first_of("/\\") == std::string_view::npos;
+}
+
+// The character's own folder, relative to the data directory.
+std::string OwnFolder(const store::Character& character) {
+  return std::string(kAvatarFolder) + std::to_string(character.id) + "/";
+}
+
+// The path (relative to the data directory) of the avatar file `character` owns, or nullopt when
+// its avatar value names none: a file in its own folder, or a file kept before the folders under a
+// name its own import or replacement wrote.
+std::optional<std::string> OwnedAvatar(const store::Character& character) {
+  const std::string& avatar = character.avatar;
+  const std::string folder = OwnFolder(character);
+  if (avatar.rfind(folder, 0) == 0) {
+    if (!IsPlainPngName(std::string_view(avatar).substr(folder.size()))) return std::nullopt;
+    return avatar;
+  }
   if (avatar.rfind(kAvatarFolder, 0) != 0) return std::nullopt;
   const std::string name = avatar.substr(kAvatarFolder.size());
-  if (name.size() <= 4 || name.size() > 200 || name.compare(name.size() - 4, 4, ".png") != 0) return std::nullopt;
-  if (name.front() == '.' || name.find_first_of("/\\") != std::string::npos) return std::nullopt;
-  return name;
+  if (!IsPlainPngName(name)) return std::nullopt;
+  const std::string with_id = character.slug + "-" + std::to_string(character.id);
+  const std::string versioned = with_id + "-v";
+  const bool ours = name == character.slug + ".png" || name == with_id + ".png" ||
+                    (name.rfind(versioned, 0) == 0 && name.size() > versioned.size() + 4 &&
+                     std::all_of(name.begin() + static_cast<std::ptrdiff_t>(versioned.size()), name.end() - 4,
+                                 [](char c) { return c >= '0' && c <= '9'; }));
+  if (!ours) return std::nullopt;
+  return avatar;
 }
 
 // Writes `bytes` to `path` through a temporary file and a rename, so a reader never sees half an
@@ -64,17 +88,14 @@ Result<store::Character> StoreImportedCard(store::Store& store, ImportedCard car
   TROUPE_ASSIGN_OR_RETURN(store::Character created, store.characters().Create(std::move(card.character)));
   if (card.avatar_png.empty() || options.data_dir.empty()) return created;
 
-  // The slug is known only now; a name already taken (a character renamed since) is not reused.
-  std::string name = created.slug + ".png";
+  // The id and slug are known only now.
+  const std::string relative = OwnFolder(created) + created.slug + ".png";
+  const std::filesystem::path path = options.data_dir / relative;
   std::error_code error;
-  if (std::filesystem::exists(options.data_dir / kAvatarFolder / name, error)) {
-    name = created.slug + "-" + std::to_string(created.id) + ".png";
-  }
-  const std::filesystem::path path = options.data_dir / kAvatarFolder / name;
   Status failure = WriteFileAtomically(path, card.avatar_png);
   if (failure.ok()) {
     store::Character with_avatar = created;
-    with_avatar.avatar = std::string(kAvatarFolder) + name;
+    with_avatar.avatar = relative;
     Result<store::Character> updated = store.characters().Update(std::move(with_avatar));
     if (updated.ok()) return updated;
     failure = updated.status();
@@ -92,27 +113,27 @@ Result<store::Character> ReplaceAvatar(store::Store& store, store::Character cha
   // Decoding checks the whole image (and its size) before anything is written; a card inside is
   // not the avatar's business.
   TROUPE_ASSIGN_OR_RETURN(std::string image, WithoutCardChunks(png));
-  const std::optional<std::string> previous = KeptAvatarName(character.avatar);
+  const std::optional<std::string> previous = OwnedAvatar(character);
   // A fresh name per version, so a browser or proxy never shows the old picture under it.
-  const std::string name = character.slug + "-" + std::to_string(character.id) + "-v" +
-                           std::to_string(character.version + 1) + ".png";
-  const std::filesystem::path path = data_dir / kAvatarFolder / name;
+  const std::string relative =
+      OwnFolder(character) + character.slug + "-v" + std::to_string(character.version + 1) + ".png";
+  const std::filesystem::path path = data_dir / relative;
   TROUPE_RETURN_IF_ERROR(WriteFileAtomically(path, image));
-  character.avatar = std::string(kAvatarFolder) + name;
+  character.avatar = relative;
   Result<store::Character> updated = store.characters().Update(std::move(character));
   std::error_code ignored;
   if (!updated.ok()) {
     std::filesystem::remove(path, ignored);
     return updated.status();
   }
-  if (previous && *previous != name) std::filesystem::remove(data_dir / kAvatarFolder / *previous, ignored);
+  if (previous && *previous != relative) std::filesystem::remove(data_dir / *previous, ignored);
   return updated;
 }
 
 std::string StoredAvatarPng(const store::Character& character, const std::filesystem::path& data_dir) {
-  const std::optional<std::string> name = KeptAvatarName(character.avatar);
-  if (!name || data_dir.empty()) return "";
-  const std::filesystem::path path = data_dir / kAvatarFolder / *name;
+  const std::optional<std::string> owned = OwnedAvatar(character);
+  if (!owned || data_dir.empty()) return "";
+  const std::filesystem::path path = data_dir / *owned;
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   if (error || size > kMaxAvatarBytes) return "";
@@ -135,10 +156,11 @@ Result<std::string> StoredCardPng(const store::Character& character, const std::
 }
 
 void RemoveStoredAvatar(const store::Character& character, const std::filesystem::path& data_dir) {
-  const std::optional<std::string> name = KeptAvatarName(character.avatar);
-  if (!name || data_dir.empty()) return;
+  const std::optional<std::string> owned = OwnedAvatar(character);
+  if (!owned || data_dir.empty()) return;
   std::error_code ignored;
-  std::filesystem::remove(data_dir / kAvatarFolder / *name, ignored);
+  std::filesystem::remove(data_dir / *owned, ignored);
+  std::filesystem::remove(data_dir / OwnFolder(character), ignored);  // only when empty
 }
 
 }  // namespace troupe::chat

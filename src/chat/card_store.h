@@ -2,9 +2,13 @@
 // checks the character's flow (the minor safety gate included), creates the character and keeps a
 // PNG card's image as its avatar file; an export finds that avatar again to carry the card.
 //
-// Avatars Troupe keeps live under the data directory as avatars/<slug>.png (avatars/<slug>-<id>.png
-// when that name is taken), and Character::avatar holds that relative path. Other avatar values
-// (URLs, paths elsewhere) are left alone and never read: export then uses a generated image.
+// Avatars Troupe keeps live under the data directory in a folder per character,
+// avatars/<id>/<slug>.png (<slug>-v<version>.png once replaced), and Character::avatar holds that
+// relative path. The value is the server's to set (import, ReplaceAvatar); a character reads and
+// deletes only files in its own folder, so no value can make it show or remove another's picture.
+// Files kept before the folders (avatars/<slug>.png, avatars/<slug>-<id>[-v<n>].png) still count as
+// the character's when the name is one its own import or replacement wrote. Other values (URLs,
+// paths elsewhere) are never read: export then uses a generated image.
 #pragma once
 
 #include <filesystem>
@@ -36,14 +40,15 @@ Result<store::Character> ReplaceAvatar(store::Store& store, store::Character cha
                                        const std::filesystem::path& data_dir);
 
 // The bytes of the avatar Troupe keeps for `character`, or "" when it has none (no avatar, a URL,
-// a path outside avatars/, a missing or unreadable file, or a file that is not a PNG).
+// a path that is not the character's own, a missing or unreadable file, or a file that is not a
+// PNG).
 std::string StoredAvatarPng(const store::Character& character, const std::filesystem::path& data_dir);
 
 // The character as a card PNG over its stored avatar, or over a generated one when there is none.
 Result<std::string> StoredCardPng(const store::Character& character, const std::filesystem::path& data_dir);
 
-// Removes the avatar file Troupe keeps for a deleted character. Best effort: a missing file or an
-// avatar Troupe does not keep is not an error.
+// Removes the avatar file Troupe keeps for a deleted character (and its folder). Best effort: a
+// missing file, or an avatar that is not the character's own, is left alone without error.
 void RemoveStoredAvatar(const store::Character& character, const std::filesystem::path& data_dir);
 
 }  // namespace troupe::chat

@@ -313,14 +313,15 @@ TEST_F(CardAvatarTest, APngCardsImageBecomesTheAvatarAndCarriesTheExport) {
   const std::string png = ReadCard("v2_dr_light.png");
   Result<store::Character> light = Import(png, data);
   ASSERT_TRUE(light.ok()) << light.status().ToString();
-  EXPECT_EQ(light->avatar, "avatars/" + light->slug + ".png");
+  // Each character's pictures live in a folder of its own.
+  EXPECT_EQ(light->avatar, "avatars/" + std::to_string(light->id) + "/" + light->slug + ".png");
   EXPECT_EQ(ReadFile(data / light->avatar), *WithoutCardChunks(png));  // the image, without the old card
   EXPECT_EQ(store_->characters().Get(light->id)->avatar, light->avatar);
 
   // The same card again gets its own slug and file.
   Result<store::Character> twin = Import(png, data);
   ASSERT_TRUE(twin.ok());
-  EXPECT_EQ(twin->avatar, "avatars/" + twin->slug + ".png");
+  EXPECT_EQ(twin->avatar, "avatars/" + std::to_string(twin->id) + "/" + twin->slug + ".png");
   EXPECT_NE(twin->avatar, light->avatar);
 
   // Export carries the card over the stored image.
@@ -336,9 +337,17 @@ TEST_F(CardAvatarTest, APngCardsImageBecomesTheAvatarAndCarriesTheExport) {
   EXPECT_EQ(savannah->avatar, "");
   EXPECT_EQ(*WithoutCardChunks(*StoredCardPng(*savannah, data)), *DefaultAvatarPng("Savannah Chen"));
 
-  // Deleting the avatar's character removes its file.
+  // A character that names another's file neither reads nor removes it.
+  store::Character borrower = *twin;
+  borrower.avatar = light->avatar;
+  EXPECT_EQ(StoredAvatarPng(borrower, data), "");
+  RemoveStoredAvatar(borrower, data);
+  EXPECT_TRUE(std::filesystem::exists(data / light->avatar));
+
+  // Deleting the avatar's character removes its file and its folder.
   RemoveStoredAvatar(*twin, data);
   EXPECT_FALSE(std::filesystem::exists(data / twin->avatar));
+  EXPECT_FALSE(std::filesystem::exists(data / "avatars" / std::to_string(twin->id)));
   EXPECT_TRUE(std::filesystem::exists(data / light->avatar));
 }
 

@@ -79,7 +79,7 @@ TEST_F(CharacterCommandsTest, APngCardKeepsItsImage) {
   ProcessResult imported = Troupe({"characters", "import", card});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   EXPECT_EQ(imported.out, "1\tdr-light\tDr. Light\n");
-  const std::string avatar = ReadFile(dir_ / "avatars/dr-light.png");
+  const std::string avatar = ReadFile(dir_ / "avatars/1/dr-light.png");  // a folder per character
   ASSERT_GT(avatar.size(), 33u);
   EXPECT_EQ(avatar.substr(0, 8), "\x89PNG\r\n\x1a\n");
   EXPECT_EQ(avatar.find("chara"), std::string::npos);  // the image without the old card

@@ -129,6 +129,20 @@ std::vector<Row> Rows() {
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/card.png"; },
        NoBody(), everyone_reads},
       {"POST", Fixed("/api/v1/characters"), Body(R"({"name":"New"})"), studio_writes_create},
+      // `avatar` is the server's to set: naming a file (another character's) is refused for everyone.
+      {"POST", Fixed("/api/v1/characters"),
+       [](World& w, const std::string&, bool) {
+         return json{{"name", "Thief"}, {"avatar", "avatars/" + Id(w.published.id) + "/published.png"}}.dump();
+       },
+       Expected{401, 400, 400, 403, 403, 403}},
+      {"PATCH",
+       [](World& w, const std::string&) {
+         return "/api/v1/characters/" + Id(w.api.MakeCharacter("Borrower", false).id);
+       },
+       [](World& w, const std::string&, bool) {
+         return json{{"version", 1}, {"avatar", "avatars/" + Id(w.published.id) + "/published.png"}}.dump();
+       },
+       Expected{401, 400, 400, 403, 403, 403}},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id); },
        NoBody(), everyone_reads},
       // Unpublished characters do not exist for client keys.

@@ -94,7 +94,8 @@ TEST(CharacterCardRoutesTest, EveryRealCardImportsAsJsonOrPng) {
     const std::string avatar = character["avatar"];
     EXPECT_EQ(avatar.empty(), !png);
     if (png) {
-      EXPECT_EQ(avatar, "avatars/" + character["slug"].get<std::string>() + ".png");
+      EXPECT_EQ(avatar, "avatars/" + std::to_string(character["id"].get<int64_t>()) + "/" +
+                            character["slug"].get<std::string>() + ".png");
       EXPECT_EQ(ReadFile(routes.data() / avatar), *chat::WithoutCardChunks(bytes));
     }
   }
@@ -153,6 +154,67 @@ TEST(CharacterCardRoutesTest, CardsExportAsJsonAndPngAndImportAgain) {
   ASSERT_TRUE(std::filesystem::exists(avatar));
   ASSERT_EQ(routes.api().Call("DELETE", Base(untyped), routes.key()).status, 204);
   EXPECT_FALSE(std::filesystem::exists(avatar));
+}
+
+// A character reads and deletes only its own picture, whatever its `avatar` says; clients cannot
+// set `avatar` at all (an outside probe shared and then deleted another character's picture so).
+TEST(CharacterCardRoutesTest, AvatarsBelongToTheirCharacter) {
+  CardRoutes routes;
+  ASSERT_TRUE(routes.api().ok());
+  const std::string png = ReadShared("testdata/cards/v2_dr_light.png");
+  ClientResponse owner = routes.ImportPng(png);
+  ASSERT_EQ(owner.status, 201) << owner.body;
+  const std::string owned = owner.Json()["avatar"];
+  const std::filesystem::path owned_file = routes.data() / owned;
+  ASSERT_TRUE(std::filesystem::exists(owned_file));
+
+  // Naming it through the API is refused, on create and update.
+  ClientResponse thief = routes.ImportJson(json{{"name", "Thief"}, {"avatar", owned}}.dump());
+  ExpectApiError(thief, 400, "invalid_argument", "avatar");
+  ClientResponse plain = routes.ImportJson(json{{"name", "Plain"}}.dump());
+  ASSERT_EQ(plain.status, 201);
+  ClientResponse patched = routes.api().Call("PATCH", Base(plain), routes.key(),
+                                             json{{"version", 1}, {"avatar", owned}}.dump());
+  ExpectApiError(patched, 400, "invalid_argument", "avatar");
+  // Sending back the value read is no change and is accepted.
+  ClientResponse same = routes.api().Call("PATCH", Base(owner), routes.key(),
+                                          json{{"version", owner.Json()["version"]}, {"avatar", owned}, {"tags", {"x"}}}.dump());
+  EXPECT_EQ(same.status, 200) << same.body;
+
+  // A row that names another character's file anyway (written before this fix) neither shows nor
+  // deletes it.
+  store::Character borrower;
+  borrower.name = "Borrower";
+  borrower.avatar = owned;
+  Result<store::Character> stored = routes.api().store().characters().Create(borrower);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  const std::string borrower_base = "/api/v1/characters/" + std::to_string(stored->id);
+  ClientResponse picture = routes.Get(borrower_base + "/avatar");
+  ASSERT_EQ(picture.status, 200);
+  EXPECT_NE(picture.body, ReadFile(owned_file)) << "served another character's picture";
+  ClientResponse replaced = routes.api().Call("PUT", borrower_base + "/avatar", routes.key(), png,
+                                              {{"Content-Type", "image/png"}});
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_EQ(replaced.Json()["avatar"].get<std::string>().rfind("avatars/" + std::to_string(stored->id) + "/", 0), 0u);
+  EXPECT_TRUE(std::filesystem::exists(owned_file)) << "replacing the borrower's picture removed the owner's";
+  ASSERT_EQ(routes.api().Call("DELETE", borrower_base, routes.key()).status, 204);
+  EXPECT_TRUE(std::filesystem::exists(owned_file)) << "deleting the borrower removed the owner's picture";
+  EXPECT_FALSE(std::filesystem::exists(routes.data() / "avatars" / std::to_string(stored->id)));
+
+  // A picture kept before the per-character folders is still its character's.
+  store::Character legacy;
+  legacy.name = "Legacy";
+  legacy.slug = "legacy";
+  legacy.avatar = "avatars/legacy.png";
+  Result<store::Character> old = routes.api().store().characters().Create(legacy);
+  ASSERT_TRUE(old.ok());
+  const std::string image = *chat::WithoutCardChunks(png);
+  std::ofstream(routes.data() / "avatars" / "legacy.png", std::ios::binary) << image;
+  const std::string legacy_base = "/api/v1/characters/" + std::to_string(old->id);
+  EXPECT_EQ(routes.Get(legacy_base + "/avatar").body, image);
+  ASSERT_EQ(routes.api().Call("DELETE", legacy_base, routes.key()).status, 204);
+  EXPECT_FALSE(std::filesystem::exists(routes.data() / "avatars" / "legacy.png"));
+  EXPECT_TRUE(std::filesystem::exists(owned_file));
 }
 
 TEST(CharacterCardRoutesTest, AJsonCardExportsOverAGeneratedAvatar) {

@@ -73,7 +73,12 @@ void ReadCharacterFields(JsonObjectReader& reader, const json& body, store::Char
   date("creation_date", character.creation_date);
   date("modification_date", character.modification_date);
   text("flow", character.flow);
-  text("avatar", character.avatar);
+  // The server names the avatar file (import, PUT .../avatar): a value from a client could point at
+  // another character's picture. Sending back the value read is harmless and allowed.
+  if (auto avatar = reader.OptionalString("avatar"); avatar && *avatar != character.avatar) {
+    reader.Fail("avatar", "is set by the server: upload a picture with PUT /api/v1/characters/{id}/avatar or "
+                          "import a card PNG");
+  }
   if (auto published = reader.OptionalBool("published")) character.published = *published;
 }
 
@@ -151,9 +156,10 @@ Response Create(ApiCall& call) {
   if (IsPngContentType(content_type) || chat::IsPng(call.request.body)) {
     return StoreImported(call, chat::ParseCardPng(call.request.body));
   }
-  if (chat::LooksLikeCardJson(call.request.body)) return StoreImported(call, chat::ParseCardJson(call.request.body));
+  // A card JSON passes the same checks as any JSON body first (content type, nesting, repeated keys).
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
+  if (chat::LooksLikeCardJson(call.request.body)) return StoreImported(call, chat::ParseCardJson(call.request.body));
   JsonObjectReader reader(*body);
   store::Character character;
   // Required, so an empty object is not a silent nameless character.
@@ -309,6 +315,8 @@ Response Delete(ApiCall& call) {
 
 }  // namespace
 
+// Writes run the flow check and may decode a PNG, and card.png encodes one: CPU work that grows
+// with the body, so those routes are blocking (off the I/O threads).
 void AddCharacterRoutes(RouteTable& table) {
   const std::vector<std::string_view> readers = {kScopeStudio, kScopeAgent, kScopeClient};
   const std::vector<std::string_view> writers = {kScopeStudio};
@@ -322,28 +330,28 @@ void AddCharacterRoutes(RouteTable& table) {
   table.push_back({"POST", "/api/v1/characters", "createCharacter", "characters",
                    "Create a character from Troupe record fields, or import a Character Card (V1/V2/V3 "
                    "JSON, or a card PNG sent as image/png, whose image becomes the avatar)", writers, false, {},
-                   "CharacterCreate", "Character", false, 201, Create});
+                   "CharacterCreate", "Character", false, 201, Create, false, /*blocking=*/true});
   table.push_back({"GET", "/api/v1/characters/{character_id}/card", "exportCard", "characters",
                    "The character as a Character Card JSON (?spec=v2|v3, default v3)", readers, false,
                    {{"spec", "string", "v2 or v3"}}, "", "CharacterCard", false, 200, ExportCard});
   table.push_back({"GET", "/api/v1/characters/{character_id}/card.png", "exportCardPng", "characters",
                    "The character as a Character Card PNG (chara and ccv3 chunks) over its avatar, or a "
                    "generated image", readers, false, {}, "", "",
-                   false, 200, ExportCardPng});
+                   false, 200, ExportCardPng, false, /*blocking=*/true});
   table.push_back({"GET", "/api/v1/characters/{character_id}/avatar", "getAvatar", "characters",
                    "The character's picture (PNG): the one kept, or a generated one", readers, false, {}, "", "",
                    false, 200, GetAvatar});
   table.push_back({"PUT", "/api/v1/characters/{character_id}/avatar", "putAvatar", "characters",
                    "Replace the character's picture with an image/png body", writers, false, {}, "",
-                   "Character", false, 200, PutAvatar});
+                   "Character", false, 200, PutAvatar, false, /*blocking=*/true});
   table.push_back({"POST", "/api/v1/flows/check", "checkFlow", "characters",
                    "Check a flow YAML (and the safety gate for the card's extensions) without storing it",
-                   writers, false, {}, "FlowCheck", "FlowCheckResult", false, 200, CheckFlow});
+                   writers, false, {}, "FlowCheck", "FlowCheckResult", false, 200, CheckFlow, false, /*blocking=*/true});
   table.push_back({"GET", "/api/v1/characters/{character_id}", "getCharacter", "characters",
                    "Get a character", readers, false, {}, "", "Character", false, 200, Get});
   table.push_back({"PATCH", "/api/v1/characters/{character_id}", "updateCharacter", "characters",
                    "Change some fields of a character; send the version you read (409 if it moved on)",
-                   writers, false, {}, "CharacterUpdate", "Character", false, 200, Update});
+                   writers, false, {}, "CharacterUpdate", "Character", false, 200, Update, false, /*blocking=*/true});
   table.push_back({"DELETE", "/api/v1/characters/{character_id}", "deleteCharacter", "characters",
                    "Delete a character (409 while conversations use it)", writers, false, {}, "",
                    "", false, 204, Delete});

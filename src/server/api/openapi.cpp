@@ -61,7 +61,6 @@ json CharacterInputProperties() {
           {"creation_date", Type("integer", true)},
           {"modification_date", Type("integer", true)},
           {"flow", Type("string")},
-          {"avatar", Type("string")},
           {"published", Type("boolean")}};
 }
 
@@ -77,6 +76,9 @@ json Schemas() {
   character["version"] = Type("integer");
   character["created_at"] = Type("integer");
   character["updated_at"] = Type("integer");
+  // Set by the server only (card PNG import, PUT .../avatar); never accepted in a request body.
+  character["avatar"] = Type("string");
+  character["avatar"]["readOnly"] = true;
   schemas["Character"] = Object(character);
   schemas["CharacterCreate"] = Object(CharacterInputProperties(), {"name"});
   json character_update = CharacterInputProperties();
