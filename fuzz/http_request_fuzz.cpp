@@ -4,7 +4,10 @@
 // crash.
 #include <cstddef>
 #include <cstdint>
+#include <cctype>
 #include <cstdlib>
+#include <string>
+#include <strings.h>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +60,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Request& request = parsed.value();
   if (static_cast<int64_t>(request.body.size()) > limits.body_limit_bytes) std::abort();
+  // What is accepted has one reading: Transfer-Encoding only as a lone "chunked", never beside
+  // Content-Length, and no second copy of a header that says who is asking.
+  int transfer_encodings = 0, content_lengths = 0, authorizations = 0, users = 0;
+  for (const auto& [name, value] : request.headers) {
+    auto is = [&name](std::string_view wanted) {
+      return name.size() == wanted.size() && strncasecmp(name.data(), wanted.data(), wanted.size()) == 0;
+    };
+    if (is("transfer-encoding")) {
+      ++transfer_encodings;
+      std::string coding;  // the list without separators and empty elements
+      for (char c : value) {
+        if (c != ',' && c != ' ' && c != '\t') coding += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      if (coding != "chunked") std::abort();
+    }
+    content_lengths += is("content-length") ? 1 : 0;
+    authorizations += is("authorization") ? 1 : 0;
+    users += is("x-troupe-user") ? 1 : 0;
+  }
+  if ((transfer_encodings > 0 && content_lengths > 0) || content_lengths > 1 || authorizations > 1 || users > 1) {
+    std::abort();
+  }
 
   Router::Match match = TestRouter().Find(request.method, request.path);
   if (match.kind == Router::Match::Kind::kFound && match.route_template.empty()) std::abort();

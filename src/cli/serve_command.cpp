@@ -16,7 +16,6 @@
 #include "llm/model_catalog.h"
 #include "llm/provider_registry.h"
 #include "server/api.h"
-#include "server/background_pool.h"
 #include "server/http_server.h"
 #include "server/job_runner.h"
 #include "server/provider_metrics.h"
@@ -203,15 +202,10 @@ void Serve(CommandContext& context) {
       spdlog::info("{} proactive message(s) due", *enqueued);
     }
   });
-  // Turns wait for the engine thread anyway; a few workers keep streams of different
-  // conversations queued fairly without holding I/O threads.
-  server::BackgroundPool turns(4, 64);
-
   server::Router router;
   server::ApiOptions api_options;
   api_options.events = &events;
   api_options.runtime = &runtime;
-  api_options.run_in_background = [&turns](std::function<void()> task) { return turns.Post(std::move(task)); };
   api_options.providers = providers;
   api_options.rate_limit_per_second = config.server.rate_limit_per_second;
   api_options.rate_limit_burst = config.server.rate_limit_burst;
@@ -235,9 +229,9 @@ void Serve(CommandContext& context) {
                config.data_dir);
 
   jobs.Start();
+  // Returns once every connection is done and the server's background pool (streamed turns,
+  // blocking routes) has stopped, so nothing posts to the server after this.
   (*http)->Run();
-  // The server has stopped: its streams are cancelled, so running turns end soon.
-  turns.Stop();
   jobs.Stop();
   spdlog::info("stopped");
 }

@@ -6,18 +6,11 @@
 #include <memory>
 #include <optional>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <spdlog/spdlog.h>
 
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 #include "server/auth.h"
-#include "server/coroutine_handler.h"
 #include "server/rate_limiter.h"
 
 namespace troupe::server {
@@ -114,40 +107,6 @@ Response Handle(ApiContext& context, const ApiRoute& route, Request& request) {
   return route.handler(call);
 }
 
-// A blocking route: the call runs on the background pool with its own copy of the request, and
-// the connection's coroutine waits on a timer that the pool's completion cancels. The completion
-// is posted to the coroutine's executor (the connection's strand), so the result is handed over
-// without a race and the wait cannot miss it.
-std::function<boost::asio::awaitable<Response>(Request&)> HandleOffThread(std::shared_ptr<ApiContext> context,
-                                                                         std::shared_ptr<const ApiRoute> route) {
-  return [context, route](Request& request) -> boost::asio::awaitable<Response> {
-    namespace asio = boost::asio;
-    auto executor = co_await asio::this_coro::executor;
-    auto done = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-    auto result = std::make_shared<std::optional<Response>>();
-    auto copy = std::make_shared<Request>(request);
-    const bool posted = context->options.run_in_background([context, route, copy, done, result, executor] {
-      Response response = Handle(*context, *route, *copy);
-      asio::post(executor, [done, result, response = std::move(response)]() mutable {
-        *result = std::move(response);
-        done->cancel();
-      });
-    });
-    if (!posted) {
-      Response busy =
-          RouteError(*route, Status(StatusCode::kResourceExhausted, "every worker is busy; retry in a few seconds"));
-      busy.WithHeader("Retry-After", "2");
-      co_return busy;
-    }
-    while (!result->has_value()) {
-      boost::system::error_code ignored;
-      co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    }
-    request.key_id = copy->key_id;  // for the access log
-    co_return std::move(**result);
-  };
-}
-
 }  // namespace
 
 namespace api {
@@ -231,14 +190,16 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
     }
     registered.push_back(std::move(info));
     auto shared_route = std::make_shared<const ApiRoute>(std::move(route));
-    if (shared_route->blocking && context->options.run_in_background) {
-      router.AddCoroutine(shared_route->method, shared_route->pattern, CoroutineHandler{HandleOffThread(context, shared_route)});
-      continue;
+    Router::Handler handler = [context, shared_route](Request& request) {
+      return Handle(*context, *shared_route, request);
+    };
+    if (shared_route->blocking) {
+      // The whole call, authentication included, runs on the server's background pool.
+      router.AddBlocking(shared_route->method, shared_route->pattern, std::move(handler),
+                         [shared_route](const Status& status) { return RouteError(*shared_route, status); });
+    } else {
+      router.Add(shared_route->method, shared_route->pattern, std::move(handler));
     }
-    router.Add(shared_route->method, shared_route->pattern,
-               [context, shared_route](Request& request) {
-                 return Handle(*context, *shared_route, request);
-               });
   }
   return registered;
 }

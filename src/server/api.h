@@ -30,11 +30,9 @@ struct ApiOptions {
   // nullptr: the API keeps a hub of its own.
   EventHub* events = nullptr;
   // The conversation runtime behind the chat routes (messages, regenerate, open); nullptr: those
-  // routes answer 503. It must outlive the router.
+  // routes answer 503. It must outlive the router. Streamed turns run on the server's background
+  // pool (Request::run_in_background); a full pool is answered 429.
   chat::ChatRuntime* runtime = nullptr;
-  // Runs a streamed turn off the I/O threads (generation blocks); false when the queue is full
-  // (the route answers 429). Required with `runtime`.
-  std::function<bool(std::function<void()>)> run_in_background;
   // Providers by name ("" = the default), for the OpenAI-compatible /v1 routes; empty: they
   // answer 503.
   chat::ProviderResolver providers;

@@ -12,6 +12,7 @@ namespace troupe::server {
 
 struct BackgroundPool::State {
   size_t max_queued = 0;
+  std::function<void()> before_each_task;
   mutable std::mutex mutex;
   std::condition_variable ready;
   std::deque<std::function<void()>> queue;  // guarded by mutex
@@ -25,12 +26,13 @@ struct BackgroundPool::State {
       {
         std::unique_lock lock(mutex);
         ready.wait(lock, [&] { return stopping || !queue.empty(); });
-        if (queue.empty()) return;  // stopping and drained
+        if (stopping) return;  // Stop() destroys what is still queued
         task = std::move(queue.front());
         queue.pop_front();
         ++running;
       }
       try {
+        if (before_each_task) before_each_task();
         task();
       } catch (const std::exception& error) {
         spdlog::error("a background task threw: {}", error.what());
@@ -43,8 +45,10 @@ struct BackgroundPool::State {
   }
 };
 
-BackgroundPool::BackgroundPool(int threads, size_t max_queued) : state_(std::make_unique<State>()) {
+BackgroundPool::BackgroundPool(int threads, size_t max_queued, std::function<void()> before_each_task)
+    : state_(std::make_unique<State>()) {
   state_->max_queued = max_queued;
+  state_->before_each_task = std::move(before_each_task);
   for (int i = 0; i < std::max(threads, 1); ++i) {
     state_->threads.emplace_back([state = state_.get()] { state->Work(); });
   }
@@ -63,11 +67,15 @@ bool BackgroundPool::Post(std::function<void()> task) {
 }
 
 void BackgroundPool::Stop() {
+  std::deque<std::function<void()>> dropped;
   {
     std::lock_guard lock(state_->mutex);
     state_->stopping = true;
+    dropped.swap(state_->queue);
   }
   state_->ready.notify_all();
+  // Outside the lock: a task's captures may post to the I/O context or release a stream.
+  dropped.clear();
   for (std::thread& thread : state_->threads) {
     if (thread.joinable()) thread.join();
   }

@@ -1,6 +1,8 @@
-// A fixed set of threads for work that must not run on an I/O thread: streamed chat turns and
-// completions, which block while the model generates. Bounded: when `max_queued` tasks wait, Post
-// refuses (the route answers 429) instead of letting latency grow without limit.
+// A fixed set of threads for work that must not run on an I/O thread: blocking route handlers and
+// the producers of streamed replies, which wait while a model generates. Bounded: when
+// `max_queued` tasks wait, Post refuses (the route answers 429) instead of letting latency grow
+// without limit. The HTTP server owns one and stops it before it lets go of its I/O context, so a
+// task may post back to a connection's strand (see HttpServer).
 #pragma once
 
 #include <cstddef>
@@ -11,15 +13,19 @@ namespace troupe::server {
 
 class BackgroundPool {
  public:
-  BackgroundPool(int threads, size_t max_queued);
+  // `before_each_task`, when set, runs on the worker thread before every task: a seam for tests
+  // that must hold work in flight; production code leaves it empty.
+  BackgroundPool(int threads, size_t max_queued, std::function<void()> before_each_task = {});
   ~BackgroundPool();  // Stop()s
   BackgroundPool(const BackgroundPool&) = delete;
   BackgroundPool& operator=(const BackgroundPool&) = delete;
 
-  // Queues `task`; false when the queue is full or the pool is stopping. Tasks must not throw
-  // (one that does is logged and dropped).
+  // Queues `task`; false when the queue is full or the pool is stopping. Thread-safe, also from a
+  // task. Tasks must not throw (one that does is logged and dropped).
   bool Post(std::function<void()> task);
-  // Refuses new tasks, runs what is queued, joins the threads.
+  // Refuses new tasks, destroys the queued ones without running them (whoever waited for them is
+  // gone), waits for the running ones and joins the threads. Idempotent; must not be called from
+  // a task.
   void Stop();
 
   size_t queued() const;

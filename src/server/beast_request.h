@@ -3,6 +3,8 @@
 
 #include <utility>  // Boost 1.74 Asio uses std::exchange without including <utility>.
 
+#include <optional>
+
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -21,5 +23,8 @@ void ApplyLimits(BeastRequestParser& parser, const RequestLimits& limits);
 Request ToRequest(BeastRequest&& message, std::string remote_address);
 // The client-facing error for a failed parse (400, or 413 for body_limit).
 HttpError ParseError(const boost::beast::error_code& error, const RequestLimits& limits);
+// Checks a request's header for framing a server must refuse (RFC 9112 §6): see
+// ParseRequestBytes. nullopt when the request may be read.
+std::optional<HttpError> CheckFraming(const BeastRequest& header);
 
 }  // namespace troupe::server

@@ -21,6 +21,10 @@ HttpError HttpError::UnsupportedMediaType(std::string message) {
   return HttpError{415, "unsupported_media_type", std::move(message), "Content-Type"};
 }
 
+HttpError HttpError::NotImplemented(std::string message) {
+  return HttpError{501, "not_implemented", std::move(message), "Transfer-Encoding"};
+}
+
 std::optional<std::string_view> Request::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,7 +21,7 @@ namespace troupe::server {
 
 // An error on its way to the client. Most come from a Status (code name and HTTP status from
 // troupe::StatusCodeName / troupe::HttpStatusFor); a few HTTP-only conditions that have no
-// StatusCode (405, 415, 408) are built directly.
+// StatusCode (405, 415, 501) are built directly.
 struct HttpError {
   int http_status = 500;
   std::string code = "internal";
@@ -30,6 +31,7 @@ struct HttpError {
   static HttpError FromStatus(const Status& status);
   static HttpError MethodNotAllowed(std::string message);       // 405 "method_not_allowed"
   static HttpError UnsupportedMediaType(std::string message);   // 415 "unsupported_media_type"
+  static HttpError NotImplemented(std::string message);         // 501 "not_implemented"
 };
 
 // A value or the HttpError that explains why there is none (the server-side cousin of
@@ -74,6 +76,15 @@ struct Request {
   // Set by whoever authenticates the request (the API key's id), for the access log and rate
   // limiting. Never the secret itself.
   std::string key_id;
+  // A short id for this request ("r-1f3a9c04d2e87b15"), set by the server: in the access log and
+  // in errors shown to end users in place of details, so an operator can find the details.
+  std::string request_id;
+
+  // Set by the server: runs `task` on its background pool, off the I/O threads, for work that
+  // outlives the handler (the producer of an event stream). False when the pool's queue is full or
+  // the server is stopping. The server stops the pool before it releases its I/O context, so a
+  // task may post back to a connection. Empty outside a server.
+  std::function<bool(std::function<void()>)> run_in_background;
 
   // The first header with this name (case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;

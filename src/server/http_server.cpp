@@ -116,7 +116,10 @@ class HttpServer::Impl {
         control_(net::make_strand(io_)),
         acceptor_(control_),
         grace_timer_(control_),
-        hard_stop_timer_(control_) {
+        hard_stop_timer_(control_),
+        background_(std::max(options.background_threads, 1), options.background_queue,
+                    options.before_background_task) {
+    context_.background = &background_;
     context_.options = std::move(options);
     context_.limits.body_limit_bytes = context_.options.body_limit_bytes;
     context_.limits.header_limit_bytes = context_.options.header_limit_bytes;
@@ -124,6 +127,9 @@ class HttpServer::Impl {
     context_.metrics = RegisterServerMetrics(metrics, context_.options.version);
     AddBuiltinRoutes();
   }
+
+  // The pool's tasks may post to io_ and hold objects bound to it; they must all be gone first.
+  ~Impl() { background_.Stop(); }
 
   Status Listen() {
     TROUPE_ASSIGN_OR_RETURN(tcp::endpoint endpoint, ParseListen(context_.options.listen));
@@ -179,6 +185,9 @@ class HttpServer::Impl {
     }
     io_.run();
     for (std::thread& thread : threads) thread.join();
+    // No connection is left to answer, so what is queued is dropped; what runs is waited for (a
+    // cancelled stream's producer ends soon). Their posts to io_ are destroyed with it.
+    background_.Stop();
     spdlog::info("http server stopped");
     {
       std::lock_guard lock(running_mutex_);
@@ -319,6 +328,8 @@ class HttpServer::Impl {
   net::steady_timer grace_timer_;
   net::steady_timer hard_stop_timer_;
   std::optional<net::signal_set> signals_;
+  // After io_ and context_, so it is destroyed before them (and ~Impl stops it first anyway).
+  BackgroundPool background_;
 
   // Touched only on control_. shared_ptr because each session is also kept alive by its own
   // coroutines; the map entry lets Stop() reach it and goes when the session ends.

@@ -1,6 +1,17 @@
 // The HTTP/1.1 server: Boost.Beast on one Asio io_context run by a few I/O threads, one coroutine
 // per connection, so thousands of slow streaming clients cost memory, not threads.
 //
+// Handlers registered with Router::AddBlocking, and work handlers hand to
+// Request::run_in_background, run on the server's background pool. The pool belongs to the server:
+// once Run() has no connection left it is stopped (queued tasks dropped, running ones waited for),
+// and always before the server's I/O context is destroyed, so no task outlives what it posts to.
+//
+// Requests are read strictly (RFC 9112): a Transfer-Encoding other than a single final "chunked",
+// Transfer-Encoding together with Content-Length or on HTTP/1.0, and a repeated Host,
+// Authorization, X-Troupe-User or Content-Type header are answered 400 (501 for a transfer coding
+// the server does not implement) and the connection is closed, so a body can never be read as
+// the next request. HEAD is answered like GET without the body.
+//
 // Every request gets a response in one shape: handler output, or a JSON error
 // ({"error":{"code","message","field"}}) for malformed HTTP (400), oversized bodies (413), unknown
 // paths (404), wrong methods (405 with Allow) and handler exceptions (500). A request not read
@@ -40,6 +51,11 @@ struct HttpServerOptions {
   // client that went away is noticed.
   std::chrono::milliseconds sse_heartbeat{15'000};
   std::string version = "dev";  // troupe_build_info{version=...}
+  // The background pool (blocking routes, stream producers): threads and queued tasks at most.
+  int background_threads = 4;
+  size_t background_queue = 64;
+  // Tests only: runs on a background thread before each task (see BackgroundPool).
+  std::function<void()> before_background_task;
 };
 
 class HttpServer {

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
@@ -15,6 +16,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <deque>
+#include <random>
 
 #include "server/beast_request.h"
 #include "server/router_internal.h"
@@ -46,6 +48,40 @@ std::string FormatEndpoint(const net::ip::tcp::endpoint& endpoint) {
   std::string host = address.to_string();
   if (address.is_v6()) host = "[" + host + "]";
   return host + ":" + std::to_string(endpoint.port());
+}
+
+// 64 random bits as hex: unique enough to find one request in the logs, and says nothing.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t bits = generator();
+  std::string id = "r-";
+  for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 0xF];
+  return id;
+}
+
+// A response to HEAD: what GET would say, without the body. An event stream is not started.
+Response ForHead(Response response) {
+  if (!response.event_stream) return response;
+  response.event_stream->state()->Cancel("HEAD request");
+  response.event_stream.reset();
+  response.content_type = "text/event-stream";
+  response.WithHeader("Cache-Control", "no-cache");
+  return response;
+}
+
+// Runs a plain handler; an exception becomes a logged 500 that tells the client nothing more.
+Response CallHandler(const Route& route, Request& request) {
+  try {
+    return route.handler(request);
+  } catch (const std::exception& error) {
+    spdlog::error("request {}: handler for {} {} threw: {}", request.request_id, request.method, request.route,
+                  error.what());
+  } catch (...) {
+    spdlog::error("request {}: handler for {} {} threw a non-exception", request.request_id, request.method,
+                  request.route);
+  }
+  return Response::Error(Internal("internal error (request " + request.request_id + ")"));
 }
 
 // Runs a callable when the scope ends, including when a coroutine frame is destroyed.
@@ -121,8 +157,16 @@ net::awaitable<void> Session::Serve() {
     const auto start = SteadyClock::now();
     context_.metrics.in_flight->Add(1);
     ScopeExit in_flight_guard([this] { context_.metrics.in_flight->Add(-1); });
+    request->request_id = NewRequestId();
+    // The pool outlives every task posted to it (the server stops it before its I/O context goes).
+    request->run_in_background = [pool = context_.background](std::function<void()> task) {
+      return pool->Post(std::move(task));
+    };
+    const bool head = request->method == "HEAD";
 
     Response response = co_await Dispatch(*request);
+    if (head) response = ForHead(std::move(response));
+    response.WithHeader("X-Request-Id", request->request_id);
     const std::string route = request->route.empty() ? "unmatched" : request->route;
     if (response.status < 100 || response.status > 599) {
       spdlog::error("handler for {} {} returned HTTP status {}", request->method, route,
@@ -141,7 +185,7 @@ net::awaitable<void> Session::Serve() {
     }
 
     const bool keep = keep_alive && !stopping_;
-    const bool written = co_await WriteResponse(std::move(response), keep);
+    const bool written = co_await WriteResponse(std::move(response), keep, head);
     Record(*request, route, status, start);
     if (!written || !keep) break;
   }
@@ -154,6 +198,15 @@ net::awaitable<std::optional<Request>> Session::ReadRequest(bool& keep_alive) {
 
   stream_.expires_after(context_.options.request_timeout);
   co_await http::async_read_header(stream_, buffer_, parser, kRedirect(error));
+  if (!error) {
+    // Before anything of the body is read or acknowledged: a request whose framing is ambiguous
+    // is refused and the connection closed, so no byte of it can be taken for the next request.
+    if (std::optional<HttpError> faulty = CheckFraming(parser.get())) {
+      HttpError framing_error = std::move(*faulty);
+      co_await RejectAndClose(std::move(framing_error));
+      co_return std::nullopt;
+    }
+  }
   if (!error && !parser.is_done()) {
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -204,19 +257,51 @@ net::awaitable<Response> Session::Dispatch(Request& request) {
   request.route = std::move(match.route_template);
   request.path_params = std::move(match.params);
   const Route& route = *match.route;
+  if (route.blocking) co_return co_await RunBlocking(route, request);
+  if (route.handler) co_return CallHandler(route, request);
   try {
-    if (route.handler) co_return route.handler(request);
     co_return co_await route.coroutine->function(request);
   } catch (const std::exception& error) {
-    spdlog::error("handler for {} {} threw: {}", request.method, request.route, error.what());
+    spdlog::error("request {}: handler for {} {} threw: {}", request.request_id, request.method, request.route,
+                  error.what());
   } catch (...) {
-    spdlog::error("handler for {} {} threw a non-exception", request.method, request.route);
+    spdlog::error("request {}: handler for {} {} threw a non-exception", request.request_id, request.method,
+                  request.route);
   }
   // The client learns only that it failed; the details are in the log.
-  co_return Response::Error(Internal("internal error"));
+  co_return Response::Error(Internal("internal error (request " + request.request_id + ")"));
 }
 
-net::awaitable<bool> Session::WriteResponse(Response response, bool keep_alive) {
+net::awaitable<Response> Session::RunBlocking(const Route& route, Request& request) {
+  // The task gets its own copy of the request and hands the response back by posting to this
+  // connection's strand, where it cancels the timer this coroutine waits on; so the hand-over
+  // needs no lock and cannot be missed. The route and the pool outlive the task (see
+  // ServerContext), and the server stops the pool before the I/O context goes.
+  auto executor = co_await net::this_coro::executor;
+  auto done = std::make_shared<net::steady_timer>(executor, net::steady_timer::time_point::max());
+  auto result = std::make_shared<std::optional<Response>>();
+  auto copy = std::make_shared<Request>(request);
+  const bool posted = context_.background->Post([&route, copy, done, result, executor] {
+    Response response = CallHandler(route, *copy);
+    net::post(executor, [done, result, response = std::move(response)]() mutable {
+      *result = std::move(response);
+      done->cancel();
+    });
+  });
+  if (!posted) {
+    Response busy = route.busy(Status(StatusCode::kResourceExhausted, "every worker is busy; retry in a few seconds"));
+    busy.WithHeader("Retry-After", "2");
+    co_return busy;
+  }
+  while (!result->has_value()) {
+    beast::error_code ignored;
+    co_await done->async_wait(kRedirect(ignored));
+  }
+  request.key_id = copy->key_id;  // for the access log
+  co_return std::move(**result);
+}
+
+net::awaitable<bool> Session::WriteResponse(Response response, bool keep_alive, bool head_only) {
   http::response<http::string_body> message{static_cast<http::status>(response.status), 11};
   if (!response.content_type.empty()) {
     message.set(http::field::content_type, response.content_type);
@@ -228,7 +313,12 @@ net::awaitable<bool> Session::WriteResponse(Response response, bool keep_alive) 
 
   beast::error_code error;
   stream_.expires_after(context_.options.request_timeout);
-  co_await http::async_write(stream_, message, kRedirect(error));
+  if (head_only) {
+    http::response_serializer<http::string_body> serializer{message};
+    co_await http::async_write_header(stream_, serializer, kRedirect(error));
+  } else {
+    co_await http::async_write(stream_, message, kRedirect(error));
+  }
   co_return !error;
 }
 
@@ -365,11 +455,11 @@ void Session::Record(const Request& request, const std::string& route, int statu
   const std::string method = MethodLabel(request.method);
   context_.metrics.requests->Increment({route, method, std::to_string(status)});
   context_.metrics.duration->Observe(seconds, {route});
+  const std::string id = request.request_id.empty() ? "-" : request.request_id;
   if (request.key_id.empty()) {
-    spdlog::info("http {} {} {} {:.1f}ms", method, route, status, seconds * 1000);
+    spdlog::info("http {} {} {} {:.1f}ms {}", method, route, status, seconds * 1000, id);
   } else {
-    spdlog::info("http {} {} {} {:.1f}ms key={}", method, route, status, seconds * 1000,
-                 request.key_id);
+    spdlog::info("http {} {} {} {:.1f}ms {} key={}", method, route, status, seconds * 1000, id, request.key_id);
   }
 }
 

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "server/background_pool.h"
 #include "server/http_message.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -37,6 +38,8 @@ struct ServerContext {
   RequestLimits limits;
   Router router;
   ServerMetrics metrics;
+  // Owned by the server, which stops it before the I/O context goes (blocking routes run here).
+  BackgroundPool* background = nullptr;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -60,7 +63,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // Reads one request; nullopt when the connection should close (the error, if any, answered).
   boost::asio::awaitable<std::optional<Request>> ReadRequest(bool& keep_alive);
   boost::asio::awaitable<Response> Dispatch(Request& request);
-  boost::asio::awaitable<bool> WriteResponse(Response response, bool keep_alive);
+  // Runs a blocking route's handler on the background pool while this coroutine waits on the
+  // strand; the route's busy answer when the pool is full.
+  boost::asio::awaitable<Response> RunBlocking(const Route& route, Request& request);
+  // `head_only`: the status and headers of `response` (Content-Length included), no body.
+  boost::asio::awaitable<bool> WriteResponse(Response response, bool keep_alive, bool head_only = false);
   boost::asio::awaitable<void> WriteEventStream(SseStream stream, const Response& head);
   static boost::asio::awaitable<void> WatchForDisconnect(std::shared_ptr<Session> self,
                                                          SseStream stream);

@@ -101,6 +101,17 @@ void Router::AddCoroutine(std::string_view method, std::string_view pattern,
   AddRoute(std::move(route));
 }
 
+void Router::AddBlocking(std::string_view method, std::string_view pattern, Handler handler,
+                         std::function<Response(const Status&)> busy) {
+  auto route = std::make_unique<Route>();
+  route->method = std::string(method);
+  route->pattern = std::string(pattern);
+  route->handler = std::move(handler);
+  route->blocking = true;
+  route->busy = busy ? std::move(busy) : [](const Status& status) { return Response::Error(status); };
+  AddRoute(std::move(route));
+}
+
 void Router::AddRoute(std::unique_ptr<Route> route) {
   if (route->method.empty()) BadRoute(route->pattern, "empty method");
   if (Has(route->method, route->pattern)) BadRoute(route->pattern, "registered twice");
@@ -135,13 +146,19 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   std::vector<int> specificity;
   std::vector<int> best_specificity;
   std::set<std::string> allowed;
+  // HEAD is answered by the GET route unless a HEAD route matches as well.
+  auto serves = [method](const Route& route) { return route.method == method || (method == "HEAD" && route.method == "GET"); };
   for (const auto& route : routes_) {
     if (!MatchRoute(*route, parts, params, specificity)) continue;
-    if (route->method != method) {
+    if (!serves(*route)) {
       allowed.insert(route->method);
+      if (route->method == "GET") allowed.insert("HEAD");
       continue;
     }
-    if (match.route == nullptr || specificity > best_specificity) {
+    // At the same specificity a route for the method itself beats GET standing in for HEAD.
+    const bool better = match.route == nullptr || specificity > best_specificity ||
+                        (specificity == best_specificity && route->method == method && match.route->method != method);
+    if (better) {
       match.kind = Match::Kind::kFound;
       match.route = route.get();
       match.route_template = route->pattern;
@@ -149,7 +166,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
       best_specificity = specificity;
     }
   }
-  if (match.route == nullptr && allowed.empty() && fallback_ && method == "GET" &&
+  if (match.route == nullptr && allowed.empty() && fallback_ && (method == "GET" || method == "HEAD") &&
       std::none_of(fallback_excluded_.begin(), fallback_excluded_.end(),
                    [path](const std::string& prefix) { return path.substr(0, prefix.size()) == prefix; })) {
     match.kind = Match::Kind::kFound;

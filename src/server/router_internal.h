@@ -21,6 +21,8 @@ struct Route {
   std::vector<Segment> segments;
   Router::Handler handler;                      // one of handler or coroutine is set
   std::unique_ptr<CoroutineHandler> coroutine;  // unique_ptr: keeps Asio out of router.h
+  bool blocking = false;                        // `handler` runs on the background pool
+  std::function<Response(const Status&)> busy;  // with `blocking`: the answer when the pool is full
 };
 
 }  // namespace troupe::server

@@ -14,7 +14,8 @@ std::string BackendName(Backend backend) {
 }
 
 ApiServer::ApiServer(Backend backend, ApiOptions options,
-                     std::function<void(store::Store&, ApiOptions&)> before_routes) {
+                     std::function<void(store::Store&, ApiOptions&)> before_routes,
+                     std::function<void(HttpServerOptions&)> server_options_hook) {
   store::StoreOptions store_options;
   store_options.clock = options.clock;
   store_options.url = backend == Backend::kSqlite
@@ -40,7 +41,8 @@ ApiServer::ApiServer(Backend backend, ApiOptions options,
   Router router;
   routes_ = AddApiRoutes(router, *store_, options);
   HttpServerOptions server_options = TestOptions();
-  server_options.body_limit_bytes = 1 << 20;
+  server_options.body_limit_bytes = 8 << 20;  // the server's default: the largest allowed flow fits
+  if (server_options_hook) server_options_hook(server_options);
   server_ = std::make_unique<RunningServer>(std::move(router), server_options);
 }
 

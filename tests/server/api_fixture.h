@@ -39,8 +39,11 @@ class ApiServer {
   // `before_routes` runs once the store is migrated and before the routes are built, so a test can
   // put things over the fixture's store into the options (the chat runtime). options.clock is also
   // the store's clock.
+  // `server_options` may change the HTTP server's options (the background pool, limits) before it
+  // starts.
   explicit ApiServer(Backend backend = Backend::kSqlite, ApiOptions options = UnlimitedOptions(),
-                     std::function<void(store::Store&, ApiOptions&)> before_routes = {});
+                     std::function<void(store::Store&, ApiOptions&)> before_routes = {},
+                     std::function<void(HttpServerOptions&)> server_options = {});
   ~ApiServer();
 
   bool ok() const { return server_ != nullptr; }

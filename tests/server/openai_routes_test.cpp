@@ -20,7 +20,6 @@
 #include "llm/local_provider.h"
 #include "llm/openai_provider.h"
 #include "server/api_fixture.h"
-#include "server/background_pool.h"
 #include "support/temp_dir.h"
 
 namespace troupe::server::testing {
@@ -28,6 +27,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::troupe::testing::DataLine;
 using ::troupe::testing::FaultHttpServer;
 using ::troupe::testing::StreamOf;
@@ -104,7 +104,6 @@ class OpenAiRoutesTest : public ::testing::Test {
         if (name == "held") return static_cast<llm::Provider*>(held_.get());
         return Status(StatusCode::kNotFound, "no provider named '" + std::string(name) + "'", "provider");
       };
-      api.run_in_background = [this](std::function<void()> task) { return pool_.Post(std::move(task)); };
     });
     lily_ = AddCharacter("lily", "", true);
     AddCharacter("relay", "upstream", true);
@@ -114,8 +113,7 @@ class OpenAiRoutesTest : public ::testing::Test {
     key_ = server_->MintKey({"client"}, server_->MakeUser("sam").id).key;
   }
   ~OpenAiRoutesTest() override {
-    server_.reset();
-    pool_.Stop();
+    server_.reset();  // first: its background pool may still run a turn that uses the providers
   }
 
   // Every character has Lily's card, so prompts built for any of them are the same; `provider`
@@ -162,7 +160,6 @@ class OpenAiRoutesTest : public ::testing::Test {
     return json::parse(requests[index].body);
   }
 
-  BackgroundPool pool_{2, 16};
   FaultHttpServer upstream_;
   std::unique_ptr<llm::Provider> local_;
   std::unique_ptr<HoldUntilCancelled> held_;
@@ -511,7 +508,8 @@ TEST_F(OpenAiRoutesTest, AProviderFailingMidStreamEndsWithAnErrorChunkThenDone) 
   const json error = json::parse(data[data.size() - 2]);
   ASSERT_TRUE(error.contains("error")) << data[data.size() - 2];
   EXPECT_EQ(error["error"]["type"], "server_error");
-  EXPECT_THAT(error["error"]["message"].get<std::string>(), HasSubstr("cut"));
+  EXPECT_THAT(error["error"]["message"].get<std::string>(), HasSubstr("the character's language model failed (request r-"));
+  EXPECT_THAT(error["error"]["message"].get<std::string>(), Not(HasSubstr("cut")));
   std::string delivered;
   for (size_t i = 0; i + 2 < data.size(); ++i) {
     delivered += json::parse(data[i])["choices"][0]["delta"].value("content", "");
@@ -523,11 +521,29 @@ TEST_F(OpenAiRoutesTest, ProviderRefusalsAreTheServersTrouble) {
   FaultHttpServer::Response unauthorized;
   unauthorized.status = 401;
   unauthorized.content_type = "application/json";
-  unauthorized.body_parts = {R"({"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}})"};
+  // What a real upstream says about a wrong key: it echoes the key.
+  unauthorized.body_parts = {
+      R"({"error":{"message":"Incorrect API key provided: Bearer sk-live-0123456789abcdef","type":"invalid_request_error"}})"};
   unauthorized.chunked = false;
   upstream_.Enqueue(unauthorized);
-  // The client's own key is fine: a wrong key in the server's provider configuration is a 503.
-  ExpectOpenAiError(Post({{"model", "relay"}, {"messages", kMessages}}), 503, "server_error", nullptr);
+  // The client's own key is fine: a wrong key in the server's provider configuration is a 503, and
+  // the end user learns nothing of the upstream (its URL, what it echoed) but the request id.
+  ClientResponse refused = Post({{"model", "relay"}, {"messages", kMessages}});
+  ExpectOpenAiError(refused, 503, "server_error", nullptr);
+  const std::string told = refused.Json()["error"]["message"];
+  EXPECT_EQ(told, "the character's language model is not available right now (request " +
+                      refused.Header("x-request-id") + ")");
+
+  // An administrator gets the detail, with the credential masked.
+  upstream_.Enqueue(unauthorized);
+  const std::string admin = server_->MintKey({"admin"}).key;
+  ClientResponse detailed = Post({{"model", "relay"}, {"messages", kMessages}}, admin);
+  ExpectOpenAiError(detailed, 503, "server_error", nullptr);
+  const std::string detail = detailed.Json()["error"]["message"];
+  EXPECT_THAT(detail, HasSubstr("HTTP 401 from http://127.0.0.1:"));
+  EXPECT_THAT(detail, HasSubstr("Incorrect API key provided: Bearer ***"));
+  EXPECT_THAT(detail, Not(HasSubstr("0123456789abcdef")));
+  EXPECT_THAT(detail, HasSubstr("(request " + detailed.Header("x-request-id") + ")"));
 
   FaultHttpServer::Response busy = unauthorized;
   busy.status = 429;

@@ -1,4 +1,5 @@
 #include "server/router.h"
+#include "server/router_internal.h"
 
 #include <gtest/gtest.h>
 
@@ -50,7 +51,21 @@ TEST(RouterTest, UnknownPathIsNotFoundAndWrongMethodListsAllowed) {
 
   Router::Match match = router.Find("POST", "/things/1");
   EXPECT_EQ(match.kind, Router::Match::Kind::kMethodNotAllowed);
-  EXPECT_EQ(match.allow, "DELETE, GET");
+  EXPECT_EQ(match.allow, "DELETE, GET, HEAD");  // a GET route answers HEAD as well
+}
+
+TEST(RouterTest, HeadIsServedByGetUnlessAHeadRouteMatches) {
+  Router router;
+  router.Add("GET", "/things/{id}", [](Request&) { return Response::Text("get"); });
+  router.Add("HEAD", "/things/special", [](Request&) { return Response::Text("head"); });
+  router.Add("GET", "/things/special", [](Request&) { return Response::Text("get special"); });
+  Router::Match by_get = router.Find("HEAD", "/things/7");
+  ASSERT_EQ(by_get.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(by_get.route_template, "/things/{id}");
+  Router::Match exact = router.Find("HEAD", "/things/special");
+  ASSERT_EQ(exact.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(exact.route->method, "HEAD");
+  EXPECT_EQ(router.Find("POST", "/things/7").allow, "GET, HEAD");
 }
 
 TEST(RouterTest, HasAndCoroutineRoutes) {

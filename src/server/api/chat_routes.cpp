@@ -10,6 +10,7 @@
 
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
+#include "server/api/provider_errors.h"
 
 namespace troupe::server::api {
 namespace {
@@ -29,7 +30,7 @@ Result<store::Message> MessageOf(ApiCall& call, const store::Conversation& conve
 }
 
 Status RuntimeAvailable(const ApiCall& call) {
-  if (call.options.runtime == nullptr || !call.options.run_in_background) {
+  if (call.options.runtime == nullptr || !call.request.run_in_background) {
     return Status(StatusCode::kUnavailable, "the chat runtime is not running on this server");
   }
   return Status::Ok();
@@ -46,22 +47,61 @@ void ReadStreamFlags(JsonObjectReader& reader, StreamFlags& flags) {
   if (auto split = reader.OptionalBool("split_messages")) flags.split_messages = *split;
 }
 
+StatusCode CodeNamed(const std::string& name) {
+  for (StatusCode code : {StatusCode::kInvalidArgument, StatusCode::kUnauthenticated, StatusCode::kPermissionDenied,
+                          StatusCode::kNotFound, StatusCode::kConflict, StatusCode::kFailedPrecondition,
+                          StatusCode::kPayloadTooLarge, StatusCode::kResourceExhausted, StatusCode::kUnavailable,
+                          StatusCode::kDeadlineExceeded}) {
+    if (StatusCodeName(code) == name) return code;
+  }
+  return StatusCode::kInternal;
+}
+
+// The runtime's "error" events report a failed generation: the provider's own words, which only
+// operators may read (see provider_errors.h).
+chat::TurnEvent ForCaller(const chat::TurnEvent& event, const ErrorAudience& audience) {
+  if (event.type != "error" || !event.data.is_object()) return event;
+  chat::TurnEvent shown = event;
+  const Status failure(CodeNamed(event.data.value("code", "")), event.data.value("message", ""));
+  shown.data["message"] = api::ForCaller(failure, audience).message();
+  return shown;
+}
+
+// A turn that failed before it started: the caller's own mistakes are told as they are; anything
+// else may come from finding the provider.
+Status BeforeTurnForCaller(const Status& status, const ErrorAudience& audience) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kConflict:
+    case StatusCode::kFailedPrecondition:
+      return status;
+    default:
+      return api::ForCaller(status, audience);
+  }
+}
+
 // Starts `turn` on the background pool, streaming its events; 429 when the pool is full.
 // `first` events (e.g. the stored user message) are queued before the turn's own.
 Response StreamTurn(ApiCall& call, std::vector<chat::TurnEvent> first,
                     std::function<Status(chat::ChatRuntime&, const chat::TurnOptions&, const chat::TurnSink&)> turn,
                     const StreamFlags& flags) {
+  const ErrorAudience audience{call.principal().HasScope(kScopeAdmin), call.request.request_id};
   SseStream stream;
   for (const chat::TurnEvent& event : first) stream.Send(event.type, event.data.dump());
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   stream.OnCancel([cancel] { cancel->store(true); });
   chat::ChatRuntime* runtime = call.options.runtime;
-  const bool posted = call.options.run_in_background([stream, cancel, runtime, turn = std::move(turn), flags]() mutable {
+  const bool posted = call.request.run_in_background([stream, cancel, runtime, turn = std::move(turn), flags,
+                                                      audience]() mutable {
     chat::TurnOptions options;
     options.typing_delays = flags.typing_delays;
     options.split_messages = flags.split_messages;
     options.cancel = cancel.get();
-    chat::TurnSink sink = [&stream](const chat::TurnEvent& event) { stream.Send(event.type, event.data.dump()); };
+    chat::TurnSink sink = [&stream, &audience](const chat::TurnEvent& event) {
+      const chat::TurnEvent shown = ForCaller(event, audience);
+      stream.Send(shown.type, shown.data.dump());
+    };
     // The runtime reports its own failures as "error" events before returning them; only a failure
     // before the turn started (nothing sent yet) needs one here.
     bool sent_error = false;
@@ -71,6 +111,7 @@ Response StreamTurn(ApiCall& call, std::vector<chat::TurnEvent> first,
     };
     Status status = turn(*runtime, options, watching);
     if (!status.ok() && !sent_error) {
+      status = BeforeTurnForCaller(status, audience);
       stream.Send("error", json{{"code", std::string(StatusCodeName(status.code()))},
                                 {"message", status.message()}}
                                .dump());

@@ -15,6 +15,7 @@
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 #include "server/api/openai_request.h"
+#include "server/api/provider_errors.h"
 
 namespace troupe::server::api {
 namespace {
@@ -61,7 +62,8 @@ Response OpenAiErrorFor(const Status& status) {
 // A failure of the character's provider (or of finding it). The client's key and model are fine
 // by now, so a provider's own 401/403/404 (a wrong key or model name in the server's
 // configuration) is the server's trouble: 503, not something the client should fix.
-Response ProviderFailure(const Status& status) {
+Response ProviderFailure(const Status& failure, const ErrorAudience& audience) {
+  const Status status = ForCaller(failure, audience);
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
       if (status.field() == "context_length") {
@@ -75,7 +77,7 @@ Response ProviderFailure(const Status& status) {
     case StatusCode::kUnauthenticated:
     case StatusCode::kPermissionDenied:
     case StatusCode::kNotFound:
-      return OpenAiError(503, "server_error", "the character's language model is not available: " + status.message());
+      return OpenAiError(503, "server_error", status.message());
     default:
       return OpenAiError(500, "server_error", status.message());
   }
@@ -93,7 +95,7 @@ Result<store::Character> ModelCharacter(ApiCall& call, const std::string& model)
   if (!character.ok()) {
     if (character.status().code() != StatusCode::kNotFound) return character.status();
     return Status(StatusCode::kNotFound,
-                  "The model '" + model + "' does not exist (models are published characters: GET /v1/models lists them)",
+                  "The model '" + Excerpt(model) + "' does not exist (models are published characters: GET /v1/models lists them)",
                   "model");
   }
   return character;
@@ -179,7 +181,8 @@ struct ChunkHeader {
 // Runs on a worker: the chunks of one completion, then [DONE]. Stops generating when the client
 // leaves (the stream is cancelled).
 void StreamCompletion(SseStream stream, std::shared_ptr<const store::Character> character,
-                      std::shared_ptr<OpenAiChatRequest> request, llm::Provider* provider, ChunkHeader header) {
+                      std::shared_ptr<OpenAiChatRequest> request, llm::Provider* provider, ChunkHeader header,
+                      const ErrorAudience& audience) {
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   stream.OnCancel([cancel] { cancel->store(true); });
   request->completion.character = character.get();
@@ -195,7 +198,7 @@ void StreamCompletion(SseStream stream, std::shared_ptr<const store::Character> 
   if (!result.ok()) {
     // The status line went out with the first byte: the error travels as a data line, as
     // OpenAI-compatible servers send it (the openai libraries raise it as an APIError).
-    stream.Send(SseEvent{"", "", ProviderFailure(result.status()).body});
+    stream.Send(SseEvent{"", "", ProviderFailure(result.status(), audience).body});
   } else {
     if (!result->tool_calls.empty()) send(header.Delta({{"tool_calls", ToolCallsJson(result->tool_calls, true)}}));
     send(header.Delta(json::object(), FinishReason(result->finish_reason)));
@@ -219,12 +222,13 @@ Response ChatCompletions(ApiCall& call) {
   if (!call.options.providers) {
     return OpenAiError(503, "server_error", "no language model is configured on this server");
   }
+  const ErrorAudience audience{call.principal().HasScope(kScopeAdmin), call.request.request_id};
   Result<llm::Provider*> provider = call.options.providers(chat::ProviderNameFor(*character));
   if (!provider.ok()) {
     // An unknown or unloaded provider is the server's configuration, not the client's request.
-    if (provider.status().code() == StatusCode::kResourceExhausted) return OpenAiErrorFor(provider.status());
-    return OpenAiError(503, "server_error", "the character's language model is not available: " +
-                                                provider.status().message());
+    const Status shown = ForCaller(provider.status(), audience);
+    if (shown.code() == StatusCode::kResourceExhausted) return OpenAiErrorFor(shown);
+    return OpenAiError(503, "server_error", shown.message());
   }
 
   ChunkHeader header;
@@ -237,7 +241,7 @@ Response ChatCompletions(ApiCall& call) {
     // This handler already runs on a worker (the route is blocking), so it may wait for the model.
     parsed->completion.character = &*character;
     Result<llm::ChatResult> result = chat::CompleteAsCharacter(parsed->completion, **provider, {});
-    if (!result.ok()) return ProviderFailure(result.status());
+    if (!result.ok()) return ProviderFailure(result.status(), audience);
     json message = {{"role", "assistant"}, {"content", result->content}, {"refusal", nullptr}};
     if (!result->tool_calls.empty()) {
       message["tool_calls"] = ToolCallsJson(result->tool_calls, false);
@@ -260,8 +264,8 @@ Response ChatCompletions(ApiCall& call) {
   auto shared_character = std::make_shared<const store::Character>(std::move(*character));
   auto request = std::make_shared<OpenAiChatRequest>(std::move(*parsed));
   llm::Provider* chosen = *provider;
-  const bool posted = call.options.run_in_background([stream, shared_character, request, chosen, header] {
-    StreamCompletion(stream, shared_character, request, chosen, header);
+  const bool posted = call.request.run_in_background([stream, shared_character, request, chosen, header, audience] {
+    StreamCompletion(stream, shared_character, request, chosen, header, audience);
   });
   if (!posted) {
     stream.Close();
