@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <functional>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -145,13 +147,49 @@ Status CheckForMinor(const Flow& flow) {
   return wording("name", flow.name);
 }
 
+// --- Finding stages by name ----------------------------------------------------------------------
+
+// Stage names to their index in flow.stages, built once so that a lookup inside a loop over
+// transitions costs O(1) (Flow::FindStage scans). Of two stages with one name the first is kept,
+// as FindStage finds it.
+using StageIndex = std::unordered_map<std::string_view, size_t>;
+
+StageIndex IndexStages(const Flow& flow) {
+  StageIndex index;
+  index.reserve(flow.stages.size());
+  for (size_t i = 0; i < flow.stages.size(); ++i) index.emplace(flow.stages[i].name, i);
+  return index;
+}
+
+// For Advance, which a turn usually leaves after a lookup or two: scans for the first few, then
+// indexes, so a call that follows a long chain of transitions stays linear.
+class StageFinder {
+ public:
+  explicit StageFinder(const Flow& flow) : flow_(flow) {}
+
+  const Stage* Find(std::string_view name) {
+    if (scans_left_ > 0) {
+      --scans_left_;
+      return flow_.FindStage(name);
+    }
+    if (!index_) index_ = IndexStages(flow_);
+    auto it = index_->find(name);
+    return it == index_->end() ? nullptr : &flow_.stages[it->second];
+  }
+
+ private:
+  const Flow& flow_;
+  int scans_left_ = 4;
+  std::optional<StageIndex> index_;
+};
+
 // --- Cycles without exit -------------------------------------------------------------------------
 
 // A cycle of transitions whose conditions are all empty or only `messages_at_least`: the message
 // count only grows, so once every one of them holds, the conversation would go round the cycle on
 // every turn, forever. Returns the field of the transition that closes the first such cycle found
 // and the cycle's stages.
-std::optional<std::pair<std::string, std::string>> CycleWithoutExit(const Flow& flow) {
+std::optional<std::pair<std::string, std::string>> CycleWithoutExit(const Flow& flow, const StageIndex& index) {
   struct Edge {
     size_t to;
     size_t index;  // in the stage's transitions
@@ -161,8 +199,8 @@ std::optional<std::pair<std::string, std::string>> CycleWithoutExit(const Flow& 
     const auto& transitions = flow.stages[s].transitions;
     for (size_t t = 0; t < transitions.size(); ++t) {
       if (!transitions[t].when.OnlyMonotonic()) continue;
-      for (size_t target = 0; target < flow.stages.size(); ++target) {
-        if (flow.stages[target].name == transitions[t].to) always[s].push_back({target, t});
+      if (auto target = index.find(transitions[t].to); target != index.end()) {
+        always[s].push_back({target->second, t});
       }
     }
   }
@@ -291,32 +329,41 @@ Status ValidateFlow(const Flow& flow, const CharacterTraits& traits) {
   // The safety gate first: for a minor it is the error that matters, whatever else is wrong.
   if (traits.minor) TROUPE_RETURN_IF_ERROR(CheckForMinor(flow));
 
-  std::set<std::string_view> names;
-  for (const Stage& stage : flow.stages) {
-    if (!names.insert(stage.name).second) return Invalid(flow, "stages." + stage.name, "the stage is defined twice");
-  }
-  if (!flow.FindStage(flow.start)) return Invalid(flow, "start", "unknown stage '" + flow.start + "'");
-  for (const Stage& stage : flow.stages) {
-    for (size_t i = 0; i < stage.transitions.size(); ++i) {
-      const std::string path = "stages." + stage.name + ".transitions[" + std::to_string(i) + "]";
-      const Transition& transition = stage.transitions[i];
-      if (!flow.FindStage(transition.to)) return Invalid(flow, path + ".to", "unknown stage '" + transition.to + "'");
-      if (transition.to == stage.name) return Invalid(flow, path + ".to", "a stage cannot move to itself");
-      if (std::string problem = ConditionsProblem(transition.when); !problem.empty()) {
-        return Invalid(flow, path + ".when", problem);
+  const StageIndex index = IndexStages(flow);
+  if (index.size() != flow.stages.size()) {
+    for (size_t i = 0; i < flow.stages.size(); ++i) {
+      if (index.at(flow.stages[i].name) != i) {
+        return Invalid(flow, "stages." + flow.stages[i].name, "the stage is defined twice");
       }
     }
   }
+  const auto start = index.find(flow.start);
+  if (start == index.end()) return Invalid(flow, "start", "unknown stage '" + flow.start + "'");
+  for (const Stage& stage : flow.stages) {
+    for (size_t i = 0; i < stage.transitions.size(); ++i) {
+      const Transition& transition = stage.transitions[i];
+      auto path = [&] { return "stages." + stage.name + ".transitions[" + std::to_string(i) + "]"; };
+      if (index.count(transition.to) == 0) {
+        return Invalid(flow, path() + ".to", "unknown stage '" + transition.to + "'");
+      }
+      if (transition.to == stage.name) return Invalid(flow, path() + ".to", "a stage cannot move to itself");
+      if (std::string problem = ConditionsProblem(transition.when); !problem.empty()) {
+        return Invalid(flow, path() + ".when", problem);
+      }
+    }
+  }
+  std::unordered_set<std::string_view> moods;
+  for (const Mood& mood : flow.moods) moods.insert(mood.name);
   for (size_t i = 0; i < flow.mood_rules.size(); ++i) {
     const std::string path = "moods.rules[" + std::to_string(i) + "]";
-    if (!flow.FindMood(flow.mood_rules[i].mood)) {
+    if (moods.count(flow.mood_rules[i].mood) == 0) {
       return Invalid(flow, path + ".mood", "unknown mood '" + flow.mood_rules[i].mood + "'");
     }
     if (std::string problem = ConditionsProblem(flow.mood_rules[i].when); !problem.empty()) {
       return Invalid(flow, path + ".when", problem);
     }
   }
-  if (auto cycle = CycleWithoutExit(flow)) {
+  if (auto cycle = CycleWithoutExit(flow, index)) {
     return Invalid(flow, cycle->first,
                    "the cycle " + cycle->second +
                        " has no exit: its transitions depend only on the message count, which only grows, so "
@@ -325,18 +372,23 @@ Status ValidateFlow(const Flow& flow, const CharacterTraits& traits) {
                        "remove one");
   }
   // Every stage must be reachable: a stage nothing leads to is a mistake (a forgotten transition).
-  std::set<std::string_view> reached = {flow.start};
-  std::vector<const Stage*> frontier = {flow.FindStage(flow.start)};
+  std::vector<bool> reached(flow.stages.size(), false);
+  std::vector<size_t> frontier = {start->second};
+  reached[start->second] = true;
   while (!frontier.empty()) {
-    const Stage* stage = frontier.back();
+    const Stage& stage = flow.stages[frontier.back()];
     frontier.pop_back();
-    for (const Transition& transition : stage->transitions) {
-      if (reached.insert(transition.to).second) frontier.push_back(flow.FindStage(transition.to));
+    for (const Transition& transition : stage.transitions) {
+      const size_t to = index.at(transition.to);  // every `to` was found above
+      if (!reached[to]) {
+        reached[to] = true;
+        frontier.push_back(to);
+      }
     }
   }
-  for (const Stage& stage : flow.stages) {
-    if (reached.count(stage.name) == 0) {
-      return Invalid(flow, "stages." + stage.name,
+  for (size_t i = 0; i < flow.stages.size(); ++i) {
+    if (!reached[i]) {
+      return Invalid(flow, "stages." + flow.stages[i].name,
                      "unreachable: no transition leads here from the start stage '" + flow.start +
                          "' (add a transition to it, or remove the stage)");
     }
@@ -360,9 +412,10 @@ FlowStep Advance(const Flow& flow, const FlowState& state, const ConversationSig
                  uint64_t conversation_seed) {
   FlowStep step;
   step.state = state;
-  const Stage* stage = flow.FindStage(state.stage);
+  StageFinder stages(flow);
+  const Stage* stage = stages.Find(state.stage);
   if (stage == nullptr) {
-    stage = flow.FindStage(flow.start);
+    stage = stages.Find(flow.start);
     if (stage == nullptr && !flow.stages.empty()) stage = &flow.stages.front();
     if (stage == nullptr) return {{"", ""}, !state.stage.empty()};
     step.stage_changed = true;
@@ -378,7 +431,7 @@ FlowStep Advance(const Flow& flow, const FlowState& state, const ConversationSig
       }
     }
     if (taken == nullptr) break;
-    const Stage* next = flow.FindStage(taken->to);
+    const Stage* next = stages.Find(taken->to);
     if (next == nullptr || !entered.insert(next).second) break;
     stage = next;
     step.stage_changed = true;

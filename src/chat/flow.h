@@ -111,8 +111,28 @@ struct Flow {
 // A single stage that talks as the card says, for characters without a flow.
 Flow DefaultFlow();
 
+// Limits on a flow (docs/flows.md, "Limits"). Flows arrive in HTTP requests, so what one costs to
+// read must be bounded: YAML aliases let 1 MB of text stand for gigabytes, and yaml-cpp's tree
+// takes about 0.5 KB per node (1 KB under ASan). Real flows have 3 to 20 stages with a few
+// transitions each; the caps are 50 times that. The YAML limits let the largest flow the caps
+// allow through with room to spare (1,000 stages of 10 transitions with two conditions each, 100
+// moods, 1,000 rules: 0.83 MB, 104,000 nodes, ~60 MB to read), while the costliest text within
+// them costs ~140 MB to read (measured in an optimised build).
+inline constexpr int64_t kMaxFlowTextBytes = 1 << 20;    // the YAML text, 1 MiB
+inline constexpr int64_t kMaxFlowYamlNodes = 200'000;    // nodes (keys included) once aliases are expanded
+inline constexpr int64_t kMaxFlowScalarBytes = 4 << 20;  // bytes of all scalars once aliases are expanded, 4 MiB
+inline constexpr int kMaxFlowYamlDepth = 32;             // nesting of lists and mappings (a flow uses 6)
+inline constexpr size_t kMaxFlowStages = 1'000;
+inline constexpr size_t kMaxFlowTransitions = 10'000;    // of all stages together
+inline constexpr size_t kMaxFlowMoods = 100;             // moods.options
+inline constexpr size_t kMaxFlowMoodRules = 1'000;       // moods.rules
+
 // kInvalidArgument naming the field path and line:column for bad YAML, a wrong type or range, an
-// unknown or repeated key, a missing required field, or a badly formed stage or mood name.
+// unknown or repeated key, a missing required field, or a badly formed stage or mood name. Before
+// building anything it refuses, naming the limit, YAML beyond the first four limits above (with
+// the line:column where it was crossed; no field) and a stream of more than one YAML document;
+// while reading, more stages, transitions, moods or mood rules than the caps (field and
+// line:column of the first one too many).
 Result<Flow> ParseFlow(std::string_view yaml);
 
 // What the card says about the character that flows must respect.
@@ -128,7 +148,8 @@ CharacterTraits TraitsFromExtensions(std::string_view extensions_json);
 // or in a stage or mood name (the safety gate); an unknown stage in `start` or a transition; a mood
 // rule naming an unknown mood; conditions that can never hold; a cycle without exit (transitions
 // whose conditions are empty or only `messages_at_least`: once they hold they hold forever); a
-// stage that no transition reaches from `start`.
+// stage that no transition reaches from `start`. Linear in stages and transitions (names are
+// indexed once), so a flow built in code beyond the caps costs time in proportion, no more.
 Status ValidateFlow(const Flow& flow, const CharacterTraits& traits);
 
 // A character's flow (Character::flow, blank = the default) parses and validates for the traits
@@ -162,7 +183,8 @@ struct FlowStep {
 // otherwise a weighted draw seeded by (conversation_seed, stage, message_count /
 // change_every_messages). So a conversation keeps its mood within a stage (or period), and pass the
 // same seed for the whole life of a conversation (its id, say). A flow that was not validated
-// never makes this fail: an unknown `start` starts at the first stage.
+// never makes this fail: an unknown `start` starts at the first stage. Linear in the stages and
+// transitions it passes through.
 FlowStep Advance(const Flow& flow, const FlowState& state, const ConversationSignals& signals,
                  uint64_t conversation_seed);
 

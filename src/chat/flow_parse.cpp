@@ -10,6 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "base/yaml_bounds.h"
 #include "chat/flow.h"
 
 namespace troupe::chat {
@@ -80,6 +81,9 @@ class FlowReader {
       }
       const std::string path = "stages." + name;
       if (!seen.insert(name).second) Fail(path, item.first, "the stage is defined twice");
+      if (flow_.stages.size() == kMaxFlowStages) {
+        Fail("stages", item.first, "more than " + std::to_string(kMaxFlowStages) + " stages (the limit for a flow)");
+      }
       Record(path, item.first);
       flow_.stages.push_back(ReadStage(name, item.second, path));
     }
@@ -291,6 +295,13 @@ class FlowReader {
     if (auto n = node["proactive"]) stage.proactive = ReadProactive(n, p + "proactive");
     if (auto n = node["transitions"]) {
       if (!n.IsSequence()) Fail(p + "transitions", n, "expected a list, got " + Describe(n));
+      if (transitions_ + n.size() > kMaxFlowTransitions) {
+        const size_t first_over = kMaxFlowTransitions - transitions_;
+        Fail(p + "transitions[" + std::to_string(first_over) + "]", n[first_over],
+             "more than " + std::to_string(kMaxFlowTransitions) +
+                 " transitions in the flow (the limit for all stages together)");
+      }
+      transitions_ += n.size();
       for (size_t i = 0; i < n.size(); ++i) {
         const std::string item_path = p + "transitions[" + std::to_string(i) + "]";
         const YAML::Node item = n[i];
@@ -314,6 +325,10 @@ class FlowReader {
     if (auto options = moods["options"]) {
       if (!options.IsSequence()) Fail("moods.options", options, "expected a list, got " + Describe(options));
       Record("moods.options", options);
+      if (options.size() > kMaxFlowMoods) {
+        Fail("moods.options[" + std::to_string(kMaxFlowMoods) + "]", options[kMaxFlowMoods],
+             "more than " + std::to_string(kMaxFlowMoods) + " moods (the limit for a flow)");
+      }
       std::set<std::string> seen;
       double total = 0;
       for (size_t i = 0; i < options.size(); ++i) {
@@ -335,6 +350,10 @@ class FlowReader {
     if (auto rules = moods["rules"]) {
       if (!rules.IsSequence()) Fail("moods.rules", rules, "expected a list, got " + Describe(rules));
       Record("moods.rules", rules);
+      if (rules.size() > kMaxFlowMoodRules) {
+        Fail("moods.rules[" + std::to_string(kMaxFlowMoodRules) + "]", rules[kMaxFlowMoodRules],
+             "more than " + std::to_string(kMaxFlowMoodRules) + " mood rules (the limit for a flow)");
+      }
       for (size_t i = 0; i < rules.size(); ++i) {
         const std::string path = "moods.rules[" + std::to_string(i) + "]";
         const YAML::Node rule = rules[i];
@@ -372,11 +391,16 @@ class FlowReader {
   }
 
   Flow& flow_;
+  size_t transitions_ = 0;  // read so far, in all stages
 };
 
 }  // namespace
 
 Result<Flow> ParseFlow(std::string_view yaml) {
+  // Checked on the event stream before a tree is built: the tree shares an aliased value, but
+  // reading copies it once per alias, so an alias bomb would be read into gigabytes.
+  const YamlBounds bounds{kMaxFlowTextBytes, kMaxFlowYamlNodes, kMaxFlowScalarBytes, kMaxFlowYamlDepth};
+  TROUPE_RETURN_IF_ERROR(CheckYamlBounds(yaml, bounds));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
