@@ -104,10 +104,11 @@ class ChatRoutesTest : public ::testing::Test {
   }
 
   // A streamed POST: the whole event stream (the turn closes it when done).
-  std::vector<SseEvent> Stream(const std::string& target, const json& body) {
+  std::vector<SseEvent> Stream(const std::string& target, const json& body, const std::string& key = "") {
     TestClient client(server_->port(), std::chrono::seconds(60));
     ClientResponse response = client.StartStream(
-        "POST", target, body.dump(), {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}});
+        "POST", target, body.dump(),
+        {{"Authorization", "Bearer " + (key.empty() ? key_ : key)}, {"Content-Type", "application/json"}});
     EXPECT_EQ(response.status, 200) << response.body;
     EXPECT_EQ(response.Header("content-type").rfind("text/event-stream", 0), 0u);
     EXPECT_TRUE(client.ReadStreamToEnd());
@@ -290,6 +291,15 @@ TEST_F(ChatRoutesTest, AProviderCutMidReplyLeavesTheReplyStoredAsIncomplete) {
   // The remote endpoint got the earlier partial reply as the assistant's turn.
   const std::string sent = remote_server_.requests().back().body;
   EXPECT_NE(sent.find("Once upon a time, a cat"), std::string::npos) << sent;
+
+  // An operator (admin key) reading the same failure gets the provider's detail.
+  remote_server_.Enqueue(cut);
+  const std::vector<SseEvent> operator_turn =
+      Stream(base + "/messages", {{"content", "Again, please."}}, server_->MintKey({"admin"}).key);
+  ASSERT_FALSE(operator_turn.empty());
+  EXPECT_EQ(operator_turn.back().type, "error");
+  EXPECT_NE(operator_turn.back().data["message"].get<std::string>().find("stream cut"), std::string::npos)
+      << operator_turn.back().data;
 }
 
 TEST_F(ChatRoutesTest, BadRequestsGetClearErrors) {

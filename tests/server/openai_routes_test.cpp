@@ -533,6 +533,15 @@ TEST_F(OpenAiRoutesTest, ProviderRefusalsAreTheServersTrouble) {
   const std::string told = refused.Json()["error"]["message"];
   EXPECT_EQ(told, "the character's language model is not available right now (request " +
                       refused.Header("x-request-id") + ")");
+  // Every scope but admin is told the same.
+  for (const char* scope : {"studio", "agent"}) {
+    upstream_.Enqueue(unauthorized);
+    ClientResponse other = Post({{"model", "relay"}, {"messages", kMessages}}, server_->MintKey({scope}).key);
+    ExpectOpenAiError(other, 503, "server_error", nullptr);
+    EXPECT_EQ(other.Json()["error"]["message"], "the character's language model is not available right now (request " +
+                                                    other.Header("x-request-id") + ")")
+        << scope;
+  }
 
   // An administrator gets the detail, with the credential masked.
   upstream_.Enqueue(unauthorized);
