@@ -70,18 +70,27 @@ Response ForHead(Response response) {
   return response;
 }
 
-// Runs a plain handler; an exception becomes a logged 500 that tells the client nothing more.
+// What a handler that threw answers: the client learns only that it failed and the request id;
+// the log has what was thrown. Call from inside a catch block.
+Response HandlerFailed(const Request& request) {
+  std::string what = "a non-exception";
+  try {
+    throw;
+  } catch (const std::exception& error) {
+    what = error.what();
+  } catch (...) {
+  }
+  spdlog::error("request {}: handler for {} {} threw: {}", request.request_id, request.method, request.route, what);
+  return Response::Error(Internal("internal error (request " + request.request_id + ")"));
+}
+
+// Runs a plain handler; an exception becomes a logged 500.
 Response CallHandler(const Route& route, Request& request) {
   try {
     return route.handler(request);
-  } catch (const std::exception& error) {
-    spdlog::error("request {}: handler for {} {} threw: {}", request.request_id, request.method, request.route,
-                  error.what());
   } catch (...) {
-    spdlog::error("request {}: handler for {} {} threw a non-exception", request.request_id, request.method,
-                  request.route);
+    return HandlerFailed(request);
   }
-  return Response::Error(Internal("internal error (request " + request.request_id + ")"));
 }
 
 // Runs a callable when the scope ends, including when a coroutine frame is destroyed.
@@ -261,15 +270,9 @@ net::awaitable<Response> Session::Dispatch(Request& request) {
   if (route.handler) co_return CallHandler(route, request);
   try {
     co_return co_await route.coroutine->function(request);
-  } catch (const std::exception& error) {
-    spdlog::error("request {}: handler for {} {} threw: {}", request.request_id, request.method, request.route,
-                  error.what());
   } catch (...) {
-    spdlog::error("request {}: handler for {} {} threw a non-exception", request.request_id, request.method,
-                  request.route);
+    co_return HandlerFailed(request);
   }
-  // The client learns only that it failed; the details are in the log.
-  co_return Response::Error(Internal("internal error (request " + request.request_id + ")"));
 }
 
 net::awaitable<Response> Session::RunBlocking(const Route& route, Request& request) {

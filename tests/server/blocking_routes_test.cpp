@@ -8,13 +8,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "server/gate.h"
 #include "server/server_fixture.h"
 #include "server/test_client.h"
 
@@ -23,46 +23,9 @@ namespace {
 
 using testing::RunningServer;
 using testing::TestClient;
+using testing::Gate;
 using testing::TestOptions;
 
-// A gate handlers wait at until the test opens it; counts who arrived and who left.
-class Gate {
- public:
-  void Wait() {
-    std::unique_lock lock(mutex_);
-    ++arrived_;
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return open_; });
-    ++left_;
-    changed_.notify_all();
-  }
-  void Open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    changed_.notify_all();
-  }
-  // Waits until `count` have arrived; false if they do not within a generous bound (a failure,
-  // not a timing assertion).
-  bool AwaitArrivals(int count) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return arrived_ >= count; });
-  }
-  int arrived() {
-    std::lock_guard lock(mutex_);
-    return arrived_;
-  }
-  int left() {
-    std::lock_guard lock(mutex_);
-    return left_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool open_ = false;  // guarded by mutex_
-  int arrived_ = 0;    // guarded by mutex_
-  int left_ = 0;       // guarded by mutex_
-};
 
 Router GatedRouter(Gate& gate) {
   Router router;

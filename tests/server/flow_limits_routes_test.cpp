@@ -3,8 +3,6 @@
 // allow are in flight on the background pool.
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -12,6 +10,7 @@
 
 #include "chat/flow.h"
 #include "server/api_fixture.h"
+#include "server/gate.h"
 
 namespace troupe::server::testing {
 namespace {
@@ -71,31 +70,6 @@ TEST(FlowLimitsRoutesTest, ASecondYamlDocumentIsRefused) {
       << checked.body;
 }
 
-// Holds background tasks before they run until the test opens it.
-class Gate {
- public:
-  void Wait() {
-    std::unique_lock lock(mutex_);
-    ++arrived_;
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return open_; });
-  }
-  void Open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    changed_.notify_all();
-  }
-  bool AwaitArrivals(int count) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, std::chrono::seconds(60), [&] { return arrived_ >= count; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool open_ = false;  // guarded by mutex_
-  int arrived_ = 0;    // guarded by mutex_
-};
 
 TEST(FlowLimitsRoutesTest, HealthIsAnsweredWhileTheLargestFlowsAreValidatedTwiceAtOnce) {
   Gate gate;
