@@ -215,7 +215,8 @@ await test("chat: the agent's message is there, on a phone, in the dark theme", 
   await page.goto(base + conversationPath);
   await page.locator(".message.agent", { hasText: "Hello, I am Sam from support." }).waitFor();
   await page.getByRole("button", { name: /Switch to dark theme/ }).click();
-  expect(await page.evaluate(() => document.documentElement.dataset.theme) === "dark", "the theme should switch");
+  // The page applies the theme after it renders: wait for it rather than read it at once.
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
   expect(!overflow, "nothing should overflow a phone's width");
 }, { width: 390, height: 844 });
@@ -235,5 +236,7 @@ server.kill("SIGTERM");
 await new Promise((resolve) => server.on("exit", resolve));
 rmSync(data, { recursive: true, force: true });
 const failed = results.filter((r) => r.failure).length;
+// A failure in the page often has its cause on the server: show what it logged last.
+if (failed) console.log(`troupe serve's log, last lines:\n${serverLog.split("\n").slice(-400).join("\n")}`);
 console.log(`${results.length - failed} of ${results.length} web UI tests passed`);
 process.exit(failed ? 1 : 0);

@@ -69,6 +69,7 @@ export interface Message {
   incomplete: boolean;
   metadata: Record<string, unknown>;
   created_at: number;
+  updated_at?: number;
 }
 
 export interface Me {

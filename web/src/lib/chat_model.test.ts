@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "./api";
-import { applyEvent, emptyChat, latestReply, swipesOf, visibleMessages, type TurnEvent } from "./chat_model";
+import { applyEvent, emptyChat, latestReply, mergeFetched, swipesOf, visibleMessages, type TurnEvent } from "./chat_model";
 
 function message(id: number, role: Message["role"], content: string, metadata: Record<string, unknown> = {}): Message {
   return { id, conversation_id: 1, parent_id: null, role, content, stage: "s", rating: null, incomplete: false, metadata, created_at: id };
@@ -52,5 +52,17 @@ describe("chat model", () => {
     expect(swipesOf(message(9, "assistant", "x"))).toBeNull();
     expect(latestReply(messages)?.id).toBe(2);
     expect(latestReply([message(1, "user", "Hi")])).toBeNull();
+  });
+
+  it("keeps what a stream showed when an older refetch lands after it", () => {
+    const greeting = message(1, "assistant", "Hi! I am Lily.");
+    // The refetch was answered before the greeting was stored.
+    expect(mergeFetched([greeting], [])).toEqual([greeting]);
+    // A message deleted on the server (older than the newest fetched) goes; a fetched copy that is
+    // newer than the shown one replaces it, and an older one does not.
+    const edited = { ...message(2, "user", "edited"), updated_at: 20 };
+    const shown = { ...message(2, "user", "shown"), updated_at: 10 };
+    expect(mergeFetched([message(1, "user", "gone"), shown], [edited])).toEqual([edited]);
+    expect(mergeFetched([{ ...shown, updated_at: 30 }], [edited])).toEqual([{ ...shown, updated_at: 30 }]);
   });
 });

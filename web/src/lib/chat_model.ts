@@ -40,6 +40,23 @@ export function upsert(messages: Message[], message: Message): Message[] {
   return copy;
 }
 
+// The messages after a refetch. A list fetched while a turn streamed can be older than what the
+// stream already showed (the greeting stored just after the fetch was answered): messages newer
+// than everything fetched stay, and of two copies of one message the later-updated one wins.
+export function mergeFetched(current: Message[], fetched: Message[]): Message[] {
+  const newestFetched = fetched.reduce((newest, m) => Math.max(newest, m.id), 0);
+  const byId = new Map(fetched.map((m) => [m.id, m] as const));
+  for (const shown of current) {
+    const stored = byId.get(shown.id);
+    if (!stored) {
+      if (shown.id > newestFetched) byId.set(shown.id, shown);
+    } else if ((shown.updated_at ?? 0) > (stored.updated_at ?? 0)) {
+      byId.set(shown.id, shown);
+    }
+  }
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
 export function withConversation(state: ChatState, conversation: Conversation): ChatState {
   return { ...state, stage: conversation.stage, mood: conversation.mood, status: conversation.status };
 }

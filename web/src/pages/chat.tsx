@@ -4,7 +4,7 @@
 // feed, which reconnects after a network drop and refetches what it missed.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Character, Conversation, Message } from "../lib/api";
-import { applyEvent, emptyChat, latestReply, swipesOf, visibleMessages, withConversation, type ChatState, type TurnEvent } from "../lib/chat_model";
+import { applyEvent, emptyChat, latestReply, mergeFetched, swipesOf, visibleMessages, withConversation, type ChatState, type TurnEvent } from "../lib/chat_model";
 import { openLiveFeed } from "../lib/live";
 import type { SseEvent } from "../lib/sse";
 import { useApp } from "../context";
@@ -39,7 +39,7 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
 
   async function refetch() {
     const [fresh, messages] = await Promise.all([api.json<Conversation>("GET", base), api.all<Message>(`${base}/messages`)]);
-    setState((current) => withConversation({ ...current, messages }, fresh));
+    setState((current) => withConversation({ ...current, messages: mergeFetched(current.messages, messages) }, fresh));
     return messages;
   }
 
@@ -65,7 +65,7 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
       try {
         const [fresh, messages] = await Promise.all([api.json<Conversation>("GET", base), api.all<Message>(`${base}/messages`)]);
         if (!live) return;
-        setState((current) => withConversation({ ...current, messages }, fresh));
+        setState((current) => withConversation({ ...current, messages: mergeFetched(current.messages, messages) }, fresh));
         api.json<Character>("GET", `/api/v1/characters/${fresh.character_id}`).then((c) => live && setCharacter(c)).catch(report);
         if (messages.length === 0 && fresh.status === "active") await streamTurn("POST", `${base}/open`, {});
       } catch (error) {
