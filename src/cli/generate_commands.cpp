@@ -123,7 +123,7 @@ void Chat(engine::Model& model, const GenerateOptions& options) {
     if (line.empty()) continue;
     inputs.messages.push_back({{"role", "user"}, {"content", line}});
     inputs.add_generation_prompt = true;
-    const std::vector<int32_t> tokens = model.Tokenize(model.RenderChat(inputs), true, true);
+    const std::vector<int32_t> tokens = model.TokenizeChat(model.RenderChat(inputs));
     size_t shared = 0;
     while (shared < cached.size() && shared < tokens.size() && cached[shared] == tokens[shared]) ++shared;
     // At least one token must run to get logits for the reply.

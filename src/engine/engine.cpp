@@ -127,6 +127,13 @@ std::string Model::RenderChat(ChatTemplateInputs inputs) const {
   return chat_template().Render(inputs);
 }
 
+std::vector<int32_t> Model::TokenizeChat(std::string_view rendered) const {
+  std::vector<int32_t> tokens = Tokenize(rendered, /*add_special=*/true, /*parse_special=*/true);
+  const std::optional<int32_t> bos = state_->tokenizer.bos();
+  if (bos && tokens.size() >= 2 && tokens[0] == *bos && tokens[1] == *bos) tokens.erase(tokens.begin());
+  return tokens;
+}
+
 Transformer& Model::transformer() {
   if (!state_->transformer) {
     ThrowInvalid(state_->file.label() + ": loaded as a vocabulary only; it cannot run");

@@ -89,6 +89,10 @@ class Model {
   // Renders a conversation with the model's template; BOS/EOS texts come from the tokenizer
   // when the inputs leave them empty.
   std::string RenderChat(ChatTemplateInputs inputs) const;
+  // The tokens of a rendered chat: control-token text parsed, BOS added as the vocabulary asks
+  // unless the template already wrote it (Llama 3's templates start with it), so the model never
+  // sees two, as llama.cpp's server also ensures.
+  std::vector<int32_t> TokenizeChat(std::string_view rendered) const;
 
   // The network; throws EngineError(kInvalidInput) for a model loaded vocab_only.
   Transformer& transformer();

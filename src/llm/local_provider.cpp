@@ -164,7 +164,7 @@ class LocalProvider final : public Provider {
     inputs.add_generation_prompt = add_generation_prompt;
     try {
       const std::string prompt = model_->RenderChat(std::move(inputs));
-      return model_->Tokenize(prompt, true, true);
+      return model_->TokenizeChat(prompt);
     } catch (const engine::EngineError& error) {
       return EngineFailure(error);
     }

@@ -70,6 +70,29 @@ TEST(Model, RendersTheGoldenChatAndTokenizesItToLlamaCppsIds) {
   }
 }
 
+// Llama 3's templates write BOS themselves; the vocabulary also asks for one. The model must see
+// one, as under llama.cpp's server.
+TEST(Model, AChatRenderedWithItsOwnBosGetsNoSecond) {
+  const std::unique_ptr<Model> model = Model::Load(SharedDir() / "models/synthetic/tiny-llama3-bpe-Q8_0.gguf");
+  const std::optional<int32_t> bos = model->tokenizer().bos();
+  ASSERT_TRUE(bos.has_value());
+  ASSERT_TRUE(model->tokenizer().adds_bos());
+  const std::string bos_text = model->tokenizer().TokenToPiece(*bos, /*render_special=*/true);
+  const std::string turn = "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>";
+  const std::vector<int32_t> doubled = model->Tokenize(bos_text + turn, true, true);
+  ASSERT_GE(doubled.size(), 2u);
+  EXPECT_EQ(doubled[1], *bos) << "the plain tokenizer adds its own BOS in front of the template's";
+  const std::vector<int32_t> chat = model->TokenizeChat(bos_text + turn);
+  ASSERT_EQ(chat.size(), doubled.size() - 1);
+  EXPECT_EQ(chat[0], *bos);
+  EXPECT_NE(chat[1], *bos);
+  // A template that writes no BOS still gets the vocabulary's one.
+  const std::vector<int32_t> plain = model->TokenizeChat(turn);
+  ASSERT_FALSE(plain.empty());
+  EXPECT_EQ(plain[0], *bos);
+  EXPECT_EQ(plain.size(), chat.size());
+}
+
 TEST(Model, SummaryAndDetokenizeOnEveryModel) {
   for (const Golden& golden : Goldens()) {
     SCOPED_TRACE(golden.model.string());
