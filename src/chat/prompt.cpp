@@ -202,8 +202,10 @@ Result<AssembledPrompt> AssemblePrompt(const PromptInputs& inputs, const llm::Pr
   }
   take_history(history.size());
 
-  // The provider's exact count may differ from the estimate (template framing): drop the oldest
-  // history, then the optional parts, until it fits.
+  // The provider's exact count may differ from the estimate (template framing): drop in reverse
+  // priority until it fits: older history, examples, recalled facts, lorebook entries, and only
+  // then the most recent messages (down to the last one).
+  const size_t min_recent = static_cast<size_t>(std::max(inputs.min_recent_messages, 1));
   AssembledPrompt prompt;
   for (;;) {
     std::vector<llm::ChatMessage> messages;
@@ -229,7 +231,7 @@ Result<AssembledPrompt> AssemblePrompt(const PromptInputs& inputs, const llm::Pr
       prompt.prompt_tokens = tokens;
       break;
     }
-    if (kept_history > 1) {
+    if (kept_history > min_recent) {
       --kept_history;
     } else if (!parts.examples.empty()) {
       parts.examples.clear();
@@ -239,6 +241,8 @@ Result<AssembledPrompt> AssemblePrompt(const PromptInputs& inputs, const llm::Pr
       parts.lorebook_after.pop_back();
     } else if (!parts.lorebook_before.empty()) {
       parts.lorebook_before.pop_back();
+    } else if (kept_history > 1) {
+      --kept_history;
     } else {
       return Status(StatusCode::kInvalidArgument,
                     "the prompt does not fit: " + std::to_string(tokens) + " tokens with nothing left to drop, " +

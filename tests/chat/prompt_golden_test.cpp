@@ -476,6 +476,35 @@ TEST_F(PromptGoldenTest, TightContextDropsOldHistory) {
   EXPECT_EQ(prompt.messages.back().content, "eSIM sounds easier. How do I activate it?");
 }
 
+// Whatever the context, the most recent messages (min_recent_messages) outrank the optional parts:
+// a prompt with examples, lorebook entries or recalled facts in it also has them. The exact count
+// can exceed the estimate, and trimming to fit must drop in the same order.
+TEST_F(PromptGoldenTest, RecentMessagesOutrankOptionalPartsAtEveryContextLength) {
+  store::Character juno = ExampleCharacter("juno_telecom_support.json");
+  FlowPoint flow = Walk(juno.flow, 16, 0, 0);
+  std::vector<store::Message> history = {Greeting(juno, "Dana")};
+  for (int i = 0; i < 7; ++i) {
+    history.push_back(FromUser("Question " + std::to_string(i) + ": what about my data plan and roaming in Canada?"));
+    history.push_back(FromCharacter("Answer " + std::to_string(i) + ": the Travel Pass covers data outside the EU."));
+  }
+  int tight_with_optional_parts = 0;  // the case that matters must occur, or the test proves nothing
+  for (int64_t context = 800; context <= 1600; context += 8) {
+    SCOPED_TRACE("context " + std::to_string(context));
+    Scenario scenario =
+        MakeScenario("unused", "", juno, flow, "Dana", history, context, *provider_);
+    scenario.inputs.character = &scenario.character;
+    scenario.inputs.recalled = {"Dana asked about eSIM last month."};
+    Result<AssembledPrompt> prompt = AssemblePrompt(scenario.inputs, *provider_);
+    if (!prompt.ok()) continue;  // too small for the system block and the last message
+    const bool optional_parts = prompt->examples_included || prompt->lorebook_included > 0 || prompt->recalled_included > 0;
+    if (optional_parts) {
+      EXPECT_GE(prompt->history_included, scenario.inputs.min_recent_messages);
+    }
+    if (optional_parts && prompt->history_dropped > 0) ++tight_with_optional_parts;
+  }
+  EXPECT_GT(tight_with_optional_parts, 0);
+}
+
 // The character writes first after a break: the stage's proactive instruction closes the prompt,
 // after the character's own last message.
 TEST_F(PromptGoldenTest, ProactiveClosingInstruction) {
