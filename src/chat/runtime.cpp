@@ -32,38 +32,6 @@ json ParseObject(const std::string& text) {
   return value.is_object() ? value : json::object();
 }
 
-json MessageJson(const store::Message& message) {
-  json value = {{"id", message.id},
-                {"conversation_id", message.conversation_id},
-                {"parent_id", message.parent_id ? json(*message.parent_id) : json()},
-                {"role", std::string(store::ToString(message.role))},
-                {"content", message.content},
-                {"stage", message.stage},
-                {"prompt_tokens", message.prompt_tokens},
-                {"completion_tokens", message.completion_tokens},
-                {"latency_ms", message.latency_ms},
-                {"sentiment", message.sentiment ? json(*message.sentiment) : json()},
-                {"rating", message.rating ? json(*message.rating) : json()},
-                {"incomplete", message.incomplete},
-                {"metadata", ParseObject(message.metadata_json)},
-                {"created_at", message.created_at},
-                {"updated_at", message.updated_at}};
-  return value;
-}
-
-json ConversationJson(const store::Conversation& conversation) {
-  return {{"id", conversation.id},
-          {"user_id", conversation.user_id},
-          {"character_id", conversation.character_id},
-          {"title", conversation.title},
-          {"stage", conversation.stage},
-          {"mood", conversation.mood},
-          {"affinity", conversation.affinity},
-          {"status", std::string(store::ToString(conversation.status))},
-          {"message_count", conversation.message_count},
-          {"last_activity_at", conversation.last_activity_at}};
-}
-
 std::string Trimmed(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
@@ -322,8 +290,12 @@ struct ChatRuntime::State {
     return providers(name);
   }
 
-  void Emit(const TurnSink& sink, std::string type, json data) {
-    if (sink) sink(TurnEvent{std::move(type), std::move(data)});
+  void Emit(const TurnSink& sink, TurnEvent event) {
+    if (sink) sink(event);
+  }
+
+  static MessageStartEvent StartOf(const Scene& scene, int index) {
+    return MessageStartEvent{index, "assistant", scene.conversation.stage, scene.conversation.mood, std::nullopt};
   }
 
   // Stores one finished part of the reply and reports it.
@@ -345,7 +317,7 @@ struct ChatRuntime::State {
     metadata["mood"] = scene.conversation.mood;
     message.metadata_json = metadata.dump();
     TROUPE_ASSIGN_OR_RETURN(store::Message stored, store.messages().Append(std::move(message)));
-    Emit(sink, "message.end", {{"message_index", index}, {"message", MessageJson(stored)}});
+    Emit(sink, MessageEndEvent{static_cast<int>(index), stored});
     if (options.on_message_stored) options.on_message_stored(scene.conversation, stored);
     return stored;
   }
@@ -392,22 +364,21 @@ struct ChatRuntime::State {
     auto start_live = [&] {
       if (live_started) return;
       live_started = true;
-      Emit(sink, "message.start", {{"message_index", 0}, {"role", "assistant"},
-                                   {"stage", scene.conversation.stage}, {"mood", scene.conversation.mood}});
+      Emit(sink, StartOf(scene, 0));
     };
     auto take = [&](std::vector<ReplySplitter::Piece> pieces) {
       for (ReplySplitter::Piece& piece : pieces) {
         if (!piece.text.empty()) {
           if (parts.size() == 1) {
             start_live();
-            Emit(sink, "delta", {{"message_index", 0}, {"text", piece.text}});
+            Emit(sink, DeltaEvent{0, piece.text});
           }
           parts.back() += piece.text;
         }
         if (piece.ends_message) {
           parts.emplace_back();
           began_at.push_back(clock.NowMillis());
-          Emit(sink, "typing", {{"message_index", parts.size() - 1}});
+          Emit(sink, TypingEvent{static_cast<int>(parts.size() - 1)});
         }
       }
       if (splitter.limit_reached()) cancel = true;  // the stage's length limit: stop generating
@@ -456,7 +427,7 @@ struct ChatRuntime::State {
       if (text.empty()) {
         // The model wrote nothing (it ended its turn at once, or failed first): store nothing.
         if (i == 0 && parts.size() == 1 && live_started) {
-          Emit(sink, "message.end", {{"message_index", 0}, {"message", nullptr}});
+          Emit(sink, MessageEndEvent{0, std::nullopt});
         }
         continue;
       }
@@ -465,9 +436,8 @@ struct ChatRuntime::State {
           const int64_t pause = TypingDelayMs(text, style) - (clock.NowMillis() - began_at[i]);
           if (pause > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause));
         }
-        Emit(sink, "message.start", {{"message_index", i}, {"role", "assistant"},
-                                     {"stage", scene.conversation.stage}, {"mood", scene.conversation.mood}});
-        Emit(sink, "delta", {{"message_index", i}, {"text", text}});
+        Emit(sink, StartOf(scene, static_cast<int>(i)));
+        Emit(sink, DeltaEvent{static_cast<int>(i), text});
       } else {
         start_live();
       }
@@ -479,11 +449,10 @@ struct ChatRuntime::State {
       generated.text += text;
     }
     if (failed) {
-      const Status& error = result.status();
-      json data = {{"code", std::string(StatusCodeName(error.code()))}, {"message", error.message()}};
-      if (!generated.messages.empty()) data["partial_message_id"] = generated.messages.back().id;
-      Emit(sink, "error", data);
-      return error;
+      ErrorEvent error{result.status(), std::nullopt};
+      if (!generated.messages.empty()) error.partial_message_id = generated.messages.back().id;
+      Emit(sink, error);
+      return result.status();
     }
     return generated;
   }
@@ -536,10 +505,7 @@ struct ChatRuntime::State {
   }
 
   void Done(const TurnSink& sink, const Scene& scene, const Generated& generated) {
-    Emit(sink, "done", {{"usage", {{"prompt_tokens", generated.usage.prompt_tokens},
-                                   {"completion_tokens", generated.usage.completion_tokens}}},
-                        {"conversation", ConversationJson(scene.conversation)},
-                        {"incomplete", generated.incomplete}});
+    Emit(sink, DoneEvent{generated.usage, scene.conversation, generated.incomplete});
   }
 
   Result<std::vector<store::Message>> History(int64_t conversation_id) {
@@ -674,9 +640,8 @@ Result<TurnOutcome> ChatRuntime::Open(int64_t conversation_id, int greeting, con
     State::Plan plan;
     plan.metadata["greeting"] = greeting;
     const std::string text = ExpandMacros(written, {character.name, scene.user_name});
-    s.Emit(sink, "message.start", {{"message_index", 0}, {"role", "assistant"},
-                                   {"stage", scene.conversation.stage}, {"mood", scene.conversation.mood}});
-    s.Emit(sink, "delta", {{"message_index", 0}, {"text", text}});
+    s.Emit(sink, State::StartOf(scene, 0));
+    s.Emit(sink, DeltaEvent{0, text});
     TROUPE_ASSIGN_OR_RETURN(store::Message stored, s.StorePart(scene, plan, text, 0, false, s.clock.NowMillis(), sink));
     outcome.messages.push_back(stored);
   } else if (stage != nullptr && stage->opens_conversation) {
@@ -757,17 +722,17 @@ Result<TurnOutcome> ChatRuntime::Regenerate(int64_t conversation_id, int64_t mes
     for (std::string& end : provider->TurnEndStrings()) request.stop.push_back(std::move(end));
     std::atomic<bool> cancel{false};
     request.cancel = &cancel;
-    s.Emit(sink, "message.start", {{"message_index", 0}, {"role", "assistant"}, {"stage", scene.conversation.stage},
-                                   {"mood", scene.conversation.mood}, {"regenerating", first.id}});
+    MessageStartEvent start = State::StartOf(scene, 0);
+    start.regenerating = first.id;
+    s.Emit(sink, start);
     llm::ChatCallbacks callbacks;
     callbacks.on_delta = [&](std::string_view delta) {
       if (options.cancel != nullptr && options.cancel->load()) cancel = true;
-      s.Emit(sink, "delta", {{"message_index", 0}, {"text", std::string(delta)}});
+      s.Emit(sink, DeltaEvent{0, std::string(delta)});
     };
     Result<llm::ChatResult> result = provider->Chat(request, callbacks);
     if (!result.ok()) {
-      s.Emit(sink, "error", {{"code", std::string(StatusCodeName(result.status().code()))},
-                             {"message", result.status().message()}});
+      s.Emit(sink, ErrorEvent{result.status(), std::nullopt});
       return result.status();
     }
     text = CleanReply(result->content, scene.character.name);
@@ -795,7 +760,7 @@ Result<TurnOutcome> ChatRuntime::Regenerate(int64_t conversation_id, int64_t mes
       spdlog::warn("message {}: not marked superseded after regenerate: {}", group[i].id, marked.status().ToString());
     }
   }
-  s.Emit(sink, "message.end", {{"message_index", 0}, {"message", MessageJson(updated)}});
+  s.Emit(sink, MessageEndEvent{0, updated});
   if (s.options.on_message_stored) s.options.on_message_stored(scene.conversation, updated);
   s.AfterTurn(scene);
   s.Done(sink, scene, {{}, usage, incomplete, ""});

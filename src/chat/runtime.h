@@ -32,23 +32,11 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "chat/memory.h"
+#include "chat/turn_events.h"
 #include "llm/provider.h"
 #include "store/store.h"
 
 namespace troupe::chat {
-
-// One event of a streamed turn. Types, in the order they come:
-//   "typing"        {"message_index", "delay_ms"}: the next message is being written
-//   "message.start" {"message_index", "role", "stage", "mood"}
-//   "delta"         {"message_index", "text"}
-//   "message.end"   {"message_index", "message": the stored message}
-//   "error"         {"code", "message", "partial_message_id"?}
-//   "done"          {"usage": {prompt_tokens, completion_tokens}, "conversation": ..., "incomplete"}
-struct TurnEvent {
-  std::string type;
-  nlohmann::json data;
-};
-using TurnSink = std::function<void(const TurnEvent&)>;
 
 // Resolves a provider by configured name; "" means the default provider.
 using ProviderResolver = std::function<Result<llm::Provider*>(std::string_view name)>;

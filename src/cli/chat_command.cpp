@@ -51,23 +51,21 @@ Result<store::User> FindOrCreateUser(store::Store& database, const ChatOptions& 
 chat::TurnSink Printer(const store::Conversation& before) {
   auto stage = std::make_shared<std::string>(before.stage);
   return [stage](const chat::TurnEvent& event) {
-    if (event.type == "message.start") {
-      const std::string now = event.data.value("stage", "");
-      if (!now.empty() && now != *stage) {
-        const std::string mood = event.data.value("mood", "");
-        std::cerr << "[stage: " << now << (mood.empty() ? "" : ", mood: " + mood) << "]\n";
-        *stage = now;
+    if (const auto* start = std::get_if<chat::MessageStartEvent>(&event)) {
+      if (!start->stage.empty() && start->stage != *stage) {
+        std::cerr << "[stage: " << start->stage << (start->mood.empty() ? "" : ", mood: " + start->mood) << "]\n";
+        *stage = start->stage;
       }
-      if (event.data.value("message_index", 0) > 0) std::cout << "\n";
-    } else if (event.type == "delta") {
-      std::cout << event.data["text"].get<std::string>() << std::flush;
-    } else if (event.type == "message.end") {
+      if (start->message_index > 0) std::cout << "\n";
+    } else if (const auto* delta = std::get_if<chat::DeltaEvent>(&event)) {
+      std::cout << delta->text << std::flush;
+    } else if (std::holds_alternative<chat::MessageEndEvent>(event)) {
       std::cout << "\n" << std::flush;
-    } else if (event.type == "error") {
-      std::cerr << "[error: " << event.data.value("message", "") << "]\n";
-    } else if (event.type == "done" && event.data.contains("usage")) {
-      std::cerr << "[" << event.data["usage"].value("prompt_tokens", 0) << " prompt tokens, "
-                << event.data["usage"].value("completion_tokens", 0) << " generated]\n";
+    } else if (const auto* failure = std::get_if<chat::ErrorEvent>(&event)) {
+      std::cerr << "[error: " << failure->error.message() << "]\n";
+    } else if (const auto* done = std::get_if<chat::DoneEvent>(&event)) {
+      std::cerr << "[" << done->usage.prompt_tokens << " prompt tokens, " << done->usage.completion_tokens
+                << " generated]\n";
     }
   };
 }

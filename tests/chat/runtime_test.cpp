@@ -142,8 +142,8 @@ TEST_F(RuntimeTest, OpeningStoresTheGreetingWithMacrosExpandedOnlyOnce) {
   EXPECT_EQ(opened->conversation.stage, "ice_breaker");
   EXPECT_TRUE(opened->conversation.mood == "cheerful" || opened->conversation.mood == "sleepy");
   ASSERT_GE(events.size(), 4u);
-  EXPECT_EQ(events.front().type, "message.start");
-  EXPECT_EQ(events.back().type, "done");
+  EXPECT_TRUE(std::holds_alternative<MessageStartEvent>(events.front()));
+  EXPECT_TRUE(std::holds_alternative<DoneEvent>(events.back()));
   EXPECT_EQ(announced_.size(), 1u);
 
   // A second open writes nothing; an alternate greeting needs an empty conversation.
@@ -167,13 +167,13 @@ TEST_F(RuntimeTest, RepliesStreamInOrderAreStoredAndAdvanceTheStageByMessageCoun
 
   std::vector<TurnEvent> events = Say(conversation, "Hello Lily! Tell me a story about a cat.");
   ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events.front().type, "message.start");
-  EXPECT_EQ(events.back().type, "done");
+  EXPECT_TRUE(std::holds_alternative<MessageStartEvent>(events.front()));
+  EXPECT_TRUE(std::holds_alternative<DoneEvent>(events.back()));
   std::string streamed;
   int ends = 0;
   for (const TurnEvent& event : events) {
-    if (event.type == "delta") streamed += event.data["text"].get<std::string>();
-    if (event.type == "message.end") ++ends;
+    if (const auto* delta = std::get_if<DeltaEvent>(&event)) streamed += delta->text;
+    if (std::holds_alternative<MessageEndEvent>(event)) ++ends;
   }
   std::vector<store::Message> messages = Messages(conversation);
   ASSERT_GE(messages.size(), 3u);
@@ -190,9 +190,9 @@ TEST_F(RuntimeTest, RepliesStreamInOrderAreStoredAndAdvanceTheStageByMessageCoun
   EXPECT_EQ(ends, static_cast<int>(messages.size() - 2));
   EXPECT_GT(messages.back().completion_tokens, 0);
   EXPECT_GT(messages.back().prompt_tokens, 0);
-  json done = events.back().data;
-  EXPECT_EQ(done["conversation"]["stage"], "ice_breaker");
-  EXPECT_GT(done["usage"]["completion_tokens"].get<int64_t>(), 0);
+  const DoneEvent& done = std::get<DoneEvent>(events.back());
+  EXPECT_EQ(done.conversation.stage, "ice_breaker");
+  EXPECT_GT(done.usage.completion_tokens, 0);
 
   // The fourth message crosses messages_at_least: 4.
   Say(conversation, "That is lovely, thank you!");
@@ -262,7 +262,7 @@ TEST_F(RuntimeTest, ACancelledReplyIsStoredMarkedIncomplete) {
   options.cancel = &cancel;
   int deltas = 0;
   Result<TurnOutcome> outcome = runtime_->Reply(conversation, options, [&](const TurnEvent& event) {
-    if (event.type == "delta" && ++deltas == 3) cancel = true;
+    if (std::holds_alternative<DeltaEvent>(event) && ++deltas == 3) cancel = true;
   });
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   EXPECT_TRUE(outcome->incomplete);

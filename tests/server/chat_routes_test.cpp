@@ -172,6 +172,10 @@ TEST_F(ChatRoutesTest, AWholeConversationThroughTheApi) {
   EXPECT_EQ(last_reply["metadata"]["prompt"]["lorebook_entries"], 1);  // "dragon"
   EXPECT_EQ(turn.back().type, "done");
   EXPECT_GT(turn.back().data["usage"]["completion_tokens"].get<int>(), 0);
+  // The conversation in `done` is the REST resource, field for field.
+  EXPECT_EQ(turn.back().data["conversation"], Get(base));
+  // And a stored message in message.end is the one the message list returns.
+  EXPECT_EQ(last_reply, Get(base + "/messages")["data"].back());
 
   // The fourth message moves the conversation to the friendly stage.
   Stream(base + "/messages", {{"content", "Thank you, that was great!"}});

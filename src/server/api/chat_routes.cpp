@@ -1,7 +1,7 @@
 // The chat routes: a user's message and the character's streamed reply, the opening message, a
 // reply to the latest message (after a refused or failed turn), regenerate with alternatives
 // (swipes), and editing a message. Streamed routes answer with Server-Sent Events whose event
-// names and payloads are chat::TurnEvent's (see chat/runtime.h and docs/api.md); the turn runs on
+// names and payloads are chat::TurnEvent's (chat/turn_events.h, written by turn_event_json.h; docs/api.md); the turn runs on
 // the background pool and stops when the client goes away.
 #include <atomic>
 #include <memory>
@@ -11,6 +11,7 @@
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 #include "server/api/provider_errors.h"
+#include "server/api/turn_event_json.h"
 
 namespace troupe::server::api {
 namespace {
@@ -47,26 +48,6 @@ void ReadStreamFlags(JsonObjectReader& reader, StreamFlags& flags) {
   if (auto split = reader.OptionalBool("split_messages")) flags.split_messages = *split;
 }
 
-StatusCode CodeNamed(const std::string& name) {
-  for (StatusCode code : {StatusCode::kInvalidArgument, StatusCode::kUnauthenticated, StatusCode::kPermissionDenied,
-                          StatusCode::kNotFound, StatusCode::kConflict, StatusCode::kFailedPrecondition,
-                          StatusCode::kPayloadTooLarge, StatusCode::kResourceExhausted, StatusCode::kUnavailable,
-                          StatusCode::kDeadlineExceeded}) {
-    if (StatusCodeName(code) == name) return code;
-  }
-  return StatusCode::kInternal;
-}
-
-// The runtime's "error" events report a failed generation: the provider's own words, which only
-// operators may read (see provider_errors.h).
-chat::TurnEvent ForCaller(const chat::TurnEvent& event, const ErrorAudience& audience) {
-  if (event.type != "error" || !event.data.is_object()) return event;
-  chat::TurnEvent shown = event;
-  const Status failure(CodeNamed(event.data.value("code", "")), event.data.value("message", ""));
-  shown.data["message"] = api::ForCaller(failure, audience).message();
-  return shown;
-}
-
 // A turn that failed before it started: the caller's own mistakes are told as they are; anything
 // else may come from finding the provider.
 Status BeforeTurnForCaller(const Status& status, const ErrorAudience& audience) {
@@ -83,12 +64,12 @@ Status BeforeTurnForCaller(const Status& status, const ErrorAudience& audience) 
 
 // Starts `turn` on the background pool, streaming its events; 429 when the pool is full.
 // `first` events (e.g. the stored user message) are queued before the turn's own.
-Response StreamTurn(ApiCall& call, std::vector<chat::TurnEvent> first,
+Response StreamTurn(ApiCall& call, std::vector<SseEvent> first,
                     std::function<Status(chat::ChatRuntime&, const chat::TurnOptions&, const chat::TurnSink&)> turn,
                     const StreamFlags& flags) {
   const ErrorAudience audience{call.principal().HasScope(kScopeAdmin), call.request.request_id};
   SseStream stream;
-  for (const chat::TurnEvent& event : first) stream.Send(event.type, event.data.dump());
+  for (SseEvent& event : first) stream.Send(std::move(event));
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   stream.OnCancel([cancel] { cancel->store(true); });
   chat::ChatRuntime* runtime = call.options.runtime;
@@ -98,15 +79,12 @@ Response StreamTurn(ApiCall& call, std::vector<chat::TurnEvent> first,
     options.typing_delays = flags.typing_delays;
     options.split_messages = flags.split_messages;
     options.cancel = cancel.get();
-    chat::TurnSink sink = [&stream, &audience](const chat::TurnEvent& event) {
-      const chat::TurnEvent shown = ForCaller(event, audience);
-      stream.Send(shown.type, shown.data.dump());
-    };
+    chat::TurnSink sink = [&stream, &audience](const chat::TurnEvent& event) { stream.Send(ToSse(event, audience)); };
     // The runtime reports its own failures as "error" events before returning them; only a failure
     // before the turn started (nothing sent yet) needs one here.
     bool sent_error = false;
     chat::TurnSink watching = [&](const chat::TurnEvent& event) {
-      if (event.type == "error") sent_error = true;
+      if (std::holds_alternative<chat::ErrorEvent>(event)) sent_error = true;
       sink(event);
     };
     Status status = turn(*runtime, options, watching);
@@ -146,7 +124,7 @@ Response PostMessage(ApiCall& call) {
   const json message = ToJson(*stored);
   call.events.Publish({"message.created", conversation->user_id, conversation->id, message.dump()});
   const int64_t id = conversation->id;
-  return StreamTurn(call, {{"message", message}},
+  return StreamTurn(call, {SseEvent{"message", {}, message.dump()}},
                     [id](chat::ChatRuntime& runtime, const chat::TurnOptions& options, const chat::TurnSink& sink) {
                       return runtime.Reply(id, options, sink).status();
                     },

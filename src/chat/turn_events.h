@@ -1,0 +1,65 @@
+// What a turn reports while it runs, as typed values: the runtime emits them, and whoever shows
+// them (the server's SSE and JSON, the CLI's terminal) writes them in its own form, so a stored
+// message or the conversation travels as the record itself and every writer shows the same thing.
+// In the order they come:
+//   MessageStartEvent  a message of the reply begins (index 0 streams as the model writes)
+//   DeltaEvent         text of the message at message_index
+//   TypingEvent        the next message is being written (announced as soon as it begins)
+//   MessageEndEvent    the message is stored (no message: the model wrote nothing)
+//   ErrorEvent         the turn failed; what was stored before stays (partial_message_id)
+//   DoneEvent          the turn is over: tokens used, the conversation's state, incomplete or not
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "base/status.h"
+#include "llm/provider.h"
+#include "store/records.h"
+
+namespace troupe::chat {
+
+struct MessageStartEvent {
+  int message_index = 0;
+  std::string role = "assistant";
+  std::string stage;
+  std::string mood;
+  std::optional<int64_t> regenerating;  // the message whose new alternative this is
+};
+
+struct DeltaEvent {
+  int message_index = 0;
+  std::string text;
+};
+
+struct TypingEvent {
+  int message_index = 0;
+};
+
+struct MessageEndEvent {
+  int message_index = 0;
+  std::optional<store::Message> message;
+};
+
+struct ErrorEvent {
+  Status error;
+  std::optional<int64_t> partial_message_id;
+};
+
+struct DoneEvent {
+  llm::Usage usage;
+  store::Conversation conversation;
+  bool incomplete = false;
+};
+
+using TurnEvent = std::variant<MessageStartEvent, DeltaEvent, TypingEvent, MessageEndEvent, ErrorEvent, DoneEvent>;
+using TurnSink = std::function<void(const TurnEvent&)>;
+
+// The event's name on the wire: "message.start", "delta", "typing", "message.end", "error", "done".
+std::string_view EventName(const TurnEvent& event);
+
+}  // namespace troupe::chat

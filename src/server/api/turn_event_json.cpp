@@ -1,0 +1,48 @@
+#include "server/api/turn_event_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "server/api/json_io.h"
+
+namespace troupe::server::api {
+namespace {
+
+using nlohmann::json;
+
+struct Writer {
+  const ErrorAudience& audience;
+
+  json operator()(const chat::MessageStartEvent& start) const {
+    json data = {{"message_index", start.message_index}, {"role", start.role}, {"stage", start.stage},
+                 {"mood", start.mood}};
+    if (start.regenerating) data["regenerating"] = *start.regenerating;
+    return data;
+  }
+  json operator()(const chat::DeltaEvent& delta) const {
+    return {{"message_index", delta.message_index}, {"text", delta.text}};
+  }
+  json operator()(const chat::TypingEvent& typing) const { return {{"message_index", typing.message_index}}; }
+  json operator()(const chat::MessageEndEvent& end) const {
+    return {{"message_index", end.message_index}, {"message", end.message ? ToJson(*end.message) : json()}};
+  }
+  json operator()(const chat::ErrorEvent& failure) const {
+    // Every error a turn reports comes from generating: the provider's words are for operators.
+    const Status shown = ForCaller(failure.error, audience);
+    json data = {{"code", std::string(StatusCodeName(shown.code()))}, {"message", shown.message()}};
+    if (failure.partial_message_id) data["partial_message_id"] = *failure.partial_message_id;
+    return data;
+  }
+  json operator()(const chat::DoneEvent& done) const {
+    return {{"usage", {{"prompt_tokens", done.usage.prompt_tokens}, {"completion_tokens", done.usage.completion_tokens}}},
+            {"conversation", ToJson(done.conversation)},
+            {"incomplete", done.incomplete}};
+  }
+};
+
+}  // namespace
+
+SseEvent ToSse(const chat::TurnEvent& event, const ErrorAudience& audience) {
+  return SseEvent{std::string(chat::EventName(event)), {}, std::visit(Writer{audience}, event).dump()};
+}
+
+}  // namespace troupe::server::api
