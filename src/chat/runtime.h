@@ -38,6 +38,10 @@
 
 namespace troupe::chat {
 
+namespace internal {
+struct TurnContext;  // chat/turn_context.h
+}
+
 // Resolves a provider by configured name; "" means the default provider.
 using ProviderResolver = std::function<Result<llm::Provider*>(std::string_view name)>;
 
@@ -125,8 +129,7 @@ class ChatRuntime {
   Result<nlohmann::json> RunJob(const store::Job& job, const std::function<bool(double)>& progress);
 
  private:
-  struct State;
-  std::unique_ptr<State> state_;
+  std::unique_ptr<internal::TurnContext> context_;
 };
 
 }  // namespace troupe::chat

@@ -1,0 +1,52 @@
+// Internal to the chat runtime: how the character's reply is generated, streamed, split into
+// messages like a person's and stored. The first message streams as the model writes it; later
+// ones are announced (TypingEvent) as soon as they begin and shown after a pause proportional to
+// their length; each is stored as it completes, with what went into its prompt. A provider that
+// fails or a client that leaves keeps what was written, the last part marked incomplete.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/prompt.h"
+#include "chat/turn_context.h"
+
+namespace troupe::chat::internal {
+
+// What one generation needs beyond the scene.
+struct Plan {
+  std::vector<store::Message> history;  // oldest first; may be empty (an opening message)
+  std::optional<int64_t> parent_id;
+  std::string closing_instruction;
+  bool split = true;
+  nlohmann::json metadata = nlohmann::json::object();  // stored with every part
+};
+
+struct Generated {
+  std::vector<store::Message> messages;
+  llm::Usage usage;
+  bool incomplete = false;
+  std::string text;  // every part, joined by blank lines
+};
+
+// The prompt's inputs for the scene's stage: card, stage and mood, pinned memories and the newest
+// summary (the messages it covers leave the history), recalled messages, lorebook hits.
+Result<PromptInputs> BuildInputs(TurnContext& context, const Scene& scene, const Stage& stage, const Plan& plan,
+                                 const llm::Provider& provider, int64_t reply_tokens);
+
+// Stores part `index` of a reply, reports MessageEndEvent and tells RuntimeOptions::on_message_stored.
+Result<store::Message> StorePart(TurnContext& context, const Scene& scene, const Plan& plan, const std::string& text,
+                                 size_t index, bool incomplete, int64_t started_ms, const TurnSink& sink,
+                                 const llm::Usage& usage = {});
+
+// Generates, streams, splits and stores the character's reply. On a provider's failure the parts
+// written are stored (the last marked incomplete), an ErrorEvent is reported and the error returned.
+Result<Generated> GenerateReply(TurnContext& context, Scene& scene, const Plan& plan, const TurnOptions& turn,
+                                const TurnSink& sink);
+
+}  // namespace troupe::chat::internal

@@ -1,0 +1,88 @@
+// Internal to the chat runtime (runtime.cpp and the turn modules beside it: reply_stream,
+// alternatives, proactive_turns, summary_jobs). What every kind of turn reads and the steps they
+// share: the store, providers, options and clock; the scene a turn plays in (the conversation, the
+// character with its parsed flow and lorebook, the user's name); moving the flow along; choosing
+// the stage's provider; and reporting events. Thread-safe: the caches lock themselves, and turns of
+// one conversation serialise on LockFor.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/flow.h"
+#include "chat/lorebook.h"
+#include "chat/runtime.h"
+#include "chat/turn_events.h"
+
+namespace troupe::chat::internal {
+
+// A JSON object from stored text; anything else (bad JSON, not an object) is an empty object.
+nlohmann::json ParseObject(const std::string& text);
+std::string Trimmed(std::string_view text);
+// `base` with every field `over` sets taken from it.
+llm::Sampling Overlay(llm::Sampling base, const std::optional<llm::Sampling>& over);
+
+// A character's parsed flow and lorebook, kept while its version is unchanged.
+struct CharacterParts {
+  int64_t version = 0;
+  std::shared_ptr<const Flow> flow;
+  std::shared_ptr<const Lorebook> lorebook;  // null when the card has none
+};
+
+// Everything a turn reads before it generates.
+struct Scene {
+  store::Conversation conversation;
+  store::Character character;
+  std::string user_name;
+  CharacterParts parts;
+};
+
+void Emit(const TurnSink& sink, const TurnEvent& event);
+// The start of message `index` of a reply in the scene's stage and mood.
+MessageStartEvent StartOf(const Scene& scene, int index);
+
+struct TurnContext {
+  TurnContext(store::Store& store, ProviderResolver providers, RuntimeOptions options);
+
+  store::Store& store;
+  ProviderResolver providers;
+  RuntimeOptions options;
+  const Clock& clock;
+
+  // Turns of one conversation run one at a time; striped so the table never grows.
+  std::mutex& LockFor(int64_t conversation_id);
+  // kFailedPrecondition naming the field when the stored flow or lorebook no longer loads.
+  Result<CharacterParts> PartsOf(const store::Character& character);
+  Result<Scene> LoadScene(int64_t conversation_id, const TurnOptions& turn);
+  // kFailedPrecondition for a conversation handed to a human or closed.
+  static Status RequireActive(const store::Conversation& conversation);
+  // The signals the flow's transitions read, from the recent history.
+  ConversationSignals SignalsOf(const store::Conversation& conversation, const std::vector<store::Message>& history,
+                                int64_t idle_ms);
+  // Moves the conversation along its flow; writes the state when it changed.
+  Result<store::Conversation> AdvanceFlow(Scene& scene, const std::vector<store::Message>& history, int64_t idle_ms);
+  // The conversation's stage, or the flow's start when it has none the flow knows.
+  const Stage* StageOf(const Scene& scene);
+  // The turn's, else the stage's, else the character's provider (extensions.troupe.provider).
+  Result<llm::Provider*> ProviderFor(const Scene& scene, const Stage& stage, const TurnOptions& turn);
+  // The most recent messages a prompt may use, oldest first.
+  Result<std::vector<store::Message>> History(int64_t conversation_id);
+  // After a turn stored its messages: the conversation as stored now, and the summary job when due.
+  void AfterTurn(Scene& scene);
+
+ private:
+  std::array<std::mutex, 64> conversation_locks_;
+  std::mutex parts_mutex_;
+  std::map<int64_t, CharacterParts> parts_;  // guarded by parts_mutex_
+};
+
+}  // namespace troupe::chat::internal
