@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/json_body.h"
-#include "server/request_parser.h"
-#include "server/router.h"
+#include "server/http/json_body.h"
+#include "server/http/request_parser.h"
+#include "server/http/router.h"
 
 namespace {
 

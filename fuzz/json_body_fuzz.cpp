@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/json_body.h"
+#include "server/http/json_body.h"
 
 namespace {
 

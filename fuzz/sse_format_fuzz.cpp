@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/sse_stream.h"
+#include "server/http/sse_stream.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "store/api_keys.h"
 
 namespace troupe::cli {

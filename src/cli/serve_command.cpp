@@ -15,12 +15,12 @@
 #include "engine/engine.h"
 #include "llm/model_catalog.h"
 #include "llm/provider_registry.h"
-#include "server/api.h"
-#include "server/http_server.h"
-#include "server/job_runner.h"
-#include "server/provider_metrics.h"
-#include "server/web_ui.h"
-#include "server/webhook.h"
+#include "server/api/api.h"
+#include "server/http/http_server.h"
+#include "server/services/job_runner.h"
+#include "server/services/provider_metrics.h"
+#include "server/http/web_ui.h"
+#include "server/services/webhook.h"
 #include "store/api_keys.h"
 
 namespace troupe::cli {

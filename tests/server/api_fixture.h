@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "server/api.h"
+#include "server/api/api.h"
 #include "server/server_fixture.h"
 #include "server/test_client.h"
 #include "store/store.h"

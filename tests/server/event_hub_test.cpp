@@ -1,4 +1,4 @@
-#include "server/event_hub.h"
+#include "server/api/event_hub.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <deque>
 #include <thread>
 
-#include "server/sse_stream_internal.h"
+#include "server/http/sse_stream_internal.h"
 
 namespace troupe::server {
 namespace {

@@ -1,5 +1,5 @@
 // End-to-end: a real server on a free port, a real client on a socket.
-#include "server/http_server.h"
+#include "server/http/http_server.h"
 
 #include <gtest/gtest.h>
 
@@ -15,8 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "server/coroutine_handler.h"
-#include "server/json_body.h"
+#include "server/http/coroutine_handler.h"
+#include "server/http/json_body.h"
 #include "server/server_fixture.h"
 #include "server/test_client.h"
 

@@ -1,4 +1,4 @@
-#include "server/json_body.h"
+#include "server/http/json_body.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Provider metrics from real calls to the local engine (stories260K): what /metrics would show.
-#include "server/provider_metrics.h"
+#include "server/services/provider_metrics.h"
 
 #include <gtest/gtest.h>
 

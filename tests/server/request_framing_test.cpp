@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "server/request_parser.h"
+#include "server/http/request_parser.h"
 #include "server/server_fixture.h"
 #include "server/test_client.h"
 

@@ -1,4 +1,4 @@
-#include "server/request_parser.h"
+#include "server/http/request_parser.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
-#include "server/router.h"
-#include "server/router_internal.h"
+#include "server/http/router.h"
+#include "server/http/router_internal.h"
 
 #include <gtest/gtest.h>
 
 #include <utility>
 
-#include "server/coroutine_handler.h"
+#include "server/http/coroutine_handler.h"
 
 namespace troupe::server {
 namespace {

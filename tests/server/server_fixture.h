@@ -6,9 +6,9 @@
 #include <memory>
 #include <thread>
 
-#include "server/http_server.h"
-#include "server/metrics.h"
-#include "server/router.h"
+#include "server/http/http_server.h"
+#include "server/http/metrics.h"
+#include "server/http/router.h"
 
 namespace troupe::server::testing {
 

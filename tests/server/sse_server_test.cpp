@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "server/http_server.h"
+#include "server/http/http_server.h"
 #include "server/server_fixture.h"
-#include "server/sse_stream.h"
+#include "server/http/sse_stream.h"
 #include "server/test_client.h"
 
 namespace troupe::server {

@@ -1,4 +1,4 @@
-#include "server/sse_stream.h"
+#include "server/http/sse_stream.h"
 
 #include <gtest/gtest.h>
 

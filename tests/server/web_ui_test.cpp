@@ -1,12 +1,12 @@
 // The web UI's files through the router's fallback: files, the app's own routes, what stays a 404,
 // caching, and paths that try to leave the UI's directory.
-#include "server/web_ui.h"
+#include "server/http/web_ui.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "server/router_internal.h"
+#include "server/http/router_internal.h"
 #include "support/temp_dir.h"
 
 namespace troupe::server {

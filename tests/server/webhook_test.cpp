@@ -1,7 +1,7 @@
 // Webhook delivery against a real HTTP server on loopback, from a real SQLite store's job queue
 // through the job runner: the body and headers a receiver gets, the signature, and retries after
 // a failed delivery.
-#include "server/webhook.h"
+#include "server/services/webhook.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "../llm/fault_http_server.h"
-#include "server/job_runner.h"
+#include "server/services/job_runner.h"
 #include "support/temp_dir.h"
 
 namespace troupe::server {

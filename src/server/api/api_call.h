@@ -10,11 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/api.h"
+#include "server/api/api.h"
 #include "server/api/character_json_cache.h"
-#include "server/auth.h"
-#include "server/event_hub.h"
-#include "server/http_message.h"
+#include "server/api/auth.h"
+#include "server/api/event_hub.h"
+#include "server/http/http_message.h"
 #include "store/store.h"
 
 namespace troupe::server::api {

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/http_message.h"
-#include "server/json_body.h"
+#include "server/http/http_message.h"
+#include "server/http/json_body.h"
 #include "store/records.h"
 #include "store/store.h"
 

@@ -6,7 +6,7 @@
 
 #include "chat/turn_events.h"
 #include "server/api/provider_errors.h"
-#include "server/sse_stream.h"
+#include "server/http/sse_stream.h"
 
 namespace troupe::server::api {
 

@@ -1,0 +1,232 @@
+#include "server/services/job_runner.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace troupe::server {
+namespace {
+
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(host[0] != '\0' ? host : "troupe") + ":" + std::to_string(getpid());
+}
+
+}  // namespace
+
+struct JobRunner::State {
+  store::Store& store;
+  JobRunnerOptions options;
+  const Clock& clock;
+  std::map<std::string, Handler> handlers;
+  std::vector<std::string> kinds;
+
+  struct Periodic {
+    std::string name;
+    int64_t interval_ms;
+    std::function<void()> task;
+    int64_t next_at = 0;
+    bool running = false;
+  };
+  std::vector<Periodic> periodic;  // guarded by mutex
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+  uint64_t wake_generation = 0;
+  std::vector<std::thread> threads;
+  std::atomic<int64_t> completed{0};
+  std::atomic<int64_t> failed{0};
+  int64_t next_release_at = 0;  // guarded by mutex
+
+  State(store::Store& store, JobRunnerOptions options)
+      : store(store),
+        options(std::move(options)),
+        clock(this->options.clock != nullptr ? *this->options.clock : SystemClock::Instance()) {}
+
+  class Context final : public JobContext {
+   public:
+    Context(State& state, const store::Job& job, std::string worker) : state_(state), job_(job), worker_(worker) {}
+    bool ReportProgress(double progress) override {
+      Result<bool> cancel = state_.store.jobs().ReportProgress(job_.id, worker_, progress);
+      if (!cancel.ok()) {
+        spdlog::warn("job {} ({}): progress not recorded: {}", job_.id, job_.kind, cancel.status().ToString());
+        lost_ = cancel.status().code() == StatusCode::kConflict;
+        return !lost_;
+      }
+      cancelled_ = *cancel;
+      return !cancelled_;
+    }
+    bool cancelled() const { return cancelled_; }
+    bool lost() const { return lost_; }
+
+   private:
+    State& state_;
+    const store::Job& job_;
+    std::string worker_;
+    bool cancelled_ = false;
+    bool lost_ = false;
+  };
+
+  // One due periodic task, marked running; nullptr when none is due.
+  Periodic* TakeDuePeriodic() {
+    const int64_t now = clock.NowMillis();
+    for (Periodic& task : periodic) {
+      if (!task.running && now >= task.next_at) {
+        task.running = true;
+        return &task;
+      }
+    }
+    return nullptr;
+  }
+
+  void RunPeriodic(Periodic& task) {
+    try {
+      task.task();
+    } catch (const std::exception& error) {
+      spdlog::error("periodic task {} failed: {}", task.name, error.what());
+    }
+    std::lock_guard lock(mutex);
+    task.running = false;
+    task.next_at = clock.NowMillis() + task.interval_ms;
+  }
+
+  void ReleaseExpiredLeases() {
+    {
+      std::lock_guard lock(mutex);
+      const int64_t now = clock.NowMillis();
+      if (now < next_release_at) return;
+      next_release_at = now + options.lease_ms / 4 + 1;
+    }
+    Result<int> released = store.jobs().ReleaseExpired(options.lease_ms);
+    if (!released.ok()) {
+      spdlog::warn("releasing expired job leases failed: {}", released.status().ToString());
+    } else if (*released > 0) {
+      spdlog::warn("released {} job(s) whose worker stopped sending heartbeats", *released);
+    }
+  }
+
+  // Claims and runs one job; false when none was ready.
+  bool RunOneJob(const std::string& worker) {
+    if (kinds.empty()) return false;
+    Result<std::optional<store::Job>> claimed = store.jobs().Claim(worker, kinds);
+    if (!claimed.ok()) {
+      spdlog::warn("claiming a job failed: {}", claimed.status().ToString());
+      return false;
+    }
+    if (!claimed->has_value()) return false;
+    const store::Job& job = **claimed;
+    Context context(*this, job, worker);
+    Result<nlohmann::json> result = Status(StatusCode::kInternal, "no handler");
+    try {
+      result = handlers.at(job.kind)(job, context);
+    } catch (const std::exception& error) {
+      result = Status(StatusCode::kInternal, std::string("the handler threw: ") + error.what());
+    }
+    if (context.lost()) return true;  // another worker owns it now
+    if (context.cancelled()) {
+      if (Status status = store.jobs().MarkCancelled(job.id, worker); !status.ok()) {
+        spdlog::warn("job {}: recording the cancellation failed: {}", job.id, status.ToString());
+      }
+      return true;
+    }
+    if (result.ok()) {
+      if (Status status = store.jobs().Complete(job.id, worker, result->dump()); !status.ok()) {
+        spdlog::warn("job {} ({}): recording the result failed: {}", job.id, job.kind, status.ToString());
+      }
+      ++completed;
+    } else {
+      spdlog::warn("job {} ({}) attempt {} failed: {}", job.id, job.kind, job.attempts,
+                   result.status().ToString());
+      if (Status status = store.jobs().Fail(job.id, worker, result.status().ToString(), options.retry_delay_ms);
+          !status.ok()) {
+        spdlog::warn("job {}: recording the failure failed: {}", job.id, status.ToString());
+      }
+      ++failed;
+    }
+    return true;
+  }
+
+  void Work(int index) {
+    const std::string worker = options.worker_id + "/" + std::to_string(index);
+    uint64_t seen_generation = 0;
+    for (;;) {
+      Periodic* due = nullptr;
+      {
+        std::lock_guard lock(mutex);
+        if (stopping) return;
+        due = TakeDuePeriodic();
+      }
+      if (due != nullptr) RunPeriodic(*due);
+      ReleaseExpiredLeases();
+      bool ran = RunOneJob(worker);
+      if (ran) continue;
+      std::unique_lock lock(mutex);
+      if (stopping) return;
+      if (wake_generation != seen_generation) {
+        seen_generation = wake_generation;
+        continue;
+      }
+      wake.wait_for(lock, std::chrono::milliseconds(options.poll_interval_ms),
+                    [&] { return stopping || wake_generation != seen_generation; });
+      seen_generation = wake_generation;
+    }
+  }
+};
+
+JobRunner::JobRunner(store::Store& store, JobRunnerOptions options)
+    : state_(std::make_unique<State>(store, std::move(options))) {
+  if (state_->options.worker_id.empty()) state_->options.worker_id = DefaultWorkerId();
+  if (state_->options.workers < 1) state_->options.workers = 1;
+}
+
+JobRunner::~JobRunner() { Stop(); }
+
+void JobRunner::Register(std::string kind, Handler handler) {
+  state_->kinds.push_back(kind);
+  state_->handlers.emplace(std::move(kind), std::move(handler));
+}
+
+void JobRunner::AddPeriodic(std::string name, int64_t interval_ms, std::function<void()> task) {
+  state_->periodic.push_back({std::move(name), interval_ms, std::move(task),
+                              state_->clock.NowMillis() + interval_ms, false});
+}
+
+void JobRunner::Start() {
+  for (int i = 0; i < state_->options.workers; ++i) {
+    state_->threads.emplace_back([this, i] { state_->Work(i); });
+  }
+}
+
+void JobRunner::Wake() {
+  {
+    std::lock_guard lock(state_->mutex);
+    ++state_->wake_generation;
+  }
+  state_->wake.notify_all();
+}
+
+void JobRunner::Stop() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->wake.notify_all();
+  for (std::thread& thread : state_->threads) {
+    if (thread.joinable()) thread.join();
+  }
+  state_->threads.clear();
+}
+
+int64_t JobRunner::completed() const { return state_->completed; }
+int64_t JobRunner::failed() const { return state_->failed; }
+
+}  // namespace troupe::server
