@@ -1,0 +1,46 @@
+// A conversation's messages, appended in order.
+// Thread-safe; failures are Status values as store.h says for every repository.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "store/page.h"
+#include "store/records.h"
+
+namespace troupe::store {
+
+struct MessagePatch {
+  std::optional<std::string> content;
+  std::optional<double> sentiment;
+  std::optional<int> rating;
+  std::optional<bool> incomplete;
+  std::optional<int64_t> completion_tokens;
+  std::optional<std::string> metadata_json;
+};
+
+class MessageRepository {
+ public:
+  virtual ~MessageRepository() = default;
+  // Durably appends a message and, in the same transaction, bumps the conversation's
+  // message_count and last_activity_at. Returns only after the commit.
+  virtual Result<Message> Append(Message message) = 0;
+  virtual Result<Message> Get(int64_t id) = 0;
+  // Oldest first.
+  virtual Result<Page<Message>> List(int64_t conversation_id, const PageRequest& page) = 0;
+  // The last `count` messages, oldest first (prompt assembly reads history this way).
+  virtual Result<std::vector<Message>> Latest(int64_t conversation_id, int count) = 0;
+  virtual Result<Message> Patch(int64_t id, const MessagePatch& patch) = 0;
+  // Full-text search of one conversation's messages (before `before_message_id` when given), best
+  // match first, at most `limit` (clamped to 500). `free_text` is untrusted: it is cut into words
+  // (see search_terms.h), short and stop words dropped, and a message matching any word counts;
+  // matching is by stem ("runs" finds "running"), case and accents ignored on SQLite (PostgreSQL:
+  // the 'english' text search configuration). No words left, or limit <= 0: an empty result.
+  virtual Result<std::vector<Message>> Search(int64_t conversation_id, std::string_view free_text, int limit,
+                                              std::optional<int64_t> before_message_id = std::nullopt) = 0;
+};
+
+}  // namespace troupe::store
