@@ -60,20 +60,11 @@ Result<TurnOutcome> Regenerate(TurnContext& context, int64_t conversation_id, in
   llm::Usage usage;
   bool incomplete = false;
   {
-    const Stage* stage = context.StageOf(scene);
-    if (stage == nullptr) return Status(StatusCode::kInternal, "the flow has no stages");
-    TROUPE_ASSIGN_OR_RETURN(llm::Provider * provider, context.ProviderFor(scene, *stage, options));
-    llm::ChatRequest request;
-    request.sampling = Overlay(stage->sampling, options.sampling);
-    if (request.sampling.max_tokens <= 0) request.sampling.max_tokens = static_cast<int>(context.options.reply_tokens);
+    TROUPE_ASSIGN_OR_RETURN(PreparedReply prepared, PrepareReply(context, scene, plan, options));
+    llm::Provider* provider = prepared.provider;
+    llm::ChatRequest& request = prepared.request;
     // A different draw than the reply it replaces.
     if (!request.sampling.seed) request.sampling.seed = static_cast<uint64_t>(context.clock.NowMillis()) + swipes.size();
-    TROUPE_ASSIGN_OR_RETURN(PromptInputs inputs,
-                            BuildInputs(context, scene, *stage, plan, *provider, request.sampling.max_tokens));
-    TROUPE_ASSIGN_OR_RETURN(AssembledPrompt prompt, AssemblePrompt(inputs, *provider));
-    request.messages = std::move(prompt.messages);
-    request.stop = UserTurnStopStrings(scene.user_name);
-    for (std::string& end : provider->TurnEndStrings()) request.stop.push_back(std::move(end));
     std::atomic<bool> cancel{false};
     request.cancel = &cancel;
     MessageStartEvent start = StartOf(scene, 0);

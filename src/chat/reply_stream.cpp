@@ -90,21 +90,31 @@ Result<store::Message> StorePart(TurnContext& context, const Scene& scene, const
   return stored;
 }
 
+Result<PreparedReply> PrepareReply(TurnContext& context, const Scene& scene, const Plan& plan, const TurnOptions& turn) {
+  PreparedReply prepared;
+  prepared.stage = context.StageOf(scene);
+  if (prepared.stage == nullptr) return Status(StatusCode::kInternal, "the flow has no stages");
+  TROUPE_ASSIGN_OR_RETURN(prepared.provider, context.ProviderFor(scene, *prepared.stage, turn));
+  llm::ChatRequest& request = prepared.request;
+  request.sampling = Overlay(prepared.stage->sampling, turn.sampling);
+  if (request.sampling.max_tokens <= 0) request.sampling.max_tokens = static_cast<int>(context.options.reply_tokens);
+  TROUPE_ASSIGN_OR_RETURN(prepared.inputs, BuildInputs(context, scene, *prepared.stage, plan, *prepared.provider,
+                                                       request.sampling.max_tokens));
+  TROUPE_ASSIGN_OR_RETURN(prepared.prompt, AssemblePrompt(prepared.inputs, *prepared.provider));
+  request.messages = std::move(prepared.prompt.messages);
+  request.stop = UserTurnStopStrings(scene.user_name);
+  for (std::string& end : prepared.provider->TurnEndStrings()) request.stop.push_back(std::move(end));
+  return prepared;
+}
+
 Result<Generated> GenerateReply(TurnContext& context, Scene& scene, const Plan& plan, const TurnOptions& turn,
                                 const TurnSink& sink) {
-  const Stage* stage = context.StageOf(scene);
-  if (stage == nullptr) return Status(StatusCode::kInternal, "the flow has no stages");
-  TROUPE_ASSIGN_OR_RETURN(llm::Provider * provider, context.ProviderFor(scene, *stage, turn));
-
-  llm::ChatRequest request;
-  request.sampling = Overlay(stage->sampling, turn.sampling);
-  if (request.sampling.max_tokens <= 0) request.sampling.max_tokens = static_cast<int>(context.options.reply_tokens);
-  TROUPE_ASSIGN_OR_RETURN(PromptInputs inputs,
-                          BuildInputs(context, scene, *stage, plan, *provider, request.sampling.max_tokens));
-  TROUPE_ASSIGN_OR_RETURN(AssembledPrompt prompt, AssemblePrompt(inputs, *provider));
-  request.messages = std::move(prompt.messages);
-  request.stop = UserTurnStopStrings(scene.user_name);
-  for (std::string& end : provider->TurnEndStrings()) request.stop.push_back(std::move(end));
+  TROUPE_ASSIGN_OR_RETURN(PreparedReply prepared, PrepareReply(context, scene, plan, turn));
+  const Stage* stage = prepared.stage;
+  llm::Provider* provider = prepared.provider;
+  llm::ChatRequest& request = prepared.request;
+  const PromptInputs& inputs = prepared.inputs;
+  const AssembledPrompt& prompt = prepared.prompt;
   // What went into the prompt, kept with the reply for the studio's "why did it say that".
   Plan stored_plan = plan;
   stored_plan.metadata["prompt"] = {{"history", prompt.history_included},

@@ -39,6 +39,18 @@ struct Generated {
 Result<PromptInputs> BuildInputs(TurnContext& context, const Scene& scene, const Stage& stage, const Plan& plan,
                                  const llm::Provider& provider, int64_t reply_tokens);
 
+// What a reply sends: the scene's stage, its provider, the sampling (the turn's over the stage's,
+// max_tokens defaulting to the runtime's reply_tokens), the assembled prompt and the stop strings.
+struct PreparedReply {
+  const Stage* stage = nullptr;
+  llm::Provider* provider = nullptr;
+  llm::ChatRequest request;  // everything but `cancel`
+  PromptInputs inputs;
+  AssembledPrompt prompt;    // its messages are moved into `request`; the counts stay
+};
+// kInternal for a flow without stages; the provider's and prompt assembly's errors.
+Result<PreparedReply> PrepareReply(TurnContext& context, const Scene& scene, const Plan& plan, const TurnOptions& turn);
+
 // Stores part `index` of a reply, reports MessageEndEvent and tells RuntimeOptions::on_message_stored.
 Result<store::Message> StorePart(TurnContext& context, const Scene& scene, const Plan& plan, const std::string& text,
                                  size_t index, bool incomplete, int64_t started_ms, const TurnSink& sink,
