@@ -24,6 +24,46 @@ function(troupe_library name)
   target_include_directories(troupe_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(troupe_${name} PUBLIC ${ARG_PUBLIC_DEPENDS} PRIVATE ${ARG_PRIVATE_DEPENDS})
   troupe_apply_conventions(troupe_${name})
+  if(name STREQUAL "server")
+    troupe_precompile(troupe_${name} ASIO)
+  else()
+    troupe_precompile(troupe_${name})
+  endif()
   # Sanitizer flags must reach whoever links the library too.
   target_link_options(troupe_${name} INTERFACE ${TROUPE_SANITIZER_FLAGS})
+endfunction()
+
+# Precompiled headers: the heavy third-party headers most translation units include (nlohmann-json,
+# GoogleTest, and for the server Boost.Asio/Beast) are parsed once per target instead of once per
+# file. Only targets of several files gain, so single-file targets are left alone. TROUPE_PCH=OFF
+# turns it off (e.g. to check that every file includes what it uses).
+option(TROUPE_PCH "precompile the heavy third-party headers" ON)
+set(TROUPE_PCH_COMMON <algorithm> <functional> <map> <memory> <optional> <string> <string_view> <vector>
+    <nlohmann/json.hpp>)
+set(TROUPE_PCH_TESTS <gtest/gtest.h> <gmock/gmock.h>)
+# <utility> first: Boost 1.74's Asio uses std::exchange without including it (docs/pitfalls).
+set(TROUPE_PCH_ASIO <utility> <boost/asio/awaitable.hpp> <boost/asio/co_spawn.hpp> <boost/asio/io_context.hpp>
+    <boost/asio/ip/tcp.hpp> <boost/asio/steady_timer.hpp> <boost/asio/strand.hpp> <boost/asio/use_awaitable.hpp>
+    <boost/beast/core.hpp> <boost/beast/http.hpp>)
+
+# troupe_precompile(TARGET [TESTS] [ASIO])
+function(troupe_precompile target)
+  cmake_parse_arguments(ARG "TESTS;ASIO" "" "" ${ARGN})
+  if(NOT TROUPE_PCH OR TROUPE_FUZZ)
+    return()
+  endif()
+  get_target_property(sources ${target} SOURCES)
+  list(FILTER sources INCLUDE REGEX "\\.cpp$")
+  list(LENGTH sources count)
+  if(count LESS 4)
+    return()
+  endif()
+  set(headers ${TROUPE_PCH_COMMON})
+  if(ARG_ASIO)
+    list(PREPEND headers ${TROUPE_PCH_ASIO})
+  endif()
+  if(ARG_TESTS)
+    list(APPEND headers ${TROUPE_PCH_TESTS})
+  endif()
+  target_precompile_headers(${target} PRIVATE ${headers})
 endfunction()
