@@ -110,21 +110,30 @@ class LocalProvider final : public Provider {
 
   const ProviderInfo& info() const override { return info_; }
 
-  Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks) override {
-    Job job{request, callbacks, {}, Clock::now()};
-    std::future<Result<ChatResult>> done = job.promise.get_future();
+  std::shared_ptr<ChatCall> Start(ChatRequest request, ChatCallbacks callbacks) override {
+    auto job = std::make_shared<Job>();
+    job->request = std::move(request);
+    job->callbacks = std::move(callbacks);
+    job->queued_at = Clock::now();
+    Status refused;
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) return Status(StatusCode::kUnavailable, "provider " + info_.name + " is shutting down");
-      if (queue_.size() >= options_.max_queued) {
-        return Status(StatusCode::kResourceExhausted,
-                      "provider " + info_.name + " has " + std::to_string(queue_.size()) +
-                          " requests waiting; retry shortly");
+      if (stopping_) {
+        refused = Status(StatusCode::kUnavailable, "provider " + info_.name + " is shutting down");
+      } else if (queue_.size() >= options_.max_queued) {
+        refused = Status(StatusCode::kResourceExhausted, "provider " + info_.name + " has " +
+                                                             std::to_string(queue_.size()) +
+                                                             " requests waiting; retry shortly");
+      } else {
+        queue_.push_back(job);
       }
-      queue_.push_back(&job);
+    }
+    if (!refused.ok()) {
+      job->callbacks.on_done(std::move(refused));
+      return job;
     }
     ready_.notify_one();
-    return done.get();
+    return job;
   }
 
   int64_t CountTokens(std::string_view text) const override {
@@ -143,11 +152,14 @@ class LocalProvider final : public Provider {
   std::vector<std::string> TurnEndStrings() const override { return turn_ends_; }
 
  private:
-  struct Job {
-    const ChatRequest& request;
-    const ChatCallbacks& callbacks;
-    std::promise<Result<ChatResult>> promise;
+  // A request from Start to its end; the handle the caller holds.
+  struct Job final : ChatCall {
+    ChatRequest request;
+    ChatCallbacks callbacks;
     Clock::time_point queued_at;
+    std::atomic<bool> cancelled{false};
+    void Cancel() override { cancelled = true; }
+    bool Stopped() const { return cancelled.load() || (request.cancel != nullptr && request.cancel->load()); }
   };
 
   struct Slot {
@@ -202,7 +214,7 @@ class LocalProvider final : public Provider {
     const ChatRequest& request = job.request;
     const Clock::time_point started = job.queued_at;
     ChatResult result;
-    if (request.cancel != nullptr && request.cancel->load()) {
+    if (job.Stopped()) {
       result.finish_reason = FinishReason::kCancelled;
       result.total_ms = MillisSince(started);
       result.time_to_first_token_ms = result.total_ms;
@@ -243,7 +255,7 @@ class LocalProvider final : public Provider {
       if (!stop.empty()) generation.stop_strings.push_back(stop);
     }
     for (const std::string& end : turn_ends_) generation.stop_strings.push_back(end);
-    generation.cancel = request.cancel;
+    generation.cancel = &cancel_now_;
 
     // Tool calls are returned whole, never streamed as text.
     ToolCallFilter tool_calls;
@@ -255,6 +267,8 @@ class LocalProvider final : public Provider {
     };
     engine::GenerationCallbacks callbacks;
     callbacks.on_piece = [&](std::string_view piece) {
+      // Either of the call's two ways to cancel stops the engine between tokens.
+      if (job.Stopped()) cancel_now_ = true;
       if (piece.empty()) return;
       if (first_piece) {
         first_piece = false;
@@ -314,21 +328,22 @@ class LocalProvider final : public Provider {
 
   void Run() {
     for (;;) {
-      Job* job = nullptr;
+      std::shared_ptr<Job> job;
       {
         std::unique_lock lock(mutex_);
         ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;
-        job = queue_.front();
+        job = std::move(queue_.front());
         queue_.pop_front();
       }
+      cancel_now_ = job->Stopped();
       Result<ChatResult> result = Status(StatusCode::kInternal, "not run");
       try {
         result = RunJob(*job);
       } catch (const std::exception& error) {
         result = Status(StatusCode::kInternal, "provider " + info_.name + ": " + error.what());
       }
-      job->promise.set_value(std::move(result));
+      job->callbacks.on_done(std::move(result));
     }
   }
 
@@ -341,7 +356,8 @@ class LocalProvider final : public Provider {
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Job*> queue_;  // guarded by mutex_
+  std::deque<std::shared_ptr<Job>> queue_;  // guarded by mutex_
+  std::atomic<bool> cancel_now_{false};      // the running job's stop flag, engine thread's
   bool stopping_ = false;   // guarded by mutex_
   std::thread engine_thread_;
 };

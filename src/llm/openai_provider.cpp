@@ -359,7 +359,23 @@ class OpenAiProvider final : public Provider {
 
   const ProviderInfo& info() const override { return info_; }
 
-  Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks) override {
+  std::shared_ptr<ChatCall> Start(ChatRequest request, ChatCallbacks callbacks) override {
+    auto call = std::make_shared<InterimCall>();
+    call->request = std::move(request);
+    call->callbacks = std::move(callbacks);
+    if (call->request.cancel == nullptr) call->request.cancel = &call->cancelled;
+    std::thread([this, call] { call->callbacks.on_done(RunBlocking(call->request, call->callbacks)); }).detach();
+    return call;
+  }
+
+  struct InterimCall final : ChatCall {
+    ChatRequest request;
+    ChatCallbacks callbacks;
+    std::atomic<bool> cancelled{false};
+    void Cancel() override { cancelled = true; }
+  };
+
+  Result<ChatResult> RunBlocking(const ChatRequest& request, const ChatCallbacks& callbacks) {
     const Clock::time_point call_started = Clock::now();
     const std::string& model = request.model.empty() ? options_.model : request.model;
     TROUPE_ASSIGN_OR_RETURN(const std::string body, RequestBody(request, model));

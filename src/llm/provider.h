@@ -6,15 +6,17 @@
 // OpenAI-compatible HTTP endpoint (openai_provider.h). provider_registry.h builds the named
 // providers from the configuration; everything above src/llm speaks only Provider.
 //
-// Threads: Chat blocks the calling thread until the reply ends (call it from a worker, never from
-// an I/O thread); callbacks run on an internal thread of the provider or on the caller's, and must
-// not block for long. Every method is thread-safe; several Chat calls may run at once (the local
-// provider queues them for its engine thread).
+// Threads: Start returns at once and the call runs on the provider's own threads (the local
+// engine's thread, or the event loop of the OpenAI-compatible client), so a call in flight holds
+// no thread of the caller's while it waits on a model or a network; its callbacks run there and
+// must not block. Chat is the blocking form for callers that own their thread (the CLI, jobs).
+// Every method is thread-safe; any number of calls may be in flight at once.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,7 +69,7 @@ struct ChatRequest {
   std::string tool_choice;  // "" or "auto" | "none" | "required" | a tool's name
   std::string model;        // overrides the provider's configured model name ("" = keep)
   // Set from another thread to stop; may be null; must outlive the call. A cancelled call returns
-  // what was generated so far with FinishReason::kCancelled.
+  // what was generated so far with FinishReason::kCancelled. (ChatCall::Cancel does the same.)
   const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -92,6 +94,19 @@ struct ChatCallbacks {
   // Each new piece of the reply, in order, never splitting a UTF-8 character. An exception it
   // throws ends the call with kInternal.
   std::function<void(std::string_view delta)> on_delta;
+  // Start only: called exactly once, after the last delta, with the result or the error. It runs on
+  // a provider thread, or on the caller's inside Start when the call fails before it begins (a
+  // full queue, a provider shutting down). It must not throw.
+  std::function<void(Result<ChatResult>)> on_done;
+};
+
+// A call in flight. Cancel is thread-safe, idempotent and returns at once; the call then ends soon
+// (kCancelled with what was written) and on_done still runs once. Dropping the handle does not
+// cancel the call.
+class ChatCall {
+ public:
+  virtual ~ChatCall() = default;
+  virtual void Cancel() = 0;
 };
 
 struct ProviderInfo {
@@ -116,7 +131,13 @@ class Provider {
   // the provider (and for remote errors carries the server's own message). Deltas already
   // delivered stay delivered: a caller that stored them keeps a partial reply and marks it
   // incomplete.
-  virtual Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks) = 0;
+  //
+  // Start begins a call and returns at once; everything the call reports arrives through
+  // `callbacks` (on_done must be set). The request is the call's own copy.
+  virtual std::shared_ptr<ChatCall> Start(ChatRequest request, ChatCallbacks callbacks) = 0;
+  // The blocking form: starts the call and waits for it on the calling thread (request.cancel is
+  // honoured). Never call it from an I/O thread or from a provider callback.
+  Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks);
 
   // How many tokens this text is for the provider's model: exact for the local engine, an
   // estimate for remote models (about 4 bytes per token, rounded up).

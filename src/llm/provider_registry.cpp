@@ -17,15 +17,18 @@ class ReportingProvider final : public Provider {
 
   const ProviderInfo& info() const override { return inner_->info(); }
 
-  Result<ChatResult> Chat(const ChatRequest& request, const ChatCallbacks& callbacks) override {
+  std::shared_ptr<ChatCall> Start(ChatRequest request, ChatCallbacks callbacks) override {
     const auto started = std::chrono::steady_clock::now();
-    Result<ChatResult> result = inner_->Chat(request, callbacks);
-    if (ProviderObserver* observer = observer_.load()) {
-      const double total_ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      observer->OnCall(MakeCallRecord(inner_->info().name, result, total_ms));
-    }
-    return result;
+    auto done = std::move(callbacks.on_done);
+    callbacks.on_done = [this, started, done = std::move(done)](Result<ChatResult> result) {
+      if (ProviderObserver* observer = observer_.load()) {
+        const double total_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        observer->OnCall(MakeCallRecord(inner_->info().name, result, total_ms));
+      }
+      done(std::move(result));
+    };
+    return inner_->Start(std::move(request), std::move(callbacks));
   }
 
   int64_t CountTokens(std::string_view text) const override { return inner_->CountTokens(text); }

@@ -24,12 +24,12 @@ class RecordingProvider : public llm::Provider {
  public:
   explicit RecordingProvider(std::unique_ptr<llm::Provider> inner) : inner_(std::move(inner)) {}
   const llm::ProviderInfo& info() const override { return inner_->info(); }
-  Result<llm::ChatResult> Chat(const llm::ChatRequest& request, const llm::ChatCallbacks& callbacks) override {
+  std::shared_ptr<llm::ChatCall> Start(llm::ChatRequest request, llm::ChatCallbacks callbacks) override {
     {
       std::lock_guard lock(mutex_);
       requests_.push_back(request.messages);
     }
-    return inner_->Chat(request, callbacks);
+    return inner_->Start(std::move(request), std::move(callbacks));
   }
   int64_t CountTokens(std::string_view text) const override { return inner_->CountTokens(text); }
   int64_t CountChatTokens(const std::vector<llm::ChatMessage>& messages) const override {

@@ -52,23 +52,52 @@ class HoldUntilCancelled : public llm::Provider {
   }
   std::vector<std::string> TurnEndStrings() const override { return inner_.TurnEndStrings(); }
 
-  Result<llm::ChatResult> Chat(const llm::ChatRequest& request, const llm::ChatCallbacks& callbacks) override {
-    bool first = true;
+  // The first delta waits (on the engine's thread) until the call is cancelled, by either way.
+  struct HeldCall final : llm::ChatCall {
+    std::mutex mutex;
+    std::shared_ptr<llm::ChatCall> inner;  // guarded by mutex
+    std::atomic<bool> cancelled{false};
+    void Cancel() override {
+      cancelled = true;
+      std::lock_guard lock(mutex);
+      if (inner) inner->Cancel();
+    }
+    void Attach(std::shared_ptr<llm::ChatCall> call) {
+      std::lock_guard lock(mutex);
+      inner = std::move(call);
+      if (cancelled) inner->Cancel();
+    }
+  };
+
+  std::shared_ptr<llm::ChatCall> Start(llm::ChatRequest request, llm::ChatCallbacks callbacks) override {
+    auto call = std::make_shared<HeldCall>();
+    const std::atomic<bool>* request_cancel = request.cancel;
+    auto first = std::make_shared<bool>(true);
     llm::ChatCallbacks held;
-    held.on_delta = [&](std::string_view delta) {
-      callbacks.on_delta(delta);
-      if (!std::exchange(first, false)) return;
+    held.on_delta = [call_weak = std::weak_ptr<HeldCall>(call), request_cancel, first,
+                     on_delta = callbacks.on_delta](std::string_view delta) {
+      on_delta(delta);
+      if (!std::exchange(*first, false)) return;
       // Bounded so a server that never cancels fails the test instead of hanging it.
       const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-      while (request.cancel != nullptr && !request.cancel->load() && std::chrono::steady_clock::now() < give_up) {
+      const auto cancelled = [&] {
+        auto call = call_weak.lock();
+        return (call && call->cancelled.load()) || (request_cancel != nullptr && request_cancel->load());
+      };
+      while (!cancelled() && std::chrono::steady_clock::now() < give_up) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
     };
-    Result<llm::ChatResult> result = inner_.Chat(request, held);
-    std::lock_guard lock(mutex_);
-    finished_ = result;
-    done_.notify_all();
-    return result;
+    held.on_done = [this, on_done = std::move(callbacks.on_done)](Result<llm::ChatResult> result) {
+      {
+        std::lock_guard lock(mutex_);
+        finished_ = result;
+        done_.notify_all();
+      }
+      on_done(std::move(result));
+    };
+    call->Attach(inner_.Start(std::move(request), std::move(held)));
+    return call;
   }
 
   std::optional<Result<llm::ChatResult>> WaitForCall() {
