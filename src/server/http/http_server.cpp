@@ -117,7 +117,7 @@ class HttpServer::Impl {
         acceptor_(control_),
         grace_timer_(control_),
         hard_stop_timer_(control_),
-        background_(std::max(options.background_threads, 1), options.background_queue,
+        background_("handler", std::max(options.background_threads, 1), options.background_queue,
                     options.before_background_task) {
     context_.background = &background_;
     context_.options = std::move(options);
@@ -329,7 +329,7 @@ class HttpServer::Impl {
   net::steady_timer hard_stop_timer_;
   std::optional<net::signal_set> signals_;
   // After io_ and context_, so it is destroyed before them (and ~Impl stops it first anyway).
-  BackgroundPool background_;
+  TaskPool background_;
 
   // Touched only on control_. shared_ptr because each session is also kept alive by its own
   // coroutines; the map entry lets Stop() reach it and goes when the session ends.

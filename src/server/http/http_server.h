@@ -54,7 +54,7 @@ struct HttpServerOptions {
   // The background pool (blocking routes, stream producers): threads and queued tasks at most.
   int background_threads = 4;
   size_t background_queue = 64;
-  // Tests only: runs on a background thread before each task (see BackgroundPool).
+  // Tests only: runs on a background thread before each task (see base/task_pool.h).
   std::function<void()> before_background_task;
 };
 

@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "server/http/background_pool.h"
+#include "base/task_pool.h"
 #include "server/http/http_message.h"
 #include "server/http/http_server.h"
 #include "server/http/metrics.h"
@@ -39,7 +39,7 @@ struct ServerContext {
   Router router;
   ServerMetrics metrics;
   // Owned by the server, which stops it before the I/O context goes (blocking routes run here).
-  BackgroundPool* background = nullptr;
+  TaskPool* background = nullptr;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
