@@ -10,16 +10,29 @@
 #include "chat/prompt.h"
 #include "chat/reply_stream.h"
 #include "chat/sentiment.h"
+#include "chat/turn_control.h"
 
 namespace troupe::chat::internal {
 
 using nlohmann::json;
 
-Result<TurnOutcome> Regenerate(TurnContext& context, int64_t conversation_id, int64_t message_id,
-                               const TurnOptions& options, const TurnSink& sink) {
-  std::lock_guard lock(context.LockFor(conversation_id));
-  TROUPE_ASSIGN_OR_RETURN(Scene scene, context.LoadScene(conversation_id, options));
-  TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene.conversation));
+namespace {
+
+// What a regeneration knows before it generates.
+struct Alternative {
+  std::shared_ptr<Scene> scene;
+  std::vector<store::Message> group;  // the latest reply's current parts
+  store::Message first;               // where the alternatives are kept
+  json metadata;
+  json swipes;
+};
+
+Result<Alternative> FindAlternative(TurnContext& context, int64_t conversation_id, int64_t message_id,
+                                    const TurnOptions& options, Plan& plan) {
+  Alternative found;
+  found.scene = std::make_shared<Scene>();
+  TROUPE_ASSIGN_OR_RETURN(*found.scene, context.LoadScene(conversation_id, options));
+  TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(found.scene->conversation));
   TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> history, context.History(conversation_id));
   // The latest reply: the assistant messages after the last message of anyone else.
   size_t group_start = history.size();
@@ -31,80 +44,56 @@ Result<TurnOutcome> Regenerate(TurnContext& context, int64_t conversation_id, in
                   "message " + std::to_string(message_id) + " is not part of the latest reply; only the latest "
                   "reply can be regenerated", "message_id");
   }
-  std::vector<store::Message> group;
   for (size_t i = group_start; i < history.size(); ++i) {
-    if (!ParseObject(history[i].metadata_json).contains("superseded_by")) group.push_back(history[i]);
+    if (!ParseObject(history[i].metadata_json).contains("superseded_by")) found.group.push_back(history[i]);
   }
   history.erase(history.begin() + static_cast<std::ptrdiff_t>(group_start), history.end());
 
   // The alternatives so far, kept on the reply's first message.
-  store::Message first = group.front();
-  json metadata = ParseObject(first.metadata_json);
-  json swipes = metadata.contains("swipes") && metadata["swipes"].is_array() ? metadata["swipes"] : json::array();
-  if (swipes.empty()) {
+  found.first = found.group.front();
+  found.metadata = ParseObject(found.first.metadata_json);
+  found.swipes = found.metadata.contains("swipes") && found.metadata["swipes"].is_array() ? found.metadata["swipes"]
+                                                                                         : json::array();
+  if (found.swipes.empty()) {
     std::string whole;
-    for (const store::Message& part : group) {
+    for (const store::Message& part : found.group) {
       if (!whole.empty()) whole += "\n\n";
       whole += part.content;
     }
-    swipes.push_back(whole);
+    found.swipes.push_back(whole);
   }
-
-  Plan plan;
-  plan.history = history;
-  plan.parent_id = first.parent_id;
+  plan.history = std::move(history);
+  plan.parent_id = found.first.parent_id;
   plan.split = false;
-  // Streamed like any reply, but stored as the new alternative of the first message instead of
-  // as new messages: generate into a sink that forwards everything except the storing.
-  std::string text;
-  llm::Usage usage;
-  bool incomplete = false;
-  {
-    TROUPE_ASSIGN_OR_RETURN(PreparedReply prepared, PrepareReply(context, scene, plan, options));
-    llm::Provider* provider = prepared.provider;
-    llm::ChatRequest& request = prepared.request;
-    // A different draw than the reply it replaces.
-    if (!request.sampling.seed) request.sampling.seed = static_cast<uint64_t>(context.clock.NowMillis()) + swipes.size();
-    std::atomic<bool> cancel{false};
-    request.cancel = &cancel;
-    MessageStartEvent start = StartOf(scene, 0);
-    start.regenerating = first.id;
-    Emit(sink, start);
-    llm::ChatCallbacks callbacks;
-    callbacks.on_delta = [&](std::string_view delta) {
-      if (options.cancel != nullptr && options.cancel->load()) cancel = true;
-      Emit(sink, DeltaEvent{0, std::string(delta)});
-    };
-    Result<llm::ChatResult> result = provider->Chat(request, callbacks);
-    if (!result.ok()) {
-      Emit(sink, ErrorEvent{result.status(), std::nullopt});
-      return result.status();
-    }
-    text = CleanReply(result->content, scene.character.name);
-    usage = result->usage;
-    incomplete = result->finish_reason == llm::FinishReason::kCancelled;
-  }
-  swipes.push_back(text);
-  metadata["swipes"] = swipes;
-  metadata["swipe"] = swipes.size() - 1;
+  return found;
+}
+
+// Stores the new alternative on the reply's first message and marks the other parts superseded.
+Result<TurnOutcome> StoreAlternative(TurnContext& context, Alternative& found, const std::string& text,
+                                     const llm::Usage& usage, bool incomplete, const TurnSink& sink) {
+  found.swipes.push_back(text);
+  found.metadata["swipes"] = found.swipes;
+  found.metadata["swipe"] = found.swipes.size() - 1;
   store::MessagePatch patch;
   patch.content = text;
-  patch.metadata_json = metadata.dump();
+  patch.metadata_json = found.metadata.dump();
   patch.incomplete = incomplete;
   patch.completion_tokens = usage.completion_tokens;
-  TROUPE_ASSIGN_OR_RETURN(store::Message updated, context.store.messages().Patch(first.id, patch));
+  TROUPE_ASSIGN_OR_RETURN(store::Message updated, context.store.messages().Patch(found.first.id, patch));
   // The other parts of the old reply now live inside the first one's first alternative.
   // They stay stored (nothing acknowledged is lost) but leave the history prompts see.
-  for (size_t i = 1; i < group.size(); ++i) {
-    json part = ParseObject(group[i].metadata_json);
+  for (size_t i = 1; i < found.group.size(); ++i) {
+    json part = ParseObject(found.group[i].metadata_json);
     if (part.contains("superseded_by")) continue;
-    part["superseded_by"] = first.id;
+    part["superseded_by"] = found.first.id;
     store::MessagePatch superseded;
     superseded.metadata_json = part.dump();
-    if (Result<store::Message> marked = context.store.messages().Patch(group[i].id, superseded); !marked.ok()) {
-      spdlog::warn("message {}: not marked superseded after regenerate: {}", group[i].id, marked.status().ToString());
+    if (Result<store::Message> marked = context.store.messages().Patch(found.group[i].id, superseded); !marked.ok()) {
+      spdlog::warn("message {}: not marked superseded after regenerate: {}", found.group[i].id,
+                   marked.status().ToString());
     }
   }
+  Scene& scene = *found.scene;
   Emit(sink, MessageEndEvent{0, updated});
   if (context.options.on_message_stored) context.options.on_message_stored(scene.conversation, updated);
   context.AfterTurn(scene);
@@ -112,9 +101,51 @@ Result<TurnOutcome> Regenerate(TurnContext& context, int64_t conversation_id, in
   return TurnOutcome{{updated}, scene.conversation, usage, incomplete};
 }
 
+}  // namespace
+
+void Regenerate(TurnContext& context, int64_t conversation_id, int64_t message_id, std::shared_ptr<TurnJob> job) {
+  Plan plan;
+  Result<Alternative> found = FindAlternative(context, conversation_id, message_id, job->options, plan);
+  if (!found.ok()) return job->finish(found.status());
+  Result<PreparedReply> prepared = PrepareReply(context, *found->scene, plan, job->options);
+  if (!prepared.ok()) return job->finish(prepared.status());
+  llm::ChatRequest request = std::move(prepared->request);
+  // A different draw than the reply it replaces.
+  if (!request.sampling.seed) {
+    request.sampling.seed = static_cast<uint64_t>(context.clock.NowMillis()) + found->swipes.size();
+  }
+  // Streamed like any reply, but stored as the new alternative of the first message instead of
+  // as new messages.
+  auto alternative = std::make_shared<Alternative>(std::move(found).value());
+  MessageStartEvent start = StartOf(*alternative->scene, 0);
+  start.regenerating = alternative->first.id;
+  Emit(job->sink, start);
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  request.cancel = stop.get();
+  llm::ChatCallbacks callbacks;
+  callbacks.on_delta = [job, stop](std::string_view delta) {
+    if (job->control->cancelled()) *stop = true;
+    Emit(job->sink, DeltaEvent{0, std::string(delta)});
+  };
+  callbacks.on_done = [&context, job, alternative, stop](Result<llm::ChatResult> result) {
+    context.Post([&context, job, alternative, stop, result = std::move(result)] {
+      if (!result.ok()) {
+        Emit(job->sink, ErrorEvent{result.status(), std::nullopt});
+        return job->finish(result.status());
+      }
+      const std::string text = CleanReply(result->content, alternative->scene->character.name);
+      const bool incomplete = result->finish_reason == llm::FinishReason::kCancelled;
+      job->finish(StoreAlternative(context, *alternative, text, result->usage, incomplete, job->sink));
+    });
+  };
+  job->control->SetCall(prepared->provider->Start(std::move(request), std::move(callbacks)));
+}
+
 Result<store::Message> SelectSwipe(TurnContext& context, int64_t message_id, int index) {
   TROUPE_ASSIGN_OR_RETURN(store::Message message, context.store.messages().Get(message_id));
-  std::lock_guard lock(context.LockFor(message.conversation_id));
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<TurnQueue::Exclusive> turn, context.turns.Acquire(message.conversation_id));
+  // Read again in turn: a regenerate that ran meanwhile may have added alternatives.
+  TROUPE_ASSIGN_OR_RETURN(message, context.store.messages().Get(message_id));
   json metadata = ParseObject(message.metadata_json);
   const json* swipes = metadata.contains("swipes") && metadata["swipes"].is_array() ? &metadata["swipes"] : nullptr;
   const size_t count = swipes != nullptr ? swipes->size() : 1;
@@ -135,7 +166,9 @@ Result<store::Message> SelectSwipe(TurnContext& context, int64_t message_id, int
 Result<store::Message> EditMessage(TurnContext& context, int64_t message_id, std::string content) {
   if (Trimmed(content).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
   TROUPE_ASSIGN_OR_RETURN(store::Message message, context.store.messages().Get(message_id));
-  std::lock_guard lock(context.LockFor(message.conversation_id));
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<TurnQueue::Exclusive> turn, context.turns.Acquire(message.conversation_id));
+  // Read again in turn: a regenerate that ran meanwhile may have added alternatives.
+  TROUPE_ASSIGN_OR_RETURN(message, context.store.messages().Get(message_id));
   json metadata = ParseObject(message.metadata_json);
   if (metadata.contains("swipes") && metadata["swipes"].is_array()) {
     const size_t index = metadata.value("swipe", size_t{0});

@@ -5,14 +5,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "chat/turn_context.h"
 
 namespace troupe::chat::internal {
 
-Result<TurnOutcome> Regenerate(TurnContext& context, int64_t conversation_id, int64_t message_id,
-                               const TurnOptions& options, const TurnSink& sink);
+struct TurnJob;  // chat/turn_control.h
+
+// Runs on a worker as the conversation's turn; ends through job->finish.
+void Regenerate(TurnContext& context, int64_t conversation_id, int64_t message_id, std::shared_ptr<TurnJob> job);
 Result<store::Message> SelectSwipe(TurnContext& context, int64_t message_id, int index);
 Result<store::Message> EditMessage(TurnContext& context, int64_t message_id, std::string content);
 

@@ -60,6 +60,11 @@ std::string ProviderNameFor(const store::Character& character) {
 
 Result<llm::ChatResult> CompleteAsCharacter(const CompletionRequest& request, llm::Provider& provider,
                                             const llm::ChatCallbacks& callbacks) {
+  TROUPE_ASSIGN_OR_RETURN(llm::ChatRequest chat, BuildCompletion(request, provider));
+  return provider.Chat(chat, callbacks);
+}
+
+Result<llm::ChatRequest> BuildCompletion(const CompletionRequest& request, const llm::Provider& provider) {
   const store::Character& character = *request.character;
   if (request.messages.empty()) {
     return Status(StatusCode::kInvalidArgument, "messages must hold at least one message", "messages");
@@ -153,7 +158,7 @@ Result<llm::ChatResult> CompleteAsCharacter(const CompletionRequest& request, ll
   chat.tools = request.tools;
   chat.tool_choice = request.tool_choice;
   chat.cancel = request.cancel;
-  return provider.Chat(chat, callbacks);
+  return chat;
 }
 
 }  // namespace troupe::chat

@@ -49,5 +49,7 @@ std::string ProviderNameFor(const store::Character& character);
 // gate refuses); the provider's errors otherwise.
 Result<llm::ChatResult> CompleteAsCharacter(const CompletionRequest& request, llm::Provider& provider,
                                             const llm::ChatCallbacks& callbacks);
+// The request CompleteAsCharacter sends, for callers that start it themselves (Provider::Start).
+Result<llm::ChatRequest> BuildCompletion(const CompletionRequest& request, const llm::Provider& provider);
 
 }  // namespace troupe::chat

@@ -71,7 +71,8 @@ Result<int> ScanProactive(TurnContext& context) {
 }
 
 Result<std::optional<TurnOutcome>> WriteProactive(TurnContext& context, int64_t conversation_id) {
-  std::lock_guard lock(context.LockFor(conversation_id));
+  // In turn with the conversation's other turns; this job's thread waits, no worker does.
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<TurnQueue::Exclusive> turn, context.turns.Acquire(conversation_id));
   TurnOptions options;
   options.typing_delays = false;
   TROUPE_ASSIGN_OR_RETURN(Scene scene, context.LoadScene(conversation_id, options));
@@ -92,7 +93,7 @@ Result<std::optional<TurnOutcome>> WriteProactive(TurnContext& context, int64_t 
                                  ? "{{user}} has been away for a while. Write {{char}}'s message reaching out to "
                                    "{{user}} first, in character, picking up from what you talked about."
                                  : stage->proactive->prompt;
-  TROUPE_ASSIGN_OR_RETURN(Generated generated, GenerateReply(context, scene, plan, options, {}));
+  TROUPE_ASSIGN_OR_RETURN(Generated generated, GenerateReplyAndWait(context, scene, plan, options, {}));
 
   Result<store::Conversation> fresh = context.store.conversations().Get(conversation_id);
   if (fresh.ok()) scene.conversation = *fresh;

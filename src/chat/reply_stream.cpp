@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <thread>
+#include <future>
+#include <memory>
+#include <optional>
 
 #include "chat/macros.h"
 #include "chat/memory.h"
 #include "chat/reply_style.h"
+#include "chat/turn_control.h"
 
 namespace troupe::chat::internal {
 
@@ -107,131 +109,236 @@ Result<PreparedReply> PrepareReply(TurnContext& context, const Scene& scene, con
   return prepared;
 }
 
-Result<Generated> GenerateReply(TurnContext& context, Scene& scene, const Plan& plan, const TurnOptions& turn,
-                                const TurnSink& sink) {
-  TROUPE_ASSIGN_OR_RETURN(PreparedReply prepared, PrepareReply(context, scene, plan, turn));
-  const Stage* stage = prepared.stage;
-  llm::Provider* provider = prepared.provider;
-  llm::ChatRequest& request = prepared.request;
-  const PromptInputs& inputs = prepared.inputs;
-  const AssembledPrompt& prompt = prepared.prompt;
-  // What went into the prompt, kept with the reply for the studio's "why did it say that".
-  Plan stored_plan = plan;
-  stored_plan.metadata["prompt"] = {{"history", prompt.history_included},
-                                    {"history_dropped", prompt.history_dropped},
-                                    {"lorebook_entries", prompt.lorebook_included},
-                                    {"examples", prompt.examples_included},
-                                    {"summary", !inputs.summary.empty()},
-                                    {"pinned_memories", inputs.pinned_memories.size()},
-                                    {"recalled", prompt.recalled_included},
-                                    {"provider", provider->info().name}};
+namespace {
 
-  ReplyStyle style = stage->reply;
-  if (!plan.split || !turn.split_messages) style.split = SplitMode::kNone;
-  std::atomic<bool> cancel{false};
-  request.cancel = &cancel;
-  const int64_t started = context.clock.NowMillis();
+// One reply from its prompt to its stored messages. Its steps run on the runtime's workers and
+// its waits (the provider, typing pauses) hold no thread; it keeps itself alive through the
+// callbacks it has handed out.
+class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
+ public:
+  ReplyRun(TurnContext& context, std::shared_ptr<Scene> scene, Plan plan, TurnOptions turn, TurnSink sink,
+           std::shared_ptr<TurnControl> control, GeneratedHandler done)
+      : context_(context),
+        scene_(std::move(scene)),
+        plan_(std::move(plan)),
+        turn_(std::move(turn)),
+        sink_(std::move(sink)),
+        control_(std::move(control)),
+        done_(std::move(done)),
+        own_prefix_(scene_->character.name + ":") {}
 
-  // The first message streams as the model writes it; later ones are announced ("typing") as soon
-  // as they begin and shown once the model has finished, after a pause proportional to their
-  // length counted from when they began, like a person typing.
-  ReplySplitter splitter(style);
-  std::vector<std::string> parts(1);
-  std::vector<int64_t> began_at(1, started);
-  bool live_started = false;
-  auto start_live = [&] {
-    if (live_started) return;
-    live_started = true;
-    Emit(sink, StartOf(scene, 0));
-  };
-  auto take = [&](std::vector<ReplySplitter::Piece> pieces) {
+  void Begin() {
+    Result<PreparedReply> prepared = PrepareReply(context_, *scene_, plan_, turn_);
+    if (!prepared.ok()) return done_(prepared.status());
+    const PromptInputs& inputs = prepared->inputs;
+    const AssembledPrompt& prompt = prepared->prompt;
+    // What went into the prompt, kept with the reply for the studio's "why did it say that".
+    stored_plan_ = plan_;
+    stored_plan_.metadata["prompt"] = {{"history", prompt.history_included},
+                                       {"history_dropped", prompt.history_dropped},
+                                       {"lorebook_entries", prompt.lorebook_included},
+                                       {"examples", prompt.examples_included},
+                                       {"summary", !inputs.summary.empty()},
+                                       {"pinned_memories", inputs.pinned_memories.size()},
+                                       {"recalled", prompt.recalled_included},
+                                       {"provider", prepared->provider->info().name}};
+    style_ = prepared->stage->reply;
+    if (!plan_.split || !turn_.split_messages) style_.split = SplitMode::kNone;
+    splitter_.emplace(style_);
+    started_ = context_.clock.NowMillis();
+    parts_.assign(1, std::string());
+    began_at_.assign(1, started_);
+    if (control_->cancelled()) return Finish(Result<llm::ChatResult>(Cancelled()));
+
+    llm::ChatRequest request = std::move(prepared->request);
+    request.cancel = &stop_;
+    llm::ChatCallbacks callbacks;
+    auto self = shared_from_this();
+    callbacks.on_delta = [self](std::string_view delta) { self->OnDelta(delta); };
+    callbacks.on_done = [self](Result<llm::ChatResult> result) {
+      self->context_.Post([self, result = std::move(result)]() mutable { self->Finish(std::move(result)); });
+    };
+    control_->SetCall(prepared->provider->Start(std::move(request), std::move(callbacks)));
+  }
+
+ private:
+  static llm::ChatResult Cancelled() {
+    llm::ChatResult result;
+    result.finish_reason = llm::FinishReason::kCancelled;
+    return result;
+  }
+
+  // On the provider's thread: the first message streams as the model writes it; later ones are
+  // announced ("typing") as soon as they begin and shown once the model has finished, after a
+  // pause proportional to their length counted from when they began, like a person typing.
+  void OnDelta(std::string_view delta) {
+    if (control_->cancelled()) stop_ = true;
+    if (released_) {
+      Take(splitter_->Feed(delta));
+    } else {
+      Release(delta);
+    }
+  }
+
+  void StartLive() {
+    if (live_started_) return;
+    live_started_ = true;
+    Emit(sink_, StartOf(*scene_, 0));
+  }
+
+  void Take(std::vector<ReplySplitter::Piece> pieces) {
     for (ReplySplitter::Piece& piece : pieces) {
       if (!piece.text.empty()) {
-        if (parts.size() == 1) {
-          start_live();
-          Emit(sink, DeltaEvent{0, piece.text});
+        if (parts_.size() == 1) {
+          StartLive();
+          Emit(sink_, DeltaEvent{0, piece.text});
         }
-        parts.back() += piece.text;
+        parts_.back() += piece.text;
       }
       if (piece.ends_message) {
-        parts.emplace_back();
-        began_at.push_back(context.clock.NowMillis());
-        Emit(sink, TypingEvent{static_cast<int>(parts.size() - 1)});
+        parts_.emplace_back();
+        began_at_.push_back(context_.clock.NowMillis());
+        Emit(sink_, TypingEvent{static_cast<int>(parts_.size() - 1)});
       }
     }
-    if (splitter.limit_reached()) cancel = true;  // the stage's length limit: stop generating
-  };
+    if (splitter_->limit_reached()) stop_ = true;  // the stage's length limit: stop generating
+  }
+
   // Holds back the start of the reply until it is clear the model did not begin with "Name:".
-  const std::string own_prefix = scene.character.name + ":";
-  std::string held;
-  bool released = false;
-  auto release = [&](std::string_view text) {
-    held += text;
-    std::string_view view = held;
+  void Release(std::string_view text) {
+    held_ += text;
+    std::string_view view = held_;
     const size_t first = view.find_first_not_of(" \n\t");
     view.remove_prefix(first == std::string_view::npos ? view.size() : first);
-    if (!released && view.size() < own_prefix.size() && own_prefix.compare(0, view.size(), view) == 0) return;
-    if (!released && view.substr(0, own_prefix.size()) == own_prefix) view.remove_prefix(own_prefix.size());
-    released = true;
-    take(splitter.Feed(view));
-    held.clear();
-  };
-  llm::ChatCallbacks callbacks;
-  callbacks.on_delta = [&](std::string_view delta) {
-    if (turn.cancel != nullptr && turn.cancel->load()) cancel = true;
-    if (released) {
-      take(splitter.Feed(delta));
-    } else {
-      release(delta);
-    }
-  };
-  Result<llm::ChatResult> result = provider->Chat(request, callbacks);
-  if (!released && !held.empty()) {
-    released = true;
-    take(splitter.Feed(held));
+    if (!released_ && view.size() < own_prefix_.size() && own_prefix_.compare(0, view.size(), view) == 0) return;
+    if (!released_ && view.substr(0, own_prefix_.size()) == own_prefix_) view.remove_prefix(own_prefix_.size());
+    released_ = true;
+    Take(splitter_->Feed(view));
+    held_.clear();
   }
-  take(splitter.Finish());
 
-  Generated generated;
-  const bool cancelled_by_client = turn.cancel != nullptr && turn.cancel->load();
-  const bool failed = !result.ok();
-  generated.incomplete = failed || cancelled_by_client;
-  if (result.ok()) generated.usage = result->usage;
-  while (parts.size() > 1 && Trimmed(parts.back()).empty()) parts.pop_back();
-
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const std::string text = Trimmed(parts[i]);
-    const bool last = i + 1 == parts.size();
-    if (text.empty()) {
-      // The model wrote nothing (it ended its turn at once, or failed first): store nothing.
-      if (i == 0 && parts.size() == 1 && live_started) {
-        Emit(sink, MessageEndEvent{0, std::nullopt});
-      }
-      continue;
+  // On a worker, once the provider is done: the parts are shown and stored one by one.
+  void Finish(Result<llm::ChatResult> result) {
+    if (!released_ && !held_.empty()) {
+      released_ = true;
+      Take(splitter_->Feed(held_));
     }
-    if (i > 0) {
-      if (turn.typing_delays && !cancelled_by_client) {
-        const int64_t pause = TypingDelayMs(text, style) - (context.clock.NowMillis() - began_at[i]);
-        if (pause > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause));
-      }
-      Emit(sink, StartOf(scene, static_cast<int>(i)));
-      Emit(sink, DeltaEvent{static_cast<int>(i), text});
+    Take(splitter_->Finish());
+    failed_ = !result.ok();
+    if (failed_) {
+      error_ = result.status();
     } else {
-      start_live();
+      generated_.usage = result->usage;
     }
-    TROUPE_ASSIGN_OR_RETURN(store::Message stored,
-                            StorePart(context, scene, stored_plan, text, i, last && generated.incomplete, started, sink,
-                                      last ? generated.usage : llm::Usage{}));
-    generated.messages.push_back(stored);
-    if (!generated.text.empty()) generated.text += "\n\n";
-    generated.text += text;
+    generated_.incomplete = failed_ || control_->cancelled();
+    while (parts_.size() > 1 && Trimmed(parts_.back()).empty()) parts_.pop_back();
+    ShowFrom(0);
   }
-  if (failed) {
-    ErrorEvent error{result.status(), std::nullopt};
-    if (!generated.messages.empty()) error.partial_message_id = generated.messages.back().id;
-    Emit(sink, error);
-    return result.status();
+
+  // Shows part `index` onwards, pausing before each later part unless the turn was cancelled.
+  void ShowFrom(size_t index) {
+    for (; index < parts_.size(); ++index) {
+      const std::string text = Trimmed(parts_[index]);
+      if (text.empty()) {
+        // The model wrote nothing (it ended its turn at once, or failed first): store nothing.
+        if (index == 0 && parts_.size() == 1 && live_started_) Emit(sink_, MessageEndEvent{0, std::nullopt});
+        continue;
+      }
+      if (index > 0 && turn_.typing_delays && !control_->cancelled()) {
+        const int64_t pause = TypingDelayMs(text, style_) - (context_.clock.NowMillis() - began_at_[index]);
+        if (pause > 0) {
+          control_->Pause(pause, [self = shared_from_this(), index] {
+            if (self->Show(index)) self->ShowFrom(index + 1);
+          });
+          return;
+        }
+      }
+      if (!Show(index)) return;
+    }
+    End();
   }
+
+  // Emits and stores part `index`; false (the turn has ended with the error) when storing failed.
+  bool Show(size_t index) {
+    const std::string text = Trimmed(parts_[index]);
+    if (index > 0) {
+      Emit(sink_, StartOf(*scene_, static_cast<int>(index)));
+      Emit(sink_, DeltaEvent{static_cast<int>(index), text});
+    } else {
+      StartLive();
+    }
+    const bool last = index + 1 == parts_.size();
+    Result<store::Message> stored = StorePart(context_, *scene_, stored_plan_, text, index,
+                                              last && generated_.incomplete, started_, sink_,
+                                              last ? generated_.usage : llm::Usage{});
+    if (!stored.ok()) {
+      done_(stored.status());
+      return false;
+    }
+    generated_.messages.push_back(*stored);
+    if (!generated_.text.empty()) generated_.text += "\n\n";
+    generated_.text += text;
+    return true;
+  }
+
+  void End() {
+    if (failed_) {
+      ErrorEvent error{error_, std::nullopt};
+      if (!generated_.messages.empty()) error.partial_message_id = generated_.messages.back().id;
+      Emit(sink_, error);
+      return done_(error_);
+    }
+    done_(std::move(generated_));
+  }
+
+  TurnContext& context_;
+  std::shared_ptr<Scene> scene_;
+  Plan plan_;
+  Plan stored_plan_;
+  TurnOptions turn_;
+  TurnSink sink_;
+  std::shared_ptr<TurnControl> control_;
+  GeneratedHandler done_;
+  const std::string own_prefix_;
+
+  ReplyStyle style_;
+  std::optional<ReplySplitter> splitter_;
+  std::atomic<bool> stop_{false};  // tells the provider to stop (cancelled, or the length limit)
+  int64_t started_ = 0;
+  // Written on the provider's thread until on_done, read on workers after: on_done's hand-off
+  // through the worker queue orders the two.
+  std::vector<std::string> parts_;
+  std::vector<int64_t> began_at_;
+  bool live_started_ = false;
+  std::string held_;
+  bool released_ = false;
+
+  bool failed_ = false;
+  Status error_;
+  Generated generated_;
+};
+
+}  // namespace
+
+void GenerateReply(TurnContext& context, std::shared_ptr<Scene> scene, Plan plan, TurnOptions turn, TurnSink sink,
+                   std::shared_ptr<TurnControl> control, GeneratedHandler done) {
+  auto run = std::make_shared<ReplyRun>(context, std::move(scene), std::move(plan), std::move(turn), std::move(sink),
+                                        std::move(control), std::move(done));
+  run->Begin();
+}
+
+Result<Generated> GenerateReplyAndWait(TurnContext& context, Scene& scene, const Plan& plan, const TurnOptions& turn,
+                                       const TurnSink& sink) {
+  auto shared = std::make_shared<Scene>(scene);
+  auto control = std::make_shared<TurnControl>(context.clock, [&context](std::function<void()> task) {
+    context.Post(std::move(task));
+  }, turn.cancel);
+  auto finished = std::make_shared<std::promise<Result<Generated>>>();
+  std::future<Result<Generated>> result = finished->get_future();
+  GenerateReply(context, shared, plan, turn, sink, control,
+                [finished](Result<Generated> generated) { finished->set_value(std::move(generated)); });
+  Result<Generated> generated = result.get();
+  scene = *shared;
   return generated;
 }
 

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,9 +58,18 @@ Result<store::Message> StorePart(TurnContext& context, const Scene& scene, const
                                  size_t index, bool incomplete, int64_t started_ms, const TurnSink& sink,
                                  const llm::Usage& usage = {});
 
-// Generates, streams, splits and stores the character's reply. On a provider's failure the parts
-// written are stored (the last marked incomplete), an ErrorEvent is reported and the error returned.
-Result<Generated> GenerateReply(TurnContext& context, Scene& scene, const Plan& plan, const TurnOptions& turn,
-                                const TurnSink& sink);
+class TurnControl;  // chat/turn_control.h
+using GeneratedHandler = std::function<void(Result<Generated>)>;
+
+// Generates, streams, splits and stores the character's reply; returns at once, and `done` runs
+// once, on a worker, when every part is stored. On a provider's failure the parts written are
+// stored (the last marked incomplete), an ErrorEvent is reported and `done` gets the error. A
+// cancelled turn stops the provider, skips the remaining typing pauses and stores what was written,
+// marked incomplete. The scene must stay unchanged by others until `done`.
+void GenerateReply(TurnContext& context, std::shared_ptr<Scene> scene, Plan plan, TurnOptions turn, TurnSink sink,
+                   std::shared_ptr<TurnControl> control, GeneratedHandler done);
+// The same, waiting on the calling thread (a job's, never a worker's); `scene` is updated.
+Result<Generated> GenerateReplyAndWait(TurnContext& context, Scene& scene, const Plan& plan, const TurnOptions& turn,
+                                       const TurnSink& sink);
 
 }  // namespace troupe::chat::internal

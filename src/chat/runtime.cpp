@@ -3,6 +3,8 @@
 #include "chat/runtime.h"
 
 #include <algorithm>
+#include <future>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
@@ -13,6 +15,7 @@
 #include "chat/sentiment.h"
 #include "chat/summary_jobs.h"
 #include "chat/turn_context.h"
+#include "chat/turn_control.h"
 
 namespace troupe::chat {
 
@@ -43,112 +46,293 @@ constexpr double kAffinityPerExchange = 0.01;
 ChatRuntime::ChatRuntime(store::Store& store, ProviderResolver providers, RuntimeOptions options)
     : context_(std::make_unique<internal::TurnContext>(store, std::move(providers), std::move(options))) {}
 
-ChatRuntime::~ChatRuntime() = default;
+ChatRuntime::~ChatRuntime() { Shutdown(); }
 
-Result<store::Message> ChatRuntime::AddUserMessage(int64_t conversation_id, std::string text) {
-  internal::TurnContext& s = *context_;
-  if (Trimmed(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
-  std::lock_guard lock(s.LockFor(conversation_id));
-  TROUPE_ASSIGN_OR_RETURN(store::Conversation conversation, s.store.conversations().Get(conversation_id));
-  TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(conversation));
-  Result<std::vector<store::Message>> last = s.store.messages().Latest(conversation_id, 1);
+namespace {
+
+// The user spoke: affinity moves with their tone, and proactive backoff starts over. Runs in turn
+// with the conversation's other turns, so no turn's state write is lost.
+void Account(TurnContext& s, const store::Message& message) {
+  Result<store::Conversation> conversation = s.store.conversations().Get(message.conversation_id);
+  if (!conversation.ok()) {
+    spdlog::warn("conversation {}: state not updated: {}", message.conversation_id, conversation.status().ToString());
+    return;
+  }
+  conversation->affinity = std::clamp(conversation->affinity + message.sentiment.value_or(0.0) * kAffinityPerSentiment +
+                                          kAffinityPerExchange,
+                                      -1.0, 1.0);
+  ProactiveBook book = BookOf(s, *conversation);
+  book.unanswered = 0;
+  book.day = UtcDay(s.clock.NowMillis());
+  conversation->metadata_json = WithBook(conversation->metadata_json, book);
+  if (Result<store::Conversation> updated = s.store.conversations().UpdateState(*conversation); !updated.ok()) {
+    spdlog::warn("conversation {}: state not updated: {}", message.conversation_id, updated.status().ToString());
+  }
+}
+
+Result<store::Message> StoreUserMessage(TurnContext& s, const store::Conversation& conversation, std::string text) {
+  Result<std::vector<store::Message>> last = s.store.messages().Latest(conversation.id, 1);
   store::Message message;
-  message.conversation_id = conversation_id;
+  message.conversation_id = conversation.id;
   if (last.ok() && !last->empty()) message.parent_id = last->back().id;
   message.role = store::MessageRole::kUser;
   message.sentiment = EstimateSentiment(text);
   message.content = std::move(text);
   message.stage = conversation.stage;
-  TROUPE_ASSIGN_OR_RETURN(store::Message stored, s.store.messages().Append(std::move(message)));
+  return s.store.messages().Append(std::move(message));
+}
 
-  // The user spoke: affinity moves with their tone, and proactive backoff starts over.
-  conversation.affinity = std::clamp(
-      conversation.affinity + *stored.sentiment * kAffinityPerSentiment + kAffinityPerExchange, -1.0, 1.0);
-  ProactiveBook book = BookOf(s, conversation);
-  book.unanswered = 0;
-  book.day = UtcDay(s.clock.NowMillis());
-  conversation.metadata_json = WithBook(conversation.metadata_json, book);
-  if (Result<store::Conversation> updated = s.store.conversations().UpdateState(conversation); !updated.ok()) {
-    spdlog::warn("conversation {}: state not updated: {}", conversation_id, updated.status().ToString());
+// Reports the turn's end: the conversation's stored state in a DoneEvent, then the outcome.
+void EndTurn(TurnContext& s, const std::shared_ptr<Scene>& scene, internal::TurnJob& job, TurnOutcome outcome) {
+  s.AfterTurn(*scene);
+  outcome.conversation = scene->conversation;
+  Emit(job.sink, DoneEvent{outcome.usage, scene->conversation, outcome.incomplete});
+  job.finish(std::move(outcome));
+}
+
+void ReplyTurn(TurnContext& s, int64_t conversation_id, const std::shared_ptr<internal::TurnJob>& job) {
+  auto scene = std::make_shared<Scene>();
+  const auto prepare = [&]() -> Result<Plan> {
+    TROUPE_ASSIGN_OR_RETURN(*scene, s.LoadScene(conversation_id, job->options));
+    TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene->conversation));
+    TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> history, s.History(conversation_id));
+    if (history.empty()) {
+      return Status(StatusCode::kFailedPrecondition, "conversation " + std::to_string(conversation_id) +
+                                                         " has no messages to reply to; open it first");
+    }
+    // Idle time is measured up to the user's message: the gap before it, not the seconds since.
+    int64_t idle_ms = 0;
+    if (history.size() >= 2) idle_ms = history.back().created_at - history[history.size() - 2].created_at;
+    TROUPE_RETURN_IF_ERROR(s.AdvanceFlow(*scene, history, idle_ms).status());
+    Plan plan;
+    plan.history = std::move(history);
+    plan.parent_id = plan.history.back().id;
+    return plan;
+  };
+  Result<Plan> plan = prepare();
+  if (!plan.ok()) return job->finish(plan.status());
+  GenerateReply(s, scene, std::move(plan).value(), job->options, job->sink, job->control,
+                [&s, scene, job](Result<Generated> generated) {
+                  if (!generated.ok()) return job->finish(generated.status());
+                  EndTurn(s, scene, *job,
+                          TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});
+                });
+}
+
+void OpenTurn(TurnContext& s, int64_t conversation_id, int greeting, const std::shared_ptr<internal::TurnJob>& job) {
+  auto scene = std::make_shared<Scene>();
+  const auto prepare = [&]() -> Result<bool> {
+    TROUPE_ASSIGN_OR_RETURN(*scene, s.LoadScene(conversation_id, job->options));
+    TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene->conversation));
+    TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> existing, s.store.messages().Latest(conversation_id, 1));
+    if (!existing.empty()) return false;
+    TROUPE_RETURN_IF_ERROR(s.AdvanceFlow(*scene, {}, 0).status());
+    if (greeting > static_cast<int>(scene->character.alternate_greetings.size())) {
+      return Status(StatusCode::kInvalidArgument,
+                    "greeting " + std::to_string(greeting) + " does not exist: the card has " +
+                        std::to_string(scene->character.alternate_greetings.size()) + " alternate greetings",
+                    "greeting");
+    }
+    return true;
+  };
+  Result<bool> needed = prepare();
+  if (!needed.ok()) return job->finish(needed.status());
+  if (!*needed) {
+    Emit(job->sink, DoneEvent{{}, scene->conversation, false});
+    return job->finish(TurnOutcome{{}, scene->conversation, {}, false});
   }
+  const store::Character& character = scene->character;
+  const std::string& written = greeting == 0 ? character.first_mes : character.alternate_greetings[greeting - 1];
+  const Stage* stage = s.StageOf(*scene);
+  if (!Trimmed(written).empty()) {
+    Plan plan;
+    plan.metadata["greeting"] = greeting;
+    const std::string text = ExpandMacros(written, {character.name, scene->user_name});
+    Emit(job->sink, StartOf(*scene, 0));
+    Emit(job->sink, DeltaEvent{0, text});
+    Result<store::Message> stored = StorePart(s, *scene, plan, text, 0, false, s.clock.NowMillis(), job->sink);
+    if (!stored.ok()) return job->finish(stored.status());
+    return EndTurn(s, scene, *job, TurnOutcome{{*stored}, {}, {}, false});
+  }
+  if (stage == nullptr || !stage->opens_conversation) return EndTurn(s, scene, *job, TurnOutcome{});
+  Plan plan;
+  plan.metadata["opening"] = true;
+  plan.closing_instruction = "Open the conversation: write {{char}}'s first message to {{user}}, who has just arrived.";
+  GenerateReply(s, scene, std::move(plan), job->options, job->sink, job->control,
+                [&s, scene, job](Result<Generated> generated) {
+                  if (!generated.ok()) return job->finish(generated.status());
+                  EndTurn(s, scene, *job,
+                          TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});
+                });
+}
+
+// A turn cancelled before it ran: nothing generated, the conversation as it stands.
+void SkipTurn(TurnContext& s, int64_t conversation_id, internal::TurnJob& job) {
+  Result<store::Conversation> conversation = s.store.conversations().Get(conversation_id);
+  if (!conversation.ok()) return job.finish(conversation.status());
+  Emit(job.sink, DoneEvent{{}, *conversation, true});
+  job.finish(TurnOutcome{{}, *conversation, {}, true});
+}
+
+// Waits on the calling thread for a turn started by `start`.
+template <typename Start>
+Result<TurnOutcome> Wait(Start start) {
+  auto finished = std::make_shared<std::promise<Result<TurnOutcome>>>();
+  std::future<Result<TurnOutcome>> outcome = finished->get_future();
+  Result<std::shared_ptr<TurnHandle>> started =
+      start([finished](Result<TurnOutcome> result) { finished->set_value(std::move(result)); });
+  if (!started.ok()) return started.status();
+  return outcome.get();
+}
+
+}  // namespace
+
+namespace {
+
+// A turn past admission, not yet queued.
+struct Admitted {
+  TurnQueue::Ticket ticket;
+  std::shared_ptr<internal::TurnJob> job;
+  store::Conversation conversation;
+};
+
+Result<Admitted> Admit(TurnContext& s, int64_t conversation_id, TurnOptions options, TurnSink sink, TurnDone done) {
+  TROUPE_ASSIGN_OR_RETURN(Scene scene, s.LoadScene(conversation_id, options));
+  TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene.conversation));
+  // The provider the turn will most likely use, for its limit (the flow may still move stage).
+  std::string provider;
+  if (const Stage* stage = s.StageOf(scene)) {
+    TROUPE_ASSIGN_OR_RETURN(llm::Provider * chosen, s.ProviderFor(scene, *stage, options));
+    provider = chosen->info().name;
+  }
+  TROUPE_ASSIGN_OR_RETURN(TurnQueue::Ticket ticket,
+                          s.turns.Admit(TurnKey{conversation_id, scene.conversation.user_id, provider}));
+  auto job = std::make_shared<internal::TurnJob>();
+  job->control = std::make_shared<internal::TurnControl>(
+      s.clock, [&s](std::function<void()> task) { s.Post(std::move(task)); }, options.cancel);
+  job->options = std::move(options);
+  job->sink = std::move(sink);
+  job->finish = [done = std::move(done)](Result<TurnOutcome> outcome) { done(std::move(outcome)); };
+  return Admitted{std::move(ticket), std::move(job), std::move(scene.conversation)};
+}
+
+using TurnBody = std::function<void(const std::shared_ptr<internal::TurnJob>&)>;
+
+// Queues an admitted turn: `first` runs when its time comes whatever happens (a posted message's
+// accounting), then `body` unless the turn was cancelled meanwhile.
+void Queue(TurnContext& s, Admitted admitted, std::function<void()> first, TurnBody body) {
+  std::shared_ptr<internal::TurnJob> job = std::move(admitted.job);
+  const int64_t conversation_id = admitted.conversation.id;
+  s.Track(job->control);
+  s.turns.Run(std::move(admitted.ticket), [&s, job, conversation_id, first = std::move(first),
+                                           body = std::move(body)](TurnQueue::Finished finished) {
+    // The queue's place is given back after the caller has heard of the end.
+    job->finish = [&s, control = job->control, finish = std::move(job->finish),
+                   finished = std::move(finished)](Result<TurnOutcome> outcome) {
+      s.Untrack(control.get());
+      finish(std::move(outcome));
+      finished();
+    };
+    if (first) first();
+    if (job->control->cancelled()) return SkipTurn(s, conversation_id, *job);
+    body(job);
+  });
+}
+
+TurnBody BodyOf(TurnContext& s, const TurnRequest& request) {
+  switch (request.kind) {
+    case TurnRequest::Kind::kOpen:
+      return [&s, request](const std::shared_ptr<internal::TurnJob>& job) {
+        OpenTurn(s, request.conversation_id, request.greeting, job);
+      };
+    case TurnRequest::Kind::kRegenerate:
+      return [&s, request](const std::shared_ptr<internal::TurnJob>& job) {
+        internal::Regenerate(s, request.conversation_id, request.message_id, job);
+      };
+    case TurnRequest::Kind::kReply:
+      break;
+  }
+  return [&s, request](const std::shared_ptr<internal::TurnJob>& job) { ReplyTurn(s, request.conversation_id, job); };
+}
+
+}  // namespace
+
+Result<std::shared_ptr<TurnHandle>> ChatRuntime::StartTurn(const TurnRequest& request, TurnOptions options,
+                                                           TurnSink sink, TurnDone done) {
+  TurnContext& s = *context_;
+  TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
+                          Admit(s, request.conversation_id, std::move(options), std::move(sink), std::move(done)));
+  std::shared_ptr<TurnHandle> handle = admitted.job->control;
+  Queue(s, std::move(admitted), {}, BodyOf(s, request));
+  return handle;
+}
+
+Result<PostedMessage> ChatRuntime::PostMessage(int64_t conversation_id, std::string text, TurnOptions options,
+                                               TurnSink sink, TurnDone done) {
+  TurnContext& s = *context_;
+  if (Trimmed(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
+  TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
+                          Admit(s, conversation_id, std::move(options), std::move(sink), std::move(done)));
+  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, admitted.conversation, std::move(text)));
+  // Before the turn is queued, so it is the stream's first event.
+  Emit(admitted.job->sink, UserMessageEvent{stored});
+  PostedMessage posted{stored, admitted.job->control};
+  Queue(s, std::move(admitted), [&s, stored] { Account(s, stored); },
+        BodyOf(s, TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}));
+  return posted;
+}
+
+Result<store::Message> ChatRuntime::AddUserMessage(int64_t conversation_id, std::string text) {
+  TurnContext& s = *context_;
+  if (Trimmed(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
+  TROUPE_ASSIGN_OR_RETURN(store::Conversation conversation, s.store.conversations().Get(conversation_id));
+  TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(conversation));
+  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, conversation, std::move(text)));
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<TurnQueue::Exclusive> turn, s.turns.Acquire(conversation_id));
+  Account(s, stored);
   return stored;
 }
 
 Result<TurnOutcome> ChatRuntime::Reply(int64_t conversation_id, const TurnOptions& options, const TurnSink& sink) {
-  internal::TurnContext& s = *context_;
-  std::lock_guard lock(s.LockFor(conversation_id));
-  TROUPE_ASSIGN_OR_RETURN(Scene scene, s.LoadScene(conversation_id, options));
-  TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene.conversation));
-  TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> history, s.History(conversation_id));
-  if (history.empty()) {
-    return Status(StatusCode::kFailedPrecondition, "conversation " + std::to_string(conversation_id) +
-                                                       " has no messages to reply to; open it first");
-  }
-  // Idle time is measured up to the user's message: the gap before it, not the seconds since.
-  int64_t idle_ms = 0;
-  if (history.size() >= 2) idle_ms = history.back().created_at - history[history.size() - 2].created_at;
-  TROUPE_RETURN_IF_ERROR(s.AdvanceFlow(scene, history, idle_ms).status());
-
-  Plan plan;
-  plan.history = std::move(history);
-  plan.parent_id = plan.history.back().id;
-  TROUPE_ASSIGN_OR_RETURN(Generated generated, GenerateReply(s, scene, plan, options, sink));
-  s.AfterTurn(scene);
-  Emit(sink, DoneEvent{generated.usage, scene.conversation, generated.incomplete});
-  return TurnOutcome{std::move(generated.messages), scene.conversation, generated.usage, generated.incomplete};
+  return Wait([&](TurnDone done) {
+    return StartTurn(TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}, options, sink, std::move(done));
+  });
 }
 
 Result<TurnOutcome> ChatRuntime::Open(int64_t conversation_id, int greeting, const TurnOptions& options,
                                       const TurnSink& sink) {
-  internal::TurnContext& s = *context_;
-  std::lock_guard lock(s.LockFor(conversation_id));
-  TROUPE_ASSIGN_OR_RETURN(Scene scene, s.LoadScene(conversation_id, options));
-  TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene.conversation));
-  TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> existing, s.store.messages().Latest(conversation_id, 1));
-  TurnOutcome outcome;
-  outcome.conversation = scene.conversation;
-  if (!existing.empty()) {
-    Emit(sink, DoneEvent{{}, scene.conversation, false});
-    return outcome;
-  }
-  TROUPE_RETURN_IF_ERROR(s.AdvanceFlow(scene, {}, 0).status());
-  const store::Character& character = scene.character;
-  if (greeting > static_cast<int>(character.alternate_greetings.size())) {
-    return Status(StatusCode::kInvalidArgument,
-                  "greeting " + std::to_string(greeting) + " does not exist: the card has " +
-                      std::to_string(character.alternate_greetings.size()) + " alternate greetings",
-                  "greeting");
-  }
-  const std::string& written = greeting == 0 ? character.first_mes : character.alternate_greetings[greeting - 1];
-  const Stage* stage = s.StageOf(scene);
-  if (!Trimmed(written).empty()) {
-    Plan plan;
-    plan.metadata["greeting"] = greeting;
-    const std::string text = ExpandMacros(written, {character.name, scene.user_name});
-    Emit(sink, StartOf(scene, 0));
-    Emit(sink, DeltaEvent{0, text});
-    TROUPE_ASSIGN_OR_RETURN(store::Message stored, StorePart(s, scene, plan, text, 0, false, s.clock.NowMillis(), sink));
-    outcome.messages.push_back(stored);
-  } else if (stage != nullptr && stage->opens_conversation) {
-    Plan plan;
-    plan.metadata["opening"] = true;
-    plan.closing_instruction =
-        "Open the conversation: write {{char}}'s first message to {{user}}, who has just arrived.";
-    TROUPE_ASSIGN_OR_RETURN(Generated generated, GenerateReply(s, scene, plan, options, sink));
-    outcome.messages = std::move(generated.messages);
-    outcome.usage = generated.usage;
-    outcome.incomplete = generated.incomplete;
-  }
-  s.AfterTurn(scene);
-  outcome.conversation = scene.conversation;
-  Emit(sink, DoneEvent{outcome.usage, scene.conversation, outcome.incomplete});
-  return outcome;
+  return Wait([&](TurnDone done) {
+    return StartTurn(TurnRequest{TurnRequest::Kind::kOpen, conversation_id, greeting, 0}, options, sink,
+                     std::move(done));
+  });
 }
 
 Result<TurnOutcome> ChatRuntime::Regenerate(int64_t conversation_id, int64_t message_id, const TurnOptions& options,
                                             const TurnSink& sink) {
-  return internal::Regenerate(*context_, conversation_id, message_id, options, sink);
+  return Wait([&](TurnDone done) {
+    return StartTurn(TurnRequest{TurnRequest::Kind::kRegenerate, conversation_id, 0, message_id}, options, sink,
+                     std::move(done));
+  });
 }
+
+void ChatRuntime::Shutdown() {
+  TurnContext& s = *context_;
+  s.turns.Close();
+  s.CancelAll();
+  // Every turn ends promptly once cancelled (providers stop, pauses are cut); the bound only
+  // keeps a provider that ignores cancellation from holding shutdown forever.
+  if (!s.turns.WaitIdle(60'000)) spdlog::error("chat runtime: turns still running after 60 s; stopping anyway");
+  s.workers.Stop(TaskPool::StopMode::kDrain);
+}
+
+Result<std::shared_ptr<void>> ChatRuntime::AdmitCall(int64_t user_id, std::string provider) {
+  TROUPE_ASSIGN_OR_RETURN(TurnQueue::Ticket ticket, context_->turns.Admit(TurnKey{0, user_id, std::move(provider)}));
+  return std::shared_ptr<void>(std::make_shared<TurnQueue::Ticket>(std::move(ticket)));
+}
+
+int ChatRuntime::turns_in_flight() const { return context_->turns.admitted(); }
+
+const TurnLimits& ChatRuntime::limits() const { return context_->turns.limits(); }
 
 Result<store::Message> ChatRuntime::SelectSwipe(int64_t message_id, int index) {
   return internal::SelectSwipe(*context_, message_id, index);

@@ -14,8 +14,12 @@
 // and the caller gets an "error" event and the error; the conversation stays consistent (the
 // user's message and every completed part are stored).
 //
-// Threads: every call blocks while the model generates; run them on workers, never on an I/O
-// thread. Thread-safe; turns of one conversation are serialised.
+// Threads: a turn holds no thread while it waits. StartTurn and PostMessage admit a turn, queue it
+// behind its conversation's earlier turns (turn_queue.h) and return; its steps (store reads and
+// writes, prompt assembly) run on the runtime's few workers, the provider streams on its own
+// threads, and typing pauses are the clock's timers. Events reach the sink from those threads, in
+// order. Reply, Open and Regenerate are the blocking forms for callers that own their thread (the
+// CLI, tests). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -33,6 +37,7 @@
 #include "base/status.h"
 #include "chat/memory.h"
 #include "chat/turn_events.h"
+#include "chat/turn_queue.h"
 #include "llm/provider.h"
 #include "store/store.h"
 
@@ -62,6 +67,9 @@ struct RuntimeOptions {
   // server can tell open event streams; and after it enqueues a job. May be empty.
   std::function<void(const store::Conversation&, const store::Message&)> on_message_stored;
   std::function<void()> on_job_enqueued;
+  // Threads for turn steps; they never wait on a model or a pause, so a few serve many turns.
+  int worker_threads = 4;
+  TurnLimits limits;
 };
 
 struct TurnOptions {
@@ -70,7 +78,26 @@ struct TurnOptions {
   std::string user_name;       // "" = the end user's display name, else "User"
   std::optional<llm::Sampling> sampling;  // overrides the stage's settings
   std::string provider;                   // overrides the stage's and character's provider
-  const std::atomic<bool>* cancel = nullptr;  // set by another thread to stop the turn
+  // Set by another thread to stop the turn (the blocking forms; StartTurn returns a handle too).
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// What StartTurn is asked to do.
+struct TurnRequest {
+  enum class Kind { kReply, kOpen, kRegenerate };
+  Kind kind = Kind::kReply;
+  int64_t conversation_id = 0;
+  int greeting = 0;        // kOpen: the card's first_mes (0) or alternate greeting 1..n
+  int64_t message_id = 0;  // kRegenerate: any message of the latest reply
+};
+
+// A turn admitted and queued or running. Cancel stops it: a queued turn ends without running, a
+// running one stops its provider, skips its typing pauses and stores what was written, marked
+// incomplete; either way DoneEvent and the done callback still come. Thread-safe.
+class TurnHandle {
+ public:
+  virtual ~TurnHandle() = default;
+  virtual void Cancel() = 0;
 };
 
 struct TurnOutcome {
@@ -84,12 +111,45 @@ struct TurnOutcome {
 // kSummarizeJob from memory.h).
 inline constexpr std::string_view kProactiveJob = "chat.proactive";
 
+// Called once when a turn is over: its outcome, or the error it ended with (reported before as an
+// ErrorEvent when the turn had started generating).
+using TurnDone = std::function<void(Result<TurnOutcome>)>;
+
+// A user's message, stored, and the reply queued after it.
+struct PostedMessage {
+  store::Message message;
+  std::shared_ptr<TurnHandle> turn;
+};
+
 class ChatRuntime {
  public:
   ChatRuntime(store::Store& store, ProviderResolver providers, RuntimeOptions options = {});
-  ~ChatRuntime();
+  ~ChatRuntime();  // Shutdown()s
   ChatRuntime(const ChatRuntime&) = delete;
   ChatRuntime& operator=(const ChatRuntime&) = delete;
+
+  // The asynchronous form of Reply, Open and Regenerate: admits the turn against the limits
+  // (kResourceExhausted naming the one reached; kUnavailable while shutting down; kNotFound for an
+  // unknown conversation) and queues it. `sink` and `done` run on the runtime's threads.
+  Result<std::shared_ptr<TurnHandle>> StartTurn(const TurnRequest& request, TurnOptions options, TurnSink sink,
+                                                TurnDone done);
+  // Admits the reply, stores the user's message at once whatever the conversation is doing, and
+  // queues the reply behind the conversation's earlier turns (the message moves the conversation's
+  // state, affinity and proactive backoff, in that same order). Nothing is stored when the turn is
+  // refused.
+  Result<PostedMessage> PostMessage(int64_t conversation_id, std::string text, TurnOptions options, TurnSink sink,
+                                    TurnDone done);
+
+  // Admits a call that is no conversation's turn (a /v1 completion) against this node's, the
+  // user's (0: none) and the provider's limits; its place is held until the token goes.
+  Result<std::shared_ptr<void>> AdmitCall(int64_t user_id, std::string provider);
+
+  // Stops taking turns, cancels those running or queued (each stores what it wrote, marked
+  // incomplete, and reports done), waits for them and stops the workers. Idempotent.
+  void Shutdown();
+  // Turns admitted (running or queued).
+  int turns_in_flight() const;
+  const TurnLimits& limits() const;
 
   // Writes the character's opening message when the conversation has none: the card's first_mes
   // (or alternate greeting `greeting` 1..n), or, when the card has none and the start stage opens
@@ -98,8 +158,8 @@ class ChatRuntime {
                            const TurnSink& sink);
 
   // Stores a user's message durably (kFailedPrecondition for a closed or handed-off
-  // conversation; kInvalidArgument for empty text). The HTTP handler calls this before it answers,
-  // then runs Reply on a worker.
+  // conversation; kInvalidArgument for empty text) and moves the conversation's state, in turn
+  // with its other turns; blocks until both are done.
   Result<store::Message> AddUserMessage(int64_t conversation_id, std::string text);
 
   // The character's reply to the conversation's latest message.

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "chat/summary_jobs.h"
 
 namespace troupe::chat::internal {
@@ -49,10 +51,38 @@ TurnContext::TurnContext(store::Store& store, ProviderResolver providers, Runtim
     : store(store),
       providers(std::move(providers)),
       options(std::move(options)),
-      clock(this->options.clock != nullptr ? *this->options.clock : SystemClock::Instance()) {}
+      clock(this->options.clock != nullptr ? *this->options.clock : SystemClock::Instance()),
+      // Unbounded: every task is a step of a turn already admitted, which must not be dropped.
+      workers("turn", std::max(this->options.worker_threads, 1), 0),
+      turns(this->options.limits, [this](std::function<void()> task) { Post(std::move(task)); }) {}
 
-std::mutex& TurnContext::LockFor(int64_t conversation_id) {
-  return conversation_locks_[static_cast<size_t>(conversation_id) % conversation_locks_.size()];
+void TurnContext::Post(std::function<void()> task) {
+  if (!workers.Post(std::move(task))) {
+    // Only after Shutdown has drained the workers; by then no turn is left to continue.
+    spdlog::error("a turn step was posted after the chat runtime stopped; dropped");
+  }
+}
+
+void TurnContext::Track(const std::shared_ptr<TurnHandle>& turn) {
+  std::lock_guard lock(live_mutex_);
+  live_.emplace(turn.get(), turn);
+}
+
+void TurnContext::Untrack(const TurnHandle* turn) {
+  std::lock_guard lock(live_mutex_);
+  live_.erase(turn);
+}
+
+void TurnContext::CancelAll() {
+  std::vector<std::shared_ptr<TurnHandle>> running;
+  {
+    std::lock_guard lock(live_mutex_);
+    for (const auto& [key, turn] : live_) {
+      if (std::shared_ptr<TurnHandle> alive = turn.lock()) running.push_back(std::move(alive));
+    }
+  }
+  // Outside the lock: a cancelled pause posts its continuation, which may end the turn.
+  for (const std::shared_ptr<TurnHandle>& turn : running) turn->Cancel();
 }
 
 Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {

@@ -2,12 +2,12 @@
 // alternatives, proactive_turns, summary_jobs). What every kind of turn reads and the steps they
 // share: the store, providers, options and clock; the scene a turn plays in (the conversation, the
 // character with its parsed flow and lorebook, the user's name); moving the flow along; choosing
-// the stage's provider; and reporting events. Thread-safe: the caches lock themselves, and turns of
-// one conversation serialise on LockFor.
+// the stage's provider; reporting events; the runtime's workers and its turn queue. Thread-safe: the
+// caches lock themselves, and turns of one conversation are ordered by the queue.
 #pragma once
 
-#include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,8 +20,10 @@
 
 #include "chat/flow.h"
 #include "chat/lorebook.h"
+#include "base/task_pool.h"
 #include "chat/runtime.h"
 #include "chat/turn_events.h"
+#include "chat/turn_queue.h"
 
 namespace troupe::chat::internal {
 
@@ -58,8 +60,15 @@ struct TurnContext {
   RuntimeOptions options;
   const Clock& clock;
 
-  // Turns of one conversation run one at a time; striped so the table never grows.
-  std::mutex& LockFor(int64_t conversation_id);
+  // Hands `task` to the runtime's workers (turn steps: store reads and writes, prompt assembly).
+  void Post(std::function<void()> task);
+  TaskPool workers;
+  TurnQueue turns;
+  // Turns admitted and not yet over, so Shutdown can cancel them.
+  void Track(const std::shared_ptr<TurnHandle>& turn);
+  void Untrack(const TurnHandle* turn);
+  void CancelAll();
+
   // kFailedPrecondition naming the field when the stored flow or lorebook no longer loads.
   Result<CharacterParts> PartsOf(const store::Character& character);
   Result<Scene> LoadScene(int64_t conversation_id, const TurnOptions& turn);
@@ -80,7 +89,8 @@ struct TurnContext {
   void AfterTurn(Scene& scene);
 
  private:
-  std::array<std::mutex, 64> conversation_locks_;
+  std::mutex live_mutex_;
+  std::map<const TurnHandle*, std::weak_ptr<TurnHandle>> live_;  // guarded by live_mutex_
   std::mutex parts_mutex_;
   std::map<int64_t, CharacterParts> parts_;  // guarded by parts_mutex_
 };

@@ -4,6 +4,7 @@ namespace troupe::chat {
 namespace {
 
 struct Namer {
+  std::string_view operator()(const UserMessageEvent&) const { return "message"; }
   std::string_view operator()(const MessageStartEvent&) const { return "message.start"; }
   std::string_view operator()(const DeltaEvent&) const { return "delta"; }
   std::string_view operator()(const TypingEvent&) const { return "typing"; }

@@ -2,6 +2,7 @@
 // them (the server's SSE and JSON, the CLI's terminal) writes them in its own form, so a stored
 // message or the conversation travels as the record itself and every writer shows the same thing.
 // In the order they come:
+//   UserMessageEvent   the user's message, stored (a posted message's turn only)
 //   MessageStartEvent  a message of the reply begins (index 0 streams as the model writes)
 //   DeltaEvent         text of the message at message_index
 //   TypingEvent        the next message is being written (announced as soon as it begins)
@@ -22,6 +23,10 @@
 #include "store/records.h"
 
 namespace troupe::chat {
+
+struct UserMessageEvent {
+  store::Message message;
+};
 
 struct MessageStartEvent {
   int message_index = 0;
@@ -56,10 +61,10 @@ struct DoneEvent {
   bool incomplete = false;
 };
 
-using TurnEvent = std::variant<MessageStartEvent, DeltaEvent, TypingEvent, MessageEndEvent, ErrorEvent, DoneEvent>;
+using TurnEvent = std::variant<UserMessageEvent, MessageStartEvent, DeltaEvent, TypingEvent, MessageEndEvent, ErrorEvent, DoneEvent>;
 using TurnSink = std::function<void(const TurnEvent&)>;
 
-// The event's name on the wire: "message.start", "delta", "typing", "message.end", "error", "done".
+// The event's name on the wire: "message", "message.start", "delta", "typing", "message.end", "error", "done".
 std::string_view EventName(const TurnEvent& event);
 
 }  // namespace troupe::chat

@@ -59,6 +59,8 @@ server::HttpServerOptions ServerOptionsFrom(const config::ServerConfig& config) 
   options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
   options.sse_heartbeat = std::chrono::seconds(config.sse_heartbeat_seconds);
   options.version = std::string(Version());
+  options.background_threads = config.handler_threads;
+  options.background_queue = static_cast<size_t>(config.handler_queue);
   return options;
 }
 
@@ -168,6 +170,12 @@ void Serve(CommandContext& context) {
   runtime_options.summary.keep_recent = config.chat.summary_keep_recent;
   runtime_options.summary_provider = config.chat.summary_provider;
   runtime_options.recall_limit = config.chat.recall_messages;
+  runtime_options.limits.per_node = config.chat.max_turns;
+  runtime_options.limits.per_user = config.chat.max_turns_per_user;
+  if (config.chat.local_max_turns > 0) runtime_options.limits.providers["local"] = config.chat.local_max_turns;
+  for (const auto& [name, provider] : config.providers) {
+    if (provider.max_turns > 0) runtime_options.limits.providers[name] = provider.max_turns;
+  }
   runtime_options.on_message_stored = [&events, &database, &jobs, &webhook](const store::Conversation& conversation,
                                                                          const store::Message& message) {
     server::PublishMessageCreated(events, conversation, message);
@@ -229,9 +237,12 @@ void Serve(CommandContext& context) {
                config.data_dir);
 
   jobs.Start();
-  // Returns once every connection is done and the server's background pool (streamed turns,
-  // blocking routes) has stopped, so nothing posts to the server after this.
+  // Returns once every connection is done and the server's handler pool has stopped. On SIGTERM
+  // turns in flight keep streaming through the grace period; those still running after it see
+  // their streams cancelled, which cancels them.
   (*http)->Run();
+  // Waits for the cancelled turns to store what they wrote, marked incomplete.
+  runtime.Shutdown();
   jobs.Stop();
   spdlog::info("stopped");
 }

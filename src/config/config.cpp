@@ -251,6 +251,8 @@ const std::vector<ProviderFieldSpec>& ProviderFields() {
                                &ProviderConfig::max_retries, 0, 10));
     list.push_back(ProviderInt("context_length", "tokens the remote model takes (prompts are trimmed to fit)",
                                &ProviderConfig::context_length, 256, 1 << 24));
+    list.push_back(ProviderInt("max_turns", "turns sent to this provider at once (0: no limit; past it 429)",
+                               &ProviderConfig::max_turns, 0, 1'000'000));
     return list;
   }();
   return fields;
@@ -284,6 +286,10 @@ const std::vector<SettingSpec>& Specs() {
                                  In(&Config::server, &ServerConfig::listen), CheckListen));
     list.push_back(IntSetting<int>("server.io_threads", "threads serving HTTP",
                                    In(&Config::server, &ServerConfig::io_threads), 1, 256));
+    list.push_back(IntSetting<int>("server.handler_threads", "threads running API handlers (never the I/O threads)",
+                                   In(&Config::server, &ServerConfig::handler_threads), 1, 256));
+    list.push_back(IntSetting<int>("server.handler_queue", "requests waiting for a handler thread; more get 429",
+                                   In(&Config::server, &ServerConfig::handler_queue), 1, 1'000'000));
     list.push_back(IntSetting<int64_t>("server.body_limit_bytes", "largest request body accepted",
                                        In(&Config::server, &ServerConfig::body_limit_bytes), 1024,
                                        int64_t{1} << 32));
@@ -347,6 +353,12 @@ const std::vector<SettingSpec>& Specs() {
     list.push_back(IntSetting<int>("chat.recall_messages",
                                    "earlier messages and facts found by full-text search per turn (0: none)",
                                    In(&Config::chat, &ChatConfig::recall_messages), 0, 50));
+    list.push_back(IntSetting<int>("chat.max_turns", "turns running or queued on this node at once (0: no limit)",
+                                   In(&Config::chat, &ChatConfig::max_turns), 0, 10'000'000));
+    list.push_back(IntSetting<int>("chat.max_turns_per_user", "turns one end user may have at once (0: no limit)",
+                                   In(&Config::chat, &ChatConfig::max_turns_per_user), 0, 1'000'000));
+    list.push_back(IntSetting<int>("chat.local_max_turns", "turns the in-process model takes at once (0: no limit)",
+                                   In(&Config::chat, &ChatConfig::local_max_turns), 0, 1'000'000));
     list.push_back(StringSetting("chat.proactive_webhook_url",
                                  "URL that messages a character writes first are POSTed to (empty: off)",
                                  In(&Config::chat, &ChatConfig::proactive_webhook_url),

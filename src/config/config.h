@@ -32,6 +32,9 @@ struct ServerConfig {
   int rate_limit_burst = 100;
   int sse_heartbeat_seconds = 15;
   std::string web_dir;  // "" = the web UI built into the binary; else serve it from this directory
+  // API handlers run on this pool, never on an I/O thread; past the queue a request gets 429.
+  int handler_threads = 4;
+  int handler_queue = 4096;
 };
 
 struct StoreConfig {
@@ -65,6 +68,7 @@ struct ProviderConfig {
   int total_timeout_seconds = 600;    // one whole request, retries included
   int max_retries = 2;                // on 429, 5xx and connection failures before the first token
   int context_length = 8192;          // tokens the remote model takes, for trimming prompts
+  int max_turns = 0;                  // turns sent to it at once, its capacity (0: no limit; past it 429)
 };
 
 struct ChatConfig {
@@ -78,6 +82,11 @@ struct ChatConfig {
   int summary_keep_recent = 20;
   std::string summary_provider;
   int recall_messages = 4;
+  // Turns admitted at once (running or queued behind their conversation's earlier turns): on this
+  // node, and per end user. Past them a new turn is refused with 429 and Retry-After.
+  int max_turns = 2000;
+  int max_turns_per_user = 8;
+  int local_max_turns = 0;  // turns the in-process model takes at once (0: no limit; it queues)
   // Messages a character writes first are also POSTed here ("" = off), signed with the secret.
   std::string proactive_webhook_url;
   std::string proactive_webhook_secret;

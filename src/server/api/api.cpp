@@ -193,13 +193,10 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
     Router::Handler handler = [context, shared_route](Request& request) {
       return Handle(*context, *shared_route, request);
     };
-    if (shared_route->blocking) {
-      // The whole call, authentication included, runs on the server's background pool.
-      router.AddBlocking(shared_route->method, shared_route->pattern, std::move(handler),
-                         [shared_route](const Status& status) { return RouteError(*shared_route, status); });
-    } else {
-      router.Add(shared_route->method, shared_route->pattern, std::move(handler));
-    }
+    // Every API call, authentication included, runs on the server's handler pool: any of them may
+    // wait (on the store's write lock, on a large body to validate), and an I/O thread never waits.
+    router.AddBlocking(shared_route->method, shared_route->pattern, std::move(handler),
+                       [shared_route](const Status& status) { return RouteError(*shared_route, status); });
   }
   return registered;
 }

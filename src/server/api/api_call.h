@@ -43,10 +43,6 @@ struct ApiRoute {
   int success_status = 200;
   std::function<Response(ApiCall&)> handler;
   bool event_stream = false;  // the response is text/event-stream (last: tables list the rest in order)
-  // The handler blocks (it waits for a model) or may take long on a large body (a flow to
-  // validate, a card PNG to decode): the whole call, authentication included, runs on the server's
-  // background pool (Router::AddBlocking) while the connection waits, never on an I/O thread.
-  bool blocking = false;
   // Errors raised before the handler runs (no or a bad key, scopes, the rate limit, a full worker
   // pool) in the route's own error shape (the /v1 routes answer in OpenAI's); empty: this API's.
   std::function<Response(const Status&)> error_response = {};

@@ -315,8 +315,6 @@ Response Delete(ApiCall& call) {
 
 }  // namespace
 
-// Writes run the flow check and may decode a PNG, and card.png encodes one: CPU work that grows
-// with the body, so those routes are blocking (off the I/O threads).
 void AddCharacterRoutes(RouteTable& table) {
   const std::vector<std::string_view> readers = {kScopeStudio, kScopeAgent, kScopeClient};
   const std::vector<std::string_view> writers = {kScopeStudio};
@@ -330,28 +328,28 @@ void AddCharacterRoutes(RouteTable& table) {
   table.push_back({"POST", "/api/v1/characters", "createCharacter", "characters",
                    "Create a character from Troupe record fields, or import a Character Card (V1/V2/V3 "
                    "JSON, or a card PNG sent as image/png, whose image becomes the avatar)", writers, false, {},
-                   "CharacterCreate", "Character", false, 201, Create, false, /*blocking=*/true});
+                   "CharacterCreate", "Character", false, 201, Create});
   table.push_back({"GET", "/api/v1/characters/{character_id}/card", "exportCard", "characters",
                    "The character as a Character Card JSON (?spec=v2|v3, default v3)", readers, false,
                    {{"spec", "string", "v2 or v3"}}, "", "CharacterCard", false, 200, ExportCard});
   table.push_back({"GET", "/api/v1/characters/{character_id}/card.png", "exportCardPng", "characters",
                    "The character as a Character Card PNG (chara and ccv3 chunks) over its avatar, or a "
                    "generated image", readers, false, {}, "", "",
-                   false, 200, ExportCardPng, false, /*blocking=*/true});
+                   false, 200, ExportCardPng});
   table.push_back({"GET", "/api/v1/characters/{character_id}/avatar", "getAvatar", "characters",
                    "The character's picture (PNG): the one kept, or a generated one", readers, false, {}, "", "",
                    false, 200, GetAvatar});
   table.push_back({"PUT", "/api/v1/characters/{character_id}/avatar", "putAvatar", "characters",
                    "Replace the character's picture with an image/png body", writers, false, {}, "",
-                   "Character", false, 200, PutAvatar, false, /*blocking=*/true});
+                   "Character", false, 200, PutAvatar});
   table.push_back({"POST", "/api/v1/flows/check", "checkFlow", "characters",
                    "Check a flow YAML (and the safety gate for the card's extensions) without storing it",
-                   writers, false, {}, "FlowCheck", "FlowCheckResult", false, 200, CheckFlow, false, /*blocking=*/true});
+                   writers, false, {}, "FlowCheck", "FlowCheckResult", false, 200, CheckFlow});
   table.push_back({"GET", "/api/v1/characters/{character_id}", "getCharacter", "characters",
                    "Get a character", readers, false, {}, "", "Character", false, 200, Get});
   table.push_back({"PATCH", "/api/v1/characters/{character_id}", "updateCharacter", "characters",
                    "Change some fields of a character; send the version you read (409 if it moved on)",
-                   writers, false, {}, "CharacterUpdate", "Character", false, 200, Update, false, /*blocking=*/true});
+                   writers, false, {}, "CharacterUpdate", "Character", false, 200, Update});
   table.push_back({"DELETE", "/api/v1/characters/{character_id}", "deleteCharacter", "characters",
                    "Delete a character (409 while conversations use it)", writers, false, {}, "",
                    "", false, 204, Delete});

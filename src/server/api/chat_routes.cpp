@@ -1,10 +1,14 @@
 // The chat routes: a user's message and the character's streamed reply, the opening message, a
 // reply to the latest message (after a refused or failed turn), regenerate with alternatives
 // (swipes), and editing a message. Streamed routes answer with Server-Sent Events whose event
-// names and payloads are chat::TurnEvent's (chat/turn_events.h, written by turn_event_json.h; docs/api.md); the turn runs on
-// the background pool and stops when the client goes away.
+// names and payloads are chat::TurnEvent's (chat/turn_events.h, written by turn_event_json.h;
+// docs/api.md). The runtime admits the turn (429 with Retry-After past its limits) and queues it
+// behind the conversation's earlier turns; the response goes out at once, the events follow as
+// the turn runs, and a client that goes away cancels it.
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +35,7 @@ Result<store::Message> MessageOf(ApiCall& call, const store::Conversation& conve
 }
 
 Status RuntimeAvailable(const ApiCall& call) {
-  if (call.options.runtime == nullptr || !call.request.run_in_background) {
+  if (call.options.runtime == nullptr) {
     return Status(StatusCode::kUnavailable, "the chat runtime is not running on this server");
   }
   return Status::Ok();
@@ -62,48 +66,54 @@ Status BeforeTurnForCaller(const Status& status, const ErrorAudience& audience) 
   }
 }
 
-// Starts `turn` on the background pool, streaming its events; 429 when the pool is full.
-// `first` events (e.g. the stored user message) are queued before the turn's own.
-Response StreamTurn(ApiCall& call, std::vector<SseEvent> first,
-                    std::function<Status(chat::ChatRuntime&, const chat::TurnOptions&, const chat::TurnSink&)> turn,
-                    const StreamFlags& flags) {
+// A turn the runtime refused: past a limit it is 429 with Retry-After, the client's own mistakes
+// are told as they are, anything else may come from finding the provider.
+Response Refused(const ApiCall& call, const Status& status, const ErrorAudience& audience) {
+  Response response = Response::Error(BeforeTurnForCaller(status, audience));
+  if (status.code() == StatusCode::kResourceExhausted) {
+    response.WithHeader("Retry-After", std::to_string(call.options.runtime->limits().retry_after_seconds));
+  }
+  return response;
+}
+
+chat::TurnOptions OptionsOf(const StreamFlags& flags) {
+  chat::TurnOptions options;
+  options.typing_delays = flags.typing_delays;
+  options.split_messages = flags.split_messages;
+  return options;
+}
+
+using TurnStarter =
+    std::function<Result<std::shared_ptr<chat::TurnHandle>>(chat::TurnOptions, chat::TurnSink, chat::TurnDone)>;
+
+// The event stream of the turn `start` admits: the runtime's events as they come, an "error" event
+// for a failure the runtime had not reported, and the end. A client that leaves cancels the turn.
+Response StreamTurn(ApiCall& call, const StreamFlags& flags, const TurnStarter& start) {
   const ErrorAudience audience{call.principal().HasScope(kScopeAdmin), call.request.request_id};
   SseStream stream;
-  for (SseEvent& event : first) stream.Send(std::move(event));
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
-  stream.OnCancel([cancel] { cancel->store(true); });
-  chat::ChatRuntime* runtime = call.options.runtime;
-  const bool posted = call.request.run_in_background([stream, cancel, runtime, turn = std::move(turn), flags,
-                                                      audience]() mutable {
-    chat::TurnOptions options;
-    options.typing_delays = flags.typing_delays;
-    options.split_messages = flags.split_messages;
-    options.cancel = cancel.get();
-    chat::TurnSink sink = [&stream, &audience](const chat::TurnEvent& event) { stream.Send(ToSse(event, audience)); };
-    // The runtime reports its own failures as "error" events before returning them; only a failure
-    // before the turn started (nothing sent yet) needs one here.
-    bool sent_error = false;
-    chat::TurnSink watching = [&](const chat::TurnEvent& event) {
-      if (std::holds_alternative<chat::ErrorEvent>(event)) sent_error = true;
-      sink(event);
-    };
-    Status status = turn(*runtime, options, watching);
-    if (!status.ok() && !sent_error) {
-      status = BeforeTurnForCaller(status, audience);
-      stream.Send("error", json{{"code", std::string(StatusCodeName(status.code()))},
-                                {"message", status.message()}}
+  // The runtime reports its own failures as "error" events before ending; only a failure before
+  // the turn started generating needs one here.
+  auto sent_error = std::make_shared<std::atomic<bool>>(false);
+  chat::TurnSink sink = [stream, audience, sent_error](const chat::TurnEvent& event) mutable {
+    if (std::holds_alternative<chat::ErrorEvent>(event)) *sent_error = true;
+    stream.Send(ToSse(event, audience));
+  };
+  chat::TurnDone done = [stream, audience, sent_error](Result<chat::TurnOutcome> outcome) mutable {
+    if (!outcome.ok() && !sent_error->load()) {
+      const Status status = BeforeTurnForCaller(outcome.status(), audience);
+      stream.Send("error", json{{"code", std::string(StatusCodeName(status.code()))}, {"message", status.message()}}
                                .dump());
     }
     stream.Close();
-  });
-  if (!posted) {
+  };
+  Result<std::shared_ptr<chat::TurnHandle>> turn = start(OptionsOf(flags), std::move(sink), std::move(done));
+  if (!turn.ok()) {
     stream.Close();
-    Response response = Response::Error(
-        Status(StatusCode::kResourceExhausted, "every chat worker is busy; retry with POST "
-                                               "/api/v1/conversations/{id}/reply in a few seconds"));
-    response.WithHeader("Retry-After", "2");
-    return response;
+    return Refused(call, turn.status(), audience);
   }
+  stream.OnCancel([weak = std::weak_ptr<chat::TurnHandle>(*turn)] {
+    if (auto handle = weak.lock()) handle->Cancel();
+  });
   return Response::EventStream(std::move(stream));
 }
 
@@ -119,16 +129,38 @@ Response PostMessage(ApiCall& call) {
   ReadStreamFlags(reader, flags);
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
 
-  Result<store::Message> stored = call.options.runtime->AddUserMessage(conversation->id, std::move(content));
-  if (!stored.ok()) return Response::Error(stored.status());
-  const json message = ToJson(*stored);
-  call.events.Publish({"message.created", conversation->user_id, conversation->id, message.dump()});
-  const int64_t id = conversation->id;
-  return StreamTurn(call, {SseEvent{"message", {}, message.dump()}},
-                    [id](chat::ChatRuntime& runtime, const chat::TurnOptions& options, const chat::TurnSink& sink) {
-                      return runtime.Reply(id, options, sink).status();
-                    },
-                    flags);
+  chat::ChatRuntime& runtime = *call.options.runtime;
+  const store::Conversation& target = *conversation;
+  EventHub& events = call.events;
+  return StreamTurn(call, flags, [&](chat::TurnOptions options, chat::TurnSink sink, chat::TurnDone done)
+                                     -> Result<std::shared_ptr<chat::TurnHandle>> {
+    TROUPE_ASSIGN_OR_RETURN(chat::PostedMessage posted, runtime.PostMessage(target.id, std::move(content),
+                                                                            std::move(options), std::move(sink),
+                                                                            std::move(done)));
+    events.Publish({"message.created", target.user_id, target.id, ToJson(posted.message).dump()});
+    return posted.turn;
+  });
+}
+
+// Reads the optional stream flags (and `extra` fields) of a body that may be empty; the error
+// response when it does not read.
+std::optional<Response> ReadOptionalBody(ApiCall& call, StreamFlags& flags,
+                                         const std::function<void(JsonObjectReader&)>& extra = {}) {
+  if (call.request.body.empty()) return std::nullopt;
+  HttpResult<json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  JsonObjectReader reader(*body);
+  if (extra) extra(reader);
+  ReadStreamFlags(reader, flags);
+  if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
+  return std::nullopt;
+}
+
+Response StartStreamed(ApiCall& call, const chat::TurnRequest& request, const StreamFlags& flags) {
+  chat::ChatRuntime& runtime = *call.options.runtime;
+  return StreamTurn(call, flags, [&](chat::TurnOptions options, chat::TurnSink sink, chat::TurnDone done) {
+    return runtime.StartTurn(request, std::move(options), std::move(sink), std::move(done));
+  });
 }
 
 Response PostReply(ApiCall& call) {
@@ -136,19 +168,8 @@ Response PostReply(ApiCall& call) {
   if (!conversation.ok()) return Response::Error(conversation.status());
   if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   StreamFlags flags;
-  if (!call.request.body.empty()) {
-    HttpResult<json> body = ObjectBody(call.request);
-    if (!body.ok()) return Response::Error(body.error());
-    JsonObjectReader reader(*body);
-    ReadStreamFlags(reader, flags);
-    if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
-  }
-  const int64_t id = conversation->id;
-  return StreamTurn(call, {},
-                    [id](chat::ChatRuntime& runtime, const chat::TurnOptions& options, const chat::TurnSink& sink) {
-                      return runtime.Reply(id, options, sink).status();
-                    },
-                    flags);
+  if (std::optional<Response> refused = ReadOptionalBody(call, flags)) return std::move(*refused);
+  return StartStreamed(call, {chat::TurnRequest::Kind::kReply, conversation->id, 0, 0}, flags);
 }
 
 Response PostOpen(ApiCall& call) {
@@ -157,21 +178,11 @@ Response PostOpen(ApiCall& call) {
   if (Status status = RuntimeAvailable(call); !status.ok()) return Response::Error(status);
   StreamFlags flags;
   int greeting = 0;
-  if (!call.request.body.empty()) {
-    HttpResult<json> body = ObjectBody(call.request);
-    if (!body.ok()) return Response::Error(body.error());
-    JsonObjectReader reader(*body);
+  std::optional<Response> refused = ReadOptionalBody(call, flags, [&greeting](JsonObjectReader& reader) {
     if (auto index = reader.OptionalInt("greeting", 0, 1000)) greeting = static_cast<int>(*index);
-    ReadStreamFlags(reader, flags);
-    if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
-  }
-  const int64_t id = conversation->id;
-  return StreamTurn(call, {},
-                    [id, greeting](chat::ChatRuntime& runtime, const chat::TurnOptions& options,
-                                   const chat::TurnSink& sink) {
-                      return runtime.Open(id, greeting, options, sink).status();
-                    },
-                    flags);
+  });
+  if (refused) return std::move(*refused);
+  return StartStreamed(call, {chat::TurnRequest::Kind::kOpen, conversation->id, greeting, 0}, flags);
 }
 
 Response PostRegenerate(ApiCall& call) {
@@ -181,7 +192,6 @@ Response PostRegenerate(ApiCall& call) {
   Result<store::Message> message = MessageOf(call, *conversation);
   if (!message.ok()) return Response::Error(message.status());
   StreamFlags flags;
-  flags.split_messages = false;  // an alternative is one message, so swipes line up
   if (!call.request.body.empty()) {
     HttpResult<json> body = ObjectBody(call.request);
     if (!body.ok()) return Response::Error(body.error());
@@ -189,14 +199,8 @@ Response PostRegenerate(ApiCall& call) {
     if (auto typing = reader.OptionalBool("typing_delays")) flags.typing_delays = *typing;
     if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
   }
-  const int64_t id = conversation->id;
-  const int64_t message_id = message->id;
-  return StreamTurn(call, {},
-                    [id, message_id](chat::ChatRuntime& runtime, const chat::TurnOptions& options,
-                                     const chat::TurnSink& sink) {
-                      return runtime.Regenerate(id, message_id, options, sink).status();
-                    },
-                    flags);
+  flags.split_messages = false;  // an alternative is one message, so swipes line up
+  return StartStreamed(call, {chat::TurnRequest::Kind::kRegenerate, conversation->id, 0, message->id}, flags);
 }
 
 // {"content": "..."} edits the text; {"swipe": i} shows alternative i of a regenerated reply.

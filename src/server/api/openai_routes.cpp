@@ -178,38 +178,60 @@ struct ChunkHeader {
   }
 };
 
-// Runs on a worker: the chunks of one completion, then [DONE]. Stops generating when the client
-// leaves (the stream is cancelled).
-void StreamCompletion(SseStream stream, std::shared_ptr<const store::Character> character,
-                      std::shared_ptr<OpenAiChatRequest> request, llm::Provider* provider, ChunkHeader header,
-                      const ErrorAudience& audience) {
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
-  stream.OnCancel([cancel] { cancel->store(true); });
-  request->completion.character = character.get();
-  request->completion.cancel = cancel.get();
-  auto send = [&stream](const json& value) { stream.Send(SseEvent{"", "", value.dump()}); };
-
+// The chunks of one completion as the provider streams them, then [DONE]. The call stops when the
+// client leaves (the stream is cancelled). `slot` is the call's place under the runtime's limits,
+// held until the call ends.
+void StreamCompletion(SseStream stream, llm::ChatRequest chat, llm::Provider& provider, ChunkHeader header,
+                      ErrorAudience audience, bool include_usage, std::shared_ptr<void> slot) {
+  auto send = [stream, header](const json& value) mutable { stream.Send(SseEvent{"", "", value.dump()}); };
   send(header.Delta({{"role", "assistant"}, {"content", ""}}));
   llm::ChatCallbacks callbacks;
-  callbacks.on_delta = [&](std::string_view text) {
+  callbacks.on_delta = [send, header](std::string_view text) mutable {
     if (!text.empty()) send(header.Delta({{"content", std::string(text)}}));
   };
-  Result<llm::ChatResult> result = chat::CompleteAsCharacter(request->completion, *provider, callbacks);
-  if (!result.ok()) {
-    // The status line went out with the first byte: the error travels as a data line, as
-    // OpenAI-compatible servers send it (the openai libraries raise it as an APIError).
-    stream.Send(SseEvent{"", "", ProviderFailure(result.status(), audience).body});
-  } else {
-    if (!result->tool_calls.empty()) send(header.Delta({{"tool_calls", ToolCallsJson(result->tool_calls, true)}}));
-    send(header.Delta(json::object(), FinishReason(result->finish_reason)));
-    if (request->include_usage) {
-      json usage = header.Chunk(json::array());
-      usage["usage"] = UsageJson(result->usage);
-      send(usage);
+  callbacks.on_done = [stream, send, header, audience, include_usage,
+                       slot = std::move(slot)](Result<llm::ChatResult> result) mutable {
+    if (!result.ok()) {
+      // The status line went out with the first byte: the error travels as a data line, as
+      // OpenAI-compatible servers send it (the openai libraries raise it as an APIError).
+      stream.Send(SseEvent{"", "", ProviderFailure(result.status(), audience).body});
+    } else {
+      if (!result->tool_calls.empty()) send(header.Delta({{"tool_calls", ToolCallsJson(result->tool_calls, true)}}));
+      send(header.Delta(json::object(), FinishReason(result->finish_reason)));
+      if (include_usage) {
+        json usage = header.Chunk(json::array());
+        usage["usage"] = UsageJson(result->usage);
+        send(usage);
+      }
     }
+    stream.Send(SseEvent{"", "", "[DONE]"});
+    stream.Close();
+  };
+  std::shared_ptr<llm::ChatCall> call = provider.Start(std::move(chat), std::move(callbacks));
+  stream.OnCancel([weak = std::weak_ptr<llm::ChatCall>(call)] {
+    if (auto running = weak.lock()) running->Cancel();
+  });
+}
+
+// The whole completion as one JSON body, once the provider is done.
+Response CompletionBody(const Result<llm::ChatResult>& result, const ChunkHeader& header,
+                        const ErrorAudience& audience) {
+  if (!result.ok()) return ProviderFailure(result.status(), audience);
+  json message = {{"role", "assistant"}, {"content", result->content}, {"refusal", nullptr}};
+  if (!result->tool_calls.empty()) {
+    message["tool_calls"] = ToolCallsJson(result->tool_calls, false);
+    if (result->content.empty()) message["content"] = nullptr;
   }
-  stream.Send(SseEvent{"", "", "[DONE]"});
-  stream.Close();
+  return Response::Json({{"id", header.id},
+                         {"object", "chat.completion"},
+                         {"created", header.created},
+                         {"model", header.model},
+                         {"system_fingerprint", "troupe"},
+                         {"choices", json::array({{{"index", 0},
+                                                   {"message", std::move(message)},
+                                                   {"logprobs", nullptr},
+                                                   {"finish_reason", FinishReason(result->finish_reason)}}})},
+                         {"usage", UsageJson(result->usage)}});
 }
 
 Response ChatCompletions(ApiCall& call) {
@@ -231,49 +253,43 @@ Response ChatCompletions(ApiCall& call) {
     return OpenAiError(503, "server_error", shown.message());
   }
 
+  // A completion counts against the same limits as a conversation's turn (this node's, the
+  // provider's); past them, 429 with Retry-After.
+  std::shared_ptr<void> slot;
+  if (call.options.runtime != nullptr) {
+    Result<std::shared_ptr<void>> admitted = call.options.runtime->AdmitCall(0, (*provider)->info().name);
+    if (!admitted.ok()) {
+      Response busy = OpenAiErrorFor(admitted.status());
+      if (admitted.status().code() == StatusCode::kResourceExhausted) {
+        busy.WithHeader("Retry-After", std::to_string(call.options.runtime->limits().retry_after_seconds));
+      }
+      return busy;
+    }
+    slot = std::move(*admitted);
+  }
+  parsed->completion.character = &*character;
+  Result<llm::ChatRequest> chat = chat::BuildCompletion(parsed->completion, **provider);
+  if (!chat.ok()) return ProviderFailure(chat.status(), audience);
+
   ChunkHeader header;
   header.id = CompletionId();
   header.created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   header.model = parsed->model;
 
-  if (!parsed->stream) {
-    // This handler already runs on a worker (the route is blocking), so it may wait for the model.
-    parsed->completion.character = &*character;
-    Result<llm::ChatResult> result = chat::CompleteAsCharacter(parsed->completion, **provider, {});
-    if (!result.ok()) return ProviderFailure(result.status(), audience);
-    json message = {{"role", "assistant"}, {"content", result->content}, {"refusal", nullptr}};
-    if (!result->tool_calls.empty()) {
-      message["tool_calls"] = ToolCallsJson(result->tool_calls, false);
-      if (result->content.empty()) message["content"] = nullptr;
-    }
-    return Response::Json({{"id", header.id},
-                           {"object", "chat.completion"},
-                           {"created", header.created},
-                           {"model", header.model},
-                           {"system_fingerprint", "troupe"},
-                           {"choices", json::array({{{"index", 0},
-                                                     {"message", std::move(message)},
-                                                     {"logprobs", nullptr},
-                                                     {"finish_reason", FinishReason(result->finish_reason)}}})},
-                           {"usage", UsageJson(result->usage)}});
+  if (parsed->stream) {
+    // The response (headers) goes out now; the provider's thread writes the chunks as they come.
+    SseStream stream;
+    StreamCompletion(stream, std::move(*chat), **provider, header, audience, parsed->include_usage, std::move(slot));
+    return Response::EventStream(std::move(stream));
   }
-
-  // The response (headers) goes out now; a worker writes the chunks, since generation blocks.
-  SseStream stream;
-  auto shared_character = std::make_shared<const store::Character>(std::move(*character));
-  auto request = std::make_shared<OpenAiChatRequest>(std::move(*parsed));
-  llm::Provider* chosen = *provider;
-  const bool posted = call.request.run_in_background([stream, shared_character, request, chosen, header, audience] {
-    StreamCompletion(stream, shared_character, request, chosen, header, audience);
-  });
-  if (!posted) {
-    stream.Close();
-    Response busy = OpenAiErrorFor(Status(StatusCode::kResourceExhausted, "every worker is busy; retry in a few seconds"));
-    busy.WithHeader("Retry-After", "2");
-    return busy;
-  }
-  return Response::EventStream(std::move(stream));
+  DeferredResponse pending;
+  llm::ChatCallbacks callbacks;
+  callbacks.on_done = [pending, header, audience, slot = std::move(slot)](Result<llm::ChatResult> result) mutable {
+    pending.Complete(CompletionBody(result, header, audience));
+  };
+  (*provider)->Start(std::move(*chat), std::move(callbacks));
+  return Response::Later(std::move(pending));
 }
 
 }  // namespace
@@ -309,7 +325,6 @@ void AddOpenAiRoutes(RouteTable& table) {
   completions.summary =
       "OpenAI-compatible chat completion as the character named by `model`, streamed (stream: true) or not";
   completions.handler = ChatCompletions;
-  completions.blocking = true;
   add(std::move(completions));
 }
 

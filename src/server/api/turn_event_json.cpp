@@ -12,6 +12,7 @@ using nlohmann::json;
 struct Writer {
   const ErrorAudience& audience;
 
+  json operator()(const chat::UserMessageEvent& user) const { return ToJson(user.message); }
   json operator()(const chat::MessageStartEvent& start) const {
     json data = {{"message_index", start.message_index}, {"role", start.role}, {"stage", start.stage},
                  {"mood", start.mood}};

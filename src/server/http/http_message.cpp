@@ -88,6 +88,51 @@ Response Response::EventStream(SseStream stream) {
   return response;
 }
 
+Response Response::Later(DeferredResponse pending) {
+  Response response;
+  response.deferred = std::make_shared<DeferredResponse>(std::move(pending));
+  return response;
+}
+
+struct DeferredResponse::State {
+  std::mutex mutex;
+  std::optional<Response> response;  // guarded by mutex
+  bool completed = false;            // guarded by mutex
+  std::function<void()> ready;       // guarded by mutex
+};
+
+DeferredResponse::DeferredResponse() : state_(std::make_shared<State>()) {}
+
+void DeferredResponse::Complete(Response response) {
+  std::function<void()> ready;
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->completed) return;
+    state_->completed = true;
+    state_->response = std::move(response);
+    ready = std::move(state_->ready);
+  }
+  if (ready) ready();
+}
+
+void DeferredResponse::OnReady(std::function<void()> ready) {
+  {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->completed) {
+      state_->ready = std::move(ready);
+      return;
+    }
+  }
+  ready();
+}
+
+std::optional<Response> DeferredResponse::Take() {
+  std::lock_guard lock(state_->mutex);
+  std::optional<Response> response = std::move(state_->response);
+  state_->response.reset();
+  return response;
+}
+
 Response& Response::WithHeader(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
   return *this;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,6 +96,26 @@ struct Request {
   std::optional<std::string> QueryParam(std::string_view name) const;
 };
 
+struct Response;
+
+// A response a handler promises for later, for work that waits without holding a thread (a model
+// answering): whoever ends the work calls Complete, once, from any thread, and the connection,
+// which waited without holding an I/O thread either, writes it. Copies refer to the same promise.
+class DeferredResponse {
+ public:
+  DeferredResponse();
+  // The first call wins; later ones are ignored. Thread-safe.
+  void Complete(Response response);
+  // For the connection: runs `ready` once the response is there (at once if it already is), on the
+  // thread that completes it; then Take returns it.
+  void OnReady(std::function<void()> ready);
+  std::optional<Response> Take();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
 struct Response {
   int status = 200;
   std::string content_type;  // empty: no Content-Type header
@@ -102,6 +124,8 @@ struct Response {
   // Set when the response is a Server-Sent Events stream; the body is then ignored and the
   // server writes the stream's events until it closes, the client leaves or shutdown cancels it.
   std::optional<SseStream> event_stream;
+  // Set when the handler answers later (Response::Later); everything else is then ignored.
+  std::shared_ptr<DeferredResponse> deferred;
 
   static Response Json(const nlohmann::json& value, int status = 200);
   static Response Text(std::string text, int status = 200,
@@ -110,6 +134,8 @@ struct Response {
   static Response Error(const Status& status);
   // A 200 text/event-stream response that streams `stream`.
   static Response EventStream(SseStream stream);
+  // The response `pending` will be completed with.
+  static Response Later(DeferredResponse pending);
 
   // Adds a header (e.g. Retry-After); returns *this for chaining.
   Response& WithHeader(std::string name, std::string value);

@@ -1,5 +1,7 @@
 #include "server/http/http_session.h"
 
+#include <atomic>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -174,6 +176,10 @@ net::awaitable<void> Session::Serve() {
     const bool head = request->method == "HEAD";
 
     Response response = co_await Dispatch(*request);
+    while (response.deferred) {
+      std::shared_ptr<DeferredResponse> pending = std::move(response.deferred);
+      response = co_await AwaitDeferred(*pending);
+    }
     if (head) response = ForHead(std::move(response));
     response.WithHeader("X-Request-Id", request->request_id);
     const std::string route = request->route.empty() ? "unmatched" : request->route;
@@ -302,6 +308,27 @@ net::awaitable<Response> Session::RunBlocking(const Route& route, Request& reque
   }
   request.key_id = copy->key_id;  // for the access log
   co_return std::move(**result);
+}
+
+net::awaitable<Response> Session::AwaitDeferred(DeferredResponse& pending) {
+  // As in RunBlocking: the completing thread posts to this connection's strand, which cancels the
+  // timer this coroutine waits on.
+  auto executor = co_await net::this_coro::executor;
+  auto done = std::make_shared<net::steady_timer>(executor, net::steady_timer::time_point::max());
+  auto ready = std::make_shared<std::atomic<bool>>(false);
+  pending.OnReady([executor, done, ready] {
+    net::post(executor, [done, ready] {
+      ready->store(true);
+      done->cancel();
+    });
+  });
+  while (!ready->load()) {
+    beast::error_code ignored;
+    co_await done->async_wait(kRedirect(ignored));
+  }
+  std::optional<Response> response = pending.Take();
+  if (!response) co_return Response::Error(Internal("the deferred response was taken twice"));
+  co_return std::move(*response);
 }
 
 net::awaitable<bool> Session::WriteResponse(Response response, bool keep_alive, bool head_only) {

@@ -66,6 +66,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Runs a blocking route's handler on the background pool while this coroutine waits on the
   // strand; the route's busy answer when the pool is full.
   boost::asio::awaitable<Response> RunBlocking(const Route& route, Request& request);
+  // Waits, holding no thread, for a response a handler promised (Response::Later).
+  boost::asio::awaitable<Response> AwaitDeferred(DeferredResponse& pending);
   // `head_only`: the status and headers of `response` (Content-Length included), no body.
   boost::asio::awaitable<bool> WriteResponse(Response response, bool keep_alive, bool head_only = false);
   boost::asio::awaitable<void> WriteEventStream(SseStream stream, const Response& head);
