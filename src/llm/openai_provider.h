@@ -15,11 +15,20 @@
 // 429 -> kResourceExhausted, 409/5xx/unreachable -> kUnavailable, timeouts -> kDeadlineExceeded;
 // the server's own error message is part of the text.
 //
-// Thread safety: Chat may run on many threads at once; each call has its own transfer, and idle
-// connections are kept for the next call (keep-alive).
+// Threads: each provider runs one event loop thread (curl_loop.h) that drives all its calls with
+// curl multi; a call in flight is a transfer and a little state, not a thread, so a thousand
+// streamed calls cost one thread. Deltas and on_done run on that thread. Retry backoff is a timer
+// on the loop, never a sleep; the request's cancel flag is checked on every delta and, with the
+// first-token, idle and total timeouts, on a 100 ms tick; ChatCall::Cancel ends the call at once.
+// A cancelled call's connection is closed (over HTTP/2, its stream reset), so the upstream sees
+// the client leave. Start may be called from any number of threads; connections left open are
+// reused by later calls (keep-alive). Destroying the provider ends the calls still in flight with
+// kUnavailable, each on_done having run when the destructor returns.
+//
+// One loop per provider rather than one for the process: a provider's destructor then ends
+// exactly its own calls, and there are only as many providers as configured endpoints.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -50,9 +59,9 @@ struct OpenAiProviderOptions {
   std::chrono::milliseconds max_backoff{30'000};
   int64_t context_length = 8192;  // tokens the remote model takes, for prompt trimming
 
-  // Waits before a retry; returns false when `cancel` was set meanwhile. The default sleeps in
-  // short slices watching `cancel`; tests pass one that records the delay and returns at once.
-  std::function<bool(std::chrono::milliseconds delay, const std::atomic<bool>* cancel)> wait_before_retry;
+  // Given the wait a retry asks for (backoff, or the server's Retry-After), returns the wait to
+  // use; unset waits as asked. Runs on the loop thread. Tests record the request and return 0.
+  std::function<std::chrono::milliseconds(std::chrono::milliseconds requested)> retry_delay;
 };
 
 // Checks the options (an http:// or https:// base_url, positive timeouts) and makes the provider.

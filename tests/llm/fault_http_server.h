@@ -1,13 +1,19 @@
 // An OpenAI-style endpoint on 127.0.0.1 for provider tests that misbehaves on cue, the way real
 // endpoints do: answers from a script of responses (one per request, in order) that may fail with
-// an error status, stream in tiny pieces, cut the stream, or go silent until the client gives up.
-// Each connection runs on its own thread and gets one response, then the connection closes.
+// an error status, stream in tiny pieces, cut the stream, go silent until the client gives up, or
+// hold a response half-sent until the test releases it. Each connection gets one response, then
+// it closes.
+//
+// One thread serves every connection (poll), so a test may hold hundreds of connections open at
+// once and still count its own process's threads.
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -17,6 +23,8 @@ namespace troupe::testing {
 
 class FaultHttpServer {
  public:
+  static constexpr size_t kNeverPause = static_cast<size_t>(-1);
+
   struct Response {
     int status = 200;
     std::string content_type = "text/event-stream";
@@ -30,6 +38,8 @@ class FaultHttpServer {
     };
     End end = End::kComplete;
     bool stall_before_headers = false;  // not even a status line until the client gives up
+    // After this many body parts the response holds until ReleasePaused() (kNeverPause: never).
+    size_t pause_after_parts = kNeverPause;
   };
 
   struct Request {
@@ -51,22 +61,39 @@ class FaultHttpServer {
   void SetDefault(Response response);
   std::vector<Request> requests() const;
 
+  // Responses holding at their pause point go on, and later ones no longer hold.
+  void ReleasePaused();
+  // Waits until `count` responses in all were abandoned: the client closed the connection before
+  // the response was complete (mid-body, while it stalled or while it was held). false when that
+  // has not happened within a generous guard against hanging the test (not a timing check).
+  bool WaitForAbandoned(size_t count);
+
  private:
-  void AcceptLoop();
-  void Handle(int connection);
-  bool WaitForClientToLeave(int connection);  // false when the server is stopping
+  struct Connection;
+  void Serve();
+  void AcceptAll();
+  void Read(Connection& connection);
+  void Respond(Connection& connection);
+  void QueueParts(Connection& connection);
+  void Flush(Connection& connection);
+  void Sent(Connection& connection);
+  void Close(Connection& connection, bool abandoned);
 
   int listener_ = -1;
   int wake_read_ = -1;
   int wake_write_ = -1;
   uint16_t port_ = 0;
-  std::thread accept_thread_;
+  std::thread thread_;
+  std::vector<std::unique_ptr<Connection>> connections_;  // the serving thread's own
 
   mutable std::mutex mutex_;  // guards everything below
+  std::condition_variable changed_;
   std::deque<Response> script_;
   std::vector<Response> default_;  // zero or one
   std::vector<Request> requests_;
-  std::vector<std::thread> connections_;
+  bool released_ = false;
+  bool stopping_ = false;
+  size_t abandoned_ = 0;
 };
 
 // "data: <json>\n\n" for a chat.completion.chunk carrying `content` (and a finish reason when

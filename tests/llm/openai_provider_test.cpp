@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fault_http_server.h"
+#include "openai_provider_fixture.h"
 
 namespace troupe::llm {
 namespace {
@@ -26,71 +27,6 @@ using testing::StreamOf;
 using testing::UsageChunk;
 using Response = FaultHttpServer::Response;
 using std::chrono::milliseconds;
-
-class OpenAiProviderTest : public ::testing::Test {
- protected:
-  // A provider for the server whose retry waits are recorded instead of slept.
-  std::unique_ptr<Provider> MakeProvider(OpenAiProviderOptions options = {}) {
-    options.name = "remote";
-    if (options.base_url.empty()) options.base_url = server_.BaseUrl();
-    if (options.api_key.empty()) options.api_key = "sk-test-key";
-    if (options.model.empty()) options.model = "test-model";
-    options.backoff_base = milliseconds(400);
-    options.wait_before_retry = [this](milliseconds delay, const std::atomic<bool>*) {
-      std::lock_guard lock(waits_mutex_);
-      waits_.push_back(delay);
-      return true;
-    };
-    Result<std::unique_ptr<Provider>> provider = MakeOpenAiProvider(std::move(options));
-    EXPECT_TRUE(provider.ok()) << provider.status().ToString();
-    return std::move(*provider);
-  }
-
-  static ChatRequest Hello() {
-    ChatRequest request;
-    request.messages = {{"system", "You are terse.", "", {}, ""}, {"user", "Say hello.", "alice", {}, ""}};
-    request.sampling.max_tokens = 64;
-    return request;
-  }
-
-  // Runs the request, collecting the deltas.
-  Result<ChatResult> Run(Provider& provider, const ChatRequest& request) {
-    ChatCallbacks callbacks;
-    callbacks.on_delta = [this](std::string_view delta) { deltas_.emplace_back(delta); };
-    return provider.Chat(request, callbacks);
-  }
-
-  std::string Joined() const {
-    std::string all;
-    for (const std::string& delta : deltas_) all += delta;
-    return all;
-  }
-
-  std::vector<milliseconds> waits() {
-    std::lock_guard lock(waits_mutex_);
-    return waits_;
-  }
-
-  static Response Stream(std::vector<std::string> parts) {
-    Response response;
-    response.body_parts = std::move(parts);
-    return response;
-  }
-
-  static Response Error(int status, std::string body) {
-    Response response;
-    response.status = status;
-    response.content_type = "application/json";
-    response.chunked = false;
-    response.body_parts = {std::move(body)};
-    return response;
-  }
-
-  FaultHttpServer server_;
-  std::vector<std::string> deltas_;
-  std::mutex waits_mutex_;
-  std::vector<milliseconds> waits_;
-};
 
 TEST_F(OpenAiProviderTest, StreamsDeltasWithUsageAndSendsAFaithfulRequest) {
   server_.Enqueue(Stream(StreamOf({"Hel", "lo", ", wor", "ld! ", "é✓"}, 21)));
