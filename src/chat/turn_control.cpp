@@ -19,7 +19,7 @@ void TurnControl::Cancel() {
   std::function<void()> resume;
   {
     std::lock_guard lock(mutex_);
-    call = call_;
+    call = call_.lock();
     // A pause cut short: the continuation runs now instead of when the timer would have fired.
     if (pause_ && clock_.Cancel(*pause_)) {
       pause_.reset();

@@ -37,7 +37,8 @@ class TurnControl final : public TurnHandle {
   const std::atomic<bool>* caller_cancel_;
   std::atomic<bool> cancelled_{false};
   std::mutex mutex_;
-  std::shared_ptr<llm::ChatCall> call_;       // guarded by mutex_
+  // Weak: the provider holds a call while it runs, and the call's callbacks hold the turn.
+  std::weak_ptr<llm::ChatCall> call_;         // guarded by mutex_
   std::optional<Clock::TimerId> pause_;       // guarded by mutex_
   std::function<void()> after_pause_;         // guarded by mutex_
 };

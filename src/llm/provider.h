@@ -102,7 +102,8 @@ struct ChatCallbacks {
 
 // A call in flight. Cancel is thread-safe, idempotent and returns at once; the call then ends soon
 // (kCancelled with what was written) and on_done still runs once. Dropping the handle does not
-// cancel the call.
+// cancel the call: the provider keeps it alive until on_done has run, so a caller may hold it
+// weakly (its callbacks often hold the caller).
 class ChatCall {
  public:
   virtual ~ChatCall() = default;

@@ -55,17 +55,17 @@ class HoldUntilCancelled : public llm::Provider {
   // The first delta waits (on the engine's thread) until the call is cancelled, by either way.
   struct HeldCall final : llm::ChatCall {
     std::mutex mutex;
-    std::shared_ptr<llm::ChatCall> inner;  // guarded by mutex
+    std::weak_ptr<llm::ChatCall> inner;  // guarded by mutex; the provider holds it while it runs
     std::atomic<bool> cancelled{false};
     void Cancel() override {
       cancelled = true;
       std::lock_guard lock(mutex);
-      if (inner) inner->Cancel();
+      if (auto running = inner.lock()) running->Cancel();
     }
-    void Attach(std::shared_ptr<llm::ChatCall> call) {
+    void Attach(const std::shared_ptr<llm::ChatCall>& call) {
       std::lock_guard lock(mutex);
-      inner = std::move(call);
-      if (cancelled) inner->Cancel();
+      inner = call;
+      if (cancelled) call->Cancel();
     }
   };
 
@@ -88,7 +88,8 @@ class HoldUntilCancelled : public llm::Provider {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
     };
-    held.on_done = [this, on_done = std::move(callbacks.on_done)](Result<llm::ChatResult> result) {
+    // Holds the wrapper alive while the inner call runs, as providers keep their calls.
+    held.on_done = [this, call, on_done = std::move(callbacks.on_done)](Result<llm::ChatResult> result) {
       {
         std::lock_guard lock(mutex_);
         finished_ = result;
