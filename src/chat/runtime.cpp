@@ -92,6 +92,7 @@ void EndTurn(TurnContext& s, const std::shared_ptr<Scene>& scene, internal::Turn
 
 void ReplyTurn(TurnContext& s, int64_t conversation_id, const std::shared_ptr<internal::TurnJob>& job) {
   auto scene = std::make_shared<Scene>();
+  bool superseded = false;
   const auto prepare = [&]() -> Result<Plan> {
     TROUPE_ASSIGN_OR_RETURN(*scene, s.LoadScene(conversation_id, job->options));
     TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene->conversation));
@@ -99,6 +100,13 @@ void ReplyTurn(TurnContext& s, int64_t conversation_id, const std::shared_ptr<in
     if (history.empty()) {
       return Status(StatusCode::kFailedPrecondition, "conversation " + std::to_string(conversation_id) +
                                                          " has no messages to reply to; open it first");
+    }
+    // A later message exists: its turn answers (or has answered) this one too.
+    if (job->answers && std::any_of(history.begin(), history.end(), [&](const store::Message& m) {
+          return m.role == store::MessageRole::kUser && m.id > *job->answers;
+        })) {
+      superseded = true;
+      return Plan{};
     }
     // Idle time is measured up to the user's message: the gap before it, not the seconds since.
     int64_t idle_ms = 0;
@@ -111,6 +119,8 @@ void ReplyTurn(TurnContext& s, int64_t conversation_id, const std::shared_ptr<in
   };
   Result<Plan> plan = prepare();
   if (!plan.ok()) return job->finish(plan.status());
+  // A burst of messages gets one reply, like a person's, written after the last of them.
+  if (superseded) return EndTurn(s, scene, *job, TurnOutcome{});
   GenerateReply(s, scene, std::move(plan).value(), job->options, job->sink, job->control,
                 [&s, scene, job](Result<Generated> generated) {
                   if (!generated.ok()) return job->finish(generated.status());
@@ -277,6 +287,7 @@ Result<PostedMessage> ChatRuntime::PostMessage(int64_t conversation_id, std::str
   // Before the turn is queued, so it is the stream's first event.
   Emit(admitted.job->sink, UserMessageEvent{stored});
   PostedMessage posted{stored, admitted.job->control};
+  admitted.job->answers = stored.id;
   Queue(s, std::move(admitted), [&s, stored] { Account(s, stored); },
         BodyOf(s, TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}));
   return posted;

@@ -136,7 +136,8 @@ class ChatRuntime {
   // Admits the reply, stores the user's message at once whatever the conversation is doing, and
   // queues the reply behind the conversation's earlier turns (the message moves the conversation's
   // state, affinity and proactive backoff, in that same order). Nothing is stored when the turn is
-  // refused.
+  // refused. Messages sent in a burst get one reply: a reply whose turn comes when a later message
+  // already waits ends at once, with no messages, and the later message's reply answers both.
   Result<PostedMessage> PostMessage(int64_t conversation_id, std::string text, TurnOptions options, TurnSink sink,
                                     TurnDone done);
 
