@@ -1,8 +1,13 @@
 // A whole conversation through the HTTP API against the real local engine (stories260K) on a real
 // socket: the opening message, replies streamed as Server-Sent Events, stages advancing by message
 // count, a lorebook entry, a proactive message after a simulated break (injected clock), and a
-// regenerated reply with swipes; a remote provider whose stream is cut mid-reply.
+// regenerated reply with swipes; a remote provider whose stream is cut mid-reply; turns held in
+// flight by a remote endpoint: a client that leaves cancels the upstream request, and a user past
+// the limit gets 429.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -83,6 +88,7 @@ class ChatRoutesTest : public ::testing::Test {
       chat::RuntimeOptions runtime_options;
       runtime_options.clock = &clock_;
       runtime_options.proactive_min_idle_ms = 10 * kMinute;
+      runtime_options.limits.per_user = 2;
       // "remote": an OpenAI-compatible endpoint on loopback that fails on cue.
       llm::OpenAiProviderOptions remote_options;
       remote_options.name = "remote";
@@ -329,6 +335,98 @@ TEST_F(ChatRoutesTest, BadRequestsGetClearErrors) {
   ExpectApiError(server_->Call("POST", "/api/v1/conversations/" + std::to_string(theirs) + "/messages", key_,
                                json{{"content", "hi"}}.dump()),
                  404, "not_found");
+}
+
+// A character on the remote endpoint, a client key for Tim, and `count` conversations of his.
+struct RemoteScene {
+  std::string key;
+  std::vector<std::string> bases;  // "/api/v1/conversations/ID"
+};
+
+RemoteScene MakeRemoteScene(ApiServer& server, size_t count) {
+  store::Character character;
+  character.name = "Lily";
+  character.flow = kFlow;
+  character.extensions_json = R"({"troupe": {"provider": "remote"}})";
+  character.published = true;
+  character = *server.store().characters().Create(character);
+  store::User user = server.MakeUser("tim");
+  RemoteScene scene{server.MintKey({"client"}, user.id).key, {}};
+  for (size_t i = 0; i < count; ++i) {
+    scene.bases.push_back("/api/v1/conversations/" +
+                          std::to_string(server.MakeConversation(user.id, character.id).id));
+  }
+  return scene;
+}
+
+// A reply the endpoint starts and then holds, until released, after its first words.
+::troupe::testing::FaultHttpServer::Response HeldReply() {
+  ::troupe::testing::FaultHttpServer::Response held;
+  held.body_parts = ::troupe::testing::StreamOf({"Once upon", " a time."});
+  held.pause_after_parts = 2;  // the role chunk and the first words
+  return held;
+}
+
+TEST_F(ChatRoutesTest, AClientThatLeavesMidReplyCancelsTheUpstreamRequest) {
+  RemoteScene scene = MakeRemoteScene(*server_, 1);
+  key_ = scene.key;
+  remote_server_.Enqueue(HeldReply());
+  {
+    TestClient client(server_->port(), std::chrono::seconds(60));
+    ClientResponse response = client.StartStream(
+        "POST", scene.bases[0] + "/messages", json{{"content", "Tell me a story."}, {"typing_delays", false}}.dump(),
+        {{"Authorization", "Bearer " + scene.key}, {"Content-Type", "application/json"}});
+    ASSERT_EQ(response.status, 200) << response.body;
+    // The user's message, the reply's start and its first words: the upstream is mid-reply.
+    const std::string seen = client.ReadEvents(3);
+    ASSERT_NE(seen.find("event: delta"), std::string::npos) << seen;
+  }  // the client goes away
+  ASSERT_TRUE(remote_server_.WaitForAbandoned(1)) << "the upstream request was not cancelled";
+  // What was written is stored, marked incomplete (the turn ends on the runtime's workers).
+  json messages;
+  for (int i = 0; i < 6000; ++i) {
+    messages = Get(scene.bases[0] + "/messages")["data"];
+    if (messages.size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(messages.size(), 2u) << messages;
+  EXPECT_EQ(messages[1]["content"], "Once upon");
+  EXPECT_TRUE(messages[1]["incomplete"].get<bool>());
+}
+
+TEST_F(ChatRoutesTest, PastAUsersTurnLimitTheAnswerIs429WithRetryAfterAndNothingIsStored) {
+  RemoteScene scene = MakeRemoteScene(*server_, 3);
+  key_ = scene.key;
+  remote_server_.SetDefault(HeldReply());
+  std::vector<std::unique_ptr<TestClient>> held;
+  for (size_t i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<TestClient>(server_->port(), std::chrono::seconds(60)));
+    ClientResponse response = held.back()->StartStream(
+        "POST", scene.bases[i] + "/messages", json{{"content", "Tell me a story."}, {"typing_delays", false}}.dump(),
+        {{"Authorization", "Bearer " + scene.key}, {"Content-Type", "application/json"}});
+    ASSERT_EQ(response.status, 200) << response.body;
+    ASSERT_NE(held.back()->ReadEvents(3).find("event: delta"), std::string::npos);
+  }
+  // Tim's third turn at once is past the limit (2): refused before anything is stored.
+  ClientResponse refused = server_->Call("POST", scene.bases[2] + "/messages", scene.key,
+                                         json{{"content", "Me too!"}}.dump());
+  ExpectApiError(refused, 429, "resource_exhausted");
+  EXPECT_EQ(refused.Header("retry-after"), "2");
+  EXPECT_TRUE(Get(scene.bases[2] + "/messages")["data"].empty());
+
+  // The held turns finish with "done", and then Tim may talk again.
+  remote_server_.ReleasePaused();
+  for (const auto& client : held) {
+    ASSERT_TRUE(client->ReadStreamToEnd());
+    const std::vector<SseEvent> events = ParseEvents(client->stream_body());
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().type, "done");
+  }
+  remote_server_.SetDefault(::troupe::testing::FaultHttpServer::Response{200, "text/event-stream", {},
+                                                                          ::troupe::testing::StreamOf({"Hello."})});
+  const std::vector<SseEvent> later = Stream(scene.bases[2] + "/messages", {{"content", "Me too!"}}, scene.key);
+  ASSERT_FALSE(later.empty());
+  EXPECT_EQ(later.back().type, "done");
 }
 
 }  // namespace
