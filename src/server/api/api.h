@@ -30,8 +30,8 @@ struct ApiOptions {
   // nullptr: the API keeps a hub of its own.
   EventHub* events = nullptr;
   // The conversation runtime behind the chat routes (messages, regenerate, open); nullptr: those
-  // routes answer 503. It must outlive the router. Streamed turns run on the server's background
-  // pool (Request::run_in_background); a full pool is answered 429.
+  // routes answer 503. It must outlive the router. It admits turns (429 past its limits) and runs
+  // them; the routes only start them.
   chat::ChatRuntime* runtime = nullptr;
   // Providers by name ("" = the default), for the OpenAI-compatible /v1 routes; empty: they
   // answer 503.

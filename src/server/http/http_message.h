@@ -82,12 +82,6 @@ struct Request {
   // in errors shown to end users in place of details, so an operator can find the details.
   std::string request_id;
 
-  // Set by the server: runs `task` on its background pool, off the I/O threads, for work that
-  // outlives the handler (the producer of an event stream). False when the pool's queue is full or
-  // the server is stopping. The server stops the pool before it releases its I/O context, so a
-  // task may post back to a connection. Empty outside a server.
-  std::function<bool(std::function<void()>)> run_in_background;
-
   // The first header with this name (case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;
   // A path parameter by name; empty when the route has none by that name (a programming error).

@@ -1,10 +1,11 @@
 // The HTTP/1.1 server: Boost.Beast on one Asio io_context run by a few I/O threads, one coroutine
 // per connection, so thousands of slow streaming clients cost memory, not threads.
 //
-// Handlers registered with Router::AddBlocking, and work handlers hand to
-// Request::run_in_background, run on the server's background pool. The pool belongs to the server:
-// once Run() has no connection left it is stopped (queued tasks dropped, running ones waited for),
-// and always before the server's I/O context is destroyed, so no task outlives what it posts to.
+// Handlers registered with Router::AddBlocking (every API handler) run on the server's handler
+// pool, never on an I/O thread; work that reports later answers through an SseStream or a
+// DeferredResponse. The pool belongs to the server: once Run() has no connection left it is
+// stopped (queued tasks dropped, running ones waited for), and always before the server's I/O
+// context is destroyed, so no task outlives what it posts to.
 //
 // Requests are read strictly (RFC 9112): a Transfer-Encoding other than a single final "chunked",
 // Transfer-Encoding together with Content-Length or on HTTP/1.0, and a repeated Host,

@@ -169,10 +169,6 @@ net::awaitable<void> Session::Serve() {
     context_.metrics.in_flight->Add(1);
     ScopeExit in_flight_guard([this] { context_.metrics.in_flight->Add(-1); });
     request->request_id = NewRequestId();
-    // The pool outlives every task posted to it (the server stops it before its I/O context goes).
-    request->run_in_background = [pool = context_.background](std::function<void()> task) {
-      return pool->Post(std::move(task));
-    };
     const bool head = request->method == "HEAD";
 
     Response response = co_await Dispatch(*request);
