@@ -125,6 +125,30 @@ TEST(SseServerTest, IdleStreamsGetHeartbeats) {
   EXPECT_NE(body.find("event: late\ndata: x\n\n"), std::string::npos);
 }
 
+TEST(SseServerTest, AStreamOutlivesTheRequestTimeoutWhileEventsFlow) {
+  Producers producers;
+  Router router;
+  router.Add("GET", "/stream", [&](Request&) {
+    SseStream stream;
+    producers.Start([stream]() mutable {
+      for (int i = 0; i < 12; ++i) {
+        stream.Send("tick", std::to_string(i));
+        std::this_thread::sleep_for(100ms);
+      }
+      stream.Close();
+    });
+    return Response::EventStream(stream);
+  });
+  HttpServerOptions options = TestOptions();
+  // The timeout bounds each read and write, never the stream: this one runs four times longer.
+  options.request_timeout = 300ms;
+  RunningServer server(std::move(router), options);
+  TestClient client(server.port(), 30s);
+  client.StartStream("/stream");
+  ASSERT_TRUE(client.ReadStreamToEnd()) << client.stream_body();
+  EXPECT_NE(client.stream_body().find("event: tick\ndata: 11\n\n"), std::string::npos) << client.stream_body();
+}
+
 TEST(SseServerTest, ClientDisconnectCancelsTheProducer) {
   Producers producers;
   std::promise<std::string> stopped;

@@ -468,8 +468,10 @@ net::awaitable<void> Session::WatchForDisconnect(std::shared_ptr<Session> self, 
   char discard[512];
   beast::error_code error;
   while (!error) {
-    // Anything the client sends now is ignored; the connection closes after the stream.
-    co_await self->stream_.async_read_some(net::buffer(discard), kRedirect(error));
+    // Anything the client sends now is ignored; the connection closes after the stream. The read
+    // goes to the socket itself: through the Beast stream it would take the deadline a write had
+    // just set, and cut every stream request_timeout after its first event.
+    co_await self->stream_.socket().async_read_some(net::buffer(discard), kRedirect(error));
   }
   // A no-op when the stream already ended (the state is detached by then).
   stream.state()->Cancel("client disconnected");
