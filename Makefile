@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
-.PHONY: setup build run test test-release test-release-binary test-asan fuzz bench clean
+.PHONY: setup build run test test-release test-release-binary test-asan test-tsan fuzz bench clean
 
 LISTEN ?= 127.0.0.1:8080
 
@@ -35,6 +35,14 @@ test-asan:
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
 	@ctest --preset asan
+
+# ThreadSanitizer over the tests where threads meet: the base clocks and pools, the providers, the
+# chat runtime's turns, the HTTP server and the API.
+TSAN_TESTS := base_test llm_provider_test chat_test server_test api_test
+test-tsan: setup
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan --target $(TSAN_TESTS)
+	@ctest --preset tsan -R '^(base_test|llm_provider_test|chat_test_[0-9]+|server_test|api_test)$$'
 
 fuzz: setup
 	@cmake --preset fuzz >/dev/null

@@ -5,6 +5,8 @@
 #include "engine/generator.h"
 
 #include <gtest/gtest.h>
+
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -392,27 +394,31 @@ TEST(Generate, CancellingFromAnotherThreadStopsWithinOneStep) {
   const StoriesRun run = StoriesShortSentence();
   LoadedModel& stories = Stories();
   std::atomic<bool> cancel{false};
-  std::atomic<size_t> sampled{0};
+  size_t sampled = 0;
+  // The fifth step waits for the other thread to cancel: a handshake, so no timing decides it.
+  std::promise<void> reached_fifth;
+  std::promise<void> cancelled;
+  std::future<void> cancelled_seen = cancelled.get_future();
   GenerationRequest request = GreedyRequest(run.prompt, -1);
   request.cancel = &cancel;
   GenerationCallbacks callbacks;
   callbacks.on_token = [&](int32_t) {
-    ++sampled;
-    // Slow steps, so the cache cannot fill before the other thread acts.
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (++sampled != 5) return;
+    reached_fifth.set_value();
+    cancelled_seen.wait();
   };
   const std::unique_ptr<KvCache> cache = stories.transformer->NewCache(1024);
   GenerationResult result;
   std::thread generation([&] {
     result = Generate(*stories.transformer, stories.model->tokenizer(), *cache, request, callbacks);
   });
-  while (sampled.load() < 5) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  reached_fifth.get_future().wait();
   cancel.store(true);
-  const size_t sampled_when_cancelled = sampled.load();
+  cancelled.set_value();
   generation.join();
   EXPECT_EQ(result.stop_reason, StopReason::kCancelled);
-  EXPECT_LE(result.tokens.size(), sampled_when_cancelled + 1);
   EXPECT_GE(result.tokens.size(), 5u);
+  EXPECT_LE(result.tokens.size(), 6u);
 
   // A flag already set stops before the prompt runs.
   const std::unique_ptr<KvCache> untouched = stories.transformer->NewCache(256);

@@ -60,6 +60,7 @@ Status BeforeTurnForCaller(const Status& status, const ErrorAudience& audience) 
     case StatusCode::kNotFound:
     case StatusCode::kConflict:
     case StatusCode::kFailedPrecondition:
+    case StatusCode::kResourceExhausted:  // a turn limit: the runtime's own words
       return status;
     default:
       return api::ForCaller(status, audience);
