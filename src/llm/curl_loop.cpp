@@ -1,10 +1,15 @@
 #include "llm/curl_loop.h"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -43,11 +48,16 @@ struct CurlLoop::State {
   };
 
   CURLM* multi = nullptr;
+  // curl's socket interface over epoll: a wake-up costs in proportion to the sockets that are
+  // ready, not to the transfers in flight (curl_multi_poll looks at every one each time).
+  int epoll_fd = -1;
+  int wake_fd = -1;  // an eventfd: other threads write to it to wake the loop
+  std::optional<Clock::time_point> curl_due;  // when curl wants socket_action(TIMEOUT); loop's own
   std::thread thread;
   std::thread::id loop_thread;  // set before any work can reach the thread
   std::atomic<Id> next_id{1};
 
-  std::mutex mutex;  // guards the three below, and orders curl_multi_wakeup before the cleanup
+  std::mutex mutex;  // guards the three below, and orders a wake-up before the cleanup
   std::vector<Command> queued;
   bool stop_requested = false;
   bool closed = false;  // the loop takes no more work
@@ -64,17 +74,94 @@ struct CurlLoop::State {
     std::lock_guard lock(mutex);
     if (closed) return false;
     queued.push_back(std::move(command));
-    curl_multi_wakeup(multi);
+    Wake();
     return true;
+  }
+
+  void Wake() const {
+    const uint64_t one = 1;
+    // A full counter (never in practice) still leaves the loop woken, so the result can be ignored.
+    [[maybe_unused]] const ssize_t written = write(wake_fd, &one, sizeof one);
+  }
+
+  // CURLMOPT_SOCKETFUNCTION: curl says which sockets to watch for what.
+  static int OnSocket(CURL*, curl_socket_t socket, int what, void* user, void*) {
+    auto* state = static_cast<State*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(state->epoll_fd, EPOLL_CTL_DEL, socket, nullptr);
+      return 0;
+    }
+    epoll_event event{};
+    event.events = ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    event.data.fd = socket;
+    if (epoll_ctl(state->epoll_fd, EPOLL_CTL_MOD, socket, &event) != 0) {
+      epoll_ctl(state->epoll_fd, EPOLL_CTL_ADD, socket, &event);
+    }
+    return 0;
+  }
+
+  // CURLMOPT_TIMERFUNCTION: when curl next wants to be called with CURL_SOCKET_TIMEOUT.
+  static int OnTimer(CURLM*, long timeout_ms, void* user) {  // NOLINT(google-runtime-int): curl's type
+    auto* state = static_cast<State*>(user);
+    if (timeout_ms < 0) {
+      state->curl_due.reset();
+    } else {
+      state->curl_due = Clock::now() + milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  bool SetUpEvents() {
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epoll_fd < 0 || wake_fd < 0) return false;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = wake_fd;
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &event) != 0) return false;
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &State::OnSocket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &State::OnTimer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+    return true;
+  }
+
+  void CloseEvents() {
+    if (epoll_fd >= 0) close(epoll_fd);
+    if (wake_fd >= 0) close(wake_fd);
+    epoll_fd = wake_fd = -1;
+  }
+
+  // What curl asked for by now: its timeout when due, then every socket epoll found ready.
+  void WaitAndDrive() {
+    int running = 0;
+    if (curl_due && *curl_due <= Clock::now()) {
+      curl_due.reset();
+      curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+      ReapFinished();
+    }
+    constexpr int kBatch = 256;
+    epoll_event ready[kBatch];
+    const int count = epoll_wait(epoll_fd, ready, kBatch, MillisUntilNextWork());
+    for (int i = 0; i < count; ++i) {
+      const int fd = ready[i].data.fd;
+      if (fd == wake_fd) {
+        uint64_t drained = 0;
+        [[maybe_unused]] const ssize_t read_bytes = read(wake_fd, &drained, sizeof drained);
+        continue;
+      }
+      const uint32_t events = ready[i].events;
+      const int mask = ((events & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) | ((events & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
+                       ((events & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
+      curl_multi_socket_action(multi, fd, mask, &running);
+    }
+    ReapFinished();
   }
 
   void Run() {
     while (!ApplyQueued()) {
       FireDueTimers();
-      int running = 0;
-      curl_multi_perform(multi, &running);
-      ReapFinished();
-      curl_multi_poll(multi, nullptr, 0, MillisUntilNextWork(), nullptr);
+      WaitAndDrive();
     }
     StopEverything();
   }
@@ -171,9 +258,9 @@ struct CurlLoop::State {
 
   int MillisUntilNextWork() {
     milliseconds wait = kLongestPoll;
-    long curl_wants = -1;
-    if (curl_multi_timeout(multi, &curl_wants) == CURLM_OK && curl_wants >= 0) {
-      wait = std::min(wait, milliseconds(curl_wants));
+    if (curl_due) {
+      const auto until = std::chrono::ceil<milliseconds>(*curl_due - Clock::now());
+      wait = std::clamp(until, milliseconds(0), wait);
     }
     if (!timers.empty()) {
       const auto until = std::chrono::ceil<milliseconds>(timers.begin()->first.first - Clock::now());
@@ -200,8 +287,9 @@ struct CurlLoop::State {
 CurlLoop::CurlLoop() : state_(std::make_unique<State>()) {
   InitializeCurlOnce();
   state_->multi = curl_multi_init();
-  // Without a multi handle the loop cannot run: it starts closed, and every call refuses work.
-  if (state_->multi == nullptr) {
+  // Without a multi handle or its events the loop cannot run: it starts closed, and every call
+  // refuses work.
+  if (state_->multi == nullptr || !state_->SetUpEvents()) {
     state_->closed = true;
     return;
   }
@@ -264,14 +352,15 @@ void CurlLoop::Shutdown() {
     {
       std::lock_guard lock(state.mutex);
       state.stop_requested = true;
-      curl_multi_wakeup(state.multi);
+      state.Wake();
     }
     state.thread.join();
   }
   if (state.multi != nullptr) {
-    curl_multi_cleanup(state.multi);
+    curl_multi_cleanup(state.multi);  // may still tell OnSocket of sockets it closes
     state.multi = nullptr;
   }
+  state.CloseEvents();
 }
 
 }  // namespace troupe::llm
