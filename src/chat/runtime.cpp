@@ -50,24 +50,36 @@ ChatRuntime::~ChatRuntime() { Shutdown(); }
 
 namespace {
 
-// The user spoke: affinity moves with their tone, and proactive backoff starts over. Runs in turn
-// with the conversation's other turns, so no turn's state write is lost.
+// The user spoke: affinity moves with their tone, and proactive backoff starts over. Applied in turn
+// with the conversation's other turns (by the reply's turn, with its own state write), so no turn's
+// state write is lost.
+void ApplyMessage(TurnContext& s, store::Conversation& conversation, const store::Message& message) {
+  conversation.affinity = std::clamp(
+      conversation.affinity + message.sentiment.value_or(0.0) * kAffinityPerSentiment + kAffinityPerExchange, -1.0, 1.0);
+  ProactiveBook book = BookOf(s, conversation);
+  book.unanswered = 0;
+  book.day = UtcDay(s.clock.NowMillis());
+  conversation.metadata_json = WithBook(conversation.metadata_json, book);
+}
+
+void WriteState(TurnContext& s, store::Conversation& conversation) {
+  Result<store::Conversation> updated = s.store.conversations().UpdateState(conversation);
+  if (!updated.ok()) {
+    spdlog::warn("conversation {}: state not updated: {}", conversation.id, updated.status().ToString());
+    return;
+  }
+  conversation = *updated;
+}
+
+// ApplyMessage to the conversation as stored, written at once (no reply's turn follows).
 void Account(TurnContext& s, const store::Message& message) {
   Result<store::Conversation> conversation = s.store.conversations().Get(message.conversation_id);
   if (!conversation.ok()) {
     spdlog::warn("conversation {}: state not updated: {}", message.conversation_id, conversation.status().ToString());
     return;
   }
-  conversation->affinity = std::clamp(conversation->affinity + message.sentiment.value_or(0.0) * kAffinityPerSentiment +
-                                          kAffinityPerExchange,
-                                      -1.0, 1.0);
-  ProactiveBook book = BookOf(s, *conversation);
-  book.unanswered = 0;
-  book.day = UtcDay(s.clock.NowMillis());
-  conversation->metadata_json = WithBook(conversation->metadata_json, book);
-  if (Result<store::Conversation> updated = s.store.conversations().UpdateState(*conversation); !updated.ok()) {
-    spdlog::warn("conversation {}: state not updated: {}", message.conversation_id, updated.status().ToString());
-  }
+  ApplyMessage(s, *conversation, message);
+  WriteState(s, *conversation);
 }
 
 Result<store::Message> StoreUserMessage(TurnContext& s, const store::Conversation& conversation, std::string text) {
@@ -95,6 +107,7 @@ void ReplyTurn(TurnContext& s, int64_t conversation_id, const std::shared_ptr<in
   bool superseded = false;
   const auto prepare = [&]() -> Result<Plan> {
     TROUPE_ASSIGN_OR_RETURN(*scene, s.LoadScene(conversation_id, job->options));
+    if (job->posted) ApplyMessage(s, scene->conversation, *job->posted);
     TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene->conversation));
     TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> history, s.History(conversation_id));
     if (history.empty()) {
@@ -102,16 +115,22 @@ void ReplyTurn(TurnContext& s, int64_t conversation_id, const std::shared_ptr<in
                                                          " has no messages to reply to; open it first");
     }
     // A later message exists: its turn answers (or has answered) this one too.
-    if (job->answers && std::any_of(history.begin(), history.end(), [&](const store::Message& m) {
-          return m.role == store::MessageRole::kUser && m.id > *job->answers;
+    if (job->posted && std::any_of(history.begin(), history.end(), [&](const store::Message& m) {
+          return m.role == store::MessageRole::kUser && m.id > job->posted->id;
         })) {
+      WriteState(s, scene->conversation);
       superseded = true;
       return Plan{};
     }
     // Idle time is measured up to the user's message: the gap before it, not the seconds since.
     int64_t idle_ms = 0;
     if (history.size() >= 2) idle_ms = history.back().created_at - history[history.size() - 2].created_at;
+    const std::string stage = scene->conversation.stage;
+    const std::string mood = scene->conversation.mood;
     TROUPE_RETURN_IF_ERROR(s.AdvanceFlow(*scene, history, idle_ms).status());
+    // AdvanceFlow writes the state only when the stage or mood moved; the message's part still needs it.
+    const bool written = scene->conversation.stage != stage || scene->conversation.mood != mood;
+    if (job->posted && !written) WriteState(s, scene->conversation);
     Plan plan;
     plan.history = std::move(history);
     plan.parent_id = plan.history.back().id;
@@ -178,6 +197,7 @@ void OpenTurn(TurnContext& s, int64_t conversation_id, int greeting, const std::
 
 // A turn cancelled before it ran: nothing generated, the conversation as it stands.
 void SkipTurn(TurnContext& s, int64_t conversation_id, internal::TurnJob& job) {
+  if (job.posted) Account(s, *job.posted);  // the message was stored: it counts even unanswered
   Result<store::Conversation> conversation = s.store.conversations().Get(conversation_id);
   if (!conversation.ok()) return job.finish(conversation.status());
   Emit(job.sink, DoneEvent{{}, *conversation, true});
@@ -228,13 +248,12 @@ Result<Admitted> Admit(TurnContext& s, int64_t conversation_id, TurnOptions opti
 
 using TurnBody = std::function<void(const std::shared_ptr<internal::TurnJob>&)>;
 
-// Queues an admitted turn: `first` runs when its time comes whatever happens (a posted message's
-// accounting), then `body` unless the turn was cancelled meanwhile.
-void Queue(TurnContext& s, Admitted admitted, std::function<void()> first, TurnBody body) {
+// Queues an admitted turn: `body` runs when its time comes, unless the turn was cancelled meanwhile.
+void Queue(TurnContext& s, Admitted admitted, TurnBody body) {
   std::shared_ptr<internal::TurnJob> job = std::move(admitted.job);
   const int64_t conversation_id = admitted.conversation.id;
   s.Track(job->control);
-  s.turns.Run(std::move(admitted.ticket), [&s, job, conversation_id, first = std::move(first),
+  s.turns.Run(std::move(admitted.ticket), [&s, job, conversation_id,
                                            body = std::move(body)](TurnQueue::Finished finished) {
     // The queue's place is given back after the caller has heard of the end.
     job->finish = [&s, control = job->control, finish = std::move(job->finish),
@@ -243,7 +262,6 @@ void Queue(TurnContext& s, Admitted admitted, std::function<void()> first, TurnB
       finish(std::move(outcome));
       finished();
     };
-    if (first) first();
     if (job->control->cancelled()) return SkipTurn(s, conversation_id, *job);
     body(job);
   });
@@ -273,7 +291,7 @@ Result<std::shared_ptr<TurnHandle>> ChatRuntime::StartTurn(const TurnRequest& re
   TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
                           Admit(s, request.conversation_id, std::move(options), std::move(sink), std::move(done)));
   std::shared_ptr<TurnHandle> handle = admitted.job->control;
-  Queue(s, std::move(admitted), {}, BodyOf(s, request));
+  Queue(s, std::move(admitted), BodyOf(s, request));
   return handle;
 }
 
@@ -287,9 +305,8 @@ Result<PostedMessage> ChatRuntime::PostMessage(int64_t conversation_id, std::str
   // Before the turn is queued, so it is the stream's first event.
   Emit(admitted.job->sink, UserMessageEvent{stored});
   PostedMessage posted{stored, admitted.job->control};
-  admitted.job->answers = stored.id;
-  Queue(s, std::move(admitted), [&s, stored] { Account(s, stored); },
-        BodyOf(s, TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}));
+  admitted.job->posted = stored;
+  Queue(s, std::move(admitted), BodyOf(s, TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}));
   return posted;
 }
 

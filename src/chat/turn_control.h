@@ -47,9 +47,10 @@ class TurnControl final : public TurnHandle {
 struct TurnJob {
   TurnOptions options;
   TurnSink sink;
-  // A posted message's reply: the message it answers. When a later message is already waiting
-  // when the reply's turn comes, the reply is left to that message's turn, which answers both.
-  std::optional<int64_t> answers;
+  // A posted message's reply: the message it answers, whose effect on the conversation's state the
+  // turn writes with its own. When a later message is already waiting when the reply's turn comes,
+  // the reply is left to that message's turn, which answers both.
+  std::optional<store::Message> posted;
   std::shared_ptr<TurnControl> control;
   // Reports the outcome to the caller and frees the conversation's queue for its next turn. Once.
   std::function<void(Result<TurnOutcome>)> finish;
