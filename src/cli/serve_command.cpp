@@ -172,7 +172,10 @@ void Serve(CommandContext& context) {
   runtime_options.recall_limit = config.chat.recall_messages;
   runtime_options.limits.per_node = config.chat.max_turns;
   runtime_options.limits.per_user = config.chat.max_turns_per_user;
-  if (config.chat.local_max_turns > 0) runtime_options.limits.providers["local"] = config.chat.local_max_turns;
+  // The in-process engine refuses requests past its queue; admitting no more turns than it takes
+  // (one running, the rest queued) turns that refusal into a 429 before a stream starts.
+  runtime_options.limits.providers["local"] =
+      config.chat.local_max_turns > 0 ? config.chat.local_max_turns : config.model.max_queued_requests + 1;
   for (const auto& [name, provider] : config.providers) {
     if (provider.max_turns > 0) runtime_options.limits.providers[name] = provider.max_turns;
   }

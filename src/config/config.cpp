@@ -357,7 +357,8 @@ const std::vector<SettingSpec>& Specs() {
                                    In(&Config::chat, &ChatConfig::max_turns), 0, 10'000'000));
     list.push_back(IntSetting<int>("chat.max_turns_per_user", "turns one end user may have at once (0: no limit)",
                                    In(&Config::chat, &ChatConfig::max_turns_per_user), 0, 1'000'000));
-    list.push_back(IntSetting<int>("chat.local_max_turns", "turns the in-process model takes at once (0: no limit)",
+    list.push_back(IntSetting<int>("chat.local_max_turns",
+                                   "turns the in-process model takes at once (0: model.max_queued_requests + 1)",
                                    In(&Config::chat, &ChatConfig::local_max_turns), 0, 1'000'000));
     list.push_back(StringSetting("chat.proactive_webhook_url",
                                  "URL that messages a character writes first are POSTed to (empty: off)",

@@ -86,7 +86,7 @@ struct ChatConfig {
   // node, and per end user. Past them a new turn is refused with 429 and Retry-After.
   int max_turns = 2000;
   int max_turns_per_user = 8;
-  int local_max_turns = 0;  // turns the in-process model takes at once (0: no limit; it queues)
+  int local_max_turns = 0;  // turns the in-process model takes at once (0: its queue's size + 1)
   // Messages a character writes first are also POSTed here ("" = off), signed with the secret.
   std::string proactive_webhook_url;
   std::string proactive_webhook_secret;
