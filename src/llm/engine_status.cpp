@@ -1,0 +1,16 @@
+#include "llm/engine_status.h"
+
+namespace troupe::llm {
+
+Status StatusFromEngineError(const engine::EngineError& error) {
+  switch (error.kind()) {
+    case engine::EngineError::Kind::kInvalidInput:
+    case engine::EngineError::Kind::kUnsupported:
+      return InvalidArgument(error.what());
+    case engine::EngineError::Kind::kIo:
+      return Unavailable(error.what());
+  }
+  return Internal(error.what());
+}
+
+}  // namespace troupe::llm
