@@ -14,7 +14,7 @@
 
 #include "chat/runtime.h"
 #include "cli/commands.h"
-#include "cli/local_model.h"
+#include "llm/local_model.h"
 #include "llm/local_provider.h"
 
 namespace troupe::cli {
@@ -88,7 +88,7 @@ void Chat(CommandContext& context, const ChatOptions& options) {
     context.Fail(character.status());
     return;
   }
-  Result<LocalModel> local = LoadLocalModel(config);
+  Result<llm::ConfiguredModel> local = llm::LoadConfiguredModel(config);
   if (!local.ok()) {
     context.Fail(local.status());
     return;
@@ -100,7 +100,7 @@ void Chat(CommandContext& context, const ChatOptions& options) {
   llm::LocalProviderOptions provider_options;
   provider_options.context_length = config.model.context_length;
   std::unique_ptr<llm::Provider> provider =
-      llm::MakeLocalProvider(std::shared_ptr<engine::Model>(std::move(local->model)), provider_options);
+      llm::MakeLocalProvider(local->model->engine_model(), provider_options);
   chat::ChatRuntime runtime(database, [&provider](std::string_view) -> Result<llm::Provider*> {
     return provider.get();
   });

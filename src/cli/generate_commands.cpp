@@ -13,8 +13,8 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "cli/engine_status.h"
-#include "engine/engine.h"
+#include "llm/local_model.h"
+#include "llm/local_sequence.h"
 
 namespace troupe::cli {
 namespace {
@@ -58,89 +58,83 @@ struct GenerateOptions {
   bool no_bos = false;
 };
 
-engine::GenerationRequest RequestFrom(const GenerateOptions& options) {
-  engine::GenerationRequest request;
-  request.sampling.temperature = options.temperature;
-  request.sampling.top_k = options.top_k;
-  request.sampling.top_p = options.top_p;
-  request.sampling.min_p = options.min_p;
-  request.sampling.repeat_penalty = options.repeat_penalty;
-  request.sampling.repeat_last_n = options.repeat_last_n;
-  request.sampling.frequency_penalty = options.frequency_penalty;
-  request.sampling.presence_penalty = options.presence_penalty;
-  request.sampling.seed = options.seed;
-  request.max_tokens = options.max_tokens;
-  request.stop_strings = options.stop;
-  request.stop_on_end_of_generation = !options.ignore_eos;
-  request.cancel = &interrupted;
-  return request;
+llm::GenerationSettings SettingsFrom(const GenerateOptions& options) {
+  llm::GenerationSettings settings;
+  settings.temperature = options.temperature;
+  settings.top_k = options.top_k;
+  settings.top_p = options.top_p;
+  settings.min_p = options.min_p;
+  settings.repeat_penalty = options.repeat_penalty;
+  settings.repeat_last_n = options.repeat_last_n;
+  settings.frequency_penalty = options.frequency_penalty;
+  settings.presence_penalty = options.presence_penalty;
+  settings.seed = options.seed;
+  settings.max_tokens = options.max_tokens;
+  settings.stop = options.stop;
+  settings.stop_at_end_of_generation = !options.ignore_eos;
+  settings.cancel = &interrupted;
+  return settings;
 }
 
-void PrintStatistics(const engine::GenerationResult& result) {
+void PrintStatistics(const llm::Generation& result) {
   std::fprintf(stderr,
                "\n[%u prompt tokens in %.0f ms (%.1f tokens/s), %u generated in %.0f ms: %.1f tokens/s; "
                "stopped: %s]\n",
                result.prompt_tokens, result.prompt_ms,
                result.prompt_ms > 0 ? result.prompt_tokens * 1000.0 / result.prompt_ms : 0.0,
-               result.generated_tokens, result.generation_ms, result.tokens_per_second,
-               std::string(engine::StopReasonName(result.stop_reason)).c_str());
+               result.generated_tokens, result.generation_ms, result.tokens_per_second, result.stop_reason.c_str());
 }
 
-engine::GenerationResult RunStreaming(engine::Model& model, engine::KvCache& sequence,
-                                      engine::GenerationRequest request) {
-  engine::GenerationCallbacks callbacks;
-  callbacks.on_piece = [](std::string_view piece) {
+// Generates after `prompt` on `sequence`, text to stdout as it comes, then the statistics.
+Result<llm::Generation> RunStreaming(llm::LocalSequence& sequence, std::span<const int32_t> prompt,
+                                     const GenerateOptions& options) {
+  Result<llm::Generation> result = sequence.Generate(prompt, SettingsFrom(options), [](std::string_view piece) {
     std::fwrite(piece.data(), 1, piece.size(), stdout);
     std::fflush(stdout);
-  };
-  return model.Generate(sequence, request, callbacks);
+  });
+  if (!result.ok()) return result;
+  std::fputc('\n', stdout);
+  PrintStatistics(*result);
+  return result;
 }
 
 // One prompt, one continuation.
-void GenerateOnce(engine::Model& model, const GenerateOptions& options) {
+Status GenerateOnce(llm::LocalModel& model, const GenerateOptions& options) {
   std::string prompt = options.prompt;
   if (prompt == "-") prompt.assign(std::istreambuf_iterator<char>(std::cin), {});
-  engine::GenerationRequest request = RequestFrom(options);
-  request.prompt = model.Tokenize(prompt, !options.no_bos, /*parse_special=*/false);
-  const std::unique_ptr<engine::KvCache> sequence = model.NewSequence(options.context);
-  const engine::GenerationResult result = RunStreaming(model, *sequence, std::move(request));
-  std::fputc('\n', stdout);
-  PrintStatistics(result);
+  TROUPE_ASSIGN_OR_RETURN(const std::vector<int32_t> tokens,
+                          model.Tokenize(prompt, !options.no_bos, /*parse_special=*/false));
+  TROUPE_ASSIGN_OR_RETURN(const std::unique_ptr<llm::LocalSequence> sequence, model.NewSequence(options.context));
+  return RunStreaming(*sequence, tokens, options).status();
+}
+
+llm::ChatMessage Turn(std::string role, std::string content) {
+  llm::ChatMessage message;
+  message.role = std::move(role);
+  message.content = std::move(content);
+  return message;
 }
 
 // A terminal conversation: each line of stdin is a user turn; the whole conversation is rendered
-// with the model's chat template and only the tokens past the shared prefix are run again.
-void Chat(engine::Model& model, const GenerateOptions& options) {
-  engine::ChatTemplateInputs inputs;
-  if (!options.system.empty()) inputs.messages.push_back({{"role", "system"}, {"content", options.system}});
-  const std::unique_ptr<engine::KvCache> sequence = model.NewSequence(options.context);
-  std::vector<int32_t> cached;  // the tokens `sequence` holds
+// with the model's chat template, and the sequence runs only the tokens past what it already holds.
+Status Chat(llm::LocalModel& model, const GenerateOptions& options) {
+  std::vector<llm::ChatMessage> messages;
+  if (!options.system.empty()) messages.push_back(Turn("system", options.system));
+  TROUPE_ASSIGN_OR_RETURN(const std::unique_ptr<llm::LocalSequence> sequence, model.NewSequence(options.context));
   std::string line;
   const bool interactive = isatty(fileno(stdin)) != 0;
   while (true) {
     if (interactive) std::fprintf(stderr, "> ");
     if (!std::getline(std::cin, line)) break;
     if (line.empty()) continue;
-    inputs.messages.push_back({{"role", "user"}, {"content", line}});
-    inputs.add_generation_prompt = true;
-    const std::vector<int32_t> tokens = model.TokenizeChat(model.RenderChat(inputs));
-    size_t shared = 0;
-    while (shared < cached.size() && shared < tokens.size() && cached[shared] == tokens[shared]) ++shared;
-    // At least one token must run to get logits for the reply.
-    if (shared == tokens.size()) --shared;
-    sequence->Truncate(static_cast<uint32_t>(shared));
-    engine::GenerationRequest request = RequestFrom(options);
-    request.prompt.assign(tokens.begin() + static_cast<ptrdiff_t>(shared), tokens.end());
+    messages.push_back(Turn("user", line));
+    TROUPE_ASSIGN_OR_RETURN(const std::vector<int32_t> tokens,
+                            model.TokenizeChat(messages, /*add_generation_prompt=*/true));
     interrupted.store(false);
-    const engine::GenerationResult result = RunStreaming(model, *sequence, std::move(request));
-    std::fputc('\n', stdout);
-    PrintStatistics(result);
-    cached.assign(tokens.begin(), tokens.end());
-    // The cache holds every generated token but the last (see generator.h).
-    cached.insert(cached.end(), result.tokens.begin(), result.tokens.end());
-    if (!result.tokens.empty()) cached.pop_back();
-    inputs.messages.push_back({{"role", "assistant"}, {"content", result.text}});
+    TROUPE_ASSIGN_OR_RETURN(const llm::Generation reply, RunStreaming(*sequence, tokens, options));
+    messages.push_back(Turn("assistant", reply.text));
   }
+  return Status::Ok();
 }
 
 void Generate(CommandContext& context, const GenerateOptions& options) {
@@ -148,17 +142,14 @@ void Generate(CommandContext& context, const GenerateOptions& options) {
     context.Fail(InvalidArgument("give either --prompt TEXT or --chat", "--prompt"));
     return;
   }
-  try {
-    InterruptStopsWork interrupt_stops_work;
-    const auto model = engine::Model::Load(options.model, {.threads = options.threads});
-    if (options.chat) {
-      Chat(*model, options);
-    } else {
-      GenerateOnce(*model, options);
-    }
-  } catch (const engine::EngineError& error) {
-    context.Fail(StatusFromEngineError(error));
+  InterruptStopsWork interrupt_stops_work;
+  Result<std::unique_ptr<llm::LocalModel>> model = llm::LocalModel::Load(options.model, {.threads = options.threads});
+  if (!model.ok()) {
+    context.Fail(model.status());
+    return;
   }
+  const Status done = options.chat ? Chat(**model, options) : GenerateOnce(**model, options);
+  if (!done.ok()) context.Fail(done);
 }
 
 struct PerplexityOptions {
@@ -168,47 +159,42 @@ struct PerplexityOptions {
   uint32_t context = 0;
 };
 
-// Scores the file in windows of `context` tokens (each starting fresh, as llama.cpp's perplexity
-// tool does) and prints the perplexity over every predicted token as the last line of stdout.
-void ComputePerplexity(CommandContext& context, const PerplexityOptions& options) {
+// Scores `tokens` in windows of `window` tokens (each starting fresh, as llama.cpp's perplexity
+// tool does), reporting each window's progress on stderr, until done or interrupted.
+Result<llm::TextScore> ScoreInWindows(llm::LocalModel& model, const std::vector<int32_t>& tokens, size_t window) {
+  llm::TextScore total;
+  const size_t windows = (tokens.size() + window - 1) / window;
+  for (size_t start = 0, index = 0; start + 1 < tokens.size() && !interrupted.load(); start += window, ++index) {
+    const size_t length = std::min(window, tokens.size() - start);
+    if (length < 2) break;
+    TROUPE_ASSIGN_OR_RETURN(const llm::TextScore scores, model.Score(std::span(tokens).subspan(start, length)));
+    total.total_log_prob += scores.total_log_prob;
+    total.predicted_tokens += scores.predicted_tokens;
+    std::fprintf(stderr, "window %zu/%zu: %zu tokens, perplexity so far %.4f\n", index + 1, windows, length,
+                 std::exp(-total.total_log_prob / static_cast<double>(total.predicted_tokens)));
+  }
+  return total;
+}
+
+// Prints the perplexity over every predicted token as the last line of stdout.
+Status ComputePerplexity(const PerplexityOptions& options) {
   std::ifstream in(options.file, std::ios::binary);
-  if (!in) {
-    context.Fail(NotFound("cannot read " + options.file));
-    return;
-  }
+  if (!in) return NotFound("cannot read " + options.file);
   const std::string text((std::istreambuf_iterator<char>(in)), {});
-  try {
-    InterruptStopsWork interrupt_stops_work;
-    const auto model = engine::Model::Load(options.model, {.threads = options.threads});
-    const std::vector<int32_t> tokens = model->Tokenize(text, /*add_special=*/true, /*parse_special=*/false);
-    const uint64_t trained = model->summary().spec->context_length;
-    const size_t window = static_cast<size_t>(
-        options.context > 0 ? std::min<uint64_t>(options.context, trained) : std::min<uint64_t>(trained, 2048));
-    if (tokens.size() < 2) {
-      context.Fail(InvalidArgument(options.file + ": needs at least two tokens of text", "--file"));
-      return;
-    }
-    double total = 0;
-    size_t predicted = 0;
-    const size_t windows = (tokens.size() + window - 1) / window;
-    for (size_t start = 0, index = 0; start + 1 < tokens.size() && !interrupted.load(); start += window, ++index) {
-      const size_t length = std::min(window, tokens.size() - start);
-      if (length < 2) break;
-      const engine::TokenScores scores = model->Score(std::span(tokens).subspan(start, length));
-      total += scores.total_log_prob;
-      predicted += scores.predicted_tokens();
-      std::fprintf(stderr, "window %zu/%zu: %zu tokens, perplexity so far %.4f\n", index + 1, windows,
-                   length, std::exp(-total / static_cast<double>(predicted)));
-    }
-    if (interrupted.load()) {
-      context.Fail(InvalidArgument("interrupted"));
-      return;
-    }
-    std::fprintf(stderr, "%zu tokens scored in windows of %zu\n", predicted, window);
-    std::printf("%.4f\n", std::exp(-total / static_cast<double>(predicted)));
-  } catch (const engine::EngineError& error) {
-    context.Fail(StatusFromEngineError(error));
-  }
+  InterruptStopsWork interrupt_stops_work;
+  TROUPE_ASSIGN_OR_RETURN(const std::unique_ptr<llm::LocalModel> model,
+                          llm::LocalModel::Load(options.model, {.threads = options.threads}));
+  TROUPE_ASSIGN_OR_RETURN(const std::vector<int32_t> tokens,
+                          model->Tokenize(text, /*add_special=*/true, /*parse_special=*/false));
+  const uint64_t trained = model->info().hyperparameters->context_length;
+  const size_t window = static_cast<size_t>(
+      options.context > 0 ? std::min<uint64_t>(options.context, trained) : std::min<uint64_t>(trained, 2048));
+  if (tokens.size() < 2) return InvalidArgument(options.file + ": needs at least two tokens of text", "--file");
+  TROUPE_ASSIGN_OR_RETURN(const llm::TextScore score, ScoreInWindows(*model, tokens, window));
+  if (interrupted.load()) return InvalidArgument("interrupted");
+  std::fprintf(stderr, "%zu tokens scored in windows of %zu\n", score.predicted_tokens, window);
+  std::printf("%.4f\n", std::exp(-score.total_log_prob / static_cast<double>(score.predicted_tokens)));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -250,7 +236,9 @@ void AddGenerateCommands(CLI::App& app, CommandContext& context) {
   perplexity->add_option("-t,--threads", perplexity_options->threads, "compute threads (0: one per core)");
   perplexity->add_option("-c,--context", perplexity_options->context,
                          "window in tokens (default: the model's context, at most 2048)");
-  perplexity->callback([&context, perplexity_options] { ComputePerplexity(context, *perplexity_options); });
+  perplexity->callback([&context, perplexity_options] {
+    if (Status done = ComputePerplexity(*perplexity_options); !done.ok()) context.Fail(done);
+  });
 }
 
 }  // namespace troupe::cli

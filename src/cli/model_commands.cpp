@@ -1,34 +1,34 @@
 // Commands that work on model files directly: `troupe tokenize`, `troupe models info` and
-// `troupe models synth`. They use the engine in-process and need no database or server.
+// `troupe models synth`. They load models in-process (llm/local_model.h) and need no database or
+// server.
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
 #include "cli/commands.h"
-#include "cli/engine_status.h"
-#include "engine/engine.h"
-#include "engine/synth.h"
+#include "llm/local_model.h"
+#include "llm/model_synth.h"
 
 namespace troupe::cli {
 namespace {
 
-// Runs `body`, reporting an engine error or a missing file the way every command reports errors.
+// Runs `body` when `path` is empty or exists, reporting its failure or a missing file the way
+// every command reports errors.
 template <typename Body>
-void RunEngineCommand(CommandContext& context, const std::string& model_path, Body&& body) {
+void RunModelCommand(CommandContext& context, const std::string& path, Body&& body) {
   std::error_code ignored;
-  if (!model_path.empty() && !std::filesystem::exists(model_path, ignored)) {
-    context.Fail(NotFound("no such file: " + model_path));
+  if (!path.empty() && !std::filesystem::exists(path, ignored)) {
+    context.Fail(NotFound("no such file: " + path));
     return;
   }
-  try {
-    body();
-  } catch (const engine::EngineError& error) {
-    context.Fail(StatusFromEngineError(error));
-  }
+  if (const Status status = body(); !status.ok()) context.Fail(status);
 }
 
 std::string HumanBytes(uint64_t bytes) {
@@ -69,18 +69,19 @@ struct TokenizeOptions {
 };
 
 void Tokenize(CommandContext& context, const TokenizeOptions& options) {
-  RunEngineCommand(context, options.model, [&] {
+  RunModelCommand(context, options.model, [&]() -> Status {
     std::string text = options.text;
     if (text == "-") text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    const auto model = engine::Model::Load(options.model, {.vocab_only = true});
-    const std::vector<int32_t> tokens = model->Tokenize(text, !options.no_bos, options.special);
+    TROUPE_ASSIGN_OR_RETURN(const std::unique_ptr<llm::LocalModel> model,
+                            llm::LocalModel::Load(options.model, {.vocab_only = true}));
+    TROUPE_ASSIGN_OR_RETURN(const std::vector<int32_t> tokens, model->Tokenize(text, !options.no_bos, options.special));
     if (options.pieces) {
       for (const int32_t token : tokens) {
-        std::cout << token << '\t' << nlohmann::json(model->tokenizer().TokenText(token)).dump(
-                                           -1, ' ', false, nlohmann::json::error_handler_t::replace)
+        std::cout << token << '\t'
+                  << nlohmann::json(model->TokenText(token)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                   << '\n';
       }
-      return;
+      return Status::Ok();
     }
     std::string line;
     for (size_t i = 0; i < tokens.size(); ++i) {
@@ -88,6 +89,7 @@ void Tokenize(CommandContext& context, const TokenizeOptions& options) {
       line += std::to_string(tokens[i]);
     }
     std::cout << line << '\n';
+    return Status::Ok();
   });
 }
 
@@ -100,51 +102,40 @@ struct InfoOptions {
   bool tensors = false;
 };
 
-nlohmann::json MetadataValueJson(const engine::GgufValue& value, bool full_arrays) {
-  using engine::GgufType;
-  switch (value.type()) {
-    case GgufType::kString:
-      return *value.AsString();
-    case GgufType::kBool:
-      return *value.AsBool();
-    case GgufType::kFloat32:
-    case GgufType::kFloat64:
-      return *value.AsDouble();
-    case GgufType::kArray: {
-      const engine::GgufArray& array = *value.AsArray();
-      // Vocabularies hold 100k+ entries: show their size, not their content.
-      if (!full_arrays && array.items.size() > 16) {
-        return {{"type", "array"},
-                {"element_type", std::string(engine::NameOf(array.element_type))},
-                {"length", array.items.size()}};
-      }
-      nlohmann::json items = nlohmann::json::array();
-      for (const engine::GgufValue& item : array.items) items.push_back(MetadataValueJson(item, full_arrays));
-      return items;
-    }
-    default:
-      if (auto as_int = value.AsInt()) return *as_int;
-      return *value.AsUint();
-  }
+nlohmann::json MetadataValueJson(const llm::MetadataValue& value) {
+  return std::visit(
+      [](const auto& item) -> nlohmann::json {
+        using Item = std::decay_t<decltype(item)>;
+        if constexpr (std::is_same_v<Item, llm::MetadataValue::LongArray>) {
+          return {{"type", "array"}, {"element_type", item.element_type}, {"length", item.length}};
+        } else if constexpr (std::is_same_v<Item, std::vector<llm::MetadataValue>>) {
+          nlohmann::json items = nlohmann::json::array();
+          for (const llm::MetadataValue& element : item) items.push_back(MetadataValueJson(element));
+          return items;
+        } else {
+          return item;
+        }
+      },
+      value.value);
 }
 
-nlohmann::json SummaryJson(const engine::Model& model, const InfoOptions& options) {
-  const engine::ModelSummary& summary = model.summary();
+nlohmann::json SummaryJson(const llm::LocalModel& model, const InfoOptions& options) {
+  const llm::ModelInfo& info = model.info();
   nlohmann::json out = {
-      {"path", summary.path},
-      {"file_size", summary.file_size},
-      {"gguf_version", summary.gguf_version},
-      {"architecture", summary.architecture},
-      {"name", summary.name},
-      {"file_type", summary.file_type},
-      {"tensor_count", summary.tensor_count},
-      {"parameter_count", summary.parameter_count},
-      {"tensor_bytes", summary.tensor_bytes},
-      {"tensors_by_type", summary.tensors_by_type},
-      {"vocab_only", !summary.spec.has_value()},
+      {"path", info.path},
+      {"file_size", info.file_size},
+      {"gguf_version", info.gguf_version},
+      {"architecture", info.architecture},
+      {"name", info.name},
+      {"file_type", info.file_type},
+      {"tensor_count", info.tensor_count},
+      {"parameter_count", info.parameter_count},
+      {"tensor_bytes", info.tensor_bytes},
+      {"tensors_by_type", info.tensors_by_type},
+      {"vocab_only", !info.hyperparameters.has_value()},
   };
-  if (summary.spec) {
-    const engine::ModelSpec& spec = *summary.spec;
+  if (info.hyperparameters) {
+    const llm::ModelHyperparameters& spec = *info.hyperparameters;
     out["hyperparameters"] = {
         {"context_length", spec.context_length},
         {"embedding_length", spec.embedding_length},
@@ -156,130 +147,123 @@ nlohmann::json SummaryJson(const engine::Model& model, const InfoOptions& option
         {"value_length", spec.value_length},
         {"rope_freq_base", spec.rope_freq_base},
         {"rope_dimension_count", spec.rope_dimension_count},
-        {"rope_scaling", spec.rope_scaling.type},
+        {"rope_scaling", spec.rope_scaling},
         {"rms_norm_epsilon", spec.rms_norm_epsilon},
         {"tied_embeddings", spec.tied_embeddings},
         {"attention_biases", spec.attention_biases},
     };
   }
-  const engine::Tokenizer& tokenizer = model.tokenizer();
-  auto token_json = [&](std::optional<int32_t> id) -> nlohmann::json {
-    if (!id) return nullptr;
-    return {{"id", *id}, {"text", std::string(tokenizer.TokenText(*id))}};
+  auto token_json = [](const std::optional<llm::ModelToken>& token) -> nlohmann::json {
+    if (!token) return nullptr;
+    return {{"id", token->id}, {"text", token->text}};
   };
   out["tokenizer"] = {
-      {"model", summary.tokenizer_model},
-      {"pre", summary.tokenizer_pre},
-      {"vocab_size", summary.vocab_size},
-      {"bos", token_json(summary.bos)},
-      {"eos", token_json(summary.eos)},
-      {"eot", token_json(tokenizer.eot())},
-      {"adds_bos", summary.adds_bos},
+      {"model", info.tokenizer_model},
+      {"pre", info.tokenizer_pre},
+      {"vocab_size", info.vocab_size},
+      {"bos", token_json(info.bos)},
+      {"eos", token_json(info.eos)},
+      {"eot", token_json(info.eot)},
+      {"adds_bos", info.adds_bos},
   };
-  out["chat_template"] = summary.has_chat_template ? "own" : "chatml (fallback)";
+  out["chat_template"] = info.has_chat_template ? "own" : "chatml (fallback)";
   if (options.metadata) {
     nlohmann::json metadata = nlohmann::json::object();
-    for (const engine::GgufKeyValue& entry : model.file().metadata()) {
-      metadata[entry.key] = MetadataValueJson(entry.value, /*full_arrays=*/false);
-    }
+    for (const llm::MetadataEntry& entry : model.Metadata()) metadata[entry.key] = MetadataValueJson(entry.value);
     out["metadata"] = std::move(metadata);
   }
   if (options.tensors) {
     nlohmann::json tensors = nlohmann::json::array();
-    for (const engine::GgufTensorInfo& tensor : model.file().tensors()) {
+    for (const llm::TensorEntry& tensor : model.Tensors()) {
       tensors.push_back({{"name", tensor.name},
-                         {"type", std::string(engine::NameOf(tensor.type))},
+                         {"type", tensor.type},
                          {"shape", tensor.shape},
-                         {"offset", model.file().data_offset() + tensor.offset},
-                         {"bytes", tensor.byte_size}});
+                         {"offset", tensor.file_offset},
+                         {"bytes", tensor.bytes}});
     }
     out["tensors"] = std::move(tensors);
   }
   return out;
 }
 
-void PrintSummary(const engine::Model& model, const InfoOptions& options) {
-  const engine::ModelSummary& summary = model.summary();
-  auto row = [](const char* label, const std::string& value) {
-    std::printf("%-14s %s\n", label, value.c_str());
-  };
-  row("file", summary.path + " (" + HumanBytes(summary.file_size) + ", GGUF v" +
-                  std::to_string(summary.gguf_version) + ")");
-  row("architecture", summary.architecture.empty() ? "(none)" : summary.architecture);
-  if (!summary.name.empty()) row("name", summary.name);
-  if (summary.spec) {
-    const engine::ModelSpec& spec = *summary.spec;
-    std::string counts;
-    for (const auto& [type, count] : summary.tensors_by_type) {
-      counts += (counts.empty() ? "" : ", ") + type + " " + std::to_string(count);
-    }
-    // general.file_type names the recipe (Q4_K_M) when the file says; the counts are the truth.
-    const std::string weights = summary.file_type.empty() ? counts : summary.file_type + " (" + counts + ")";
-    row("parameters", HumanCount(summary.parameter_count) + " in " +
-                          std::to_string(summary.tensor_count) + " tensors, " +
-                          HumanBytes(summary.tensor_bytes));
-    row("weights", weights);
-    row("context", std::to_string(spec.context_length) + " tokens");
-    row("layers", std::to_string(spec.block_count) + " (embedding " +
-                      std::to_string(spec.embedding_length) + ", feed-forward " +
-                      std::to_string(spec.feed_forward_length) + ")");
-    row("attention", std::to_string(spec.head_count) + " heads, " +
-                         std::to_string(spec.head_count_kv) + " KV heads, head size " +
-                         std::to_string(spec.key_length) +
-                         (spec.attention_biases ? ", q/k/v biases" : ""));
-    char rope[96];
-    std::snprintf(rope, sizeof rope, "base %.10g, %" PRIu64 " dims, scaling %s", spec.rope_freq_base,
-                  spec.rope_dimension_count, spec.rope_scaling.type.c_str());
-    row("rope", rope);
-    row("output", spec.tied_embeddings ? "tied to the token embedding" : "separate matrix");
+void PrintHyperparameters(const llm::ModelInfo& info) {
+  const llm::ModelHyperparameters& spec = *info.hyperparameters;
+  auto row = [](const char* label, const std::string& value) { std::printf("%-14s %s\n", label, value.c_str()); };
+  std::string counts;
+  for (const auto& [type, count] : info.tensors_by_type) {
+    counts += (counts.empty() ? "" : ", ") + type + " " + std::to_string(count);
+  }
+  // general.file_type names the recipe (Q4_K_M) when the file says; the counts are the truth.
+  const std::string weights = info.file_type.empty() ? counts : info.file_type + " (" + counts + ")";
+  row("parameters", HumanCount(info.parameter_count) + " in " + std::to_string(info.tensor_count) + " tensors, " +
+                        HumanBytes(info.tensor_bytes));
+  row("weights", weights);
+  row("context", std::to_string(spec.context_length) + " tokens");
+  row("layers", std::to_string(spec.block_count) + " (embedding " + std::to_string(spec.embedding_length) +
+                    ", feed-forward " + std::to_string(spec.feed_forward_length) + ")");
+  row("attention", std::to_string(spec.head_count) + " heads, " + std::to_string(spec.head_count_kv) +
+                       " KV heads, head size " + std::to_string(spec.key_length) +
+                       (spec.attention_biases ? ", q/k/v biases" : ""));
+  char rope[96];
+  std::snprintf(rope, sizeof rope, "base %.10g, %" PRIu64 " dims, scaling %s", spec.rope_freq_base,
+                spec.rope_dimension_count, spec.rope_scaling.c_str());
+  row("rope", rope);
+  row("output", spec.tied_embeddings ? "tied to the token embedding" : "separate matrix");
+}
+
+void PrintSummary(const llm::LocalModel& model, const InfoOptions& options) {
+  const llm::ModelInfo& info = model.info();
+  auto row = [](const char* label, const std::string& value) { std::printf("%-14s %s\n", label, value.c_str()); };
+  row("file", info.path + " (" + HumanBytes(info.file_size) + ", GGUF v" + std::to_string(info.gguf_version) + ")");
+  row("architecture", info.architecture.empty() ? "(none)" : info.architecture);
+  if (!info.name.empty()) row("name", info.name);
+  if (info.hyperparameters) {
+    PrintHyperparameters(info);
   } else {
     row("tensors", "none (vocabulary-only file)");
   }
-  const engine::Tokenizer& tokenizer = model.tokenizer();
-  auto token_text = [&](std::optional<int32_t> id) {
-    if (!id) return std::string("none");
-    return std::to_string(*id) + " " + nlohmann::json(std::string(tokenizer.TokenText(*id))).dump(
-                                           -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto token_text = [](const std::optional<llm::ModelToken>& token) {
+    if (!token) return std::string("none");
+    return std::to_string(token->id) + " " +
+           nlohmann::json(token->text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   };
-  std::string vocab = summary.tokenizer_model;
-  if (!summary.tokenizer_pre.empty()) vocab += " (pre " + summary.tokenizer_pre + ")";
-  vocab += ", " + std::to_string(summary.vocab_size) + " tokens";
+  std::string vocab = info.tokenizer_model;
+  if (!info.tokenizer_pre.empty()) vocab += " (pre " + info.tokenizer_pre + ")";
+  vocab += ", " + std::to_string(info.vocab_size) + " tokens";
   row("tokenizer", vocab);
-  row("special", "BOS " + token_text(summary.bos) + (summary.adds_bos ? " (added)" : "") + ", EOS " +
-                     token_text(summary.eos));
-  row("chat template", summary.has_chat_template ? "own" : "none (ChatML is used)");
+  row("special", "BOS " + token_text(info.bos) + (info.adds_bos ? " (added)" : "") + ", EOS " + token_text(info.eos));
+  row("chat template", info.has_chat_template ? "own" : "none (ChatML is used)");
   if (options.metadata) {
-    std::printf("\nmetadata (%zu keys)\n", model.file().metadata().size());
-    for (const engine::GgufKeyValue& entry : model.file().metadata()) {
-      std::printf("  %-44s %s\n", entry.key.c_str(), entry.value.Describe().c_str());
+    const std::vector<llm::MetadataEntry> metadata = model.Metadata();
+    std::printf("\nmetadata (%zu keys)\n", metadata.size());
+    for (const llm::MetadataEntry& entry : metadata) {
+      std::printf("  %-44s %s\n", entry.key.c_str(), entry.description.c_str());
     }
   }
   if (options.tensors) {
-    std::printf("\ntensors (%zu)\n", model.file().tensors().size());
-    for (const engine::GgufTensorInfo& tensor : model.file().tensors()) {
+    const std::vector<llm::TensorEntry> tensors = model.Tensors();
+    std::printf("\ntensors (%zu)\n", tensors.size());
+    for (const llm::TensorEntry& tensor : tensors) {
       std::string shape;
-      for (size_t i = 0; i < tensor.shape.size(); ++i) {
-        shape += (i ? " x " : "") + std::to_string(tensor.shape[i]);
-      }
-      std::printf("  %-32s %-6s %-18s %s\n", tensor.name.c_str(),
-                  std::string(engine::NameOf(tensor.type)).c_str(), shape.c_str(),
-                  HumanBytes(tensor.byte_size).c_str());
+      for (size_t i = 0; i < tensor.shape.size(); ++i) shape += (i ? " x " : "") + std::to_string(tensor.shape[i]);
+      std::printf("  %-32s %-6s %-18s %s\n", tensor.name.c_str(), tensor.type.c_str(), shape.c_str(),
+                  HumanBytes(tensor.bytes).c_str());
     }
   }
 }
 
 void Info(CommandContext& context, const InfoOptions& options) {
-  RunEngineCommand(context, options.model, [&] {
+  RunModelCommand(context, options.model, [&]() -> Status {
     // A file with tensors is checked as a model; a vocabulary-only file still reports its
     // tokenizer. One thread: nothing runs the network here.
-    const auto model = engine::Model::Load(options.model, {.vocab_only_without_tensors = true, .threads = 1});
+    TROUPE_ASSIGN_OR_RETURN(const std::unique_ptr<llm::LocalModel> model,
+                            llm::LocalModel::Load(options.model, {.vocab_only_without_tensors = true, .threads = 1}));
     if (options.json) {
-      std::cout << SummaryJson(*model, options).dump(2, ' ', false,
-                                                     nlohmann::json::error_handler_t::replace)
-                << '\n';
+      std::cout << SummaryJson(*model, options).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     } else {
       PrintSummary(*model, options);
     }
+    return Status::Ok();
   });
 }
 
@@ -297,48 +281,38 @@ struct SynthCommandOptions {
   std::optional<bool> tied;
 };
 
-void Synth(CommandContext& context, const SynthCommandOptions& options) {
-  std::optional<engine::SynthShape> shape = engine::ShapePreset(options.shape);
-  if (!shape) {
-    context.Fail(InvalidArgument("unknown shape '" + options.shape +
-                                     "' (tiny, smollm2-135m, qwen2.5-0.5b, llama-1b)",
-                                 "--shape"));
+llm::SyntheticModelOptions SynthOptionsFrom(const SynthCommandOptions& flags) {
+  llm::SyntheticModelOptions options;
+  options.output = flags.output;
+  options.shape = flags.shape;
+  options.architecture = flags.arch;
+  options.embedding_length = flags.embedding;
+  options.block_count = flags.layers;
+  options.head_count = flags.heads;
+  options.head_count_kv = flags.kv_heads;
+  options.feed_forward_length = flags.feed_forward;
+  options.vocab_size = flags.vocab_size;
+  options.context_length = flags.context;
+  options.tied_embeddings = flags.tied;
+  options.weight_type = flags.type;
+  options.seed = flags.seed;
+  options.vocab_file = flags.vocab;
+  options.name = flags.name;
+  return options;
+}
+
+void Synth(CommandContext& context, const SynthCommandOptions& flags) {
+  const llm::SyntheticModelOptions options = SynthOptionsFrom(flags);
+  if (Status valid = llm::CheckSyntheticModelOptions(options); !valid.ok()) {
+    context.Fail(valid);
     return;
   }
-  if (!options.arch.empty()) {
-    if (options.arch == "llama") {
-      shape->architecture = engine::Architecture::kLlama;
-    } else if (options.arch == "qwen2") {
-      shape->architecture = engine::Architecture::kQwen2;
-    } else {
-      context.Fail(InvalidArgument("unknown architecture '" + options.arch + "' (llama, qwen2)", "--arch"));
-      return;
-    }
-  }
-  if (options.embedding) shape->embedding_length = *options.embedding;
-  if (options.layers) shape->block_count = *options.layers;
-  if (options.heads) shape->head_count = *options.heads;
-  if (options.kv_heads) shape->head_count_kv = *options.kv_heads;
-  if (options.feed_forward) shape->feed_forward_length = *options.feed_forward;
-  if (options.vocab_size) shape->vocab_size = *options.vocab_size;
-  if (options.context) shape->context_length = *options.context;
-  if (options.tied) shape->tied_embeddings = *options.tied;
-
-  engine::SynthOptions synth;
-  synth.output = options.output;
-  synth.shape = *shape;
-  synth.weight_type = options.type;
-  synth.seed = options.seed;
-  synth.vocab_file = options.vocab;
-  synth.name = options.name;
-  RunEngineCommand(context, options.vocab, [&] {
-    std::cerr << "writing " << options.output << " ...\n";
-    engine::WriteSyntheticModel(synth);
-    const engine::GgufFile written = engine::GgufFile::Open(options.output);
-    uint64_t parameters = 0;
-    for (const engine::GgufTensorInfo& tensor : written.tensors()) parameters += tensor.element_count;
-    std::cerr << "wrote " << options.output << ": " << HumanCount(parameters) << " parameters, "
-              << HumanBytes(written.file_size()) << "\n";
+  RunModelCommand(context, flags.vocab, [&]() -> Status {
+    std::cerr << "writing " << flags.output << " ...\n";
+    TROUPE_ASSIGN_OR_RETURN(const llm::SyntheticModelFile written, llm::WriteSyntheticModel(options));
+    std::cerr << "wrote " << flags.output << ": " << HumanCount(written.parameter_count) << " parameters, "
+              << HumanBytes(written.file_size) << "\n";
+    return Status::Ok();
   });
 }
 

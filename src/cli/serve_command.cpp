@@ -10,9 +10,7 @@
 #include "base/build_info.h"
 #include "chat/runtime.h"
 #include "cli/commands.h"
-#include "cli/engine_status.h"
-#include "cli/local_model.h"
-#include "engine/engine.h"
+#include "llm/local_model.h"
 #include "llm/model_catalog.h"
 #include "llm/provider_registry.h"
 #include "server/api/api.h"
@@ -84,20 +82,20 @@ class HeldStopSignals {
   sigset_t previous_;
 };
 
-nlohmann::json ModelReport(const LocalModel& local, const config::Config& config) {
+nlohmann::json ModelReport(const llm::ConfiguredModel& local, const config::Config& config) {
   if (!local.model) return {{"loaded", false}, {"hint", local.missing_hint}};
-  const engine::ModelSummary& summary = local.model->summary();
-  const uint64_t context = std::min<uint64_t>(summary.spec->context_length,
-                                              static_cast<uint64_t>(config.model.context_length));
+  const llm::ModelInfo& info = local.model->info();
+  const uint64_t trained = info.hyperparameters->context_length;
+  const uint64_t context = std::min<uint64_t>(trained, static_cast<uint64_t>(config.model.context_length));
   return {{"loaded", true},
-          {"path", summary.path},
-          {"name", summary.name},
-          {"architecture", summary.architecture},
-          {"file_type", summary.file_type},
-          {"parameters", summary.parameter_count},
+          {"path", info.path},
+          {"name", info.name},
+          {"architecture", info.architecture},
+          {"file_type", info.file_type},
+          {"parameters", info.parameter_count},
           {"context_length", context},
-          {"trained_context_length", summary.spec->context_length},
-          {"memory_bytes", summary.tensor_bytes}};
+          {"trained_context_length", trained},
+          {"memory_bytes", info.tensor_bytes}};
 }
 
 void Serve(CommandContext& context) {
@@ -124,15 +122,15 @@ void Serve(CommandContext& context) {
     return;
   }
 
-  Result<LocalModel> local_model = LoadLocalModel(config);
+  Result<llm::ConfiguredModel> local_model = llm::LoadConfiguredModel(config);
   if (!local_model.ok()) {
     context.Fail(local_model.status());
     return;
   }
   if (local_model->model) {
-    const engine::ModelSummary& summary = local_model->model->summary();
-    spdlog::info("model {} loaded: {} {}, {} parameters, {} MiB", summary.path, summary.architecture,
-                 summary.file_type, summary.parameter_count, summary.tensor_bytes >> 20);
+    const llm::ModelInfo& info = local_model->model->info();
+    spdlog::info("model {} loaded: {} {}, {} parameters, {} MiB", info.path, info.architecture, info.file_type,
+                 info.parameter_count, info.tensor_bytes >> 20);
   } else {
     spdlog::warn("{}", local_model->missing_hint);
   }
@@ -143,7 +141,7 @@ void Serve(CommandContext& context) {
   server::MetricsRegistry metrics;
   server::ProviderMetrics provider_metrics(metrics);
   Result<std::unique_ptr<llm::ProviderRegistry>> registry = llm::BuildProviderRegistry(
-      config, std::shared_ptr<engine::Model>(std::move(local_model->model)), local_model->missing_hint);
+      config, local_model->model ? local_model->model->engine_model() : nullptr, local_model->missing_hint);
   if (!registry.ok()) {
     context.Fail(registry.status());
     return;

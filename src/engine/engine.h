@@ -3,8 +3,8 @@
 // (generation, scheduling) arrives behind this same header.
 //
 // Errors: Model::Load and the calls below throw EngineError (error.h) with a message naming the
-// file and the byte offset, key, tensor or template line at fault; callers outside the engine
-// (src/llm, src/cli) catch it at their edge and turn it into a Status.
+// file and the byte offset, key, tensor or template line at fault; src/llm, the one caller
+// outside the engine, catches it at its edge and turns it into a Status.
 //
 // Thread safety: a loaded Model is immutable; every const call may run on any thread. Generate
 // and Score run the network and are not re-entrant: one caller at a time per Model (the

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
+#include "llm/engine_status.h"
 #include "llm/stream_text.h"
 
 namespace troupe::llm {
@@ -202,12 +203,10 @@ class LocalProvider final : public Provider {
     return *best;
   }
 
-  // An engine failure as a Status: bad input (sampling settings, a template error) is the
-  // caller's; anything else is ours.
+  // An engine failure as a Status (engine_status.h), naming the provider.
   Status EngineFailure(const engine::EngineError& error) const {
-    const StatusCode code = error.kind() == engine::EngineError::Kind::kInvalidInput ? StatusCode::kInvalidArgument
-                                                                                      : StatusCode::kInternal;
-    return Status(code, "provider " + info_.name + ": " + error.what());
+    const Status status = StatusFromEngineError(error);
+    return Status(status.code(), "provider " + info_.name + ": " + status.message());
   }
 
   Result<ChatResult> RunJob(Job& job) {

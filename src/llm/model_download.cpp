@@ -16,8 +16,7 @@
 #include <vector>
 
 #include "base/build_info.h"
-#include "engine/error.h"
-#include "engine/gguf.h"
+#include "llm/local_model.h"
 
 namespace troupe::llm {
 namespace fs = std::filesystem;
@@ -317,10 +316,11 @@ Result<std::string> VerifyPart(const DownloadRequest& request, const fs::path& p
     return RemovePart(part, FailedPrecondition("size mismatch for " + request.url + ": the server announced " +
                                                Bytes(*announced_size) + ", got " + Bytes(size)));
   }
+  // Whatever the engine finds wrong, the download as a whole failed its check.
   try {
-    (void)engine::GgufFile::Open(part);
-  } catch (const engine::EngineError& bad) {
-    return RemovePart(part, FailedPrecondition(request.url + " is not a usable GGUF model file: " + bad.what()));
+    if (Status gguf = CheckGgufFile(part); !gguf.ok()) {
+      return RemovePart(part, FailedPrecondition(request.url + " is not a usable GGUF model file: " + gguf.message()));
+    }
   } catch (const std::exception& bad) {
     return RemovePart(part, FailedPrecondition(request.url + " could not be read as GGUF: " + bad.what()));
   }

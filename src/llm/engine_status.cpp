@@ -1,6 +1,6 @@
-#include "cli/engine_status.h"
+#include "llm/engine_status.h"
 
-namespace troupe::cli {
+namespace troupe::llm {
 
 Status StatusFromEngineError(const engine::EngineError& error) {
   switch (error.kind()) {
@@ -13,4 +13,4 @@ Status StatusFromEngineError(const engine::EngineError& error) {
   return Internal(error.what());
 }
 
-}  // namespace troupe::cli
+}  // namespace troupe::llm
