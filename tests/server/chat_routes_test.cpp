@@ -106,7 +106,10 @@ class ChatRoutesTest : public ::testing::Test {
   }
 
   ~ChatRoutesTest() override {
-    server_.reset();  // first: its background pool may still run a turn that uses the providers
+    // The runtime's turns (a cancelled one may still be storing its partial reply) end before the
+    // server and its store go; then the server, whose handlers call the runtime.
+    runtime_->Shutdown();
+    server_.reset();
   }
 
   // A streamed POST: the whole event stream (the turn closes it when done).

@@ -143,7 +143,7 @@ class OpenAiRoutesTest : public ::testing::Test {
     key_ = server_->MintKey({"client"}, server_->MakeUser("sam").id).key;
   }
   ~OpenAiRoutesTest() override {
-    server_.reset();  // first: its background pool may still run a turn that uses the providers
+    server_.reset();  // first: its handlers start calls on the providers
   }
 
   // Every character has Lily's card, so prompts built for any of them are the same; `provider`
