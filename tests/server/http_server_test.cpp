@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -304,6 +306,43 @@ TEST(HttpServerTest, SigtermStopsTheServer) {
   }
   std::raise(SIGTERM);
   runner.join();  // Run() returns: the signal stopped it instead of killing the process
+}
+
+TEST(HttpServerTest, ADeferredResponseAnswersWhenCompletedFromAnotherThread) {
+  std::promise<DeferredResponse> promised;
+  Router router;
+  router.Add("GET", "/later", [&](Request&) {
+    DeferredResponse pending;
+    promised.set_value(pending);
+    return Response::Later(pending);
+  });
+  RunningServer server(std::move(router));
+  std::thread completer([&] { promised.get_future().get().Complete(Response::Text("at last", 202)); });
+  TestClient client(server.port());
+  const testing::ClientResponse response = client.Send("GET", "/later");
+  completer.join();
+  EXPECT_EQ(response.status, 202);
+  EXPECT_EQ(response.body, "at last");
+}
+
+TEST(HttpServerTest, ADeferredResponseCompletedAfterTheServerIsGoneIsDropped) {
+  std::promise<DeferredResponse> promised;
+  std::future<DeferredResponse> handed = promised.get_future();
+  Router router;
+  router.Add("GET", "/later", [&](Request&) {
+    DeferredResponse pending;
+    promised.set_value(pending);
+    return Response::Later(pending);
+  });
+  HttpServerOptions options = TestOptions();
+  options.shutdown_grace = std::chrono::milliseconds(100);
+  auto server = std::make_unique<RunningServer>(std::move(router), options);
+  TestClient client(server->port());
+  client.SendRaw("GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+  DeferredResponse pending = handed.get();
+  server.reset();  // stopped and destroyed with the response still owed
+  pending.Complete(Response::Text("too late"));  // must reach nothing (ASan checks)
+  EXPECT_TRUE(client.ServerClosed());
 }
 
 TEST(HttpServerTest, StopClosesIdleConnectionsAndRunReturns) {

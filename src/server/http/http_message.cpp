@@ -1,5 +1,7 @@
 #include "server/http/http_message.h"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include <strings.h>
@@ -104,15 +106,19 @@ struct DeferredResponse::State {
 DeferredResponse::DeferredResponse() : state_(std::make_shared<State>()) {}
 
 void DeferredResponse::Complete(Response response) {
-  std::function<void()> ready;
-  {
-    std::lock_guard lock(state_->mutex);
-    if (state_->completed) return;
-    state_->completed = true;
-    state_->response = std::move(response);
-    ready = std::move(state_->ready);
-  }
-  if (ready) ready();
+  std::lock_guard lock(state_->mutex);
+  if (state_->completed) return;
+  state_->completed = true;
+  state_->response = std::move(response);
+  // Under the lock, so Abandon cannot return while it runs; it only posts to the connection.
+  if (state_->ready) std::exchange(state_->ready, nullptr)();
+}
+
+void DeferredResponse::Abandon() {
+  std::function<void()> dropped;
+  std::lock_guard lock(state_->mutex);
+  dropped = std::move(state_->ready);
+  state_->ready = nullptr;
 }
 
 void DeferredResponse::OnReady(std::function<void()> ready) {

@@ -101,8 +101,10 @@ class DeferredResponse {
   // The first call wins; later ones are ignored. Thread-safe.
   void Complete(Response response);
   // For the connection: runs `ready` once the response is there (at once if it already is), on the
-  // thread that completes it; then Take returns it.
+  // thread that completes it; then Take returns it. Abandon drops `ready` (the connection went
+  // away); once it returns, `ready` is not running and never will.
   void OnReady(std::function<void()> ready);
+  void Abandon();
   std::optional<Response> Take();
 
  private:

@@ -318,6 +318,9 @@ net::awaitable<Response> Session::AwaitDeferred(DeferredResponse& pending) {
       done->cancel();
     });
   });
+  // When this wait ends early (the server is destroyed with it in flight), a completion that comes
+  // later must not post to this connection's executor.
+  ScopeExit abandon([&pending] { pending.Abandon(); });
   while (!ready->load()) {
     beast::error_code ignored;
     co_await done->async_wait(kRedirect(ignored));
