@@ -201,17 +201,16 @@ TEST(SseServerTest, ShutdownLetsARunningStreamFinishWithinGrace) {
     return Response::EventStream(stream);
   });
   HttpServerOptions options = TestOptions();
-  options.shutdown_grace = 5s;
+  // An hour's grace: Run returns when the stream ends, not when the grace does (or never).
+  options.shutdown_grace = std::chrono::hours(1);
   RunningServer server(std::move(router), options);
   TestClient client(server.port());
   client.StartStream("/stream");
   client.ReadEvents(1);
 
-  const auto start = std::chrono::steady_clock::now();
   server.server().Stop();
   EXPECT_TRUE(client.ReadStreamToEnd());  // every event, then a clean end
   server.Join();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
   EXPECT_NE(client.stream_body().find("data: 7\n\n"), std::string::npos);
 }
 
