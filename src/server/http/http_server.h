@@ -52,7 +52,8 @@ struct HttpServerOptions {
   // client that went away is noticed.
   std::chrono::milliseconds sse_heartbeat{15'000};
   std::string version = "dev";  // troupe_build_info{version=...}
-  // The background pool (blocking routes, stream producers): threads and queued tasks at most.
+  // The handler pool (every AddBlocking route, i.e. every API handler): threads, and queued tasks
+  // at most (more get 429).
   int background_threads = 4;
   size_t background_queue = 64;
   // Tests only: runs on a background thread before each task (see base/task_pool.h).

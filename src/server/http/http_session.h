@@ -63,7 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Reads one request; nullopt when the connection should close (the error, if any, answered).
   boost::asio::awaitable<std::optional<Request>> ReadRequest(bool& keep_alive);
   boost::asio::awaitable<Response> Dispatch(Request& request);
-  // Runs a blocking route's handler on the background pool while this coroutine waits on the
+  // Runs a blocking route's handler on the handler pool while this coroutine waits on the
   // strand; the route's busy answer when the pool is full.
   boost::asio::awaitable<Response> RunBlocking(const Route& route, Request& request);
   // Waits, holding no thread, for a response a handler promised (Response::Later).

@@ -3,9 +3,9 @@
 // match. The matched pattern (the route template) labels metrics and logs, so label cardinality is
 // bounded by the route table, not by what clients send.
 //
-// Handlers run on an I/O thread and must not block for long; a handler that may (it waits for a
-// model, or does CPU-heavy work on a large body) is registered with AddBlocking and runs on the
-// server's background pool. Handlers may throw: the server turns any exception into a 500 JSON
+// Handlers registered with Add run on an I/O thread and must never wait (the server's own /healthz,
+// /metrics, static files); AddBlocking, which every API route uses, runs a handler on the server's
+// handler pool instead. Handlers may throw: the server turns any exception into a 500 JSON
 // error, and nothing escapes. A GET route also answers HEAD (the same status and headers, no
 // body) unless a HEAD route is registered for the same pattern.
 #pragma once
@@ -40,7 +40,7 @@ class Router {
   void Add(std::string_view method, std::string_view pattern, Handler handler);
   // Registers a coroutine handler (include server/http/coroutine_handler.h to build one).
   void AddCoroutine(std::string_view method, std::string_view pattern, CoroutineHandler handler);
-  // Registers a handler that runs on the server's background pool, with its own copy of the
+  // Registers a handler that runs on the server's handler pool, with its own copy of the
   // request, while the connection waits without holding an I/O thread. When the pool's queue is
   // full the client gets `busy(status)` for a kResourceExhausted status instead (with
   // Retry-After), so a route can answer in its own error shape.

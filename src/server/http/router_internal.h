@@ -21,7 +21,7 @@ struct Route {
   std::vector<Segment> segments;
   Router::Handler handler;                      // one of handler or coroutine is set
   std::unique_ptr<CoroutineHandler> coroutine;  // unique_ptr: keeps Asio out of router.h
-  bool blocking = false;                        // `handler` runs on the background pool
+  bool blocking = false;                        // `handler` runs on the handler pool
   std::function<Response(const Status&)> busy;  // with `blocking`: the answer when the pool is full
 };
 
