@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <future>
+#include <variant>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -255,12 +256,17 @@ void Queue(TurnContext& s, Admitted admitted, TurnBody body) {
   s.Track(job->control);
   s.turns.Run(std::move(admitted.ticket), [&s, job, conversation_id,
                                            body = std::move(body)](TurnQueue::Finished finished) {
-    // The queue's place is given back after the caller has heard of the end.
+    // The queue's place is given back before the caller hears of the end (the "done" event, or the
+    // outcome), so a client that sends its next message on "done" is never refused for this turn.
+    job->sink = [sink = std::move(job->sink), finished](const TurnEvent& event) {
+      if (std::holds_alternative<DoneEvent>(event)) finished();
+      if (sink) sink(event);
+    };
     job->finish = [&s, control = job->control, finish = std::move(job->finish),
                    finished = std::move(finished)](Result<TurnOutcome> outcome) {
       s.Untrack(control.get());
+      finished();  // once: a no-op after a "done" event
       finish(std::move(outcome));
-      finished();
     };
     if (job->control->cancelled()) return SkipTurn(s, conversation_id, *job);
     body(job);

@@ -374,6 +374,7 @@ TEST_F(ConcurrentTurnsTest, PastAUsersLimitATurnIsRefusedAndItsMessageNotStored)
   provider_.End(1);
   ASSERT_TRUE(running->done.get_future().get().ok());
   ASSERT_TRUE(other->done.get_future().get().ok());
+  // Once Tim has heard his turn is done, his place is free.
   EXPECT_TRUE(runtime_->PostMessage(second, "now?", {}, {}, [](Result<TurnOutcome>) {}).ok());
   ASSERT_TRUE(provider_.WaitForCalls(3));
   provider_.End(2);
