@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "store/repo/message_index.h"
 #include "store/repo/repositories.h"
 
 namespace troupe::store::repo {
@@ -53,48 +54,12 @@ std::vector<Message> ReadAll(const sql::Rows& rows) {
 
 class Messages final : public MessageRepository {
  public:
-  explicit Messages(const Context& context) : context_(context) {}
+  explicit Messages(const Context& context) : context_(context), index_(context) {}
 
   Result<Message> Append(Message m) override {
-    TROUPE_RETURN_IF_ERROR(ValidateJson(m.metadata_json, "metadata_json"));
-    TROUPE_RETURN_IF_ERROR(ValidateRating(m.rating));
-    TROUPE_RETURN_IF_ERROR(ValidateSentiment(m.sentiment));
-    m.created_at = m.updated_at = context_.Now();
-    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
-    TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
-    // The conversation row goes first: on PostgreSQL its row lock orders concurrent appends.
-    TROUPE_ASSIGN_OR_RETURN(
-        int64_t bumped,
-        connection->Exec("UPDATE conversations SET message_count = message_count + 1, last_activity_at = $2, "
-                         "updated_at = $2 WHERE id = $1",
-                         {m.conversation_id, m.created_at}));
-    if (bumped == 0) {
-      return FieldError(StatusCode::kNotFound, "conversation " + std::to_string(m.conversation_id) + " not found",
-                        "conversation_id");
-    }
-    if (m.parent_id) {
-      TROUPE_ASSIGN_OR_RETURN(sql::Rows parent, connection->Query("SELECT conversation_id FROM messages WHERE id = $1",
-                                                                  {*m.parent_id}));
-      if (parent.empty()) {
-        return FieldError(StatusCode::kNotFound, "parent message " + std::to_string(*m.parent_id) + " not found",
-                          "parent_id");
-      }
-      if (parent.front().Int(0) != m.conversation_id) {
-        return InvalidArgument("parent message belongs to another conversation", "parent_id");
-      }
-    }
-    TROUPE_ASSIGN_OR_RETURN(
-        sql::Rows rows,
-        connection->Query(
-            "INSERT INTO messages (conversation_id, parent_id, role, content, stage, prompt_tokens, "
-            "completion_tokens, latency_ms, sentiment, rating, incomplete, metadata_json, created_at, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-            {m.conversation_id, sql::Nullable(m.parent_id), std::string(ToString(m.role)), m.content, m.stage,
-             m.prompt_tokens, m.completion_tokens, m.latency_ms, sql::Nullable(m.sentiment),
-             sql::Nullable(m.rating), m.incomplete, m.metadata_json, m.created_at, m.updated_at}));
-    m.id = rows.at(0).Int(0);
-    TROUPE_RETURN_IF_ERROR(transaction.Commit());
-    return m;
+    TROUPE_ASSIGN_OR_RETURN(Message appended, AppendRow(std::move(m)));
+    index_.Appended();  // after the row's connection went back: a catch-up takes one of its own
+    return appended;
   }
 
   Result<Message> Get(int64_t id) override {
@@ -149,13 +114,57 @@ class Messages final : public MessageRepository {
 
   Result<std::vector<Message>> Search(int64_t conversation_id, std::string_view free_text, int limit,
                                       std::optional<int64_t> before_message_id) override {
+    TROUPE_RETURN_IF_ERROR(index_.ReadyFor(before_message_id));
     TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, SearchConversationText(context_, "messages", kColumns, conversation_id,
                                                                    free_text, limit, before_message_id));
     return ReadAll(rows);
   }
 
  private:
+  Result<Message> AppendRow(Message m) {
+    TROUPE_RETURN_IF_ERROR(ValidateJson(m.metadata_json, "metadata_json"));
+    TROUPE_RETURN_IF_ERROR(ValidateRating(m.rating));
+    TROUPE_RETURN_IF_ERROR(ValidateSentiment(m.sentiment));
+    m.created_at = m.updated_at = context_.Now();
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
+    // The conversation row goes first: on PostgreSQL its row lock orders concurrent appends.
+    TROUPE_ASSIGN_OR_RETURN(
+        int64_t bumped,
+        connection->Exec("UPDATE conversations SET message_count = message_count + 1, last_activity_at = $2, "
+                         "updated_at = $2 WHERE id = $1",
+                         {m.conversation_id, m.created_at}));
+    if (bumped == 0) {
+      return FieldError(StatusCode::kNotFound, "conversation " + std::to_string(m.conversation_id) + " not found",
+                        "conversation_id");
+    }
+    if (m.parent_id) {
+      TROUPE_ASSIGN_OR_RETURN(sql::Rows parent, connection->Query("SELECT conversation_id FROM messages WHERE id = $1",
+                                                                  {*m.parent_id}));
+      if (parent.empty()) {
+        return FieldError(StatusCode::kNotFound, "parent message " + std::to_string(*m.parent_id) + " not found",
+                          "parent_id");
+      }
+      if (parent.front().Int(0) != m.conversation_id) {
+        return InvalidArgument("parent message belongs to another conversation", "parent_id");
+      }
+    }
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query(
+            "INSERT INTO messages (conversation_id, parent_id, role, content, stage, prompt_tokens, "
+            "completion_tokens, latency_ms, sentiment, rating, incomplete, metadata_json, created_at, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            {m.conversation_id, sql::Nullable(m.parent_id), std::string(ToString(m.role)), m.content, m.stage,
+             m.prompt_tokens, m.completion_tokens, m.latency_ms, sql::Nullable(m.sentiment),
+             sql::Nullable(m.rating), m.incomplete, m.metadata_json, m.created_at, m.updated_at}));
+    m.id = rows.at(0).Int(0);
+    TROUPE_RETURN_IF_ERROR(transaction.Commit());
+    return m;
+  }
+
   Context context_;
+  MessageIndex index_;
 };
 
 }  // namespace

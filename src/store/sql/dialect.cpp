@@ -51,6 +51,15 @@ class Sqlite final : public Dialect {
     }
     return query + ")";
   }
+  // Migration 0003: messages above the watermark are not in messages_fts yet.
+  std::vector<std::string_view> MessageIndexCatchUp() const override {
+    return {"INSERT INTO messages_fts (rowid, content, conversation_id) "
+            "SELECT id, content, conversation_id FROM messages WHERE id > "
+            "(SELECT indexed_through FROM text_index_watermarks WHERE table_name = 'messages') ORDER BY id",
+            "UPDATE text_index_watermarks SET indexed_through = "
+            "MAX(indexed_through, (SELECT COALESCE(MAX(id), 0) FROM messages)) "
+            "WHERE table_name = 'messages' RETURNING indexed_through"};
+  }
 };
 
 class Postgres final : public Dialect {
@@ -88,6 +97,8 @@ class Postgres final : public Dialect {
     }
     return query;
   }
+  // The generated search_vector column is written with the row; GIN's pending list batches the rest.
+  std::vector<std::string_view> MessageIndexCatchUp() const override { return {}; }
 };
 
 }  // namespace

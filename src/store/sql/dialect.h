@@ -41,6 +41,10 @@ class Dialect {
   // (words from SearchTerms, which contain no character of either query syntax). The statement
   // must still filter on conversation_id: only SQLite's index holds it.
   virtual std::string FullTextQuery(int64_t conversation_id, const std::vector<std::string>& terms) const = 0;
+  // The statements that index the messages written since the full-text index of messages last
+  // caught up, run in order in one write transaction; the last returns the id the index now holds
+  // every message through. Empty where messages are indexed in their own transaction (PostgreSQL).
+  virtual std::vector<std::string_view> MessageIndexCatchUp() const = 0;
 };
 
 const Dialect& SqliteDialect();
