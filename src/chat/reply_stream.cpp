@@ -40,13 +40,17 @@ Result<PromptInputs> BuildInputs(TurnContext& context, const Scene& scene, const
     // Parts of a reply that was regenerated live on inside the new reply's alternatives.
     if (!ParseObject(message.metadata_json).contains("superseded_by")) inputs.history.push_back(message);
   }
-  // Recall: what was said before the history shown that shares words with the latest user turn.
+  // Recall: facts, and what was said before the history shown, that share words with the latest
+  // user turn. Nothing was said before it when the history is the whole conversation and the
+  // summary covers none of it; then only facts are searched.
   if (context.options.recall_limit > 0 && !inputs.history.empty()) {
     const auto last_user = std::find_if(inputs.history.rbegin(), inputs.history.rend(), [](const store::Message& m) {
       return m.role == store::MessageRole::kUser;
     });
+    std::optional<int64_t> before = inputs.history.front().id;
+    if (plan.history_is_whole && plan.history.front().id >= *before) before.reset();
     if (last_user != inputs.history.rend()) {
-      inputs.recalled = Recall(context.store, conversation_id, last_user->content, inputs.history.front().id,
+      inputs.recalled = Recall(context.store, conversation_id, last_user->content, before,
                                context.options.recall_limit, scene.character.name, scene.user_name);
     }
   }

@@ -23,6 +23,7 @@ namespace troupe::chat::internal {
 // What one generation needs beyond the scene.
 struct Plan {
   std::vector<store::Message> history;  // oldest first; may be empty (an opening message)
+  bool history_is_whole = false;        // the conversation has no message older than `history`
   std::optional<int64_t> parent_id;
   std::string closing_instruction;
   bool split = true;

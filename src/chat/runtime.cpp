@@ -103,11 +103,13 @@ void EndTurn(TurnContext& s, const std::shared_ptr<Scene>& scene, internal::Turn
   job.finish(std::move(outcome));
 }
 
-void ReplyTurn(TurnContext& s, int64_t conversation_id, const std::shared_ptr<internal::TurnJob>& job) {
+// `admitted`: the scene the turn was admitted in.
+void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<internal::TurnJob>& job) {
+  const int64_t conversation_id = admitted.conversation.id;
   auto scene = std::make_shared<Scene>();
   bool superseded = false;
   const auto prepare = [&]() -> Result<Plan> {
-    TROUPE_ASSIGN_OR_RETURN(*scene, s.LoadScene(conversation_id, job->options));
+    TROUPE_ASSIGN_OR_RETURN(*scene, s.RefreshScene(admitted));
     if (job->posted) ApplyMessage(s, scene->conversation, *job->posted);
     TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene->conversation));
     TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> history, s.History(conversation_id));
@@ -133,6 +135,8 @@ void ReplyTurn(TurnContext& s, int64_t conversation_id, const std::shared_ptr<in
     const bool written = scene->conversation.stage != stage || scene->conversation.mood != mood;
     if (job->posted && !written) WriteState(s, scene->conversation);
     Plan plan;
+    // Fewer than the window: the history is the whole conversation, with nothing older to recall.
+    plan.history_is_whole = history.size() < static_cast<size_t>(s.options.history_window);
     plan.history = std::move(history);
     plan.parent_id = plan.history.back().id;
     return plan;
@@ -224,7 +228,7 @@ namespace {
 struct Admitted {
   TurnQueue::Ticket ticket;
   std::shared_ptr<internal::TurnJob> job;
-  store::Conversation conversation;
+  std::shared_ptr<const Scene> scene;  // as admitted; the turn refreshes what may have changed
 };
 
 Result<Admitted> Admit(TurnContext& s, int64_t conversation_id, TurnOptions options, TurnSink sink, TurnDone done) {
@@ -244,7 +248,7 @@ Result<Admitted> Admit(TurnContext& s, int64_t conversation_id, TurnOptions opti
   job->options = std::move(options);
   job->sink = std::move(sink);
   job->finish = [done = std::move(done)](Result<TurnOutcome> outcome) { done(std::move(outcome)); };
-  return Admitted{std::move(ticket), std::move(job), std::move(scene.conversation)};
+  return Admitted{std::move(ticket), std::move(job), std::make_shared<const Scene>(std::move(scene))};
 }
 
 using TurnBody = std::function<void(const std::shared_ptr<internal::TurnJob>&)>;
@@ -252,7 +256,7 @@ using TurnBody = std::function<void(const std::shared_ptr<internal::TurnJob>&)>;
 // Queues an admitted turn: `body` runs when its time comes, unless the turn was cancelled meanwhile.
 void Queue(TurnContext& s, Admitted admitted, TurnBody body) {
   std::shared_ptr<internal::TurnJob> job = std::move(admitted.job);
-  const int64_t conversation_id = admitted.conversation.id;
+  const int64_t conversation_id = admitted.scene->conversation.id;
   s.Track(job->control);
   s.turns.Run(std::move(admitted.ticket), [&s, job, conversation_id,
                                            body = std::move(body)](TurnQueue::Finished finished) {
@@ -273,7 +277,7 @@ void Queue(TurnContext& s, Admitted admitted, TurnBody body) {
   });
 }
 
-TurnBody BodyOf(TurnContext& s, const TurnRequest& request) {
+TurnBody BodyOf(TurnContext& s, const TurnRequest& request, std::shared_ptr<const Scene> admitted) {
   switch (request.kind) {
     case TurnRequest::Kind::kOpen:
       return [&s, request](const std::shared_ptr<internal::TurnJob>& job) {
@@ -286,7 +290,9 @@ TurnBody BodyOf(TurnContext& s, const TurnRequest& request) {
     case TurnRequest::Kind::kReply:
       break;
   }
-  return [&s, request](const std::shared_ptr<internal::TurnJob>& job) { ReplyTurn(s, request.conversation_id, job); };
+  return [&s, admitted = std::move(admitted)](const std::shared_ptr<internal::TurnJob>& job) {
+    ReplyTurn(s, *admitted, job);
+  };
 }
 
 }  // namespace
@@ -297,7 +303,8 @@ Result<std::shared_ptr<TurnHandle>> ChatRuntime::StartTurn(const TurnRequest& re
   TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
                           Admit(s, request.conversation_id, std::move(options), std::move(sink), std::move(done)));
   std::shared_ptr<TurnHandle> handle = admitted.job->control;
-  Queue(s, std::move(admitted), BodyOf(s, request));
+  TurnBody body = BodyOf(s, request, admitted.scene);
+  Queue(s, std::move(admitted), std::move(body));
   return handle;
 }
 
@@ -307,12 +314,13 @@ Result<PostedMessage> ChatRuntime::PostMessage(int64_t conversation_id, std::str
   if (Trimmed(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
   TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
                           Admit(s, conversation_id, std::move(options), std::move(sink), std::move(done)));
-  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, admitted.conversation, std::move(text)));
+  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, admitted.scene->conversation, std::move(text)));
   // Before the turn is queued, so it is the stream's first event.
   Emit(admitted.job->sink, UserMessageEvent{stored});
   PostedMessage posted{stored, admitted.job->control};
   admitted.job->posted = stored;
-  Queue(s, std::move(admitted), BodyOf(s, TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}));
+  TurnBody body = BodyOf(s, TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}, admitted.scene);
+  Queue(s, std::move(admitted), std::move(body));
   return posted;
 }
 

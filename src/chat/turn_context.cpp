@@ -138,6 +138,12 @@ Result<Scene> TurnContext::LoadScene(int64_t conversation_id, const TurnOptions&
   return scene;
 }
 
+Result<Scene> TurnContext::RefreshScene(const Scene& admitted) {
+  Scene scene = admitted;
+  TROUPE_ASSIGN_OR_RETURN(scene.conversation, store.conversations().Get(admitted.conversation.id));
+  return scene;
+}
+
 Status TurnContext::RequireActive(const store::Conversation& conversation) {
   if (conversation.status == store::ConversationStatus::kHandedOff) {
     return Status(StatusCode::kFailedPrecondition,

@@ -72,6 +72,9 @@ struct TurnContext {
   // kFailedPrecondition naming the field when the stored flow or lorebook no longer loads.
   Result<CharacterParts> PartsOf(const store::Character& character);
   Result<Scene> LoadScene(int64_t conversation_id, const TurnOptions& turn);
+  // The scene a turn admitted with `admitted` plays in when it runs: the conversation as it is now
+  // (earlier turns and the user's message changed it), the character and names as admitted.
+  Result<Scene> RefreshScene(const Scene& admitted);
   // kFailedPrecondition for a conversation handed to a human or closed.
   static Status RequireActive(const store::Conversation& conversation);
   // The signals the flow's transitions read, from the recent history.
