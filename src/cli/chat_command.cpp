@@ -99,8 +99,7 @@ void Chat(CommandContext& context, const ChatOptions& options) {
   }
   llm::LocalProviderOptions provider_options;
   provider_options.context_length = config.model.context_length;
-  std::unique_ptr<llm::Provider> provider =
-      llm::MakeLocalProvider(local->model->engine_model(), provider_options);
+  std::unique_ptr<llm::Provider> provider = llm::MakeLocalProvider(local->model, provider_options);
   chat::ChatRuntime runtime(database, [&provider](std::string_view) -> Result<llm::Provider*> {
     return provider.get();
   });

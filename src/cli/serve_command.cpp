@@ -140,8 +140,8 @@ void Serve(CommandContext& context) {
   const nlohmann::json model_report = ModelReport(*local_model, config);
   server::MetricsRegistry metrics;
   server::ProviderMetrics provider_metrics(metrics);
-  Result<std::unique_ptr<llm::ProviderRegistry>> registry = llm::BuildProviderRegistry(
-      config, local_model->model ? local_model->model->engine_model() : nullptr, local_model->missing_hint);
+  Result<std::unique_ptr<llm::ProviderRegistry>> registry =
+      llm::BuildProviderRegistry(config, local_model->model, local_model->missing_hint);
   if (!registry.ok()) {
     context.Fail(registry.status());
     return;

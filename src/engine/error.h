@@ -1,6 +1,6 @@
 // The engine's one error type. The engine knows nothing of Troupe, so it does not use
 // base::Status: like a third-party library it throws EngineError from loaders and parsers, and
-// the adapter above it (src/llm: llm/engine_status.h) catches it and turns it into a Status.
+// the adapter above it (src/llm: llm/engine_status_internal.h) catches it and turns it into a Status.
 #pragma once
 
 #include <stdexcept>

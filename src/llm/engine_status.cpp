@@ -1,4 +1,4 @@
-#include "llm/engine_status.h"
+#include "llm/engine_status_internal.h"
 
 namespace troupe::llm {
 

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
-#include "llm/engine_status.h"
-#include "llm/local_sequence.h"
+#include "llm/engine_status_internal.h"
+#include "llm/local_model_internal.h"
 #include "llm/model_catalog.h"
 
 namespace troupe::llm {
@@ -91,7 +91,7 @@ ModelInfo InfoOf(const engine::Model& model) {
 
 }  // namespace
 
-LocalModel::LocalModel(std::shared_ptr<engine::Model> model) : model_(std::move(model)), info_(InfoOf(*model_)) {}
+LocalModel::LocalModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)), info_(InfoOf(*impl_->model)) {}
 
 LocalModel::~LocalModel() = default;
 
@@ -101,7 +101,7 @@ Result<std::unique_ptr<LocalModel>> LocalModel::Load(const std::filesystem::path
         path, {.vocab_only = options.vocab_only,
                .vocab_only_without_tensors = options.vocab_only_without_tensors,
                .threads = options.threads});
-    return std::unique_ptr<LocalModel>(new LocalModel(std::move(model)));
+    return std::unique_ptr<LocalModel>(new LocalModel(std::make_unique<Impl>(Impl{std::move(model)})));
   } catch (const engine::EngineError& error) {
     return StatusFromEngineError(error);
   }
@@ -109,7 +109,7 @@ Result<std::unique_ptr<LocalModel>> LocalModel::Load(const std::filesystem::path
 
 std::vector<MetadataEntry> LocalModel::Metadata() const {
   std::vector<MetadataEntry> out;
-  for (const engine::GgufKeyValue& entry : model_->file().metadata()) {
+  for (const engine::GgufKeyValue& entry : impl_->model->file().metadata()) {
     out.push_back({entry.key, entry.value.Describe(), ValueForDisplay(entry.value)});
   }
   return out;
@@ -117,7 +117,7 @@ std::vector<MetadataEntry> LocalModel::Metadata() const {
 
 std::vector<TensorEntry> LocalModel::Tensors() const {
   std::vector<TensorEntry> out;
-  const engine::GgufFile& file = model_->file();
+  const engine::GgufFile& file = impl_->model->file();
   for (const engine::GgufTensorInfo& tensor : file.tensors()) {
     out.push_back({tensor.name, std::string(engine::NameOf(tensor.type)), tensor.shape,
                    file.data_offset() + tensor.offset, tensor.byte_size});
@@ -127,15 +127,15 @@ std::vector<TensorEntry> LocalModel::Tensors() const {
 
 Result<std::vector<int32_t>> LocalModel::Tokenize(std::string_view text, bool add_special, bool parse_special) const {
   try {
-    return model_->Tokenize(text, add_special, parse_special);
+    return impl_->model->Tokenize(text, add_special, parse_special);
   } catch (const engine::EngineError& error) {
     return StatusFromEngineError(error);
   }
 }
 
 std::string LocalModel::TokenText(int32_t token) const {
-  if (token < 0 || token >= model_->tokenizer().vocab_size()) return {};
-  return std::string(model_->tokenizer().TokenText(token));
+  if (token < 0 || token >= impl_->model->tokenizer().vocab_size()) return {};
+  return std::string(impl_->model->tokenizer().TokenText(token));
 }
 
 Result<std::vector<int32_t>> LocalModel::TokenizeChat(const std::vector<ChatMessage>& messages,
@@ -152,7 +152,7 @@ Result<std::vector<int32_t>> LocalModel::TokenizeChat(const std::vector<ChatMess
   }
   inputs.add_generation_prompt = add_generation_prompt;
   try {
-    return model_->TokenizeChat(model_->RenderChat(std::move(inputs)));
+    return impl_->model->TokenizeChat(impl_->model->RenderChat(std::move(inputs)));
   } catch (const engine::EngineError& error) {
     return StatusFromEngineError(error);
   }
@@ -160,17 +160,8 @@ Result<std::vector<int32_t>> LocalModel::TokenizeChat(const std::vector<ChatMess
 
 Result<TextScore> LocalModel::Score(std::span<const int32_t> tokens) {
   try {
-    const engine::TokenScores scores = model_->Score(tokens);
+    const engine::TokenScores scores = impl_->model->Score(tokens);
     return TextScore{scores.total_log_prob, scores.predicted_tokens()};
-  } catch (const engine::EngineError& error) {
-    return StatusFromEngineError(error);
-  }
-}
-
-Result<std::unique_ptr<LocalSequence>> LocalModel::NewSequence(uint32_t max_tokens) {
-  try {
-    std::unique_ptr<engine::KvCache> cache = model_->NewSequence(max_tokens);
-    return std::unique_ptr<LocalSequence>(new LocalSequence(model_, std::move(cache)));
   } catch (const engine::EngineError& error) {
     return StatusFromEngineError(error);
   }

@@ -1,7 +1,7 @@
 // A GGUF model run in-process, as everything above src/llm sees it: load a file, say what it is,
 // turn text into tokens, render a chat with the model's template, score text, and hand out
 // sequences for raw generation (local_sequence.h). The engine behind it stays inside src/llm:
-// every failure is a Status (engine_status.h says which), never an exception.
+// every failure is a Status (engine_status_internal.h says which), never an exception.
 //
 // Thread safety: a loaded model is immutable; every const call may run on any thread. Score and
 // LocalSequence::Generate run the network: one at a time per model.
@@ -21,10 +21,6 @@
 #include "base/status.h"
 #include "config/config.h"
 #include "llm/provider.h"
-
-namespace troupe::engine {
-class Model;
-}
 
 namespace troupe::llm {
 
@@ -151,14 +147,14 @@ class LocalModel {
   // kInvalidArgument for a model loaded vocab_only.
   Result<std::unique_ptr<LocalSequence>> NewSequence(uint32_t max_tokens);
 
-  // The engine model, shared with the providers that run it (MakeLocalProvider,
-  // BuildProviderRegistry); opaque outside src/llm.
-  std::shared_ptr<engine::Model> engine_model() const { return model_; }
-
  private:
-  explicit LocalModel(std::shared_ptr<engine::Model> model);
+  // The engine model lives behind Impl (local_model_internal.h), which only src/llm includes: the
+  // local provider and sequences reach it through LocalModelAccess.
+  struct Impl;
+  friend class LocalModelAccess;
+  explicit LocalModel(std::unique_ptr<Impl> impl);
 
-  std::shared_ptr<engine::Model> model_;
+  std::unique_ptr<Impl> impl_;
   ModelInfo info_;
 };
 
@@ -168,7 +164,8 @@ Status CheckGgufFile(const std::filesystem::path& path);
 
 // The model `serve` and `chat` run: model.path, or the default catalog model once downloaded.
 struct ConfiguredModel {
-  std::unique_ptr<LocalModel> model;  // null when none is configured or downloaded
+  // Shared: `serve` hands it to the local provider that runs it and keeps it for its reports.
+  std::shared_ptr<LocalModel> model;  // null when none is configured or downloaded
   std::string missing_hint;           // set when `model` is null: how to get one
 };
 

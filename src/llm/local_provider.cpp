@@ -11,7 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
-#include "llm/engine_status.h"
+#include "llm/engine_status_internal.h"
+#include "llm/local_model_internal.h"
 #include "llm/stream_text.h"
 
 namespace troupe::llm {
@@ -203,7 +204,7 @@ class LocalProvider final : public Provider {
     return *best;
   }
 
-  // An engine failure as a Status (engine_status.h), naming the provider.
+  // An engine failure as a Status (engine_status_internal.h), naming the provider.
   Status EngineFailure(const engine::EngineError& error) const {
     const Status status = StatusFromEngineError(error);
     return Status(status.code(), "provider " + info_.name + ": " + status.message());
@@ -363,8 +364,8 @@ class LocalProvider final : public Provider {
 
 }  // namespace
 
-std::unique_ptr<Provider> MakeLocalProvider(std::shared_ptr<engine::Model> model, LocalProviderOptions options) {
-  return std::make_unique<LocalProvider>(std::move(model), std::move(options));
+std::unique_ptr<Provider> MakeLocalProvider(std::shared_ptr<LocalModel> model, LocalProviderOptions options) {
+  return std::make_unique<LocalProvider>(LocalModelAccess::EngineModel(*model), std::move(options));
 }
 
 }  // namespace troupe::llm

@@ -22,12 +22,8 @@
 #include <memory>
 #include <string>
 
+#include "llm/local_model.h"
 #include "llm/provider.h"
-#include "llm/stream_text.h"
-
-namespace troupe::engine {
-class Model;
-}
 
 namespace troupe::llm {
 
@@ -38,8 +34,8 @@ struct LocalProviderOptions {
   int cache_slots = 4;            // KV caches kept for prefix reuse
 };
 
-// The provider over a loaded model (not loaded vocab_only). The model is shared so the server can
-// report it while the provider runs it.
-std::unique_ptr<Provider> MakeLocalProvider(std::shared_ptr<engine::Model> model, LocalProviderOptions options = {});
+// The provider over a loaded model (not null, not loaded vocab_only). The model is shared so the
+// server can report it while the provider runs it; the provider keeps it alive.
+std::unique_ptr<Provider> MakeLocalProvider(std::shared_ptr<LocalModel> model, LocalProviderOptions options = {});
 
 }  // namespace troupe::llm

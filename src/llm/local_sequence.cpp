@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "engine/engine.h"
-#include "llm/engine_status.h"
+#include "llm/engine_status_internal.h"
+#include "llm/local_model.h"
+#include "llm/local_model_internal.h"
 
 namespace troupe::llm {
 namespace {
@@ -41,19 +43,38 @@ Generation GenerationFrom(engine::GenerationResult&& result) {
 
 }  // namespace
 
-LocalSequence::LocalSequence(std::shared_ptr<engine::Model> model, std::unique_ptr<engine::KvCache> cache)
-    : model_(std::move(model)), cache_(std::move(cache)) {}
+struct LocalSequence::Impl {
+  std::shared_ptr<engine::Model> model;  // kept alive while the sequence lives
+  std::unique_ptr<engine::KvCache> cache;
+  std::vector<int32_t> tokens;  // what cache holds
+};
+
+// Defined here rather than in local_model.cpp so LocalSequence::Impl stays in this file.
+Result<std::unique_ptr<LocalSequence>> LocalModel::NewSequence(uint32_t max_tokens) {
+  const std::shared_ptr<engine::Model>& model = LocalModelAccess::EngineModel(*this);
+  try {
+    std::unique_ptr<engine::KvCache> cache = model->NewSequence(max_tokens);
+    return std::unique_ptr<LocalSequence>(
+        new LocalSequence(std::make_unique<LocalSequence::Impl>(LocalSequence::Impl{model, std::move(cache), {}})));
+  } catch (const engine::EngineError& error) {
+    return StatusFromEngineError(error);
+  }
+}
+
+LocalSequence::LocalSequence(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 LocalSequence::~LocalSequence() = default;
 
 Result<Generation> LocalSequence::Generate(std::span<const int32_t> prompt, const GenerationSettings& settings,
                                            const std::function<void(std::string_view piece)>& on_piece) {
+  std::vector<int32_t>& tokens = impl_->tokens;
+  engine::KvCache& cache = *impl_->cache;
   size_t shared = 0;
-  while (shared < tokens_.size() && shared < prompt.size() && tokens_[shared] == prompt[shared]) ++shared;
+  while (shared < tokens.size() && shared < prompt.size() && tokens[shared] == prompt[shared]) ++shared;
   // At least one token must run to get logits for the reply (an empty prompt is the engine's to refuse).
   if (shared > 0 && shared == prompt.size()) --shared;
-  cache_->Truncate(static_cast<uint32_t>(shared));
-  tokens_.resize(shared);
+  cache.Truncate(static_cast<uint32_t>(shared));
+  tokens.resize(shared);
 
   engine::GenerationRequest request = RequestFrom(settings);
   request.prompt.assign(prompt.begin() + static_cast<std::ptrdiff_t>(shared), prompt.end());
@@ -61,18 +82,18 @@ Result<Generation> LocalSequence::Generate(std::span<const int32_t> prompt, cons
   callbacks.on_piece = on_piece;
   engine::GenerationResult result;
   try {
-    result = model_->Generate(*cache_, request, callbacks);
+    result = impl_->model->Generate(cache, request, callbacks);
   } catch (const engine::EngineError& error) {
-    cache_->Truncate(0);
-    tokens_.clear();
+    cache.Truncate(0);
+    tokens.clear();
     return StatusFromEngineError(error);
   }
-  tokens_.insert(tokens_.end(), request.prompt.begin(), request.prompt.end());
-  tokens_.insert(tokens_.end(), result.tokens.begin(), result.tokens.end());
+  tokens.insert(tokens.end(), request.prompt.begin(), request.prompt.end());
+  tokens.insert(tokens.end(), result.tokens.begin(), result.tokens.end());
   // The cache holds every generated token but the last, which was sampled and never run (a
   // cancelled run may hold less): keep the token list and the cache the same length.
-  tokens_.resize(std::min<size_t>(tokens_.size(), cache_->size()));
-  cache_->Truncate(static_cast<uint32_t>(tokens_.size()));
+  tokens.resize(std::min<size_t>(tokens.size(), cache.size()));
+  cache.Truncate(static_cast<uint32_t>(tokens.size()));
   return GenerationFrom(std::move(result));
 }
 

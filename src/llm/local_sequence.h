@@ -20,11 +20,6 @@
 
 #include "base/status.h"
 
-namespace troupe::engine {
-class KvCache;
-class Model;
-}  // namespace troupe::engine
-
 namespace troupe::llm {
 
 // Sampling and stopping. The defaults are llama.cpp's.
@@ -71,12 +66,13 @@ class LocalSequence {
                               const std::function<void(std::string_view piece)>& on_piece = {});
 
  private:
+  // The engine model and its KV cache, defined in local_sequence.cpp so no engine type reaches
+  // this header.
+  struct Impl;
   friend class LocalModel;
-  LocalSequence(std::shared_ptr<engine::Model> model, std::unique_ptr<engine::KvCache> cache);
+  explicit LocalSequence(std::unique_ptr<Impl> impl);
 
-  std::shared_ptr<engine::Model> model_;
-  std::unique_ptr<engine::KvCache> cache_;
-  std::vector<int32_t> tokens_;  // what cache_ holds
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace troupe::llm

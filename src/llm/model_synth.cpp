@@ -2,7 +2,7 @@
 
 #include "engine/gguf.h"
 #include "engine/synth.h"
-#include "llm/engine_status.h"
+#include "llm/engine_status_internal.h"
 
 namespace troupe::llm {
 namespace {

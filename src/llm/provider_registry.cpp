@@ -92,7 +92,7 @@ std::vector<std::string> ProviderRegistry::names() const {
 }
 
 Result<std::unique_ptr<ProviderRegistry>> BuildProviderRegistry(const config::Config& config,
-                                                                 std::shared_ptr<engine::Model> local_model,
+                                                                 std::shared_ptr<LocalModel> local_model,
                                                                  std::string missing_model_hint) {
   auto registry = std::make_unique<ProviderRegistry>(config.chat.default_provider);
   if (local_model) {

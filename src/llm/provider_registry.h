@@ -20,11 +20,8 @@
 
 #include "base/status.h"
 #include "config/config.h"
+#include "llm/local_model.h"
 #include "llm/provider.h"
-
-namespace troupe::engine {
-class Model;
-}
 
 namespace troupe::llm {
 
@@ -65,7 +62,7 @@ class ProviderRegistry {
 // max_queued_requests, and every configured remote provider. kInvalidArgument naming the
 // provider for settings the providers refuse.
 Result<std::unique_ptr<ProviderRegistry>> BuildProviderRegistry(const config::Config& config,
-                                                                 std::shared_ptr<engine::Model> local_model,
+                                                                 std::shared_ptr<LocalModel> local_model,
                                                                  std::string missing_model_hint = {});
 
 }  // namespace troupe::llm

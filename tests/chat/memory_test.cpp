@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "chat/runtime.h"
-#include "engine/engine.h"
+#include "llm/local_model.h"
 #include "llm/local_provider.h"
 #include "support/temp_dir.h"
 
@@ -83,8 +83,7 @@ class MemoryTest : public ::testing::Test {
     store_ = std::move(store::Store::Open(options)).value();
     ASSERT_TRUE(store_->Migrate().ok());
 
-    static std::shared_ptr<engine::Model> model =
-        std::shared_ptr<engine::Model>(engine::Model::Load(SharedDir() / "models/stories260K.gguf"));
+    static std::shared_ptr<llm::LocalModel> model = llm::LocalModel::Load(SharedDir() / "models/stories260K.gguf").value();
     llm::LocalProviderOptions provider_options;
     provider_options.context_length = 512;
     provider_ = std::make_unique<RecordingProvider>(llm::MakeLocalProvider(model, provider_options));

@@ -45,6 +45,7 @@
 #include "chat/runtime.h"
 #include "engine/chat_template.h"
 #include "engine/engine.h"
+#include "llm/local_model.h"
 #include "llm/local_provider.h"
 #include "support/temp_dir.h"
 
@@ -354,8 +355,7 @@ class PromptGoldenTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Loaded once: every scenario only counts tokens with it.
-    static std::shared_ptr<engine::Model> model =
-        std::shared_ptr<engine::Model>(engine::Model::Load(SharedDir() / "models/stories260K.gguf"));
+    static std::shared_ptr<llm::LocalModel> model = llm::LocalModel::Load(SharedDir() / "models/stories260K.gguf").value();
     provider_ = llm::MakeLocalProvider(model);
   }
 

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "chat/card.h"
-#include "engine/engine.h"
+#include "llm/local_model.h"
 #include "llm/local_provider.h"
 #include "support/temp_dir.h"
 
@@ -58,8 +58,7 @@ class RuntimeTest : public ::testing::Test {
     store_ = std::move(*opened);
     ASSERT_TRUE(store_->Migrate().ok());
 
-    static std::shared_ptr<engine::Model> model =
-        std::shared_ptr<engine::Model>(engine::Model::Load(SharedDir() / "models/stories260K.gguf"));
+    static std::shared_ptr<llm::LocalModel> model = llm::LocalModel::Load(SharedDir() / "models/stories260K.gguf").value();
     llm::LocalProviderOptions provider_options;
     provider_options.context_length = 512;
     provider_ = llm::MakeLocalProvider(model, provider_options);
@@ -339,8 +338,7 @@ TEST_F(RuntimeTest, EveryExampleCharacterChats) {
   llm::LocalProviderOptions options;
   options.context_length = 2048;
   provider_ = llm::MakeLocalProvider(
-      std::shared_ptr<engine::Model>(engine::Model::Load(SharedDir() / "models/synthetic/tiny-qwen2-bpe-Q4_K_M.gguf")),
-      options);
+      llm::LocalModel::Load(SharedDir() / "models/synthetic/tiny-qwen2-bpe-Q4_K_M.gguf").value(), options);
   int count = 0;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::filesystem::path(TROUPE_SOURCE_DIR) / "examples/characters")) {

@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/gguf.h"
 #include "engine/synth.h"
+#include "llm/local_model_internal.h"
 #include "support/temp_dir.h"
 
 namespace troupe::llm {
@@ -54,14 +55,18 @@ ChatRequest Ask(const std::string& text, int max_tokens = 24) {
 class LocalProviderTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    model_ = std::shared_ptr<engine::Model>(engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf"));
+    local_ = LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value();
+    model_ = LocalModelAccess::EngineModel(*local_);
   }
-  static void TearDownTestSuite() { model_.reset(); }
+  static void TearDownTestSuite() {
+    model_.reset();
+    local_.reset();
+  }
 
   static std::unique_ptr<Provider> Make(LocalProviderOptions options = {}) {
     options.name = "tiny";
     if (options.context_length == LocalProviderOptions{}.context_length) options.context_length = 512;
-    return MakeLocalProvider(model_, options);
+    return MakeLocalProvider(local_, options);
   }
 
   // The prompt the provider should build: the template's rendering, tokenized with BOS and
@@ -91,9 +96,11 @@ class LocalProviderTest : public ::testing::Test {
     return out;
   }
 
-  static std::shared_ptr<engine::Model> model_;
+  static std::shared_ptr<LocalModel> local_;
+  static std::shared_ptr<engine::Model> model_;  // local_'s, for the prompts the tests expect
 };
 
+std::shared_ptr<LocalModel> LocalProviderTest::local_;
 std::shared_ptr<engine::Model> LocalProviderTest::model_;
 
 TEST_F(LocalProviderTest, DeltasConcatenateToTheReplyAndUsageIsExact) {
@@ -395,7 +402,7 @@ class QwenTemplateTest : public ::testing::Test {
     qwen.shape.architecture = engine::Architecture::kQwen2;
     qwen.vocab_file = *dir_ / "vocab.gguf";
     engine::WriteSyntheticModel(qwen);
-    model_ = std::shared_ptr<engine::Model>(engine::Model::Load(qwen.output));
+    model_ = LocalModel::Load(qwen.output).value();
   }
   static void TearDownTestSuite() {
     model_.reset();
@@ -410,11 +417,11 @@ class QwenTemplateTest : public ::testing::Test {
   }
 
   static ::troupe::testing::TempDir* dir_;
-  static std::shared_ptr<engine::Model> model_;
+  static std::shared_ptr<LocalModel> model_;
 };
 
 ::troupe::testing::TempDir* QwenTemplateTest::dir_ = nullptr;
-std::shared_ptr<engine::Model> QwenTemplateTest::model_;
+std::shared_ptr<LocalModel> QwenTemplateTest::model_;
 
 TEST_F(QwenTemplateTest, TheTemplatesTurnEndIsAStopString) {
   EXPECT_THAT(Make()->TurnEndStrings(), ::testing::Contains(std::string("<|im_end|>")));
@@ -441,9 +448,10 @@ TEST_F(QwenTemplateTest, ToolsReachTheTemplateUnlessToolChoiceIsNone) {
          {{"name", "get_weather"},
           {"description", "Weather for a city"},
           {"parameters", nlohmann::ordered_json::parse(request.tools[0].parameters_json)}}}}});
-  const std::string rendered = model_->RenderChat(inputs);
+  const engine::Model& engine_model = *LocalModelAccess::EngineModel(*model_);
+  const std::string rendered = engine_model.RenderChat(inputs);
   EXPECT_THAT(rendered, HasSubstr("get_weather"));
-  EXPECT_EQ(with_tools->usage.prompt_tokens, static_cast<int64_t>(model_->Tokenize(rendered, true, true).size()));
+  EXPECT_EQ(with_tools->usage.prompt_tokens, static_cast<int64_t>(engine_model.Tokenize(rendered, true, true).size()));
   EXPECT_GT(with_tools->usage.prompt_tokens, plain->usage.prompt_tokens);
 
   request.tool_choice = "none";

@@ -9,7 +9,6 @@
 #include <mutex>
 
 #include "config/config.h"
-#include "engine/engine.h"
 #include "fault_http_server.h"
 #include "support/temp_dir.h"
 
@@ -41,9 +40,9 @@ config::Config ConfigFrom(const std::string& yaml) {
   return loaded.ok() ? loaded->config : config::Config{};
 }
 
-std::shared_ptr<engine::Model> Stories() {
-  static const std::shared_ptr<engine::Model> model(
-      engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf"));
+std::shared_ptr<LocalModel> Stories() {
+  static const std::shared_ptr<LocalModel> model(
+      LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value());
   return model;
 }
 

@@ -13,7 +13,7 @@
 
 #include "../llm/fault_http_server.h"
 #include "chat/runtime.h"
-#include "engine/engine.h"
+#include "llm/local_model.h"
 #include "llm/local_provider.h"
 #include "llm/openai_provider.h"
 #include "server/api_fixture.h"
@@ -80,8 +80,8 @@ class ChatRoutesTest : public ::testing::Test {
     ApiOptions options = UnlimitedOptions();
     options.clock = &clock_;
     server_ = std::make_unique<ApiServer>(Backend::kSqlite, options, [this](store::Store& store, ApiOptions& api) {
-      static std::shared_ptr<engine::Model> model(
-          engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf"));
+      static std::shared_ptr<llm::LocalModel> model(
+          llm::LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value());
       llm::LocalProviderOptions provider_options;
       provider_options.context_length = 512;
       provider_ = llm::MakeLocalProvider(model, provider_options);

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/engine.h"
 #include "llm/fault_http_server.h"
+#include "llm/local_model.h"
 #include "llm/local_provider.h"
 #include "llm/openai_provider.h"
 #include "server/api_fixture.h"
@@ -32,9 +32,9 @@ using ::troupe::testing::DataLine;
 using ::troupe::testing::FaultHttpServer;
 using ::troupe::testing::StreamOf;
 
-std::shared_ptr<engine::Model> Stories() {
-  static std::shared_ptr<engine::Model> model(
-      engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf"));
+std::shared_ptr<llm::LocalModel> Stories() {
+  static std::shared_ptr<llm::LocalModel> model(
+      llm::LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value());
   return model;
 }
 

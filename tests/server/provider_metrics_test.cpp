@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/engine.h"
+#include "llm/local_model.h"
 #include "llm/local_provider.h"
 #include "llm/observed_provider.h"
 #include "llm/provider_registry.h"
@@ -12,17 +12,20 @@
 namespace troupe::server {
 namespace {
 
+// Loaded once: each provider made from it keeps it alive and shares it.
+std::shared_ptr<llm::LocalModel> Stories() {
+  static const std::shared_ptr<llm::LocalModel> model(
+      llm::LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value());
+  return model;
+}
+
 TEST(ProviderMetricsTest, CallsAndErrorsAreCountedPerProvider) {
   MetricsRegistry registry;
   ProviderMetrics metrics(registry);
   llm::LocalProviderOptions options;
   options.name = "tiny";
   options.context_length = 64;
-  std::unique_ptr<llm::Provider> provider = llm::Observe(
-      llm::MakeLocalProvider(
-          std::shared_ptr<engine::Model>(engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf")),
-          options),
-      metrics);
+  std::unique_ptr<llm::Provider> provider = llm::Observe(llm::MakeLocalProvider(Stories(), options), metrics);
   EXPECT_EQ(provider->info().name, "tiny");
 
   llm::ChatRequest request;
@@ -55,9 +58,7 @@ TEST(ProviderMetricsTest, TheRegistryReportsEveryProvider) {
   ProviderMetrics metrics(registry);
   config::Config config;
   config.model.context_length = 256;
-  Result<std::unique_ptr<llm::ProviderRegistry>> providers = llm::BuildProviderRegistry(
-      config,
-      std::shared_ptr<engine::Model>(engine::Model::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf")));
+  Result<std::unique_ptr<llm::ProviderRegistry>> providers = llm::BuildProviderRegistry(config, Stories());
   ASSERT_TRUE(providers.ok()) << providers.status().ToString();
   (*providers)->SetObserver(&metrics);
   Result<llm::Provider*> local = (*providers)->Default();
