@@ -108,6 +108,7 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
   const int64_t conversation_id = admitted.conversation.id;
   auto scene = std::make_shared<Scene>();
   bool superseded = false;
+  bool state_pending = false;
   const auto prepare = [&]() -> Result<Plan> {
     TROUPE_ASSIGN_OR_RETURN(*scene, s.RefreshScene(admitted));
     if (job->posted) ApplyMessage(s, scene->conversation, *job->posted);
@@ -131,9 +132,11 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
     const std::string stage = scene->conversation.stage;
     const std::string mood = scene->conversation.mood;
     TROUPE_RETURN_IF_ERROR(s.AdvanceFlow(*scene, history, idle_ms).status());
-    // AdvanceFlow writes the state only when the stage or mood moved; the message's part still needs it.
+    // AdvanceFlow writes the state only when the stage or mood moved; the message's part still needs
+    // it. That write waits for the reply's end: it is not needed before, and a write before the
+    // first token queues behind every other turn's writes for the database's one writer.
     const bool written = scene->conversation.stage != stage || scene->conversation.mood != mood;
-    if (job->posted && !written) WriteState(s, scene->conversation);
+    state_pending = job->posted && !written;
     Plan plan;
     // Fewer than the window: the history is the whole conversation, with nothing older to recall.
     plan.history_is_whole = history.size() < static_cast<size_t>(s.options.history_window);
@@ -146,7 +149,8 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
   // A burst of messages gets one reply, like a person's, written after the last of them.
   if (superseded) return EndTurn(s, scene, *job, TurnOutcome{});
   GenerateReply(s, scene, std::move(plan).value(), job->options, job->sink, job->control,
-                [&s, scene, job](Result<Generated> generated) {
+                [&s, scene, job, state_pending](Result<Generated> generated) {
+                  if (state_pending) WriteState(s, scene->conversation);
                   if (!generated.ok()) return job->finish(generated.status());
                   EndTurn(s, scene, *job,
                           TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});

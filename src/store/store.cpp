@@ -85,7 +85,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   int pool_size = options.pool_size;
   if (target.backend == DatabaseTarget::Backend::kSqlite) {
     dialect = &sql::SqliteDialect();
-    const sql::SqliteSettings settings{target.location, options.busy_timeout_ms, options.sqlite_synchronous};
+    const sql::SqliteSettings settings{target.location, options.busy_timeout_ms, options.sqlite_synchronous,
+                                       std::make_shared<std::timed_mutex>()};
     factory = [settings] { return sql::OpenSqlite(settings); };
     // Every connection to ":memory:" would be a database of its own.
     if (target.location == ":memory:") pool_size = 1;

@@ -355,6 +355,49 @@ TEST_F(ConcurrentTurnsTest, CancellingMidReplyCancelsTheProviderCallAndKeepsWhat
   EXPECT_TRUE(std::get<DoneEvent>(posted->events.back()).incomplete);
 }
 
+// A message moves the conversation's affinity (its tone, plus every exchange's warmth). The reply's
+// turn writes that with its own state, at the reply's end: so it counts once, after the reply, and
+// also when the reply failed or was cancelled.
+TEST_F(ConcurrentTurnsTest, AMessageCountsTowardsAffinityWhenItsReplyEndsHoweverItEnds) {
+  Start();
+  const int64_t conversation = MakeConversation(MakeUser("tim"), kPlainFlow);
+  const auto affinity = [&] { return store_->conversations().Get(conversation)->affinity; };
+  double before = affinity();
+
+  // The first turn enters the flow's start stage, and that state write carries the message too.
+  std::shared_ptr<Posted> first = Post(conversation, "Hello there.");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  provider_.End(0);
+  ASSERT_TRUE(first->done.get_future().get().ok());
+  EXPECT_GT(affinity(), before);
+  before = affinity();
+
+  std::shared_ptr<Posted> answered = Post(conversation, "I love this, thank you so much!");
+  ASSERT_TRUE(provider_.WaitForCalls(2));
+  EXPECT_EQ(affinity(), before);  // not before the reply ends
+  provider_.Write(1, "Glad you do.");
+  provider_.End(1);
+  Result<TurnOutcome> outcome = answered->done.get_future().get();
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_GT(affinity(), before);
+  EXPECT_EQ(outcome->conversation.affinity, affinity());  // "done" carries the state as stored
+  before = affinity();
+
+  std::shared_ptr<Posted> failed = Post(conversation, "Thank you, that was wonderful.");
+  ASSERT_TRUE(provider_.WaitForCalls(3));
+  provider_.Fail(2, Status(StatusCode::kUnavailable, "upstream down"));
+  EXPECT_FALSE(failed->done.get_future().get().ok());
+  EXPECT_GT(affinity(), before);
+  before = affinity();
+
+  std::shared_ptr<Posted> cancelled = Post(conversation, "You are great, thanks!");
+  ASSERT_TRUE(provider_.WaitForCalls(4));
+  cancelled->handle->Cancel();
+  ASSERT_TRUE(provider_.WaitForCancel(3));
+  ASSERT_TRUE(cancelled->done.get_future().get().ok());
+  EXPECT_GT(affinity(), before);
+}
+
 TEST_F(ConcurrentTurnsTest, PastAUsersLimitATurnIsRefusedAndItsMessageNotStored) {
   RuntimeOptions options;
   options.limits.per_user = 1;

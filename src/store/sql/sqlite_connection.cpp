@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <unordered_map>
@@ -56,7 +57,8 @@ Status ErrorStatus(sqlite3* db, int code, std::string_view during) {
 
 class SqliteConnection final : public Connection {
  public:
-  explicit SqliteConnection(DatabaseHandle db) : db_(std::move(db)) {}
+  SqliteConnection(DatabaseHandle db, std::shared_ptr<std::timed_mutex> writer_gate, int busy_timeout_ms)
+      : db_(std::move(db)), writer_gate_(std::move(writer_gate)), busy_timeout_(busy_timeout_ms) {}
 
   Result<Rows> Query(std::string_view sql, const std::vector<Value>& params) override {
     Rows rows;
@@ -79,12 +81,20 @@ class SqliteConnection final : public Connection {
   }
 
   Status Begin(TransactionMode mode) override {
-    return ExecScript(mode == TransactionMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (mode == TransactionMode::kWrite) EnterGate();
+    Status begun = ExecScript(mode == TransactionMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (!begun.ok()) LeaveGate();
+    return begun;
   }
-  Status Commit() override { return ExecScript("COMMIT"); }
+  Status Commit() override {
+    Status committed = ExecScript("COMMIT");
+    if (sqlite3_get_autocommit(db_.get()) != 0) LeaveGate();  // else a Rollback follows
+    return committed;
+  }
   Status Rollback() override {
-    if (sqlite3_get_autocommit(db_.get()) != 0) return Status::Ok();  // nothing open
-    return ExecScript("ROLLBACK");
+    Status rolled_back = sqlite3_get_autocommit(db_.get()) != 0 ? Status::Ok() : ExecScript("ROLLBACK");
+    LeaveGate();
+    return rolled_back;
   }
   bool Healthy() const override { return true; }
 
@@ -142,6 +152,18 @@ class SqliteConnection final : public Connection {
     } reset_on_exit{prepared};
     int code = SQLITE_OK;
     TROUPE_RETURN_IF_ERROR(Bind(prepared, params));
+    // A write outside a transaction takes the gate for its own implicit one.
+    struct GateForStatement {
+      SqliteConnection* connection;
+      bool entered = false;
+      ~GateForStatement() {
+        if (entered) connection->LeaveGate();
+      }
+    } gate{this};
+    if (sqlite3_get_autocommit(db_.get()) != 0 && sqlite3_stmt_readonly(prepared) == 0) {
+      EnterGate();
+      gate.entered = true;
+    }
     while ((code = sqlite3_step(prepared)) == SQLITE_ROW) {
       if (rows == nullptr) continue;
       const int columns = sqlite3_column_count(prepared);
@@ -169,6 +191,16 @@ class SqliteConnection final : public Connection {
     }
   }
 
+  void EnterGate() {
+    if (writer_gate_ == nullptr || gated_) return;
+    gated_ = writer_gate_->try_lock_for(std::chrono::milliseconds(busy_timeout_));
+  }
+  void LeaveGate() {
+    if (!gated_) return;
+    gated_ = false;
+    writer_gate_->unlock();
+  }
+
   // A transparent hash so lookups by string_view need no temporary string.
   struct TextHash {
     using is_transparent = void;
@@ -177,6 +209,9 @@ class SqliteConnection final : public Connection {
   static constexpr size_t kMaxCachedStatements = 256;
 
   DatabaseHandle db_;
+  std::shared_ptr<std::timed_mutex> writer_gate_;
+  const int busy_timeout_;
+  bool gated_ = false;  // this connection holds writer_gate_
   // Declared after db_ so the statements are finalized before the database is closed.
   std::unordered_map<std::string, StatementHandle, TextHash, std::equal_to<>> statements_;
 };
@@ -223,7 +258,7 @@ Result<std::unique_ptr<Connection>> OpenSqlite(const SqliteSettings& settings) {
   }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), settings.busy_timeout_ms);
-  auto connection = std::make_unique<SqliteConnection>(std::move(db));
+  auto connection = std::make_unique<SqliteConnection>(std::move(db), settings.writer_gate, settings.busy_timeout_ms);
   const std::string synchronous = settings.synchronous == "normal" ? "NORMAL" : "FULL";
   Status status = connection->ExecScript("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
                                          "PRAGMA synchronous = " + synchronous + ";");
