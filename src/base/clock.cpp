@@ -51,6 +51,7 @@ class TimerTable {
     due_of_.clear();
   }
   size_t size() const { return waiting_.size(); }
+  Clock::TimerId last_id() const { return last_id_; }
 
  private:
   Clock::TimerId last_id_ = 0;
@@ -150,8 +151,14 @@ Clock::TimerId SystemClock::After(int64_t delay_ms, std::function<void()> task) 
   if (!timers_->thread.joinable() && !timers_->stopping) {
     timers_->thread = std::thread([timers = timers_.get()] { timers->Run(); });
   }
-  const TimerId id = timers_->table.Add(SteadyMillis() + std::max<int64_t>(delay_ms, 0), std::move(task));
-  timers_->changed.notify_all();
+  const int64_t due = SteadyMillis() + std::max<int64_t>(delay_ms, 0);
+  int64_t earliest = 0;
+  // The thread sleeps until the earliest timer; it needs waking only when this one comes sooner.
+  // Deadlines set and cancelled around every read and write are rarely the earliest, so most
+  // timers cost no wake-up.
+  const bool sooner = !timers_->table.Earliest(earliest) || due < earliest;
+  const TimerId id = timers_->table.Add(due, std::move(task));
+  if (sooner) timers_->changed.notify_all();
   return id;
 }
 
@@ -216,6 +223,17 @@ void ManualClock::Set(int64_t millis) {
 size_t ManualClock::pending_timers() const {
   std::lock_guard lock(timers_->mutex);
   return timers_->table.size();
+}
+
+size_t ManualClock::timers_set() const {
+  std::lock_guard lock(timers_->mutex);
+  return static_cast<size_t>(timers_->table.last_id());
+}
+
+bool ManualClock::WaitForTimersSet(size_t count, int64_t limit_ms) const {
+  std::unique_lock lock(timers_->mutex);
+  return timers_->changed.wait_for(lock, std::chrono::milliseconds(limit_ms),
+                                   [&] { return timers_->table.last_id() >= count; });
 }
 
 bool ManualClock::WaitForPendingTimers(size_t count, int64_t limit_ms) const {

@@ -73,6 +73,12 @@ class ManualClock final : public Clock {
   // Waits (in real time, at most `limit_ms`) until at least `count` timers are pending: how a test
   // learns that work on another thread has reached its wait. False when the limit passed first.
   bool WaitForPendingTimers(size_t count, int64_t limit_ms = 30'000) const;
+  // Timers set since the clock was made, whether they ran, were cancelled or wait. Code that sets
+  // and cancels a timer around each step (a deadline per read) leaves the pending count the same
+  // before and after a step; this count tells a test the step happened.
+  size_t timers_set() const;
+  // Waits (in real time, at most `limit_ms`) until at least `count` timers have been set.
+  bool WaitForTimersSet(size_t count, int64_t limit_ms = 30'000) const;
 
  private:
   struct Timers;

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -18,7 +17,8 @@
 namespace troupe::llm {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// curl's own timeouts only; the loop's timers are on the troupe::Clock.
+using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // A safety net only: queued work and timers wake the loop themselves.
@@ -34,25 +34,39 @@ void InitializeCurlOnce() {
 struct CurlLoop::State {
   // A change asked for from any thread, applied on the loop thread in the order asked.
   struct Command {
-    enum class Kind { kAdd, kRemove, kTimer, kCancelTimer, kTask };
+    enum class Kind { kAdd, kRemove, kTimer, kTimerDue, kCancelTimer, kTask };
     Kind kind = Kind::kTask;
     Id id = 0;
     CURL* easy = nullptr;
     TransferDone done;
-    Clock::time_point due;
+    milliseconds delay{0};
     std::function<void()> task;
   };
   struct Transfer {
     CURL* easy = nullptr;
     TransferDone done;
   };
+  struct Timer {
+    std::function<void()> fire;
+    Clock::TimerId clock_timer = 0;  // 0 for a timer due at once
+  };
+  // What a clock's task reaches: the loop until Shutdown, nothing after. The task may run on the
+  // clock's thread at any moment, so it holds this rather than the loop.
+  struct Relay {
+    std::mutex mutex;
+    State* state = nullptr;  // guarded
+  };
 
+  explicit State(const Clock& clock_in) : clock(clock_in) {}
+
+  const Clock& clock;
+  const std::shared_ptr<Relay> relay = std::make_shared<Relay>();
   CURLM* multi = nullptr;
   // curl's socket interface over epoll: a wake-up costs in proportion to the sockets that are
   // ready, not to the transfers in flight (curl_multi_poll looks at every one each time).
   int epoll_fd = -1;
   int wake_fd = -1;  // an eventfd: other threads write to it to wake the loop
-  std::optional<Clock::time_point> curl_due;  // when curl wants socket_action(TIMEOUT); loop's own
+  std::optional<SteadyClock::time_point> curl_due;  // when curl wants socket_action(TIMEOUT); loop's own
   std::thread thread;
   std::thread::id loop_thread;  // set before any work can reach the thread
   std::atomic<Id> next_id{1};
@@ -65,8 +79,7 @@ struct CurlLoop::State {
   // The loop thread's own.
   std::unordered_map<Id, Transfer> transfers;
   std::unordered_map<CURL*, Id> transfer_of;
-  std::map<std::pair<Clock::time_point, Id>, std::function<void()>> timers;  // by due time
-  std::unordered_map<Id, Clock::time_point> timer_due;
+  std::unordered_map<Id, Timer> timers;
 
   bool OnLoopThread() const { return std::this_thread::get_id() == loop_thread; }
 
@@ -106,7 +119,7 @@ struct CurlLoop::State {
     if (timeout_ms < 0) {
       state->curl_due.reset();
     } else {
-      state->curl_due = Clock::now() + milliseconds(timeout_ms);
+      state->curl_due = SteadyClock::now() + milliseconds(timeout_ms);
     }
     return 0;
   }
@@ -135,7 +148,7 @@ struct CurlLoop::State {
   // What curl asked for by now: its timeout when due, then every socket epoll found ready.
   void WaitAndDrive() {
     int running = 0;
-    if (curl_due && *curl_due <= Clock::now()) {
+    if (curl_due && *curl_due <= SteadyClock::now()) {
       curl_due.reset();
       curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
       ReapFinished();
@@ -159,10 +172,7 @@ struct CurlLoop::State {
   }
 
   void Run() {
-    while (!ApplyQueued()) {
-      FireDueTimers();
-      WaitAndDrive();
-    }
+    while (!ApplyQueued()) WaitAndDrive();
     StopEverything();
   }
 
@@ -206,9 +216,16 @@ struct CurlLoop::State {
         return;
       }
       case Command::Kind::kTimer:
-        timers.emplace(std::pair{command.due, command.id}, std::move(command.task));
-        timer_due.emplace(command.id, command.due);
+        SetTimer(command);
         return;
+      case Command::Kind::kTimerDue: {
+        const auto found = timers.find(command.id);
+        if (found == timers.end()) return;  // cancelled after the clock ran its task
+        const std::function<void()> fire = std::move(found->second.fire);
+        timers.erase(found);
+        fire();
+        return;
+      }
       case Command::Kind::kCancelTimer:
         EraseTimer(command.id);
         return;
@@ -225,21 +242,33 @@ struct CurlLoop::State {
     transfers.erase(transfer);
   }
 
-  void EraseTimer(Id timer) {
-    const auto due = timer_due.find(timer);
-    if (due == timer_due.end()) return;
-    timers.erase(std::pair{due->second, timer});
-    timer_due.erase(due);
+  // The clock's task only queues kTimerDue; the timer fires when the loop applies it, so a timer
+  // cancelled on the loop thread before then never fires.
+  void SetTimer(Command& command) {
+    Timer& timer = timers[command.id];
+    timer.fire = std::move(command.task);
+    if (command.delay.count() <= 0) {
+      Command due;
+      due.kind = Command::Kind::kTimerDue;
+      due.id = command.id;
+      Queue(std::move(due));
+      return;
+    }
+    timer.clock_timer = clock.After(command.delay.count(), [relay = relay, id = command.id] {
+      std::lock_guard lock(relay->mutex);
+      if (relay->state == nullptr) return;
+      Command due;
+      due.kind = Command::Kind::kTimerDue;
+      due.id = id;
+      relay->state->Queue(std::move(due));
+    });
   }
 
-  void FireDueTimers() {
-    const Clock::time_point now = Clock::now();
-    // One at a time from the front: a timer may cancel others.
-    while (!timers.empty() && timers.begin()->first.first <= now) {
-      auto node = timers.extract(timers.begin());
-      timer_due.erase(node.key().second);
-      node.mapped()();
-    }
+  void EraseTimer(Id timer) {
+    const auto found = timers.find(timer);
+    if (found == timers.end()) return;
+    if (found->second.clock_timer != 0) clock.Cancel(found->second.clock_timer);
+    timers.erase(found);
   }
 
   void ReapFinished() {
@@ -256,14 +285,11 @@ struct CurlLoop::State {
     }
   }
 
+  // Only curl's own timeout: the clock's timers wake the loop through the queue.
   int MillisUntilNextWork() {
     milliseconds wait = kLongestPoll;
     if (curl_due) {
-      const auto until = std::chrono::ceil<milliseconds>(*curl_due - Clock::now());
-      wait = std::clamp(until, milliseconds(0), wait);
-    }
-    if (!timers.empty()) {
-      const auto until = std::chrono::ceil<milliseconds>(timers.begin()->first.first - Clock::now());
+      const auto until = std::chrono::ceil<milliseconds>(*curl_due - SteadyClock::now());
       wait = std::clamp(until, milliseconds(0), wait);
     }
     return static_cast<int>(wait.count());
@@ -279,13 +305,16 @@ struct CurlLoop::State {
     transfers.clear();
     transfer_of.clear();
     for (TransferDone& done : ended) done(End::kStopped, CURLE_OK);
+    for (const auto& [id, timer] : timers) {
+      if (timer.clock_timer != 0) clock.Cancel(timer.clock_timer);
+    }
     timers.clear();
-    timer_due.clear();
   }
 };
 
-CurlLoop::CurlLoop() : state_(std::make_unique<State>()) {
+CurlLoop::CurlLoop(const Clock& clock) : state_(std::make_unique<State>(clock)) {
   InitializeCurlOnce();
+  state_->relay->state = state_.get();
   state_->multi = curl_multi_init();
   // Without a multi handle or its events the loop cannot run: it starts closed, and every call
   // refuses work.
@@ -321,9 +350,19 @@ CurlLoop::Id CurlLoop::After(milliseconds delay, std::function<void()> fire) {
   State::Command command;
   command.kind = State::Command::Kind::kTimer;
   command.id = state_->next_id++;
-  command.due = Clock::now() + std::max(delay, milliseconds(0));
+  command.delay = delay;
   command.task = std::move(fire);
   const Id id = command.id;
+  if (state_->OnLoopThread()) {
+    // Set at once, so the clock has the timer by the time the loop's current work is seen to be
+    // done (a test's ManualClock may be advanced right after).
+    {
+      std::lock_guard lock(state_->mutex);
+      if (state_->closed) return 0;
+    }
+    state_->SetTimer(command);
+    return id;
+  }
   return state_->Queue(std::move(command)) ? id : 0;
 }
 
@@ -355,6 +394,11 @@ void CurlLoop::Shutdown() {
       state.Wake();
     }
     state.thread.join();
+  }
+  {
+    // A clock task running now finishes first; later ones find no loop.
+    std::lock_guard lock(state.relay->mutex);
+    state.relay->state = nullptr;
   }
   if (state.multi != nullptr) {
     curl_multi_cleanup(state.multi);  // may still tell OnSocket of sockets it closes

@@ -2,7 +2,9 @@
 // transfers in flight cost a thousand sockets and easy handles but no thread each. Its owner hands
 // it configured easy handles and learns through a callback how each one ended; it can end a
 // transfer early, run a task on the loop thread, and set timers there (a retry's backoff, a
-// periodic deadline check) instead of sleeping on a thread.
+// deadline) instead of sleeping on a thread. Timers are measured on a troupe::Clock, so a test with
+// a ManualClock decides when they fire; curl's own timeouts (connecting, its internal waits) stay
+// on real time.
 //
 // Threads: every callback given here (transfer done, timer, task) and the curl callbacks of the
 // easy handles in flight run on the loop thread, one at a time; they must not block or throw.
@@ -18,6 +20,8 @@
 #include <functional>
 #include <memory>
 
+#include "base/clock.h"
+
 namespace troupe::llm {
 
 class CurlLoop {
@@ -30,7 +34,9 @@ class CurlLoop {
   using TransferDone = std::function<void(End end, CURLcode code)>;
   using Id = uint64_t;  // of a transfer or a timer; never 0
 
-  CurlLoop();   // starts the loop thread
+  // Starts the loop thread. `clock` measures the timers and must outlive Shutdown(); the loop does
+  // not touch it after.
+  explicit CurlLoop(const Clock& clock = SystemClock::Instance());
   ~CurlLoop();  // Shutdown()
   CurlLoop(const CurlLoop&) = delete;
   CurlLoop& operator=(const CurlLoop&) = delete;
@@ -44,8 +50,11 @@ class CurlLoop {
   // nothing happens).
   void Remove(Id transfer);
 
-  // Runs `fire` on the loop thread once `delay` has passed. Once the loop has stopped: returns 0
-  // and `fire` is dropped.
+  // Runs `fire` on the loop thread once `delay` of the clock's time has passed (a delay of 0 or
+  // less at once, without asking the clock). Called on the loop thread, the clock's timer is set
+  // before it returns; from another thread, when the loop gets to it. Timers due together fire in the order the clock runs
+  // them, which for both clocks is due order. Once the loop has stopped: returns 0 and `fire` is
+  // dropped.
   Id After(std::chrono::milliseconds delay, std::function<void()> fire);
   // Drops the timer unrun. From the loop thread this holds even for a timer already due; from
   // another thread a due timer may fire before the cancellation arrives.

@@ -16,6 +16,7 @@
 #include "base/build_info.h"
 #include "base/redact.h"
 #include "llm/curl_loop.h"
+#include "llm/openai_deadline.h"
 #include "llm/openai_request.h"
 #include "llm/openai_response.h"
 #include "llm/openai_stream.h"
@@ -23,13 +24,16 @@
 namespace troupe::llm {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// Durations reported in ChatResult (total, time to first token): measurements, so monotonic and
+// finer than a millisecond. What Troupe decides (deadlines, retry waits) is on the troupe::Clock.
+using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr size_t kMaxBodyBytes = 16u << 20;  // a non-streamed completion or an error page
-// How often the loop checks the cancel flags and deadlines of the calls in flight (deltas check the
-// cancel flags as they arrive, and ChatCall::Cancel wakes the loop at once).
-constexpr milliseconds kTickInterval{100};
+// How often, in the clock's time, the loop looks at the request.cancel flags of the calls in
+// flight: nothing signals such a flag (deltas check it as they arrive, and ChatCall::Cancel wakes
+// the loop at once). Deadlines are timers of their own.
+constexpr milliseconds kCancelPollInterval{100};
 
 // ---- C handles, each wrapped once ----
 
@@ -57,7 +61,7 @@ HeaderList MakeHeaders(const OpenAiProviderOptions& options) {
   return HeaderList(list);
 }
 
-double MillisBetween(Clock::time_point from, Clock::time_point to) {
+double MillisBetween(SteadyClock::time_point from, SteadyClock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
@@ -80,14 +84,17 @@ class OpenAiCall;
 // here whenever it runs on that thread.
 struct OpenAiCalls::State {
   explicit State(OpenAiEndpoint endpoint_in)
-      : endpoint(std::move(endpoint_in)), headers(MakeHeaders(endpoint.options)) {}
+      : endpoint(std::move(endpoint_in)),
+        clock(endpoint.options.clock != nullptr ? *endpoint.options.clock : SystemClock::Instance()),
+        headers(MakeHeaders(endpoint.options)) {}
 
   const OpenAiEndpoint endpoint;
+  const Clock& clock;        // deadlines and retry waits
   const HeaderList headers;  // every transfer's, so it must outlive the loop's work
   const std::string user_agent = "troupe/" + std::string(Version());
   // Shared with every call: a ChatCall handle may outlive the provider, and its Cancel must then
   // find a stopped loop rather than freed memory.
-  const std::shared_ptr<CurlLoop> loop = std::make_shared<CurlLoop>();
+  const std::shared_ptr<CurlLoop> loop = std::make_shared<CurlLoop>(clock);
 
   // The loop thread's own.
   std::unordered_map<OpenAiCall*, std::shared_ptr<OpenAiCall>> in_flight;  // keeps each call alive
@@ -139,21 +146,14 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
   void Begin() {
     calls_.Track(shared_from_this());
     if (!body_.ok()) return Finish(body_.status());
+    ArmTotalTimer();
     StartAttempt();
   }
 
-  // The tick: ends the call once it was cancelled or one of its deadlines passed.
-  void Check(Clock::time_point now) {
+  // The tick: ends the call once its request.cancel flag is set.
+  void CheckCancelFlag() {
     if (finished_ || ending_ != Ending::kNone) return;
-    const OpenAiProviderOptions& options = calls_.endpoint.options;
-    if (CancelRequested()) return End(Ending::kCancelled);
-    if (now - started_ > options.total_timeout) return End(Ending::kTotalTimeout);
-    if (transfer_ == 0) return;  // waiting to retry
-    const OpenAiResponse& response = *response_;
-    if (!response.ReplyStarted() && now - response.started > options.first_token_timeout) {
-      return End(Ending::kFirstTokenTimeout);
-    }
-    if (response.any_byte && now - response.last_byte > options.idle_timeout) End(Ending::kIdleTimeout);
+    if (CancelRequested()) End(Ending::kCancelled);
   }
 
   // Between attempts the call ends here; during one, the transfer is removed (closing its
@@ -184,6 +184,33 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
     return cancelled_.load() || (request_.cancel != nullptr && request_.cancel->load());
   }
 
+  int64_t Now() const { return calls_.clock.NowMillis(); }
+
+  // The whole call's limit, retries included, counted from when the call was made.
+  void ArmTotalTimer() {
+    const milliseconds left = calls_.endpoint.options.total_timeout - milliseconds(Now() - started_ms_);
+    total_timer_ = loop_->After(left, [self = shared_from_this()] {
+      self->total_timer_ = 0;
+      self->End(Ending::kTotalTimeout);
+    });
+  }
+
+  void ArmAttemptTimer() {
+    attempt_deadline_.Arm(*response_, [self = shared_from_this()] { self->OnAttemptDeadline(); });
+  }
+
+  void OnAttemptDeadline() {
+    if (finished_ || ending_ != Ending::kNone || transfer_ == 0) return;
+    switch (attempt_deadline_.HasPassed(*response_)) {
+      case AttemptDeadline::Passed::kFirstToken:
+        return End(Ending::kFirstTokenTimeout);
+      case AttemptDeadline::Passed::kIdle:
+        return End(Ending::kIdleTimeout);
+      case AttemptDeadline::Passed::kNone:
+        return ArmAttemptTimer();  // bytes came since it was set
+    }
+  }
+
   // Bytes of the response body; returning less than their size makes curl end the transfer.
   size_t TakeBody(std::string_view bytes) {
     if (ending_ != Ending::kNone) return 0;  // being ended: nothing more reaches the caller
@@ -192,8 +219,10 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
       return 0;
     }
     OpenAiResponse& response = *response_;
+    const bool first_byte = !response.any_byte;
     response.any_byte = true;
-    response.last_byte = Clock::now();
+    response.last_byte_ms = Now();
+    if (first_byte) ArmAttemptTimer();  // the idle deadline begins, and may come before the first token's
     if (!response.body_started) {
       response.body_started = true;
       curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &response.status);
@@ -227,7 +256,7 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
         response.stream_failure = text.status();
         return false;
       }
-      if (!response.first_delta && response.decoder.content_chunks() > 0) response.first_delta = Clock::now();
+      if (!response.first_delta && response.decoder.content_chunks() > 0) response.first_delta = SteadyClock::now();
       if (text->empty()) continue;
       if (!Deliver(response.stops.Push(*text))) return false;
       if (response.stops.stopped()) {
@@ -246,7 +275,7 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
   bool Deliver(std::string_view text) {
     if (text.empty()) return true;
     OpenAiResponse& response = *response_;
-    if (!response.first_delta) response.first_delta = Clock::now();
+    if (!response.first_delta) response.first_delta = SteadyClock::now();
     response.delivered.append(text);
     ++response.delivered_chunks;
     if (!callbacks_.on_delta) return true;
@@ -266,8 +295,10 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
     if (CancelRequested()) return Finish(CancelledResult(""));
     if (!easy_) easy_.reset(curl_easy_init());
     if (!easy_) return Finish(Status(StatusCode::kInternal, calls_.Prefix() + "libcurl cannot start a transfer"));
-    response_.emplace(request_.stop);
+    response_.emplace(request_.stop, Now());
     ++attempts_made_;
+    // Set before the transfer is added, so the deadline runs by the time the server sees a byte.
+    ArmAttemptTimer();
     Configure(easy_.get());
     transfer_ = loop_->Add(easy_.get(), [self = shared_from_this()](CurlLoop::End end, CURLcode code) {
       self->OnTransferEnded(end, code);
@@ -299,6 +330,7 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
 
   void OnTransferEnded(CurlLoop::End end, CURLcode code) {
     transfer_ = 0;
+    attempt_deadline_.Cancel();
     OpenAiResponse& response = *response_;
     if (response.status == 0) curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &response.status);
     const std::string curl_error = error_text_[0] != '\0' ? error_text_ : curl_easy_strerror(code);
@@ -417,7 +449,7 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
       if (attempts == 1) return Finish(std::move(error));
       return Finish(Status(error.code(), error.message() + " (after " + std::to_string(attempts) + " attempts)"));
     }
-    const milliseconds left = options.total_timeout - std::chrono::duration_cast<milliseconds>(Clock::now() - started_);
+    const milliseconds left = options.total_timeout - milliseconds(Now() - started_ms_);
     if (retry_in >= left) {
       return Finish(Status(error.code(), error.message() + "; a retry in " + Seconds(retry_in) +
                                              " would pass the call's time limit (" + Seconds(options.total_timeout) + ")"));
@@ -453,7 +485,7 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
       for (const ToolCall& call : result.tool_calls) completion += EstimateTokens(call.arguments_json) + EstimateTokens(call.name);
       result.usage.completion_tokens = completion;
     }
-    const Clock::time_point now = Clock::now();
+    const SteadyClock::time_point now = SteadyClock::now();
     result.total_ms = MillisBetween(started_, now);
     result.time_to_first_token_ms = MillisBetween(started_, response.first_delta.value_or(now));
     return result;
@@ -465,7 +497,7 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
     result.finish_reason = FinishReason::kCancelled;
     result.usage.prompt_tokens = EstimateChatTokens(request_.messages);
     result.usage.completion_tokens = EstimateTokens(result.content);
-    result.total_ms = MillisBetween(started_, Clock::now());
+    result.total_ms = MillisBetween(started_, SteadyClock::now());
     result.time_to_first_token_ms = result.total_ms;
     return result;
   }
@@ -485,6 +517,9 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
     finished_ = true;
     loop_->CancelTimer(retry_timer_);
     retry_timer_ = 0;
+    loop_->CancelTimer(total_timer_);
+    total_timer_ = 0;
+    attempt_deadline_.Cancel();
     easy_.reset();
     response_.reset();
     // Moved out so the caller's captures go when the call ends, not when its handle does.
@@ -497,7 +532,8 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
   const std::shared_ptr<CurlLoop> loop_;
   const ChatRequest request_;
   ChatCallbacks callbacks_;
-  const Clock::time_point started_ = Clock::now();
+  const SteadyClock::time_point started_ = SteadyClock::now();  // for the durations reported
+  const int64_t started_ms_ = calls_.clock.NowMillis();         // for the total time limit
   const Result<std::string> body_;
   std::atomic<bool> cancelled_{false};
 
@@ -506,8 +542,10 @@ class OpenAiCall final : public ChatCall, public std::enable_shared_from_this<Op
   std::optional<OpenAiResponse> response_;  // the current (or last) attempt's
   char error_text_[CURL_ERROR_SIZE] = {};
   int attempts_made_ = 0;
-  CurlLoop::Id transfer_ = 0;     // the attempt in flight
-  CurlLoop::Id retry_timer_ = 0;  // the wait before the next attempt
+  CurlLoop::Id transfer_ = 0;       // the attempt in flight
+  CurlLoop::Id retry_timer_ = 0;    // the wait before the next attempt
+  CurlLoop::Id total_timer_ = 0;    // the call's total_timeout
+  AttemptDeadline attempt_deadline_{*loop_, calls_.clock, calls_.endpoint.options};
   Ending ending_ = Ending::kNone;
   bool finished_ = false;
 };
@@ -523,18 +561,17 @@ void OpenAiCalls::State::Track(std::shared_ptr<OpenAiCall> call) {
 // One timer for all the calls rather than one each, and none while no call is in flight.
 void OpenAiCalls::State::ArmTick() {
   if (tick_armed || in_flight.empty()) return;
-  tick_armed = loop->After(kTickInterval, [this] {
+  tick_armed = loop->After(kCancelPollInterval, [this] {
     tick_armed = false;
     Tick();
   }) != 0;
 }
 
 void OpenAiCalls::State::Tick() {
-  const Clock::time_point now = Clock::now();
   std::vector<std::shared_ptr<OpenAiCall>> calls;  // a copy: a check may end its call, which leaves the map
   calls.reserve(in_flight.size());
   for (const auto& [key, call] : in_flight) calls.push_back(call);
-  for (const std::shared_ptr<OpenAiCall>& call : calls) call->Check(now);
+  for (const std::shared_ptr<OpenAiCall>& call : calls) call->CheckCancelFlag();
   ArmTick();
 }
 

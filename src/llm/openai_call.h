@@ -1,7 +1,7 @@
 // The calls of one OpenAI-compatible provider, all driven by one CurlLoop (curl_loop.h): a call is
-// a small state object whose attempts are libcurl transfers on the loop, whose retries wait on
-// loop timers, and whose cancel flags and deadlines are checked on every delta and on a 100 ms
-// tick, so a call in flight holds no thread. openai_provider.h states the behaviour (retries,
+// a small state object whose attempts are libcurl transfers on the loop, whose retries and
+// deadlines are loop timers on the provider's Clock, and whose cancel flags are checked on every
+// delta and on a 100 ms tick, so a call in flight holds no thread. openai_provider.h states the behaviour (retries,
 // timeouts, status mapping, messages); this is how it is carried out.
 #pragma once
 

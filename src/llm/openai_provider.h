@@ -17,9 +17,10 @@
 //
 // Threads: each provider runs one event loop thread (curl_loop.h) that drives all its calls with
 // curl multi; a call in flight is a transfer and a little state, not a thread, so a thousand
-// streamed calls cost one thread. Deltas and on_done run on that thread. Retry backoff is a timer
-// on the loop, never a sleep; the request's cancel flag is checked on every delta and, with the
-// first-token, idle and total timeouts, on a 100 ms tick; ChatCall::Cancel ends the call at once.
+// streamed calls cost one thread. Deltas and on_done run on that thread. Retry backoff and the
+// first-token, idle and total timeouts are timers on the loop, measured on the options' Clock,
+// never a sleep; the request's cancel flag is checked on every delta and on a 100 ms tick of that
+// clock; ChatCall::Cancel ends the call at once.
 // A cancelled call's connection is closed (over HTTP/2, its stream reset), so the upstream sees
 // the client leave. Start may be called from any number of threads; connections left open are
 // reused by later calls (keep-alive). Destroying the provider ends the calls still in flight with
@@ -34,6 +35,7 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "llm/provider.h"
 
@@ -62,6 +64,9 @@ struct OpenAiProviderOptions {
   // Given the wait a retry asks for (backoff, or the server's Retry-After), returns the wait to
   // use; unset waits as asked. Runs on the loop thread. Tests record the request and return 0.
   std::function<std::chrono::milliseconds(std::chrono::milliseconds requested)> retry_delay;
+  // Measures the timeouts above (connect_timeout aside: curl keeps that), the retry waits and the
+  // cancel-flag tick; null is SystemClock::Instance(). Must outlive the provider.
+  const Clock* clock = nullptr;
 };
 
 // Checks the options (an http:// or https:// base_url, positive timeouts) and makes the provider.

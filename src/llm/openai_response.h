@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,9 +20,12 @@
 namespace troupe::llm {
 
 struct OpenAiResponse {
-  using Clock = std::chrono::steady_clock;
+  // For the time to first token, a measurement: monotonic and finer than a millisecond.
+  using SteadyClock = std::chrono::steady_clock;
 
-  explicit OpenAiResponse(std::vector<std::string> stop_strings) : stops(std::move(stop_strings)) {}
+  // `now_ms`: the provider's troupe::Clock when the attempt began, from which its deadlines count.
+  OpenAiResponse(std::vector<std::string> stop_strings, int64_t now_ms)
+      : stops(std::move(stop_strings)), started_ms(now_ms), last_byte_ms(now_ms) {}
 
   StopStringFilter stops;
   SseParser sse;
@@ -38,12 +42,13 @@ struct OpenAiResponse {
 
   std::string delivered;  // reply text that reached the caller
   int delivered_chunks = 0;
-  std::optional<Clock::time_point> first_delta;
+  std::optional<SteadyClock::time_point> first_delta;
   bool stopped_by_string = false;
   std::optional<Status> stream_failure;  // why a callback refused the stream
 
-  Clock::time_point started = Clock::now();
-  Clock::time_point last_byte = started;
+  // On the provider's troupe::Clock (milliseconds), which decides the first-token and idle deadlines.
+  int64_t started_ms;
+  int64_t last_byte_ms;
   bool any_byte = false;
 
   // Whether the model has begun its reply (a token of any kind, or a whole non-streamed body).

@@ -53,6 +53,21 @@ TEST(ManualClockTest, CancelledTimersNeverRun) {
   EXPECT_FALSE(ran);
 }
 
+TEST(ManualClockTest, TimersSetCountsEveryTimerWhateverBecameOfIt) {
+  ManualClock clock;
+  EXPECT_EQ(clock.timers_set(), 0u);
+  clock.Cancel(clock.After(10, [] {}));
+  clock.After(0, [] {});
+  clock.Advance(0);
+  EXPECT_EQ(clock.pending_timers(), 0u);
+  EXPECT_EQ(clock.timers_set(), 2u);
+  EXPECT_TRUE(clock.WaitForTimersSet(2, 0));
+  EXPECT_FALSE(clock.WaitForTimersSet(3, 0));
+  std::thread setter([&] { clock.After(5, [] {}); });
+  EXPECT_TRUE(clock.WaitForTimersSet(3));
+  setter.join();
+}
+
 TEST(ManualClockTest, SleepForReturnsWhenTheClockIsAdvancedOrWhenStopped) {
   ManualClock clock;
   std::atomic<bool> woke{false};

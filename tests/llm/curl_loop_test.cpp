@@ -1,6 +1,6 @@
 // CurlLoop's promises, against the scripted server on loopback: transfers end exactly once and say
-// how (finished, removed, stopped), timers fire in due order unless cancelled, and a stopped loop
-// refuses work.
+// how (finished, removed, stopped), timers fire in due order when their clock reaches them unless
+// cancelled, and a stopped loop refuses work and leaves its clock nothing to call.
 #include "llm/curl_loop.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "fault_http_server.h"
 #include "test_events.h"
 
@@ -116,22 +117,52 @@ TEST(CurlLoopTest, ShutdownEndsTransfersInFlightOnceAndThenRefusesWork) {
   EXPECT_EQ(ends.seen.size(), 2u);
 }
 
-TEST(CurlLoopTest, TimersFireInDueOrderAndOneCancelledOnTheLoopNever) {
-  CurlLoop loop;
-  std::vector<std::string> fired;  // the loop thread's until `done` counts the last timer
-  Events done;
+TEST(CurlLoopTest, TimersFireInDueOrderWhenTheClockReachesThemAndOneCancelledOnTheLoopNever) {
+  ManualClock clock;
+  CurlLoop loop(clock);
+  std::vector<std::string> fired;  // the loop thread's; read after a barrier has run there
+  Events set;
   ASSERT_TRUE(loop.Post([&] {
-    loop.After(milliseconds(20), [&] {
-      fired.push_back("later");
-      done.Add();
-    });
+    loop.After(milliseconds(20), [&] { fired.push_back("later"); });
     const CurlLoop::Id cancelled = loop.After(milliseconds(0), [&] { fired.push_back("cancelled"); });
     loop.After(milliseconds(10), [&] { fired.push_back("sooner"); });
     loop.CancelTimer(cancelled);
+    set.Add();  // on the loop thread the clock has each timer by now
   }));
-  ASSERT_TRUE(done.WaitUntil(1));
+  ASSERT_TRUE(set.WaitUntil(1));
+  // A task posted after the clock moved runs after every timer that move made due.
+  size_t barriers = 0;
+  Events barrier;
+  const auto fired_by_now = [&] {
+    EXPECT_TRUE(loop.Post([&] { barrier.Add(); }));
+    EXPECT_TRUE(barrier.WaitUntil(++barriers));
+    return fired;
+  };
+  clock.Advance(9);
+  EXPECT_TRUE(fired_by_now().empty());
+  clock.Advance(1);
+  EXPECT_EQ(fired_by_now(), (std::vector<std::string>{"sooner"}));
+  clock.Advance(9);
+  EXPECT_EQ(fired_by_now(), (std::vector<std::string>{"sooner"}));
+  clock.Advance(1);
+  EXPECT_EQ(fired_by_now(), (std::vector<std::string>{"sooner", "later"}));
   loop.Shutdown();
-  EXPECT_EQ(fired, (std::vector<std::string>{"sooner", "later"}));
+}
+
+TEST(CurlLoopTest, ShutdownCancelsTheClocksTimers) {
+  ManualClock clock;
+  bool fired = false;
+  {
+    CurlLoop loop(clock);
+    EXPECT_NE(loop.After(milliseconds(10), [&] { fired = true; }), 0u);
+    Events set;
+    ASSERT_TRUE(loop.Post([&] { set.Add(); }));  // the timer was set before this ran
+    ASSERT_TRUE(set.WaitUntil(1));
+    EXPECT_EQ(clock.pending_timers(), 1u);
+  }
+  EXPECT_EQ(clock.pending_timers(), 0u);
+  clock.Advance(10);  // nothing left to reach the loop that is gone (ASan checks)
+  EXPECT_FALSE(fired);
 }
 
 TEST(CurlLoopTest, TasksPostedBeforeShutdownRun) {

@@ -174,6 +174,11 @@ void FaultHttpServer::ReleasePaused() {
   (void)!::write(wake_write_, &byte, 1);
 }
 
+bool FaultHttpServer::WaitForRequests(size_t count) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, kHangGuard, [&] { return requests_.size() >= count; });
+}
+
 bool FaultHttpServer::WaitForAbandoned(size_t count) {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, kHangGuard, [&] { return abandoned_ >= count; });
@@ -245,6 +250,7 @@ void FaultHttpServer::Read(Connection& connection) {
     {
       std::lock_guard lock(mutex_);
       requests_.push_back(std::move(request));
+      changed_.notify_all();
     }
     Respond(connection);
   }

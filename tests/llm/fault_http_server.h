@@ -61,6 +61,9 @@ class FaultHttpServer {
   void SetDefault(Response response);
   std::vector<Request> requests() const;
 
+  // Waits until `count` requests in all have been read. false only when they never come (a guard
+  // against hanging the test, not a timing check).
+  bool WaitForRequests(size_t count);
   // Responses holding at their pause point go on, and later ones no longer hold.
   void ReleasePaused();
   // Waits until `count` responses in all were abandoned: the client closed the connection before

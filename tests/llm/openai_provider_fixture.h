@@ -7,14 +7,37 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fault_http_server.h"
 #include "llm/openai_provider.h"
+#include "test_events.h"
 
 namespace troupe::llm {
+
+// What a call started with Start reports, kept for the test thread to read once `done` counted it.
+struct Reported {
+  std::string streamed;
+  std::optional<Result<ChatResult>> result;
+  int done_calls = 0;
+};
+
+inline ChatCallbacks ReportInto(Reported& reported, testing::Events& done, testing::Events* first_delta = nullptr) {
+  ChatCallbacks callbacks;
+  callbacks.on_delta = [&reported, first_delta](std::string_view delta) {
+    if (reported.streamed.empty() && first_delta != nullptr) first_delta->Add();
+    reported.streamed += delta;
+  };
+  callbacks.on_done = [&reported, &done](Result<ChatResult> result) {
+    reported.result = std::move(result);
+    ++reported.done_calls;
+    done.Add();
+  };
+  return callbacks;
+}
 
 class OpenAiProviderTest : public ::testing::Test {
  protected:

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "fault_http_server.h"
 #include "llm/openai_provider.h"
 #include "openai_provider_fixture.h"
@@ -27,27 +28,6 @@ using testing::StreamOf;
 using testing::ThreadCount;
 using Response = FaultHttpServer::Response;
 using std::chrono::milliseconds;
-
-// What a call started with Start reports, kept for the test thread to read once `done` counted it.
-struct Reported {
-  std::string streamed;
-  std::optional<Result<ChatResult>> result;
-  int done_calls = 0;
-};
-
-ChatCallbacks ReportInto(Reported& reported, Events& done, Events* first_delta = nullptr) {
-  ChatCallbacks callbacks;
-  callbacks.on_delta = [&reported, first_delta](std::string_view delta) {
-    if (reported.streamed.empty() && first_delta != nullptr) first_delta->Add();
-    reported.streamed += delta;
-  };
-  callbacks.on_done = [&reported, &done](Result<ChatResult> result) {
-    reported.result = std::move(result);
-    ++reported.done_calls;
-    done.Add();
-  };
-  return callbacks;
-}
 
 // The property the event loop exists for: calls in flight hold no thread each.
 TEST_F(OpenAiProviderTest, TwoHundredStreamedCallsInFlightShareTheLoopThread) {
@@ -119,7 +99,9 @@ TEST_F(OpenAiProviderTest, ARetryWaitingOutRetryAfterHoldsNoThreadAndEndsWhenCan
     limited.headers = {{"Retry-After", "3600"}};
     server.Enqueue(limited);
     Events waiting;
+    ManualClock clock;  // the hour is never reached; and the clock has no thread to count
     OpenAiProviderOptions options;
+    options.clock = &clock;
     options.base_url = server.BaseUrl();
     options.total_timeout = std::chrono::hours(2);  // room for the hour the server asks for
     options.retry_delay = [&waiting](milliseconds requested) {
@@ -137,7 +119,8 @@ TEST_F(OpenAiProviderTest, ARetryWaitingOutRetryAfterHoldsNoThreadAndEndsWhenCan
     ASSERT_TRUE(waiting.WaitUntil(1));
     EXPECT_LE(ThreadCount(), threads_before);  // an hour's wait, and no thread waits it
     if (by_flag) {
-      cancel.store(true);  // seen on the loop's tick
+      cancel.store(true);
+      clock.Advance(100);  // seen on the loop's next tick
     } else {
       call->Cancel();
     }

@@ -203,21 +203,6 @@ TEST_F(OpenAiProviderTest, ClientErrorsAreNotRetriedAndCarryTheServersMessage) {
   EXPECT_TRUE(waits().empty());
 }
 
-TEST_F(OpenAiProviderTest, SilenceBeforeTheFirstTokenIsATimeout) {
-  Response silent;
-  silent.stall_before_headers = true;
-  server_.Enqueue(silent);
-  OpenAiProviderOptions options;
-  options.first_token_timeout = milliseconds(300);
-  std::unique_ptr<Provider> provider = MakeProvider(options);
-  Result<ChatResult> result = Run(*provider, Hello());
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), StatusCode::kDeadlineExceeded);
-  EXPECT_THAT(result.status().message(), HasSubstr("provider remote: no reply from"));
-  EXPECT_THAT(result.status().message(), HasSubstr("within 0.3 s"));
-  EXPECT_EQ(server_.requests().size(), 1u);
-}
-
 TEST_F(OpenAiProviderTest, AStreamCutAfterDeltasIsAnErrorAfterThoseDeltasWithoutRetry) {
   Response cut = Stream({ContentChunk("Once"), ContentChunk(" upon"), ContentChunk(" a")});
   cut.end = Response::End::kCut;
@@ -257,34 +242,6 @@ TEST_F(OpenAiProviderTest, AStreamCutBeforeAnyTokenIsRetried) {
   EXPECT_EQ(result->content, "second try");
   EXPECT_EQ(Joined(), "second try");
   EXPECT_EQ(server_.requests().size(), 2u);
-}
-
-TEST_F(OpenAiProviderTest, AStallAfterDeltasIsATimeoutNamingHowFarItGot) {
-  Response stalled = Stream({ContentChunk("It"), ContentChunk(" was")});
-  stalled.end = Response::End::kStall;
-  server_.Enqueue(stalled);
-  OpenAiProviderOptions options;
-  options.idle_timeout = milliseconds(300);
-  std::unique_ptr<Provider> provider = MakeProvider(options);
-  Result<ChatResult> result = Run(*provider, Hello());
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), StatusCode::kDeadlineExceeded);
-  EXPECT_THAT(result.status().message(), HasSubstr("stalled after 2 chunks (6 bytes of reply): nothing for 0.3 s"));
-  EXPECT_EQ(Joined(), "It was");
-  EXPECT_EQ(server_.requests().size(), 1u);
-}
-
-TEST_F(OpenAiProviderTest, TheTotalTimeLimitHolds) {
-  Response stalled = Stream({ContentChunk("Slow")});
-  stalled.end = Response::End::kStall;
-  server_.Enqueue(stalled);
-  OpenAiProviderOptions options;
-  options.total_timeout = milliseconds(300);
-  std::unique_ptr<Provider> provider = MakeProvider(options);
-  Result<ChatResult> result = Run(*provider, Hello());
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), StatusCode::kDeadlineExceeded);
-  EXPECT_THAT(result.status().message(), HasSubstr("longer than its limit of 0.3 s; the reply was cut after 1 chunk"));
 }
 
 TEST_F(OpenAiProviderTest, GarbageLinesAreSkippedButGarbageDataIsAnError) {

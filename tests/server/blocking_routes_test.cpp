@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "server/gate.h"
 #include "server/server_fixture.h"
 #include "server/test_client.h"
@@ -118,10 +119,12 @@ TEST(BlockingRoutesTest, TearingDownWithBlockingRequestsQueuedAndRunningLeavesNo
   auto sink = std::make_shared<OpenGateAtHardStop>(gate);
   spdlog::default_logger()->sinks().push_back(sink);
   {
+    ManualClock clock;
     HttpServerOptions options = TestOptions();
+    options.clock = &clock;
     options.background_threads = 1;
     options.background_queue = 8;
-    options.shutdown_grace = std::chrono::milliseconds(50);
+    options.shutdown_grace = std::chrono::seconds(10);
     auto server = std::make_unique<RunningServer>(GatedRouter(gate), options);
     std::vector<std::atomic<int>> statuses(3);
     std::vector<std::thread> clients;
@@ -130,7 +133,14 @@ TEST(BlockingRoutesTest, TearingDownWithBlockingRequestsQueuedAndRunningLeavesNo
     // Every request has reached its handler or the queue once in-flight counts all three.
     ASSERT_TRUE(AwaitInFlight(*server, 3));
 
-    server.reset();  // the grace runs out, the I/O stops, the pool drains, the context goes
+    // The grace runs out, the I/O stops, the pool drains, the context goes.
+    std::thread teardown([&] { server.reset(); });
+    // Timers set: 1-3 reading the three requests, 4 the grace, 5 the hard stop after it.
+    EXPECT_TRUE(clock.WaitForTimersSet(4));
+    clock.Advance(10'000);
+    EXPECT_TRUE(clock.WaitForTimersSet(5));
+    clock.Advance(2'000);
+    teardown.join();
 
     for (std::thread& client : clients) client.join();
     // The running handler was waited for; the queued ones were dropped without running (or, if

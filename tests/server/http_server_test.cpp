@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <future>
 
 #include <utility>
@@ -17,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/clock.h"
 #include "server/http/coroutine_handler.h"
 #include "server/http/json_body.h"
 #include "server/server_fixture.h"
@@ -185,20 +187,69 @@ TEST(HttpServerTest, ExpectContinueIsAnswered) {
   EXPECT_EQ(client.ReadResponse().status, 201);
 }
 
-TEST(HttpServerTest, SlowRequestsAreCutAtTheTimeout) {
+// Waits (in real time, within a generous guard) until `holds` does: for what the server records
+// just after the client has seen its effect.
+bool Eventually(const std::function<bool()>& holds) {
+  for (int i = 0; i < 60'000; ++i) {
+    if (holds()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return holds();
+}
+
+TEST(HttpServerTest, ABodyThatStopsComingIsCutAtTheTimeoutAndNotBefore) {
+  ManualClock clock;
   HttpServerOptions options = TestOptions();
-  options.request_timeout = std::chrono::milliseconds(300);
+  options.clock = &clock;
+  options.request_timeout = std::chrono::seconds(30);
   RunningServer server(TestRouter(), options);
-  // The client waits far longer than the server's timeout: only the server can end this.
+  // The client would wait far longer than the server's timeout: only the server can end this.
   TestClient client(server.port(), std::chrono::minutes(5));
-  client.SendRaw("GET /api/v1/characters/1 HTTP/1.1\r\nHost: x\r\n");  // never finished
+  const std::string head =
+      "POST /api/v1/characters HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: 12\r\n\r\n";
+
+  // The body's deadline is set before the 100 Continue is written: reading it is the handshake.
+  client.SendRaw(head);
+  ASSERT_EQ(client.ReadResponse().status, 100);
+  client.SendRaw(R"({"name")");  // 7 of the 12 bytes
+  clock.Advance(29'999);
+  client.SendRaw(R"(:"x"})");  // a millisecond before the deadline: still read and answered
+  EXPECT_EQ(client.ReadResponse().status, 201);
+
+  client.SendRaw(head);
+  ASSERT_EQ(client.ReadResponse().status, 100);
+  client.SendRaw(R"({"name")");  // and then nothing
+  clock.Advance(29'999);
+  EXPECT_EQ(clock.pending_timers(), 1u);  // the deadline, still waiting
+  clock.Advance(1);
   EXPECT_TRUE(client.ServerClosed());
-
-  TestClient idle(server.port());  // says nothing at all: closed quietly too
-  EXPECT_EQ(idle.ReadUntilClosed(), "");
-
   auto* requests = static_cast<Counter*>(server.metrics().Find("troupe_http_requests_total"));
-  EXPECT_EQ(requests->Value({"invalid", "OTHER", "408"}), 1);  // only the half-sent request
+  EXPECT_TRUE(Eventually([&] { return requests->Value({"invalid", "OTHER", "408"}) == 1; })) << server.metrics().Render();
+}
+
+TEST(HttpServerTest, AnIdleKeepAliveConnectionIsClosedQuietlyAtTheTimeoutAndNotBefore) {
+  ManualClock clock;
+  HttpServerOptions options = TestOptions();
+  options.clock = &clock;
+  options.request_timeout = std::chrono::seconds(30);
+  RunningServer server(TestRouter(), options);
+  TestClient client(server.port(), std::chrono::minutes(5));
+  EXPECT_EQ(client.Send("GET", "/healthz").status, 200);
+  // Timers set: 1 reading the request, 2 writing the response, 3 waiting for the next request.
+  ASSERT_TRUE(clock.WaitForTimersSet(3));
+  clock.Advance(29'999);
+  EXPECT_EQ(client.Send("GET", "/healthz").status, 200);  // still open a millisecond before
+
+  // 4 and 5 the same again for the second request.
+  ASSERT_TRUE(clock.WaitForTimersSet(5));
+  clock.Advance(29'999);
+  EXPECT_EQ(clock.timers_set(), 5u);  // nothing ran: a closed connection would set no more timers,
+  EXPECT_EQ(clock.pending_timers(), 1u);  // but its deadline would be gone
+  clock.Advance(1);
+  EXPECT_EQ(client.ReadUntilClosed(), "");  // closed, and without an answer
+  auto* requests = static_cast<Counter*>(server.metrics().Find("troupe_http_requests_total"));
+  EXPECT_EQ(requests->Value({"invalid", "OTHER", "408"}), 0);  // waiting between requests is no fault
 }
 
 TEST(HttpServerTest, HealthAndReadiness) {
@@ -334,22 +385,32 @@ TEST(HttpServerTest, ADeferredResponseCompletedAfterTheServerIsGoneIsDropped) {
     promised.set_value(pending);
     return Response::Later(pending);
   });
+  ManualClock clock;
   HttpServerOptions options = TestOptions();
-  options.shutdown_grace = std::chrono::milliseconds(100);
+  options.clock = &clock;
+  options.shutdown_grace = std::chrono::seconds(10);
   auto server = std::make_unique<RunningServer>(std::move(router), options);
   TestClient client(server->port());
   client.SendRaw("GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
   DeferredResponse pending = handed.get();
+  server->server().Stop();
+  // Timers set: 1 reading the request, 2 the grace. Past it the connection is cancelled, but its
+  // handler never answers, so it is the hard stop (3) two seconds later that ends Run.
+  ASSERT_TRUE(clock.WaitForTimersSet(2));
+  clock.Advance(10'000);
+  ASSERT_TRUE(clock.WaitForTimersSet(3));
+  clock.Advance(2'000);
   server.reset();  // stopped and destroyed with the response still owed
   pending.Complete(Response::Text("too late"));  // must reach nothing (ASan checks)
   EXPECT_TRUE(client.ServerClosed());
 }
 
 TEST(HttpServerTest, StopClosesIdleConnectionsAndRunReturns) {
-  // A grace and a read timeout of an hour: only closing the idle connection lets Run return.
+  // A clock that never moves, so no grace or read timeout ever passes: only closing the idle
+  // connection lets Run return.
+  ManualClock clock;
   HttpServerOptions options = TestOptions();
-  options.shutdown_grace = std::chrono::hours(1);
-  options.request_timeout = std::chrono::hours(1);
+  options.clock = &clock;
   RunningServer server(TestRouter(), options);
   TestClient client(server.port());
   EXPECT_EQ(client.Send("GET", "/healthz").status, 200);

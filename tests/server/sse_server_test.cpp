@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "server/http/http_server.h"
 #include "server/server_fixture.h"
 #include "server/http/sse_stream.h"
@@ -97,56 +98,105 @@ TEST(SseServerTest, ManyProducerThreadsLoseNothing) {
   EXPECT_EQ(events, 1000u);
 }
 
-TEST(SseServerTest, IdleStreamsGetHeartbeats) {
-  Producers producers;
-  Router router;
-  router.Add("GET", "/stream", [&](Request&) {
-    SseStream stream;
-    producers.Start([stream]() mutable {
-      std::this_thread::sleep_for(450ms);
-      stream.Send("late", "x");
-      stream.Close();
+// A route whose stream the test feeds itself, so nothing happens on the stream but what the test
+// does, and a server on `clock`.
+class HandedStream {
+ public:
+  Router MakeRouter() {
+    Router router;
+    router.Add("GET", "/stream", [this](Request&) {
+      SseStream stream;
+      handed_.set_value(stream);
+      return Response::EventStream(stream);
     });
-    return Response::EventStream(stream);
-  });
-  HttpServerOptions options = TestOptions();
-  options.sse_heartbeat = 100ms;
-  RunningServer server(std::move(router), options);
-  TestClient client(server.port());
-  client.StartStream("/stream");
-  ASSERT_TRUE(client.ReadStreamToEnd());
-  const std::string& body = client.stream_body();
-  size_t heartbeats = 0;
-  for (size_t at = body.find(": heartbeat\n\n"); at != std::string::npos;
-       at = body.find(": heartbeat\n\n", at + 1)) {
-    ++heartbeats;
+    return router;
   }
-  EXPECT_GE(heartbeats, 3u) << body;
-  EXPECT_NE(body.find("event: late\ndata: x\n\n"), std::string::npos);
+  SseStream Get() { return handed_.get_future().get(); }
+
+ private:
+  std::promise<SseStream> handed_;
+};
+
+HttpServerOptions OnClock(const Clock& clock) {
+  HttpServerOptions options = TestOptions();
+  options.clock = &clock;
+  options.request_timeout = std::chrono::hours(1);
+  options.sse_heartbeat = std::chrono::hours(1);
+  return options;
 }
 
-TEST(SseServerTest, AStreamOutlivesTheRequestTimeoutWhileEventsFlow) {
-  Producers producers;
-  Router router;
-  router.Add("GET", "/stream", [&](Request&) {
-    SseStream stream;
-    producers.Start([stream]() mutable {
-      for (int i = 0; i < 12; ++i) {
-        stream.Send("tick", std::to_string(i));
-        std::this_thread::sleep_for(100ms);
-      }
-      stream.Close();
-    });
-    return Response::EventStream(stream);
-  });
-  HttpServerOptions options = TestOptions();
-  // The timeout bounds each read and write, never the stream: this one runs four times longer.
-  options.request_timeout = 300ms;
-  RunningServer server(std::move(router), options);
-  TestClient client(server.port(), 30s);
+// After an Advance: no timer ran (each would have gone from the pending ones, and what it set off
+// would set timers of its own), judged by the clock alone, whenever the server gets to it.
+void ExpectClockRanNothing(const ManualClock& clock, size_t set, size_t pending) {
+  EXPECT_EQ(clock.timers_set(), set);
+  EXPECT_EQ(clock.pending_timers(), pending);
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t count = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+TEST(SseServerTest, AQuietStreamGetsAHeartbeatAfterEachQuietPeriodAndNotBefore) {
+  ManualClock clock;
+  HandedStream handed;
+  HttpServerOptions options = OnClock(clock);
+  options.sse_heartbeat = 15s;
+  RunningServer server(handed.MakeRouter(), options);
+  TestClient client(server.port());
   client.StartStream("/stream");
+  SseStream stream = handed.Get();
+  // Timers set: 1 reading the request, 2 writing the head, 3 the first quiet period.
+  ASSERT_TRUE(clock.WaitForTimersSet(3));
+  clock.Advance(14'999);
+  // A millisecond early the clock ran nothing (a heartbeat would have set a timer for its write):
+  ExpectClockRanNothing(clock, 3, 1);
+  stream.Send("news", "x");
+  EXPECT_EQ(client.ReadEvents(1), "event: news\ndata: x\n\n");
+
+  // 4 writing the event, 5 the quiet period it began.
+  ASSERT_TRUE(clock.WaitForTimersSet(5));
+  clock.Advance(14'999);
+  ExpectClockRanNothing(clock, 5, 1);
+  clock.Advance(1);
+  EXPECT_EQ(client.ReadEvents(2), "event: news\ndata: x\n\n: heartbeat\n\n");
+
+  // 6 writing the heartbeat, 7 the next period.
+  ASSERT_TRUE(clock.WaitForTimersSet(7));
+  clock.Advance(15'000);
+  EXPECT_EQ(Count(client.ReadEvents(3), ": heartbeat\n\n"), 2u);
+  stream.Close();
+  EXPECT_TRUE(client.ReadStreamToEnd());
+}
+
+TEST(SseServerTest, TheRequestTimeoutBoundsEachWriteNeverTheStream) {
+  ManualClock clock;
+  HandedStream handed;
+  HttpServerOptions options = OnClock(clock);
+  options.request_timeout = 10s;
+  RunningServer server(handed.MakeRouter(), options);
+  TestClient client(server.port());
+  client.StartStream("/stream");
+  SseStream stream = handed.Get();
+  // Events keep coming while the clock passes the timeout several times over. Timers set: 1
+  // reading the request, 2 writing the head, 3 the heartbeat; then per event its write and the
+  // heartbeat again. Each event is sent once the stream waits, so no wake-up comes early.
+  const auto waiting_after = [](size_t events) { return 3 + 2 * events; };
+  for (size_t i = 0; i < 12; ++i) {
+    ASSERT_TRUE(clock.WaitForTimersSet(waiting_after(i)));
+    stream.Send("tick", std::to_string(i));
+    client.ReadEvents(i + 1);
+    clock.Advance(4'000);
+  }
+  // Then a quiet spell longer than the timeout, once the last write's deadline is lifted.
+  ASSERT_TRUE(clock.WaitForTimersSet(waiting_after(12)));
+  clock.Advance(15'000);
+  stream.Send("tick", "12");
+  stream.Close();
   ASSERT_TRUE(client.ReadStreamToEnd()) << client.stream_body();
-  EXPECT_NE(client.stream_body().find("event: tick\ndata: 11\n\n"), std::string::npos) << client.stream_body();
+  EXPECT_EQ(Count(client.stream_body(), "event: tick\n"), 13u);
+  EXPECT_NE(client.stream_body().find("event: tick\ndata: 12\n\n"), std::string::npos);
 }
 
 TEST(SseServerTest, ClientDisconnectCancelsTheProducer) {
@@ -187,63 +237,53 @@ TEST(SseServerTest, ClientDisconnectCancelsTheProducer) {
 }
 
 TEST(SseServerTest, ShutdownLetsARunningStreamFinishWithinGrace) {
-  Producers producers;
-  Router router;
-  router.Add("GET", "/stream", [&](Request&) {
-    SseStream stream;
-    producers.Start([stream]() mutable {
-      for (int i = 0; i < 8; ++i) {
-        stream.Send("tick", std::to_string(i));
-        std::this_thread::sleep_for(50ms);
-      }
-      stream.Close();
-    });
-    return Response::EventStream(stream);
-  });
-  HttpServerOptions options = TestOptions();
-  // An hour's grace: Run returns when the stream ends, not when the grace does (or never).
-  options.shutdown_grace = std::chrono::hours(1);
-  RunningServer server(std::move(router), options);
+  ManualClock clock;  // never moved: the grace cannot be what ends the stream
+  HandedStream handed;
+  HttpServerOptions options = OnClock(clock);
+  options.shutdown_grace = 10s;
+  RunningServer server(handed.MakeRouter(), options);
   TestClient client(server.port());
   client.StartStream("/stream");
+  SseStream stream = handed.Get();
+  stream.Send("tick", "0");
   client.ReadEvents(1);
 
   server.server().Stop();
+  for (int i = 1; i < 8; ++i) stream.Send("tick", std::to_string(i));
+  stream.Close();
   EXPECT_TRUE(client.ReadStreamToEnd());  // every event, then a clean end
   server.Join();
   EXPECT_NE(client.stream_body().find("data: 7\n\n"), std::string::npos);
 }
 
-TEST(SseServerTest, StreamRunningPastGraceIsCancelledAndRunReturns) {
-  Producers producers;
-  std::promise<std::string> stopped;
-  Router router;
-  router.Add("GET", "/stream", [&](Request&) {
-    SseStream stream;
-    producers.Start([stream, &stopped]() mutable {
-      while (!stream.cancelled()) {
-        stream.Send("tick", "x");
-        std::this_thread::sleep_for(10ms);
-      }
-      stopped.set_value(stream.cancel_reason());
-    });
-    return Response::EventStream(stream);
-  });
-  HttpServerOptions options = TestOptions();
-  options.shutdown_grace = 300ms;
-  RunningServer server(std::move(router), options);
+TEST(SseServerTest, AStreamRunningPastTheGraceIsCancelledThereAndRunReturns) {
+  ManualClock clock;
+  HandedStream handed;
+  HttpServerOptions options = OnClock(clock);
+  options.shutdown_grace = 10s;
+  RunningServer server(handed.MakeRouter(), options);
   TestClient client(server.port());
   client.StartStream("/stream");
+  SseStream stream = handed.Get();
+  // Timers set: 1 reading the request, 2 writing the head, 3 the heartbeat, 4 writing the event,
+  // 5 the heartbeat again; then Stop sets the grace (6). The event is sent once the stream waits,
+  // so no wake-up comes early and adds a wait.
+  ASSERT_TRUE(clock.WaitForTimersSet(3));
+  stream.Send("tick", "0");
   client.ReadEvents(1);
-
-  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(clock.WaitForTimersSet(5));
   server.server().Stop();
+  ASSERT_TRUE(clock.WaitForTimersSet(6));
+
+  clock.Advance(9'999);
+  ExpectClockRanNothing(clock, 6, 2);  // the heartbeat and the grace wait on
+  stream.Send("tick", "1");  // a millisecond before the end of the grace, the stream still runs
+  EXPECT_NE(client.ReadEvents(2).find("data: 1\n\n"), std::string::npos);
+  EXPECT_FALSE(stream.cancelled());
+  clock.Advance(1);
   server.Join();
-  const auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(took, 250ms);  // the grace was given; that Run returned at all is the rest
-  auto future = stopped.get_future();
-  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
-  EXPECT_EQ(future.get(), "server shutting down");
+  EXPECT_TRUE(stream.cancelled());
+  EXPECT_EQ(stream.cancel_reason(), "server shutting down");
   EXPECT_FALSE(client.ReadStreamToEnd());  // cut, not ended: the client can tell
 }
 

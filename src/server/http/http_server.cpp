@@ -11,7 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
@@ -21,14 +20,25 @@
 #include <thread>
 #include <vector>
 
+#include "server/http/clock_timer.h"
 #include "server/http/http_session.h"
 
 namespace troupe::server {
 
 namespace net = boost::asio;
 using net::ip::tcp;
+using std::chrono::milliseconds;
 
 namespace {
+
+// After the grace, cancelled connections get this long to finish before the I/O threads stop.
+constexpr milliseconds kHardStopAfterGrace{2000};
+// An accept that fails (out of descriptors) is retried after this pause rather than at once.
+constexpr milliseconds kAcceptRetryPause{50};
+
+const Clock& ClockOf(const HttpServerOptions& options) {
+  return options.clock != nullptr ? *options.clock : SystemClock::Instance();
+}
 
 // Splits "HOST:PORT" / "[V6]:PORT" and resolves HOST to one endpoint.
 Result<tcp::endpoint> ParseListen(const std::string& listen) {
@@ -115,11 +125,13 @@ class HttpServer::Impl {
         io_(std::max(options.io_threads, 1)),
         control_(net::make_strand(io_)),
         acceptor_(control_),
-        grace_timer_(control_),
-        hard_stop_timer_(control_),
+        clock_(ClockOf(options)),
+        grace_timer_(clock_, control_),
+        hard_stop_timer_(clock_, control_),
         background_("handler", std::max(options.background_threads, 1), options.background_queue,
                     options.before_background_task) {
     context_.background = &background_;
+    context_.clock = &clock_;
     context_.options = std::move(options);
     context_.limits.body_limit_bytes = context_.options.body_limit_bytes;
     context_.limits.header_limit_bytes = context_.options.header_limit_bytes;
@@ -219,8 +231,8 @@ class HttpServer::Impl {
         if (stopping_ || error == net::error::operation_aborted) break;
         // Out of descriptors and the like: say so, and do not spin.
         spdlog::warn("accept failed: {}", error.message());
-        net::steady_timer pause(control_, std::chrono::milliseconds(50));
-        co_await pause.async_wait(net::redirect_error(net::use_awaitable, error));
+        ClockTimer pause(clock_, control_);
+        co_await pause.Wait(kAcceptRetryPause);
         continue;
       }
       const uint64_t id = next_session_id_++;
@@ -242,15 +254,12 @@ class HttpServer::Impl {
     if (signals_) signals_->cancel(ignored);
     for (auto& [id, session] : sessions_) session->OnServerStop();
     if (sessions_.empty()) return;
-    grace_timer_.expires_after(context_.options.shutdown_grace);
-    grace_timer_.async_wait([this](const boost::system::error_code& error) {
-      if (error) return;  // every connection finished in time
+    // Cancelled (never run) once every connection has finished in time.
+    grace_timer_.Arm(context_.options.shutdown_grace, [this] {
       spdlog::warn("shutdown grace period over; cancelling {} connections", sessions_.size());
       for (auto& [id, session] : sessions_) session->OnGraceExpired();
       // A handler that never returns must not keep the process alive forever.
-      hard_stop_timer_.expires_after(std::chrono::seconds(2));
-      hard_stop_timer_.async_wait([this](const boost::system::error_code& hard_error) {
-        if (hard_error) return;
+      hard_stop_timer_.Arm(kHardStopAfterGrace, [this] {
         spdlog::error("{} connections did not finish after cancellation; stopping I/O",
                       sessions_.size());
         io_.stop();
@@ -262,8 +271,8 @@ class HttpServer::Impl {
   void OnSessionEnded(uint64_t id) {
     sessions_.erase(id);
     if (stopping_ && sessions_.empty()) {
-      grace_timer_.cancel();
-      hard_stop_timer_.cancel();
+      grace_timer_.Cancel();
+      hard_stop_timer_.Cancel();
     }
   }
 
@@ -325,8 +334,11 @@ class HttpServer::Impl {
   net::strand<net::io_context::executor_type> control_;
   tcp::acceptor acceptor_;
   tcp::endpoint bound_;
-  net::steady_timer grace_timer_;
-  net::steady_timer hard_stop_timer_;
+  const Clock& clock_;
+  // On control_; their on_fire captures `this`, safe since a ClockTimer's destructor waits out a
+  // running on_fire and stops later ones.
+  ClockTimer grace_timer_;
+  ClockTimer hard_stop_timer_;
   std::optional<net::signal_set> signals_;
   // After io_ and context_, so it is destroyed before them (and ~Impl stops it first anyway).
   TaskPool background_;

@@ -17,6 +17,10 @@
 // ({"error":{"code","message","field"}}) for malformed HTTP (400), oversized bodies (413), unknown
 // paths (404), wrong methods (405 with Allow) and handler exceptions (500). A request not read
 // within request_timeout is cut without an answer (counted as 408).
+//
+// Every wait of the server's own (read and write deadlines, heartbeats, the shutdown grace and the
+// hard stop after it) is a timer on HttpServerOptions::clock, so a test with a ManualClock decides
+// when each one passes.
 // Each request is counted in the metrics registry under its route template and logged once
 // (method, route template, status, duration, key id; never headers or bodies).
 //
@@ -31,6 +35,7 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "server/http/metrics.h"
 #include "server/http/router.h"
@@ -44,13 +49,19 @@ struct HttpServerOptions {
   int io_threads = 2;
   int64_t body_limit_bytes = 8 * 1024 * 1024;
   uint32_t header_limit_bytes = 16 * 1024;
-  // Reading a request's header, and separately its body; writing any response or event.
+  // Reading a request's header, and separately its body; writing any response or event. Between
+  // requests a keep-alive connection waits this long for the next one. An event stream has no
+  // bound of its own: only each of its writes has.
   std::chrono::milliseconds request_timeout{30'000};
-  // After Stop(), how long running requests and streams may go on before they are cancelled.
+  // After Stop(), how long running requests and streams may go on before they are cancelled
+  // (and 2 s after that, connections that still have not finished stop the I/O threads).
   std::chrono::milliseconds shutdown_grace{10'000};
-  // A comment line is written on an idle event stream this often, so proxies keep it open and a
-  // client that went away is noticed.
+  // A comment line is written on an event stream after this long with nothing written, so proxies
+  // keep it open and a client that went away is noticed.
   std::chrono::milliseconds sse_heartbeat{15'000};
+  // Where the durations above are measured; null is SystemClock::Instance(). Must outlive the
+  // server.
+  const Clock* clock = nullptr;
   std::string version = "dev";  // troupe_build_info{version=...}
   // The handler pool (every AddBlocking route, i.e. every API handler): threads, and queued tasks
   // at most (more get 429).

@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -29,7 +30,10 @@ namespace troupe::server {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+// Request durations for the metrics and the log: a measurement, so the monotonic clock with its
+// sub-millisecond resolution, not the Clock that decides when deadlines pass.
 using SteadyClock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 namespace {
 
@@ -114,7 +118,8 @@ Session::Session(const ServerContext& context, net::ip::tcp::socket socket,
                  std::function<void()> on_end)
     : context_(context),
       stream_(std::move(socket)),
-      wake_timer_(stream_.get_executor()),
+      deadline_(*context.clock, stream_.get_executor()),
+      wake_(*context.clock, stream_.get_executor()),
       on_end_(std::move(on_end)) {
   beast::error_code ignored;
   auto endpoint = stream_.socket().remote_endpoint(ignored);
@@ -207,8 +212,10 @@ net::awaitable<std::optional<Request>> Session::ReadRequest(bool& keep_alive) {
   ApplyLimits(parser, context_.limits);
   beast::error_code error;
 
-  stream_.expires_after(context_.options.request_timeout);
+  StartDeadline(context_.options.request_timeout);
   co_await http::async_read_header(stream_, buffer_, parser, kRedirect(error));
+  EndDeadline();
+  if (timed_out_) error = beast::error::timeout;
   if (!error) {
     // Before anything of the body is read or acknowledged: a request whose framing is ambiguous
     // is refused and the connection closed, so no byte of it can be taken for the next request.
@@ -219,14 +226,22 @@ net::awaitable<std::optional<Request>> Session::ReadRequest(bool& keep_alive) {
     }
   }
   if (!error && !parser.is_done()) {
+    // One bound for the 100 Continue and the body: armed before the Continue goes out, so a client
+    // that has read it knows the body's deadline is running.
+    StartDeadline(context_.options.request_timeout);
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       co_await net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                                 kRedirect(error));
-      if (error) co_return std::nullopt;
+      if (error && !timed_out_) {
+        EndDeadline();
+        co_return std::nullopt;
+      }
     }
-    stream_.expires_after(context_.options.request_timeout);
-    co_await http::async_read(stream_, buffer_, parser, kRedirect(error));
+    // The deadline may pass before this coroutine learns its write is done: a timeout all the same.
+    if (!timed_out_) co_await http::async_read(stream_, buffer_, parser, kRedirect(error));
+    EndDeadline();
+    if (timed_out_) error = beast::error::timeout;
   }
 
   if (error) {
@@ -238,8 +253,8 @@ net::awaitable<std::optional<Request>> Session::ReadRequest(bool& keep_alive) {
       co_return std::nullopt;
     }
     if (error == beast::error::timeout) {
-      // The stream closed the socket at the deadline, so there is no one left to answer (nginx
-      // does the same); the 408 goes to the log and the metrics only.
+      // The deadline closed the socket, so there is no one left to answer (nginx does the same);
+      // the 408 goes to the log and the metrics only.
       Request unparsed;
       Record(unparsed, "invalid", 408, SteadyClock::now());
       co_return std::nullopt;
@@ -341,14 +356,15 @@ net::awaitable<bool> Session::WriteResponse(Response response, bool keep_alive, 
   message.prepare_payload();
 
   beast::error_code error;
-  stream_.expires_after(context_.options.request_timeout);
+  StartDeadline(context_.options.request_timeout);
   if (head_only) {
     http::response_serializer<http::string_body> serializer{message};
     co_await http::async_write_header(stream_, serializer, kRedirect(error));
   } else {
     co_await http::async_write(stream_, message, kRedirect(error));
   }
-  co_return !error;
+  EndDeadline();
+  co_return !error && !timed_out_;
 }
 
 net::awaitable<void> Session::RejectAndClose(HttpError error) {
@@ -366,13 +382,44 @@ net::awaitable<void> Session::LingeringClose() {
   // before the client reads it. Stop sending, drain briefly, then close.
   beast::error_code error;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, error);
-  stream_.expires_after(std::min<std::chrono::milliseconds>(context_.options.request_timeout,
-                                                            std::chrono::seconds(2)));
+  StartDeadline(std::min<milliseconds>(context_.options.request_timeout, std::chrono::seconds(2)));
   char discard[4096];
   size_t drained = 0;
-  while (!error && drained < (1u << 20)) {
+  while (!error && !timed_out_ && drained < (1u << 20)) {
     drained += co_await stream_.async_read_some(net::buffer(discard), kRedirect(error));
   }
+  EndDeadline();
+}
+
+void Session::StartDeadline(milliseconds limit) {
+  timed_out_ = false;
+  // `this` is safe: deadline_ is a member, and its destructor waits out a running on_fire.
+  deadline_.Arm(limit, [this] {
+    timed_out_ = true;
+    // Closed, not cancelled (as Beast's own expiry does): a cancel that landed between two steps
+    // of a composed read or write would let the next step wait forever.
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  });
+}
+
+void Session::EndDeadline() { deadline_.Cancel(); }
+
+net::awaitable<bool> Session::WriteEventStreamHead(const Response& head) {
+  http::response<http::empty_body> message{http::status::ok, 11};
+  message.set(http::field::content_type, "text/event-stream");
+  message.set(http::field::cache_control, "no-cache");
+  message.set("X-Accel-Buffering", "no");  // tells nginx-style proxies not to buffer
+  for (const auto& [name, value] : head.headers) message.insert(name, value);
+  message.keep_alive(false);
+  message.chunked(true);
+  http::response_serializer<http::empty_body> serializer{message};
+
+  beast::error_code error;
+  StartDeadline(context_.options.request_timeout);
+  co_await http::async_write_header(stream_, serializer, kRedirect(error));
+  EndDeadline();
+  co_return !error && !timed_out_;
 }
 
 net::awaitable<void> Session::WriteEventStream(SseStream stream, const Response& head) {
@@ -385,19 +432,7 @@ net::awaitable<void> Session::WriteEventStream(SseStream stream, const Response&
     context_.metrics.sse_open->Add(-1);
   });
 
-  http::response<http::empty_body> message{http::status::ok, 11};
-  message.set(http::field::content_type, "text/event-stream");
-  message.set(http::field::cache_control, "no-cache");
-  message.set("X-Accel-Buffering", "no");  // tells nginx-style proxies not to buffer
-  for (const auto& [name, value] : head.headers) message.insert(name, value);
-  message.keep_alive(false);
-  message.chunked(true);
-  http::response_serializer<http::empty_body> serializer{message};
-
-  beast::error_code error;
-  stream_.expires_after(context_.options.request_timeout);
-  co_await http::async_write_header(stream_, serializer, kRedirect(error));
-  if (error) {
+  if (!co_await WriteEventStreamHead(head)) {
     state->Cancel("client disconnected");
     co_return;
   }
@@ -408,25 +443,28 @@ net::awaitable<void> Session::WriteEventStream(SseStream stream, const Response&
   std::weak_ptr<Session> weak_self = weak_from_this();
   state->Attach([executor, weak_self] {
     net::post(executor, [weak_self] {
-      if (auto self = weak_self.lock()) self->wake_timer_.cancel();
+      if (auto self = weak_self.lock()) self->wake_.Wake();
     });
   });
 
-  // Reads run with no deadline from here on (writes set their own), and the only thing a read
+  // Reads run with no deadline from here on (each write has its own), and the only thing a read
   // can tell us is that the client went away.
-  stream_.expires_never();
   net::co_spawn(executor, WatchForDisconnect(shared_from_this(), stream), net::detached);
 
-  const auto heartbeat = context_.options.sse_heartbeat;
-  auto next_heartbeat = SteadyClock::now() + heartbeat;
+  beast::error_code error;
   std::deque<std::string> batch;
   std::string chunk;
+  // A write is bounded by request_timeout; the stream as a whole by nothing.
   auto write_chunk = [&](const std::string& data) -> net::awaitable<bool> {
-    stream_.expires_after(context_.options.request_timeout);
+    StartDeadline(context_.options.request_timeout);
     auto framed = http::make_chunk(net::buffer(data));
     co_await net::async_write(stream_, framed, kRedirect(error));
-    co_return !error;
+    EndDeadline();
+    co_return !error && !timed_out_;
   };
+  // Set when a whole heartbeat period passed with nothing written (a wake that brought no event
+  // starts the period again).
+  bool heartbeat_due = false;
 
   while (true) {
     const bool closed = state->TakePending(batch);
@@ -440,27 +478,26 @@ net::awaitable<void> Session::WriteEventStream(SseStream stream, const Response&
         state->Cancel("client disconnected");
         break;
       }
-      next_heartbeat = SteadyClock::now() + heartbeat;
+      heartbeat_due = false;
       continue;
     }
     if (closed) {
-      stream_.expires_after(context_.options.request_timeout);
+      StartDeadline(context_.options.request_timeout);
       auto last = http::make_chunk_last();
       co_await net::async_write(stream_, last, kRedirect(error));
+      EndDeadline();
       break;
     }
-    if (SteadyClock::now() >= next_heartbeat) {
+    if (heartbeat_due) {
       const std::string comment = FormatSseComment("heartbeat");
       if (!co_await write_chunk(comment)) {
         state->Cancel("client disconnected");
         break;
       }
-      next_heartbeat = SteadyClock::now() + heartbeat;
+      heartbeat_due = false;
       continue;
     }
-    wake_timer_.expires_at(next_heartbeat);
-    beast::error_code wait_error;
-    co_await wake_timer_.async_wait(kRedirect(wait_error));  // cancelled = woken early
+    heartbeat_due = co_await wake_.Wait(context_.options.sse_heartbeat);  // false: woken early
   }
   if (state->cancelled.load()) {
     spdlog::debug("event stream to {} cancelled: {}", remote_address_, stream.cancel_reason());
@@ -471,9 +508,8 @@ net::awaitable<void> Session::WatchForDisconnect(std::shared_ptr<Session> self, 
   char discard[512];
   beast::error_code error;
   while (!error) {
-    // Anything the client sends now is ignored; the connection closes after the stream. The read
-    // goes to the socket itself: through the Beast stream it would take the deadline a write had
-    // just set, and cut every stream request_timeout after its first event.
+    // Anything the client sends now is ignored; the connection closes after the stream. No
+    // deadline: a stream may be quiet for as long as its producer likes.
     co_await self->stream_.socket().async_read_some(net::buffer(discard), kRedirect(error));
   }
   // A no-op when the stream already ended (the state is detached by then).

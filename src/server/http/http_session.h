@@ -7,7 +7,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
@@ -16,7 +15,9 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/task_pool.h"
+#include "server/http/clock_timer.h"
 #include "server/http/http_message.h"
 #include "server/http/http_server.h"
 #include "server/http/metrics.h"
@@ -40,6 +41,8 @@ struct ServerContext {
   ServerMetrics metrics;
   // Owned by the server, which stops it before the I/O context goes (blocking routes run here).
   TaskPool* background = nullptr;
+  // options.clock, or the system clock: every deadline, heartbeat and grace period is on it.
+  const Clock* clock = nullptr;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -71,19 +74,30 @@ class Session : public std::enable_shared_from_this<Session> {
   // `head_only`: the status and headers of `response` (Content-Length included), no body.
   boost::asio::awaitable<bool> WriteResponse(Response response, bool keep_alive, bool head_only = false);
   boost::asio::awaitable<void> WriteEventStream(SseStream stream, const Response& head);
+  // The status line and headers of an event stream (chunked, never kept alive); false when the
+  // client is gone.
+  boost::asio::awaitable<bool> WriteEventStreamHead(const Response& head);
   static boost::asio::awaitable<void> WatchForDisconnect(std::shared_ptr<Session> self,
                                                          SseStream stream);
   // Writes an error for a request that could not be read, then closes gently. By value: a
   // coroutine must not hold references to its caller's temporaries.
   boost::asio::awaitable<void> RejectAndClose(HttpError error);
   boost::asio::awaitable<void> LingeringClose();
+  // Bounds the reads and writes that follow by `limit` of the clock's time. When it passes first,
+  // the socket is closed, so what is pending and whatever starts later fails, and timed_out_ says
+  // why. EndDeadline() lifts the bound once the operation is done.
+  void StartDeadline(std::chrono::milliseconds limit);
+  void EndDeadline();
   void Record(const Request& request, const std::string& route, int status,
               std::chrono::steady_clock::time_point start);
 
   const ServerContext& context_;
-  boost::beast::tcp_stream stream_;
+  boost::beast::tcp_stream stream_;  // its own expiry is never set: deadline_ bounds each operation
   boost::beast::flat_buffer buffer_;
-  boost::asio::steady_timer wake_timer_;  // an event stream waits on it for events or heartbeat
+  // After stream_, so they go first: their on_fire may touch the stream until they are destroyed.
+  ClockTimer deadline_;
+  ClockTimer wake_;  // an event stream waits on it for events or its heartbeat
+  bool timed_out_ = false;  // the current deadline passed (the socket is closed)
   std::function<void()> on_end_;
   std::string remote_address_;
   Phase phase_ = Phase::kReading;
