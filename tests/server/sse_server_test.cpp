@@ -226,13 +226,14 @@ TEST(SseServerTest, ClientDisconnectCancelsTheProducer) {
   client.Close();
 
   auto future = stopped.get_future();
-  ASSERT_EQ(future.wait_for(5s), std::future_status::ready) << "producer never saw the cancel";
+  // Bounds only a hang reaches: a loaded machine is slow, not wrong.
+  ASSERT_EQ(future.wait_for(60s), std::future_status::ready) << "producer never saw the cancel";
   EXPECT_EQ(future.get(), "client disconnected");
   EXPECT_EQ(callbacks.load(), 1);
   producers.JoinAll();
   // The gauge drops once the connection has cleaned up.
   auto* open = static_cast<Gauge*>(server.metrics().Find("troupe_sse_streams_open"));
-  for (int i = 0; i < 100 && open->Value() != 0; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 6000 && open->Value() != 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(open->Value(), 0);
 }
 

@@ -112,7 +112,8 @@ TEST_F(WebhookTest, AFailedDeliverySaysWhyAndTheRunnerRetriesIt) {
   query.kind = std::string(kWebhookJob);
   const size_t before = receiver_.requests().size();
   runner.Start();
-  for (int i = 0; i < 500 && runner.completed() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Up to a minute: a bound that only a hang reaches, never a slow machine.
+  for (int i = 0; i < 6000 && runner.completed() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   runner.Stop();
   ASSERT_EQ(runner.completed(), 1);
   Result<store::Job> done = store_->jobs().Get(job->id);
