@@ -150,7 +150,8 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
   if (superseded) return EndTurn(s, scene, *job, TurnOutcome{});
   GenerateReply(s, scene, std::move(plan).value(), job->options, job->sink, job->control,
                 [&s, scene, job, state_pending](Result<Generated> generated) {
-                  if (state_pending) WriteState(s, scene->conversation);
+                  // Onto the conversation as it is now: a handoff during the reply wrote its own part.
+                  if (state_pending) Account(s, *job->posted);
                   if (!generated.ok()) return job->finish(generated.status());
                   EndTurn(s, scene, *job,
                           TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});

@@ -398,6 +398,28 @@ TEST_F(ConcurrentTurnsTest, AMessageCountsTowardsAffinityWhenItsReplyEndsHowever
   EXPECT_GT(affinity(), before);
 }
 
+// What another writer stores during a reply (a handoff's metadata) survives the reply's state write.
+TEST_F(ConcurrentTurnsTest, TheRepliesStateWriteKeepsWhatWasWrittenDuringTheReply) {
+  Start();
+  const int64_t conversation = MakeConversation(MakeUser("tim"), kPlainFlow);
+  std::shared_ptr<Posted> first = Post(conversation, "Hello there.");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  provider_.End(0);
+  ASSERT_TRUE(first->done.get_future().get().ok());
+  const double before = store_->conversations().Get(conversation)->affinity;
+
+  std::shared_ptr<Posted> second = Post(conversation, "Thank you, that is lovely!");
+  ASSERT_TRUE(provider_.WaitForCalls(2));
+  store::Conversation during = *store_->conversations().Get(conversation);
+  during.metadata_json = R"({"handoff": {"requested_by": "agent"}})";
+  ASSERT_TRUE(store_->conversations().UpdateState(during).ok());
+  provider_.End(1);
+  ASSERT_TRUE(second->done.get_future().get().ok());
+  const store::Conversation after = *store_->conversations().Get(conversation);
+  EXPECT_NE(after.metadata_json.find("handoff"), std::string::npos) << after.metadata_json;
+  EXPECT_GT(after.affinity, before);
+}
+
 TEST_F(ConcurrentTurnsTest, PastAUsersLimitATurnIsRefusedAndItsMessageNotStored) {
   RuntimeOptions options;
   options.limits.per_user = 1;
