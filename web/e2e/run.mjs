@@ -118,6 +118,9 @@ await test("chat: sign in, pick a character, stream a reply, swipe, rate", async
   const status = await page.locator(".topbar .model-status").innerText();
   expect(/ · \d+k? tokens of context · [\d.]+ [KMG]?B/.test(status), `the top bar should describe the model, got: ${status}`);
   await page.getByLabel("Search characters").fill("lily");
+  // Preact renders the filtered list on its next tick, not inside fill().
+  await page.waitForFunction(() => document.querySelectorAll(".character-card").length === 1, null, { timeout: 20000 })
+    .catch(() => {});
   expect(await page.locator(".character-card").count() === 1, "the search should leave Lily alone");
   await page.getByRole("button", { name: "Chat with Lily" }).click();
   await page.getByText("Hi! I am Lily. Want a story?").waitFor();
