@@ -12,7 +12,9 @@
 #include "engine/jinja/arguments.h"
 #include "engine/jinja/json_text.h"
 #include "engine/jinja/methods.h"
+#include "engine/jinja/name_table_internal.h"
 #include "engine/jinja/operators.h"
+#include "engine/jinja/python_numbers.h"
 #include "engine/jinja/python_text.h"
 #include "engine/jinja/renderer.h"
 #include "engine/jinja/template_error.h"
@@ -21,7 +23,6 @@ namespace troupe::engine::jinja {
 namespace {
 
 using FilterFunction = Value (*)(const Value& value, const CallArguments& arguments, Renderer& renderer);
-using TestFunction = bool (*)(const Value& value, const CallArguments& arguments, Renderer& renderer);
 
 // ---- helpers shared by several filters ----
 
@@ -70,27 +71,6 @@ Value SortKey(const Value& item, const Value* attribute, bool case_sensitive) {
   return key;
 }
 
-std::optional<int64_t> ParseInteger(const std::string& raw, int64_t base) {
-  std::string text = Strip(raw, std::nullopt, true, true);
-  text.erase(std::remove(text.begin(), text.end(), '_'), text.end());
-  if (text.empty() || base < 2 || base > 36) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  long long value = std::strtoll(text.c_str(), &end, static_cast<int>(base));
-  if (errno != 0 || end != text.c_str() + text.size()) return std::nullopt;
-  return value;
-}
-
-std::optional<double> ParseFloat(const std::string& raw) {
-  std::string text = Strip(raw, std::nullopt, true, true);
-  text.erase(std::remove(text.begin(), text.end(), '_'), text.end());
-  if (text.empty() || text.find_first_of("xXpP") != std::string::npos) return std::nullopt;
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size()) return std::nullopt;
-  return value;
-}
-
 std::string HtmlEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -104,20 +84,6 @@ std::string HtmlEscape(const std::string& text) {
     }
   }
   return out;
-}
-
-// Python's round(x, digits): exact decimal rounding, ties to even, as printf does it.
-double RoundFloat(double value, int64_t digits) {
-  if (!std::isfinite(value)) return value;
-  if (digits >= 0) {
-    if (digits > 300) return value;
-    std::vector<char> buffer(400);
-    std::snprintf(buffer.data(), buffer.size(), "%.*f", static_cast<int>(digits), value);
-    if (std::fabs(value) >= 1e300) return value;
-    return std::strtod(buffer.data(), nullptr);
-  }
-  double scale = std::pow(10.0, static_cast<double>(-digits));
-  return std::nearbyint(value / scale) * scale;
 }
 
 Value StringFilter(const Value& value, Renderer& renderer) {
@@ -606,121 +572,9 @@ const std::pair<std::string_view, FilterFunction> kFilters[] = {
     {"wordcount", FilterWordcount},
 };
 
-// ---- tests ----
-
-const Value& TestArgument(const CallArguments& arguments, const char* test) {
-  BoundArguments bound(test, arguments, {"other"});
-  return bound.Require("other");
-}
-
-bool IsOddOrEven(const Value& value, bool want_odd) {
-  if (value.IsInteger()) return ((value.AsInt() % 2) != 0) == want_odd;
-  if (value.IsNumber()) return (std::fmod(std::fabs(value.AsFloat()), 2.0) == 1.0) == want_odd;
-  if (value.IsUndefined()) FailUndefined(value);
-  ThrowTemplateError("odd/even test needs a number, not " + std::string(value.TypeName()));
-}
-
-bool CompareTest(const Value& value, const CallArguments& arguments, const char* name, bool (*accept)(int)) {
-  return accept(Compare(value, TestArgument(arguments, name)));
-}
-
-const std::pair<std::string_view, TestFunction> kTests[] = {
-    {"boolean", [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kBool; }},
-    // Jinja's Undefined has __call__ (calling it fails), so it counts as callable.
-    {"callable",
-     [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kCallable || v.IsUndefined(); }},
-    {"defined", [](const Value& v, const CallArguments&, Renderer&) { return !v.IsUndefined(); }},
-    {"divisibleby",
-     [](const Value& v, const CallArguments& a, Renderer&) {
-       BoundArguments bound("divisibleby", a, {"num"});
-       const Value& divisor = bound.Require("num");
-       Value remainder = Arithmetic(BinaryOp::kModulo, v, divisor, 0);
-       return remainder.AsFloat() == 0.0;
-     }},
-    {"eq", [](const Value& v, const CallArguments& a, Renderer&) { return Equals(v, TestArgument(a, "eq")); }},
-    {"equalto", [](const Value& v, const CallArguments& a, Renderer&) { return Equals(v, TestArgument(a, "equalto")); }},
-    {"==", [](const Value& v, const CallArguments& a, Renderer&) { return Equals(v, TestArgument(a, "==")); }},
-    {"ne", [](const Value& v, const CallArguments& a, Renderer&) { return !Equals(v, TestArgument(a, "ne")); }},
-    {"!=", [](const Value& v, const CallArguments& a, Renderer&) { return !Equals(v, TestArgument(a, "!=")); }},
-    {"escaped", [](const Value&, const CallArguments&, Renderer&) { return false; }},
-    {"even", [](const Value& v, const CallArguments&, Renderer&) { return IsOddOrEven(v, false); }},
-    {"odd", [](const Value& v, const CallArguments&, Renderer&) { return IsOddOrEven(v, true); }},
-    {"false", [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kBool && !v.AsBool(); }},
-    {"true", [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kBool && v.AsBool(); }},
-    {"filter",
-     [](const Value& v, const CallArguments&, Renderer&) { return v.IsString() && HasFilter(v.AsString()); }},
-    {"test", [](const Value& v, const CallArguments&, Renderer&) { return v.IsString() && HasTest(v.AsString()); }},
-    {"float", [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kFloat; }},
-    {"integer", [](const Value& v, const CallArguments&, Renderer&) { return v.kind() == Value::Kind::kInt; }},
-    {"number", [](const Value& v, const CallArguments&, Renderer&) { return v.IsNumber(); }},
-    {"ge", [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, "ge", [](int c) { return c >= 0; }); }},
-    {">=", [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, ">=", [](int c) { return c >= 0; }); }},
-    {"gt", [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, "gt", [](int c) { return c > 0; }); }},
-    {">", [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, ">", [](int c) { return c > 0; }); }},
-    {"greaterthan",
-     [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, "greaterthan", [](int c) { return c > 0; }); }},
-    {"le", [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, "le", [](int c) { return c <= 0; }); }},
-    {"<=", [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, "<=", [](int c) { return c <= 0; }); }},
-    {"lt", [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, "lt", [](int c) { return c < 0; }); }},
-    {"<", [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, "<", [](int c) { return c < 0; }); }},
-    {"lessthan",
-     [](const Value& v, const CallArguments& a, Renderer&) { return CompareTest(v, a, "lessthan", [](int c) { return c < 0; }); }},
-    {"in",
-     [](const Value& v, const CallArguments& a, Renderer&) {
-       BoundArguments bound("in", a, {"seq"});
-       return Contains(bound.Require("seq"), v);
-     }},
-    {"iterable",
-     [](const Value& v, const CallArguments&, Renderer&) {
-       return v.IsString() || v.IsList() || v.IsDict() || v.IsUndefined();
-     }},
-    {"sequence",
-     [](const Value& v, const CallArguments&, Renderer&) {
-       return v.IsString() || v.IsList() || v.IsDict() || v.IsUndefined();
-     }},
-    {"mapping", [](const Value& v, const CallArguments&, Renderer&) { return v.IsDict(); }},
-    {"string", [](const Value& v, const CallArguments&, Renderer&) { return v.IsString(); }},
-    {"none", [](const Value& v, const CallArguments&, Renderer&) { return v.IsNone(); }},
-    {"undefined", [](const Value& v, const CallArguments&, Renderer&) { return v.IsUndefined(); }},
-    {"lower",
-     [](const Value& v, const CallArguments&, Renderer& r) {
-       std::string text = v.ToString(r.max_string_bytes());
-       return IsLowerCase(text);
-     }},
-    {"upper",
-     [](const Value& v, const CallArguments&, Renderer& r) {
-       std::string text = v.ToString(r.max_string_bytes());
-       return IsUpperCase(text);
-     }},
-    {"sameas",
-     [](const Value& v, const CallArguments& a, Renderer&) {
-       const Value& other = TestArgument(a, "sameas");
-       if (v.kind() != other.kind()) return false;
-       switch (v.kind()) {
-         case Value::Kind::kList:
-           return &v.AsList() == &other.AsList();
-         case Value::Kind::kDict:
-           return &v.AsDict() == &other.AsDict();
-         case Value::Kind::kString:
-           return &v.AsString() == &other.AsString() || v.AsString() == other.AsString();
-         default:
-           return Equals(v, other);
-       }
-     }},
-};
-
-template <typename Function, size_t N>
-Function FindIn(const std::pair<std::string_view, Function> (&table)[N], std::string_view name) {
-  for (const auto& [entry_name, function] : table) {
-    if (entry_name == name) return function;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 bool HasFilter(std::string_view name) { return FindIn(kFilters, name) != nullptr; }
-bool HasTest(std::string_view name) { return FindIn(kTests, name) != nullptr; }
 
 Value ApplyFilter(std::string_view name, const Value& value, const CallArguments& arguments, Renderer& renderer) {
   FilterFunction filter = FindIn(kFilters, name);
@@ -728,14 +582,6 @@ Value ApplyFilter(std::string_view name, const Value& value, const CallArguments
   Renderer::DepthGuard depth(renderer);  // map('map', ...) recurses
   renderer.Charge(1);
   return filter(value, arguments, renderer);
-}
-
-bool ApplyTest(std::string_view name, const Value& value, const CallArguments& arguments, Renderer& renderer) {
-  TestFunction test = FindIn(kTests, name);
-  if (test == nullptr) ThrowTemplateError("No test named '" + std::string(name) + "'.");
-  Renderer::DepthGuard depth(renderer);
-  renderer.Charge(1);
-  return test(value, arguments, renderer);
 }
 
 }  // namespace troupe::engine::jinja
