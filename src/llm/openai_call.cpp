@@ -48,15 +48,8 @@ using HeaderList = std::unique_ptr<curl_slist, SlistCleanup>;
 
 HeaderList MakeHeaders(const OpenAiProviderOptions& options) {
   curl_slist* list = nullptr;
-  const auto add = [&list](const std::string& header) {
-    curl_slist* grown = curl_slist_append(list, header.c_str());
-    if (grown != nullptr) list = grown;
-  };
-  add("Content-Type: application/json");
-  add("Accept: text/event-stream");
-  add("Expect:");  // no 100-continue round trip for large prompts
-  if (!options.api_key.empty()) {
-    add(options.api_version.empty() ? "Authorization: Bearer " + options.api_key : "api-key: " + options.api_key);
+  for (const std::string& header : OpenAiRequestHeaders(options.api_key, options.api_version)) {
+    if (curl_slist* grown = curl_slist_append(list, header.c_str()); grown != nullptr) list = grown;
   }
   return HeaderList(list);
 }
@@ -596,15 +589,6 @@ std::shared_ptr<ChatCall> OpenAiCalls::Start(ChatRequest request, ChatCallbacks 
   auto call = std::make_shared<OpenAiCall>(*state_, std::move(request), std::move(callbacks));
   if (!state_->loop->Post([call] { call->Begin(); })) call->Refuse();
   return call;
-}
-
-int64_t EstimateChatTokens(const std::vector<ChatMessage>& messages) {
-  int64_t total = 3;  // the reply's opening
-  for (const ChatMessage& message : messages) {
-    total += 4 + EstimateTokens(message.content) + EstimateTokens(message.name);
-    for (const ToolCall& call : message.tool_calls) total += EstimateTokens(call.name) + EstimateTokens(call.arguments_json);
-  }
-  return total;
 }
 
 }  // namespace troupe::llm

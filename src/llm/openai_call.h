@@ -42,8 +42,4 @@ class OpenAiCalls {
   std::unique_ptr<State> state_;
 };
 
-// The prompt tokens of a chat for a remote model: EstimateTokens of each message with a few tokens
-// of overhead per message, as the chat format adds them.
-int64_t EstimateChatTokens(const std::vector<ChatMessage>& messages);
-
 }  // namespace troupe::llm

@@ -5,6 +5,7 @@
 
 #include "base/redact.h"
 #include "llm/openai_call.h"
+#include "llm/openai_request.h"
 
 namespace troupe::llm {
 namespace {

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "llm/openai_provider.h"
+
 namespace troupe::llm {
 namespace {
 
@@ -95,6 +97,21 @@ Result<std::string> OpenAiRequestBody(const ChatRequest& request, const std::str
   } catch (const nlohmann::json::exception& error) {  // text that is not UTF-8
     return InvalidArgument(std::string("the request cannot be sent as JSON: ") + error.what(), "messages");
   }
+}
+
+std::vector<std::string> OpenAiRequestHeaders(const std::string& api_key, const std::string& api_version) {
+  std::vector<std::string> headers{"Content-Type: application/json", "Accept: text/event-stream", "Expect:"};
+  if (!api_key.empty()) headers.push_back(api_version.empty() ? "Authorization: Bearer " + api_key : "api-key: " + api_key);
+  return headers;
+}
+
+int64_t EstimateChatTokens(const std::vector<ChatMessage>& messages) {
+  int64_t total = 3;  // the reply's opening
+  for (const ChatMessage& message : messages) {
+    total += 4 + EstimateTokens(message.content) + EstimateTokens(message.name);
+    for (const ToolCall& call : message.tool_calls) total += EstimateTokens(call.name) + EstimateTokens(call.arguments_json);
+  }
+  return total;
 }
 
 }  // namespace troupe::llm
