@@ -63,6 +63,18 @@ class OpenAiProviderClockTest : public OpenAiProviderTest {
     }
   }
 
+  // The clock to 1 ms short of `deadline_ms`: the call has not ended; then to it: the call ends
+  // past its deadline.
+  void ExpectDeadlineAt(Provider& provider, int64_t deadline_ms) {
+    clock_.Advance(deadline_ms - 1);
+    Settle(provider);
+    EXPECT_EQ(done_.count(), 0u);
+    clock_.Advance(1);
+    ASSERT_TRUE(done_.WaitUntil(1));
+    ASSERT_FALSE(reported_.result->ok());
+    EXPECT_EQ(reported_.result->status().code(), StatusCode::kDeadlineExceeded);
+  }
+
   ManualClock clock_;
   Reported reported_;
   Events done_;
@@ -79,13 +91,8 @@ TEST_F(OpenAiProviderClockTest, SilenceBeforeTheFirstTokenEndsTheCallAtTheFirstT
   std::shared_ptr<ChatCall> call = provider->Start(Hello(), ReportInto(reported_, done_));
   // The deadline is set before the request goes out, so once the server has it the clock does.
   ASSERT_TRUE(server_.WaitForRequests(1));
-  clock_.Advance(4999);
-  Settle(*provider);
-  EXPECT_EQ(done_.count(), 0u);
-  clock_.Advance(1);
-  ASSERT_TRUE(done_.WaitUntil(1));
-  ASSERT_FALSE(reported_.result->ok());
-  EXPECT_EQ(reported_.result->status().code(), StatusCode::kDeadlineExceeded);
+  ExpectDeadlineAt(*provider, 5000);
+  if (HasFatalFailure()) return;
   EXPECT_THAT(reported_.result->status().message(), HasSubstr("provider remote: no reply from"));
   EXPECT_THAT(reported_.result->status().message(), HasSubstr("within 5 s"));
   EXPECT_EQ(server_.requests().size(), 1u);
@@ -101,13 +108,8 @@ TEST_F(OpenAiProviderClockTest, AStallAfterDeltasEndsTheCallAtTheIdleTimeoutNami
   std::shared_ptr<ChatCall> call = provider->Start(Hello(), Collect("It was"));
   // The idle deadline is set on the loop thread as the first byte arrives, before any delta.
   ASSERT_TRUE(whole_.WaitUntil(1));
-  clock_.Advance(4999);
-  Settle(*provider);
-  EXPECT_EQ(done_.count(), 0u);
-  clock_.Advance(1);
-  ASSERT_TRUE(done_.WaitUntil(1));
-  ASSERT_FALSE(reported_.result->ok());
-  EXPECT_EQ(reported_.result->status().code(), StatusCode::kDeadlineExceeded);
+  ExpectDeadlineAt(*provider, 5000);
+  if (HasFatalFailure()) return;
   EXPECT_THAT(reported_.result->status().message(),
               HasSubstr("stalled after 2 chunks (6 bytes of reply): nothing for 5 s"));
   EXPECT_EQ(reported_.streamed, "It was");
@@ -123,13 +125,8 @@ TEST_F(OpenAiProviderClockTest, TheTotalTimeLimitHoldsWhileTheStreamIsQuiet) {
   std::unique_ptr<Provider> provider = MakeProvider(options);
   std::shared_ptr<ChatCall> call = provider->Start(Hello(), Collect("Slow"));
   ASSERT_TRUE(whole_.WaitUntil(1));
-  clock_.Advance(9999);
-  Settle(*provider);
-  EXPECT_EQ(done_.count(), 0u);
-  clock_.Advance(1);
-  ASSERT_TRUE(done_.WaitUntil(1));
-  ASSERT_FALSE(reported_.result->ok());
-  EXPECT_EQ(reported_.result->status().code(), StatusCode::kDeadlineExceeded);
+  ExpectDeadlineAt(*provider, 10000);
+  if (HasFatalFailure()) return;
   EXPECT_THAT(reported_.result->status().message(),
               HasSubstr("longer than its limit of 10 s; the reply was cut after 1 chunk"));
 }
