@@ -6,6 +6,18 @@
 // file and the byte offset, key, tensor or template line at fault; src/llm, the one caller
 // outside the engine, catches it at its edge and turns it into a Status.
 //
+// Numerics: what the engine promises about the logits it computes.
+//  - Reproducible: on one machine, the logits of a token depend only on the model file, the
+//    tokens before it and the kernel path (kernels/cpu_features.h; the best the CPU has, or the
+//    one TROUPE_ENGINE_KERNELS asks for): not on the thread count, nor on how the prompt and the
+//    generated tokens were grouped into forward passes (a prompt of 600 tokens run at once, or
+//    590 then one by one, gives the same bits), nor on the other sequences sharing the model.
+//  - Not promised: the same bits on another kernel path or another CPU. Paths sum in different
+//    orders, so they agree to rounding, within the tolerances shared/testdata/README.md gives
+//    against llama.cpp.
+//  - Like llama.cpp, integer weight types (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K) multiply 8-bit
+//    quantized activations (kernels/quantized_activations.h), and the KV cache holds halves.
+//
 // Thread safety: a loaded Model is immutable; every const call may run on any thread. Generate
 // and Score run the network and are not re-entrant: one caller at a time per Model (the
 // scheduler, later, is that one caller); NewSequence may be called from any thread.

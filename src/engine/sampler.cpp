@@ -57,8 +57,11 @@ void ApplyBiasAndPenalties(const SamplingParams& params, std::span<const int32_t
                          params.presence_penalty != 0.0f;
   if (!penalizes || recent_tokens.empty()) return;
 
-  // Count each distinct token of the window once: sort a copy and walk its runs.
-  std::vector<int32_t> window(recent_tokens.begin(), recent_tokens.end());
+  // Count each distinct token of the window once: sort a copy and walk its runs. The copy's
+  // buffer is kept by the thread, so sampling a token allocates nothing once it has grown.
+  thread_local std::vector<int32_t> window;
+  if (window.capacity() < 4096) window.reserve(4096);
+  window.assign(recent_tokens.begin(), recent_tokens.end());
   std::sort(window.begin(), window.end());
   for (size_t start = 0; start < window.size();) {
     size_t end = start + 1;
@@ -76,6 +79,8 @@ void ApplyBiasAndPenalties(const SamplingParams& params, std::span<const int32_t
 Sampler::Sampler(SamplingParams params, int32_t vocab_size)
     : params_(std::move(params)), vocab_size_(vocab_size) {
   if (vocab_size_ <= 0) ThrowInvalid("sampling: the vocabulary is empty");
+  // A prompt and reply of a few thousand tokens then never reallocate the history mid-reply.
+  history_.reserve(4096);
   if (std::isnan(params_.temperature)) ThrowInvalid("sampling: temperature is NaN");
   if (!(params_.top_p >= 0.0f && params_.top_p <= 1.0f)) {
     ThrowInvalid("sampling: top_p must be within [0, 1], got " + std::to_string(params_.top_p));

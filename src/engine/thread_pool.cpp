@@ -2,7 +2,28 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace troupe::engine {
+
+namespace {
+
+// About 100-300 microseconds of pause instructions (their latency differs between CPUs): longer
+// than the serial work between two loops of a decode step, short enough that an idle model gives
+// its cores back at once.
+constexpr int kSpinRounds = 1 << 13;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) {
   const int workers = std::max(threads, 1) - 1;
@@ -13,11 +34,9 @@ ThreadPool::ThreadPool(int threads) {
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_workers_.notify_all();
+  stopping_.store(true);
+  generation_.fetch_add(1);
+  generation_.notify_all();
   for (std::thread& worker : workers_) worker.join();
 }
 
@@ -29,61 +48,69 @@ void ThreadPool::RunPart(size_t part) {
   try {
     (*work_)(begin, end);
   } catch (...) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(error_mutex_);
     if (!error_) error_ = std::current_exception();
   }
 }
 
-void ThreadPool::ParallelFor(size_t count,
-                             const std::function<void(size_t begin, size_t end)>& work) {
+void ThreadPool::ParallelFor(size_t count, RangeFunctionRef work) {
   if (count == 0) return;
   const size_t parts = std::min(count, static_cast<size_t>(size()));
   if (parts == 1) {
     work(0, count);
     return;
   }
-  {
-    std::lock_guard lock(mutex_);
-    count_ = count;
-    parts_ = parts;
-    work_ = &work;
-    error_ = nullptr;
-    pending_ = parts - 1;
-    ++generation_;
-  }
-  wake_workers_.notify_all();
+  count_ = count;
+  parts_ = parts;
+  work_ = &work;
+  // Every worker reports, even one without a part, so none can still be reading this loop's
+  // fields when the next ParallelFor writes them.
+  pending_.store(workers_.size(), std::memory_order_relaxed);
+  // seq_cst store then seq_cst load of parked_: a worker that counted itself parked before this
+  // load is woken; one that counts itself later re-reads generation_ and sees the new value.
+  generation_.fetch_add(1);
+  if (parked_.load() > 0) generation_.notify_all();
   RunPart(0);
+  // A worker descheduled by another process would make a pure spin burn this core for nothing.
+  for (int round = 0; pending_.load(std::memory_order_acquire) != 0; ++round) {
+    if (round < kSpinRounds) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  work_ = nullptr;
   std::exception_ptr error;
   {
-    std::unique_lock lock(mutex_);
-    parts_done_.wait(lock, [this] { return pending_ == 0; });
-    work_ = nullptr;
-    error = error_;
-    error_ = nullptr;
+    std::lock_guard lock(error_mutex_);
+    error = std::exchange(error_, nullptr);
   }
   if (error) std::rethrow_exception(error);
 }
 
+uint32_t ThreadPool::AwaitGeneration(uint32_t seen) {
+  for (int round = 0; round < kSpinRounds; ++round) {
+    const uint32_t now = generation_.load(std::memory_order_acquire);
+    if (now != seen) return now;
+    CpuRelax();
+  }
+  parked_.fetch_add(1);
+  uint32_t now = generation_.load();
+  while (now == seen) {
+    generation_.wait(seen);
+    now = generation_.load();
+  }
+  parked_.fetch_sub(1);
+  return now;
+}
+
 void ThreadPool::WorkerLoop(size_t worker_index) {
-  uint64_t seen_generation = 0;
+  uint32_t seen = 0;
   while (true) {
-    size_t parts = 0;
-    {
-      std::unique_lock lock(mutex_);
-      wake_workers_.wait(lock, [&] { return stopping_ || generation_ != seen_generation; });
-      if (stopping_) return;
-      seen_generation = generation_;
-      parts = parts_;
-    }
-    // A worker whose index has no part this time still reports, so pending_ counts parts, not
-    // workers: only workers below `parts` were counted.
-    if (worker_index >= parts) continue;
-    RunPart(worker_index);
-    {
-      std::lock_guard lock(mutex_);
-      --pending_;
-    }
-    parts_done_.notify_one();
+    seen = AwaitGeneration(seen);
+    if (stopping_.load()) return;
+    if (worker_index < parts_) RunPart(worker_index);
+    pending_.fetch_sub(1, std::memory_order_release);
   }
 }
 

@@ -5,20 +5,45 @@
 // depends only on `count` and size(), so a kernel that computes each index on its own gives the
 // same bits whatever the thread count. No thread is created after construction.
 //
+// A decode step calls ParallelFor a few hundred times, a few microseconds apart, so waking must
+// cost no system call: workers spin on an atomic generation counter for a while after each loop
+// (kSpinRounds pause instructions) and only then park on it (a futex wait); the caller wakes
+// parked workers only when there are some. The caller spins while waiting for the others.
+// ParallelFor itself allocates nothing (FunctionRef borrows the callable).
+//
 // Thread safety: ParallelFor is not re-entrant and must not be called from two threads at once
 // (the Transformer that owns the pool is single-caller). An exception thrown by `work` is
 // rethrown to the caller after every range has finished.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
-#include <functional>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace troupe::engine {
+
+// A non-owning reference to a callable taking (begin, end): what ParallelFor needs without the
+// heap allocation a std::function of a large lambda makes. The callable must outlive the call.
+class RangeFunctionRef {
+ public:
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, RangeFunctionRef>>>
+  RangeFunctionRef(F&& callable)  // NOLINT(google-explicit-constructor): used like a function
+      : object_(const_cast<void*>(static_cast<const void*>(&callable))),
+        call_([](void* object, size_t begin, size_t end) {
+          (*static_cast<std::remove_reference_t<F>*>(object))(begin, end);
+        }) {}
+  void operator()(size_t begin, size_t end) const { call_(object_, begin, end); }
+
+ private:
+  void* object_;
+  void (*call_)(void*, size_t, size_t);
+};
 
 class ThreadPool {
  public:
@@ -31,23 +56,25 @@ class ThreadPool {
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
   // Calls work(begin, end) for disjoint ranges covering [0, count).
-  void ParallelFor(size_t count, const std::function<void(size_t begin, size_t end)>& work);
+  void ParallelFor(size_t count, RangeFunctionRef work);
 
  private:
   void WorkerLoop(size_t worker_index);
   void RunPart(size_t part);
+  // Returns the generation after `seen`, spinning then parking; kStopping when shutting down.
+  uint32_t AwaitGeneration(uint32_t seen);
 
   std::vector<std::thread> workers_;
-  std::mutex mutex_;  // guards every member below
-  std::condition_variable wake_workers_;
-  std::condition_variable parts_done_;
-  uint64_t generation_ = 0;  // bumped once per ParallelFor
-  bool stopping_ = false;
-  size_t pending_ = 0;       // worker parts still running in this generation
+  // Bumped once per ParallelFor (release): publishes count_, parts_ and work_ to the workers.
+  std::atomic<uint32_t> generation_{0};
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint32_t> parked_{0};   // workers blocked in a futex wait on generation_
+  std::atomic<size_t> pending_{0};    // workers not yet done with this generation
   size_t count_ = 0;
   size_t parts_ = 0;
-  const std::function<void(size_t, size_t)>* work_ = nullptr;
-  std::exception_ptr error_;
+  const RangeFunctionRef* work_ = nullptr;
+  std::mutex error_mutex_;
+  std::exception_ptr error_;  // guarded by error_mutex_
 };
 
 }  // namespace troupe::engine

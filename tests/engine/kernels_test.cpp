@@ -3,7 +3,10 @@
 // grouping and thread count, and RMSNorm, RoPE, attention and SwiGLU against their formulas.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -18,7 +21,10 @@
 #include "engine/kernels/fp16.h"
 #include "engine/kernels/matmul.h"
 #include "engine/kernels/norm.h"
+#include "engine/kernels/quantized_activations.h"
 #include "engine/kernels/rope.h"
+#include "engine/kernels/vector_ops.h"
+#include "engine/error.h"
 #include "engine/kernels/row_decoder.h"
 #include "engine/quant.h"
 #include "engine/thread_pool.h"
@@ -65,12 +71,38 @@ TEST_P(WeightTypeTest, DecodedRowsEqualDequantizeBitForBit) {
   }
 }
 
-TEST_P(WeightTypeTest, MatMulEqualsDequantizedDotProductInDouble) {
+// The activations as the kernels read them: quantized to 8 bits for the integer weight types
+// (quantized_activations.h), then turned back into floats.
+std::vector<float> ActivationsAsRead(TensorType weight_type, const std::vector<float>& x, size_t cols) {
+  const ActivationFormat format = ActivationFormatFor(weight_type);
+  const size_t row_bytes = ActivationRowBytes(format, cols);
+  std::vector<float> values(x.size());
+  std::vector<std::byte> row(row_bytes);
+  for (size_t t = 0; t < x.size() / cols; ++t) {
+    QuantizeActivationRow(format, x.data() + t * cols, cols, row.data());
+    float* out = values.data() + t * cols;
+    if (format == ActivationFormat::kQ8_0) {
+      const auto* blocks = reinterpret_cast<const BlockQ8_0*>(row.data());
+      for (size_t c = 0; c < cols; ++c) {
+        out[c] = HalfBitsToFloat(blocks[c / 32].scale) * blocks[c / 32].levels[c % 32];
+      }
+    } else if (format == ActivationFormat::kQ8_K) {
+      const auto* blocks = reinterpret_cast<const BlockQ8_K*>(row.data());
+      for (size_t c = 0; c < cols; ++c) out[c] = blocks[c / 256].scale * blocks[c / 256].levels[c % 256];
+    } else {
+      std::memcpy(out, row.data(), cols * sizeof(float));
+    }
+  }
+  return values;
+}
+
+TEST_P(WeightTypeTest, MatMulEqualsTheDoubleProductOfWhatTheKernelsRead) {
   constexpr size_t kRows = 37;  // not a multiple of the row tile
   constexpr size_t kCols = 768;
   constexpr size_t kTokens = 5;
   const QuantizedMatrix matrix = MakeMatrix(GetParam(), kRows, kCols, 12);
   const std::vector<float> x = RandomFloats(kTokens * kCols, 13);
+  const std::vector<float> read = ActivationsAsRead(GetParam(), x, kCols);
   std::vector<float> y(kTokens * kRows);
   ThreadPool pool(2);
   MatMul(pool, matrix.view, x.data(), kTokens, y.data());
@@ -79,7 +111,7 @@ TEST_P(WeightTypeTest, MatMulEqualsDequantizedDotProductInDouble) {
       double expected = 0;
       double magnitude = 0;  // the scale of the rounding error a float sum may make
       for (size_t c = 0; c < kCols; ++c) {
-        const double term = static_cast<double>(matrix.dequantized[r * kCols + c]) * x[t * kCols + c];
+        const double term = static_cast<double>(matrix.dequantized[r * kCols + c]) * read[t * kCols + c];
         expected += term;
         magnitude += std::fabs(term);
       }
@@ -87,6 +119,56 @@ TEST_P(WeightTypeTest, MatMulEqualsDequantizedDotProductInDouble) {
           << "token " << t << " row " << r;
     }
   }
+}
+
+// Quantizing activations loses at most half a level per element, and Q8_K's run sums add up.
+TEST_P(WeightTypeTest, QuantizedActivationsStayWithinHalfALevel) {
+  constexpr size_t kCols = 512;
+  const std::vector<float> x = RandomFloats(kCols, 31, 3.0f);
+  const std::vector<float> read = ActivationsAsRead(GetParam(), x, kCols);
+  const ActivationFormat format = ActivationFormatFor(GetParam());
+  const size_t block = format == ActivationFormat::kQ8_K ? 256 : 32;
+  for (size_t start = 0; start < kCols; start += block) {
+    float max_magnitude = 0;
+    for (size_t c = start; c < start + block; ++c) max_magnitude = std::max(max_magnitude, std::fabs(x[c]));
+    // Q8_0's scale is rounded to a half, which moves every level by up to 2^-11 of itself.
+    const float step = max_magnitude / 127.0f;
+    const float tolerance = format == ActivationFormat::kF32 ? 0.0f : step * 0.5f * 1.01f + max_magnitude * 1e-3f;
+    for (size_t c = start; c < start + block; ++c) EXPECT_NEAR(read[c], x[c], tolerance) << c;
+  }
+  if (format == ActivationFormat::kQ8_K) {
+    std::vector<std::byte> row(ActivationRowBytes(format, kCols));
+    QuantizeActivationRow(format, x.data(), kCols, row.data());
+    const auto* blocks = reinterpret_cast<const BlockQ8_K*>(row.data());
+    for (size_t b = 0; b < kCols / 256; ++b) {
+      for (size_t run = 0; run < 16; ++run) {
+        int sum = 0;
+        for (size_t j = 0; j < 16; ++j) sum += blocks[b].levels[run * 16 + j];
+        EXPECT_EQ(blocks[b].sums[run], sum);
+      }
+    }
+  }
+}
+
+// q, k and v computed in one call equal three calls of their own, bit for bit.
+TEST_P(WeightTypeTest, SeveralTargetsOfOneInputEqualSeparateProducts) {
+  constexpr size_t kCols = 512;
+  constexpr size_t kTokens = 3;
+  const QuantizedMatrix first = MakeMatrix(GetParam(), 19, kCols, 41);
+  const QuantizedMatrix second = MakeMatrix(GetParam(), 40, kCols, 42);
+  const QuantizedMatrix mixed = MakeMatrix(TensorType::kQ6_K, 9, kCols, 43);
+  const std::vector<float> x = RandomFloats(kTokens * kCols, 44);
+  ThreadPool pool(2);
+  std::vector<float> a(kTokens * 19), b(kTokens * 40), c(kTokens * 9);
+  const MatMulTarget targets[] = {{&first.view, a.data()}, {&second.view, b.data()}, {&mixed.view, c.data()}};
+  MatMul(pool, targets, x.data(), kTokens);
+  std::vector<float> alone_a(a.size()), alone_b(b.size()), alone_c(c.size());
+  MatMul(pool, first.view, x.data(), kTokens, alone_a.data());
+  MatMul(pool, second.view, x.data(), kTokens, alone_b.data());
+  MatMul(pool, mixed.view, x.data(), kTokens, alone_c.data());
+  EXPECT_EQ(0, std::memcmp(a.data(), alone_a.data(), a.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(b.data(), alone_b.data(), b.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(c.data(), alone_c.data(), c.size() * sizeof(float)));
 }
 
 TEST_P(WeightTypeTest, AnyBatchGroupingAndThreadCountGivesTheSameBits) {
@@ -131,6 +213,20 @@ TEST(ThreadPoolTest, EveryIndexRunsExactlyOnceForAnyCountAndThreads) {
       }
       for (size_t i = 0; i < count; ++i) EXPECT_EQ(hits[i].load(), 3) << threads << "/" << count;
     }
+  }
+}
+
+// Workers park after spinning a while; the next loop must still wake every one of them. The
+// pauses let them park (a lost wake-up would hang here and fail by the test's timeout).
+TEST(ThreadPoolTest, ParkedWorkersWakeForTheNextLoop) {
+  ThreadPool pool(3);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::atomic<int>> seen(30);
+    pool.ParallelFor(seen.size(), [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) seen[i].fetch_add(1);
+    });
+    for (const auto& count : seen) ASSERT_EQ(count.load(), 1) << "round " << round;
+    if (round % 4 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 
@@ -237,7 +333,8 @@ TEST(AttentionTest, GroupedQueriesMatchASoftmaxComputedInDouble) {
   shape.key_dim = 16;
   shape.value_dim = 8;
   shape.scale = 0.25f;
-  constexpr uint32_t kFirst = 5;  // positions already cached before the batch
+  // Positions already cached before the batch: more than two chunks of the online softmax.
+  constexpr uint32_t kFirst = 150;
   constexpr size_t kTokens = 3;
   constexpr size_t kPositions = kFirst + kTokens;
   const std::vector<float> queries = RandomFloats(kTokens * 4 * 16, 31);
@@ -273,6 +370,52 @@ TEST(AttentionTest, GroupedQueriesMatchASoftmaxComputedInDouble) {
       }
     }
   }
+  // Each token alone, as decoding runs it, gives the batch's bits.
+  for (size_t t = 0; t < kTokens; ++t) {
+    std::vector<float> alone(4 * 8);
+    CausalAttention(pool, shape, queries.data() + t * 4 * 16, keys.data(), values.data(),
+                    kFirst + static_cast<uint32_t>(t), 1, alone.data());
+    EXPECT_EQ(0, std::memcmp(alone.data(), out.data() + t * 4 * 8, alone.size() * sizeof(float))) << t;
+  }
+}
+
+TEST(AttentionTest, ShapesBeyondTheStackBuffersAreRefused) {
+  AttentionShape shape;
+  shape.query_heads = 6;
+  shape.kv_heads = 4;
+  shape.key_dim = shape.value_dim = 64;
+  EXPECT_THROW(CheckAttentionShape(shape), EngineError);
+  shape.kv_heads = 2;
+  EXPECT_NO_THROW(CheckAttentionShape(shape));
+  shape.key_dim = kMaxAttentionHeadDim + 2;
+  EXPECT_THROW(CheckAttentionShape(shape), EngineError);
+}
+
+TEST(VectorOpsTest, ExpShiftedMatchesStdExpAndSums) {
+  std::vector<float> values = RandomFloats(203, 61, 20.0f);
+  values.push_back(-200.0f);  // flushed to zero
+  const float shift = *std::max_element(values.begin(), values.end());
+  std::vector<float> expected(values.size());
+  double expected_sum = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    expected[i] = std::exp(values[i] - shift);
+    expected_sum += expected[i];
+  }
+  const float sum = ExpShiftedInPlace(values.data(), shift, values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_NEAR(values[i], expected[i], 3e-7 * expected[i] + 1e-37) << i;
+  }
+  EXPECT_NEAR(sum, expected_sum, 1e-5 * expected_sum);
+}
+
+TEST(VectorOpsTest, AddScaledAndScaleInPlace) {
+  const std::vector<float> values = RandomFloats(37, 62);
+  std::vector<float> accumulator = RandomFloats(37, 63);
+  const std::vector<float> before = accumulator;
+  AddScaled(0.5f, values.data(), accumulator.data(), accumulator.size());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_FLOAT_EQ(accumulator[i], before[i] + 0.5f * values[i]);
+  ScaleInPlace(2.0f, accumulator.data(), accumulator.size());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_FLOAT_EQ(accumulator[i], 2.0f * (before[i] + 0.5f * values[i]));
 }
 
 // The AVX2 and baseline paths are chosen once per process, so the baseline runs in a child
@@ -282,7 +425,7 @@ TEST(KernelPathsTest, TheBaselinePathPassesTheSameKernelTests) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const std::string command =
       "env -u GTEST_TOTAL_SHARDS -u GTEST_SHARD_INDEX TROUPE_ENGINE_NO_AVX2=1 '" + self + "' --gtest_brief=1 "
-      "'--gtest_filter=AllTypes/*:Fp16Test.*:AttentionTest.*' > /dev/null 2>&1";
+      "'--gtest_filter=AllTypes/*:Fp16Test.*:AttentionTest.*:VectorOpsTest.*' > /dev/null 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
 }
 

@@ -110,6 +110,7 @@ class Decoder final : public Transformer {
     attention_.key_dim = spec.key_length;
     attention_.value_dim = spec.value_length;
     attention_.scale = 1.0f / std::sqrt(static_cast<float>(spec.key_length));
+    kernels::CheckAttentionShape(attention_);
   }
 
   const ModelSpec& spec() const override { return spec_; }
@@ -196,9 +197,9 @@ class Decoder final : public Transformer {
         kernels::RmsNorm(x_.data() + t * embd, layer.attn_norm.data(), embd, eps,
                          normed_.data() + t * embd);
       }
-      kernels::MatMul(pool_, layer.wq, normed_.data(), n, q_.data());
-      kernels::MatMul(pool_, layer.wk, normed_.data(), n, k_.data());
-      kernels::MatMul(pool_, layer.wv, normed_.data(), n, v_.data());
+      const kernels::MatMulTarget qkv[] = {{&layer.wq, q_.data()}, {&layer.wk, k_.data()},
+                                           {&layer.wv, v_.data()}};
+      kernels::MatMul(pool_, qkv, normed_.data(), n);
       AddBias(layer.bq, q_.data(), n);
       AddBias(layer.bk, k_.data(), n);
       AddBias(layer.bv, v_.data(), n);
@@ -227,8 +228,8 @@ class Decoder final : public Transformer {
         kernels::RmsNorm(x_.data() + t * embd, layer.ffn_norm.data(), embd, eps,
                          normed_.data() + t * embd);
       }
-      kernels::MatMul(pool_, layer.gate, normed_.data(), n, gate_.data());
-      kernels::MatMul(pool_, layer.up, normed_.data(), n, up_.data());
+      const kernels::MatMulTarget gate_up[] = {{&layer.gate, gate_.data()}, {&layer.up, up_.data()}};
+      kernels::MatMul(pool_, gate_up, normed_.data(), n);
       kernels::SwiGlu(gate_.data(), up_.data(), n * ffn, gate_.data());
       kernels::MatMul(pool_, layer.down, gate_.data(), n, projected_.data());
       AddInPlace(projected_, x_);

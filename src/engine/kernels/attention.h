@@ -3,9 +3,11 @@
 //
 // Query head h reads key/value head h / (query_heads / kv_heads). The query of batch token t sits
 // at position first_position + t and attends to positions 0..first_position + t: scores are
-// dot(q, k) * scale, softmax (max subtracted, sum in double), then the probability-weighted sum
-// of values. Work is split over (token, head) pairs; each pair is computed the same way whatever
-// the thread count.
+// dot(q, k) * scale, softmax, then the probability-weighted sum of values. The softmax is the
+// online form (a running maximum and sum updated per chunk of 64 positions), so no buffer grows
+// with the context. Work is split over (token, key/value head) pairs, each computing the query
+// heads that share the key/value head together (each cached row is converted from half once);
+// a pair is computed the same way whatever the thread count and batch.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +17,10 @@
 
 namespace troupe::engine::kernels {
 
+// Limits of the stack buffers: query heads per key/value head, and head dimension.
+inline constexpr size_t kMaxAttentionGroup = 16;
+inline constexpr size_t kMaxAttentionHeadDim = 256;
+
 struct AttentionShape {
   size_t query_heads = 0;
   size_t kv_heads = 0;
@@ -22,6 +28,10 @@ struct AttentionShape {
   size_t value_dim = 0;  // per head
   float scale = 1.0f;    // usually 1 / sqrt(key_dim)
 };
+
+// Throws EngineError: kInvalidInput when query heads are not a multiple of key/value heads,
+// kUnsupported past the limits above. The decoder checks its shape once when it loads.
+void CheckAttentionShape(const AttentionShape& shape);
 
 // queries: n_tokens x (query_heads * key_dim); keys: positions x (kv_heads * key_dim);
 // values: positions x (kv_heads * value_dim), holding at least first_position + n_tokens

@@ -1,13 +1,15 @@
-// Products of a stored weight matrix with float activations: y = x W^T for a batch of tokens.
+// Products of stored weight matrices with float activations: y = x W^T for a batch of tokens.
 //
-// The weight stays in its block format (any type row_decoder.h decodes). Rows are decoded a tile
-// at a time into a per-thread buffer and each decoded tile is used for every token of the batch,
-// so a prompt of n tokens decodes the weights once, not n times. Tiles of rows are split across
+// The weight stays in its block format (any type row_decoder.h decodes) and is read by the dot
+// product kernels of dot_rows.h: each token's activations are quantized once per call
+// (quantized_activations.h), then tiles of weight rows are multiplied with tiles of tokens, so
+// a prompt of n tokens reads each weight from memory once, not n times. Tiles are split across
 // the thread pool; every output element is computed by the same code whatever the split, so the
 // result is identical for any thread count and for any grouping of tokens into batches.
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 
 #include "engine/gguf.h"
@@ -33,6 +35,18 @@ struct WeightMatrix {
 
   const std::byte* row(size_t index) const { return data + index * row_bytes; }
 };
+
+// One product of a shared input: `out` receives n_tokens rows of weight->rows floats.
+struct MatMulTarget {
+  const WeightMatrix* weight = nullptr;
+  float* out = nullptr;
+};
+
+// x: n_tokens rows of cols floats, every target's weight having `cols` columns. The targets
+// (q, k and v; gate and up) run in one parallel loop: one wake of the pool, one quantization of
+// the input per activation format.
+void MatMul(ThreadPool& pool, std::span<const MatMulTarget> targets, const float* x,
+            size_t n_tokens);
 
 // x: n_tokens rows of w.cols floats; y: n_tokens rows of w.rows floats (both row-major).
 void MatMul(ThreadPool& pool, const WeightMatrix& w, const float* x, size_t n_tokens, float* y);

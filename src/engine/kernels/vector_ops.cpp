@@ -1,5 +1,7 @@
 #include "engine/kernels/vector_ops.h"
 
+#include <cmath>
+
 #include "engine/kernels/cpu_features.h"
 #include "engine/kernels/fp16.h"
 
@@ -44,6 +46,19 @@ float DotHalfF32Baseline(const uint16_t* halves, const float* b, size_t count) {
 void AddScaledHalfBaseline(float weight, const uint16_t* halves, float* accumulator,
                            size_t count) {
   for (size_t i = 0; i < count; ++i) accumulator[i] += weight * HalfBitsToFloat(halves[i]);
+}
+
+void AddScaledBaseline(float weight, const float* values, float* accumulator, size_t count) {
+  for (size_t i = 0; i < count; ++i) accumulator[i] += weight * values[i];
+}
+
+float ExpShiftedBaseline(float* values, float shift, size_t count) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < count; ++i) {
+    values[i] = std::exp(values[i] - shift);
+    sum += values[i];
+  }
+  return sum;
 }
 
 #if defined(__x86_64__)
@@ -110,9 +125,79 @@ __attribute__((target("avx2,fma,f16c"))) void AddScaledHalfAvx2(float weight,
   }
   for (; i < count; ++i) accumulator[i] += weight * HalfBitsToFloat(halves[i]);
 }
+__attribute__((target("avx2,fma"))) void AddScaledAvx2(float weight, const float* values,
+                                                       float* accumulator, size_t count) {
+  const __m256 scale = _mm256_set1_ps(weight);
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    _mm256_storeu_ps(accumulator + i, _mm256_fmadd_ps(scale, _mm256_loadu_ps(values + i),
+                                                      _mm256_loadu_ps(accumulator + i)));
+  }
+  for (; i < count; ++i) accumulator[i] += weight * values[i];
+}
+
+// exp(x) for x <= 0 as 2^k * p(r), x = k ln2 + r with |r| <= ln2 / 2, p the degree-6 Taylor
+// polynomial (error below 2e-7 relative on that interval). Below -87 the result is flushed to
+// zero, where a softmax numerator no longer counts.
+__attribute__((target("avx2,fma"))) __m256 ExpNonPositive(__m256 x) {
+  const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
+  const __m256 ln2_high = _mm256_set1_ps(0.693359375f);
+  const __m256 ln2_low = _mm256_set1_ps(-2.12194440e-4f);
+  const __m256 floor_limit = _mm256_set1_ps(-87.0f);
+  const __m256 underflow = _mm256_cmp_ps(x, floor_limit, _CMP_LT_OQ);
+  x = _mm256_max_ps(x, floor_limit);
+  const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(k, ln2_high, x);
+  r = _mm256_fnmadd_ps(k, ln2_low, r);
+  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+  const __m256 result = _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
+  return _mm256_andnot_ps(underflow, result);
+}
+
+__attribute__((target("avx2,fma"))) float ExpShiftedAvx2(float* values, float shift, size_t count) {
+  const __m256 shift8 = _mm256_set1_ps(shift);
+  __m256 sum8 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256 e = ExpNonPositive(_mm256_sub_ps(_mm256_loadu_ps(values + i), shift8));
+    _mm256_storeu_ps(values + i, e);
+    sum8 = _mm256_add_ps(sum8, e);
+  }
+  float sum = HorizontalSum(sum8);
+  for (; i < count; ++i) {
+    values[i] = std::exp(values[i] - shift);
+    sum += values[i];
+  }
+  return sum;
+}
 #endif
 
 }  // namespace
+
+void AddScaled(float weight, const float* values, float* accumulator, size_t count) {
+#if defined(__x86_64__)
+  if (HasAvx2()) return AddScaledAvx2(weight, values, accumulator, count);
+#endif
+  AddScaledBaseline(weight, values, accumulator, count);
+}
+
+void ScaleInPlace(float factor, float* values, size_t count) {
+  for (size_t i = 0; i < count; ++i) values[i] *= factor;
+}
+
+float ExpShiftedInPlace(float* values, float shift, size_t count) {
+#if defined(__x86_64__)
+  if (HasAvx2()) return ExpShiftedAvx2(values, shift, count);
+#endif
+  return ExpShiftedBaseline(values, shift, count);
+}
 
 float DotF32(const float* a, const float* b, size_t count) {
 #if defined(__x86_64__)

@@ -15,5 +15,12 @@ float DotF32(const float* a, const float* b, size_t count);
 float DotHalfF32(const uint16_t* halves, const float* b, size_t count);
 // accumulator[i] += weight * halves[i]
 void AddScaledHalf(float weight, const uint16_t* halves, float* accumulator, size_t count);
+// accumulator[i] += weight * values[i]
+void AddScaled(float weight, const float* values, float* accumulator, size_t count);
+// values[i] *= factor
+void ScaleInPlace(float factor, float* values, size_t count);
+// values[i] = exp(values[i] - shift) for values at most `shift` (a softmax's numerators); returns
+// their sum. The SIMD path uses a polynomial (relative error below 3e-7 against std::exp).
+float ExpShiftedInPlace(float* values, float shift, size_t count);
 
 }  // namespace troupe::engine::kernels
