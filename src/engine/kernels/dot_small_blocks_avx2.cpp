@@ -63,7 +63,8 @@ struct Bf16Lanes {
 
 // A tile of R float weight rows x T tokens: each output has its own 8-lane sum (element i in
 // lane i % 8, as the scalar kernel), one fused multiply-add per 8 elements, and a last partial
-// step over zero-padded copies, so every tile shape does the same operations per output.
+// step over zero-padded copies, so every tile shape does the same operations per output. The
+// loops over R and T are unrolled as in IntTiles, to keep the sums in registers.
 template <class Lanes>
 struct FloatTiles {
   static constexpr size_t kStep = 8;
@@ -72,24 +73,31 @@ struct FloatTiles {
   TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row,
                                     size_t first_token) {
     const uint8_t* rows[R];
+    #pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
       rows[r] = reinterpret_cast<const uint8_t*>(p.rows + (first_row + r) * p.row_bytes);
     }
     const uint8_t* tokens[T];
+    #pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       tokens[t] = reinterpret_cast<const uint8_t*>(p.activations +
                                                    (first_token + t) * p.activation_row_bytes);
     }
     __m256 sums[R][T];
+    #pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
+      #pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) sums[r][t] = _mm256_setzero_ps();
     }
     size_t i = 0;
     for (; i + kStep <= p.cols; i += kStep) {
       __m256 weights[R];
+      #pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) weights[r] = Lanes::Load(rows[r] + i * Lanes::kElementBytes);
+      #pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         const __m256 activation = F32Lanes::Load(tokens[t] + i * sizeof(float));
+        #pragma GCC unroll 16
         for (size_t r = 0; r < R; ++r) {
           sums[r][t] = _mm256_fmadd_ps(weights[r], activation, sums[r][t]);
         }
@@ -98,31 +106,41 @@ struct FloatTiles {
     if (i < p.cols) {
       const size_t left = p.cols - i;
       __m256 weights[R];
+      #pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) {
         uint8_t padded[kStep * Lanes::kElementBytes] = {};
         std::memcpy(padded, rows[r] + i * Lanes::kElementBytes, left * Lanes::kElementBytes);
         weights[r] = Lanes::Load(padded);
       }
+      #pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         uint8_t padded[kStep * sizeof(float)] = {};
         std::memcpy(padded, tokens[t] + i * sizeof(float), left * sizeof(float));
         const __m256 activation = F32Lanes::Load(padded);
+        #pragma GCC unroll 16
         for (size_t r = 0; r < R; ++r) {
           sums[r][t] = _mm256_fmadd_ps(weights[r], activation, sums[r][t]);
         }
       }
     }
+    #pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       float* out = p.out + (first_token + t) * p.out_stride + first_row;
+      #pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) out[r] = HorizontalSum(sums[r][t]);
     }
   }
 };
 
-// Tile shapes: 4 rows x 2 tokens keeps 8 sums, 4 weight blocks and a token's block in the 16
-// vector registers (see bench/engine/dot_small_blocks_bench.cpp for the measurements).
+// Tile shapes. Floats: 4 rows x 2 tokens keeps 8 sums, 4 weight vectors and a token's vector in
+// the 16 vector registers. Integers: a block product takes 5-6 instructions per output whatever
+// the shape, so the shape only spreads the per-block costs (unpacking a weight block, converting
+// scales); 4 x 4 measured a little ahead of 4 x 2, 2 x 4 and 3 x 4 on prefill (within ~10%, on
+// the benchmark in bench/engine/dot_small_blocks_bench.cpp), its spilled sums notwithstanding.
 constexpr size_t kTileRows = 4;
 constexpr size_t kTileTokens = 2;
+constexpr size_t kIntTileRows = 4;
+constexpr size_t kIntTileTokens = 4;
 
 template <class Blocks>
 using Avx2IntTiles = IntTiles<SignTrick, Blocks>;
@@ -134,9 +152,9 @@ dot_rows::Kernel Avx2Kernel(TensorType type) {
     case TensorType::kF32: return &RunTiles<FloatTiles<F32Lanes>, kTileRows, kTileTokens>;
     case TensorType::kF16: return &RunTiles<FloatTiles<F16Lanes>, kTileRows, kTileTokens>;
     case TensorType::kBF16: return &RunTiles<FloatTiles<Bf16Lanes>, kTileRows, kTileTokens>;
-    case TensorType::kQ8_0: return &RunTiles<Avx2IntTiles<Q8_0Blocks>, kTileRows, kTileTokens>;
-    case TensorType::kQ4_0: return &RunTiles<Avx2IntTiles<Q4_0Blocks>, kTileRows, kTileTokens>;
-    case TensorType::kQ5_0: return &RunTiles<Avx2IntTiles<Q5_0Blocks>, kTileRows, kTileTokens>;
+    case TensorType::kQ8_0: return &RunTiles<Avx2IntTiles<Q8_0Blocks>, kIntTileRows, kIntTileTokens>;
+    case TensorType::kQ4_0: return &RunTiles<Avx2IntTiles<Q4_0Blocks>, kIntTileRows, kIntTileTokens>;
+    case TensorType::kQ5_0: return &RunTiles<Avx2IntTiles<Q5_0Blocks>, kIntTileRows, kIntTileTokens>;
     default: return nullptr;
   }
 }

@@ -19,9 +19,9 @@ struct VexDotProduct {
   }
 };
 
-// The AVX2 tile shape: the same 16 vector registers.
+// The AVX2 integer tile shape: the same 16 vector registers.
 constexpr size_t kTileRows = 4;
-constexpr size_t kTileTokens = 2;
+constexpr size_t kTileTokens = 4;
 
 template <class Blocks>
 using VnniIntTiles = IntTiles<OffsetTrick<VexDotProduct>, Blocks>;

@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "engine/kernels/dot_small_blocks_internal.h"
+#include "engine/kernels/fp16.h"
 #include "engine/kernels/quantized_activations.h"
 
 #ifndef TROUPE_DOT_TARGET
@@ -31,9 +32,11 @@ TROUPE_DOT_INLINE uint16_t LoadU16(const uint8_t* bytes) {
   return static_cast<uint16_t>(bytes[0] | (bytes[1] << 8));
 }
 
-// A block's half scale, as a float in all eight lanes.
+// A block's half scale, as a float in all eight lanes. The table lookup is two loads, where F16C
+// (vmovd, vcvtph2ps, vbroadcastss) would take three vector instructions from the ports the block
+// products need; a matrix's scales span a narrow range, so few of the table's lines are touched.
 TROUPE_DOT_INLINE __m256 BroadcastHalf(const uint8_t* block) {
-  return _mm256_set1_ps(_cvtsh_ss(LoadU16(block)));
+  return _mm256_broadcast_ss(&kHalfToFloat[LoadU16(block)]);
 }
 
 TROUPE_DOT_INLINE __m256i LoadBytes32(const uint8_t* bytes) {
@@ -136,37 +139,53 @@ struct OffsetTrick {
 // 8 lanes of 4 products) with one fused multiply-add, and ends with HorizontalSum. That sequence
 // is the same in every tile shape. Weight blocks are unpacked once per tile and used T times;
 // activation blocks are read once per tile and used R times.
+// Every loop over R or T is unrolled by pragma: g++ -O2 keeps such short loops as loops, and then
+// the arrays of sums live on the stack instead of in registers.
+// Decode (one token) streams every weight byte once from memory: prefetching this far ahead of
+// each row measured 10-30% faster for Q8_0 and Q5_0 than the hardware prefetcher alone. With more
+// tokens a tile's weights are reused from cache and the prefetches would only cost.
+inline constexpr size_t kPrefetchDistance = 512;
 template <class Policy, class Blocks>
 struct IntTiles {
   template <size_t R, size_t T>
   TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row,
                                     size_t first_token) {
     const uint8_t* rows[R];
+    #pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
       rows[r] = reinterpret_cast<const uint8_t*>(p.rows + (first_row + r) * p.row_bytes);
     }
     const uint8_t* tokens[T];
+    #pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       tokens[t] = reinterpret_cast<const uint8_t*>(p.activations +
                                                    (first_token + t) * p.activation_row_bytes);
     }
     __m256 sums[R][T];
+    #pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
+      #pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) sums[r][t] = _mm256_setzero_ps();
     }
     const size_t blocks = p.cols / kBlockElements;
     for (size_t b = 0; b < blocks; ++b) {
       typename Policy::Weight weights[R];
       __m256 weight_scales[R];
+      #pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) {
         const uint8_t* block = rows[r] + b * Blocks::kBytes;
+        if constexpr (T == 1) {
+          _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchDistance), _MM_HINT_T0);
+        }
         weights[r] = Policy::template PrepareWeight<Blocks>(block);
         weight_scales[r] = BroadcastHalf(block);
       }
+      #pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         const uint8_t* block = tokens[t] + b * sizeof(BlockQ8_0);
         const auto activation = Policy::template PrepareActivation<Blocks>(LoadBytes32(block + 2));
         const __m256 activation_scale = BroadcastHalf(block);
+        #pragma GCC unroll 16
         for (size_t r = 0; r < R; ++r) {
           const __m256 dot = _mm256_cvtepi32_ps(Policy::Dot(weights[r], activation));
           const __m256 scale = _mm256_mul_ps(weight_scales[r], activation_scale);
@@ -174,8 +193,10 @@ struct IntTiles {
         }
       }
     }
+    #pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       float* out = p.out + (first_token + t) * p.out_stride + first_row;
+      #pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) out[r] = HorizontalSum(sums[r][t]);
     }
   }
