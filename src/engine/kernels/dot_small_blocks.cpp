@@ -1,5 +1,6 @@
 // DotRows for F32, F16, BF16, Q8_0, Q4_0 and Q5_0: which variant runs on which path, and the
 // portable (scalar) variants every other path is checked against.
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -62,7 +63,9 @@ float SumLanes(const float* partial) {
 
 template <class Weights>
 struct FloatTiles {
-  // One weight row against T tokens: each weight is converted once and used T times.
+  // One weight row against T tokens, eight elements at a time: each weight is converted once and
+  // used T times, and the loop over the eight lanes is one the compiler can vectorize without
+  // reordering any sum. The last partial step adds only the elements that exist, to lanes 0...
   template <size_t R, size_t T>
   static void Run(const DotRowsProblem& p, size_t first_row, size_t first_token) {
     static_assert(R == 1);
@@ -73,9 +76,17 @@ struct FloatTiles {
                                                    (first_token + t) * p.activation_row_bytes);
     }
     float partial[T][kLanes] = {};
-    for (size_t i = 0; i < p.cols; ++i) {
-      const float weight = Weights::Load(row, i);
-      for (size_t t = 0; t < T; ++t) partial[t][i % kLanes] += weight * LoadFloat(tokens[t], i);
+    size_t i = 0;
+    for (; i + kLanes <= p.cols; i += kLanes) {
+      float weights[kLanes];
+      for (size_t l = 0; l < kLanes; ++l) weights[l] = Weights::Load(row, i + l);
+      for (size_t t = 0; t < T; ++t) {
+        for (size_t l = 0; l < kLanes; ++l) partial[t][l] += weights[l] * LoadFloat(tokens[t], i + l);
+      }
+    }
+    for (size_t l = 0; i + l < p.cols; ++l) {
+      const float weight = Weights::Load(row, i + l);
+      for (size_t t = 0; t < T; ++t) partial[t][l] += weight * LoadFloat(tokens[t], i + l);
     }
     for (size_t t = 0; t < T; ++t) p.out[(first_token + t) * p.out_stride + first_row] = SumLanes(partial[t]);
   }
@@ -99,17 +110,26 @@ struct Q4_0Weights {
     }
   }
 };
+// kFifthBitBytes[b][k] = 16 if bit k of b is set, else 0: one byte of Q5_0's fifth-bit word
+// becomes eight bytes to add at once, where testing bit by bit would stop the compiler from
+// vectorizing the unpacking.
+constexpr auto kFifthBitBytes = [] {
+  std::array<std::array<uint8_t, 8>, 256> table{};
+  for (size_t byte = 0; byte < 256; ++byte) {
+    for (size_t k = 0; k < 8; ++k) table[byte][k] = ((byte >> k) & 1u) != 0 ? 16 : 0;
+  }
+  return table;
+}();
+
 struct Q5_0Weights {
   static constexpr size_t kBytes = kQ5_0Bytes;
   static void Levels(const uint8_t* block, int8_t* levels) {
-    const uint32_t fifth_bits = static_cast<uint32_t>(Load16(block + 2)) |
-                                (static_cast<uint32_t>(Load16(block + 4)) << 16);
+    uint8_t fifth[kBlockElements];
+    for (size_t k = 0; k < 4; ++k) std::memcpy(fifth + 8 * k, kFifthBitBytes[block[2 + k]].data(), 8);
     const uint8_t* nibbles = block + 6;
     for (size_t j = 0; j < kBlockElements / 2; ++j) {
-      const uint32_t low = (nibbles[j] & 0x0Fu) | (((fifth_bits >> j) & 1u) << 4);
-      const uint32_t high = (nibbles[j] >> 4) | (((fifth_bits >> (j + 16)) & 1u) << 4);
-      levels[j] = static_cast<int8_t>(static_cast<int>(low) - 16);
-      levels[j + 16] = static_cast<int8_t>(static_cast<int>(high) - 16);
+      levels[j] = static_cast<int8_t>(((nibbles[j] & 0x0F) | fifth[j]) - 16);
+      levels[j + 16] = static_cast<int8_t>(((nibbles[j] >> 4) | fifth[j + 16]) - 16);
     }
   }
 };
