@@ -28,9 +28,7 @@ constexpr TensorType kTypes[] = {TensorType::kF32,  TensorType::kF16,  TensorTyp
 constexpr size_t kMaxRows = 13;
 constexpr size_t kMaxTokens = 7;
 
-bool IsIntegerType(TensorType type) {
-  return ActivationFormatFor(type) == ActivationFormat::kQ8_0;
-}
+bool IsIntegerType(TensorType type) { return ActivationFormatFor(type) == ActivationFormat::kQ8_0; }
 
 std::vector<float> RandomFloats(size_t count, uint32_t seed) {
   std::mt19937 generator(seed);
@@ -173,8 +171,8 @@ TEST_P(DotSmallBlocksTest, EveryTileShapeMatchesTheDequantizedProductInDouble) {
               ASSERT_NEAR(out[i], expected[i], tolerance[i])
                   << n_rows << " x " << n_tokens << ", row " << r << " token " << t;
             } else {
-              ASSERT_TRUE(std::isnan(out[i])) << "wrote outside the problem at row " << r
-                                              << " token " << t;
+              ASSERT_TRUE(std::isnan(out[i]))
+                  << "wrote outside the problem at row " << r << " token " << t;
             }
           }
         }
@@ -208,8 +206,8 @@ TEST_P(DotSmallBlocksTest, AnOutputHasTheSameBitsInAnyTiling) {
     for (const auto& [first_row, n_rows] : {std::pair{0, 3}, std::pair{3, 6}, std::pair{9, 4}}) {
       for (const auto& [first_token, n_tokens] :
            {std::pair{0, 1}, std::pair{1, 3}, std::pair{4, 3}}) {
-        RunDotRows(path(), operands, weights, activations, first_row, n_rows, first_token,
-                   n_tokens, pieces);
+        RunDotRows(path(), operands, weights, activations, first_row, n_rows, first_token, n_tokens,
+                   pieces);
       }
     }
     EXPECT_EQ(0, std::memcmp(whole.data(), pieces.data(), whole.size() * sizeof(float)))
@@ -284,8 +282,8 @@ TEST_P(DotSmallBlocksTest, TheScalarKernelIsItsExactIntegerFormula) {
       for (size_t r = 0; r < 5; ++r) {
         const float expected = ExactIntegerDot(operands, r, t);
         EXPECT_EQ(0, std::memcmp(&out[t * 5 + r], &expected, sizeof(float)))
-            << "cols " << cols << " row " << r << " token " << t << ": " << out[t * 5 + r]
-            << " vs " << expected;
+            << "cols " << cols << " row " << r << " token " << t << ": " << out[t * 5 + r] << " vs "
+            << expected;
       }
     }
   }
@@ -297,13 +295,15 @@ void AppendBlock(TensorType type, float scale, const int* levels, std::vector<st
   out.push_back(static_cast<std::byte>(half & 0xFF));
   out.push_back(static_cast<std::byte>(half >> 8));
   if (type == TensorType::kQ8_0) {
-    for (int j = 0; j < 32; ++j) out.push_back(static_cast<std::byte>(static_cast<int8_t>(levels[j])));
+    for (int j = 0; j < 32; ++j)
+      out.push_back(static_cast<std::byte>(static_cast<int8_t>(levels[j])));
     return;
   }
   const int offset = type == TensorType::kQ4_0 ? 8 : 16;
   if (type == TensorType::kQ5_0) {
     uint32_t fifth = 0;
-    for (int j = 0; j < 32; ++j) fifth |= static_cast<uint32_t>(((levels[j] + offset) >> 4) & 1) << j;
+    for (int j = 0; j < 32; ++j)
+      fifth |= static_cast<uint32_t>(((levels[j] + offset) >> 4) & 1) << j;
     for (int k = 0; k < 4; ++k) out.push_back(static_cast<std::byte>((fifth >> (8 * k)) & 0xFF));
   }
   for (int j = 0; j < 16; ++j) {
@@ -329,7 +329,8 @@ TEST_P(DotSmallBlocksTest, ExtremeLevelsMultiplyExactly) {
     for (size_t b = 0; b < kCols / 32; ++b) {
       int levels[32];
       for (int j = 0; j < 32; ++j) {
-        const int pattern[] = {lowest, highest, j % 2 == 0 ? lowest : highest, any_level(generator)};
+        const int pattern[] = {lowest, highest, j % 2 == 0 ? lowest : highest,
+                               any_level(generator)};
         levels[j] = pattern[r];
       }
       AppendBlock(type(), 0.5f + static_cast<float>(b), levels, operands.weights);
@@ -340,7 +341,8 @@ TEST_P(DotSmallBlocksTest, ExtremeLevelsMultiplyExactly) {
   std::vector<float> x(kTokens * kCols);
   std::uniform_int_distribution<int> any_sign(0, 1);
   for (size_t c = 0; c < kCols; ++c) {
-    const float signs[] = {1.0f, -1.0f, c % 2 == 0 ? -1.0f : 1.0f, any_sign(generator) ? 1.0f : -1.0f};
+    const float signs[] = {1.0f, -1.0f, c % 2 == 0 ? -1.0f : 1.0f,
+                           any_sign(generator) ? 1.0f : -1.0f};
     for (size_t t = 0; t < kTokens; ++t) x[t * kCols + c] = signs[t];
   }
   const size_t activation_row_bytes = ActivationRowBytes(ActivationFormat::kQ8_0, kCols);
@@ -349,7 +351,8 @@ TEST_P(DotSmallBlocksTest, ExtremeLevelsMultiplyExactly) {
     QuantizeActivationRow(ActivationFormat::kQ8_0, x.data() + t * kCols, kCols,
                           operands.activations.data() + t * activation_row_bytes);
   }
-  operands.activation_values = DequantizeActivations(ActivationFormat::kQ8_0, operands.activations, x);
+  operands.activation_values =
+      DequantizeActivations(ActivationFormat::kQ8_0, operands.activations, x);
 
   const OddBytes weights(operands.weights);
   const OddBytes activations(operands.activations);
@@ -384,7 +387,8 @@ TEST_P(DotSmallBlocksTest, VnniIntegerTilesEqualTheAvx2TileBitForBit) {
     std::vector<float> vnni(kMaxTokens * kMaxRows);
     RunDotRows(KernelPath::kAvx2, operands, weights, activations, 0, kMaxRows, 0, kMaxTokens, avx2);
     RunDotRows(path(), operands, weights, activations, 0, kMaxRows, 0, kMaxTokens, vnni);
-    EXPECT_EQ(0, std::memcmp(avx2.data(), vnni.data(), avx2.size() * sizeof(float))) << "cols " << cols;
+    EXPECT_EQ(0, std::memcmp(avx2.data(), vnni.data(), avx2.size() * sizeof(float)))
+        << "cols " << cols;
   }
 }
 
@@ -398,7 +402,8 @@ std::string TestName(const ::testing::TestParamInfo<std::tuple<TensorType, Kerne
 }
 
 INSTANTIATE_TEST_SUITE_P(TypesAndPaths, DotSmallBlocksTest,
-                         ::testing::Combine(::testing::ValuesIn(kTypes), ::testing::ValuesIn(kPaths)),
+                         ::testing::Combine(::testing::ValuesIn(kTypes),
+                                            ::testing::ValuesIn(kPaths)),
                          TestName);
 
 }  // namespace

@@ -13,10 +13,14 @@ namespace troupe::engine::kernels::dot_rows {
 
 Kernel SmallBlockKernel(TensorType type, KernelPath path) {
   switch (path) {
-    case KernelPath::kScalar: return dot_small_blocks::ScalarKernel(type);
-    case KernelPath::kAvx2: return dot_small_blocks::Avx2Kernel(type);
-    case KernelPath::kAvxVnni: return dot_small_blocks::AvxVnniKernel(type);
-    case KernelPath::kAvx512: return dot_small_blocks::Avx512Kernel(type);
+    case KernelPath::kScalar:
+      return dot_small_blocks::ScalarKernel(type);
+    case KernelPath::kAvx2:
+      return dot_small_blocks::Avx2Kernel(type);
+    case KernelPath::kAvxVnni:
+      return dot_small_blocks::AvxVnniKernel(type);
+    case KernelPath::kAvx512:
+      return dot_small_blocks::Avx512Kernel(type);
   }
   return nullptr;
 }
@@ -65,7 +69,7 @@ template <class Weights>
 struct FloatTiles {
   // One weight row against T tokens, eight elements at a time: each weight is converted once and
   // used T times, and the loop over the eight lanes is one the compiler can vectorize without
-  // reordering any sum. The last partial step adds only the elements that exist, to lanes 0...
+  // reordering any sum. The last partial step adds the elements that exist to the first lanes.
   template <size_t R, size_t T>
   static void Run(const DotRowsProblem& p, size_t first_row, size_t first_token) {
     static_assert(R == 1);
@@ -81,14 +85,16 @@ struct FloatTiles {
       float weights[kLanes];
       for (size_t l = 0; l < kLanes; ++l) weights[l] = Weights::Load(row, i + l);
       for (size_t t = 0; t < T; ++t) {
-        for (size_t l = 0; l < kLanes; ++l) partial[t][l] += weights[l] * LoadFloat(tokens[t], i + l);
+        for (size_t l = 0; l < kLanes; ++l)
+          partial[t][l] += weights[l] * LoadFloat(tokens[t], i + l);
       }
     }
     for (size_t l = 0; i + l < p.cols; ++l) {
       const float weight = Weights::Load(row, i + l);
       for (size_t t = 0; t < T; ++t) partial[t][l] += weight * LoadFloat(tokens[t], i + l);
     }
-    for (size_t t = 0; t < T; ++t) p.out[(first_token + t) * p.out_stride + first_row] = SumLanes(partial[t]);
+    for (size_t t = 0; t < T; ++t)
+      p.out[(first_token + t) * p.out_stride + first_row] = SumLanes(partial[t]);
   }
 };
 
@@ -125,7 +131,8 @@ struct Q5_0Weights {
   static constexpr size_t kBytes = kQ5_0Bytes;
   static void Levels(const uint8_t* block, int8_t* levels) {
     uint8_t fifth[kBlockElements];
-    for (size_t k = 0; k < 4; ++k) std::memcpy(fifth + 8 * k, kFifthBitBytes[block[2 + k]].data(), 8);
+    for (size_t k = 0; k < 4; ++k)
+      std::memcpy(fifth + 8 * k, kFifthBitBytes[block[2 + k]].data(), 8);
     const uint8_t* nibbles = block + 6;
     for (size_t j = 0; j < kBlockElements / 2; ++j) {
       levels[j] = static_cast<int8_t>(((nibbles[j] & 0x0F) | fifth[j]) - 16);
@@ -172,13 +179,20 @@ constexpr size_t kScalarTokens = 4;
 
 dot_rows::Kernel ScalarKernel(TensorType type) {
   switch (type) {
-    case TensorType::kF32: return &RunTiles<FloatTiles<F32Weights>, 1, kScalarTokens>;
-    case TensorType::kF16: return &RunTiles<FloatTiles<F16Weights>, 1, kScalarTokens>;
-    case TensorType::kBF16: return &RunTiles<FloatTiles<Bf16Weights>, 1, kScalarTokens>;
-    case TensorType::kQ8_0: return &RunTiles<IntTiles<Q8_0Weights>, 1, kScalarTokens>;
-    case TensorType::kQ4_0: return &RunTiles<IntTiles<Q4_0Weights>, 1, kScalarTokens>;
-    case TensorType::kQ5_0: return &RunTiles<IntTiles<Q5_0Weights>, 1, kScalarTokens>;
-    default: return nullptr;
+    case TensorType::kF32:
+      return &RunTiles<FloatTiles<F32Weights>, 1, kScalarTokens>;
+    case TensorType::kF16:
+      return &RunTiles<FloatTiles<F16Weights>, 1, kScalarTokens>;
+    case TensorType::kBF16:
+      return &RunTiles<FloatTiles<Bf16Weights>, 1, kScalarTokens>;
+    case TensorType::kQ8_0:
+      return &RunTiles<IntTiles<Q8_0Weights>, 1, kScalarTokens>;
+    case TensorType::kQ4_0:
+      return &RunTiles<IntTiles<Q4_0Weights>, 1, kScalarTokens>;
+    case TensorType::kQ5_0:
+      return &RunTiles<IntTiles<Q5_0Weights>, 1, kScalarTokens>;
+    default:
+      return nullptr;
   }
 }
 

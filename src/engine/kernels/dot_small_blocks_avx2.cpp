@@ -70,34 +70,33 @@ struct FloatTiles {
   static constexpr size_t kStep = 8;
 
   template <size_t R, size_t T>
-  TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row,
-                                    size_t first_token) {
+  TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row, size_t first_token) {
     const uint8_t* rows[R];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
       rows[r] = reinterpret_cast<const uint8_t*>(p.rows + (first_row + r) * p.row_bytes);
     }
     const uint8_t* tokens[T];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       tokens[t] = reinterpret_cast<const uint8_t*>(p.activations +
                                                    (first_token + t) * p.activation_row_bytes);
     }
     __m256 sums[R][T];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) sums[r][t] = _mm256_setzero_ps();
     }
     size_t i = 0;
     for (; i + kStep <= p.cols; i += kStep) {
       __m256 weights[R];
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) weights[r] = Lanes::Load(rows[r] + i * Lanes::kElementBytes);
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         const __m256 activation = F32Lanes::Load(tokens[t] + i * sizeof(float));
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (size_t r = 0; r < R; ++r) {
           sums[r][t] = _mm256_fmadd_ps(weights[r], activation, sums[r][t]);
         }
@@ -106,27 +105,27 @@ struct FloatTiles {
     if (i < p.cols) {
       const size_t left = p.cols - i;
       __m256 weights[R];
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) {
         uint8_t padded[kStep * Lanes::kElementBytes] = {};
         std::memcpy(padded, rows[r] + i * Lanes::kElementBytes, left * Lanes::kElementBytes);
         weights[r] = Lanes::Load(padded);
       }
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         uint8_t padded[kStep * sizeof(float)] = {};
         std::memcpy(padded, tokens[t] + i * sizeof(float), left * sizeof(float));
         const __m256 activation = F32Lanes::Load(padded);
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (size_t r = 0; r < R; ++r) {
           sums[r][t] = _mm256_fmadd_ps(weights[r], activation, sums[r][t]);
         }
       }
     }
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       float* out = p.out + (first_token + t) * p.out_stride + first_row;
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) out[r] = HorizontalSum(sums[r][t]);
     }
   }
@@ -149,13 +148,20 @@ using Avx2IntTiles = IntTiles<SignTrick, Blocks>;
 
 dot_rows::Kernel Avx2Kernel(TensorType type) {
   switch (type) {
-    case TensorType::kF32: return &RunTiles<FloatTiles<F32Lanes>, kTileRows, kTileTokens>;
-    case TensorType::kF16: return &RunTiles<FloatTiles<F16Lanes>, kTileRows, kTileTokens>;
-    case TensorType::kBF16: return &RunTiles<FloatTiles<Bf16Lanes>, kTileRows, kTileTokens>;
-    case TensorType::kQ8_0: return &RunTiles<Avx2IntTiles<Q8_0Blocks>, kIntTileRows, kIntTileTokens>;
-    case TensorType::kQ4_0: return &RunTiles<Avx2IntTiles<Q4_0Blocks>, kIntTileRows, kIntTileTokens>;
-    case TensorType::kQ5_0: return &RunTiles<Avx2IntTiles<Q5_0Blocks>, kIntTileRows, kIntTileTokens>;
-    default: return nullptr;
+    case TensorType::kF32:
+      return &RunTiles<FloatTiles<F32Lanes>, kTileRows, kTileTokens>;
+    case TensorType::kF16:
+      return &RunTiles<FloatTiles<F16Lanes>, kTileRows, kTileTokens>;
+    case TensorType::kBF16:
+      return &RunTiles<FloatTiles<Bf16Lanes>, kTileRows, kTileTokens>;
+    case TensorType::kQ8_0:
+      return &RunTiles<Avx2IntTiles<Q8_0Blocks>, kIntTileRows, kIntTileTokens>;
+    case TensorType::kQ4_0:
+      return &RunTiles<Avx2IntTiles<Q4_0Blocks>, kIntTileRows, kIntTileTokens>;
+    case TensorType::kQ5_0:
+      return &RunTiles<Avx2IntTiles<Q5_0Blocks>, kIntTileRows, kIntTileTokens>;
+    default:
+      return nullptr;
   }
 }
 

@@ -76,34 +76,33 @@ struct FloatTiles {
   static constexpr size_t kStep = 16;
 
   template <size_t R, size_t T>
-  TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row,
-                                    size_t first_token) {
+  TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row, size_t first_token) {
     const uint8_t* rows[R];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
       rows[r] = reinterpret_cast<const uint8_t*>(p.rows + (first_row + r) * p.row_bytes);
     }
     const uint8_t* tokens[T];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       tokens[t] = reinterpret_cast<const uint8_t*>(p.activations +
                                                    (first_token + t) * p.activation_row_bytes);
     }
     __m512 sums[R][T];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) sums[r][t] = _mm512_setzero_ps();
     }
     size_t i = 0;
     for (; i + kStep <= p.cols; i += kStep) {
       __m512 weights[R];
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) weights[r] = Lanes::Load(rows[r] + i * Lanes::kElementBytes);
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         const __m512 activation = F32Lanes::Load(tokens[t] + i * sizeof(float));
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (size_t r = 0; r < R; ++r) {
           sums[r][t] = _mm512_fmadd_ps(weights[r], activation, sums[r][t]);
         }
@@ -112,23 +111,23 @@ struct FloatTiles {
     if (i < p.cols) {
       const __mmask16 mask = static_cast<__mmask16>((1u << (p.cols - i)) - 1);
       __m512 weights[R];
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) {
         weights[r] = Lanes::LoadFirst(rows[r] + i * Lanes::kElementBytes, mask);
       }
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         const __m512 activation = F32Lanes::LoadFirst(tokens[t] + i * sizeof(float), mask);
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (size_t r = 0; r < R; ++r) {
           sums[r][t] = _mm512_fmadd_ps(weights[r], activation, sums[r][t]);
         }
       }
     }
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       float* out = p.out + (first_token + t) * p.out_stride + first_row;
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) out[r] = HorizontalSum16(sums[r][t]);
     }
   }
@@ -146,13 +145,20 @@ using Avx512IntTiles = IntTiles<OffsetTrick<EvexDotProduct>, Blocks>;
 
 dot_rows::Kernel Avx512Kernel(TensorType type) {
   switch (type) {
-    case TensorType::kF32: return &RunTiles<FloatTiles<F32Lanes>, kTileRows, kTileTokens>;
-    case TensorType::kF16: return &RunTiles<FloatTiles<F16Lanes>, kTileRows, kTileTokens>;
-    case TensorType::kBF16: return &RunTiles<FloatTiles<Bf16Lanes>, kTileRows, kTileTokens>;
-    case TensorType::kQ8_0: return &RunTiles<Avx512IntTiles<Q8_0Blocks>, kTileRows, kTileTokens>;
-    case TensorType::kQ4_0: return &RunTiles<Avx512IntTiles<Q4_0Blocks>, kTileRows, kTileTokens>;
-    case TensorType::kQ5_0: return &RunTiles<Avx512IntTiles<Q5_0Blocks>, kTileRows, kTileTokens>;
-    default: return nullptr;
+    case TensorType::kF32:
+      return &RunTiles<FloatTiles<F32Lanes>, kTileRows, kTileTokens>;
+    case TensorType::kF16:
+      return &RunTiles<FloatTiles<F16Lanes>, kTileRows, kTileTokens>;
+    case TensorType::kBF16:
+      return &RunTiles<FloatTiles<Bf16Lanes>, kTileRows, kTileTokens>;
+    case TensorType::kQ8_0:
+      return &RunTiles<Avx512IntTiles<Q8_0Blocks>, kTileRows, kTileTokens>;
+    case TensorType::kQ4_0:
+      return &RunTiles<Avx512IntTiles<Q4_0Blocks>, kTileRows, kTileTokens>;
+    case TensorType::kQ5_0:
+      return &RunTiles<Avx512IntTiles<Q5_0Blocks>, kTileRows, kTileTokens>;
+    default:
+      return nullptr;
   }
 }
 

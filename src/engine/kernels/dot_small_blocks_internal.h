@@ -40,7 +40,8 @@ void RunTiles(const DotRowsProblem& problem) {
   static constexpr auto kTable = []<size_t... I>(std::index_sequence<I...>) {
     return std::array<TileFunction, sizeof...(I)>{
         &Tiles::template Run<I / kMaxTokens + 1, I % kMaxTokens + 1>...};
-  }(std::make_index_sequence<kMaxRows * kMaxTokens>());
+  }
+  (std::make_index_sequence<kMaxRows * kMaxTokens>());
   for (size_t row = 0; row < problem.n_rows; row += kMaxRows) {
     const size_t rows = problem.n_rows - row < kMaxRows ? problem.n_rows - row : kMaxRows;
     for (size_t token = 0; token < problem.n_tokens; token += kMaxTokens) {

@@ -30,10 +30,14 @@ using VnniIntTiles = IntTiles<OffsetTrick<VexDotProduct>, Blocks>;
 
 dot_rows::Kernel AvxVnniKernel(TensorType type) {
   switch (type) {
-    case TensorType::kQ8_0: return &RunTiles<VnniIntTiles<Q8_0Blocks>, kTileRows, kTileTokens>;
-    case TensorType::kQ4_0: return &RunTiles<VnniIntTiles<Q4_0Blocks>, kTileRows, kTileTokens>;
-    case TensorType::kQ5_0: return &RunTiles<VnniIntTiles<Q5_0Blocks>, kTileRows, kTileTokens>;
-    default: return nullptr;
+    case TensorType::kQ8_0:
+      return &RunTiles<VnniIntTiles<Q8_0Blocks>, kTileRows, kTileTokens>;
+    case TensorType::kQ4_0:
+      return &RunTiles<VnniIntTiles<Q4_0Blocks>, kTileRows, kTileTokens>;
+    case TensorType::kQ5_0:
+      return &RunTiles<VnniIntTiles<Q5_0Blocks>, kTileRows, kTileTokens>;
+    default:
+      return nullptr;
   }
 }
 

@@ -72,7 +72,9 @@ TROUPE_DOT_INLINE __m256i SplitNibbles(const uint8_t* nibbles) {
 struct Q4_0Blocks {
   static constexpr size_t kBytes = kQ4_0Bytes;
   static constexpr int kOffset = 8;
-  TROUPE_DOT_INLINE static __m256i Unsigned(const uint8_t* block) { return SplitNibbles(block + 2); }
+  TROUPE_DOT_INLINE static __m256i Unsigned(const uint8_t* block) {
+    return SplitNibbles(block + 2);
+  }
   TROUPE_DOT_INLINE static __m256i Signed(const uint8_t* block) {
     return _mm256_sub_epi8(Unsigned(block), _mm256_set1_epi8(8));
   }
@@ -81,10 +83,10 @@ struct Q4_0Blocks {
 // 0xFF in byte j where bit j of Q5_0's little-endian fifth-bit word is set: byte j takes a copy
 // of the word's byte j / 8 and tests its bit j % 8.
 TROUPE_DOT_INLINE __m256i FifthBitMask(const uint8_t* bits) {
-  const uint32_t word = static_cast<uint32_t>(LoadU16(bits)) |
-                        (static_cast<uint32_t>(LoadU16(bits + 2)) << 16);
-  const __m256i byte_of_word = _mm256_set_epi64x(0x0303030303030303LL, 0x0202020202020202LL,
-                                                 0x0101010101010101LL, 0);
+  const uint32_t word =
+      static_cast<uint32_t>(LoadU16(bits)) | (static_cast<uint32_t>(LoadU16(bits + 2)) << 16);
+  const __m256i byte_of_word =
+      _mm256_set_epi64x(0x0303030303030303LL, 0x0202020202020202LL, 0x0101010101010101LL, 0);
   const __m256i spread =
       _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(word)), byte_of_word);
   const __m256i bit_of_byte = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ULL));
@@ -101,8 +103,8 @@ struct Q5_0Blocks {
   // A clear fifth bit makes the byte 0xF0 | nibble, which is nibble - 16 as int8; a set one
   // leaves the nibble, which is (nibble + 16) - 16.
   TROUPE_DOT_INLINE static __m256i Signed(const uint8_t* block) {
-    const __m256i clear = _mm256_andnot_si256(FifthBitMask(block + 2),
-                                              _mm256_set1_epi8(static_cast<char>(0xF0)));
+    const __m256i clear =
+        _mm256_andnot_si256(FifthBitMask(block + 2), _mm256_set1_epi8(static_cast<char>(0xF0)));
     return _mm256_or_si256(SplitNibbles(block + 6), clear);
   }
 };
@@ -148,30 +150,29 @@ inline constexpr size_t kPrefetchDistance = 512;
 template <class Policy, class Blocks>
 struct IntTiles {
   template <size_t R, size_t T>
-  TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row,
-                                    size_t first_token) {
+  TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row, size_t first_token) {
     const uint8_t* rows[R];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
       rows[r] = reinterpret_cast<const uint8_t*>(p.rows + (first_row + r) * p.row_bytes);
     }
     const uint8_t* tokens[T];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       tokens[t] = reinterpret_cast<const uint8_t*>(p.activations +
                                                    (first_token + t) * p.activation_row_bytes);
     }
     __m256 sums[R][T];
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) sums[r][t] = _mm256_setzero_ps();
     }
     const size_t blocks = p.cols / kBlockElements;
     for (size_t b = 0; b < blocks; ++b) {
       typename Policy::Weight weights[R];
       __m256 weight_scales[R];
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) {
         const uint8_t* block = rows[r] + b * Blocks::kBytes;
         if constexpr (T == 1) {
@@ -180,12 +181,12 @@ struct IntTiles {
         weights[r] = Policy::template PrepareWeight<Blocks>(block);
         weight_scales[r] = BroadcastHalf(block);
       }
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         const uint8_t* block = tokens[t] + b * sizeof(BlockQ8_0);
         const auto activation = Policy::template PrepareActivation<Blocks>(LoadBytes32(block + 2));
         const __m256 activation_scale = BroadcastHalf(block);
-        #pragma GCC unroll 16
+#pragma GCC unroll 16
         for (size_t r = 0; r < R; ++r) {
           const __m256 dot = _mm256_cvtepi32_ps(Policy::Dot(weights[r], activation));
           const __m256 scale = _mm256_mul_ps(weight_scales[r], activation_scale);
@@ -193,10 +194,10 @@ struct IntTiles {
         }
       }
     }
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t t = 0; t < T; ++t) {
       float* out = p.out + (first_token + t) * p.out_stride + first_row;
-      #pragma GCC unroll 16
+#pragma GCC unroll 16
       for (size_t r = 0; r < R; ++r) out[r] = HorizontalSum(sums[r][t]);
     }
   }
