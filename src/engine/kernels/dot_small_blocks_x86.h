@@ -143,10 +143,6 @@ struct OffsetTrick {
 // activation blocks are read once per tile and used R times.
 // Every loop over R or T is unrolled by pragma: g++ -O2 keeps such short loops as loops, and then
 // the arrays of sums live on the stack instead of in registers.
-// Decode (one token) streams every weight byte once from memory: prefetching this far ahead of
-// each row measured 10-30% faster for Q8_0 and Q5_0 than the hardware prefetcher alone. With more
-// tokens a tile's weights are reused from cache and the prefetches would only cost.
-inline constexpr size_t kPrefetchDistance = 512;
 template <class Policy, class Blocks>
 struct IntTiles {
   template <size_t R, size_t T>
@@ -168,6 +164,11 @@ struct IntTiles {
 #pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) sums[r][t] = _mm256_setzero_ps();
     }
+    // Decode (one token) streams every weight byte once from memory. The tile's rows are
+    // consecutive, so the hardware sees one stream; fetching the same block two tiles ahead as
+    // well measured 2x faster for Q8_0 (whose 30 MB output projection leaves the cache) and no
+    // slower for the others. With more tokens the weights are reused from cache.
+    const size_t prefetch_ahead = 2 * R * p.row_bytes;
     const size_t blocks = p.cols / kBlockElements;
     for (size_t b = 0; b < blocks; ++b) {
       typename Policy::Weight weights[R];
@@ -176,7 +177,7 @@ struct IntTiles {
       for (size_t r = 0; r < R; ++r) {
         const uint8_t* block = rows[r] + b * Blocks::kBytes;
         if constexpr (T == 1) {
-          _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchDistance), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(block + prefetch_ahead), _MM_HINT_T0);
         }
         weights[r] = Policy::template PrepareWeight<Blocks>(block);
         weight_scales[r] = BroadcastHalf(block);
