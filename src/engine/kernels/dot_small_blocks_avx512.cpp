@@ -70,7 +70,8 @@ TROUPE_DOT_INLINE float HorizontalSum16(__m512 v) {
 }
 
 // The float tile of the AVX2 path at twice the width: one 16-lane sum per output (element i in
-// lane i % 16), one fused multiply-add per 16 elements, the last partial step masked.
+// lane i % 16), one fused multiply-add per 16 elements, the last partial step masked, and the
+// same prefetching for decode.
 template <class Lanes>
 struct FloatTiles {
   static constexpr size_t kStep = 16;
@@ -98,7 +99,13 @@ struct FloatTiles {
     for (; i + kStep <= p.cols; i += kStep) {
       __m512 weights[R];
 #pragma GCC unroll 16
-      for (size_t r = 0; r < R; ++r) weights[r] = Lanes::Load(rows[r] + i * Lanes::kElementBytes);
+      for (size_t r = 0; r < R; ++r) {
+        const uint8_t* weight = rows[r] + i * Lanes::kElementBytes;
+        if constexpr (T == 1) {
+          _mm_prefetch(reinterpret_cast<const char*>(weight + 2 * R * p.row_bytes), _MM_HINT_T0);
+        }
+        weights[r] = Lanes::Load(weight);
+      }
 #pragma GCC unroll 16
       for (size_t t = 0; t < T; ++t) {
         const __m512 activation = F32Lanes::Load(tokens[t] + i * sizeof(float));
