@@ -1,6 +1,7 @@
 // DotRows for the small-block weight types on every kernel path this CPU has, beside the float
-// path it replaces (kernels::MatMul on one thread: decode each row to floats, then multiply), in
-// two shapes of SmolLM2-135M:
+// path it replaces (decode each tile of 8 weight rows to floats with DecodeRow, then DotF32 for
+// every token: what kernels::MatMul did before DotRows, rebuilt here so the comparison outlives
+// it), both on one thread, in two shapes of SmolLM2-135M:
 //   decode:  the output projection, 49152 rows x 576 columns against 1 token (memory bound)
 //   prefill: the FFN up projection, 1536 rows x 576 columns against 64 tokens (compute bound)
 // The DotRows timings include quantizing the activations, which a matrix product must do. The
@@ -10,6 +11,7 @@
 // old path and each new one for a type side by side, so a shared machine's drift hits them alike.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -20,10 +22,10 @@
 
 #include "engine/kernels/cpu_features.h"
 #include "engine/kernels/dot_rows.h"
-#include "engine/kernels/matmul.h"
 #include "engine/kernels/quantized_activations.h"
+#include "engine/kernels/row_decoder.h"
+#include "engine/kernels/vector_ops.h"
 #include "engine/quant.h"
-#include "engine/thread_pool.h"
 
 namespace troupe::engine::kernels {
 namespace {
@@ -52,7 +54,7 @@ std::vector<float> RandomFloats(size_t count, uint32_t seed) {
 // A shape's weights in one type and its float activations, made once per process.
 struct Operands {
   std::vector<std::byte> weights;
-  WeightMatrix matrix;
+  size_t row_bytes = 0;
   std::vector<float> x;
 };
 
@@ -62,7 +64,7 @@ const Operands& OperandsFor(TensorType type, const Shape& shape) {
   if (!slot) {
     slot = std::make_unique<Operands>();
     slot->weights = Quantize(type, RandomFloats(shape.rows * shape.cols, 1));
-    slot->matrix = WeightMatrix::FromBytes(type, shape.rows, shape.cols, slot->weights.data());
+    slot->row_bytes = slot->weights.size() / shape.rows;
     slot->x = RandomFloats(shape.tokens * shape.cols, 2);
   }
   return *slot;
@@ -85,7 +87,7 @@ void BenchDotRows(benchmark::State& state, TensorType type, const Shape& shape, 
   problem.weight_type = type;
   problem.cols = shape.cols;
   problem.rows = operands.weights.data();
-  problem.row_bytes = operands.matrix.row_bytes;
+  problem.row_bytes = operands.row_bytes;
   problem.n_rows = shape.rows;
   problem.activations = activations.data();
   problem.activation_row_bytes = activation_row_bytes;
@@ -104,12 +106,26 @@ void BenchDotRows(benchmark::State& state, TensorType type, const Shape& shape, 
   SetCounters(state, operands, shape);
 }
 
-void BenchFloatMatMul(benchmark::State& state, TensorType type, const Shape& shape) {
+// The old path: rows decoded a tile at a time, the tile reused for every token.
+void BenchDecodeThenDot(benchmark::State& state, TensorType type, const Shape& shape) {
+  constexpr size_t kTileRows = 8;
   const Operands& operands = OperandsFor(type, shape);
-  ThreadPool pool(1);
+  std::vector<float> decoded(kTileRows * shape.cols);
   std::vector<float> out(shape.tokens * shape.rows);
   for (auto _ : state) {
-    MatMul(pool, operands.matrix, operands.x.data(), shape.tokens, out.data());
+    for (size_t first_row = 0; first_row < shape.rows; first_row += kTileRows) {
+      const size_t tile_rows = std::min(kTileRows, shape.rows - first_row);
+      for (size_t r = 0; r < tile_rows; ++r) {
+        DecodeRow(type, operands.weights.data() + (first_row + r) * operands.row_bytes, shape.cols,
+                  decoded.data() + r * shape.cols);
+      }
+      for (size_t t = 0; t < shape.tokens; ++t) {
+        for (size_t r = 0; r < tile_rows; ++r) {
+          out[t * shape.rows + first_row + r] = DotF32(
+              decoded.data() + r * shape.cols, operands.x.data() + t * shape.cols, shape.cols);
+        }
+      }
+    }
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -120,7 +136,8 @@ int RegisterAll() {
   for (const Shape& shape : kShapes) {
     for (const TensorType type : kTypes) {
       const std::string suffix = std::string(NameOf(type)) + "/" + shape.name;
-      benchmark::RegisterBenchmark(("FloatMatMul/" + suffix).c_str(), BenchFloatMatMul, type, shape)
+      benchmark::RegisterBenchmark(("DecodeThenDot/" + suffix).c_str(), BenchDecodeThenDot, type,
+                                   shape)
           ->Unit(benchmark::kMillisecond);
       for (const KernelPath path : kPaths) {
         if (!CpuSupports(path)) continue;
