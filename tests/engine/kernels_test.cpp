@@ -12,12 +12,14 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <vector>
 
 #include "engine/kernels/activation.h"
 #include "engine/kernels/attention.h"
+#include "engine/kernels/cpu_features.h"
 #include "engine/kernels/fp16.h"
 #include "engine/kernels/matmul.h"
 #include "engine/kernels/norm.h"
@@ -418,15 +420,43 @@ TEST(VectorOpsTest, AddScaledAndScaleInPlace) {
   for (size_t i = 0; i < before.size(); ++i) EXPECT_FLOAT_EQ(accumulator[i], 2.0f * (before[i] + 0.5f * values[i]));
 }
 
-// The AVX2 and baseline paths are chosen once per process, so the baseline runs in a child
-// process with TROUPE_ENGINE_NO_AVX2 set (cpu_features.h). The child runs every selected test,
-// whichever ctest shard this process is.
-TEST(KernelPathsTest, TheBaselinePathPassesTheSameKernelTests) {
+// The kernel path is chosen once per process, so every other path this CPU has runs in a child
+// process with TROUPE_ENGINE_KERNELS set (cpu_features.h): the kernel tests and llama.cpp's
+// goldens (transformer_test.cpp) must hold on each. The child runs every selected test, whichever
+// ctest shard this process is.
+TEST(KernelPathsTest, EveryOtherPathOfThisCpuPassesTheKernelTestsAndTheGoldens) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const std::string command =
-      "env -u GTEST_TOTAL_SHARDS -u GTEST_SHARD_INDEX TROUPE_ENGINE_NO_AVX2=1 '" + self + "' --gtest_brief=1 "
-      "'--gtest_filter=AllTypes/*:Fp16Test.*:AttentionTest.*:VectorOpsTest.*' > /dev/null 2>&1";
-  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  int paths_run = 0;
+  for (KernelPath path : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
+    if (!CpuSupports(path) || path == ActiveKernelPath()) continue;
+    const std::string command =
+        "env -u GTEST_TOTAL_SHARDS -u GTEST_SHARD_INDEX TROUPE_ENGINE_KERNELS=" + std::string(NameOf(path)) +
+        " '" + self + "' --gtest_brief=1 "
+        "'--gtest_filter=AllTypes/*:Fp16Test.*:AttentionTest.*:VectorOpsTest.*:SharedModels/*:"
+        "TransformerTest.*:KernelPathsTest.TheChosenPathIsTheOneAskedFor' > /dev/null 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    ++paths_run;
+  }
+  // Every x86-64 CPU this runs on has the scalar path and at least one other.
+  EXPECT_GE(paths_run, 1);
+}
+
+// What the child processes above rely on: the variable picks the path.
+TEST(KernelPathsTest, TheChosenPathIsTheOneAskedFor) {
+  const char* requested = std::getenv("TROUPE_ENGINE_KERNELS");
+  if (requested != nullptr) {
+    const std::optional<KernelPath> path = ParseKernelPath(requested);
+    ASSERT_TRUE(path.has_value()) << requested;
+    EXPECT_EQ(ActiveKernelPath(), *path);
+  } else {
+    for (KernelPath path : {KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
+      if (CpuSupports(path)) EXPECT_GE(ActiveKernelPath(), path) << NameOf(path);
+    }
+  }
+  for (KernelPath path : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
+    EXPECT_EQ(ParseKernelPath(NameOf(path)), path);
+  }
+  EXPECT_FALSE(ParseKernelPath("sse9").has_value());
 }
 
 }  // namespace
