@@ -12,13 +12,18 @@ namespace {
 #define TROUPE_KQ_TARGET __attribute__((target("avx2,fma,f16c")))
 
 TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m256i acc, __m256i a, __m256i b) {
-  return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+  acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+  // Integer adds are associative, so GCC regroups the whole block's chain into a tree and keeps
+  // every product alive until the end, spilling most of them; an empty asm keeps the chain.
+  __asm__("" : "+x"(acc));
+  return acc;
 }
 
-// A weight block's unpacked vectors are reused for 4 tokens; 1 x 4 accumulators, the unpacked
-// rows and the activations' loads fit the 16 registers.
+// One row x 8 tokens: each unpacked weight vector serves 8 tokens, and the 8 integer sums stay in
+// registers through a super-block (the float sums, touched once per super-block, may spill).
+// Measured on Zen 3 at 64 tokens: 10-20% faster than 4 tokens; 2 rows spill the unpacked weights.
 constexpr size_t kTileRows = 1;
-constexpr size_t kTileTokens = 4;
+constexpr size_t kTileTokens = 8;
 
 #include "engine/kernels/dot_k_quants_x86.h"  // NOLINT(build/include): the kernels, for this target
 

@@ -15,10 +15,9 @@ TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m25
   return _mm256_dpwssd_avx_epi32(acc, a, b);
 }
 
-// A weight block's unpacked vectors are reused for 4 tokens; 1 x 4 accumulators, the unpacked
-// rows and the activations' loads fit the 16 registers.
+// The AVX2 tiling (dot_k_quants_avx2.cpp), so every x86 path runs the same code.
 constexpr size_t kTileRows = 1;
-constexpr size_t kTileTokens = 4;
+constexpr size_t kTileTokens = 8;
 
 #include "engine/kernels/dot_k_quants_x86.h"  // NOLINT(build/include): the kernels, for this target
 

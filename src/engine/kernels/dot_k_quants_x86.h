@@ -22,6 +22,12 @@
 
 #define TROUPE_KQ_INLINE TROUPE_KQ_TARGET inline __attribute__((always_inline))
 
+// Decode streams weights from DRAM (a model's weights pass through once per token), and the
+// hardware prefetcher alone left a core at about half its read bandwidth: asking for the lines
+// 2 KB ahead of the block being multiplied took Q4_K decode of a 33 MB matrix from 10 to 15 GB/s
+// on an EPYC (Zen 3). Prefetching past the last row is harmless: prefetches do not fault.
+constexpr size_t kPrefetchBytes = 2048;
+
 TROUPE_KQ_INLINE __m256i LoadBytes(const void* bytes) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(bytes));
 }
@@ -216,7 +222,11 @@ struct SimdTile {
       typename Type::Weights weights[kRows];
 #pragma GCC unroll 8
       for (size_t r = 0; r < kRows; ++r) {
-        weights[r] = Type::Load(WeightBlock(problem, first_row + r, block, Type::kBlockBytes));
+        const uint8_t* weight_block = WeightBlock(problem, first_row + r, block, Type::kBlockBytes);
+        for (size_t line = 0; line < Type::kBlockBytes; line += 64) {
+          _mm_prefetch(reinterpret_cast<const char*>(weight_block) + kPrefetchBytes + line, _MM_HINT_T0);
+        }
+        weights[r] = Type::Load(weight_block);
       }
       const BlockQ8_K* activations[kTokens];
 #pragma GCC unroll 8
