@@ -18,7 +18,7 @@
 // and the eight lanes are summed in one fixed order at the end. Only explicit FMAs appear: GCC
 // contracts _mm256_mul_ps feeding _mm256_add_ps into an FMA wherever it likes.
 //
-// NOLINT(llvm-header-guard): included once per translation unit, inside a namespace.
+// No include guard or #pragma once: each including file is meant to get its own copy.
 
 #define TROUPE_KQ_INLINE TROUPE_KQ_TARGET inline __attribute__((always_inline))
 
