@@ -1,6 +1,7 @@
 // The K-quant dot products (Q4_K, Q5_K, Q6_K) on every kernel path this CPU has, beside the float
-// path they replace (kernels::MatMul: decode each row to floats, then multiply, on one thread),
-// registered next to each other so one run compares them. bytes_per_second counts weight bytes
+// path they replace (decode a tile of rows to floats, then a float dot product per token: what
+// kernels::MatMul did before DotRows, kept here as the baseline), registered next to each other
+// so one run compares them. bytes_per_second counts weight bytes
 // read per second (decode is bound by them); MACs counts multiply-adds per second (prefill).
 //
 // Shapes (rows x cols): 896 x 4864 (Qwen2.5-0.5B's ffn_down), 4864 x 1024 (tall and narrow: 896,
@@ -10,19 +11,19 @@
 // a matrix product gets); prefill splits the rows into calls of 64, as a thread's tiles do.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
-#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "engine/kernels/cpu_features.h"
 #include "engine/kernels/dot_rows.h"
-#include "engine/kernels/matmul.h"
+#include "engine/kernels/row_decoder.h"
+#include "engine/kernels/vector_ops.h"
 #include "engine/kernels/quantized_activations.h"
 #include "engine/quant.h"
 #include "engine/tensor_type.h"
-#include "engine/thread_pool.h"
 
 namespace troupe::engine::kernels {
 namespace {
@@ -97,15 +98,27 @@ void BenchDotRows(benchmark::State& state, TensorType type, KernelPath path, Sha
   SetRates(state, shape, weights.size(), tokens);
 }
 
-// The old path: float activations, rows decoded to floats in tiles, on a pool of one thread.
-void BenchFloatMatMul(benchmark::State& state, TensorType type, Shape shape, size_t tokens) {
+// The old path on one thread: float activations; 8 rows at a time decoded to floats (few enough
+// to stay in L2), each decoded tile used for every token.
+void BenchFloatPath(benchmark::State& state, TensorType type, Shape shape, size_t tokens) {
+  constexpr size_t kTileRows = 8;
   const std::vector<std::byte> weights = RandomWeights(type, shape);
-  const WeightMatrix matrix = WeightMatrix::FromBytes(type, shape.rows, shape.cols, weights.data());
+  const size_t row_bytes = weights.size() / shape.rows;
   const std::vector<float> x = RandomFloats(tokens * shape.cols);
+  std::vector<float> decoded(kTileRows * shape.cols);
   std::vector<float> out(tokens * shape.rows);
-  ThreadPool pool(1);
   for (auto _ : state) {
-    MatMul(pool, matrix, x.data(), tokens, out.data());
+    for (size_t first = 0; first < shape.rows; first += kTileRows) {
+      const size_t rows = std::min(kTileRows, shape.rows - first);
+      for (size_t r = 0; r < rows; ++r) {
+        DecodeRow(type, weights.data() + (first + r) * row_bytes, shape.cols, decoded.data() + r * shape.cols);
+      }
+      for (size_t t = 0; t < tokens; ++t) {
+        for (size_t r = 0; r < rows; ++r) {
+          out[t * shape.rows + first + r] = DotF32(decoded.data() + r * shape.cols, x.data() + t * shape.cols, shape.cols);
+        }
+      }
+    }
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -122,8 +135,7 @@ bool RegisterAll() {
         const std::string suffix = "/" + std::to_string(shape.rows) + "x" + std::to_string(shape.cols) +
                                    "/tokens:" + std::to_string(tokens);
         const std::string prefix = "KQuant/" + std::string(NameOf(type)) + "/";
-        benchmark::RegisterBenchmark((prefix + "float-matmul" + suffix).c_str(), BenchFloatMatMul, type, shape,
-                                     tokens)
+        benchmark::RegisterBenchmark((prefix + "old-float" + suffix).c_str(), BenchFloatPath, type, shape, tokens)
             ->Unit(benchmark::kMicrosecond);
         for (KernelPath path : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
           if (!CpuSupports(path)) continue;
