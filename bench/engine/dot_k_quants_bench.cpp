@@ -39,7 +39,8 @@ struct Shape {
 // quantizing 58 million floats the llama-quantize way would take minutes.
 std::vector<std::byte> RandomWeights(TensorType type, const Shape& shape) {
   const TensorTypeTraits traits = TraitsOf(type);
-  std::vector<std::byte> bytes(shape.rows * shape.cols / traits.block_elements * traits.block_bytes);
+  std::vector<std::byte> bytes(shape.rows * shape.cols / traits.block_elements *
+                               traits.block_bytes);
   std::mt19937 generator(7);
   for (std::byte& byte : bytes) byte = static_cast<std::byte>(generator() & 0xFF);
   const size_t scale_offset = type == TensorType::kQ6_K ? 208 : 0;
@@ -65,15 +66,17 @@ void SetRates(benchmark::State& state, const Shape& shape, size_t weight_bytes, 
                                               benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BenchDotRows(benchmark::State& state, TensorType type, KernelPath path, Shape shape, size_t tokens) {
+void BenchDotRows(benchmark::State& state, TensorType type, KernelPath path, Shape shape,
+                  size_t tokens) {
   const std::vector<std::byte> weights = RandomWeights(type, shape);
   const size_t row_bytes = weights.size() / shape.rows;
   const size_t activation_row_bytes = ActivationRowBytes(ActivationFormat::kQ8_K, shape.cols);
   std::vector<BlockQ8_K> activations(tokens * shape.cols / kQ8_KBlockElements);
   const std::vector<float> x = RandomFloats(tokens * shape.cols);
   for (size_t t = 0; t < tokens; ++t) {
-    QuantizeActivationRow(ActivationFormat::kQ8_K, x.data() + t * shape.cols, shape.cols,
-                          reinterpret_cast<std::byte*>(activations.data()) + t * activation_row_bytes);
+    QuantizeActivationRow(
+        ActivationFormat::kQ8_K, x.data() + t * shape.cols, shape.cols,
+        reinterpret_cast<std::byte*>(activations.data()) + t * activation_row_bytes);
   }
   std::vector<float> out(tokens * shape.rows);
   const size_t rows_per_call = tokens == 1 ? shape.rows : kPrefillRowsPerCall;
@@ -111,11 +114,13 @@ void BenchFloatPath(benchmark::State& state, TensorType type, Shape shape, size_
     for (size_t first = 0; first < shape.rows; first += kTileRows) {
       const size_t rows = std::min(kTileRows, shape.rows - first);
       for (size_t r = 0; r < rows; ++r) {
-        DecodeRow(type, weights.data() + (first + r) * row_bytes, shape.cols, decoded.data() + r * shape.cols);
+        DecodeRow(type, weights.data() + (first + r) * row_bytes, shape.cols,
+                  decoded.data() + r * shape.cols);
       }
       for (size_t t = 0; t < tokens; ++t) {
         for (size_t r = 0; r < rows; ++r) {
-          out[t * shape.rows + first + r] = DotF32(decoded.data() + r * shape.cols, x.data() + t * shape.cols, shape.cols);
+          out[t * shape.rows + first + r] =
+              DotF32(decoded.data() + r * shape.cols, x.data() + t * shape.cols, shape.cols);
         }
       }
     }
@@ -132,15 +137,17 @@ bool RegisterAll() {
     for (size_t tokens : {size_t{1}, size_t{64}}) {
       if (shape.rows * shape.cols > 16'000'000 && tokens > 1) continue;  // decode-only shape
       for (TensorType type : types) {
-        const std::string suffix = "/" + std::to_string(shape.rows) + "x" + std::to_string(shape.cols) +
-                                   "/tokens:" + std::to_string(tokens);
+        const std::string suffix = "/" + std::to_string(shape.rows) + "x" +
+                                   std::to_string(shape.cols) + "/tokens:" + std::to_string(tokens);
         const std::string prefix = "KQuant/" + std::string(NameOf(type)) + "/";
-        benchmark::RegisterBenchmark((prefix + "old-float" + suffix).c_str(), BenchFloatPath, type, shape, tokens)
+        benchmark::RegisterBenchmark((prefix + "old-float" + suffix).c_str(), BenchFloatPath, type,
+                                     shape, tokens)
             ->Unit(benchmark::kMicrosecond);
-        for (KernelPath path : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
+        for (KernelPath path :
+             {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
           if (!CpuSupports(path)) continue;
-          benchmark::RegisterBenchmark((prefix + std::string(NameOf(path)) + suffix).c_str(), BenchDotRows, type,
-                                       path, shape, tokens)
+          benchmark::RegisterBenchmark((prefix + std::string(NameOf(path)) + suffix).c_str(),
+                                       BenchDotRows, type, path, shape, tokens)
               ->Unit(benchmark::kMicrosecond);
         }
       }

@@ -33,7 +33,8 @@ const size_t kColumnCounts[] = {256, 512, 2304};
 
 std::vector<KernelPath> SupportedPaths() {
   std::vector<KernelPath> paths;
-  for (KernelPath path : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
+  for (KernelPath path :
+       {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
     if (CpuSupports(path)) paths.push_back(path);
   }
   return paths;
@@ -94,7 +95,9 @@ struct Activations {
   std::vector<BlockQ8_K> blocks;  // kTokens rows of cols / 256 blocks
   const std::byte* data() const { return reinterpret_cast<const std::byte*>(blocks.data()); }
   size_t row_bytes() const { return ActivationRowBytes(ActivationFormat::kQ8_K, cols); }
-  const BlockQ8_K& block(size_t token, size_t b) const { return blocks[token * (cols / kBlock) + b]; }
+  const BlockQ8_K& block(size_t token, size_t b) const {
+    return blocks[token * (cols / kBlock) + b];
+  }
 };
 
 Activations RandomActivations(size_t cols, uint32_t seed) {
@@ -112,8 +115,9 @@ Activations RandomActivations(size_t cols, uint32_t seed) {
 
 // Runs rows [first_row, +n_rows) x tokens [first_token, +n_tokens) with a padded output stride
 // and returns out[t * n_rows + r]; the padding must stay untouched.
-std::vector<float> RunDotRows(KernelPath path, const Weights& weights, size_t first_row, size_t n_rows,
-                       const Activations& activations, size_t first_token, size_t n_tokens) {
+std::vector<float> RunDotRows(KernelPath path, const Weights& weights, size_t first_row,
+                              size_t n_rows, const Activations& activations, size_t first_token,
+                              size_t n_tokens) {
   const size_t stride = n_rows + 2;
   std::vector<float> out(n_tokens * stride, std::numeric_limits<float>::quiet_NaN());
   DotRowsProblem problem;
@@ -155,9 +159,9 @@ std::vector<float> DequantizeWithScales(const Weights& weights, size_t r, float 
 }
 
 float BlockScale(const Weights& weights, size_t r, size_t b, size_t which) {
+  const std::byte* block = weights.row(r) + b * TraitsOf(weights.type).block_bytes;
   uint16_t bits;
-  std::memcpy(&bits, weights.row(r) + b * TraitsOf(weights.type).block_bytes + ScaleOffset(weights.type) + 2 * which,
-              sizeof(bits));
+  std::memcpy(&bits, block + ScaleOffset(weights.type) + 2 * which, sizeof(bits));
   return HalfToFloat(bits);
 }
 
@@ -173,10 +177,12 @@ std::vector<Expected> ExpectedResults(const Weights& weights, const Activations&
   const size_t blocks = weights.cols / kBlock;
   for (size_t r = 0; r < kRows; ++r) {
     std::vector<float> dequantized(weights.cols);
-    Dequantize(weights.type, std::span(weights.row(r), blocks * TraitsOf(weights.type).block_bytes), dequantized);
+    Dequantize(weights.type, std::span(weights.row(r), blocks * TraitsOf(weights.type).block_bytes),
+               dequantized);
     const std::vector<float> scaled_levels = DequantizeWithScales(weights, r, 1.0f, 0.0f);
-    const std::vector<float> minus_mins = HasMins(weights.type) ? DequantizeWithScales(weights, r, 0.0f, 1.0f)
-                                                                : std::vector<float>(weights.cols, 0.0f);
+    const std::vector<float> minus_mins = HasMins(weights.type)
+                                              ? DequantizeWithScales(weights, r, 0.0f, 1.0f)
+                                              : std::vector<float>(weights.cols, 0.0f);
     for (size_t t = 0; t < kTokens; ++t) {
       Expected& result = expected[t * kRows + r];
       for (size_t b = 0; b < blocks; ++b) {
@@ -195,9 +201,13 @@ std::vector<Expected> ExpectedResults(const Weights& weights, const Activations&
         const float d = BlockScale(weights, r, b, 0);
         const float dmin = HasMins(weights.type) ? BlockScale(weights, r, b, 1) : 0.0f;
         result.scalar += (d * block.scale) * static_cast<float>(products);
-        if (HasMins(weights.type)) result.scalar -= (dmin * block.scale) * static_cast<float>(min_products);
-        result.magnitude += std::abs(static_cast<double>(d) * block.scale) * static_cast<double>(product_magnitude) +
-                            std::abs(static_cast<double>(dmin) * block.scale) * static_cast<double>(min_magnitude);
+        if (HasMins(weights.type)) {
+          result.scalar -= (dmin * block.scale) * static_cast<float>(min_products);
+        }
+        const double product_scale = std::abs(static_cast<double>(d) * block.scale);
+        const double min_scale = std::abs(static_cast<double>(dmin) * block.scale);
+        result.magnitude += product_scale * static_cast<double>(product_magnitude) +
+                            min_scale * static_cast<double>(min_magnitude);
       }
     }
   }
@@ -220,7 +230,8 @@ uint32_t Bits(float value) { return std::bit_cast<uint32_t>(value); }
 class KQuantDotTest : public ::testing::TestWithParam<TensorType> {};
 
 TEST_P(KQuantDotTest, EveryTypeHasAKernelOnEveryPath) {
-  for (KernelPath path : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
+  for (KernelPath path :
+       {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
 #if !defined(__x86_64__)
     if (path != KernelPath::kScalar) continue;
 #endif
@@ -235,10 +246,12 @@ TEST_P(KQuantDotTest, ScalarKernelEqualsTheExactIntegerSumsBitForBit) {
     const Weights weights = RandomWeights(GetParam(), cols, 100 + static_cast<uint32_t>(cols));
     const Activations activations = RandomActivations(cols, 200 + static_cast<uint32_t>(cols));
     const std::vector<Expected> expected = ExpectedResults(weights, activations);
-    const std::vector<float> got = RunDotRows(KernelPath::kScalar, weights, 0, kRows, activations, 0, kTokens);
+    const std::vector<float> got =
+        RunDotRows(KernelPath::kScalar, weights, 0, kRows, activations, 0, kTokens);
     for (size_t i = 0; i < got.size(); ++i) {
-      EXPECT_EQ(Bits(got[i]), Bits(expected[i].scalar)) << "token " << i / kRows << " row " << i % kRows
-                                                        << ": " << got[i] << " vs " << expected[i].scalar;
+      EXPECT_EQ(Bits(got[i]), Bits(expected[i].scalar))
+          << "token " << i / kRows << " row " << i % kRows << ": " << got[i] << " vs "
+          << expected[i].scalar;
     }
   }
 }
@@ -250,8 +263,8 @@ TEST_P(KQuantDotTest, EveryPathMatchesTheDoublePrecisionProductOfDequantizedValu
         SCOPED_TRACE(std::string(NameOf(path)) + ", cols " + std::to_string(cols) +
                      (quantized ? ", quantized weights" : ", random bytes"));
         const auto seed = static_cast<uint32_t>(cols) + (quantized ? 7u : 0u);
-        const Weights weights =
-            quantized ? QuantizedWeights(GetParam(), cols, seed) : RandomWeights(GetParam(), cols, seed);
+        const Weights weights = quantized ? QuantizedWeights(GetParam(), cols, seed)
+                                          : RandomWeights(GetParam(), cols, seed);
         const Activations activations = RandomActivations(cols, seed + 1);
         const std::vector<Expected> expected = ExpectedResults(weights, activations);
         const std::vector<float> got = RunDotRows(path, weights, 0, kRows, activations, 0, kTokens);
@@ -280,19 +293,22 @@ TEST_P(KQuantDotTest, OutputBitsDoNotDependOnTheTiling) {
         for (size_t n_tokens = 1; n_tokens <= kTokens; ++n_tokens) {
           const size_t first_row = (n_rows * 5) % (kRows - n_rows + 1);
           const size_t first_token = (n_tokens * 3) % (kTokens - n_tokens + 1);
-          const std::vector<float> part = RunDotRows(path, weights, first_row, n_rows, activations, first_token, n_tokens);
+          const std::vector<float> part =
+              RunDotRows(path, weights, first_row, n_rows, activations, first_token, n_tokens);
           for (size_t t = 0; t < n_tokens; ++t) {
             for (size_t r = 0; r < n_rows; ++r) {
-              ASSERT_EQ(Bits(part[t * n_rows + r]), Bits(whole[(first_token + t) * kRows + first_row + r]))
-                  << n_rows << " x " << n_tokens << " from row " << first_row << " token " << first_token
-                  << ": element " << t << ", " << r;
+              ASSERT_EQ(Bits(part[t * n_rows + r]),
+                        Bits(whole[(first_token + t) * kRows + first_row + r]))
+                  << n_rows << " x " << n_tokens << " from row " << first_row << " token "
+                  << first_token << ": element " << t << ", " << r;
             }
           }
         }
       }
       for (size_t t = 0; t < kTokens; ++t) {
         for (size_t r = 0; r < kRows; ++r) {
-          ASSERT_EQ(Bits(RunDotRows(path, weights, r, 1, activations, t, 1)[0]), Bits(whole[t * kRows + r]))
+          ASSERT_EQ(Bits(RunDotRows(path, weights, r, 1, activations, t, 1)[0]),
+                    Bits(whole[t * kRows + r]))
               << "token " << t << " row " << r << " alone";
         }
       }
@@ -306,11 +322,14 @@ TEST_P(KQuantDotTest, SimdPathsAgreeBitForBit) {
   if (!CpuSupports(KernelPath::kAvx2)) GTEST_SKIP() << "no AVX2";
   const Weights weights = RandomWeights(GetParam(), 2304, 500);
   const Activations activations = RandomActivations(2304, 501);
-  const std::vector<float> avx2 = RunDotRows(KernelPath::kAvx2, weights, 0, kRows, activations, 0, kTokens);
+  const std::vector<float> avx2 =
+      RunDotRows(KernelPath::kAvx2, weights, 0, kRows, activations, 0, kTokens);
   for (KernelPath path : SupportedPaths()) {
     if (path <= KernelPath::kAvx2) continue;
     const std::vector<float> got = RunDotRows(path, weights, 0, kRows, activations, 0, kTokens);
-    for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(Bits(got[i]), Bits(avx2[i])) << NameOf(path) << " " << i;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(Bits(got[i]), Bits(avx2[i])) << NameOf(path) << " " << i;
+    }
   }
 }
 

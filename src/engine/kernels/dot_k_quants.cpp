@@ -37,7 +37,8 @@ SubBlockScales SetMins(const uint8_t* packed, IntegerBlock& out) {
   SubBlockScales scales;
   for (size_t sub = 0; sub < 8; ++sub) {
     scales.scales[sub] = static_cast<int16_t>((unpacked.scales >> (8 * sub)) & 0xFF);
-    out.mins[2 * sub] = out.mins[2 * sub + 1] = static_cast<int16_t>((unpacked.mins >> (8 * sub)) & 0xFF);
+    out.mins[2 * sub] = out.mins[2 * sub + 1] =
+        static_cast<int16_t>((unpacked.mins >> (8 * sub)) & 0xFF);
   }
   return scales;
 }
@@ -45,8 +46,8 @@ SubBlockScales SetMins(const uint8_t* packed, IntegerBlock& out) {
 // out[l] = scale * (nibble of bytes[l] at `shift` | bit `fifth_bit` of fifth[l] as bit 4), for a
 // run of 32. Separate restrict arguments tell the compiler the bytes and the output do not
 // overlap, so it vectorizes the loop without a runtime check (which -O2 would refuse).
-void ScaleLevels(const uint8_t* __restrict bytes, int shift, const uint8_t* __restrict fifth, int fifth_bit,
-                 int scale, int16_t* __restrict out) {
+void ScaleLevels(const uint8_t* __restrict bytes, int shift, const uint8_t* __restrict fifth,
+                 int fifth_bit, int scale, int16_t* __restrict out) {
   for (size_t l = 0; l < 32; ++l) {
     const int high = fifth == nullptr ? 0 : ((fifth[l] >> fifth_bit) & 1) << 4;
     out[l] = static_cast<int16_t>(scale * (((bytes[l] >> shift) & 0x0F) | high));
@@ -73,8 +74,8 @@ void UnpackQ5K(const uint8_t* block, IntegerBlock& out) { UnpackQ4KOrQ5K<true>(b
 
 // out[l] = scale * ((nibble of low[l] at `shift` | 2 bits of high[l] at `high_shift`) - 32), for a
 // run of 16 (one scale each).
-void ScaleQ6Levels(const uint8_t* __restrict low, int shift, const uint8_t* __restrict high, int high_shift,
-                   int scale, int16_t* __restrict out) {
+void ScaleQ6Levels(const uint8_t* __restrict low, int shift, const uint8_t* __restrict high,
+                   int high_shift, int scale, int16_t* __restrict out) {
   for (size_t l = 0; l < 16; ++l) {
     const int level = (((low[l] >> shift) & 0x0F) | (((high[l] >> high_shift) & 3) << 4)) - 32;
     out[l] = static_cast<int16_t>(scale * level);
@@ -95,8 +96,8 @@ void UnpackQ6K(const uint8_t* block, IntegerBlock& out) {
     for (int run = 0; run < 8; ++run) {  // runs of 16; quarter run / 2 of the 128 elements
       const int quarter = run / 2;
       const int offset = 16 * (run % 2);
-      ScaleQ6Levels(low + 32 * (quarter % 2) + offset, 4 * (quarter / 2), high + offset, 2 * quarter,
-                    scales[8 * half + run], out.scaled_levels + 128 * half + 16 * run);
+      ScaleQ6Levels(low + 32 * (quarter % 2) + offset, 4 * (quarter / 2), high + offset,
+                    2 * quarter, scales[8 * half + run], out.scaled_levels + 128 * half + 16 * run);
     }
   }
 }
@@ -110,11 +111,15 @@ void UnpackQ6K(const uint8_t* block, IntegerBlock& out) {
 template <bool kHasMins>
 float AddBlock(float acc, const IntegerBlock& weights, const BlockQ8_K& activations) {
   int32_t products = 0;
-  for (size_t i = 0; i < kSuperBlock; ++i) products += weights.scaled_levels[i] * activations.levels[i];
+  for (size_t i = 0; i < kSuperBlock; ++i) {
+    products += weights.scaled_levels[i] * activations.levels[i];
+  }
   acc += (weights.d * activations.scale) * static_cast<float>(products);
   if constexpr (kHasMins) {
     int32_t min_products = 0;
-    for (size_t run = 0; run < kSuperBlock / 16; ++run) min_products += weights.mins[run] * activations.sums[run];
+    for (size_t run = 0; run < kSuperBlock / 16; ++run) {
+      min_products += weights.mins[run] * activations.sums[run];
+    }
     acc -= (weights.dmin * activations.scale) * static_cast<float>(min_products);
   }
   return acc;
@@ -132,10 +137,13 @@ struct ScalarTile {
         IntegerBlock weights;
         kUnpack(WeightBlock(problem, row, block, kBlockBytes), weights);
         for (size_t t = 0; t < kTokens; ++t) {
-          acc[t] = AddBlock<kHasMins>(acc[t], weights, *ActivationBlock(problem, first_token + t, block));
+          acc[t] = AddBlock<kHasMins>(acc[t], weights,
+                                      *ActivationBlock(problem, first_token + t, block));
         }
       }
-      for (size_t t = 0; t < kTokens; ++t) problem.out[(first_token + t) * problem.out_stride + row] = acc[t];
+      for (size_t t = 0; t < kTokens; ++t) {
+        problem.out[(first_token + t) * problem.out_stride + row] = acc[t];
+      }
     }
   }
 };

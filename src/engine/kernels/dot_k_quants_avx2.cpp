@@ -11,7 +11,8 @@ namespace {
 
 #define TROUPE_KQ_TARGET __attribute__((target("avx2,fma,f16c")))
 
-TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m256i acc, __m256i a, __m256i b) {
+TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m256i acc, __m256i a,
+                                                                           __m256i b) {
   acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
   // Integer adds are associative, so GCC regroups the whole block's chain into a tree and keeps
   // every product alive until the end, spilling most of them; an empty asm keeps the chain.

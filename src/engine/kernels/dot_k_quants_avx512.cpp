@@ -9,9 +9,11 @@ namespace troupe::engine::kernels::dot_rows::k_quants {
 
 namespace {
 
-#define TROUPE_KQ_TARGET __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+#define TROUPE_KQ_TARGET \
+  __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
-TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m256i acc, __m256i a, __m256i b) {
+TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m256i acc, __m256i a,
+                                                                           __m256i b) {
   return _mm256_dpwssd_epi32(acc, a, b);
 }
 

@@ -11,7 +11,8 @@ namespace {
 
 #define TROUPE_KQ_TARGET __attribute__((target("avx2,fma,f16c,avxvnni")))
 
-TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m256i acc, __m256i a, __m256i b) {
+TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m256i acc, __m256i a,
+                                                                           __m256i b) {
   return _mm256_dpwssd_avx_epi32(acc, a, b);
 }
 

@@ -44,11 +44,13 @@ inline PackedScales UnpackScalesAndMins(const uint8_t* packed) {
 
 inline const uint8_t* WeightBlock(const DotRowsProblem& problem, size_t row, size_t block,
                                   size_t block_bytes) {
-  return reinterpret_cast<const uint8_t*>(problem.rows + row * problem.row_bytes) + block * block_bytes;
+  return reinterpret_cast<const uint8_t*>(problem.rows + row * problem.row_bytes) +
+         block * block_bytes;
 }
 
 inline const BlockQ8_K* ActivationBlock(const DotRowsProblem& problem, size_t token, size_t block) {
-  return reinterpret_cast<const BlockQ8_K*>(problem.activations + token * problem.activation_row_bytes) +
+  return reinterpret_cast<const BlockQ8_K*>(problem.activations +
+                                            token * problem.activation_row_bytes) +
          block;
 }
 
@@ -77,7 +79,9 @@ void RunTiles(const DotRowsProblem& problem, const TileTable<kRows, kTokens>& ta
 template <template <size_t, size_t> class Tile, size_t kRows, size_t kTokens, size_t... kIndex>
 constexpr TileTable<kRows, kTokens> MakeTileTable(std::index_sequence<kIndex...>) {
   TileTable<kRows, kTokens> table{};
-  ((table[kIndex / kTokens][kIndex % kTokens] = &Tile<kIndex / kTokens + 1, kIndex % kTokens + 1>::Run), ...);
+  ((table[kIndex / kTokens][kIndex % kTokens] =
+        &Tile<kIndex / kTokens + 1, kIndex % kTokens + 1>::Run),
+   ...);
   return table;
 }
 template <template <size_t, size_t> class Tile, size_t kRows, size_t kTokens>

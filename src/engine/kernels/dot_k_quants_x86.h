@@ -73,7 +73,8 @@ struct ScaledBlock {
 
 TROUPE_KQ_INLINE ScaledBlock LoadScaledBlock(const uint8_t* block) {
   const PackedScales packed = UnpackScalesAndMins(block + 4);
-  const __m128i scales = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(packed.scales)));
+  const __m128i scales =
+      _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(packed.scales)));
   const __m128i mins = _mm_cvtsi64_si128(static_cast<long long>(packed.mins));
   return {_mm256_broadcastsi128_si256(scales), _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins, mins)),
           LoadHalf(block), LoadHalf(block + 2), block};
@@ -82,9 +83,10 @@ TROUPE_KQ_INLINE ScaledBlock LoadScaledBlock(const uint8_t* block) {
 TROUPE_KQ_INLINE __m256 AddScaledBlock(__m256 acc, __m256i products, const ScaledBlock& weights,
                                        const BlockQ8_K& activations) {
   const __m256i min_products = _mm256_madd_epi16(LoadBytes(activations.sums), weights.mins);
-  acc = _mm256_fmadd_ps(_mm256_set1_ps(weights.d * activations.scale), _mm256_cvtepi32_ps(products), acc);
-  return _mm256_fnmadd_ps(_mm256_set1_ps(weights.dmin * activations.scale), _mm256_cvtepi32_ps(min_products),
-                          acc);
+  acc = _mm256_fmadd_ps(_mm256_set1_ps(weights.d * activations.scale), _mm256_cvtepi32_ps(products),
+                        acc);
+  return _mm256_fnmadd_ps(_mm256_set1_ps(weights.dmin * activations.scale),
+                          _mm256_cvtepi32_ps(min_products), acc);
 }
 
 // Each type gives, for group g of 64 elements (activation levels 64g..64g+63), two vectors of 32
@@ -96,7 +98,8 @@ struct Q4K {
 
   // Group g is 32 bytes of nibbles: sub-block 2g low, 2g + 1 high.
   template <int kGroup>
-  TROUPE_KQ_INLINE static void Unpack(const Weights& weights, __m256i levels[2], __m256i scales[2]) {
+  TROUPE_KQ_INLINE static void Unpack(const Weights& weights, __m256i levels[2],
+                                      __m256i scales[2]) {
     const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
     const __m256i bytes = LoadBytes(weights.block + 16 + 32 * kGroup);
     levels[0] = _mm256_and_si256(bytes, low_nibbles);
@@ -118,7 +121,8 @@ struct Q5K {
   TROUPE_KQ_INLINE static Weights Load(const uint8_t* block) { return LoadScaledBlock(block); }
 
   template <int kGroup>
-  TROUPE_KQ_INLINE static void Unpack(const Weights& weights, __m256i levels[2], __m256i scales[2]) {
+  TROUPE_KQ_INLINE static void Unpack(const Weights& weights, __m256i levels[2],
+                                      __m256i scales[2]) {
     const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
     const __m256i bit_four = _mm256_set1_epi8(0x10);
     const __m256i fifth = LoadBytes(weights.block + 16);
@@ -126,7 +130,8 @@ struct Q5K {
     const __m256i low_fifth = _mm256_and_si256(MoveBit<2 * kGroup, 4>(fifth), bit_four);
     const __m256i high_fifth = _mm256_and_si256(MoveBit<2 * kGroup + 1, 4>(fifth), bit_four);
     levels[0] = _mm256_or_si256(_mm256_and_si256(bytes, low_nibbles), low_fifth);
-    levels[1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bytes, 4), low_nibbles), high_fifth);
+    levels[1] =
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bytes, 4), low_nibbles), high_fifth);
     scales[0] = _mm256_shuffle_epi8(weights.scales, PickWords(2 * kGroup, 2 * kGroup));
     scales[1] = _mm256_shuffle_epi8(weights.scales, PickWords(2 * kGroup + 1, 2 * kGroup + 1));
   }
@@ -138,7 +143,8 @@ struct Q5K {
 };
 
 // Q6_K's levels stay unsigned (0..63) for maddubs; their offset of 32 comes back exactly through
-// the activation sums: sum scale_r * (q - 32) * a = sum scale_r * q * a - 32 * sum scale_r * sums_r.
+// the activation sums of the runs r of 16:
+//   sum scale_r * (q - 32) * a = sum scale_r * q * a - 32 * sum_r scale_r * sums_r
 struct Q6K {
   static constexpr size_t kBlockBytes = kQ6KBytes;
   struct Weights {
@@ -149,7 +155,8 @@ struct Q6K {
   };
 
   TROUPE_KQ_INLINE static Weights Load(const uint8_t* block) {
-    const __m256i scales = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 192)));
+    const __m256i scales =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 192)));
     return {{_mm256_permute4x64_epi64(scales, 0x44), _mm256_permute4x64_epi64(scales, 0xEE)},
             _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_slli_epi16(scales, 5)),
             LoadHalf(block + 208),
@@ -160,7 +167,8 @@ struct Q6K {
   // g even takes the low nibbles of low bytes 0-31 and 32-63 with high bits 0-1 and 2-3, g odd
   // their high nibbles with bits 4-5 and 6-7. Each run of 32 has a scale per 16: one per lane.
   template <int kGroup>
-  TROUPE_KQ_INLINE static void Unpack(const Weights& weights, __m256i levels[2], __m256i scales[2]) {
+  TROUPE_KQ_INLINE static void Unpack(const Weights& weights, __m256i levels[2],
+                                      __m256i scales[2]) {
     constexpr int kHalf = kGroup / 2;
     constexpr int kNibble = 4 * (kGroup % 2);
     const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
@@ -182,7 +190,8 @@ struct Q6K {
   TROUPE_KQ_INLINE static __m256 AddBlock(__m256 acc, __m256i products, const Weights& weights,
                                           const BlockQ8_K& activations) {
     products = AddProducts(products, LoadBytes(activations.sums), weights.offset_scales);
-    return _mm256_fmadd_ps(_mm256_set1_ps(weights.d * activations.scale), _mm256_cvtepi32_ps(products), acc);
+    return _mm256_fmadd_ps(_mm256_set1_ps(weights.d * activations.scale),
+                           _mm256_cvtepi32_ps(products), acc);
   }
 };
 
@@ -193,7 +202,9 @@ TROUPE_KQ_INLINE void MultiplyGroup(const typename Type::Weights (&weights)[kRow
   __m256i levels[kRows][2];
   __m256i scales[kRows][2];
 #pragma GCC unroll 8
-  for (size_t r = 0; r < kRows; ++r) Type::template Unpack<kGroup>(weights[r], levels[r], scales[r]);
+  for (size_t r = 0; r < kRows; ++r) {
+    Type::template Unpack<kGroup>(weights[r], levels[r], scales[r]);
+  }
 #pragma GCC unroll 8
   for (size_t t = 0; t < kTokens; ++t) {
     const int8_t* levels_of_token = activations[t]->levels + 64 * kGroup;
@@ -201,7 +212,8 @@ TROUPE_KQ_INLINE void MultiplyGroup(const typename Type::Weights (&weights)[kRow
     for (size_t r = 0; r < kRows; ++r) {
 #pragma GCC unroll 2
       for (size_t k = 0; k < 2; ++k) {
-        const __m256i pairs = _mm256_maddubs_epi16(levels[r][k], LoadBytes(levels_of_token + 32 * k));
+        const __m256i pairs =
+            _mm256_maddubs_epi16(levels[r][k], LoadBytes(levels_of_token + 32 * k));
         products[r][t] = AddProducts(products[r][t], pairs, scales[r][k]);
       }
     }
@@ -210,7 +222,8 @@ TROUPE_KQ_INLINE void MultiplyGroup(const typename Type::Weights (&weights)[kRow
 
 template <class Type, size_t kRows, size_t kTokens>
 struct SimdTile {
-  TROUPE_KQ_TARGET static void Run(const DotRowsProblem& problem, size_t first_row, size_t first_token) {
+  TROUPE_KQ_TARGET static void Run(const DotRowsProblem& problem, size_t first_row,
+                                   size_t first_token) {
     __m256 acc[kRows][kTokens];
 #pragma GCC unroll 8
     for (size_t r = 0; r < kRows; ++r) {
@@ -224,13 +237,16 @@ struct SimdTile {
       for (size_t r = 0; r < kRows; ++r) {
         const uint8_t* weight_block = WeightBlock(problem, first_row + r, block, Type::kBlockBytes);
         for (size_t line = 0; line < Type::kBlockBytes; line += 64) {
-          _mm_prefetch(reinterpret_cast<const char*>(weight_block) + kPrefetchBytes + line, _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(weight_block) + kPrefetchBytes + line,
+                       _MM_HINT_T0);
         }
         weights[r] = Type::Load(weight_block);
       }
       const BlockQ8_K* activations[kTokens];
 #pragma GCC unroll 8
-      for (size_t t = 0; t < kTokens; ++t) activations[t] = ActivationBlock(problem, first_token + t, block);
+      for (size_t t = 0; t < kTokens; ++t) {
+        activations[t] = ActivationBlock(problem, first_token + t, block);
+      }
       __m256i products[kRows][kTokens];
 #pragma GCC unroll 8
       for (size_t r = 0; r < kRows; ++r) {
@@ -253,7 +269,8 @@ struct SimdTile {
     for (size_t r = 0; r < kRows; ++r) {
 #pragma GCC unroll 8
       for (size_t t = 0; t < kTokens; ++t) {
-        problem.out[(first_token + t) * problem.out_stride + first_row + r] = HorizontalSum(acc[r][t]);
+        problem.out[(first_token + t) * problem.out_stride + first_row + r] =
+            HorizontalSum(acc[r][t]);
       }
     }
   }
