@@ -1,0 +1,40 @@
+// The K-quant kernels for AVX-512 F/BW/VL/VNNI (dot_k_quants_x86.h): the AVX2 kernels on 256-bit
+// registers with EVEX vpdpwssd fusing the 16-bit scale step and its add.
+#include "engine/kernels/dot_k_quants_internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+namespace troupe::engine::kernels::dot_rows::k_quants {
+
+namespace {
+
+#define TROUPE_KQ_TARGET \
+  __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m256i acc, __m256i a,
+                                                                           __m256i b) {
+  return _mm256_dpwssd_epi32(acc, a, b);
+}
+
+// The AVX2 tiling (dot_k_quants_avx2.cpp), so every x86 path runs the same code.
+constexpr size_t kTileRows = 1;
+constexpr size_t kTileTokens = 8;
+
+#include "engine/kernels/dot_k_quants_x86.h"  // the kernels, compiled for this target
+
+#undef TROUPE_KQ_TARGET
+
+}  // namespace
+
+Kernel Avx512Kernel(TensorType type) { return KernelFor(type); }
+
+}  // namespace troupe::engine::kernels::dot_rows::k_quants
+
+#else
+
+namespace troupe::engine::kernels::dot_rows::k_quants {
+Kernel Avx512Kernel(TensorType) { return nullptr; }
+}  // namespace troupe::engine::kernels::dot_rows::k_quants
+
+#endif
