@@ -15,6 +15,10 @@ namespace {
 // its cores back at once.
 constexpr int kSpinRounds = 1 << 13;
 
+// Chunks per thread a loop is cut into: enough to even out threads that run at different
+// speeds, few enough that claiming them (one atomic add each) stays negligible.
+constexpr size_t kChunksPerThread = 8;
+
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
   _mm_pause();
@@ -40,16 +44,22 @@ ThreadPool::~ThreadPool() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-void ThreadPool::RunPart(size_t part) {
-  // Ranges differ in length by at most one index; part p starts after p * count / parts.
-  const size_t begin = count_ * part / parts_;
-  const size_t end = count_ * (part + 1) / parts_;
-  if (begin == end) return;
-  try {
-    (*work_)(begin, end);
-  } catch (...) {
-    std::lock_guard lock(error_mutex_);
-    if (!error_) error_ = std::current_exception();
+void ThreadPool::RunChunks() {
+  // Threads claim chunks until none is left, so one slowed by another process (or by more
+  // expensive indices) does not hold the others up; chunk boundaries depend only on count_ and
+  // the thread count, so the results do not depend on which thread ran which chunk.
+  while (true) {
+    const size_t chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= chunks_) return;
+    const size_t begin = count_ * chunk / chunks_;
+    const size_t end = count_ * (chunk + 1) / chunks_;
+    if (begin == end) continue;
+    try {
+      (*work_)(begin, end);
+    } catch (...) {
+      std::lock_guard lock(error_mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
   }
 }
 
@@ -62,6 +72,8 @@ void ThreadPool::ParallelFor(size_t count, RangeFunctionRef work) {
   }
   count_ = count;
   parts_ = parts;
+  chunks_ = std::min(count, parts * kChunksPerThread);
+  next_chunk_.store(0, std::memory_order_relaxed);
   work_ = &work;
   // Every worker reports, even one without a part, so none can still be reading this loop's
   // fields when the next ParallelFor writes them.
@@ -70,7 +82,7 @@ void ThreadPool::ParallelFor(size_t count, RangeFunctionRef work) {
   // load is woken; one that counts itself later re-reads generation_ and sees the new value.
   generation_.fetch_add(1);
   if (parked_.load() > 0) generation_.notify_all();
-  RunPart(0);
+  RunChunks();
   // A worker descheduled by another process would make a pure spin burn this core for nothing.
   for (int round = 0; pending_.load(std::memory_order_acquire) != 0; ++round) {
     if (round < kSpinRounds) {
@@ -109,7 +121,7 @@ void ThreadPool::WorkerLoop(size_t worker_index) {
   while (true) {
     seen = AwaitGeneration(seen);
     if (stopping_.load()) return;
-    if (worker_index < parts_) RunPart(worker_index);
+    if (worker_index < parts_) RunChunks();
     pending_.fetch_sub(1, std::memory_order_release);
   }
 }

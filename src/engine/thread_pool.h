@@ -1,9 +1,10 @@
 // A fixed set of persistent worker threads that split loops of the forward pass between them.
 //
-// ParallelFor(count, work) cuts [0, count) into at most size() contiguous ranges, runs one on the
-// calling thread and the others on the workers, and returns when every range is done. The cut
-// depends only on `count` and size(), so a kernel that computes each index on its own gives the
-// same bits whatever the thread count. No thread is created after construction.
+// ParallelFor(count, work) cuts [0, count) into contiguous chunks (up to 8 per thread) that the
+// calling thread and the workers claim until none is left, and returns when every chunk is done.
+// The cut depends only on `count` and size(); which thread runs a chunk varies, so a kernel must
+// compute each index on its own: then it gives the same bits whatever the thread count. No
+// thread is created after construction.
 //
 // A decode step calls ParallelFor a few hundred times, a few microseconds apart, so waking must
 // cost no system call: workers spin on an atomic generation counter for a while after each loop
@@ -60,7 +61,7 @@ class ThreadPool {
 
  private:
   void WorkerLoop(size_t worker_index);
-  void RunPart(size_t part);
+  void RunChunks();
   // Returns the generation after `seen`, spinning then parking; kStopping when shutting down.
   uint32_t AwaitGeneration(uint32_t seen);
 
@@ -71,7 +72,9 @@ class ThreadPool {
   std::atomic<uint32_t> parked_{0};   // workers blocked in a futex wait on generation_
   std::atomic<size_t> pending_{0};    // workers not yet done with this generation
   size_t count_ = 0;
-  size_t parts_ = 0;
+  size_t parts_ = 0;   // threads taking part in this loop
+  size_t chunks_ = 0;  // what [0, count_) is cut into
+  std::atomic<size_t> next_chunk_{0};
   const RangeFunctionRef* work_ = nullptr;
   std::mutex error_mutex_;
   std::exception_ptr error_;  // guarded by error_mutex_

@@ -138,6 +138,21 @@ TEST_P(WeightTypeTest, QuantizedActivationsStayWithinHalfALevel) {
     const float tolerance = format == ActivationFormat::kF32 ? 0.0f : step * 0.5f * 1.01f + max_magnitude * 1e-3f;
     for (size_t c = start; c < start + block; ++c) EXPECT_NEAR(read[c], x[c], tolerance) << c;
   }
+  if (format == ActivationFormat::kQ8_0) {
+    // Every path writes exactly the bytes of the documented arithmetic.
+    std::vector<std::byte> row(ActivationRowBytes(format, kCols));
+    QuantizeActivationRow(format, x.data(), kCols, row.data());
+    const auto* blocks = reinterpret_cast<const BlockQ8_0*>(row.data());
+    for (size_t b = 0; b < kCols / 32; ++b) {
+      float max_magnitude = 0;
+      for (size_t j = 0; j < 32; ++j) max_magnitude = std::max(max_magnitude, std::fabs(x[b * 32 + j]));
+      EXPECT_EQ(blocks[b].scale, FloatToHalf(max_magnitude / 127.0f)) << b;
+      for (size_t j = 0; j < 32; ++j) {
+        EXPECT_EQ(blocks[b].levels[j], static_cast<int>(std::nearbyint(x[b * 32 + j] * (127.0f / max_magnitude))))
+            << b << "/" << j;
+      }
+    }
+  }
   if (format == ActivationFormat::kQ8_K) {
     std::vector<std::byte> row(ActivationRowBytes(format, kCols));
     QuantizeActivationRow(format, x.data(), kCols, row.data());

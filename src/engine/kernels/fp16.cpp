@@ -48,7 +48,9 @@ const std::array<float, 65536> kHalfToFloat = BuildHalfTable();
 
 void HalfRowToFloat(const uint16_t* src, float* dst, size_t count) {
 #if defined(__x86_64__)
-  if (HasAvx2()) return HalfRowToFloatAvx2(src, dst, count);
+  // Checked once: attention converts one cached row per position.
+  static const bool avx2 = HasAvx2();
+  if (avx2) return HalfRowToFloatAvx2(src, dst, count);
 #endif
   for (size_t i = 0; i < count; ++i) dst[i] = kHalfToFloat[src[i]];
 }

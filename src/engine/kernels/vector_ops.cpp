@@ -181,11 +181,17 @@ __attribute__((target("avx2,fma"))) float ExpShiftedAvx2(float* values, float sh
 
 }  // namespace
 
-void AddScaled(float weight, const float* values, float* accumulator, size_t count) {
+// Each entry point picks its variant once: these run per position in attention, where a
+// feature check per call would show.
 #if defined(__x86_64__)
-  if (HasAvx2()) return AddScaledAvx2(weight, values, accumulator, count);
+#define TROUPE_PICK(avx2, baseline) (HasAvx2() ? (avx2) : (baseline))
+#else
+#define TROUPE_PICK(avx2, baseline) (baseline)
 #endif
-  AddScaledBaseline(weight, values, accumulator, count);
+
+void AddScaled(float weight, const float* values, float* accumulator, size_t count) {
+  static const auto variant = TROUPE_PICK(AddScaledAvx2, AddScaledBaseline);
+  variant(weight, values, accumulator, count);
 }
 
 void ScaleInPlace(float factor, float* values, size_t count) {
@@ -193,31 +199,25 @@ void ScaleInPlace(float factor, float* values, size_t count) {
 }
 
 float ExpShiftedInPlace(float* values, float shift, size_t count) {
-#if defined(__x86_64__)
-  if (HasAvx2()) return ExpShiftedAvx2(values, shift, count);
-#endif
-  return ExpShiftedBaseline(values, shift, count);
+  static const auto variant = TROUPE_PICK(ExpShiftedAvx2, ExpShiftedBaseline);
+  return variant(values, shift, count);
 }
 
 float DotF32(const float* a, const float* b, size_t count) {
-#if defined(__x86_64__)
-  if (HasAvx2()) return DotF32Avx2(a, b, count);
-#endif
-  return DotF32Baseline(a, b, count);
+  static const auto variant = TROUPE_PICK(DotF32Avx2, DotF32Baseline);
+  return variant(a, b, count);
 }
 
 float DotHalfF32(const uint16_t* halves, const float* b, size_t count) {
-#if defined(__x86_64__)
-  if (HasAvx2()) return DotHalfF32Avx2(halves, b, count);
-#endif
-  return DotHalfF32Baseline(halves, b, count);
+  static const auto variant = TROUPE_PICK(DotHalfF32Avx2, DotHalfF32Baseline);
+  return variant(halves, b, count);
 }
 
 void AddScaledHalf(float weight, const uint16_t* halves, float* accumulator, size_t count) {
-#if defined(__x86_64__)
-  if (HasAvx2()) return AddScaledHalfAvx2(weight, halves, accumulator, count);
-#endif
-  AddScaledHalfBaseline(weight, halves, accumulator, count);
+  static const auto variant = TROUPE_PICK(AddScaledHalfAvx2, AddScaledHalfBaseline);
+  variant(weight, halves, accumulator, count);
 }
+
+#undef TROUPE_PICK
 
 }  // namespace troupe::engine::kernels
