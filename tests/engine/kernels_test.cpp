@@ -465,7 +465,9 @@ TEST(KernelPathsTest, TheChosenPathIsTheOneAskedFor) {
     EXPECT_EQ(ActiveKernelPath(), *path);
   } else {
     for (KernelPath path : {KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {
-      if (CpuSupports(path)) EXPECT_GE(ActiveKernelPath(), path) << NameOf(path);
+      if (CpuSupports(path)) {
+        EXPECT_GE(ActiveKernelPath(), path) << NameOf(path);
+      }
     }
   }
   for (KernelPath path : {KernelPath::kScalar, KernelPath::kAvx2, KernelPath::kAvxVnni, KernelPath::kAvx512}) {

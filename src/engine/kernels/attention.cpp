@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "engine/error.h"
 #include "engine/kernels/fp16.h"
@@ -17,60 +18,102 @@ namespace {
 // running maximum is corrected once per chunk rather than once per position.
 constexpr size_t kChunk = 64;
 
-// The query heads of one key/value head, attended together so each cached key and value is
-// converted from half once for all of them.
-struct GroupTask {
-  const float* queries;  // group heads of key_dim, consecutive
+// Query tokens attended together: each cached key and value row of a chunk is converted from
+// half once for all of them (and for every query head sharing it).
+constexpr size_t kTokenBlock = 4;
+
+// The query heads of one key/value head for a block of consecutive batch tokens.
+struct BlockTask {
+  const float* queries;  // token t, head h at queries + t * query_width + h * key_dim
+  size_t query_width;
   const uint16_t* keys;    // this kv head's key at position 0; rows key_stride apart
   const uint16_t* values;  // likewise for values
-  size_t visible;
-  float* out;  // group heads of value_dim, consecutive
+  size_t first_visible;    // positions the block's first token sees; token t sees t more
+  size_t tokens;
+  float* out;  // token t, head h at out + t * out_width + h * value_dim
+  size_t out_width;
 };
 
-void AttendGroup(const AttentionShape& shape, size_t group, size_t key_stride, size_t value_stride,
-                 const GroupTask& task) {
-  float accumulators[kMaxAttentionGroup * kMaxAttentionHeadDim];
-  float running_max[kMaxAttentionGroup];
-  float running_sum[kMaxAttentionGroup];
-  float scores[kMaxAttentionGroup][kChunk];
-  float key[kMaxAttentionHeadDim];
-  float value[kMaxAttentionHeadDim];
-  std::fill(accumulators, accumulators + group * shape.value_dim, 0.0f);
-  std::fill(running_max, running_max + group, -std::numeric_limits<float>::infinity());
-  std::fill(running_sum, running_sum + group, 0.0f);
+// Per-thread state of one block: running maxima, sums and value accumulators per (token, head),
+// and the chunk's keys and values as floats. Sized once for the largest shape, so decoding never
+// allocates.
+struct BlockScratch {
+  std::vector<float> accumulators;  // kTokenBlock x group x value_dim
+  float running_max[kTokenBlock][kMaxAttentionGroup];
+  float running_sum[kTokenBlock][kMaxAttentionGroup];
+  float scores[kTokenBlock][kMaxAttentionGroup][kChunk];
+  std::vector<float> keys;    // kChunk x key_dim
+  std::vector<float> values;  // kChunk x value_dim
+};
 
-  for (size_t first = 0; first < task.visible; first += kChunk) {
-    const size_t count = std::min(kChunk, task.visible - first);
-    for (size_t j = 0; j < count; ++j) {
-      HalfRowToFloat(task.keys + (first + j) * key_stride, key, shape.key_dim);
-      for (size_t h = 0; h < group; ++h) {
-        scores[h][j] = DotF32(key, task.queries + h * shape.key_dim, shape.key_dim) * shape.scale;
-      }
+BlockScratch& ScratchFor(const AttentionShape& shape) {
+  thread_local BlockScratch scratch;
+  const size_t accumulators = kTokenBlock * kMaxAttentionGroup * shape.value_dim;
+  if (scratch.accumulators.size() < accumulators) scratch.accumulators.resize(accumulators);
+  if (scratch.keys.size() < kChunk * shape.key_dim) scratch.keys.resize(kChunk * shape.key_dim);
+  if (scratch.values.size() < kChunk * shape.value_dim) scratch.values.resize(kChunk * shape.value_dim);
+  return scratch;
+}
+
+// Folds the chunk's scores of (token, head) into its running softmax: what was summed against
+// the old maximum is rescaled to the new one (the online softmax).
+void UpdateSoftmax(BlockScratch& scratch, size_t t, size_t h, size_t count, float* accumulator,
+                   size_t value_dim) {
+  float* scores = scratch.scores[t][h];
+  const float chunk_max = *std::max_element(scores, scores + count);
+  float& running_max = scratch.running_max[t][h];
+  const float new_max = std::max(running_max, chunk_max);
+  if (new_max != running_max) {
+    const float correction = std::exp(running_max - new_max);
+    scratch.running_sum[t][h] *= correction;
+    ScaleInPlace(correction, accumulator, value_dim);
+    running_max = new_max;
+  }
+  scratch.running_sum[t][h] += ExpShiftedInPlace(scores, new_max, count);
+}
+
+void AttendBlock(const AttentionShape& shape, size_t group, size_t key_stride, size_t value_stride,
+                 const BlockTask& task) {
+  BlockScratch& scratch = ScratchFor(shape);
+  const size_t heads = task.tokens * group;
+  std::fill(scratch.accumulators.begin(), scratch.accumulators.begin() + heads * shape.value_dim, 0.0f);
+  for (size_t t = 0; t < task.tokens; ++t) {
+    std::fill(scratch.running_max[t], scratch.running_max[t] + group, -std::numeric_limits<float>::infinity());
+    std::fill(scratch.running_sum[t], scratch.running_sum[t] + group, 0.0f);
+  }
+  const size_t last_visible = task.first_visible + task.tokens - 1;
+  for (size_t first = 0; first < last_visible; first += kChunk) {
+    const size_t chunk = std::min(kChunk, last_visible - first);
+    for (size_t j = 0; j < chunk; ++j) {
+      HalfRowToFloat(task.keys + (first + j) * key_stride, scratch.keys.data() + j * shape.key_dim, shape.key_dim);
+      HalfRowToFloat(task.values + (first + j) * value_stride, scratch.values.data() + j * shape.value_dim,
+                     shape.value_dim);
     }
-    for (size_t h = 0; h < group; ++h) {
-      const float chunk_max = *std::max_element(scores[h], scores[h] + count);
-      const float new_max = std::max(running_max[h], chunk_max);
-      // Online softmax: what was summed against the old maximum is rescaled to the new one.
-      if (new_max != running_max[h]) {
-        const float correction = std::exp(running_max[h] - new_max);
-        running_sum[h] *= correction;
-        ScaleInPlace(correction, accumulators + h * shape.value_dim, shape.value_dim);
-        running_max[h] = new_max;
-      }
-      running_sum[h] += ExpShiftedInPlace(scores[h], new_max, count);
-    }
-    for (size_t j = 0; j < count; ++j) {
-      HalfRowToFloat(task.values + (first + j) * value_stride, value, shape.value_dim);
+    for (size_t t = 0; t < task.tokens; ++t) {
+      const size_t visible = task.first_visible + t;
+      if (visible <= first) continue;
+      // Each token reads only the positions it sees: the same operations as when it runs alone.
+      const size_t count = std::min(chunk, visible - first);
       for (size_t h = 0; h < group; ++h) {
-        AddScaled(scores[h][j], value, accumulators + h * shape.value_dim, shape.value_dim);
+        const float* query = task.queries + t * task.query_width + h * shape.key_dim;
+        for (size_t j = 0; j < count; ++j) {
+          scratch.scores[t][h][j] = DotF32(scratch.keys.data() + j * shape.key_dim, query, shape.key_dim) * shape.scale;
+        }
+        float* accumulator = scratch.accumulators.data() + (t * group + h) * shape.value_dim;
+        UpdateSoftmax(scratch, t, h, count, accumulator, shape.value_dim);
+        for (size_t j = 0; j < count; ++j) {
+          AddScaled(scratch.scores[t][h][j], scratch.values.data() + j * shape.value_dim, accumulator, shape.value_dim);
+        }
       }
     }
   }
-  for (size_t h = 0; h < group; ++h) {
-    const float inverse_sum = 1.0f / running_sum[h];
-    const float* accumulator = accumulators + h * shape.value_dim;
-    float* result = task.out + h * shape.value_dim;
-    for (size_t i = 0; i < shape.value_dim; ++i) result[i] = accumulator[i] * inverse_sum;
+  for (size_t t = 0; t < task.tokens; ++t) {
+    for (size_t h = 0; h < group; ++h) {
+      const float inverse_sum = 1.0f / scratch.running_sum[t][h];
+      const float* accumulator = scratch.accumulators.data() + (t * group + h) * shape.value_dim;
+      float* result = task.out + t * task.out_width + h * shape.value_dim;
+      for (size_t i = 0; i < shape.value_dim; ++i) result[i] = accumulator[i] * inverse_sum;
+    }
   }
 }
 
@@ -98,17 +141,21 @@ void CausalAttention(ThreadPool& pool, const AttentionShape& shape, const float*
   const size_t key_width = shape.kv_heads * shape.key_dim;
   const size_t value_width = shape.kv_heads * shape.value_dim;
   const size_t out_width = shape.query_heads * shape.value_dim;
-  pool.ParallelFor(n_tokens * shape.kv_heads, [&](size_t begin, size_t end) {
+  const size_t blocks = (n_tokens + kTokenBlock - 1) / kTokenBlock;
+  pool.ParallelFor(blocks * shape.kv_heads, [&](size_t begin, size_t end) {
     for (size_t index = begin; index < end; ++index) {
-      const size_t token = index / shape.kv_heads;
+      const size_t first_token = index / shape.kv_heads * kTokenBlock;
       const size_t kv_head = index % shape.kv_heads;
-      GroupTask task;
-      task.queries = queries + token * query_width + kv_head * group * shape.key_dim;
+      BlockTask task;
+      task.queries = queries + first_token * query_width + kv_head * group * shape.key_dim;
+      task.query_width = query_width;
       task.keys = keys + kv_head * shape.key_dim;
       task.values = values + kv_head * shape.value_dim;
-      task.visible = first_position + token + 1;
-      task.out = out + token * out_width + kv_head * group * shape.value_dim;
-      AttendGroup(shape, group, key_width, value_width, task);
+      task.first_visible = first_position + first_token + 1;
+      task.tokens = std::min(kTokenBlock, n_tokens - first_token);
+      task.out = out + first_token * out_width + kv_head * group * shape.value_dim;
+      task.out_width = out_width;
+      AttendBlock(shape, group, key_width, value_width, task);
     }
   });
 }

@@ -5,9 +5,10 @@
 // at position first_position + t and attends to positions 0..first_position + t: scores are
 // dot(q, k) * scale, softmax, then the probability-weighted sum of values. The softmax is the
 // online form (a running maximum and sum updated per chunk of 64 positions), so no buffer grows
-// with the context. Work is split over (token, key/value head) pairs, each computing the query
-// heads that share the key/value head together (each cached row is converted from half once);
-// a pair is computed the same way whatever the thread count and batch.
+// with the context. Work is split over (block of 4 batch tokens, key/value head) pairs; a pair
+// converts each cached row of a chunk from half once for its tokens and for the query heads that
+// share the key/value head. Each token reads only the positions it sees, with the same
+// operations whatever the block, the batch or the thread count, so the bits are the same too.
 #pragma once
 
 #include <cstddef>
