@@ -172,8 +172,8 @@ void PrintText(const llm::BenchReport& report) {
   std::printf("\n");
 }
 
-nlohmann::json ReportJson(const llm::BenchReport& report, int repetitions) {
-  nlohmann::json tests = nlohmann::json::array();
+nlohmann::ordered_json ReportJson(const llm::BenchReport& report, int repetitions) {
+  nlohmann::ordered_json tests = nlohmann::ordered_json::array();
   for (const llm::BenchTest& test : report.tests) {
     tests.push_back({{"name", test.name},
                      {"prompt_tokens", test.prompt_tokens},
@@ -182,7 +182,7 @@ nlohmann::json ReportJson(const llm::BenchReport& report, int repetitions) {
                      {"mean_tokens_per_second", test.mean_tokens_per_second},
                      {"sd_tokens_per_second", test.sd_tokens_per_second}});
   }
-  nlohmann::json out = {
+  nlohmann::ordered_json out = {
       {"model", report.model},
       {"file", report.path},
       {"size_bytes", report.weight_bytes},
