@@ -74,7 +74,9 @@ Result<double> TimeOnThreads(int threads, const std::function<void(int index)>& 
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-Status Check(const BandwidthOptions& options) {
+}  // namespace
+
+Status CheckBandwidthOptions(const BandwidthOptions& options) {
   if (options.threads < 1) return InvalidArgument("the bandwidth probe needs at least one thread", "threads");
   if (options.passes < 1) return InvalidArgument("the bandwidth probe needs at least one pass", "passes");
   if (options.buffer_bytes != 0 && options.buffer_bytes < kMiB) {
@@ -82,8 +84,6 @@ Status Check(const BandwidthOptions& options) {
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 uint64_t DefaultBandwidthBufferBytes() {
   const long last_level = std::max({sysconf(_SC_LEVEL3_CACHE_SIZE), sysconf(_SC_LEVEL2_CACHE_SIZE), 0L});
@@ -97,7 +97,7 @@ uint64_t DefaultBandwidthBufferBytes() {
 }
 
 Result<MemoryBandwidth> MeasureReadBandwidth(const BandwidthOptions& options) {
-  TROUPE_RETURN_IF_ERROR(Check(options));
+  TROUPE_RETURN_IF_ERROR(CheckBandwidthOptions(options));
   const uint64_t buffer_bytes = options.buffer_bytes != 0 ? options.buffer_bytes : DefaultBandwidthBufferBytes();
   const size_t lanes = static_cast<size_t>(buffer_bytes / sizeof(Lanes));
   // Default-initialised: the memory stays untouched until each reader fills its own slice.

@@ -33,9 +33,13 @@ struct MemoryBandwidth {
 // is served from a cache; at most a quarter of physical memory.
 uint64_t DefaultBandwidthBufferBytes();
 
+// kInvalidArgument naming the field for threads < 1, passes < 1 or a buffer under 1 MiB: for a
+// caller that wants to refuse bad options before it does anything long.
+Status CheckBandwidthOptions(const BandwidthOptions& options);
+
 // Fills the buffer (so every page is mapped and holds data), then times `passes` reads of it.
-// kInvalidArgument naming the field for threads < 1, passes < 1 or a buffer under 1 MiB;
-// kResourceExhausted when the buffer cannot be allocated.
+// What CheckBandwidthOptions refuses; kResourceExhausted when the buffer or the threads cannot be
+// had.
 Result<MemoryBandwidth> MeasureReadBandwidth(const BandwidthOptions& options);
 
 }  // namespace troupe::llm

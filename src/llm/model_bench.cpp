@@ -113,6 +113,11 @@ Status CheckOptions(const ModelInfo& info, const BenchOptions& options) {
   if (options.prompt_tokens == 0 && options.generated_tokens == 0) {
     return InvalidArgument("nothing to measure: both the prompt and the generation test are off", "prompt_tokens");
   }
+  if (options.measure_bandwidth) {
+    // Refused now rather than after minutes of runs; the thread count is the model's, checked later.
+    TROUPE_RETURN_IF_ERROR(CheckBandwidthOptions(
+        {.threads = 1, .buffer_bytes = options.bandwidth_buffer_bytes, .passes = options.bandwidth_passes}));
+  }
   const uint64_t context = info.hyperparameters->context_length;
   if (options.prompt_tokens > context) {
     return InvalidArgument(std::to_string(options.prompt_tokens) + " prompt tokens exceed the model's context of " +

@@ -83,9 +83,10 @@ struct BenchReport {
 };
 
 // Runs the tests and then the bandwidth probe (with the model's thread count). kInvalidArgument
-// naming the field for repetitions < 1, no test at all, a test longer than the model's trained
-// context, or a model loaded vocab_only; kResourceExhausted when the probe cannot get its memory
-// or threads; an engine failure as LocalModel reports one.
+// naming the field, before anything runs, for repetitions < 1, no test at all, a test longer than
+// the model's trained context, probe options CheckBandwidthOptions refuses, or a model loaded
+// vocab_only; kResourceExhausted when the probe cannot get its memory or threads; an engine
+// failure as LocalModel reports one.
 Result<BenchReport> RunModelBench(LocalModel& model, const BenchOptions& options);
 
 // The bytes of weights one decoded token reads: every tensor whole, except the token embedding,

@@ -221,9 +221,17 @@ TEST(ModelBench, RefusesOptionsItCannotRunNamingTheField) {
   options.generated_tokens = 4096;
   EXPECT_EQ(failure(options).field(), "generated_tokens");
 
+  // Refused before the runs, not after them.
   options = TinyOptions();
   options.bandwidth_buffer_bytes = 1000;
+  int runs_started = 0;
+  options.on_progress = [&runs_started](const BenchProgress&) { ++runs_started; };
   EXPECT_EQ(failure(options).field(), "buffer_bytes");
+  EXPECT_EQ(runs_started, 0);
+  options.bandwidth_buffer_bytes = 0;
+  options.bandwidth_passes = 0;
+  EXPECT_EQ(failure(options).field(), "passes");
+  EXPECT_EQ(runs_started, 0);
 
   Result<std::unique_ptr<LocalModel>> vocabulary =
       LocalModel::Load(SharedModel("stories260K.gguf"), {.vocab_only = true});
