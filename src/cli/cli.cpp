@@ -37,6 +37,7 @@ int Run(int argc, char** argv) {
   AddChatCommand(app, context);
   AddModelCommands(app, context);
   AddGenerateCommands(app, context);
+  AddBenchCommand(app, context);
 
   try {
     app.parse(argc, argv);

@@ -16,6 +16,7 @@ void AddCharacterCommands(CLI::App& app, CommandContext& context);
 void AddChatCommand(CLI::App& app, CommandContext& context);
 void AddModelCommands(CLI::App& app, CommandContext& context);
 void AddGenerateCommands(CLI::App& app, CommandContext& context);
+void AddBenchCommand(CLI::App& app, CommandContext& context);
 // `models pull` and `models list`, added to the `models` subcommand by AddModelCommands.
 void AddPullCommands(CLI::App& models, CommandContext& context);
 
