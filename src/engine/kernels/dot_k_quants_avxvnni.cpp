@@ -20,7 +20,7 @@ TROUPE_KQ_TARGET inline __attribute__((always_inline)) __m256i AddProducts(__m25
 constexpr size_t kTileRows = 1;
 constexpr size_t kTileTokens = 8;
 
-#include "engine/kernels/dot_k_quants_x86.h"  // the kernels, compiled for this target
+#include "engine/kernels/dot_k_quants_x86_internal.h"  // the kernels, compiled for this target
 
 #undef TROUPE_KQ_TARGET
 

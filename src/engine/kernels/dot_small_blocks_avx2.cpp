@@ -7,7 +7,7 @@
 #if defined(__x86_64__)
 
 #define TROUPE_DOT_TARGET __attribute__((target("avx2,fma,f16c")))
-#include "engine/kernels/dot_small_blocks_x86.h"
+#include "engine/kernels/dot_small_blocks_x86_internal.h"
 
 namespace troupe::engine::kernels::dot_small_blocks {
 

@@ -8,7 +8,7 @@
 
 #define TROUPE_DOT_TARGET \
   __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
-#include "engine/kernels/dot_small_blocks_x86.h"
+#include "engine/kernels/dot_small_blocks_x86_internal.h"
 
 namespace troupe::engine::kernels::dot_small_blocks {
 
