@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/text.h"
 #include "chat/prompt.h"
 #include "chat/reply_stream.h"
 #include "chat/sentiment.h"
@@ -164,7 +165,7 @@ Result<store::Message> SelectSwipe(TurnContext& context, int64_t message_id, int
 }
 
 Result<store::Message> EditMessage(TurnContext& context, int64_t message_id, std::string content) {
-  if (Trimmed(content).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
+  if (TrimSpace(content).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
   TROUPE_ASSIGN_OR_RETURN(store::Message message, context.store.messages().Get(message_id));
   TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<TurnQueue::Exclusive> turn, context.turns.Acquire(message.conversation_id));
   // Read again in turn: a regenerate that ran meanwhile may have added alternatives.

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <optional>
 
+#include "base/text.h"
+
 namespace troupe::chat {
 namespace {
 
@@ -14,12 +16,6 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
     }
   }
   return true;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
 }
 
 std::optional<std::string_view> ValueOf(std::string_view name, const MacroValues& values) {
@@ -38,7 +34,7 @@ std::string ExpandMacros(std::string_view text, const MacroValues& values) {
     if (text.compare(i, 2, "{{") == 0) {
       const size_t close = text.find("}}", i + 2);
       if (close != std::string_view::npos) {
-        if (auto value = ValueOf(Trim(text.substr(i + 2, close - i - 2)), values)) {
+        if (auto value = ValueOf(TrimSpace(text.substr(i + 2, close - i - 2)), values)) {
           out += *value;
           i = close + 2;
           continue;

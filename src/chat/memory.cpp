@@ -1,18 +1,13 @@
 #include "chat/memory.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
+
 namespace troupe::chat {
 namespace {
-
-std::string Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
-}
 
 bool Superseded(const store::Message& message) {
   if (message.metadata_json.find("superseded_by") == std::string::npos) return false;
@@ -37,7 +32,7 @@ std::string SpeakerOf(const store::Message& message, const std::string& char_nam
 }
 
 std::string Line(const store::Message& message, const std::string& char_name, const std::string& user_name) {
-  std::string text = Trim(message.content);
+  std::string text(TrimSpace(message.content));
   // One line per message: the summariser and the prompt read turns, not layout.
   std::replace(text.begin(), text.end(), '\n', ' ');
   return SpeakerOf(message, char_name, user_name) + ": " + text;
@@ -94,7 +89,7 @@ Result<std::string> WriteSummary(llm::Provider& provider, const std::string& cha
   const int64_t reply_tokens = std::clamp<int64_t>(policy.max_summary_tokens, 16, context / 4);
   const int max_words = static_cast<int>(std::max<int64_t>(30, reply_tokens * 3 / 4));
 
-  std::string summary = Trim(previous);
+  std::string summary(TrimSpace(previous));
   size_t next = 0;
   while (next < messages.size()) {
     // As many messages as fit beside the instructions, the previous summary and the reply; at
@@ -134,7 +129,7 @@ Result<std::string> WriteSummary(llm::Provider& provider, const std::string& cha
     request.stop.push_back("\n" + user_name + ":");
     request.stop.push_back("\n" + char_name + ":");
     TROUPE_ASSIGN_OR_RETURN(llm::ChatResult result, provider.Chat(request, {}));
-    std::string written = Trim(result.content);
+    std::string written(TrimSpace(result.content));
     if (written.empty()) {
       return Status(StatusCode::kFailedPrecondition,
                     "provider '" + provider.info().name + "' wrote an empty summary for " + std::to_string(taken) +
@@ -154,13 +149,13 @@ std::vector<std::string> Recall(store::Store& store, int64_t conversation_id, co
                                 std::optional<int64_t> before_message_id, int limit, const std::string& char_name,
                                 const std::string& user_name) {
   std::vector<std::string> out;
-  if (limit <= 0 || Trim(query).empty()) return out;
+  if (limit <= 0 || TrimSpace(query).empty()) return out;
   Result<std::vector<store::Memory>> facts = store.memories().Search(conversation_id, query, limit * 2);
   if (facts.ok()) {
     int taken = 0;
     for (const store::Memory& fact : *facts) {
       if (fact.kind != store::MemoryKind::kFact || taken >= limit) continue;
-      out.push_back(Trim(fact.content));
+      out.emplace_back(TrimSpace(fact.content));
       ++taken;
     }
   }
@@ -171,7 +166,7 @@ std::vector<std::string> Recall(store::Store& store, int64_t conversation_id, co
       int taken = 0;
       for (const store::Message& message : *messages) {
         if (taken >= limit) break;
-        if (Superseded(message) || Trim(message.content).empty()) continue;
+        if (Superseded(message) || TrimSpace(message.content).empty()) continue;
         out.push_back(Line(message, char_name, user_name));
         ++taken;
       }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
 #include "chat/macros.h"
 
 namespace troupe::chat {
@@ -11,12 +12,6 @@ namespace {
 // Per-message framing a chat template adds (role markers, separators); the final count comes from
 // the provider, this only keeps the greedy selection close to it.
 constexpr int64_t kMessageOverheadTokens = 8;
-
-std::string_view TrimView(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
 
 std::string RoleOf(store::MessageRole role) {
   switch (role) {
@@ -34,7 +29,7 @@ std::string RoleOf(store::MessageRole role) {
 }
 
 void AppendSection(std::string& out, std::string_view heading, std::string_view text) {
-  text = TrimView(text);
+  text = TrimSpace(text);
   if (text.empty()) return;
   if (!out.empty()) out += "\n\n";
   if (!heading.empty()) {
@@ -47,7 +42,7 @@ void AppendSection(std::string& out, std::string_view heading, std::string_view 
 std::string JoinLines(const std::vector<std::string>& items, std::string_view bullet) {
   std::string out;
   for (const std::string& item : items) {
-    std::string_view text = TrimView(item);
+    std::string_view text = TrimSpace(item);
     if (text.empty()) continue;
     if (!out.empty()) out += '\n';
     out += bullet;
@@ -105,7 +100,7 @@ std::vector<std::string> ExampleDialogues(const std::string& mes_example, const 
   std::string current;
   size_t start = 0;
   auto flush = [&] {
-    std::string_view text = TrimView(current);
+    std::string_view text = TrimSpace(current);
     if (!text.empty()) dialogues.emplace_back(text);
     current.clear();
   };
@@ -113,7 +108,7 @@ std::vector<std::string> ExampleDialogues(const std::string& mes_example, const 
     size_t end = expanded.find('\n', start);
     if (end == std::string::npos) end = expanded.size();
     std::string_view line = std::string_view(expanded).substr(start, end - start);
-    std::string upper(TrimView(line));
+    std::string upper(TrimSpace(line));
     std::transform(upper.begin(), upper.end(), upper.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     if (upper == "<START>") {
@@ -144,7 +139,7 @@ Result<AssembledPrompt> AssemblePrompt(const PromptInputs& inputs, const llm::Pr
   history.reserve(inputs.history.size());
   for (const store::Message& message : inputs.history) {
     if (message.role == store::MessageRole::kTool) continue;  // tool results belong to their turn only
-    if (TrimView(message.content).empty()) continue;
+    if (TrimSpace(message.content).empty()) continue;
     history.push_back({RoleOf(message.role), message.content, "", {}, ""});
   }
   std::string post_history = ExpandMacros(inputs.character->post_history_instructions, names);
@@ -260,10 +255,10 @@ Result<AssembledPrompt> AssemblePrompt(const PromptInputs& inputs, const llm::Pr
 }
 
 std::string CleanReply(std::string_view reply, const std::string& char_name) {
-  std::string_view text = TrimView(reply);
+  std::string_view text = TrimSpace(reply);
   if (!char_name.empty() && text.size() > char_name.size() && text.substr(0, char_name.size()) == char_name &&
       text[char_name.size()] == ':') {
-    text = TrimView(text.substr(char_name.size() + 1));
+    text = TrimSpace(text.substr(char_name.size() + 1));
   }
   return std::string(text);
 }

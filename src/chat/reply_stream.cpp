@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/text.h"
 #include "chat/macros.h"
 #include "chat/memory.h"
 #include "chat/reply_style.h"
@@ -235,14 +236,14 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
       generated_.usage = result->usage;
     }
     generated_.incomplete = failed_ || control_->cancelled();
-    while (parts_.size() > 1 && Trimmed(parts_.back()).empty()) parts_.pop_back();
+    while (parts_.size() > 1 && TrimSpace(parts_.back()).empty()) parts_.pop_back();
     ShowFrom(0);
   }
 
   // Shows part `index` onwards, pausing before each later part unless the turn was cancelled.
   void ShowFrom(size_t index) {
     for (; index < parts_.size(); ++index) {
-      const std::string text = Trimmed(parts_[index]);
+      const std::string text(TrimSpace(parts_[index]));
       if (text.empty()) {
         // The model wrote nothing (it ended its turn at once, or failed first): store nothing.
         if (index == 0 && parts_.size() == 1 && live_started_) Emit(sink_, MessageEndEvent{0, std::nullopt});
@@ -264,7 +265,7 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
 
   // Emits and stores part `index`; false (the turn has ended with the error) when storing failed.
   bool Show(size_t index) {
-    const std::string text = Trimmed(parts_[index]);
+    const std::string text(TrimSpace(parts_[index]));
     if (index > 0) {
       Emit(sink_, StartOf(*scene_, static_cast<int>(index)));
       Emit(sink_, DeltaEvent{static_cast<int>(index), text});

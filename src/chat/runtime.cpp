@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/text.h"
 #include "chat/alternatives.h"
 #include "chat/macros.h"
 #include "chat/proactive_turns.h"
@@ -30,7 +31,6 @@ using internal::ProactiveBook;
 using internal::Scene;
 using internal::StartOf;
 using internal::StorePart;
-using internal::Trimmed;
 using internal::TurnContext;
 using internal::UtcDay;
 using internal::WithBook;
@@ -183,7 +183,7 @@ void OpenTurn(TurnContext& s, int64_t conversation_id, int greeting, const std::
   const store::Character& character = scene->character;
   const std::string& written = greeting == 0 ? character.first_mes : character.alternate_greetings[greeting - 1];
   const Stage* stage = s.StageOf(*scene);
-  if (!Trimmed(written).empty()) {
+  if (!TrimSpace(written).empty()) {
     Plan plan;
     plan.metadata["greeting"] = greeting;
     const std::string text = ExpandMacros(written, {character.name, scene->user_name});
@@ -316,7 +316,7 @@ Result<std::shared_ptr<TurnHandle>> ChatRuntime::StartTurn(const TurnRequest& re
 Result<PostedMessage> ChatRuntime::PostMessage(int64_t conversation_id, std::string text, TurnOptions options,
                                                TurnSink sink, TurnDone done) {
   TurnContext& s = *context_;
-  if (Trimmed(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
+  if (TrimSpace(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
   TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
                           Admit(s, conversation_id, std::move(options), std::move(sink), std::move(done)));
   TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, admitted.scene->conversation, std::move(text)));
@@ -331,7 +331,7 @@ Result<PostedMessage> ChatRuntime::PostMessage(int64_t conversation_id, std::str
 
 Result<store::Message> ChatRuntime::AddUserMessage(int64_t conversation_id, std::string text) {
   TurnContext& s = *context_;
-  if (Trimmed(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
+  if (TrimSpace(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
   TROUPE_ASSIGN_OR_RETURN(store::Conversation conversation, s.store.conversations().Get(conversation_id));
   TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(conversation));
   TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, conversation, std::move(text)));

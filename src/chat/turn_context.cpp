@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/text.h"
 #include "chat/summary_jobs.h"
 
 namespace troupe::chat::internal {
@@ -14,12 +15,6 @@ using nlohmann::json;
 json ParseObject(const std::string& text) {
   json value = json::parse(text, nullptr, false);
   return value.is_object() ? value : json::object();
-}
-
-std::string Trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
 }
 
 llm::Sampling Overlay(llm::Sampling base, const std::optional<llm::Sampling>& over) {
@@ -93,7 +88,7 @@ Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {
   }
   CharacterParts fresh;
   fresh.version = character.version;
-  if (Trimmed(character.flow).empty()) {
+  if (TrimSpace(character.flow).empty()) {
     fresh.flow = std::make_shared<const Flow>(DefaultFlow());
   } else {
     Result<Flow> flow = ParseFlow(character.flow);

@@ -29,7 +29,6 @@ namespace troupe::chat::internal {
 
 // A JSON object from stored text; anything else (bad JSON, not an object) is an empty object.
 nlohmann::json ParseObject(const std::string& text);
-std::string Trimmed(std::string_view text);
 // `base` with every field `over` sets taken from it.
 llm::Sampling Overlay(llm::Sampling base, const std::optional<llm::Sampling>& over);
 

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "base/text.h"
+
 namespace troupe::llm {
 namespace {
 
@@ -15,12 +17,6 @@ std::string Lowercase(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string TrimmedCopy(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
 }
 
 }  // namespace
@@ -35,7 +31,7 @@ void OpenAiResponse::TakeHeaderLine(std::string_view line) {
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) return;
   const std::string name = Lowercase(line.substr(0, colon));
-  std::string value = TrimmedCopy(line.substr(colon + 1));
+  std::string value(TrimSpace(line.substr(colon + 1)));
   if (name == "content-type") content_type = Lowercase(value);
   if (name == "retry-after") retry_after = value;
   if (name == "retry-after-ms") retry_after_ms = value;
