@@ -30,6 +30,14 @@
 
 namespace troupe::engine {
 
+inline constexpr uint32_t kGgufMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
+inline constexpr uint64_t kGgufDefaultAlignment = 32;  // when general.alignment is absent
+inline constexpr size_t kGgufMaxTensorNameBytes = 63;  // ggml's 64-byte name buffer less its NUL
+inline constexpr size_t kGgufMaxDimensions = 4;        // ggml tensors have at most four
+
+// "[a, b, c]", for error messages about a tensor's shape.
+std::string GgufShapeText(const std::vector<uint64_t>& shape);
+
 // Metadata value type numbers as stored on disk.
 enum class GgufType : uint32_t {
   kUint8 = 0,
@@ -185,7 +193,7 @@ class GgufWriter {
   };
   void AddTensorInfo(std::string name, TensorType type, std::vector<uint64_t> shape,
                      std::vector<std::byte> data, TensorSource source);
-  uint64_t alignment_ = 32;
+  uint64_t alignment_ = kGgufDefaultAlignment;
   std::vector<GgufKeyValue> metadata_;
   std::vector<Tensor> tensors_;
 };

@@ -18,14 +18,10 @@
 namespace troupe::engine {
 namespace {
 
-constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
-constexpr uint64_t kDefaultAlignment = 32;
 constexpr int kMaxArrayNesting = 8;
 // Each parsed array item takes ~40 bytes of memory against 1 on disk, so a file made of one huge
 // uint8 array could demand 40x its size. Real vocabularies hold about a million items in all.
 constexpr uint64_t kMaxMetadataItems = 16'000'000;
-constexpr size_t kMaxTensorNameBytes = 63;  // GGML_MAX_NAME less the terminating NUL
-constexpr uint32_t kMaxDimensions = 4;  // GGML_MAX_DIMS
 
 // A read-only mapping of a whole file, unmapped once.
 class FileMapping {
@@ -211,13 +207,13 @@ GgufValue ReadValue(ByteReader& reader, GgufType type, int depth) {
   reader.Fail(reader.offset(), "unknown value type");
 }
 
-std::string ShapeText(const std::vector<uint64_t>& shape) {
+}  // namespace
+
+std::string GgufShapeText(const std::vector<uint64_t>& shape) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
   return text + "]";
 }
-
-}  // namespace
 
 struct GgufFile::State {
   std::string label;
@@ -225,7 +221,7 @@ struct GgufFile::State {
   std::vector<std::byte> owned;     // when parsed from memory
   std::span<const std::byte> bytes;
   uint32_t version = 0;
-  uint64_t alignment = kDefaultAlignment;
+  uint64_t alignment = kGgufDefaultAlignment;
   uint64_t data_offset = 0;
   std::vector<GgufKeyValue> metadata;
   std::unordered_map<std::string_view, size_t> metadata_index;
@@ -238,7 +234,7 @@ struct GgufFile::State {
 void GgufFile::State::Parse() {
   ByteReader reader(bytes, label);
   const uint32_t magic = reader.Read<uint32_t>("the magic number");
-  if (magic != kMagic) reader.Fail(0, "not a GGUF file (the first 4 bytes are not \"GGUF\")");
+  if (magic != kGgufMagic) reader.Fail(0, "not a GGUF file (the first 4 bytes are not \"GGUF\")");
   const uint64_t version_at = reader.offset();
   version = reader.Read<uint32_t>("the version");
   if (version == 0x02000000 || version == 0x03000000) {
@@ -296,17 +292,17 @@ void GgufFile::State::Parse() {
     reader.set_context("tensor " + std::to_string(i));
     tensor.name = reader.ReadString("a tensor name");
     if (tensor.name.empty()) reader.Fail(tensor.info_offset, "empty tensor name");
-    if (tensor.name.size() > kMaxTensorNameBytes) {
+    if (tensor.name.size() > kGgufMaxTensorNameBytes) {
       reader.Fail(tensor.info_offset, "tensor name of " + std::to_string(tensor.name.size()) +
                                           " bytes is longer than " +
-                                          std::to_string(kMaxTensorNameBytes));
+                                          std::to_string(kGgufMaxTensorNameBytes));
     }
     reader.set_context("tensor '" + tensor.name + "'");
     const uint64_t dims_at = reader.offset();
     const uint32_t dimensions = reader.Read<uint32_t>("the dimension count");
-    if (dimensions == 0 || dimensions > kMaxDimensions) {
+    if (dimensions == 0 || dimensions > kGgufMaxDimensions) {
       reader.Fail(dims_at, "dimension count " + std::to_string(dimensions) + " is not between 1 and " +
-                               std::to_string(kMaxDimensions));
+                               std::to_string(kGgufMaxDimensions));
     }
     tensor.element_count = 1;
     for (uint32_t d = 0; d < dimensions; ++d) {
@@ -330,7 +326,7 @@ void GgufFile::State::Parse() {
                                std::to_string(traits->block_elements));
     }
     const std::optional<uint64_t> size = ByteSizeOf(tensor.type, tensor.element_count);
-    if (!size) reader.Fail(dims_at, "byte size of shape " + ShapeText(tensor.shape) + " overflows");
+    if (!size) reader.Fail(dims_at, "byte size of shape " + GgufShapeText(tensor.shape) + " overflows");
     tensor.byte_size = *size;
     const uint64_t offset_at = reader.offset();
     tensor.offset = reader.Read<uint64_t>("the tensor data offset");

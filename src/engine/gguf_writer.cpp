@@ -22,14 +22,8 @@
 namespace troupe::engine {
 namespace {
 
-constexpr uint32_t kGgufMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
 constexpr uint32_t kGgufVersion = 3;
-constexpr uint64_t kDefaultAlignment = 32;
 constexpr std::string_view kAlignmentKey = "general.alignment";
-// ggml keeps tensor names in a 64-byte buffer with a terminating NUL.
-constexpr size_t kMaxTensorNameBytes = 63;
-// ggml tensors have at most four dimensions.
-constexpr size_t kMaxDimensions = 4;
 
 // Appends little-endian encodings whatever the host byte order.
 class ByteBuffer {
@@ -107,15 +101,6 @@ void AppendValue(ByteBuffer& out, const GgufValue& value) {
         }
       },
       value.storage());
-}
-
-std::string ShapeText(const std::vector<uint64_t>& shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) text += ", ";
-    text += std::to_string(shape[i]);
-  }
-  return text + "]";
 }
 
 // The bytes a source produced, checked against what the tensor info promised.
@@ -241,8 +226,8 @@ void GgufWriter::AddTensorInfo(std::string name, TensorType type, std::vector<ui
                                std::vector<std::byte> data, TensorSource source) {
   const std::string where = "GGUF writer: tensor '" + name + "'";
   if (name.empty()) ThrowInvalid("GGUF writer: empty tensor name");
-  if (name.size() > kMaxTensorNameBytes) {
-    ThrowInvalid(where + ": name is longer than " + std::to_string(kMaxTensorNameBytes) +
+  if (name.size() > kGgufMaxTensorNameBytes) {
+    ThrowInvalid(where + ": name is longer than " + std::to_string(kGgufMaxTensorNameBytes) +
                  " bytes");
   }
   for (const Tensor& existing : tensors_) {
@@ -251,9 +236,9 @@ void GgufWriter::AddTensorInfo(std::string name, TensorType type, std::vector<ui
   if (!TraitsOf(static_cast<uint32_t>(type))) {
     ThrowInvalid(where + ": unknown tensor type " + std::to_string(static_cast<uint32_t>(type)));
   }
-  if (shape.empty() || shape.size() > kMaxDimensions) {
-    ThrowInvalid(where + ": shape " + ShapeText(shape) + " must have 1 to " +
-                 std::to_string(kMaxDimensions) + " dimensions");
+  if (shape.empty() || shape.size() > kGgufMaxDimensions) {
+    ThrowInvalid(where + ": shape " + GgufShapeText(shape) + " must have 1 to " +
+                 std::to_string(kGgufMaxDimensions) + " dimensions");
   }
   const TensorTypeTraits traits = TraitsOf(type);
   if (shape[0] % traits.block_elements != 0) {
@@ -264,19 +249,19 @@ void GgufWriter::AddTensorInfo(std::string name, TensorType type, std::vector<ui
   uint64_t elements = 1;
   for (uint64_t dimension : shape) {
     // ggml allows empty tensors, but readers (ours included) reject them as corrupt.
-    if (dimension == 0) ThrowInvalid(where + ": shape " + ShapeText(shape) + " has a zero dimension");
+    if (dimension == 0) ThrowInvalid(where + ": shape " + GgufShapeText(shape) + " has a zero dimension");
     if (elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / dimension) {
-      ThrowInvalid(where + ": shape " + ShapeText(shape) + " has more than 2^63 elements");
+      ThrowInvalid(where + ": shape " + GgufShapeText(shape) + " has more than 2^63 elements");
     }
     elements *= dimension;
   }
   const std::optional<uint64_t> byte_size = ByteSizeOf(type, elements);
   if (!byte_size) {
-    ThrowInvalid(where + ": shape " + ShapeText(shape) + " has no whole-block size in " +
+    ThrowInvalid(where + ": shape " + GgufShapeText(shape) + " has no whole-block size in " +
                  std::string(traits.name));
   }
   if (!source && data.size() != *byte_size) {
-    ThrowInvalid(where + ": " + std::string(traits.name) + " " + ShapeText(shape) + " needs " +
+    ThrowInvalid(where + ": " + std::string(traits.name) + " " + GgufShapeText(shape) + " needs " +
                  std::to_string(*byte_size) + " bytes, got " + std::to_string(data.size()));
   }
   tensors_.push_back(Tensor{std::move(name), type, std::move(shape), std::move(data),
@@ -289,7 +274,7 @@ namespace {
 std::vector<std::byte> LayOutHead(uint64_t alignment, const std::vector<GgufKeyValue>& metadata,
                                   const auto& tensors) {
   ByteBuffer out;
-  const bool write_alignment = alignment != kDefaultAlignment;
+  const bool write_alignment = alignment != kGgufDefaultAlignment;
   out.Integer(kGgufMagic);
   out.Integer(kGgufVersion);
   out.Integer<uint64_t>(tensors.size());

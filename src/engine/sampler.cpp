@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "engine/error.h"
+#include "engine/split_mix64_internal.h"
 
 namespace troupe::engine {
 namespace {
@@ -16,13 +17,6 @@ namespace {
 constexpr float kMinusInfinity = -std::numeric_limits<float>::infinity();
 // top-p grows its sorted prefix geometrically from here: most rows need only a few dozen tokens.
 constexpr size_t kFirstTopPChunk = 64;
-
-uint64_t SplitMix64(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 uint64_t RotateLeft(uint64_t value, int bits) { return (value << bits) | (value >> (64 - bits)); }
 

@@ -13,19 +13,13 @@
 #include "engine/error.h"
 #include "engine/gguf.h"
 #include "engine/quant.h"
+#include "engine/split_mix64_internal.h"
 
 namespace troupe::engine {
 namespace {
 
 // ---- Randomness: SplitMix64 and Box-Muller, so the bytes do not depend on which standard
 // library's std::normal_distribution is linked.
-
-uint64_t SplitMix64(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15u);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-  return z ^ (z >> 31);
-}
 
 class NormalGenerator {
  public:
