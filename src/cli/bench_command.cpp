@@ -2,8 +2,6 @@
 // share of the memory-bandwidth limit decoding reaches. The runs are llm's (model_bench.h); this
 // file parses the flags, prints the report (a markdown table or one JSON object on stdout, progress
 // on stderr) and maps errors to exit codes.
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -13,38 +11,12 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "llm/local_model.h"
 #include "llm/model_bench.h"
 
 namespace troupe::cli {
 namespace {
-
-constexpr int kInterruptedExitCode = 130;  // the shell's convention for "stopped by Ctrl-C"
-
-std::atomic<bool> interrupted{false};
-
-// The first Ctrl-C stops the bench at the next forward pass; a second one, for a long prompt pass
-// that cannot look at the flag, ends the process the default way.
-extern "C" void OnBenchInterrupt(int signal_number) {
-  if (interrupted.exchange(true)) {
-    std::signal(signal_number, SIG_DFL);
-    std::raise(signal_number);
-  }
-}
-
-class InterruptStopsBench {
- public:
-  InterruptStopsBench() {
-    interrupted.store(false);
-    previous_ = std::signal(SIGINT, OnBenchInterrupt);
-  }
-  ~InterruptStopsBench() { std::signal(SIGINT, previous_); }
-  InterruptStopsBench(const InterruptStopsBench&) = delete;
-  InterruptStopsBench& operator=(const InterruptStopsBench&) = delete;
-
- private:
-  void (*previous_)(int) = SIG_DFL;
-};
 
 struct BenchFlags {
   std::string model;
@@ -214,7 +186,7 @@ void Bench(CommandContext& context, const BenchFlags& flags) {
     context.Fail(valid);
     return;
   }
-  InterruptStopsBench interrupt_stops_bench;
+  StopOnInterrupt stop_on_interrupt;
   Result<std::unique_ptr<llm::LocalModel>> model = llm::LocalModel::Load(flags.model, {.threads = flags.threads});
   if (!model.ok()) {
     context.Fail(model.status());
@@ -225,7 +197,7 @@ void Bench(CommandContext& context, const BenchFlags& flags) {
   options.generated_tokens = static_cast<uint32_t>(flags.gen_tokens);
   options.repetitions = flags.repetitions;
   options.bandwidth_buffer_bytes = static_cast<uint64_t>(flags.bandwidth_mib) * 1024 * 1024;
-  options.cancel = &interrupted;
+  options.cancel = InterruptFlag();
   options.on_progress = PrintProgress;
   const Result<llm::BenchReport> report = llm::RunModelBench(**model, options);
   if (!report.ok()) {

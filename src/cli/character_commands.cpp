@@ -77,16 +77,6 @@ void Import(CommandContext& context, const ImportOptions& options) {
   }
 }
 
-// A character by id (all digits) or slug; kNotFound names the argument.
-Result<store::Character> FindCharacter(store::Store& store, const std::string& id_or_slug) {
-  const bool numeric = !id_or_slug.empty() && id_or_slug.size() < 19 &&
-                       id_or_slug.find_first_not_of("0123456789") == std::string::npos;
-  Result<store::Character> character =
-      numeric ? store.characters().Get(std::stoll(id_or_slug)) : store.characters().GetBySlug(id_or_slug);
-  if (!character.ok()) return character.status().WithContext("CHARACTER");
-  return character;
-}
-
 struct ExportOptions {
   std::string character;  // id or slug
   std::string spec = "v3";
@@ -257,6 +247,15 @@ void AddCharacterCommands(CLI::App& app, CommandContext& context) {
   CLI::App* list = group->add_subcommand("list", "List characters");
   list->add_flag("--json", *as_json, "JSON instead of a table");
   list->callback([&context, as_json] { List(context, *as_json); });
+}
+
+Result<store::Character> FindCharacter(store::Store& store, const std::string& id_or_slug) {
+  const bool numeric = !id_or_slug.empty() && id_or_slug.size() < 19 &&
+                       id_or_slug.find_first_not_of("0123456789") == std::string::npos;
+  Result<store::Character> character =
+      numeric ? store.characters().Get(std::stoll(id_or_slug)) : store.characters().GetBySlug(id_or_slug);
+  if (!character.ok()) return character.status().WithContext("CHARACTER");
+  return character;
 }
 
 }  // namespace troupe::cli

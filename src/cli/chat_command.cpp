@@ -5,8 +5,6 @@
 // stored conversation.
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -14,13 +12,13 @@
 
 #include "chat/runtime.h"
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "llm/local_model.h"
 #include "llm/local_provider.h"
 
 namespace troupe::cli {
 namespace {
 
-std::atomic<bool> interrupted{false};
 
 struct ChatOptions {
   std::string character;  // id or slug
@@ -29,14 +27,6 @@ struct ChatOptions {
   std::string name;          // how the character calls the user ("" = the user's display name)
   bool typing = true;
 };
-
-Result<store::Character> FindCharacter(store::Store& database, const std::string& text) {
-  const bool numeric = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-  Result<store::Character> found = numeric ? database.characters().Get(std::stoll(text))
-                                           : database.characters().GetBySlug(text);
-  if (!found.ok()) return found.status().WithContext("CHARACTER");
-  return found;
-}
 
 Result<store::User> FindOrCreateUser(store::Store& database, const ChatOptions& options) {
   Result<store::User> user = database.users().GetByExternalId(options.user);
@@ -133,9 +123,9 @@ void Chat(CommandContext& context, const ChatOptions& options) {
   chat::TurnOptions turn;
   turn.typing_delays = options.typing;
   turn.user_name = options.name;
-  turn.cancel = &interrupted;
   // Ctrl-C stops the reply being written, not the program.
-  std::signal(SIGINT, [](int) { interrupted.store(true); });
+  StopOnInterrupt stop_on_interrupt;
+  turn.cancel = InterruptFlag();
   auto report = [&](const Status& status) {
     if (!status.ok()) std::cerr << "troupe: error: " << status.message() << "\n";
   };
@@ -146,7 +136,7 @@ void Chat(CommandContext& context, const ChatOptions& options) {
     if (interactive) std::cerr << "> " << std::flush;
     if (!std::getline(std::cin, line)) break;
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    interrupted.store(false);
+    ResetInterrupt();
     Result<store::Message> stored = runtime.AddUserMessage(conversation.id, line);
     if (!stored.ok()) {
       context.Fail(stored.status());
@@ -155,7 +145,6 @@ void Chat(CommandContext& context, const ChatOptions& options) {
     Result<store::Conversation> before = database.conversations().Get(conversation.id);
     report(runtime.Reply(conversation.id, turn, Printer(before.ok() ? *before : conversation)).status());
   }
-  std::signal(SIGINT, SIG_DFL);
 }
 
 }  // namespace

@@ -24,4 +24,7 @@ void AddPullCommands(CLI::App& models, CommandContext& context);
 CLI::Option* AddSettingFlag(CLI::App& command, CommandContext& context, const std::string& flag,
                             const std::string& key, const std::string& description);
 
+// A character by id (all digits) or slug; kNotFound names the argument CHARACTER.
+Result<store::Character> FindCharacter(store::Store& store, const std::string& id_or_slug);
+
 }  // namespace troupe::cli

@@ -2,9 +2,7 @@
 // Generated text alone goes to stdout (so scripts can capture it); statistics go to stderr.
 #include <unistd.h>
 
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -13,28 +11,12 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "llm/local_model.h"
 #include "llm/local_sequence.h"
 
 namespace troupe::cli {
 namespace {
-
-std::atomic<bool> interrupted{false};
-
-// Ctrl-C stops the current reply (or the scoring) cleanly instead of killing the process.
-extern "C" void OnInterrupt(int) { interrupted.store(true); }
-
-class InterruptStopsWork {
- public:
-  InterruptStopsWork() {
-    interrupted.store(false);
-    previous_ = std::signal(SIGINT, OnInterrupt);
-  }
-  ~InterruptStopsWork() { std::signal(SIGINT, previous_); }
-
- private:
-  void (*previous_)(int) = SIG_DFL;
-};
 
 struct GenerateOptions {
   std::string model;
@@ -72,7 +54,7 @@ llm::GenerationSettings SettingsFrom(const GenerateOptions& options) {
   settings.max_tokens = options.max_tokens;
   settings.stop = options.stop;
   settings.stop_at_end_of_generation = !options.ignore_eos;
-  settings.cancel = &interrupted;
+  settings.cancel = InterruptFlag();
   return settings;
 }
 
@@ -130,7 +112,7 @@ Status Chat(llm::LocalModel& model, const GenerateOptions& options) {
     messages.push_back(Turn("user", line));
     TROUPE_ASSIGN_OR_RETURN(const std::vector<int32_t> tokens,
                             model.TokenizeChat(messages, /*add_generation_prompt=*/true));
-    interrupted.store(false);
+    ResetInterrupt();
     TROUPE_ASSIGN_OR_RETURN(const llm::Generation reply, RunStreaming(*sequence, tokens, options));
     messages.push_back(Turn("assistant", reply.text));
   }
@@ -142,7 +124,7 @@ void Generate(CommandContext& context, const GenerateOptions& options) {
     context.Fail(InvalidArgument("give either --prompt TEXT or --chat", "--prompt"));
     return;
   }
-  InterruptStopsWork interrupt_stops_work;
+  StopOnInterrupt stop_on_interrupt;
   Result<std::unique_ptr<llm::LocalModel>> model = llm::LocalModel::Load(options.model, {.threads = options.threads});
   if (!model.ok()) {
     context.Fail(model.status());
@@ -164,7 +146,7 @@ struct PerplexityOptions {
 Result<llm::TextScore> ScoreInWindows(llm::LocalModel& model, const std::vector<int32_t>& tokens, size_t window) {
   llm::TextScore total;
   const size_t windows = (tokens.size() + window - 1) / window;
-  for (size_t start = 0, index = 0; start + 1 < tokens.size() && !interrupted.load(); start += window, ++index) {
+  for (size_t start = 0, index = 0; start + 1 < tokens.size() && !InterruptRequested(); start += window, ++index) {
     const size_t length = std::min(window, tokens.size() - start);
     if (length < 2) break;
     TROUPE_ASSIGN_OR_RETURN(const llm::TextScore scores, model.Score(std::span(tokens).subspan(start, length)));
@@ -181,7 +163,7 @@ Status ComputePerplexity(const PerplexityOptions& options) {
   std::ifstream in(options.file, std::ios::binary);
   if (!in) return NotFound("cannot read " + options.file);
   const std::string text((std::istreambuf_iterator<char>(in)), {});
-  InterruptStopsWork interrupt_stops_work;
+  StopOnInterrupt stop_on_interrupt;
   TROUPE_ASSIGN_OR_RETURN(const std::unique_ptr<llm::LocalModel> model,
                           llm::LocalModel::Load(options.model, {.threads = options.threads}));
   TROUPE_ASSIGN_OR_RETURN(const std::vector<int32_t> tokens,
@@ -191,7 +173,7 @@ Status ComputePerplexity(const PerplexityOptions& options) {
       options.context > 0 ? std::min<uint64_t>(options.context, trained) : std::min<uint64_t>(trained, 2048));
   if (tokens.size() < 2) return InvalidArgument(options.file + ": needs at least two tokens of text", "--file");
   TROUPE_ASSIGN_OR_RETURN(const llm::TextScore score, ScoreInWindows(*model, tokens, window));
-  if (interrupted.load()) return InvalidArgument("interrupted");
+  if (InterruptRequested()) return InvalidArgument("interrupted");
   std::fprintf(stderr, "%zu tokens scored in windows of %zu\n", score.predicted_tokens, window);
   std::printf("%.4f\n", std::exp(-score.total_log_prob / static_cast<double>(score.predicted_tokens)));
   return Status::Ok();

@@ -1,10 +1,8 @@
 // `troupe models pull [NAME | URL]` and `troupe models list`: getting a model is one command.
 // Downloads land in DATA_DIR/models; Ctrl-C leaves the partial file for the next pull to resume.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +11,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "llm/model_catalog.h"
 #include "llm/model_download.h"
 
@@ -20,41 +19,6 @@ namespace troupe::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Set by SIGINT/SIGTERM while a pull runs; the download polls it and stops cleanly.
-std::atomic<bool> interrupted{false};
-
-// The first Ctrl-C asks the download to stop cleanly; a second one, for a pull stuck where it
-// cannot look at the flag, ends the process the default way (the .part stays either way).
-extern "C" void OnInterruptSignal(int signal_number) {
-  if (interrupted.exchange(true)) {
-    ::signal(signal_number, SIG_DFL);
-    ::raise(signal_number);
-  }
-}
-
-// Routes Ctrl-C to `interrupted` for the lifetime of a pull, then restores what was there.
-class InterruptFlag {
- public:
-  InterruptFlag() {
-    interrupted.store(false);
-    struct sigaction action = {};
-    action.sa_handler = OnInterruptSignal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &previous_int_);
-    sigaction(SIGTERM, &action, &previous_term_);
-  }
-  ~InterruptFlag() {
-    sigaction(SIGINT, &previous_int_, nullptr);
-    sigaction(SIGTERM, &previous_term_, nullptr);
-  }
-  InterruptFlag(const InterruptFlag&) = delete;
-  InterruptFlag& operator=(const InterruptFlag&) = delete;
-
- private:
-  struct sigaction previous_int_ = {};
-  struct sigaction previous_term_ = {};
-};
 
 std::string Mebibytes(uint64_t bytes) {
   char text[32];
@@ -221,11 +185,11 @@ void Pull(CommandContext& context, const PullOptions& options) {
 
   ProgressPrinter printer;
   request.on_progress = [&printer](const llm::DownloadProgress& progress) { printer(progress); };
-  InterruptFlag interrupt_flag;
-  request.cancel = &interrupted;
+  StopOnInterrupt stop_on_interrupt;
+  request.cancel = InterruptFlag();
   Result<llm::DownloadResult> result = llm::DownloadModelFile(request);
   if (!result.ok()) {
-    if (interrupted.load() && result.status().code() == StatusCode::kUnavailable) {
+    if (InterruptRequested() && result.status().code() == StatusCode::kUnavailable) {
       const uint64_t kept = fs::exists(part, error) ? fs::file_size(part, error) : 0;
       std::cerr << "troupe: interrupted; " << Mebibytes(kept) << " kept in " << part.string()
                 << ", run the same command again to resume\n";
