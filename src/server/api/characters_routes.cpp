@@ -92,7 +92,7 @@ Result<store::Character> VisibleCharacter(ApiCall& call, int64_t id) {
   return character;
 }
 
-Response List(ApiCall& call) {
+Response ListCharacters(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
   Result<std::optional<bool>> published = BoolQuery(call.request, "published");
@@ -151,7 +151,7 @@ bool IsPngContentType(std::string_view content_type) {
   return media.size() == 9 && strncasecmp(media.data(), "image/png", 9) == 0;
 }
 
-Response Create(ApiCall& call) {
+Response CreateCharacter(ApiCall& call) {
   const std::string content_type(call.request.Header("Content-Type").value_or(""));
   if (IsPngContentType(content_type) || chat::IsPng(call.request.body)) {
     return StoreImported(call, chat::ParseCardPng(call.request.body));
@@ -174,7 +174,7 @@ Response Create(ApiCall& call) {
   return Response::Json(ToJson(*created), 201);
 }
 
-Response Get(ApiCall& call) {
+Response GetCharacter(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "character_id");
   if (!id.ok()) return Response::Error(id.status());
   Result<store::Character> character = VisibleCharacter(call, *id);
@@ -182,7 +182,7 @@ Response Get(ApiCall& call) {
   return Response::Json(ToJson(*character));
 }
 
-Response Update(ApiCall& call) {
+Response UpdateCharacter(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "character_id");
   if (!id.ok()) return Response::Error(id.status());
   HttpResult<json> body = ObjectBody(call.request);
@@ -300,7 +300,7 @@ Response CheckFlow(ApiCall& call) {
   return Response::Json({{"valid", true}, {"stages", stages}, {"error", nullptr}});
 }
 
-Response Delete(ApiCall& call) {
+Response DeleteCharacter(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "character_id");
   if (!id.ok()) return Response::Error(id.status());
   Result<store::Character> character = call.store.characters().Get(*id);
@@ -324,11 +324,11 @@ void AddCharacterRoutes(RouteTable& table) {
                    {{"search", "string", "case-insensitive substring of name, nickname, description or tags"},
                     {"tag", "string", "exact tag"},
                     {"published", "boolean", "only published (true) or unpublished (false)"}},
-                   "", "Character", true, 200, List});
+                   "", "Character", true, 200, ListCharacters});
   table.push_back({"POST", "/api/v1/characters", "createCharacter", "characters",
                    "Create a character from Troupe record fields, or import a Character Card (V1/V2/V3 "
                    "JSON, or a card PNG sent as image/png, whose image becomes the avatar)", writers, false, {},
-                   "CharacterCreate", "Character", false, 201, Create});
+                   "CharacterCreate", "Character", false, 201, CreateCharacter});
   table.push_back({"GET", "/api/v1/characters/{character_id}/card", "exportCard", "characters",
                    "The character as a Character Card JSON (?spec=v2|v3, default v3)", readers, false,
                    {{"spec", "string", "v2 or v3"}}, "", "CharacterCard", false, 200, ExportCard});
@@ -346,13 +346,13 @@ void AddCharacterRoutes(RouteTable& table) {
                    "Check a flow YAML (and the safety gate for the card's extensions) without storing it",
                    writers, false, {}, "FlowCheck", "FlowCheckResult", false, 200, CheckFlow});
   table.push_back({"GET", "/api/v1/characters/{character_id}", "getCharacter", "characters",
-                   "Get a character", readers, false, {}, "", "Character", false, 200, Get});
+                   "Get a character", readers, false, {}, "", "Character", false, 200, GetCharacter});
   table.push_back({"PATCH", "/api/v1/characters/{character_id}", "updateCharacter", "characters",
                    "Change some fields of a character; send the version you read (409 if it moved on)",
-                   writers, false, {}, "CharacterUpdate", "Character", false, 200, Update});
+                   writers, false, {}, "CharacterUpdate", "Character", false, 200, UpdateCharacter});
   table.push_back({"DELETE", "/api/v1/characters/{character_id}", "deleteCharacter", "characters",
                    "Delete a character (409 while conversations use it)", writers, false, {}, "",
-                   "", false, 204, Delete});
+                   "", false, 204, DeleteCharacter});
 }
 
 }  // namespace troupe::server::api

@@ -23,7 +23,7 @@ Result<std::optional<int64_t>> IdQuery(const Request& request, std::string_view 
 
 // Client keys: their end user's conversations. Other keys: one user's (?user_id=) or everyone's,
 // for the agent console; ?status= and ?character_id= narrow either.
-Response List(ApiCall& call) {
+Response ListConversations(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
   store::ConversationQuery query;
@@ -71,7 +71,7 @@ Result<store::User> PlaygroundUser(ApiCall& call) {
   return call.store.users().GetByExternalId(external_id);  // created meanwhile by another request
 }
 
-Response Create(ApiCall& call) {
+Response CreateConversation(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
   JsonObjectReader reader(*body);
@@ -118,7 +118,7 @@ Response Create(ApiCall& call) {
   return Response::Json(stored, 201);
 }
 
-Response Get(ApiCall& call) {
+Response GetConversation(ApiCall& call) {
   Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   return Response::Json(ToJson(*conversation));
@@ -308,13 +308,13 @@ void AddConversationRoutes(RouteTable& table) {
                    {{"user_id", "integer", "only this end user's (client keys: their own, always)"},
                     {"status", "string", "only conversations in this status: active, handed_off or closed"},
                     {"character_id", "integer", "only conversations with this character"}},
-                   "", "Conversation", true, 200, List});
+                   "", "Conversation", true, 200, ListConversations});
   table.push_back({"POST", "/api/v1/conversations", "createConversation", "conversations",
                    "Start a conversation with a character", end_user, false, {},
-                   "ConversationCreate", "Conversation", false, 201, Create});
+                   "ConversationCreate", "Conversation", false, 201, CreateConversation});
   table.push_back({"GET", "/api/v1/conversations/{conversation_id}", "getConversation",
                    "conversations", "Get a conversation", readers, false, {}, "", "Conversation",
-                   false, 200, Get});
+                   false, 200, GetConversation});
   table.push_back({"POST", "/api/v1/conversations/{conversation_id}/close", "closeConversation",
                    "conversations", "Close a conversation", end_user, false, {}, "",
                    "Conversation", false, 200, Close});

@@ -8,7 +8,7 @@
 namespace troupe::server::api {
 namespace {
 
-Response List(ApiCall& call) {
+Response ListJobs(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
   store::JobQuery query;
@@ -26,7 +26,7 @@ Response List(ApiCall& call) {
   return Response::Json(PageJson(*found));
 }
 
-Response Get(ApiCall& call) {
+Response GetJob(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "job_id");
   if (!id.ok()) return Response::Error(id.status());
   Result<store::Job> job = call.store.jobs().Get(*id);
@@ -34,7 +34,7 @@ Response Get(ApiCall& call) {
   return Response::Json(ToJson(*job));
 }
 
-Response Cancel(ApiCall& call) {
+Response CancelJob(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "job_id");
   if (!id.ok()) return Response::Error(id.status());
   Result<store::Job> job = call.store.jobs().Cancel(*id);
@@ -51,13 +51,13 @@ void AddJobRoutes(RouteTable& table) {
                    false,
                    {{"status", "string", "queued, running, succeeded, failed or cancelled"},
                     {"kind", "string", "only jobs of this kind"}},
-                   "", "Job", true, 200, List});
+                   "", "Job", true, 200, ListJobs});
   table.push_back({"GET", "/api/v1/jobs/{job_id}", "getJob", "jobs", "Get a job", studio, false, {},
-                   "", "Job", false, 200, Get});
+                   "", "Job", false, 200, GetJob});
   table.push_back({"POST", "/api/v1/jobs/{job_id}/cancel", "cancelJob", "jobs",
                    "Cancel a job: a queued one at once, a running one at its next progress report "
                    "(412 when it has already finished)",
-                   studio, false, {}, "", "Job", false, 200, Cancel});
+                   studio, false, {}, "", "Job", false, 200, CancelJob});
 }
 
 }  // namespace troupe::server::api

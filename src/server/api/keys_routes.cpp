@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-Response List(ApiCall& call) {
+Response ListKeys(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
   Result<store::Page<store::ApiKey>> found = call.store.api_keys().List(*page);
@@ -19,7 +19,7 @@ Response List(ApiCall& call) {
   return Response::Json(PageJson(*found));
 }
 
-Response Create(ApiCall& call) {
+Response CreateKey(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
   JsonObjectReader reader(*body);
@@ -52,7 +52,7 @@ Response Create(ApiCall& call) {
   return Response::Json(out, 201);
 }
 
-Response Get(ApiCall& call) {
+Response GetKey(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "key_id");
   if (!id.ok()) return Response::Error(id.status());
   Result<store::ApiKey> key = call.store.api_keys().Get(*id);
@@ -60,7 +60,7 @@ Response Get(ApiCall& call) {
   return Response::Json(ToJson(*key));
 }
 
-Response Revoke(ApiCall& call) {
+Response RevokeKey(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "key_id");
   if (!id.ok()) return Response::Error(id.status());
   if (Status status = call.store.api_keys().Revoke(*id); !status.ok()) return Response::Error(status);
@@ -89,15 +89,15 @@ void AddKeyRoutes(RouteTable& table) {
                    "The calling key (scopes, bound user) and, for client keys, the end user",
                    {kScopeStudio, kScopeAgent, kScopeClient}, false, {}, "", "Me", false, 200, Me});
   table.push_back({"GET", "/api/v1/keys", "listKeys", "keys", "List API keys (never their secrets)",
-                   {}, false, {}, "", "ApiKey", true, 200, List});
+                   {}, false, {}, "", "ApiKey", true, 200, ListKeys});
   table.push_back({"POST", "/api/v1/keys", "createKey", "keys",
                    "Create an API key; the response holds the key, shown this once", {}, false, {},
-                   "ApiKeyCreate", "ApiKeyCreated", false, 201, Create});
+                   "ApiKeyCreate", "ApiKeyCreated", false, 201, CreateKey});
   table.push_back({"GET", "/api/v1/keys/{key_id}", "getKey", "keys", "Get an API key", {}, false,
-                   {}, "", "ApiKey", false, 200, Get});
+                   {}, "", "ApiKey", false, 200, GetKey});
   table.push_back({"DELETE", "/api/v1/keys/{key_id}", "revokeKey", "keys",
                    "Revoke an API key (idempotent); it stops working at once", {}, false, {}, "",
-                   "ApiKey", false, 200, Revoke});
+                   "ApiKey", false, 200, RevokeKey});
 }
 
 }  // namespace troupe::server::api

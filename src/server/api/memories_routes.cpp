@@ -59,7 +59,7 @@ Result<std::optional<int64_t>> IntQuery(const Request& request, std::string_view
   return std::optional<int64_t>(value);
 }
 
-Response List(ApiCall& call) {
+Response ListMemories(ApiCall& call) {
   std::optional<store::MemoryKind> kind;
   if (std::optional<std::string> text = call.request.QueryParam("kind")) {
     kind = store::ParseMemoryKind(*text);
@@ -75,7 +75,7 @@ Response List(ApiCall& call) {
 }
 
 // {"content"}: a pinned memory (201).
-Response Create(ApiCall& call) {
+Response CreateMemory(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
   JsonObjectReader reader(*body);
@@ -92,7 +92,7 @@ Response Create(ApiCall& call) {
 }
 
 // {"content"}: new text for the memory.
-Response Update(ApiCall& call) {
+Response UpdateMemory(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
   JsonObjectReader reader(*body);
@@ -108,7 +108,7 @@ Response Update(ApiCall& call) {
   return Response::Json(MemoryJson(*updated));
 }
 
-Response Delete(ApiCall& call) {
+Response DeleteMemory(ApiCall& call) {
   Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
   Result<store::Memory> memory = WritableMemory(call, *conversation);
@@ -118,7 +118,7 @@ Response Delete(ApiCall& call) {
 }
 
 // ?q= (required), ?limit=, ?before_message_id=: the conversation's messages best match first.
-Response Search(ApiCall& call) {
+Response SearchMemories(ApiCall& call) {
   std::optional<std::string> query = call.request.QueryParam("q");
   if (!query || query->empty()) return Response::Error(InvalidArgument("q is required", "q"));
   if (query->size() > kMaxSearchQueryBytes) {
@@ -146,16 +146,16 @@ void AddMemoryRoutes(RouteTable& table) {
   table.push_back({"GET", "/api/v1/conversations/{conversation_id}/memories", "listMemories", "memories",
                    "List a conversation's memories (pinned notes, summaries, facts), oldest first", agents_and_own,
                    false, {{"kind", "string", "only memories of this kind: pinned, summary or fact"}}, "",
-                   "MemoryList", false, 200, List});
+                   "MemoryList", false, 200, ListMemories});
   table.push_back({"POST", "/api/v1/conversations/{conversation_id}/memories", "createMemory", "memories",
                    "Pin a memory: a note the character keeps in mind for the rest of the conversation",
-                   agents_and_own, false, {}, "MemoryCreate", "Memory", false, 201, Create});
+                   agents_and_own, false, {}, "MemoryCreate", "Memory", false, 201, CreateMemory});
   table.push_back({"PATCH", "/api/v1/conversations/{conversation_id}/memories/{memory_id}", "updateMemory",
                    "memories", "Rewrite a memory (client keys: pinned memories only)", agents_and_own, false, {},
-                   "MemoryUpdate", "Memory", false, 200, Update});
+                   "MemoryUpdate", "Memory", false, 200, UpdateMemory});
   table.push_back({"DELETE", "/api/v1/conversations/{conversation_id}/memories/{memory_id}", "deleteMemory",
                    "memories", "Forget a memory (client keys: pinned memories only)", agents_and_own, false, {}, "",
-                   "", false, 204, Delete});
+                   "", false, 204, DeleteMemory});
   table.push_back({"GET", "/api/v1/conversations/{conversation_id}/search", "searchMessages", "messages",
                    "Full-text search of a conversation's messages, best match first (any word counts; "
                    "words match by stem)",
@@ -163,7 +163,7 @@ void AddMemoryRoutes(RouteTable& table) {
                    {{"q", "string", "what to look for (required; at most 1000 bytes)"},
                     {"limit", "integer", "at most this many messages, 1 to 100 (default 20)"},
                     {"before_message_id", "integer", "only messages older than this one"}},
-                   "", "MessageList", false, 200, Search});
+                   "", "MessageList", false, 200, SearchMemories});
 }
 
 }  // namespace troupe::server::api

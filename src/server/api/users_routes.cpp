@@ -18,7 +18,7 @@ void ReadUserFields(JsonObjectReader& reader, store::User& user) {
   }
 }
 
-Response List(ApiCall& call) {
+Response ListUsers(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
   Result<store::Page<store::User>> found = call.store.users().List(*page);
@@ -26,7 +26,7 @@ Response List(ApiCall& call) {
   return Response::Json(PageJson(*found));
 }
 
-Response Create(ApiCall& call) {
+Response CreateUser(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
   JsonObjectReader reader(*body);
@@ -53,7 +53,7 @@ Result<store::User> VisibleUser(ApiCall& call, int64_t id) {
   return call.store.users().Get(id);
 }
 
-Response Get(ApiCall& call) {
+Response GetUser(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "user_id");
   if (!id.ok()) return Response::Error(id.status());
   Result<store::User> user = VisibleUser(call, *id);
@@ -61,7 +61,7 @@ Response Get(ApiCall& call) {
   return Response::Json(ToJson(*user));
 }
 
-Response Update(ApiCall& call) {
+Response UpdateUser(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "user_id");
   if (!id.ok()) return Response::Error(id.status());
   HttpResult<json> body = ObjectBody(call.request);
@@ -82,15 +82,15 @@ Response Update(ApiCall& call) {
 
 void AddUserRoutes(RouteTable& table) {
   table.push_back({"GET", "/api/v1/users", "listUsers", "users", "List end users, oldest first",
-                   {kScopeAgent}, false, {}, "", "User", true, 200, List});
+                   {kScopeAgent}, false, {}, "", "User", true, 200, ListUsers});
   table.push_back({"POST", "/api/v1/users", "createUser", "users", "Create an end user", {}, false,
-                   {}, "UserCreate", "User", false, 201, Create});
+                   {}, "UserCreate", "User", false, 201, CreateUser});
   table.push_back({"GET", "/api/v1/users/{user_id}", "getUser", "users",
                    "Get an end user (client keys: only their own)", {kScopeAgent, kScopeClient},
-                   false, {}, "", "User", false, 200, Get});
+                   false, {}, "", "User", false, 200, GetUser});
   table.push_back({"PATCH", "/api/v1/users/{user_id}", "updateUser", "users",
                    "Change an end user's display name, segment or metadata", {}, false, {},
-                   "UserUpdate", "User", false, 200, Update});
+                   "UserUpdate", "User", false, 200, UpdateUser});
 }
 
 }  // namespace troupe::server::api

@@ -73,12 +73,6 @@ Result<tcp::endpoint> ParseListen(const std::string& listen) {
   return tcp::endpoint(address, static_cast<uint16_t>(port));
 }
 
-std::string FormatEndpoint(const tcp::endpoint& endpoint) {
-  std::string host = endpoint.address().to_string();
-  if (endpoint.address().is_v6()) host = "[" + host + "]";
-  return host + ":" + std::to_string(endpoint.port());
-}
-
 template <typename Family, typename Make>
 Family& FindOrAdd(MetricsRegistry& registry, const std::string& name, Make make) {
   if (auto* existing = dynamic_cast<Family*>(registry.Find(name))) return *existing;

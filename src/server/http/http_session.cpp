@@ -49,13 +49,6 @@ std::string MethodLabel(std::string_view method) {
   return "OTHER";
 }
 
-std::string FormatEndpoint(const net::ip::tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  std::string host = address.to_string();
-  if (address.is_v6()) host = "[" + host + "]";
-  return host + ":" + std::to_string(endpoint.port());
-}
-
 // 64 random bits as hex: unique enough to find one request in the logs, and says nothing.
 std::string NewRequestId() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -113,6 +106,13 @@ class ScopeExit {
 };
 
 }  // namespace
+
+std::string FormatEndpoint(const net::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
 
 Session::Session(const ServerContext& context, net::ip::tcp::socket socket,
                  std::function<void()> on_end)

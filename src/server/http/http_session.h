@@ -26,6 +26,9 @@
 
 namespace troupe::server {
 
+// "host:port", with IPv6 hosts in brackets, for logs and the client's address.
+std::string FormatEndpoint(const boost::asio::ip::tcp::endpoint& endpoint);
+
 struct ServerMetrics {
   Counter* requests = nullptr;     // troupe_http_requests_total{route,method,status}
   Histogram* duration = nullptr;   // troupe_http_request_duration_seconds{route}

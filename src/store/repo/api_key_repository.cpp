@@ -4,7 +4,7 @@
 namespace troupe::store::repo {
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kApiKeyColumns =
     "id, name, prefix, secret_hash, scopes, user_id, created_at, last_used_at, revoked_at";
 
 ApiKey ReadKey(const sql::Row& row) {
@@ -66,7 +66,7 @@ class ApiKeys final : public ApiKeyRepository {
   }
 
   Result<Page<ApiKey>> List(const PageRequest& page) override {
-    return PageByAscendingId<ApiKey>(context_, "SELECT " + std::string(kColumns) + " FROM api_keys", "", {}, page,
+    return PageByAscendingId<ApiKey>(context_, "SELECT " + std::string(kApiKeyColumns) + " FROM api_keys", "", {}, page,
                                      ReadKey);
   }
 
@@ -98,7 +98,7 @@ class ApiKeys final : public ApiKeyRepository {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows rows,
-        connection->Query("SELECT " + std::string(kColumns) + " FROM api_keys WHERE " + std::string(condition),
+        connection->Query("SELECT " + std::string(kApiKeyColumns) + " FROM api_keys WHERE " + std::string(condition),
                           {std::move(key)}));
     if (rows.empty()) return NotFound(std::move(not_found));
     return ReadKey(rows.front());

@@ -4,7 +4,7 @@
 namespace troupe::store::repo {
 namespace {
 
-constexpr std::string_view kColumns = "id, actor, action, target_type, target_id, details_json, created_at";
+constexpr std::string_view kAuditLogColumns = "id, actor, action, target_type, target_id, details_json, created_at";
 
 AuditEntry ReadEntry(const sql::Row& row) {
   sql::RowReader read(row);
@@ -50,7 +50,7 @@ class Audit final : public AuditLog {
     const std::string limit_param = Bind(params, int64_t{limit + 1});
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection->Query("SELECT " + std::string(kColumns) + " FROM audit_log" + where +
+                            connection->Query("SELECT " + std::string(kAuditLogColumns) + " FROM audit_log" + where +
                                                   " ORDER BY id DESC LIMIT " + limit_param,
                                               params));
     std::vector<AuditEntry> entries;

@@ -8,7 +8,7 @@
 namespace troupe::store::repo {
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kConversationColumns =
     "id, user_id, character_id, title, stage, mood, affinity, status, message_count, last_activity_at, "
     "metadata_json, created_at, updated_at";
 
@@ -31,7 +31,9 @@ Conversation ReadConversation(const sql::Row& row) {
   return c;
 }
 
-std::string Select(std::string_view rest) { return "SELECT " + std::string(kColumns) + " FROM conversations " + std::string(rest); }
+std::string SelectConversations(std::string_view rest) {
+  return "SELECT " + std::string(kConversationColumns) + " FROM conversations " + std::string(rest);
+}
 
 class Conversations final : public ConversationRepository {
  public:
@@ -69,7 +71,7 @@ class Conversations final : public ConversationRepository {
 
   Result<Conversation> Get(int64_t id) override {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, connection->Query(Select("WHERE id = $1"), {id}));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, connection->Query(SelectConversations("WHERE id = $1"), {id}));
     if (rows.empty()) return NotFound("conversation " + std::to_string(id) + " not found");
     return ReadConversation(rows.front());
   }
@@ -102,7 +104,8 @@ class Conversations final : public ConversationRepository {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows rows,
-        connection->Query(Select(where + " ORDER BY last_activity_at DESC, id DESC LIMIT " + limit_param), params));
+        connection->Query(
+            SelectConversations(where + " ORDER BY last_activity_at DESC, id DESC LIMIT " + limit_param), params));
     std::vector<Conversation> items;
     for (const sql::Row& row : rows) items.push_back(ReadConversation(row));
     return MakePage(std::move(items), limit, [](const Conversation& c) {
@@ -114,7 +117,7 @@ class Conversations final : public ConversationRepository {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows rows,
-        connection->Query(Select("WHERE status = $1 AND last_activity_at < $2 "
+        connection->Query(SelectConversations("WHERE status = $1 AND last_activity_at < $2 "
                                  "ORDER BY last_activity_at, id LIMIT $3"),
                           {std::string(ToString(status)), idle_before, int64_t{std::clamp(limit, 1, 10000)}}));
     std::vector<Conversation> items;
@@ -128,7 +131,7 @@ class Conversations final : public ConversationRepository {
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows rows,
         connection->Query("UPDATE conversations SET stage = $2, mood = $3, affinity = $4, title = $5, "
-                          "metadata_json = $6, updated_at = $7 WHERE id = $1 RETURNING " + std::string(kColumns),
+                          "metadata_json = $6, updated_at = $7 WHERE id = $1 RETURNING " + std::string(kConversationColumns),
                           {c.id, c.stage, c.mood, c.affinity, c.title, c.metadata_json, context_.Now()}));
     if (rows.empty()) return NotFound("conversation " + std::to_string(c.id) + " not found");
     return ReadConversation(rows.front());
@@ -137,7 +140,7 @@ class Conversations final : public ConversationRepository {
   Result<Conversation> Branch(int64_t conversation_id, int64_t up_to_message_id) override {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows found, connection->Query(Select("WHERE id = $1"), {conversation_id}));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows found, connection->Query(SelectConversations("WHERE id = $1"), {conversation_id}));
     if (found.empty()) return NotFound("conversation " + std::to_string(conversation_id) + " not found");
     Conversation branch = ReadConversation(found.front());
     TROUPE_ASSIGN_OR_RETURN(sql::Rows sources,
@@ -183,7 +186,7 @@ class Conversations final : public ConversationRepository {
       copies[source_id] = copy.at(0).Int(0);
     }
     TROUPE_RETURN_IF_ERROR(CopyMemories(*connection, conversation_id, up_to_message_id, branch_id, copies, now));
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows result, connection->Query(Select("WHERE id = $1"), {branch_id}));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows result, connection->Query(SelectConversations("WHERE id = $1"), {branch_id}));
     TROUPE_RETURN_IF_ERROR(transaction.Commit());
     return ReadConversation(result.front());
   }

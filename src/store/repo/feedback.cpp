@@ -4,7 +4,7 @@
 namespace troupe::store::repo {
 namespace {
 
-constexpr std::string_view kColumns = "id, conversation_id, message_id, user_id, kind, rating, comment, created_at";
+constexpr std::string_view kFeedbackColumns = "id, conversation_id, message_id, user_id, kind, rating, comment, created_at";
 
 FeedbackEvent ReadEvent(const sql::Row& row) {
   sql::RowReader read(row);
@@ -81,7 +81,7 @@ class Feedback final : public FeedbackRepository {
   }
 
   Result<Page<FeedbackEvent>> ListForConversation(int64_t conversation_id, const PageRequest& page) override {
-    return PageByAscendingId<FeedbackEvent>(context_, "SELECT " + std::string(kColumns) + " FROM feedback_events",
+    return PageByAscendingId<FeedbackEvent>(context_, "SELECT " + std::string(kFeedbackColumns) + " FROM feedback_events",
                                             "conversation_id = $1", {conversation_id}, page, ReadEvent);
   }
 

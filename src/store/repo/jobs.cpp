@@ -7,7 +7,7 @@
 namespace troupe::store::repo {
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kJobColumns =
     "id, kind, payload_json, status, progress, attempts, max_attempts, priority, result_json, error, run_after, "
     "locked_by, heartbeat_at, cancel_requested, created_at, updated_at, finished_at";
 
@@ -34,7 +34,7 @@ Job ReadJob(const sql::Row& row) {
   return job;
 }
 
-std::string Returning() { return " RETURNING " + std::string(kColumns); }
+std::string Returning() { return " RETURNING " + std::string(kJobColumns); }
 
 class Jobs final : public JobRepository {
  public:
@@ -73,7 +73,7 @@ class Jobs final : public JobRepository {
     const std::string limit_param = Bind(params, int64_t{limit + 1});
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection->Query("SELECT " + std::string(kColumns) + " FROM jobs WHERE " + where +
+                            connection->Query("SELECT " + std::string(kJobColumns) + " FROM jobs WHERE " + where +
                                                   " ORDER BY id DESC LIMIT " + limit_param,
                                               params));
     std::vector<Job> jobs;
@@ -204,7 +204,7 @@ class Jobs final : public JobRepository {
 
   static Result<Job> GetOn(sql::Connection& connection, int64_t id) {
     TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection.Query("SELECT " + std::string(kColumns) + " FROM jobs WHERE id = $1", {id}));
+                            connection.Query("SELECT " + std::string(kJobColumns) + " FROM jobs WHERE id = $1", {id}));
     if (rows.empty()) return NotFound("job " + std::to_string(id) + " not found");
     return ReadJob(rows.front());
   }

@@ -6,7 +6,7 @@
 namespace troupe::store::repo {
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kMemoryColumns =
     "id, conversation_id, kind, content, covers_until_message_id, created_at, updated_at";
 
 Memory ReadMemory(const sql::Row& row) {
@@ -29,8 +29,8 @@ std::vector<Memory> ReadAll(const sql::Rows& rows) {
   return memories;
 }
 
-std::string Select(std::string_view rest) {
-  return "SELECT " + std::string(kColumns) + " FROM memories " + std::string(rest);
+std::string SelectMemories(std::string_view rest) {
+  return "SELECT " + std::string(kMemoryColumns) + " FROM memories " + std::string(rest);
 }
 
 // The rules Create and Update share, apart from the ones that need the database.
@@ -94,7 +94,7 @@ class Memories final : public MemoryRepository {
 
   Result<Memory> Get(int64_t id) override {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, connection->Query(Select("WHERE id = $1"), {id}));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, connection->Query(SelectMemories("WHERE id = $1"), {id}));
     if (rows.empty()) return NotFound("memory " + std::to_string(id) + " not found");
     return ReadMemory(rows.front());
   }
@@ -102,9 +102,9 @@ class Memories final : public MemoryRepository {
   Result<std::vector<Memory>> ListForConversation(int64_t conversation_id, std::optional<MemoryKind> kind) override {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     Result<sql::Rows> rows =
-        kind ? connection->Query(Select("WHERE conversation_id = $1 AND kind = $2 ORDER BY id"),
+        kind ? connection->Query(SelectMemories("WHERE conversation_id = $1 AND kind = $2 ORDER BY id"),
                                  {conversation_id, std::string(ToString(*kind))})
-             : connection->Query(Select("WHERE conversation_id = $1 ORDER BY id"), {conversation_id});
+             : connection->Query(SelectMemories("WHERE conversation_id = $1 ORDER BY id"), {conversation_id});
     if (!rows.ok()) return rows.status();
     return ReadAll(*rows);
   }
@@ -112,7 +112,7 @@ class Memories final : public MemoryRepository {
   Result<Memory> Update(const Memory& m) override {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows found, connection->Query(Select("WHERE id = $1"), {m.id}));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows found, connection->Query(SelectMemories("WHERE id = $1"), {m.id}));
     if (found.empty()) return NotFound("memory " + std::to_string(m.id) + " not found");
     // The stored kind and conversation rule; the caller's copies of them are not written.
     Memory updated = ReadMemory(found.front());
@@ -143,7 +143,7 @@ class Memories final : public MemoryRepository {
     // A summary that covers no message (written by hand) ranks below any that covers one.
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows rows,
-        connection->Query(Select("WHERE conversation_id = $1 AND kind = $2 "
+        connection->Query(SelectMemories("WHERE conversation_id = $1 AND kind = $2 "
                                  "ORDER BY COALESCE(covers_until_message_id, 0) DESC, id DESC LIMIT 1"),
                           {conversation_id, std::string(ToString(MemoryKind::kSummary))}));
     if (rows.empty()) return NotFound("conversation " + std::to_string(conversation_id) + " has no summary");
@@ -151,7 +151,7 @@ class Memories final : public MemoryRepository {
   }
 
   Result<std::vector<Memory>> Search(int64_t conversation_id, std::string_view free_text, int limit) override {
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, SearchConversationText(context_, "memories", kColumns, conversation_id,
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, SearchConversationText(context_, "memories", kMemoryColumns, conversation_id,
                                                                    free_text, limit, std::nullopt));
     return ReadAll(rows);
   }

@@ -8,7 +8,7 @@
 namespace troupe::store::repo {
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kMessageColumns =
     "id, conversation_id, parent_id, role, content, stage, prompt_tokens, completion_tokens, latency_ms, "
     "sentiment, rating, incomplete, metadata_json, created_at, updated_at";
 
@@ -65,13 +65,13 @@ class Messages final : public MessageRepository {
   Result<Message> Get(int64_t id) override {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection->Query("SELECT " + std::string(kColumns) + " FROM messages WHERE id = $1", {id}));
+                            connection->Query("SELECT " + std::string(kMessageColumns) + " FROM messages WHERE id = $1", {id}));
     if (rows.empty()) return NotFound("message " + std::to_string(id) + " not found");
     return ReadMessage(rows.front());
   }
 
   Result<Page<Message>> List(int64_t conversation_id, const PageRequest& page) override {
-    return PageByAscendingId<Message>(context_, "SELECT " + std::string(kColumns) + " FROM messages",
+    return PageByAscendingId<Message>(context_, "SELECT " + std::string(kMessageColumns) + " FROM messages",
                                       "conversation_id = $1", {conversation_id}, page, ReadMessage);
   }
 
@@ -79,7 +79,7 @@ class Messages final : public MessageRepository {
     if (count <= 0) return std::vector<Message>{};
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
-                            connection->Query("SELECT " + std::string(kColumns) +
+                            connection->Query("SELECT " + std::string(kMessageColumns) +
                                                   " FROM messages WHERE conversation_id = $1 "
                                                   "ORDER BY id DESC LIMIT $2",
                                               {conversation_id, int64_t{count}}));
@@ -106,7 +106,7 @@ class Messages final : public MessageRepository {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(sql::Rows rows,
                             connection->Query("UPDATE messages SET " + assignments + " WHERE id = $1 RETURNING " +
-                                                  std::string(kColumns),
+                                                  std::string(kMessageColumns),
                                               params));
     if (rows.empty()) return NotFound("message " + std::to_string(id) + " not found");
     return ReadMessage(rows.front());
@@ -115,7 +115,7 @@ class Messages final : public MessageRepository {
   Result<std::vector<Message>> Search(int64_t conversation_id, std::string_view free_text, int limit,
                                       std::optional<int64_t> before_message_id) override {
     TROUPE_RETURN_IF_ERROR(index_.ReadyFor(before_message_id));
-    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, SearchConversationText(context_, "messages", kColumns, conversation_id,
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, SearchConversationText(context_, "messages", kMessageColumns, conversation_id,
                                                                    free_text, limit, before_message_id));
     return ReadAll(rows);
   }

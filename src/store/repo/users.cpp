@@ -4,7 +4,7 @@
 namespace troupe::store::repo {
 namespace {
 
-constexpr std::string_view kColumns =
+constexpr std::string_view kUserColumns =
     "id, external_id, display_name, segment, metadata_json, created_at, updated_at";
 
 User ReadUser(const sql::Row& row) {
@@ -64,7 +64,7 @@ class Users final : public UserRepository {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     Result<sql::Rows> rows = connection->Query(
         "UPDATE users SET external_id = $2, display_name = $3, segment = $4, metadata_json = $5, "
-        "updated_at = $6 WHERE id = $1 RETURNING " + std::string(kColumns),
+        "updated_at = $6 WHERE id = $1 RETURNING " + std::string(kUserColumns),
         {user.id, user.external_id, user.display_name, user.segment, user.metadata_json, user.updated_at});
     if (!rows.ok()) return Taken(user, rows.status());
     if (rows->empty()) return NotFound("user " + std::to_string(user.id) + " not found");
@@ -72,7 +72,7 @@ class Users final : public UserRepository {
   }
 
   Result<Page<User>> List(const PageRequest& page) override {
-    return PageByAscendingId<User>(context_, "SELECT " + std::string(kColumns) + " FROM users", "", {}, page,
+    return PageByAscendingId<User>(context_, "SELECT " + std::string(kUserColumns) + " FROM users", "", {}, page,
                                    ReadUser);
   }
 
@@ -81,7 +81,7 @@ class Users final : public UserRepository {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows rows,
-        connection->Query("SELECT " + std::string(kColumns) + " FROM users WHERE " + std::string(condition),
+        connection->Query("SELECT " + std::string(kUserColumns) + " FROM users WHERE " + std::string(condition),
                           {std::move(key)}));
     if (rows.empty()) return NotFound(std::move(not_found));
     return ReadUser(rows.front());
