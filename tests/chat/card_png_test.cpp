@@ -13,24 +13,16 @@
 
 #include "chat/card_store.h"
 #include "store/store.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace troupe::chat {
 namespace {
 
+using ::troupe::testing::ReadFile;
+using ::troupe::testing::ReadSharedFile;
+
 using nlohmann::json;
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-std::string ReadCard(const std::string& name) {
-  return ReadFile(::troupe::testing::SharedDir() / "testdata/cards" / name);
-}
 
 uint32_t ReadU32(std::string_view bytes, size_t at) {
   auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + i])); };
@@ -139,7 +131,7 @@ json CardInChunk(const std::string& png, const std::string& keyword) {
 }
 
 TEST(CardPngTest, ThePngWithBothChunksGivesTheV3Card) {
-  Result<ImportedCard> real = ParseCardPng(ReadCard("v2v3_seraphina_chara_and_ccv3.png"));
+  Result<ImportedCard> real = ParseCardPng(ReadSharedFile("testdata/cards/v2v3_seraphina_chara_and_ccv3.png"));
   ASSERT_TRUE(real.ok()) << real.status().ToString();
   EXPECT_EQ(real->spec, CardSpec::kV3);
   // Built here so the two cards differ, in both chunk orders.
@@ -179,7 +171,7 @@ TEST(CardPngTest, CompressedAndInternationalTextChunksAreRead) {
 // The extensions of a real card, compared with the JSON in its chunk as decoded here.
 TEST(CardPngTest, ExtensionsAreTheChunksOwnValues) {
   for (const std::string file : {"v2_shodan_chub.png", "v2_coding_sensei.png", "v2_melina_pygmalion.png"}) {
-    const std::string png = ReadCard(file);
+    const std::string png = ReadSharedFile(std::filesystem::path("testdata/cards") / file);
     Result<ImportedCard> card = ParseCardPng(png);
     ASSERT_TRUE(card.ok()) << file;
     EXPECT_EQ(json::parse(card->character.extensions_json), CardInChunk(png, "chara")["data"]["extensions"]) << file;
@@ -187,7 +179,7 @@ TEST(CardPngTest, ExtensionsAreTheChunksOwnValues) {
 }
 
 TEST(CardPngTest, ExportKeepsTheImageAndImportsAgain) {
-  const std::string avatar = ReadCard("v2_dr_light.png");
+  const std::string avatar = ReadSharedFile("testdata/cards/v2_dr_light.png");
   Result<ImportedCard> card = ParseCardPng(avatar);
   ASSERT_TRUE(card.ok());
   card->character.nickname = "only in v3";
@@ -253,7 +245,7 @@ TEST(CardPngTest, BadPngsNameWhatIsWrong) {
   EXPECT_EQ(error("GIF89a....").field(), "png");
   EXPECT_EQ(error("").message(), "not a PNG file (its signature is missing)");
 
-  const std::string png = ReadCard("v2_dr_light.png");
+  const std::string png = ReadSharedFile("testdata/cards/v2_dr_light.png");
   const std::vector<Chunk> chunks = ChunksOf(png);
   const Chunk& idat = chunks[2];
   ASSERT_EQ(idat.type, "IDAT");
@@ -310,7 +302,7 @@ class CardAvatarTest : public ::testing::Test {
 
 TEST_F(CardAvatarTest, APngCardsImageBecomesTheAvatarAndCarriesTheExport) {
   const std::filesystem::path data = dir_.path();
-  const std::string png = ReadCard("v2_dr_light.png");
+  const std::string png = ReadSharedFile("testdata/cards/v2_dr_light.png");
   Result<store::Character> light = Import(png, data);
   ASSERT_TRUE(light.ok()) << light.status().ToString();
   // Each character's pictures live in a folder of its own.
@@ -332,7 +324,7 @@ TEST_F(CardAvatarTest, APngCardsImageBecomesTheAvatarAndCarriesTheExport) {
   EXPECT_EQ(ParseCardPng(*exported)->character.name, "Dr. Light");
 
   // A JSON card has no image: its export is drawn from its name.
-  Result<store::Character> savannah = Import(ReadCard("v3_savannah_chen.json"), data);
+  Result<store::Character> savannah = Import(ReadSharedFile("testdata/cards/v3_savannah_chen.json"), data);
   ASSERT_TRUE(savannah.ok());
   EXPECT_EQ(savannah->avatar, "");
   EXPECT_EQ(*WithoutCardChunks(*StoredCardPng(*savannah, data)), *DefaultAvatarPng("Savannah Chen"));
@@ -380,7 +372,7 @@ TEST_F(CardAvatarTest, OnlyFilesUnderAvatarsAreEverRead) {
 TEST_F(CardAvatarTest, AnAvatarThatCannotBeWrittenLeavesNoCharacter) {
   const std::filesystem::path not_a_directory = dir_ / "file";
   std::ofstream(not_a_directory) << "x";
-  Result<store::Character> failed = Import(ReadCard("v2_shodan_chub.png"), not_a_directory);
+  Result<store::Character> failed = Import(ReadSharedFile("testdata/cards/v2_shodan_chub.png"), not_a_directory);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(failed.status().message().find("avatars"), std::string::npos) << failed.status().message();
@@ -388,7 +380,7 @@ TEST_F(CardAvatarTest, AnAvatarThatCannotBeWrittenLeavesNoCharacter) {
   ASSERT_TRUE(all.ok());
   EXPECT_TRUE(all->items.empty());
   // Without a data directory the card imports and the image is not kept.
-  Result<store::Character> kept = Import(ReadCard("v2_shodan_chub.png"), "");
+  Result<store::Character> kept = Import(ReadSharedFile("testdata/cards/v2_shodan_chub.png"), "");
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->avatar, "");
 }

@@ -13,20 +13,15 @@
 #include "chat/card_store.h"
 #include "chat/lorebook.h"
 #include "store/store.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace troupe::chat {
 namespace {
 
-using nlohmann::json;
+using ::troupe::testing::ReadSharedFile;
 
-std::string ReadCard(const std::string& name) {
-  std::ifstream in(::troupe::testing::SharedDir() / "testdata/cards" / name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
+using nlohmann::json;
 
 struct Expectation {
   std::string file;
@@ -59,7 +54,7 @@ TEST(CardTest, EveryRealCardImportsWithItsFields) {
   };
   for (const Expectation& expected : cards) {
     SCOPED_TRACE(expected.file);
-    Result<ImportedCard> card = ParseCard(ReadCard(expected.file));
+    Result<ImportedCard> card = ParseCard(ReadSharedFile(std::filesystem::path("testdata/cards") / expected.file));
     ASSERT_TRUE(card.ok()) << card.status().ToString();
     const store::Character& character = card->character;
     EXPECT_EQ(card->spec, expected.spec);
@@ -86,15 +81,15 @@ TEST(CardTest, EveryRealCardImportsWithItsFields) {
 
 TEST(CardTest, RealCardsKeepTheirSpecialFields) {
   // V3 JSON: an ISO 8601 creation date, a nickname, `character_book: null` read as no book.
-  Result<ImportedCard> savannah = ParseCard(ReadCard("v3_savannah_chen.json"));
+  Result<ImportedCard> savannah = ParseCard(ReadSharedFile("testdata/cards/v3_savannah_chen.json"));
   ASSERT_TRUE(savannah.ok());
   EXPECT_EQ(savannah->character.nickname, "Savvy");
   EXPECT_EQ(savannah->character.creation_date, 1762811700);  // 2025-11-10T21:55:00.000Z
   EXPECT_FALSE(savannah->character.modification_date.has_value());
   // V1 with both the Pygmalion and the TavernAI names: the TavernAI ones win.
-  Result<ImportedCard> grumpy = ParseCard(ReadCard("v1_grumpy_purrsnatch.json"));
+  Result<ImportedCard> grumpy = ParseCard(ReadSharedFile("testdata/cards/v1_grumpy_purrsnatch.json"));
   ASSERT_TRUE(grumpy.ok());
-  const json raw = json::parse(ReadCard("v1_grumpy_purrsnatch.json"));
+  const json raw = json::parse(ReadSharedFile("testdata/cards/v1_grumpy_purrsnatch.json"));
   EXPECT_EQ(grumpy->character.first_mes, raw["first_mes"]);
   EXPECT_EQ(grumpy->character.mes_example, raw["mes_example"]);
   // Pygmalion names alone.
@@ -173,7 +168,7 @@ TEST(CardTest, UnknownExtensionsSurviveTheStore) {
                                     "v2v3_seraphina_chara_and_ccv3.png", "v3_savannah_chen.json"};
   for (const std::string& file : cards) {
     SCOPED_TRACE(file);
-    const std::string bytes = ReadCard(file);
+    const std::string bytes = ReadSharedFile(std::filesystem::path("testdata/cards") / file);
     Result<ImportedCard> card = ParseCard(bytes);
     ASSERT_TRUE(card.ok()) << card.status().ToString();
     Result<store::Character> stored = StoreImportedCard(**opened, std::move(card).value(), {});

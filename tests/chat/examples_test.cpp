@@ -10,22 +10,17 @@
 
 #include "chat/card.h"
 #include "chat/flow.h"
+#include "support/files.h"
 
 namespace troupe::chat {
 namespace {
 
-std::string Read(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::troupe::testing::ReadFile;
 
 const std::filesystem::path kExamples = std::filesystem::path(TROUPE_SOURCE_DIR) / "examples";
 
 store::Character Example(const std::string& file) {
-  Result<ImportedCard> card = ParseCardJson(Read(kExamples / "characters" / file));
+  Result<ImportedCard> card = ParseCardJson(ReadFile(kExamples / "characters" / file));
   EXPECT_TRUE(card.ok()) << file << ": " << card.status().ToString();
   return card.ok() ? card->character : store::Character{};
 }
@@ -40,7 +35,7 @@ TEST(ExamplesTest, EveryExampleCharacterIsACompleteCardWithAValidFlow) {
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kExamples / "characters")) {
     SCOPED_TRACE(entry.path().filename().string());
-    Result<ImportedCard> card = ParseCardJson(Read(entry.path()));
+    Result<ImportedCard> card = ParseCardJson(ReadFile(entry.path()));
     ASSERT_TRUE(card.ok()) << card.status().ToString();
     const store::Character& character = card->character;
     EXPECT_EQ(card->spec, CardSpec::kV3);
@@ -86,7 +81,7 @@ TEST(ExamplesTest, TheWizardIsAMinorAndNothingRomanticGetsPast) {
   // The same edits pass for an adult character: the gate is about the card, not the words alone.
   EXPECT_TRUE(CheckCharacterFlow(flirty_mood, "{}").ok());
   // And the classic relationship flow, fine for adults, is refused for him at its close stage.
-  const std::string relationship = Read(kExamples / "flows/relationship.yaml");
+  const std::string relationship = ReadFile(kExamples / "flows/relationship.yaml");
   EXPECT_TRUE(CheckCharacterFlow(relationship, "{}").ok());
   EXPECT_EQ(CheckCharacterFlow(relationship, pip.extensions_json).field(), "flow.stages.close.romance");
 }
@@ -103,7 +98,7 @@ TEST(ExamplesTest, TheWizardCheersUpAFriendWhoseMoodFalls) {
 }
 
 TEST(ExamplesTest, TheRelationshipFlowOpensWarmsAndClosesAfterAboutThirtyMessages) {
-  Result<Flow> flow = ParseFlow(Read(kExamples / "flows/relationship.yaml"));
+  Result<Flow> flow = ParseFlow(ReadFile(kExamples / "flows/relationship.yaml"));
   ASSERT_TRUE(flow.ok()) << flow.status().ToString();
   EXPECT_TRUE(flow->FindStage(flow->start)->opens_conversation);
   EXPECT_TRUE(flow->FindStage("friendly")->proactive.has_value());

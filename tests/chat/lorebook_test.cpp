@@ -11,20 +11,15 @@
 #include <nlohmann/json.hpp>
 
 #include "chat/card.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace troupe::chat {
 namespace {
 
-using nlohmann::json;
+using ::troupe::testing::ReadSharedFile;
 
-std::string ReadCard(const std::string& name) {
-  std::ifstream in(::troupe::testing::SharedDir() / "testdata/cards" / name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
+using nlohmann::json;
 
 int64_t Words(std::string_view text) {
   int64_t words = 0;
@@ -182,7 +177,7 @@ TEST(LorebookTest, EntryScanDepthRecursionAndDecorators) {
 
 TEST(LorebookTest, RealCardBooksActivateByTheirOwnKeys) {
   for (const std::string file : {"v2_arleigh_lorebook34.png", "v2v3_seraphina_chara_and_ccv3.png"}) {
-    Result<ImportedCard> card = ParseCard(ReadCard(file));
+    Result<ImportedCard> card = ParseCard(ReadSharedFile(std::filesystem::path("testdata/cards") / file));
     ASSERT_TRUE(card.ok()) << file;
     const Lorebook book = Book(card->character.character_book_json);
     int checked = 0;
@@ -210,7 +205,7 @@ TEST(LorebookTest, WorldInfoFilesReadAndBecomeCardBooks) {
   for (const Expected& expected : {Expected{"worldinfo_eldoria.json", 4, ""}, Expected{"worldinfo_toaru_2023.json", 18, ""},
                                    Expected{"worldinfo_honkai_impact.json", 34, "Honkai Impact RPG"}}) {
     SCOPED_TRACE(expected.file);
-    const std::string text = ReadCard(expected.file);
+    const std::string text = ReadSharedFile(std::filesystem::path("testdata/cards") / expected.file);
     const Lorebook book = Book(text);
     ASSERT_EQ(book.entries.size(), expected.entries);
     EXPECT_EQ(book.name, expected.name);
@@ -255,7 +250,7 @@ TEST(LorebookTest, WorldInfoFilesReadAndBecomeCardBooks) {
     EXPECT_EQ(json::parse(*CharacterBookJson(*card_book)), converted);
   }
   // The 2023 file's defaults: enabled, before the character; its keys activate it.
-  const Lorebook toaru = Book(ReadCard("worldinfo_toaru_2023.json"));
+  const Lorebook toaru = Book(ReadSharedFile("testdata/cards/worldinfo_toaru_2023.json"));
   EXPECT_TRUE(toaru.entries[0].enabled);
   EXPECT_EQ(toaru.entries[0].position, LorebookPosition::kBeforeCharacter);
   EXPECT_EQ(toaru.entries[0].insertion_order, 8);

@@ -64,7 +64,7 @@ class RecordingProvider : public llm::Provider {
   std::vector<std::vector<llm::ChatMessage>> requests_;
 };
 
-constexpr char kFlow[] = R"(
+constexpr char kPlainFlow[] = R"(
 name: plain
 start: talk
 stages:
@@ -104,7 +104,7 @@ class MemoryTest : public ::testing::Test {
     store::Character character;
     character.name = "Lily";
     character.description = "A girl who loves stories.";
-    character.flow = kFlow;
+    character.flow = kPlainFlow;
     character_ = *store_->characters().Create(character);
     store::Conversation conversation;
     conversation.user_id = user_.id;

@@ -47,24 +47,19 @@
 #include "engine/engine.h"
 #include "llm/local_model.h"
 #include "llm/local_provider.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace troupe::chat {
 namespace {
+
+using ::troupe::testing::ReadFile;
 
 using ::troupe::testing::SharedDir;
 using store::MessageRole;
 
 const std::filesystem::path kSourceDir = TROUPE_SOURCE_DIR;
 const std::filesystem::path kGoldenDir = kSourceDir / "tests/chat/goldens/prompts";
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot read " << path;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool UpdatingGoldens() {
   const char* update = std::getenv("TROUPE_UPDATE_GOLDENS");

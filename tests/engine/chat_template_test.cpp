@@ -15,20 +15,15 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace troupe::engine {
 namespace {
 
-using json = nlohmann::ordered_json;
+using ::troupe::testing::ReadFile;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using json = nlohmann::ordered_json;
 
 ChatTemplateInputs InputsFromCase(const json& test_case) {
   ChatTemplateInputs inputs;

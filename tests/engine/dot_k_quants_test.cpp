@@ -21,6 +21,7 @@
 #include "engine/kernels/quantized_activations.h"
 #include "engine/quant.h"
 #include "engine/tensor_type.h"
+#include "support/random_floats.h"
 
 namespace troupe::engine::kernels {
 namespace {
@@ -79,11 +80,7 @@ Weights RandomWeights(TensorType type, size_t cols, uint32_t seed) {
 
 // Weights as llama-quantize would make them from Gaussian values.
 Weights QuantizedWeights(TensorType type, size_t cols, uint32_t seed) {
-  std::mt19937 generator(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(kRows * cols);
-  for (float& value : values) value = normal(generator);
-  const std::vector<std::byte> encoded = Quantize(type, values);
+  const std::vector<std::byte> encoded = Quantize(type, troupe::testing::RandomFloats(kRows * cols, seed));
   const size_t row_bytes = encoded.size() / kRows;
   Weights weights{type, kRows, cols, row_bytes, std::vector<std::byte>(1 + encoded.size())};
   std::memcpy(weights.storage.data() + 1, encoded.data(), encoded.size());

@@ -16,6 +16,7 @@
 #include "engine/kernels/dot_rows.h"
 #include "engine/kernels/quantized_activations.h"
 #include "engine/quant.h"
+#include "support/random_floats.h"
 
 namespace troupe::engine::kernels {
 namespace {
@@ -30,13 +31,7 @@ constexpr size_t kMaxTokens = 7;
 
 bool IsIntegerType(TensorType type) { return ActivationFormatFor(type) == ActivationFormat::kQ8_0; }
 
-std::vector<float> RandomFloats(size_t count, uint32_t seed) {
-  std::mt19937 generator(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(count);
-  for (float& value : values) value = normal(generator);
-  return values;
-}
+using troupe::testing::RandomFloats;
 
 // Bytes starting one past an aligned address: weight rows come from a mapped file and promise no
 // alignment, so the kernels must not assume any (UBSan checks the reads).

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "support/llama_goldens.h"
 #include "support/temp_dir.h"
 
 namespace troupe::engine {
@@ -17,39 +18,15 @@ using ::testing::HasSubstr;
 using troupe::testing::SharedDir;
 namespace fs = std::filesystem;
 
-struct Golden {
-  nlohmann::json json;
-  fs::path model;
-};
-
-std::vector<Golden> Goldens() {
-  std::vector<Golden> goldens;
-  for (const auto& entry : fs::directory_iterator(SharedDir() / "testdata/golden")) {
-    if (entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path());
-    Golden golden{nlohmann::json::parse(in), {}};
-    const std::string file = golden.json["model_file"];
-    golden.model = fs::exists(SharedDir() / "models" / file) ? SharedDir() / "models" / file
-                                                              : SharedDir() / "models/synthetic" / file;
-    goldens.push_back(std::move(golden));
-  }
-  EXPECT_EQ(goldens.size(), 7u);
-  return goldens;
-}
-
-const nlohmann::json& Prompt(const nlohmann::json& golden, std::string_view name) {
-  for (const nlohmann::json& prompt : golden["prompts"]) {
-    if (prompt["name"] == name) return prompt;
-  }
-  ADD_FAILURE() << "no prompt " << name;
-  return golden;
-}
+using troupe::testing::GoldenPrompt;
+using troupe::testing::LlamaGolden;
+using troupe::testing::LlamaGoldens;
 
 TEST(Model, RendersTheGoldenChatAndTokenizesItToLlamaCppsIds) {
-  for (const Golden& golden : Goldens()) {
+  for (const LlamaGolden& golden : LlamaGoldens()) {
     SCOPED_TRACE(golden.model.string());
     const std::unique_ptr<Model> model = Model::Load(golden.model);
-    const nlohmann::json& chat = Prompt(golden.json, "chat_multi_turn");
+    const nlohmann::json& chat = GoldenPrompt(golden.json, "chat_multi_turn");
     std::string prompt_text;
     if (golden.json["chat_template"].is_null()) {
       // stories260K has no template: the golden used plain lines, and Troupe would use ChatML.
@@ -94,7 +71,7 @@ TEST(Model, AChatRenderedWithItsOwnBosGetsNoSecond) {
 }
 
 TEST(Model, SummaryAndDetokenizeOnEveryModel) {
-  for (const Golden& golden : Goldens()) {
+  for (const LlamaGolden& golden : LlamaGoldens()) {
     SCOPED_TRACE(golden.model.string());
     const std::unique_ptr<Model> model = Model::Load(golden.model);
     const ModelSummary& summary = model->summary();
@@ -108,7 +85,7 @@ TEST(Model, SummaryAndDetokenizeOnEveryModel) {
     for (const GgufTensorInfo& tensor : model->file().tensors()) parameters += tensor.element_count;
     EXPECT_EQ(summary.parameter_count, parameters);
 
-    const nlohmann::json& sentence = Prompt(golden.json, "short_sentence");
+    const nlohmann::json& sentence = GoldenPrompt(golden.json, "short_sentence");
     const std::vector<int32_t> tokens = model->Tokenize(sentence["text"].get<std::string>(), true, false);
     EXPECT_EQ(tokens, sentence["tokens"].get<std::vector<int32_t>>());
     // Without the BOS, as generated tokens are decoded (with it, a "llama" vocabulary keeps the

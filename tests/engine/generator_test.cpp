@@ -28,6 +28,7 @@
 #include "engine/sampler.h"
 #include "engine/scoring.h"
 #include "engine/transformer.h"
+#include "support/llama_goldens.h"
 #include "support/temp_dir.h"
 
 namespace troupe::engine {
@@ -38,37 +39,9 @@ namespace fs = std::filesystem;
 
 constexpr float kMinusInfinity = -std::numeric_limits<float>::infinity();
 
-struct Golden {
-  std::string stem;
-  nlohmann::json json;
-  fs::path model;
-  bool quantized = false;
-};
-
-std::vector<Golden> Goldens() {
-  std::vector<Golden> goldens;
-  for (const auto& entry : fs::directory_iterator(SharedDir() / "testdata/golden")) {
-    if (entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path());
-    Golden golden{entry.path().stem().string(), nlohmann::json::parse(in), {}, false};
-    const std::string file = golden.json["model_file"];
-    golden.model = fs::exists(SharedDir() / "models" / file) ? SharedDir() / "models" / file
-                                                              : SharedDir() / "models/synthetic" / file;
-    // The README's tolerances: F32/F16 weights move 0.05 at most, quantized ones 0.6.
-    golden.quantized = golden.stem != "stories260K" && golden.stem.find("F16") == std::string::npos;
-    goldens.push_back(std::move(golden));
-  }
-  std::sort(goldens.begin(), goldens.end(), [](const Golden& a, const Golden& b) { return a.stem < b.stem; });
-  EXPECT_EQ(goldens.size(), 7u);
-  return goldens;
-}
-
-const nlohmann::json& Prompt(const nlohmann::json& golden, std::string_view name) {
-  for (const nlohmann::json& prompt : golden["prompts"]) {
-    if (prompt["name"] == name) return prompt;
-  }
-  throw std::runtime_error("no prompt " + std::string(name));
-}
+using troupe::testing::GoldenPrompt;
+using troupe::testing::LlamaGolden;
+using troupe::testing::LlamaGoldens;
 
 struct LoadedModel {
   std::unique_ptr<Model> model;
@@ -139,7 +112,7 @@ bool IsValidUtf8(std::string_view text) {
 }
 
 TEST(Generate, GreedyTokensEqualEveryGoldenUpToTheMarginRule) {
-  for (const Golden& golden : Goldens()) {
+  for (const LlamaGolden& golden : LlamaGoldens()) {
     SCOPED_TRACE(golden.stem);
     LoadedModel loaded = Load(golden.model);
     const double tolerance = golden.quantized ? 0.6 : 0.05;
@@ -173,10 +146,10 @@ TEST(Generate, GreedyTokensEqualEveryGoldenUpToTheMarginRule) {
 }
 
 TEST(ScoreTokens, PerplexityOfTheLongPromptIsWithinOnePercentOfEveryGolden) {
-  for (const Golden& golden : Goldens()) {
+  for (const LlamaGolden& golden : LlamaGoldens()) {
     SCOPED_TRACE(golden.stem);
     LoadedModel loaded = Load(golden.model);
-    const nlohmann::json& prompt = Prompt(golden.json, "long_paragraph");
+    const nlohmann::json& prompt = GoldenPrompt(golden.json, "long_paragraph");
     const nlohmann::json& forced = prompt["teacher_forcing"];
     const std::vector<int32_t> tokens = Ids(prompt["tokens"]);
     const TokenScores scores = ScoreTokens(*loaded.transformer, tokens);
@@ -196,7 +169,7 @@ TEST(ScoreTokens, PerplexityOfTheLongPromptIsWithinOnePercentOfEveryGolden) {
 
 TEST(ScoreTokens, PerplexityIsTheExponentOfTheMeanNegativeLogLikelihood) {
   Transformer& transformer = *Stories().transformer;
-  const std::vector<int32_t> tokens = Ids(Prompt(StoriesGolden(), "short_sentence")["tokens"]);
+  const std::vector<int32_t> tokens = Ids(GoldenPrompt(StoriesGolden(), "short_sentence")["tokens"]);
   const TokenScores scores = ScoreTokens(transformer, tokens);
   ASSERT_EQ(scores.predicted_tokens(), tokens.size() - 1);
   EXPECT_DOUBLE_EQ(scores.mean_negative_log_likelihood(), -scores.total_log_prob / static_cast<double>(tokens.size() - 1));
@@ -218,7 +191,7 @@ struct StoriesRun {
 };
 
 StoriesRun StoriesShortSentence() {
-  const nlohmann::json& prompt = Prompt(StoriesGolden(), "short_sentence");
+  const nlohmann::json& prompt = GoldenPrompt(StoriesGolden(), "short_sentence");
   StoriesRun run;
   run.prompt = Ids(prompt["tokens"]);
   for (const nlohmann::json& hex : prompt["greedy"]["pieces_hex"]) run.pieces.push_back(FromHex(hex));
@@ -329,7 +302,7 @@ TEST(Generate, MaxTokensStopsAndTheCacheHoldsAllButTheLastToken) {
   cache->Truncate(static_cast<uint32_t>(run.prompt.size() + 5));
   const GenerationResult resumed = Generate(*stories.transformer, stories.model->tokenizer(), *cache,
                                             GreedyRequest({result.tokens[5]}, 3));
-  const std::vector<int32_t> golden = Ids(Prompt(StoriesGolden(), "short_sentence")["greedy"]["tokens"]);
+  const std::vector<int32_t> golden = Ids(GoldenPrompt(StoriesGolden(), "short_sentence")["greedy"]["tokens"]);
   EXPECT_EQ(resumed.tokens, (std::vector<int32_t>{golden[6], golden[7], golden[8]}));
 
   // max_tokens 0 only runs the prompt.

@@ -19,22 +19,17 @@
 
 #include "engine/error.h"
 #include "engine/gguf.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace troupe::engine {
 namespace {
 
+using ::troupe::testing::ReadFile;
+
 using troupe::testing::SharedDir;
 
 std::filesystem::path TokenizerDir() { return SharedDir() / "testdata" / "tokenizer"; }
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // One vocabulary per file, loaded once for the whole binary: the large ones take a moment.
 const Tokenizer& Vocabulary(const std::string& file_name) {
@@ -56,8 +51,8 @@ struct VectorCase {
 
 // The upstream format: strings separated by "\n__ggml_vocab_test__\n", one line of ids each.
 std::vector<VectorCase> ReadVectors(const std::string& vocab_file) {
-  const std::string input = ReadText(TokenizerDir() / (vocab_file + ".inp"));
-  const std::string output = ReadText(TokenizerDir() / (vocab_file + ".out"));
+  const std::string input = ReadFile(TokenizerDir() / (vocab_file + ".inp"));
+  const std::string output = ReadFile(TokenizerDir() / (vocab_file + ".out"));
   const std::string separator = "\n__ggml_vocab_test__\n";
   std::vector<std::string> texts;
   for (size_t pos = 0; pos < input.size();) {
@@ -203,7 +198,7 @@ class GoldenPromptTest : public ::testing::TestWithParam<const char*> {};
 TEST_P(GoldenPromptTest, MatchesLlamaCppTokensAndPieces) {
   const std::string golden_name = GetParam();
   const nlohmann::json golden = nlohmann::json::parse(
-      ReadText(SharedDir() / "testdata" / "golden" / (golden_name + ".json")));
+      ReadFile(SharedDir() / "testdata" / "golden" / (golden_name + ".json")));
   const std::string model_path = golden_name == "stories260K"
                                      ? "models/stories260K.gguf"
                                      : "models/synthetic/" + golden_name + ".gguf";

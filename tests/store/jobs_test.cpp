@@ -10,7 +10,7 @@
 namespace troupe::store::testing {
 namespace {
 
-NewJob Job(const std::string& kind, int priority = 0, int64_t run_after = 0) {
+NewJob QueuedJob(const std::string& kind, int priority = 0, int64_t run_after = 0) {
   NewJob job;
   job.kind = kind;
   job.payload_json = R"({"n":1})";
@@ -29,11 +29,11 @@ JobQuery Where(std::optional<JobStatus> status, std::string kind = "", PageReque
 
 TEST_P(StoreTest, ClaimTakesHighestPriorityThenOldestReadyJob) {
   JobRepository& jobs = store_->jobs();
-  ASSERT_OK_AND_ASSIGN(auto low, jobs.Enqueue(Job("embed")));
-  ASSERT_OK_AND_ASSIGN(auto high, jobs.Enqueue(Job("embed", 5)));
-  ASSERT_OK_AND_ASSIGN(auto later, jobs.Enqueue(Job("embed", 9, clock_.NowMillis() + 60'000)));
-  ASSERT_OK_AND_ASSIGN(auto other_kind, jobs.Enqueue(Job("summarise", 1)));
-  ASSERT_OK_AND_ASSIGN(auto low2, jobs.Enqueue(Job("embed")));
+  ASSERT_OK_AND_ASSIGN(auto low, jobs.Enqueue(QueuedJob("embed")));
+  ASSERT_OK_AND_ASSIGN(auto high, jobs.Enqueue(QueuedJob("embed", 5)));
+  ASSERT_OK_AND_ASSIGN(auto later, jobs.Enqueue(QueuedJob("embed", 9, clock_.NowMillis() + 60'000)));
+  ASSERT_OK_AND_ASSIGN(auto other_kind, jobs.Enqueue(QueuedJob("summarise", 1)));
+  ASSERT_OK_AND_ASSIGN(auto low2, jobs.Enqueue(QueuedJob("embed")));
   EXPECT_EQ(low.status, JobStatus::kQueued);
   EXPECT_EQ(low.run_after, clock_.NowMillis());
 
@@ -55,15 +55,15 @@ TEST_P(StoreTest, ClaimTakesHighestPriorityThenOldestReadyJob) {
   ASSERT_OK_AND_ASSIGN(auto ready, jobs.Claim("w2", {}));
   EXPECT_EQ(ready->id, later.id);
 
-  EXPECT_EQ(jobs.Enqueue(Job("")).status().field(), "kind");
-  NewJob bad = Job("x");
+  EXPECT_EQ(jobs.Enqueue(QueuedJob("")).status().field(), "kind");
+  NewJob bad = QueuedJob("x");
   bad.payload_json = "{";
   EXPECT_EQ(jobs.Enqueue(bad).status().field(), "payload_json");
 }
 
 TEST_P(StoreTest, ProgressCompleteAndLostLease) {
   JobRepository& jobs = store_->jobs();
-  ASSERT_OK_AND_ASSIGN(auto queued, jobs.Enqueue(Job("embed")));
+  ASSERT_OK_AND_ASSIGN(auto queued, jobs.Enqueue(QueuedJob("embed")));
   ASSERT_OK_AND_ASSIGN(auto claimed, jobs.Claim("w1", {}));
   clock_.Advance(10);
   ASSERT_OK_AND_ASSIGN(bool cancel, jobs.ReportProgress(queued.id, "w1", 7.0));
@@ -90,7 +90,7 @@ TEST_P(StoreTest, ProgressCompleteAndLostLease) {
 
 TEST_P(StoreTest, FailRetriesWithDelayThenGivesUp) {
   JobRepository& jobs = store_->jobs();
-  NewJob flaky = Job("embed");
+  NewJob flaky = QueuedJob("embed");
   flaky.max_attempts = 2;
   ASSERT_OK_AND_ASSIGN(auto job, jobs.Enqueue(flaky));
   ASSERT_OK_AND_ASSIGN(auto first, jobs.Claim("w1", {}));
@@ -117,14 +117,14 @@ TEST_P(StoreTest, FailRetriesWithDelayThenGivesUp) {
 
 TEST_P(StoreTest, CancelQueuedRunningAndFinished) {
   JobRepository& jobs = store_->jobs();
-  ASSERT_OK_AND_ASSIGN(auto queued, jobs.Enqueue(Job("a")));
+  ASSERT_OK_AND_ASSIGN(auto queued, jobs.Enqueue(QueuedJob("a")));
   ASSERT_OK_AND_ASSIGN(auto cancelled, jobs.Cancel(queued.id));
   EXPECT_EQ(cancelled.status, JobStatus::kCancelled);
   EXPECT_TRUE(cancelled.finished_at.has_value());
   EXPECT_EQ(jobs.Cancel(queued.id).status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(jobs.Cancel(9999).status().code(), StatusCode::kNotFound);
 
-  ASSERT_OK_AND_ASSIGN(auto running, jobs.Enqueue(Job("b")));
+  ASSERT_OK_AND_ASSIGN(auto running, jobs.Enqueue(QueuedJob("b")));
   ASSERT_OK_AND_ASSIGN(auto claimed, jobs.Claim("w1", {}));
   ASSERT_EQ(claimed->id, running.id);
   ASSERT_OK_AND_ASSIGN(auto requested, jobs.Cancel(running.id));
@@ -140,11 +140,11 @@ TEST_P(StoreTest, CancelQueuedRunningAndFinished) {
 
 TEST_P(StoreTest, ExpiredLeasesGoBackToTheQueue) {
   JobRepository& jobs = store_->jobs();
-  NewJob once = Job("once");
+  NewJob once = QueuedJob("once");
   once.max_attempts = 1;
-  ASSERT_OK_AND_ASSIGN(auto retryable, jobs.Enqueue(Job("retry", 1)));
+  ASSERT_OK_AND_ASSIGN(auto retryable, jobs.Enqueue(QueuedJob("retry", 1)));
   ASSERT_OK_AND_ASSIGN(auto last_chance, jobs.Enqueue(once));
-  ASSERT_OK_AND_ASSIGN(auto alive, jobs.Enqueue(Job("alive", -1)));
+  ASSERT_OK_AND_ASSIGN(auto alive, jobs.Enqueue(QueuedJob("alive", -1)));
   ASSERT_OK(jobs.Claim("w1", {"retry"}).status());
   ASSERT_OK(jobs.Claim("w1", {"once"}).status());
   ASSERT_OK(jobs.Claim("w2", {"alive"}).status());
@@ -174,7 +174,7 @@ TEST_P(StoreTest, ExpiredLeasesGoBackToTheQueue) {
 
 TEST_P(StoreTest, ListJobsNewestFirstWithFilters) {
   JobRepository& jobs = store_->jobs();
-  for (int i = 0; i < 4; ++i) ASSERT_OK(jobs.Enqueue(Job(i % 2 == 0 ? "even" : "odd")).status());
+  for (int i = 0; i < 4; ++i) ASSERT_OK(jobs.Enqueue(QueuedJob(i % 2 == 0 ? "even" : "odd")).status());
   ASSERT_OK(jobs.Claim("w", {"odd"}).status());
   ASSERT_OK_AND_ASSIGN(Page<store::Job> page, jobs.List(Where(std::nullopt, "", {"", 3})));
   ASSERT_EQ(page.items.size(), 3u);
@@ -192,7 +192,7 @@ TEST_P(StoreTest, ListJobsNewestFirstWithFilters) {
 // exactly once.
 TEST_P(StoreTest, ConcurrentClaimsAcrossThreadsNeverShareAJob) {
   constexpr int kJobs = 200;
-  for (int i = 0; i < kJobs; ++i) ASSERT_OK(store_->jobs().Enqueue(Job("work")).status());
+  for (int i = 0; i < kJobs; ++i) ASSERT_OK(store_->jobs().Enqueue(QueuedJob("work")).status());
   std::mutex mutex;  // guards claimed and errors
   std::vector<int64_t> claimed;
   std::vector<std::string> errors;

@@ -54,7 +54,7 @@ int FreeLoopbackPort() {
   return port;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
+std::string LogText(const std::filesystem::path& path) {  // "" when the log was never written
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
@@ -115,7 +115,7 @@ bool PostgresServer::Start() {
   }
   const std::string data = (dir_ / "data").string();
   if (RunAsOwner("initdb -D " + data + " -A trust -U postgres -E UTF8 --locale=C --no-sync") != 0) {
-    error_ = "initdb failed:\n" + ReadFile(dir_ / "server.log");
+    error_ = "initdb failed:\n" + LogText(dir_ / "server.log");
     return false;
   }
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -128,7 +128,7 @@ bool PostgresServer::Start() {
       return true;
     }
   }
-  error_ = "pg_ctl start failed:\n" + ReadFile(dir_ / "server.log") + ReadFile(dir_ / "postgres.log");
+  error_ = "pg_ctl start failed:\n" + LogText(dir_ / "server.log") + LogText(dir_ / "postgres.log");
   return false;
 }
 
