@@ -22,7 +22,7 @@ std::string DefaultWorkerId() {
 
 }  // namespace
 
-struct JobRunner::State {
+struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
   store::Store& store;
   JobRunnerOptions options;
   const Clock& clock;
@@ -155,6 +155,14 @@ struct JobRunner::State {
     return true;
   }
 
+  void WakeWorkers() {
+    {
+      std::lock_guard lock(mutex);
+      ++wake_generation;
+    }
+    wake.notify_all();
+  }
+
   void Work(int index) {
     const std::string worker = options.worker_id + "/" + std::to_string(index);
     uint64_t seen_generation = 0;
@@ -175,15 +183,19 @@ struct JobRunner::State {
         seen_generation = wake_generation;
         continue;
       }
-      wake.wait_for(lock, std::chrono::milliseconds(options.poll_interval_ms),
-                    [&] { return stopping || wake_generation != seen_generation; });
+      const Clock::TimerId poll = clock.After(options.poll_interval_ms, [weak = weak_from_this()] {
+        if (std::shared_ptr<State> state = weak.lock()) state->WakeWorkers();
+      });
+      wake.wait(lock, [&] { return stopping || wake_generation != seen_generation; });
       seen_generation = wake_generation;
+      lock.unlock();
+      clock.Cancel(poll);
     }
   }
 };
 
 JobRunner::JobRunner(store::Store& store, JobRunnerOptions options)
-    : state_(std::make_unique<State>(store, std::move(options))) {
+    : state_(std::make_shared<State>(store, std::move(options))) {
   if (state_->options.worker_id.empty()) state_->options.worker_id = DefaultWorkerId();
   if (state_->options.workers < 1) state_->options.workers = 1;
 }
@@ -206,13 +218,7 @@ void JobRunner::Start() {
   }
 }
 
-void JobRunner::Wake() {
-  {
-    std::lock_guard lock(state_->mutex);
-    ++state_->wake_generation;
-  }
-  state_->wake.notify_all();
-}
+void JobRunner::Wake() { state_->WakeWorkers(); }
 
 void JobRunner::Stop() {
   {

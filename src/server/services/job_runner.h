@@ -31,10 +31,12 @@ class JobContext {
 struct JobRunnerOptions {
   int workers = 2;
   std::string worker_id;  // "" = host:pid
-  int64_t poll_interval_ms = 1000;  // how often idle workers look for jobs
+  int64_t poll_interval_ms = 1000;  // how often (on `clock`) idle workers look for jobs
   int64_t lease_ms = 5 * 60 * 1000;  // a running job without a heartbeat this long is released
   int64_t retry_delay_ms = 10'000;   // before a failed job's next attempt
-  const Clock* clock = nullptr;      // nullptr: the system clock (time of periodic tasks)
+  // nullptr: the system clock. Polls, periodic tasks, leases and retries all go by it, so a
+  // ManualClock's Advance is what makes an idle worker look again.
+  const Clock* clock = nullptr;
 };
 
 class JobRunner {
@@ -64,7 +66,7 @@ class JobRunner {
 
  private:
   struct State;
-  std::unique_ptr<State> state_;
+  std::shared_ptr<State> state_;  // shared with the clock's poll timers, which may outlive a Stop
 };
 
 }  // namespace troupe::server
