@@ -120,6 +120,11 @@ struct Transfer {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_report{};
 
+  // The stall check's current window, on the request's clock: when it began and the bytes by then.
+  int64_t stall_window_start_ms = -1;
+  uint64_t stall_window_bytes = 0;
+  bool stalled = false;  // the transfer was abandoned for moving too little
+
   DownloadProgress Progress(bool finished) const {
     DownloadProgress progress;
     progress.bytes_done = bytes_in_part;
@@ -211,10 +216,36 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return length;
 }
 
+// Whether the transfer moved under stall_bytes_per_second on average over the last stall_timeout
+// of the request's clock (curl's own low-speed limit would only ever see real time).
+bool Stalled(Transfer& transfer) {
+  const DownloadRequest& request = *transfer.request;
+  const Clock& clock = request.clock != nullptr ? *request.clock : SystemClock::Instance();
+  const int64_t now = clock.NowMillis();
+  if (transfer.stall_window_start_ms < 0) {
+    transfer.stall_window_start_ms = now;
+    transfer.stall_window_bytes = transfer.bytes_this_call;
+    return false;
+  }
+  const int64_t elapsed_ms = now - transfer.stall_window_start_ms;
+  if (elapsed_ms < std::chrono::milliseconds(request.stall_timeout).count()) return false;
+  const uint64_t moved = transfer.bytes_this_call - transfer.stall_window_bytes;
+  if (static_cast<double>(moved) * 1000.0 < static_cast<double>(request.stall_bytes_per_second) * elapsed_ms) {
+    return true;
+  }
+  transfer.stall_window_start_ms = now;
+  transfer.stall_window_bytes = transfer.bytes_this_call;
+  return false;
+}
+
 int OnTransferInfo(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto& transfer = *static_cast<Transfer*>(user);
   const DownloadRequest& request = *transfer.request;
   if (request.cancel != nullptr && request.cancel->load()) return 1;
+  if (Stalled(transfer)) {
+    transfer.stalled = true;
+    return 1;
+  }
   const auto now = std::chrono::steady_clock::now();
   if (request.on_progress && transfer.body_is_file &&
       now - transfer.last_report >= std::chrono::milliseconds(100)) {
@@ -258,13 +289,7 @@ Status CurlFailure(CURLcode code, const char* detail, const Transfer& transfer) 
       return Unavailable("cannot connect to the server of " + url +
                          " (connection refused or host unreachable): " + why);
     case CURLE_OPERATION_TIMEDOUT:
-      if (transfer.bytes_this_call == 0 && !transfer.body_started) {
-        return Unavailable("timed out connecting to " + url + ": " + why);
-      }
-      return Unavailable("the download of " + url + " stalled (under " +
-                         std::to_string(transfer.request->stall_bytes_per_second) + " bytes/s for " +
-                         std::to_string(transfer.request->stall_timeout.count()) + " s)" +
-                         KeptPartNote(transfer));
+      return Unavailable("timed out connecting to " + url + ": " + why);
     case CURLE_PARTIAL_FILE:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
@@ -272,6 +297,12 @@ Status CurlFailure(CURLcode code, const char* detail, const Transfer& transfer) 
       return Unavailable("the connection to " + url + " closed early (" + why + ")" +
                          KeptPartNote(transfer));
     case CURLE_ABORTED_BY_CALLBACK:
+      if (transfer.stalled) {
+        return Unavailable("the download of " + url + " stalled (under " +
+                           std::to_string(transfer.request->stall_bytes_per_second) + " bytes/s for " +
+                           std::to_string(transfer.request->stall_timeout.count()) + " s)" +
+                           KeptPartNote(transfer));
+      }
       return Unavailable("download of " + url + " cancelled" + KeptPartNote(transfer));
     case CURLE_UNSUPPORTED_PROTOCOL:
       return InvalidArgument("unsupported URL scheme in " + url + " (or a redirect to one): " + why);
@@ -378,8 +409,6 @@ Result<Outcome> RunRequest(Transfer& transfer) {
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, detail);
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::chrono::milliseconds(request.connect_timeout).count()));
-  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(request.stall_bytes_per_second));
-  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.stall_timeout.count()));
   if (transfer.resume_from > 0) curl_easy_setopt(handle, CURLOPT_RANGE, range.c_str());
   curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);

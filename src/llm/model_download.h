@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/status.h"
 
 namespace troupe::llm {
@@ -40,6 +41,9 @@ struct DownloadRequest {
   // (the .part stays for a resume): a dead connection fails instead of hanging forever.
   std::chrono::seconds stall_timeout{60};
   uint32_t stall_bytes_per_second = 1;
+  // The stall timeout's time (nullptr: the system clock). Checked whenever curl reports, which it
+  // does at least once a second of real time, bytes or not.
+  const Clock* clock = nullptr;
   // Called about ten times a second while bytes arrive, then once with `finished`.
   std::function<void(const DownloadProgress&)> on_progress;
   // Set from any thread (a signal handler included) to stop; the .part stays for a resume.

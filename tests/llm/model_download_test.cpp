@@ -9,11 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <thread>
 
+#include "base/clock.h"
 #include "llm/model_catalog.h"
 #include "llm/range_http_server.h"
 #include "support/temp_dir.h"
@@ -261,11 +263,27 @@ TEST_F(ModelDownloadTest, ConnectionRefusedIsAClearError) {
   EXPECT_THAT(result.status().message(), HasSubstr("connection refused"));
 }
 
+// The stall timeout goes by the request's clock: once the 100,000 bytes before the server's stall
+// are in, the test moves a manual clock a second at a time until the download gives up, so the
+// timeout is 5 s of that clock, however long the machine takes.
 TEST_F(ModelDownloadTest, AStalledConnectionTimesOutAndKeepsThePart) {
   server_.StallNextResponseAfter(100'000, std::chrono::seconds(20));
+  ManualClock clock;
+  std::atomic<uint64_t> bytes_done = 0;
+  std::atomic<bool> finished = false;
   DownloadRequest request = Request();
-  request.stall_timeout = std::chrono::seconds(1);
+  request.stall_timeout = std::chrono::seconds(5);
+  request.clock = &clock;
+  request.on_progress = [&](const DownloadProgress& progress) { bytes_done = progress.bytes_done; };
+  std::thread advancer([&] {
+    while (!finished) {
+      if (bytes_done >= 100'000u) clock.Advance(1000);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
   Result<DownloadResult> result = DownloadModelFile(request);
+  finished = true;
+  advancer.join();
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(result.status().message(), HasSubstr("stalled"));
