@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "engine/kernels/cpu_features.h"
-#include "engine/kernels/fp16.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -27,25 +26,6 @@ float DotF32Baseline(const float* a, const float* b, size_t count) {
   for (; i < count; ++i) sum += a[i] * b[i];
   for (size_t lane = 0; lane < kLanes; ++lane) sum += partial[lane];
   return sum;
-}
-
-float DotHalfF32Baseline(const uint16_t* halves, const float* b, size_t count) {
-  float partial[kLanes] = {};
-  size_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-    for (size_t lane = 0; lane < kLanes; ++lane) {
-      partial[lane] += HalfBitsToFloat(halves[i + lane]) * b[i + lane];
-    }
-  }
-  float sum = 0;
-  for (; i < count; ++i) sum += HalfBitsToFloat(halves[i]) * b[i];
-  for (size_t lane = 0; lane < kLanes; ++lane) sum += partial[lane];
-  return sum;
-}
-
-void AddScaledHalfBaseline(float weight, const uint16_t* halves, float* accumulator,
-                           size_t count) {
-  for (size_t i = 0; i < count; ++i) accumulator[i] += weight * HalfBitsToFloat(halves[i]);
 }
 
 void AddScaledBaseline(float weight, const float* values, float* accumulator, size_t count) {
@@ -89,42 +69,6 @@ __attribute__((target("avx2,fma"))) float DotF32Avx2(const float* a, const float
   return sum;
 }
 
-__attribute__((target("avx2,fma,f16c"))) float DotHalfF32Avx2(const uint16_t* halves,
-                                                              const float* b, size_t count) {
-  __m256 sum0 = _mm256_setzero_ps();
-  __m256 sum1 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 16 <= count; i += 16) {
-    const __m256 k0 =
-        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + i)));
-    const __m256 k1 =
-        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + i + 8)));
-    sum0 = _mm256_fmadd_ps(k0, _mm256_loadu_ps(b + i), sum0);
-    sum1 = _mm256_fmadd_ps(k1, _mm256_loadu_ps(b + i + 8), sum1);
-  }
-  for (; i + 8 <= count; i += 8) {
-    const __m256 k0 =
-        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + i)));
-    sum0 = _mm256_fmadd_ps(k0, _mm256_loadu_ps(b + i), sum0);
-  }
-  float sum = HorizontalSum(_mm256_add_ps(sum0, sum1));
-  for (; i < count; ++i) sum += HalfBitsToFloat(halves[i]) * b[i];
-  return sum;
-}
-
-__attribute__((target("avx2,fma,f16c"))) void AddScaledHalfAvx2(float weight,
-                                                                const uint16_t* halves,
-                                                                float* accumulator, size_t count) {
-  const __m256 scale = _mm256_set1_ps(weight);
-  size_t i = 0;
-  for (; i + 8 <= count; i += 8) {
-    const __m256 v =
-        _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(halves + i)));
-    _mm256_storeu_ps(accumulator + i,
-                     _mm256_fmadd_ps(scale, v, _mm256_loadu_ps(accumulator + i)));
-  }
-  for (; i < count; ++i) accumulator[i] += weight * HalfBitsToFloat(halves[i]);
-}
 __attribute__((target("avx2,fma"))) void AddScaledAvx2(float weight, const float* values,
                                                        float* accumulator, size_t count) {
   const __m256 scale = _mm256_set1_ps(weight);
@@ -206,16 +150,6 @@ float ExpShiftedInPlace(float* values, float shift, size_t count) {
 float DotF32(const float* a, const float* b, size_t count) {
   static const auto variant = TROUPE_PICK(DotF32Avx2, DotF32Baseline);
   return variant(a, b, count);
-}
-
-float DotHalfF32(const uint16_t* halves, const float* b, size_t count) {
-  static const auto variant = TROUPE_PICK(DotHalfF32Avx2, DotHalfF32Baseline);
-  return variant(halves, b, count);
-}
-
-void AddScaledHalf(float weight, const uint16_t* halves, float* accumulator, size_t count) {
-  static const auto variant = TROUPE_PICK(AddScaledHalfAvx2, AddScaledHalfBaseline);
-  variant(weight, halves, accumulator, count);
 }
 
 #undef TROUPE_PICK

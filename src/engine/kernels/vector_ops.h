@@ -1,5 +1,5 @@
-// The inner loops every other kernel is built from: dot products and scaled accumulation over
-// float and half vectors. Each has a baseline version the compiler vectorizes for SSE2 and an
+// The inner loops attention and the float kernels are built from: dot products, scaled
+// accumulation and a softmax's exponentials over float vectors. Each has a baseline version the compiler vectorizes for SSE2 and an
 // AVX2/FMA version chosen at run time (cpu_features.h). The two sum in different orders, so
 // they agree to rounding, not bit for bit; on one machine a call's result depends only on its
 // inputs.
@@ -11,10 +11,6 @@
 namespace troupe::engine::kernels {
 
 float DotF32(const float* a, const float* b, size_t count);
-// `halves` are IEEE half bits (the KV cache).
-float DotHalfF32(const uint16_t* halves, const float* b, size_t count);
-// accumulator[i] += weight * halves[i]
-void AddScaledHalf(float weight, const uint16_t* halves, float* accumulator, size_t count);
 // accumulator[i] += weight * values[i]
 void AddScaled(float weight, const float* values, float* accumulator, size_t count);
 // values[i] *= factor
