@@ -1,6 +1,7 @@
 #include "engine/thread_pool.h"
 
 #include <algorithm>
+#include <latch>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -29,12 +30,18 @@ inline void CpuRelax() {
 
 }  // namespace
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads, const std::function<void()>& prepare_worker) {
   const int workers = std::max(threads, 1) - 1;
   workers_.reserve(static_cast<size_t>(workers));
+  std::latch prepared(workers);
   for (int i = 0; i < workers; ++i) {
-    workers_.emplace_back([this, i] { WorkerLoop(static_cast<size_t>(i) + 1); });
+    workers_.emplace_back([this, i, &prepare_worker, &prepared] {
+      if (prepare_worker) prepare_worker();
+      prepared.count_down();  // the last use of the constructor's locals
+      WorkerLoop(static_cast<size_t>(i) + 1);
+    });
   }
+  prepared.wait();
 }
 
 ThreadPool::~ThreadPool() {

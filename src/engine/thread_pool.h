@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -48,8 +49,11 @@ class RangeFunctionRef {
 
 class ThreadPool {
  public:
-  // `threads` >= 1 counts the calling thread: threads - 1 workers are started.
-  explicit ThreadPool(int threads);
+  // `threads` >= 1 counts the calling thread: threads - 1 workers are started. Each worker runs
+  // `prepare_worker` (if any) first, and the constructor returns once all have: what a thread
+  // keeps for later loops (thread_local scratch) is allocated then, not in the middle of a decode
+  // step. It must not throw.
+  explicit ThreadPool(int threads, const std::function<void()>& prepare_worker = {});
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

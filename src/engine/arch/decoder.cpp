@@ -80,7 +80,7 @@ kernels::RopeParameters MakeRope(const GgufFile& file, const ModelSpec& spec,
 class Decoder final : public Transformer {
  public:
   Decoder(const GgufFile& file, const ModelSpec& spec, int threads, const DecoderOptions& options)
-      : spec_(spec), pool_(threads) {
+      : spec_(spec), pool_(threads, kernels::ReserveAttentionScratch) {
     rope_ = MakeRope(file, spec, options.rope_mode);
     token_embedding_ = WeightMatrix::FromTensor(file, "token_embd.weight");
     output_ = spec.tied_embeddings ? token_embedding_

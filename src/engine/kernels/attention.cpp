@@ -35,8 +35,8 @@ struct BlockTask {
 };
 
 // Per-thread state of one block: running maxima, sums and value accumulators per (token, head),
-// and the chunk's keys and values as floats. Sized once for the largest shape, so decoding never
-// allocates.
+// and the chunk's keys and values as floats. Sized for the largest shape the limits allow, once
+// per thread (ReserveAttentionScratch), so decoding never allocates.
 struct BlockScratch {
   std::vector<float> accumulators;  // kTokenBlock x group x value_dim
   float running_max[kTokenBlock][kMaxAttentionGroup];
@@ -46,12 +46,13 @@ struct BlockScratch {
   std::vector<float> values;  // kChunk x value_dim
 };
 
-BlockScratch& ScratchFor(const AttentionShape& shape) {
+BlockScratch& ThreadScratch() {
   thread_local BlockScratch scratch;
-  const size_t accumulators = kTokenBlock * kMaxAttentionGroup * shape.value_dim;
-  if (scratch.accumulators.size() < accumulators) scratch.accumulators.resize(accumulators);
-  if (scratch.keys.size() < kChunk * shape.key_dim) scratch.keys.resize(kChunk * shape.key_dim);
-  if (scratch.values.size() < kChunk * shape.value_dim) scratch.values.resize(kChunk * shape.value_dim);
+  if (scratch.keys.empty()) {
+    scratch.accumulators.resize(kTokenBlock * kMaxAttentionGroup * kMaxAttentionHeadDim);
+    scratch.keys.resize(kChunk * kMaxAttentionHeadDim);
+    scratch.values.resize(kChunk * kMaxAttentionHeadDim);
+  }
   return scratch;
 }
 
@@ -74,7 +75,7 @@ void UpdateSoftmax(BlockScratch& scratch, size_t t, size_t h, size_t count, floa
 
 void AttendBlock(const AttentionShape& shape, size_t group, size_t key_stride, size_t value_stride,
                  const BlockTask& task) {
-  BlockScratch& scratch = ScratchFor(shape);
+  BlockScratch& scratch = ThreadScratch();
   const size_t heads = task.tokens * group;
   std::fill(scratch.accumulators.begin(), scratch.accumulators.begin() + heads * shape.value_dim, 0.0f);
   for (size_t t = 0; t < task.tokens; ++t) {
@@ -133,9 +134,12 @@ void CheckAttentionShape(const AttentionShape& shape) {
   }
 }
 
+void ReserveAttentionScratch() { ThreadScratch(); }
+
 void CausalAttention(ThreadPool& pool, const AttentionShape& shape, const float* queries,
                      const uint16_t* keys, const uint16_t* values, uint32_t first_position,
                      size_t n_tokens, float* out) {
+  ReserveAttentionScratch();  // the caller's, should it claim no block of its first call
   const size_t group = shape.query_heads / shape.kv_heads;
   const size_t query_width = shape.query_heads * shape.key_dim;
   const size_t key_width = shape.kv_heads * shape.key_dim;

@@ -34,6 +34,12 @@ struct AttentionShape {
 // kUnsupported past the limits above. The decoder checks its shape once when it loads.
 void CheckAttentionShape(const AttentionShape& shape);
 
+// Allocates the calling thread's scratch (a few hundred KiB, sized for the limits above) if it
+// has none yet. A pool whose workers run attention calls it as each starts (ThreadPool's
+// prepare_worker), so a worker's first block in the middle of a decode step allocates nothing;
+// CausalAttention calls it for its caller.
+void ReserveAttentionScratch();
+
 // queries: n_tokens x (query_heads * key_dim); keys: positions x (kv_heads * key_dim);
 // values: positions x (kv_heads * value_dim), holding at least first_position + n_tokens
 // positions; out: n_tokens x (query_heads * value_dim).
