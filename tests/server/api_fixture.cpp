@@ -9,6 +9,21 @@
 
 namespace troupe::server::testing {
 
+std::unique_ptr<store::Store> OpenSqliteStore(const std::filesystem::path& dir) {
+  store::StoreOptions options;
+  options.url = "sqlite://" + (dir / "troupe.db").string();
+  Result<std::unique_ptr<store::Store>> opened = store::Store::Open(options);
+  if (!opened.ok()) {
+    ADD_FAILURE() << opened.status().ToString();
+    return nullptr;
+  }
+  if (Result<std::vector<int>> migrated = (*opened)->Migrate(); !migrated.ok()) {
+    ADD_FAILURE() << migrated.status().ToString();
+    return nullptr;
+  }
+  return std::move(opened).value();
+}
+
 std::string BackendName(Backend backend) {
   return backend == Backend::kSqlite ? "sqlite" : "postgres";
 }

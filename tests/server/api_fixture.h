@@ -27,6 +27,10 @@ struct MintedTestKey {
   store::ApiKey record;
 };
 
+// A migrated SQLite store at dir/troupe.db, for tests of services beside the API; nullptr (with a
+// test failure) when it cannot be opened or migrated.
+std::unique_ptr<store::Store> OpenSqliteStore(const std::filesystem::path& dir);
+
 // Rate limiting off: most tests send many requests with one key.
 inline ApiOptions UnlimitedOptions() {
   ApiOptions options;

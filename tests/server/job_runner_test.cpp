@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "server/services/job_runner.h"
 #include "store/store.h"
+#include "server/api_fixture.h"
 #include "support/temp_dir.h"
 
 namespace troupe::server {
@@ -18,10 +19,8 @@ namespace {
 class JobRunnerClockTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::StoreOptions options;
-    options.url = "sqlite://" + (dir_ / "troupe.db").string();
-    store_ = std::move(store::Store::Open(options)).value();
-    ASSERT_TRUE(store_->Migrate().ok());
+    store_ = testing::OpenSqliteStore(dir_.path());
+    ASSERT_NE(store_, nullptr);
     options_.workers = 1;
     options_.poll_interval_ms = 1000;
     options_.clock = &clock_;

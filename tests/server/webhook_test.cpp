@@ -10,6 +10,7 @@
 
 #include "../llm/fault_http_server.h"
 #include "server/services/job_runner.h"
+#include "server/api_fixture.h"
 #include "support/temp_dir.h"
 
 namespace troupe::server {
@@ -36,10 +37,8 @@ TEST(WebhookSignatureTest, IsHmacSha256OfTimestampDotBody) {
 class WebhookTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::StoreOptions options;
-    options.url = "sqlite://" + (dir_ / "troupe.db").string();
-    store_ = std::move(store::Store::Open(options)).value();
-    ASSERT_TRUE(store_->Migrate().ok());
+    store_ = testing::OpenSqliteStore(dir_.path());
+    ASSERT_NE(store_, nullptr);
     webhook_.url = receiver_.BaseUrl() + "/hooks/troupe";
     webhook_.secret = "s3cret";
     webhook_.clock = &clock_;
