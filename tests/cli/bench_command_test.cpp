@@ -161,14 +161,18 @@ TEST(Bench, HelpListsTheFlags) {
   }
 }
 
-TEST(Bench, CtrlCStopsItCleanlyWithTheShellsCode) {
-  BackgroundProcess bench(Command(TinyBench({{"--repetitions", "1000000"}})));
-  ASSERT_TRUE(bench.WaitForStderr("pp16 run 2/1000000", std::chrono::seconds(60))) << bench.err();
-  bench.Signal(SIGINT);
-  const ProcessResult stopped = bench.Wait(std::chrono::milliseconds(60'000));
-  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
-  EXPECT_THAT(stopped.err, HasSubstr("troupe: interrupted"));
-  EXPECT_EQ(stopped.out, "");
+// Ctrl-C, and a service manager's SIGTERM alike (cli/interrupt.h).
+TEST(Bench, CtrlCOrSigtermStopsItCleanlyWithTheShellsCode) {
+  for (int signal_number : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE(signal_number);
+    BackgroundProcess bench(Command(TinyBench({{"--repetitions", "1000000"}})));
+    ASSERT_TRUE(bench.WaitForStderr("pp16 run 2/1000000", std::chrono::seconds(60))) << bench.err();
+    bench.Signal(signal_number);
+    const ProcessResult stopped = bench.Wait(std::chrono::milliseconds(60'000));
+    EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+    EXPECT_THAT(stopped.err, HasSubstr("troupe: interrupted"));
+    EXPECT_EQ(stopped.out, "");
+  }
 }
 
 }  // namespace
