@@ -1,7 +1,5 @@
 #include "cli/interrupt.h"
 
-#include <signal.h>
-
 namespace troupe::cli {
 namespace {
 

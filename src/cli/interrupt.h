@@ -4,8 +4,9 @@
 // cannot look at the flag. One instance at a time; the previous handlers come back with its end.
 #pragma once
 
+#include <signal.h>  // struct sigaction (POSIX)
+
 #include <atomic>
-#include <csignal>
 
 namespace troupe::cli {
 
