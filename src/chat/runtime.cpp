@@ -6,6 +6,7 @@
 #include <future>
 #include <variant>
 #include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -72,27 +73,36 @@ void WriteState(TurnContext& s, store::Conversation& conversation) {
   conversation = *updated;
 }
 
-// ApplyMessage to the conversation as stored, written at once (no reply's turn follows).
-void Account(TurnContext& s, const store::Message& message) {
-  Result<store::Conversation> conversation = s.store.conversations().Get(message.conversation_id);
+// A turn's state write: onto the conversation as stored now (a handoff during a reply wrote its own
+// part), the user's message (ApplyMessage) when there is one and the flow's move when it made one.
+void SettleState(TurnContext& s, int64_t conversation_id, const store::Message* posted,
+                 const std::optional<FlowState>& moved) {
+  Result<store::Conversation> conversation = s.store.conversations().Get(conversation_id);
   if (!conversation.ok()) {
-    spdlog::warn("conversation {}: state not updated: {}", message.conversation_id, conversation.status().ToString());
+    spdlog::warn("conversation {}: state not updated: {}", conversation_id, conversation.status().ToString());
     return;
   }
-  ApplyMessage(s, *conversation, message);
+  if (posted != nullptr) ApplyMessage(s, *conversation, *posted);
+  if (moved) {
+    conversation->stage = moved->stage;
+    conversation->mood = moved->mood;
+  }
   WriteState(s, *conversation);
 }
 
+// ApplyMessage to the conversation as stored, written at once (no reply's turn follows).
+void Account(TurnContext& s, const store::Message& message) {
+  SettleState(s, message.conversation_id, &message, std::nullopt);
+}
+
 Result<store::Message> StoreUserMessage(TurnContext& s, const store::Conversation& conversation, std::string text) {
-  Result<std::vector<store::Message>> last = s.store.messages().Latest(conversation.id, 1);
   store::Message message;
   message.conversation_id = conversation.id;
-  if (last.ok() && !last->empty()) message.parent_id = last->back().id;
   message.role = store::MessageRole::kUser;
   message.sentiment = EstimateSentiment(text);
   message.content = std::move(text);
   message.stage = conversation.stage;
-  return s.store.messages().Append(std::move(message));
+  return s.store.messages().AppendAfterLatest(std::move(message));
 }
 
 // Reports the turn's end: the conversation's stored state in a DoneEvent, then the outcome.
@@ -108,7 +118,10 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
   const int64_t conversation_id = admitted.conversation.id;
   auto scene = std::make_shared<Scene>();
   bool superseded = false;
-  bool state_pending = false;
+  // The turn's state write (the user's message, the flow's move) waits for the reply's end: nothing
+  // before the first token needs it stored, and a write there queues behind every other turn's
+  // writes for the database's one writer.
+  std::optional<FlowState> moved;
   const auto prepare = [&]() -> Result<Plan> {
     TROUPE_ASSIGN_OR_RETURN(*scene, s.RefreshScene(admitted));
     if (job->posted) ApplyMessage(s, scene->conversation, *job->posted);
@@ -129,14 +142,7 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
     // Idle time is measured up to the user's message: the gap before it, not the seconds since.
     int64_t idle_ms = 0;
     if (history.size() >= 2) idle_ms = history.back().created_at - history[history.size() - 2].created_at;
-    const std::string stage = scene->conversation.stage;
-    const std::string mood = scene->conversation.mood;
-    TROUPE_RETURN_IF_ERROR(s.AdvanceFlow(*scene, history, idle_ms).status());
-    // AdvanceFlow writes the state only when the stage or mood moved; the message's part still needs
-    // it. That write waits for the reply's end: it is not needed before, and a write before the
-    // first token queues behind every other turn's writes for the database's one writer.
-    const bool written = scene->conversation.stage != stage || scene->conversation.mood != mood;
-    state_pending = job->posted && !written;
+    if (s.MoveFlow(*scene, history, idle_ms)) moved = FlowState{scene->conversation.stage, scene->conversation.mood};
     Plan plan;
     // Fewer than the window: the history is the whole conversation, with nothing older to recall.
     plan.history_is_whole = history.size() < static_cast<size_t>(s.options.history_window);
@@ -149,9 +155,10 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
   // A burst of messages gets one reply, like a person's, written after the last of them.
   if (superseded) return EndTurn(s, scene, *job, TurnOutcome{});
   GenerateReply(s, scene, std::move(plan).value(), job->options, job->sink, job->control,
-                [&s, scene, job, state_pending](Result<Generated> generated) {
-                  // Onto the conversation as it is now: a handoff during the reply wrote its own part.
-                  if (state_pending) Account(s, *job->posted);
+                [&s, scene, job, moved, conversation_id](Result<Generated> generated) {
+                  if (job->posted || moved) {
+                    SettleState(s, conversation_id, job->posted ? &*job->posted : nullptr, moved);
+                  }
                   if (!generated.ok()) return job->finish(generated.status());
                   EndTurn(s, scene, *job,
                           TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});
@@ -236,8 +243,10 @@ struct Admitted {
   std::shared_ptr<const Scene> scene;  // as admitted; the turn refreshes what may have changed
 };
 
-Result<Admitted> Admit(TurnContext& s, int64_t conversation_id, TurnOptions options, TurnSink sink, TurnDone done) {
-  TROUPE_ASSIGN_OR_RETURN(Scene scene, s.LoadScene(conversation_id, options));
+// `scene`: the conversation's, as LoadScene read it.
+Result<Admitted> Admit(TurnContext& s, Result<Scene> loaded, TurnOptions options, TurnSink sink, TurnDone done) {
+  TROUPE_ASSIGN_OR_RETURN(Scene scene, std::move(loaded));
+  const int64_t conversation_id = scene.conversation.id;
   TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(scene.conversation));
   // The provider the turn will most likely use, for its limit (the flow may still move stage).
   std::string provider;
@@ -305,8 +314,9 @@ TurnBody BodyOf(TurnContext& s, const TurnRequest& request, std::shared_ptr<cons
 Result<std::shared_ptr<TurnHandle>> ChatRuntime::StartTurn(const TurnRequest& request, TurnOptions options,
                                                            TurnSink sink, TurnDone done) {
   TurnContext& s = *context_;
+  Result<Scene> scene = s.LoadScene(request.conversation_id, options);
   TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
-                          Admit(s, request.conversation_id, std::move(options), std::move(sink), std::move(done)));
+                          Admit(s, std::move(scene), std::move(options), std::move(sink), std::move(done)));
   std::shared_ptr<TurnHandle> handle = admitted.job->control;
   TurnBody body = BodyOf(s, request, admitted.scene);
   Queue(s, std::move(admitted), std::move(body));
@@ -315,10 +325,19 @@ Result<std::shared_ptr<TurnHandle>> ChatRuntime::StartTurn(const TurnRequest& re
 
 Result<PostedMessage> ChatRuntime::PostMessage(int64_t conversation_id, std::string text, TurnOptions options,
                                                TurnSink sink, TurnDone done) {
+  if (TrimSpace(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
+  TROUPE_ASSIGN_OR_RETURN(store::Conversation conversation, context_->store.conversations().Get(conversation_id));
+  return PostMessage(std::move(conversation), std::move(text), std::move(options), std::move(sink), std::move(done));
+}
+
+Result<PostedMessage> ChatRuntime::PostMessage(store::Conversation conversation, std::string text,
+                                               TurnOptions options, TurnSink sink, TurnDone done) {
   TurnContext& s = *context_;
   if (TrimSpace(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
+  const int64_t conversation_id = conversation.id;
+  Result<Scene> scene = s.LoadScene(std::move(conversation), options);
   TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
-                          Admit(s, conversation_id, std::move(options), std::move(sink), std::move(done)));
+                          Admit(s, std::move(scene), std::move(options), std::move(sink), std::move(done)));
   TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, admitted.scene->conversation, std::move(text)));
   // Before the turn is queued, so it is the stream's first event.
   Emit(admitted.job->sink, UserMessageEvent{stored});

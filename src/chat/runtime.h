@@ -140,6 +140,10 @@ class ChatRuntime {
   // already waits ends at once, with no messages, and the later message's reply answers both.
   Result<PostedMessage> PostMessage(int64_t conversation_id, std::string text, TurnOptions options, TurnSink sink,
                                     TurnDone done);
+  // The same, for a conversation the caller has just read (to check who may see it), which the
+  // runtime then need not read again before the message is stored.
+  Result<PostedMessage> PostMessage(store::Conversation conversation, std::string text, TurnOptions options,
+                                    TurnSink sink, TurnDone done);
 
   // Admits a call that is no conversation's turn (a /v1 completion) against this node's, the
   // user's (0: none) and the provider's limits; its place is held until the token goes.

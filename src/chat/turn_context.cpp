@@ -120,8 +120,13 @@ Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {
 }
 
 Result<Scene> TurnContext::LoadScene(int64_t conversation_id, const TurnOptions& turn) {
+  TROUPE_ASSIGN_OR_RETURN(store::Conversation conversation, store.conversations().Get(conversation_id));
+  return LoadScene(std::move(conversation), turn);
+}
+
+Result<Scene> TurnContext::LoadScene(store::Conversation conversation, const TurnOptions& turn) {
   Scene scene;
-  TROUPE_ASSIGN_OR_RETURN(scene.conversation, store.conversations().Get(conversation_id));
+  scene.conversation = std::move(conversation);
   TROUPE_ASSIGN_OR_RETURN(scene.character, store.characters().Get(scene.conversation.character_id));
   TROUPE_ASSIGN_OR_RETURN(scene.parts, PartsOf(scene.character));
   scene.user_name = turn.user_name;
@@ -177,21 +182,23 @@ ConversationSignals TurnContext::SignalsOf(const store::Conversation& conversati
   return signals;
 }
 
-Result<store::Conversation> TurnContext::AdvanceFlow(Scene& scene, const std::vector<store::Message>& history,
-                                                     int64_t idle_ms) {
+bool TurnContext::MoveFlow(Scene& scene, const std::vector<store::Message>& history, int64_t idle_ms) {
   const Flow& flow = *scene.parts.flow;
   FlowState state{scene.conversation.stage, scene.conversation.mood};
   // The same seed for the conversation's whole life: Advance mixes in the stage and the message
   // count's period itself, so the mood holds within a stage and changes when the flow says.
   const uint64_t seed = static_cast<uint64_t>(scene.conversation.id);
   FlowStep step = Advance(flow, state, SignalsOf(scene.conversation, history, idle_ms), seed);
-  if (step.state.stage == scene.conversation.stage && step.state.mood == scene.conversation.mood) {
-    return scene.conversation;
-  }
-  store::Conversation updated = scene.conversation;
-  updated.stage = step.state.stage;
-  updated.mood = step.state.mood;
-  TROUPE_ASSIGN_OR_RETURN(scene.conversation, store.conversations().UpdateState(updated));
+  if (step.state.stage == scene.conversation.stage && step.state.mood == scene.conversation.mood) return false;
+  scene.conversation.stage = step.state.stage;
+  scene.conversation.mood = step.state.mood;
+  return true;
+}
+
+Result<store::Conversation> TurnContext::AdvanceFlow(Scene& scene, const std::vector<store::Message>& history,
+                                                     int64_t idle_ms) {
+  if (!MoveFlow(scene, history, idle_ms)) return scene.conversation;
+  TROUPE_ASSIGN_OR_RETURN(scene.conversation, store.conversations().UpdateState(scene.conversation));
   return scene.conversation;
 }
 

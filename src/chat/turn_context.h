@@ -71,6 +71,8 @@ struct TurnContext {
   // kFailedPrecondition naming the field when the stored flow or lorebook no longer loads.
   Result<CharacterParts> PartsOf(const store::Character& character);
   Result<Scene> LoadScene(int64_t conversation_id, const TurnOptions& turn);
+  // The scene of a conversation the caller has read.
+  Result<Scene> LoadScene(store::Conversation conversation, const TurnOptions& turn);
   // The scene a turn admitted with `admitted` plays in when it runs: the conversation as it is now
   // (earlier turns and the user's message changed it), the character and names as admitted.
   Result<Scene> RefreshScene(const Scene& admitted);
@@ -79,7 +81,10 @@ struct TurnContext {
   // The signals the flow's transitions read, from the recent history.
   ConversationSignals SignalsOf(const store::Conversation& conversation, const std::vector<store::Message>& history,
                                 int64_t idle_ms);
-  // Moves the conversation along its flow; writes the state when it changed.
+  // Moves the scene's conversation along its flow, in memory only; true when the stage or mood
+  // changed.
+  bool MoveFlow(Scene& scene, const std::vector<store::Message>& history, int64_t idle_ms);
+  // MoveFlow, and writes the state when it changed.
   Result<store::Conversation> AdvanceFlow(Scene& scene, const std::vector<store::Message>& history, int64_t idle_ms);
   // The conversation's stage, or the flow's start when it has none the flow knows.
   const Stage* StageOf(const Scene& scene);

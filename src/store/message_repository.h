@@ -28,6 +28,9 @@ class MessageRepository {
   // Durably appends a message and, in the same transaction, bumps the conversation's
   // message_count and last_activity_at. Returns only after the commit.
   virtual Result<Message> Append(Message message) = 0;
+  // Append, with parent_id (ignored if set) the conversation's latest message, or none for its
+  // first, read in the same transaction: two messages appended at once never share a parent.
+  virtual Result<Message> AppendAfterLatest(Message message) = 0;
   virtual Result<Message> Get(int64_t id) = 0;
   // Oldest first.
   virtual Result<Page<Message>> List(int64_t conversation_id, const PageRequest& page) = 0;

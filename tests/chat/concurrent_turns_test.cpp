@@ -233,6 +233,41 @@ TEST_F(ConcurrentTurnsTest, ASecondMessageIsStoredAtOnceAndAnsweredAfterTheFirst
   EXPECT_EQ(messages[3].content, "Second answer.");
 }
 
+// The first message moves this flow to its next stage. The move is stored with the turn's state
+// write at the reply's end, not before the first token, and stored even when the reply fails.
+constexpr char kMovingFlow[] = R"(
+name: moving
+start: hello
+stages:
+  hello:
+    prompt: "Greet {{user}}."
+    reply: {split: none, typing_chars_per_second: 0}
+    transitions:
+      - to: chat
+        when: {messages_at_least: 1}
+  chat:
+    prompt: "Talk with {{user}}."
+    reply: {split: none, typing_chars_per_second: 0}
+)";
+
+TEST_F(ConcurrentTurnsTest, TheFlowsMoveIsStoredAtTheReplysEndEvenWhenTheReplyFails) {
+  Start();
+  const int64_t conversation = MakeConversation(MakeUser("tim"), kMovingFlow);
+  std::shared_ptr<Posted> first = Post(conversation, "hello there");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  // Mid-reply: the reply's prompt is the new stage's, the stored state not yet written.
+  EXPECT_NE(provider_.call(0)->request.messages.front().content.find("Talk with tim"), std::string::npos);
+  Result<store::Conversation> during = store_->conversations().Get(conversation);
+  ASSERT_TRUE(during.ok());
+  EXPECT_EQ(during->stage, "");
+  provider_.Fail(0, Status(StatusCode::kUnavailable, "upstream went away"));
+  EXPECT_FALSE(first->done.get_future().get().ok());
+  Result<store::Conversation> after = store_->conversations().Get(conversation);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->stage, "chat");
+  EXPECT_GT(after->affinity, 0.0);  // the message's warmth, in the same write
+}
+
 TEST_F(ConcurrentTurnsTest, MessagesPostedFromManyThreadsAreAnsweredInOrderOneReplyPerBurst) {
   RuntimeOptions options;
   options.limits.per_user = 0;

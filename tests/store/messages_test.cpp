@@ -1,6 +1,9 @@
 // Messages and feedback, on both backends.
 #include "store_test_fixture.h"
 
+#include <atomic>
+#include <thread>
+
 namespace troupe::store::testing {
 namespace {
 
@@ -80,6 +83,48 @@ TEST_P(StoreTest, AppendRejectsMissingReferences) {
   // Nothing of the failed appends was counted.
   ASSERT_OK_AND_ASSIGN(Conversation unchanged, store_->conversations().Get(conversation.id));
   EXPECT_EQ(unchanged.message_count, 0);
+}
+
+TEST_P(StoreTest, AppendAfterLatestChainsMessagesEvenWhenAppendedAtOnce) {
+  const Conversation conversation = MakeConversation(MakeUser().id, MakeCharacter().id);
+  const Conversation other = MakeConversation(MakeUser("user-2").id, MakeCharacter("B").id);
+  Message message;
+  message.conversation_id = conversation.id;
+  message.parent_id = 12345;  // ignored
+  ASSERT_OK_AND_ASSIGN(Message first, store_->messages().AppendAfterLatest(message));
+  EXPECT_FALSE(first.parent_id.has_value());
+  message.conversation_id = other.id;
+  ASSERT_OK(store_->messages().AppendAfterLatest(message).status());
+  message.conversation_id = conversation.id;
+  ASSERT_OK_AND_ASSIGN(Message second, store_->messages().AppendAfterLatest(message));
+  EXPECT_EQ(second.parent_id, first.id);
+
+  // Appended from several threads at once, the messages still form one chain: no two share a parent.
+  constexpr int kThreads = 4;
+  constexpr int kEach = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        Message m;
+        m.conversation_id = conversation.id;
+        m.content = "burst";
+        if (!store_->messages().AppendAfterLatest(m).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_OK_AND_ASSIGN(std::vector<Message> all, store_->messages().Latest(conversation.id, 1000));
+  ASSERT_EQ(all.size(), static_cast<size_t>(2 + kThreads * kEach));
+  EXPECT_FALSE(all.front().parent_id.has_value());
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_EQ(all[i].parent_id, all[i - 1].id) << "message " << all[i].id;
+
+  message.conversation_id = 9999;
+  Status no_conversation = store_->messages().AppendAfterLatest(message).status();
+  EXPECT_EQ(no_conversation.code(), StatusCode::kNotFound);
+  EXPECT_EQ(no_conversation.field(), "conversation_id");
 }
 
 TEST_P(StoreTest, MessagesListLatestAndPatch) {

@@ -135,7 +135,7 @@ Response PostMessage(ApiCall& call) {
   EventHub& events = call.events;
   return StreamTurn(call, flags, [&](chat::TurnOptions options, chat::TurnSink sink, chat::TurnDone done)
                                      -> Result<std::shared_ptr<chat::TurnHandle>> {
-    TROUPE_ASSIGN_OR_RETURN(chat::PostedMessage posted, runtime.PostMessage(target.id, std::move(content),
+    TROUPE_ASSIGN_OR_RETURN(chat::PostedMessage posted, runtime.PostMessage(target, std::move(content),
                                                                             std::move(options), std::move(sink),
                                                                             std::move(done)));
     events.Publish({"message.created", target.user_id, target.id, ToJson(posted.message).dump()});

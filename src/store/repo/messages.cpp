@@ -56,10 +56,11 @@ class Messages final : public MessageRepository {
  public:
   explicit Messages(const Context& context) : context_(context), index_(context) {}
 
-  Result<Message> Append(Message m) override {
-    TROUPE_ASSIGN_OR_RETURN(Message appended, AppendRow(std::move(m)));
-    index_.Appended();  // after the row's connection went back: a catch-up takes one of its own
-    return appended;
+  Result<Message> Append(Message m) override { return AppendIndexed(std::move(m), false); }
+
+  Result<Message> AppendAfterLatest(Message m) override {
+    m.parent_id.reset();
+    return AppendIndexed(std::move(m), true);
   }
 
   Result<Message> Get(int64_t id) override {
@@ -121,7 +122,13 @@ class Messages final : public MessageRepository {
   }
 
  private:
-  Result<Message> AppendRow(Message m) {
+  Result<Message> AppendIndexed(Message m, bool after_latest) {
+    TROUPE_ASSIGN_OR_RETURN(Message appended, AppendRow(std::move(m), after_latest));
+    index_.Appended();  // after the row's connection went back: a catch-up takes one of its own
+    return appended;
+  }
+
+  Result<Message> AppendRow(Message m, bool after_latest) {
     TROUPE_RETURN_IF_ERROR(ValidateJson(m.metadata_json, "metadata_json"));
     TROUPE_RETURN_IF_ERROR(ValidateRating(m.rating));
     TROUPE_RETURN_IF_ERROR(ValidateSentiment(m.sentiment));
@@ -138,7 +145,13 @@ class Messages final : public MessageRepository {
       return FieldError(StatusCode::kNotFound, "conversation " + std::to_string(m.conversation_id) + " not found",
                         "conversation_id");
     }
-    if (m.parent_id) {
+    if (after_latest) {
+      TROUPE_ASSIGN_OR_RETURN(sql::Rows latest,
+                              connection->Query("SELECT id FROM messages WHERE conversation_id = $1 "
+                                                "ORDER BY id DESC LIMIT 1",
+                                                {m.conversation_id}));
+      if (!latest.empty()) m.parent_id = latest.front().Int(0);
+    } else if (m.parent_id) {
       TROUPE_ASSIGN_OR_RETURN(sql::Rows parent, connection->Query("SELECT conversation_id FROM messages WHERE id = $1",
                                                                   {*m.parent_id}));
       if (parent.empty()) {
