@@ -8,6 +8,7 @@
 #include "store/sql/pool.h"
 #include "store/sql/postgres_connection.h"
 #include "store/sql/sqlite_connection.h"
+#include "store/sql/sqlite_writer.h"
 
 namespace troupe::store {
 namespace {
@@ -85,8 +86,14 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   int pool_size = options.pool_size;
   if (target.backend == DatabaseTarget::Backend::kSqlite) {
     dialect = &sql::SqliteDialect();
+    // Every connection to ":memory:" would be a database of its own, the writer's too.
+    std::shared_ptr<sql::SqliteWriter> writer;
+    if (target.location != ":memory:") {
+      writer = std::make_shared<sql::SqliteWriter>(
+          sql::SqliteOpenOptions{target.location, options.busy_timeout_ms, options.sqlite_synchronous});
+    }
     const sql::SqliteSettings settings{target.location, options.busy_timeout_ms, options.sqlite_synchronous,
-                                       std::make_shared<std::timed_mutex>()};
+                                       std::move(writer)};
     factory = [settings] { return sql::OpenSqlite(settings); };
     // Every connection to ":memory:" would be a database of its own.
     if (target.location == ":memory:") pool_size = 1;

@@ -1,275 +1,97 @@
 #include "store/sql/sqlite_connection.h"
 
-#include <sqlite3.h>
+#include <utility>
 
-#include <cctype>
-#include <chrono>
-#include <filesystem>
-#include <system_error>
-#include <unordered_map>
+#include "store/sql/sqlite_handle.h"
+#include "store/sql/sqlite_writer.h"
 
 namespace troupe::store::sql {
 namespace {
 
-struct DatabaseCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StatementFinalizer {
-  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
-};
-using DatabaseHandle = std::unique_ptr<sqlite3, DatabaseCloser>;
-using StatementHandle = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
-
-
-Status ErrorStatus(sqlite3* db, int code, std::string_view during) {
-  const std::string message = std::string(during) + ": " + sqlite3_errmsg(db);
-  switch (code) {
-    case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
-      return Conflict(message);
-    case SQLITE_CONSTRAINT_FOREIGNKEY:
-      return Conflict(message);
-    default:
-      break;
-  }
-  switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_READONLY:
-      return Unavailable(message);
-    case SQLITE_CONSTRAINT:
-      // ON DELETE RESTRICT reports SQLITE_CONSTRAINT_TRIGGER rather than _FOREIGNKEY.
-      if (std::string_view(sqlite3_errmsg(db)).starts_with("FOREIGN KEY")) return Conflict(message);
-      return InvalidArgument(message);
-    case SQLITE_ERROR:
-      if (std::string_view(sqlite3_errmsg(db)).starts_with("no such table")) {
-        return FailedPrecondition(message + " (the schema is not up to date; run 'troupe db migrate')");
-      }
-      break;
-    default:
-      break;
-  }
-  return Internal(message);
-}
-
+// A pooled connection: reads on its own handle; write transactions, and writes outside a
+// transaction, on the process's writer for the file (when it has one) in their turn.
 class SqliteConnection final : public Connection {
  public:
-  SqliteConnection(DatabaseHandle db, std::shared_ptr<std::timed_mutex> writer_gate, int busy_timeout_ms)
-      : db_(std::move(db)), writer_gate_(std::move(writer_gate)), busy_timeout_(busy_timeout_ms) {}
+  SqliteConnection(std::unique_ptr<SqliteHandle> own, std::shared_ptr<SqliteWriter> writer)
+      : own_(std::move(own)), writer_(std::move(writer)) {}
+
+  ~SqliteConnection() override {
+    if (writing_ != nullptr) (void)writer_->Leave(false);
+  }
 
   Result<Rows> Query(std::string_view sql, const std::vector<Value>& params) override {
     Rows rows;
-    TROUPE_RETURN_IF_ERROR(Run(sql, params, &rows));
+    TROUPE_RETURN_IF_ERROR(Run(sql, params, &rows).status());
     return rows;
   }
 
   Result<int64_t> Exec(std::string_view sql, const std::vector<Value>& params) override {
-    TROUPE_RETURN_IF_ERROR(Run(sql, params, nullptr));
-    return static_cast<int64_t>(sqlite3_changes(db_.get()));
+    return Run(sql, params, nullptr);
   }
 
-  Status ExecScript(std::string_view sql) override {
-    const std::string text(sql);
-    char* error = nullptr;
-    const int code = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &error);
-    sqlite3_free(error);  // sqlite3_errmsg below holds the same text
-    if (code != SQLITE_OK) return ErrorStatus(db_.get(), sqlite3_extended_errcode(db_.get()), "script");
-    return Status::Ok();
-  }
+  Status ExecScript(std::string_view sql) override { return Active().ExecScript(sql); }
 
   Status Begin(TransactionMode mode) override {
-    if (mode == TransactionMode::kWrite) EnterGate();
-    Status begun = ExecScript(mode == TransactionMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (!begun.ok()) LeaveGate();
-    return begun;
+    if (mode == TransactionMode::kWrite && writer_ != nullptr) {
+      if (writing_ != nullptr || !own_->Autocommit()) return Internal("BEGIN inside a transaction");
+      TROUPE_ASSIGN_OR_RETURN(writing_, writer_->Enter());
+      return Status::Ok();
+    }
+    return own_->ExecScript(mode == TransactionMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
   }
+
   Status Commit() override {
-    Status committed = ExecScript("COMMIT");
-    if (sqlite3_get_autocommit(db_.get()) != 0) LeaveGate();  // else a Rollback follows
-    return committed;
+    if (writing_ != nullptr) {
+      writing_ = nullptr;
+      return writer_->Leave(true);
+    }
+    return own_->ExecScript("COMMIT");
   }
+
   Status Rollback() override {
-    Status rolled_back = sqlite3_get_autocommit(db_.get()) != 0 ? Status::Ok() : ExecScript("ROLLBACK");
-    LeaveGate();
-    return rolled_back;
+    if (writing_ != nullptr) {
+      writing_ = nullptr;
+      return writer_->Leave(false);
+    }
+    return own_->Autocommit() ? Status::Ok() : own_->ExecScript("ROLLBACK");
   }
+
   bool Healthy() const override { return true; }
 
  private:
-  Status Bind(sqlite3_stmt* statement, const std::vector<Value>& params) {
-    for (size_t i = 0; i < params.size(); ++i) {
-      const int index = static_cast<int>(i + 1);
-      const Value& value = params[i];
-      int code = SQLITE_OK;
-      if (std::holds_alternative<std::nullptr_t>(value)) {
-        code = sqlite3_bind_null(statement, index);
-      } else if (const auto* integer = std::get_if<int64_t>(&value)) {
-        code = sqlite3_bind_int64(statement, index, *integer);
-      } else if (const auto* real = std::get_if<double>(&value)) {
-        code = sqlite3_bind_double(statement, index, *real);
-      } else if (const auto* flag = std::get_if<bool>(&value)) {
-        code = sqlite3_bind_int(statement, index, *flag ? 1 : 0);
-      } else {
-        const std::string& text = std::get<std::string>(value);
-        code = sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                   SQLITE_UTF8);
-      }
-      if (code != SQLITE_OK) return ErrorStatus(db_.get(), code, "binding parameter");
-    }
-    return Status::Ok();
-  }
+  SqliteHandle& Active() { return writing_ != nullptr ? *writing_ : *own_; }
 
-  // The prepared statement for `sql`, from the cache or newly prepared into it. Preparing costs more
-  // than running the small indexed statements the repositories issue, and a connection sees the
-  // same few dozen texts over and over.
-  Result<sqlite3_stmt*> Prepared(std::string_view sql) {
-    auto cached = statements_.find(sql);
-    if (cached != statements_.end()) return cached->second.get();
-    const std::string translated = TranslatePlaceholders(sql);
-    sqlite3_stmt* raw = nullptr;
-    const int code = sqlite3_prepare_v2(db_.get(), translated.c_str(), static_cast<int>(translated.size()),
-                                        &raw, nullptr);
-    StatementHandle statement(raw);
-    if (code != SQLITE_OK) return ErrorStatus(db_.get(), sqlite3_extended_errcode(db_.get()), "prepare");
-    // Queries built from optional filters make a bounded number of texts; the cap only guards
-    // against a caller that builds unbounded ones.
-    if (statements_.size() >= kMaxCachedStatements) statements_.clear();
-    return statements_.emplace(std::string(sql), std::move(statement)).first->second.get();
-  }
-
-  Status Run(std::string_view sql, const std::vector<Value>& params, Rows* rows) {
-    TROUPE_ASSIGN_OR_RETURN(sqlite3_stmt* prepared, Prepared(sql));
-    // Leaves the cached statement ready for its next use however this call ends.
-    struct ResetOnExit {
-      sqlite3_stmt* statement;
-      ~ResetOnExit() {
-        sqlite3_reset(statement);
-        sqlite3_clear_bindings(statement);
-      }
-    } reset_on_exit{prepared};
-    int code = SQLITE_OK;
-    TROUPE_RETURN_IF_ERROR(Bind(prepared, params));
-    // A write outside a transaction takes the gate for its own implicit one.
-    struct GateForStatement {
-      SqliteConnection* connection;
-      bool entered = false;
-      ~GateForStatement() {
-        if (entered) connection->LeaveGate();
-      }
-    } gate{this};
-    if (sqlite3_get_autocommit(db_.get()) != 0 && sqlite3_stmt_readonly(prepared) == 0) {
-      EnterGate();
-      gate.entered = true;
-    }
-    while ((code = sqlite3_step(prepared)) == SQLITE_ROW) {
-      if (rows == nullptr) continue;
-      const int columns = sqlite3_column_count(prepared);
-      std::vector<Value> cells;
-      cells.reserve(static_cast<size_t>(columns));
-      for (int c = 0; c < columns; ++c) cells.push_back(Cell(prepared, c));
-      rows->emplace_back(std::move(cells));
-    }
-    if (code != SQLITE_DONE) {
-      return ErrorStatus(db_.get(), sqlite3_extended_errcode(db_.get()), "statement");
-    }
-    return Status::Ok();
-  }
-
-  static Value Cell(sqlite3_stmt* statement, int column) {
-    switch (sqlite3_column_type(statement, column)) {
-      case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(statement, column));
-      case SQLITE_FLOAT: return sqlite3_column_double(statement, column);
-      case SQLITE_NULL: return nullptr;
-      default: {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
-        const int size = sqlite3_column_bytes(statement, column);
-        return std::string(text != nullptr ? text : "", static_cast<size_t>(size));
+  // Runs one statement; the rows it changed. A write outside any transaction takes a turn on the
+  // writer for itself.
+  Result<int64_t> Run(std::string_view sql, const std::vector<Value>& params, Rows* rows) {
+    if (writing_ == nullptr && writer_ != nullptr && own_->Autocommit()) {
+      TROUPE_ASSIGN_OR_RETURN(bool read_only, own_->ReadOnly(sql));
+      if (!read_only) {
+        TROUPE_ASSIGN_OR_RETURN(SqliteHandle * handle, writer_->Enter());
+        Status ran = handle->Run(sql, params, rows);
+        const int64_t changes = handle->Changes();  // before the turn passes to another writer
+        Status left = writer_->Leave(ran.ok());
+        TROUPE_RETURN_IF_ERROR(ran);
+        TROUPE_RETURN_IF_ERROR(left);
+        return changes;
       }
     }
+    SqliteHandle& handle = Active();
+    TROUPE_RETURN_IF_ERROR(handle.Run(sql, params, rows));
+    return handle.Changes();
   }
 
-  void EnterGate() {
-    if (writer_gate_ == nullptr || gated_) return;
-    // By the system clock: libstdc++ waits for a steady-clock deadline with
-    // pthread_mutex_clocklock, which g++ 12's ThreadSanitizer does not see, so it then reports
-    // the gate's unlock as one of an unlocked mutex. A clock step only shortens or stretches one
-    // wait, and a writer that stops waiting goes ahead on SQLite's own locking.
-    gated_ = writer_gate_->try_lock_until(std::chrono::system_clock::now() + std::chrono::milliseconds(busy_timeout_));
-  }
-  void LeaveGate() {
-    if (!gated_) return;
-    gated_ = false;
-    writer_gate_->unlock();
-  }
-
-  // A transparent hash so lookups by string_view need no temporary string.
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
-  static constexpr size_t kMaxCachedStatements = 256;
-
-  DatabaseHandle db_;
-  std::shared_ptr<std::timed_mutex> writer_gate_;
-  const int busy_timeout_;
-  bool gated_ = false;  // this connection holds writer_gate_
-  // Declared after db_ so the statements are finalized before the database is closed.
-  std::unordered_map<std::string, StatementHandle, TextHash, std::equal_to<>> statements_;
+  std::unique_ptr<SqliteHandle> own_;
+  std::shared_ptr<SqliteWriter> writer_;  // null: this connection writes on its own handle
+  SqliteHandle* writing_ = nullptr;       // the writer's handle during this connection's write turn
 };
 
 }  // namespace
 
-std::string TranslatePlaceholders(std::string_view sql) {
-  std::string out;
-  out.reserve(sql.size());
-  char quote = 0;
-  for (size_t i = 0; i < sql.size(); ++i) {
-    const char c = sql[i];
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '$' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
-      out += '?';
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 Result<std::unique_ptr<Connection>> OpenSqlite(const SqliteSettings& settings) {
-  const std::filesystem::path path(settings.path);
-  if (settings.path != ":memory:" && path.has_parent_path()) {
-    std::error_code error;
-    std::filesystem::create_directories(path.parent_path(), error);
-    if (error) {
-      return Unavailable("cannot create the directory " + path.parent_path().string() +
-                         " for the SQLite database " + settings.path + ": " + error.message());
-    }
-  }
-  sqlite3* raw = nullptr;
-  const int code = sqlite3_open_v2(settings.path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
-  DatabaseHandle db(raw);
-  if (code != SQLITE_OK) {
-    return Unavailable("cannot open the SQLite database " + settings.path + ": " +
-                       (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(code)));
-  }
-  sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), settings.busy_timeout_ms);
-  auto connection = std::make_unique<SqliteConnection>(std::move(db), settings.writer_gate, settings.busy_timeout_ms);
-  const std::string synchronous = settings.synchronous == "normal" ? "NORMAL" : "FULL";
-  Status status = connection->ExecScript("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-                                         "PRAGMA synchronous = " + synchronous + ";");
-  if (!status.ok()) {
-    return Unavailable("cannot use the SQLite database " + settings.path + ": " + status.message());
-  }
-  return std::unique_ptr<Connection>(std::move(connection));
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<SqliteHandle> handle,
+                          SqliteHandle::Open({settings.path, settings.busy_timeout_ms, settings.synchronous}));
+  return std::unique_ptr<Connection>(std::make_unique<SqliteConnection>(std::move(handle), settings.writer));
 }
 
 }  // namespace troupe::store::sql

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "base/status.h"
@@ -10,16 +9,17 @@
 
 namespace troupe::store::sql {
 
+class SqliteWriter;
+
 struct SqliteSettings {
   std::string path;
   int busy_timeout_ms = 5000;
   std::string synchronous = "full";  // full | normal
-  // Shared by the connections one process opens to one file (null: none). A writer takes it before
-  // SQLite's write lock, so this process's writers queue on it and the next one starts as soon as
-  // the last commits, instead of polling SQLite's busy handler, which sleeps 1 to 100 ms between
-  // tries. Waiting longer than the busy timeout, a writer goes ahead ungated (SQLite's handler then
-  // decides), so a thread that holds it and writes on a second connection is slow, not stuck.
-  std::shared_ptr<std::timed_mutex> writer_gate;
+  // Shared by the connections one process opens to one file (null: each writes on its own
+  // connection, SQLite's locking alone ordering them). Their write transactions, and their writes
+  // outside a transaction, then run on its connection in turn, committed in groups
+  // (sqlite_writer.h).
+  std::shared_ptr<SqliteWriter> writer;
 };
 
 // Opens (creating the file and its directory if needed) with WAL journaling, foreign keys on and
