@@ -36,13 +36,13 @@ test-asan:
 	@cmake --build --preset asan
 	@ctest --preset asan
 
-# ThreadSanitizer over the tests where threads meet: the base clocks and pools, the providers, the
-# chat runtime's turns, the HTTP server and the API.
-TSAN_TESTS := base_test llm_provider_test chat_test server_test api_test
+# ThreadSanitizer over the tests where threads meet: the base clocks and pools, the store's writer,
+# the providers, the chat runtime's turns, the HTTP server and the API.
+TSAN_TESTS := base_test store_test llm_provider_test chat_test server_test api_test
 test-tsan: setup
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan --target $(TSAN_TESTS)
-	@ctest --preset tsan -R '^(base_test|llm_provider_test|chat_test_[0-9]+|server_test|api_test)$$'
+	@ctest --preset tsan -R '^(base_test|store_test|llm_provider_test|chat_test_[0-9]+|server_test|api_test)$$'
 
 fuzz: setup
 	@cmake --preset fuzz >/dev/null
