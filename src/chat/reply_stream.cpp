@@ -26,15 +26,12 @@ Result<PromptInputs> BuildInputs(TurnContext& context, const Scene& scene, const
   if (const Mood* mood = scene.parts.flow->FindMood(scene.conversation.mood)) inputs.mood_prompt = mood->prompt;
   // Memory: pinned notes, and the newest summary, whose messages the prompt then leaves out.
   const int64_t conversation_id = scene.conversation.id;
-  TROUPE_ASSIGN_OR_RETURN(std::vector<store::Memory> pinned,
-                          context.store.memories().ListForConversation(conversation_id, store::MemoryKind::kPinned));
-  for (store::Memory& memory : pinned) inputs.pinned_memories.push_back(std::move(memory.content));
+  TROUPE_ASSIGN_OR_RETURN(store::PromptMemories memories, context.store.memories().ForPrompt(conversation_id));
+  for (store::Memory& memory : memories.pinned) inputs.pinned_memories.push_back(std::move(memory.content));
   std::optional<int64_t> covered;
-  if (Result<store::Memory> summary = context.store.memories().LatestSummary(conversation_id); summary.ok()) {
-    inputs.summary = summary->content;
-    covered = summary->covers_until_message_id;
-  } else if (summary.status().code() != StatusCode::kNotFound) {
-    return summary.status();
+  if (memories.summary) {
+    inputs.summary = memories.summary->content;
+    covered = memories.summary->covers_until_message_id;
   }
   for (const store::Message& message : plan.history) {
     if (covered && message.id <= *covered) continue;

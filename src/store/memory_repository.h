@@ -14,6 +14,12 @@
 
 namespace troupe::store {
 
+// What a prompt keeps of a conversation: its pinned notes (oldest first) and newest summary.
+struct PromptMemories {
+  std::vector<Memory> pinned;
+  std::optional<Memory> summary;
+};
+
 // A conversation's memories (see Memory in records.h). Content is 1..kMaxMemoryBytes bytes of
 // text that is not only whitespace.
 class MemoryRepository {
@@ -37,6 +43,8 @@ class MemoryRepository {
   // The newest summary of the conversation (highest covers_until_message_id, then newest);
   // kNotFound when it has none.
   virtual Result<Memory> LatestSummary(int64_t conversation_id) = 0;
+  // The pinned notes and LatestSummary in one query (a turn reads them before its first token).
+  virtual Result<PromptMemories> ForPrompt(int64_t conversation_id) = 0;
   // Full-text search of the conversation's memories, as MessageRepository::Search.
   virtual Result<std::vector<Memory>> Search(int64_t conversation_id, std::string_view free_text, int limit) = 0;
 };

@@ -165,6 +165,32 @@ TEST_P(MemoryTest, LatestSummaryIsTheOneCoveringTheMostHistory) {
   EXPECT_EQ(latest.id, rewritten.id);
 }
 
+TEST_P(MemoryTest, ForPromptReadsThePinnedNotesAndTheLatestSummaryTogether) {
+  const Conversation conversation = MakeConversation(MakeUser().id, MakeCharacter().id);
+  const Conversation other = MakeConversation(MakeUser("user-2").id, MakeCharacter("B").id);
+  ASSERT_OK_AND_ASSIGN(PromptMemories empty, store_->memories().ForPrompt(conversation.id));
+  EXPECT_TRUE(empty.pinned.empty());
+  EXPECT_FALSE(empty.summary.has_value());
+
+  const Message first = Say(conversation.id, "one");
+  const Message second = Say(conversation.id, "two");
+  ASSERT_OK_AND_ASSIGN(Memory pinned_a, store_->memories().Create(NewMemory(conversation.id, MemoryKind::kPinned, "a")));
+  ASSERT_OK(store_->memories().Create(NewMemory(conversation.id, MemoryKind::kSummary, "up to two", second.id)).status());
+  ASSERT_OK(store_->memories().Create(NewMemory(conversation.id, MemoryKind::kFact, "a fact")).status());
+  ASSERT_OK(store_->memories().Create(NewMemory(conversation.id, MemoryKind::kSummary, "up to one", first.id)).status());
+  ASSERT_OK_AND_ASSIGN(Memory pinned_b, store_->memories().Create(NewMemory(conversation.id, MemoryKind::kPinned, "b")));
+  ASSERT_OK(store_->memories().Create(NewMemory(other.id, MemoryKind::kPinned, "elsewhere")).status());
+
+  ASSERT_OK_AND_ASSIGN(PromptMemories memories, store_->memories().ForPrompt(conversation.id));
+  ASSERT_EQ(memories.pinned.size(), 2u);
+  EXPECT_EQ(memories.pinned[0].id, pinned_a.id);
+  EXPECT_EQ(memories.pinned[1].id, pinned_b.id);
+  ASSERT_TRUE(memories.summary.has_value());
+  ASSERT_OK_AND_ASSIGN(Memory latest, store_->memories().LatestSummary(conversation.id));
+  EXPECT_EQ(memories.summary->id, latest.id);
+  EXPECT_EQ(memories.summary->content, "up to two");
+}
+
 // The store has no call that deletes a conversation yet; a one-off migration is how plain SQL
 // reaches both backends through the public interface. On SQLite it also checks that the
 // full-text indexes still agree with their tables after the cascade.

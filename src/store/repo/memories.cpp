@@ -33,6 +33,13 @@ std::string SelectMemories(std::string_view rest) {
   return "SELECT " + std::string(kMemoryColumns) + " FROM memories " + std::string(rest);
 }
 
+// The conversation ($1)'s newest summary; one that covers no message (written by hand) ranks below
+// any that covers one.
+std::string SelectLatestSummary() {
+  return SelectMemories("WHERE conversation_id = $1 AND kind = 'summary' "
+                        "ORDER BY COALESCE(covers_until_message_id, 0) DESC, id DESC LIMIT 1");
+}
+
 // The rules Create and Update share, apart from the ones that need the database.
 Status ValidateFields(const Memory& m) {
   if (!ParseMemoryKind(ToString(m.kind))) return InvalidArgument("kind must be pinned, summary or fact", "kind");
@@ -140,14 +147,31 @@ class Memories final : public MemoryRepository {
 
   Result<Memory> LatestSummary(int64_t conversation_id) override {
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
-    // A summary that covers no message (written by hand) ranks below any that covers one.
-    TROUPE_ASSIGN_OR_RETURN(
-        sql::Rows rows,
-        connection->Query(SelectMemories("WHERE conversation_id = $1 AND kind = $2 "
-                                 "ORDER BY COALESCE(covers_until_message_id, 0) DESC, id DESC LIMIT 1"),
-                          {conversation_id, std::string(ToString(MemoryKind::kSummary))}));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, connection->Query(SelectLatestSummary(), {conversation_id}));
     if (rows.empty()) return NotFound("conversation " + std::to_string(conversation_id) + " has no summary");
     return ReadMemory(rows.front());
+  }
+
+  Result<PromptMemories> ForPrompt(int64_t conversation_id) override {
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query(SelectMemories("WHERE conversation_id = $1 AND kind = 'pinned' UNION ALL SELECT " +
+                                         std::string(kMemoryColumns) + " FROM (" + SelectLatestSummary() +
+                                         ") AS latest"),
+                          {conversation_id}));
+    PromptMemories memories;
+    for (const sql::Row& row : rows) {
+      Memory memory = ReadMemory(row);
+      if (memory.kind == MemoryKind::kSummary) {
+        memories.summary = std::move(memory);
+      } else {
+        memories.pinned.push_back(std::move(memory));
+      }
+    }
+    std::sort(memories.pinned.begin(), memories.pinned.end(),
+              [](const Memory& a, const Memory& b) { return a.id < b.id; });
+    return memories;
   }
 
   Result<std::vector<Memory>> Search(int64_t conversation_id, std::string_view free_text, int limit) override {
