@@ -130,13 +130,19 @@ GenerationResult Generate(Transformer& transformer, const Tokenizer& tokenizer, 
   const std::span<const int32_t> prompt(request.prompt);
   const size_t batch_size = std::max<uint32_t>(request.prompt_batch_size, 1);
   for (size_t offset = 0; offset < prompt.size(); offset += batch_size) {
-    if (cancelled()) {
+    const std::span<const int32_t> batch = prompt.subspan(offset, std::min(batch_size, prompt.size() - offset));
+    bool ran = true;
+    if (request.cancel == nullptr) {
+      transformer.Forward(cache, batch, /*all_logits=*/false, logits);
+    } else {
+      ran = !cancelled() && transformer.ForwardUnlessCancelled(cache, batch, /*all_logits=*/false, logits,
+                                                                *request.cancel);
+    }
+    if (!ran) {
       result.stop_reason = StopReason::kCancelled;
       result.prompt_ms = MillisecondsSince(prompt_start);
       return result;
     }
-    transformer.Forward(cache, prompt.subspan(offset, std::min(batch_size, prompt.size() - offset)),
-                        /*all_logits=*/false, logits);
   }
   result.prompt_ms = MillisecondsSince(prompt_start);
 

@@ -9,7 +9,9 @@
 // Stopping, checked after each sampled token: an end-of-generation token
 // (Tokenizer::IsEndOfGeneration, when stop_on_end_of_generation), a stop string (the text ends
 // just before its first occurrence), max_tokens, or the cache reaching its capacity. `cancel`,
-// set from any thread, is checked before each step, so generation stops within one step.
+// set from any thread, is checked before each step and, during the prompt, before each layer, so
+// generation stops within one step and a long prompt within one layer's work (the cache then
+// holds the prompt batches that completed).
 //
 // The KV cache: the prompt continues whatever `cache` already holds (pass an empty cache for a
 // fresh sequence, or Truncate one to a shared prefix and pass only the rest). Afterwards it holds

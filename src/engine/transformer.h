@@ -8,6 +8,7 @@
 // owns it); KvCaches are independent and may be created from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -48,6 +49,11 @@ class Transformer {
   // `all_logits`. Throws EngineError(kInvalidInput) for an id out of range or a full cache.
   virtual void Forward(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
                        std::vector<float>& logits) = 0;
+  // Forward, looking at `cancel` before each layer, so a long prompt stops within one layer's
+  // work: false once it is set, with the cache as before the call (no position of `tokens` kept)
+  // and `logits` unspecified; true when the pass completed, exactly as Forward.
+  virtual bool ForwardUnlessCancelled(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
+                                      std::vector<float>& logits, const std::atomic<bool>& cancel) = 0;
 };
 
 }  // namespace troupe::engine

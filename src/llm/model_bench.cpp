@@ -71,12 +71,17 @@ class TestRunner {
     return std::chrono::duration<double>(Clock::now() - start).count();
   }
 
-  // One pass over the whole prompt; nullopt when cancelled before it.
+  // One pass over the whole prompt; nullopt when cancelled before or during it (between layers,
+  // so a long prompt on a large model stops within one layer's work).
   std::optional<double> Prompt(std::span<const int32_t> tokens) {
     cache_.Truncate(0);
     if (Cancelled(options_)) return std::nullopt;
     const Clock::time_point start = Clock::now();
-    transformer_.Forward(cache_, tokens, /*all_logits=*/false, logits_);
+    if (options_.cancel == nullptr) {
+      transformer_.Forward(cache_, tokens, /*all_logits=*/false, logits_);
+    } else if (!transformer_.ForwardUnlessCancelled(cache_, tokens, /*all_logits=*/false, logits_, *options_.cancel)) {
+      return std::nullopt;
+    }
     return SecondsSince(start);
   }
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -307,6 +308,26 @@ TEST_F(TransformerTest, TruncatedCacheRecomputesTheSameLogits) {
   EXPECT_EQ(cache->capacity(), 32u);
   // 2 layers x 32 positions x (128 keys + 128 values) halves.
   EXPECT_EQ(cache->memory_bytes(), 2u * 32 * 256 * 2);
+}
+
+TEST_F(TransformerTest, ACancelledPassKeepsNothingAndAnUncancelledOneIsForward) {
+  auto transformer = Transformer::Create(*file_, spec_, 2);
+  const std::vector<int32_t> tokens = Tokens(600);  // two internal batches
+  auto reference_cache = transformer->NewCache(650);
+  std::vector<float> reference;
+  transformer->Forward(*reference_cache, tokens, false, reference);
+
+  auto cache = transformer->NewCache(650);
+  std::vector<float> logits;
+  transformer->Forward(*cache, std::span(tokens).first(10), false, logits);
+  std::atomic<bool> cancel{true};
+  EXPECT_FALSE(transformer->ForwardUnlessCancelled(*cache, std::span(tokens).subspan(10), false, logits, cancel));
+  EXPECT_EQ(cache->size(), 10u);  // the prefix it held, nothing of the cancelled pass
+
+  cancel = false;
+  ASSERT_TRUE(transformer->ForwardUnlessCancelled(*cache, std::span(tokens).subspan(10), false, logits, cancel));
+  EXPECT_EQ(cache->size(), 600u);
+  EXPECT_EQ(logits, reference);
 }
 
 TEST_F(TransformerTest, RejectsBadTokensFullCachesAndForeignCaches) {

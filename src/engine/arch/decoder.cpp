@@ -1,6 +1,7 @@
 #include "engine/arch/decoder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -129,6 +130,18 @@ class Decoder final : public Transformer {
 
   void Forward(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
                std::vector<float>& logits) override {
+    Run(cache, tokens, all_logits, logits, nullptr);
+  }
+
+  bool ForwardUnlessCancelled(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
+                              std::vector<float>& logits, const std::atomic<bool>& cancel) override {
+    return Run(cache, tokens, all_logits, logits, &cancel);
+  }
+
+ private:
+  // Forward; with `cancel`, false (and the cache as it was) once it is set before a layer.
+  bool Run(KvCache& cache, std::span<const int32_t> tokens, bool all_logits, std::vector<float>& logits,
+           const std::atomic<bool>* cancel) {
     auto* half_cache = dynamic_cast<HalfKvCache*>(&cache);
     if (half_cache == nullptr || half_cache->owner() != this) {
       ThrowInvalid("Forward: the KV cache was not made by this Transformer's NewCache");
@@ -148,18 +161,28 @@ class Decoder final : public Transformer {
     }
     const size_t vocab = spec_.vocab_size;
     logits.resize(all_logits ? tokens.size() * vocab : vocab);
+    const uint32_t first_position = half_cache->size();
     for (size_t start = 0; start < tokens.size(); start += kMaxBatch) {
       const size_t count = std::min(kMaxBatch, tokens.size() - start);
       const bool last_chunk = start + count == tokens.size();
       float* out = all_logits ? logits.data() + start * vocab : (last_chunk ? logits.data() : nullptr);
-      RunBatch(*half_cache, tokens.subspan(start, count), all_logits, out);
+      if (!RunBatch(*half_cache, tokens.subspan(start, count), all_logits, out, cancel)) {
+        half_cache->Truncate(first_position);  // the batches before this one
+        return false;
+      }
     }
+    return true;
   }
 
- private:
+  static bool Cancelled(const std::atomic<bool>* cancel) {
+    return cancel != nullptr && cancel->load(std::memory_order_relaxed);
+  }
+
   // Runs one batch and appends it to the cache; writes logits for every token (all_logits) or
-  // for the last one into `out`, or none when `out` is null.
-  void RunBatch(HalfKvCache& cache, std::span<const int32_t> tokens, bool all_logits, float* out) {
+  // for the last one into `out`, or none when `out` is null. False, with nothing appended, when
+  // `cancel` is set before a layer (the positions the layers before wrote lie past the cache's size).
+  bool RunBatch(HalfKvCache& cache, std::span<const int32_t> tokens, bool all_logits, float* out,
+                const std::atomic<bool>* cancel) {
     const size_t n = tokens.size();
     const size_t embd = spec_.embedding_length;
     const uint32_t first_position = cache.size();
@@ -192,6 +215,7 @@ class Decoder final : public Transformer {
     up_.resize(n * ffn);
 
     for (size_t l = 0; l < layers_.size(); ++l) {
+      if (Cancelled(cancel)) return false;
       const Layer& layer = layers_[l];
       for (size_t t = 0; t < n; ++t) {
         kernels::RmsNorm(x_.data() + t * embd, layer.attn_norm.data(), embd, eps,
@@ -236,7 +260,7 @@ class Decoder final : public Transformer {
     }
     cache.Grow(static_cast<uint32_t>(n));
 
-    if (out == nullptr) return;
+    if (out == nullptr) return true;
     const size_t first_output = all_logits ? 0 : n - 1;
     const size_t outputs = n - first_output;
     for (size_t i = 0; i < outputs; ++i) {
@@ -244,6 +268,7 @@ class Decoder final : public Transformer {
                        normed_.data() + i * embd);
     }
     kernels::MatMul(pool_, output_, normed_.data(), outputs, out);
+    return true;
   }
 
   ModelSpec spec_;
