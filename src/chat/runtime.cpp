@@ -243,7 +243,7 @@ struct Admitted {
   std::shared_ptr<const Scene> scene;  // as admitted; the turn refreshes what may have changed
 };
 
-// `scene`: the conversation's, as LoadScene read it.
+// `loaded`: the conversation's scene as LoadScene read it, or why it could not (passed on).
 Result<Admitted> Admit(TurnContext& s, Result<Scene> loaded, TurnOptions options, TurnSink sink, TurnDone done) {
   TROUPE_ASSIGN_OR_RETURN(Scene scene, std::move(loaded));
   const int64_t conversation_id = scene.conversation.id;
