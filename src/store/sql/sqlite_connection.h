@@ -1,4 +1,6 @@
-// The SQLite adapter of the SQL seam. Owns the one wrapper of sqlite3* and sqlite3_stmt*.
+// The SQLite adapter of the SQL seam: pooled connections that read on their own sqlite3 handle
+// (sqlite_handle.h, the one wrapper of sqlite3* and sqlite3_stmt*) and write through the
+// process's writer for the file (sqlite_writer.h).
 #pragma once
 
 #include <memory>
