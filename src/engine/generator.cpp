@@ -156,6 +156,12 @@ GenerationResult Generate(Transformer& transformer, const Tokenizer& tokenizer, 
     return request.max_tokens >= 0 && result.tokens.size() >= static_cast<size_t>(request.max_tokens);
   };
 
+  std::optional<TokenConstraint> constraint;
+  if (request.grammar) {
+    constraint.emplace(*request.grammar, request.constraint_vocabulary != nullptr
+                                             ? request.constraint_vocabulary
+                                             : std::make_shared<const ConstraintVocabulary>(tokenizer));
+  }
   std::optional<StopReason> stop;
   if (reached_max()) stop = StopReason::kMaxTokens;
   while (!stop) {
@@ -163,7 +169,13 @@ GenerationResult Generate(Transformer& transformer, const Tokenizer& tokenizer, 
       stop = StopReason::kCancelled;
       break;
     }
+    if (constraint && constraint->finished()) {
+      stop = StopReason::kEndOfGeneration;
+      break;
+    }
+    if (constraint) constraint->Mask(logits);
     const int32_t token = sampler.Sample(logits);
+    if (constraint) constraint->Accept(token);
     sampler.Accept(token);
     result.tokens.push_back(token);
     if (callbacks.on_token) callbacks.on_token(token);

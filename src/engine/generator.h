@@ -6,7 +6,7 @@
 // until a later token settles it, so no piece ever carries any part of a stop string, even one
 // spread over several tokens. The pieces joined equal `GenerationResult::text`.
 //
-// Stopping, checked after each sampled token: an end-of-generation token
+// Stopping, checked after each sampled token: a grammar fully matched (see `grammar`), an end-of-generation token
 // (Tokenizer::IsEndOfGeneration, when stop_on_end_of_generation), a stop string (the text ends
 // just before its first occurrence), max_tokens, or the cache reaching its capacity. `cancel`,
 // set from any thread, is checked before each step and, during the prompt, before each layer, so
@@ -25,11 +25,15 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/grammar.h"
 #include "engine/sampler.h"
+#include "engine/token_constraint.h"
 #include "engine/tokenizer.h"
 #include "engine/transformer.h"
 
@@ -56,6 +60,12 @@ struct GenerationRequest {
   // Set by another thread to stop; may be null. Must outlive the Generate call.
   const std::atomic<bool>* cancel = nullptr;
   uint32_t prompt_batch_size = 512;  // prompt tokens per Forward call
+  // Constrained decoding: every sampled token keeps the text a prefix of a match of `grammar`
+  // (token_constraint.h), and generation stops (kEndOfGeneration) once the text is a match that
+  // nothing can extend, or with an end-of-generation token once it is any match.
+  // `constraint_vocabulary`, made once per tokenizer, may be null: Generate then makes one.
+  std::optional<Grammar> grammar;
+  std::shared_ptr<const ConstraintVocabulary> constraint_vocabulary;
 };
 
 struct GenerationCallbacks {
