@@ -115,6 +115,13 @@ TEST(JsonSchemaTest, ArraysMapsRefsAndAnyOf) {
   EXPECT_FALSE(Matches(grammar, R"({"list": {"v": 1, "next": null}, "counts": {}, "pair": [true, true], "empty": {"a": 1}})"));
 }
 
+TEST(JsonSchemaTest, EnumValuesKeepOnlyWhatTheRestAllows) {
+  const Json schema = Json::parse(R"({"type": "string", "maxLength": 3, "enum": ["ab", "abcd", 7, null]})");
+  const Grammar grammar = JsonSchemaGrammar(schema);
+  EXPECT_TRUE(Matches(grammar, "\"ab\""));
+  for (std::string_view text : {"\"abcd\"", "7", "null"}) EXPECT_FALSE(Matches(grammar, text)) << text;
+}
+
 TEST(JsonSchemaTest, AnEmptySchemaIsAnyJsonValue) {
   const Grammar grammar = JsonSchemaGrammar(Json::object());
   for (std::string_view text : {"1", "-0.5E+7", "\"x\"", "true", "null", "[1, [2, {}]]", "{\"a\": {\"b\": []}}", "[ ]"}) {
@@ -136,6 +143,12 @@ TEST(JsonSchemaTest, UnsupportedKeywordsAreNamedWithTheirPlace) {
   EXPECT_EQ(Error(Json::parse(R"({"$ref": "http://example.com/s.json"})"), EngineError::Kind::kUnsupported),
             "JSON schema #/$ref: only '#', '#/$defs/NAME' and '#/definitions/NAME' are supported, not "
             "'http://example.com/s.json'");
+  EXPECT_EQ(Error(Json::parse(R"({"type": "object", "anyOf": [{"required": ["a"]}]})"), EngineError::Kind::kUnsupported),
+            "JSON schema #: 'type' beside 'anyOf' is not supported");
+  EXPECT_EQ(Error(Json::parse(R"({"required": ["a"]})"), EngineError::Kind::kUnsupported),
+            "JSON schema #/required: 'a' is required but not in properties");
+  EXPECT_EQ(Error(Json::parse(R"({"type": "string", "enum": [1, 2]})"), EngineError::Kind::kUnsupported),
+            "JSON schema #: no value of enum satisfies the rest of the schema");
   EXPECT_EQ(Error(Json::parse(R"({"type": "string", "maxLength": 20000})"), EngineError::Kind::kUnsupported),
             "JSON schema #: length bounds above 10000 are not supported");
 }

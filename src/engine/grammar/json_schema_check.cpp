@@ -122,4 +122,9 @@ std::optional<std::string> JsonSchemaViolation(const nlohmann::ordered_json& sch
   return Checker(schema).Check(schema, "#", value, "$", 0);
 }
 
+std::optional<std::string> grammar::FindViolation(const Json& root, const Json& schema, const std::string& where,
+                                                  const Json& value) {
+  return Checker(root).Check(schema, where, value, "$", 0);
+}
+
 }  // namespace troupe::engine

@@ -37,10 +37,17 @@ class SchemaCompiler {
     grammar::CheckSchema(schema, where);
     if (schema.is_boolean() || schema.empty()) return Symbol::Rule(Value());
     if (schema.contains("$ref")) return Symbol::Rule(Ref(schema["$ref"].get<std::string>(), where));
-    if (schema.contains("const")) return Literal(schema["const"]);
-    if (schema.contains("enum")) {
+    if (schema.contains("const") || schema.contains("enum")) {
+      // Only the listed values that the rest of the schema (its type, lengths...) also allows.
+      const Json listed = schema.contains("const") ? Json::array({schema["const"]}) : schema["enum"];
       std::vector<Sequence> alternatives;
-      for (const Json& value : schema["enum"]) alternatives.push_back({Literal(value)});
+      for (const Json& value : listed) {
+        if (!grammar::FindViolation(root_, schema, where, value)) alternatives.push_back({Literal(value)});
+      }
+      if (alternatives.empty()) {
+        ThrowUnsupported("JSON schema " + where + ": no value of " + (schema.contains("const") ? "const" : "enum") +
+                         " satisfies the rest of the schema");
+      }
       return builder_.Group(std::move(alternatives), name);
     }
     if (schema.contains("anyOf")) {
@@ -53,7 +60,7 @@ class SchemaCompiler {
     }
     std::vector<std::string> types = grammar::SchemaTypes(schema, where);
     if (types.empty()) {
-      if (schema.contains("properties") || schema.contains("additionalProperties")) {
+      if (schema.contains("properties") || schema.contains("additionalProperties") || schema.contains("required")) {
         types = {"object"};
       } else if (schema.contains("items") || schema.contains("minItems") || schema.contains("maxItems")) {
         types = {"array"};
@@ -121,18 +128,18 @@ class SchemaCompiler {
 
   Symbol Object(const Json& schema, const std::string& where, const std::string& name) {
     const bool listed = schema.contains("properties") && !schema["properties"].empty();
+    std::vector<std::string> required;
+    if (schema.contains("required")) required = schema["required"].get<std::vector<std::string>>();
+    for (const std::string& key : required) {
+      if (!listed || !schema["properties"].contains(key)) {
+        ThrowUnsupported("JSON schema " + where + "/required: '" + key + "' is required but not in properties");
+      }
+    }
     if (!listed) {
       const Json& extra = schema.contains("additionalProperties") ? schema["additionalProperties"] : Json::object();
       if (extra.is_boolean() && !extra.get<bool>()) return Literal(Json::object());
       const Symbol value = Compile(extra, where + "/additionalProperties", name + "-value");
       return Map(value, name);
-    }
-    std::vector<std::string> required;
-    if (schema.contains("required")) required = schema["required"].get<std::vector<std::string>>();
-    for (const std::string& key : required) {
-      if (!schema["properties"].contains(key)) {
-        ThrowUnsupported("JSON schema " + where + "/required: '" + key + "' is required but not in properties");
-      }
     }
     // The members in order: first[i] starts the object's members from property i on, rest[i]
     // continues after one has been written. An optional property may be skipped in either.

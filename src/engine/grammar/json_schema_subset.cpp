@@ -52,6 +52,15 @@ void CheckSchema(const Json& schema, const std::string& where) {
       ThrowUnsupported("JSON schema " + where + ": keyword '" + key + "' is not supported");
     }
   }
+  // anyOf and $ref stand alone: the grammar takes one branch or the target as the whole schema.
+  for (std::string_view alone : {"anyOf"sv, "$ref"sv}) {
+    if (!schema.contains(std::string(alone))) continue;
+    for (const auto& [key, value] : schema.items()) {
+      if (key != alone && !Contains(kAnnotations, key) && key != "$defs" && key != "definitions") {
+        ThrowUnsupported("JSON schema " + where + ": '" + key + "' beside '" + std::string(alone) + "' is not supported");
+      }
+    }
+  }
   if (schema.contains("properties") && !schema["properties"].is_object()) {
     ThrowInvalid("JSON schema " + where + "/properties: must be an object");
   }

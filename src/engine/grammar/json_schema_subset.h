@@ -2,6 +2,7 @@
 // schema may use, how a `$ref` resolves, and which types a schema allows.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ std::vector<std::string> SchemaTypes(const Json& schema, const std::string& wher
 
 // A non-negative integer keyword (minLength, maxItems, ...), or `fallback` when absent.
 int64_t CountKeyword(const Json& schema, std::string_view keyword, int64_t fallback, const std::string& where);
+
+// Where `value` breaks `schema` (found at `where` within `root`), or nothing (json_schema_check.cpp).
+std::optional<std::string> FindViolation(const Json& root, const Json& schema, const std::string& where, const Json& value);
 
 // A JSON pointer step for `key` ("~" and "/" escaped).
 std::string PointerStep(std::string_view key);
