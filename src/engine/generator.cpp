@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "engine/error.h"
 
@@ -102,6 +103,31 @@ void CheckRequest(const KvCache& cache, const GenerationRequest& request) {
   }
 }
 
+// Waits for a grammar's trigger in the generated text (GenerationRequest::grammar_trigger).
+class TriggerWatch {
+ public:
+  explicit TriggerWatch(std::string trigger) : trigger_(std::move(trigger)), waiting_(!trigger_.empty()) {}
+
+  bool waiting() const { return waiting_; }
+
+  // The text after the trigger once this piece completes it (then never again), else nothing.
+  std::optional<std::string> Push(const std::string& piece) {
+    tail_ += piece;
+    if (const size_t at = tail_.find(trigger_); at != std::string::npos) {
+      waiting_ = false;
+      return tail_.substr(at + trigger_.size());
+    }
+    // Only the end that could still begin the trigger matters.
+    if (tail_.size() >= trigger_.size()) tail_.erase(0, tail_.size() - trigger_.size() + 1);
+    return std::nullopt;
+  }
+
+ private:
+  std::string trigger_;
+  bool waiting_;
+  std::string tail_;
+};
+
 }  // namespace
 
 std::string_view StopReasonName(StopReason reason) {
@@ -157,11 +183,13 @@ GenerationResult Generate(Transformer& transformer, const Tokenizer& tokenizer, 
   };
 
   std::optional<TokenConstraint> constraint;
-  if (request.grammar) {
+  const auto constrain = [&] {
     constraint.emplace(*request.grammar, request.constraint_vocabulary != nullptr
                                              ? request.constraint_vocabulary
                                              : std::make_shared<const ConstraintVocabulary>(tokenizer));
-  }
+  };
+  TriggerWatch trigger(request.grammar ? request.grammar_trigger : std::string());
+  if (request.grammar && request.grammar_trigger.empty()) constrain();
   std::optional<StopReason> stop;
   if (reached_max()) stop = StopReason::kMaxTokens;
   while (!stop) {
@@ -177,6 +205,12 @@ GenerationResult Generate(Transformer& transformer, const Tokenizer& tokenizer, 
     const int32_t token = sampler.Sample(logits);
     if (constraint) constraint->Accept(token);
     sampler.Accept(token);
+    if (trigger.waiting()) {
+      if (std::optional<std::string> after = trigger.Push(tokenizer.TokenToPiece(token, false))) {
+        constrain();
+        if (!constraint->AcceptText(*after)) stop = StopReason::kEndOfGeneration;
+      }
+    }
     result.tokens.push_back(token);
     if (callbacks.on_token) callbacks.on_token(token);
     if (request.stop_on_end_of_generation && tokenizer.IsEndOfGeneration(token)) {
@@ -184,7 +218,9 @@ GenerationResult Generate(Transformer& transformer, const Tokenizer& tokenizer, 
       break;
     }
     show(watcher.Append(decoder.Push(token)));
-    if (watcher.matched() != nullptr) {
+    if (stop) {
+      break;
+    } else if (watcher.matched() != nullptr) {
       stop = StopReason::kStopString;
     } else if (reached_max()) {
       stop = StopReason::kMaxTokens;

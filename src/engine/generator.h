@@ -66,6 +66,11 @@ struct GenerationRequest {
   // `constraint_vocabulary`, made once per tokenizer, may be null: Generate then makes one.
   std::optional<Grammar> grammar;
   std::shared_ptr<const ConstraintVocabulary> constraint_vocabulary;
+  // When set, the grammar applies only once the generated text contains this string: the text up
+  // to and including its first occurrence is free, what follows it must match (e.g. the body of a
+  // tool call after "<tool_call>"). Text already past the trigger in the token that completed it
+  // must match too, or generation stops there (kEndOfGeneration).
+  std::string grammar_trigger;
 };
 
 struct GenerationCallbacks {

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ struct Rules;
 class Grammar {
  public:
   static Grammar Parse(std::string_view text, std::string_view root = "root");
+  // The same, where each name of `imports` refers to that grammar (its root), so a text can
+  // build on a compiled one: `root ::= "<tool_call>" call "</tool_call>"` with "call" imported.
+  static Grammar Parse(std::string_view text, std::string_view root, const std::map<std::string, Grammar>& imports);
 
   // The rules in the text form above (generated rules included), one per line; parsing it again
   // gives a grammar that matches the same strings.

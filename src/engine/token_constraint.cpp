@@ -99,6 +99,17 @@ void TokenConstraint::Accept(int32_t token) {
   state_ = Walk(state_, vocabulary_->texts_[static_cast<size_t>(token)]);
 }
 
+bool TokenConstraint::AcceptText(std::string_view text) {
+  BoundMemory();
+  int32_t state = state_;
+  for (char c : text) {
+    state = automaton_->Next(state, static_cast<uint8_t>(c));
+    if (state == grammar::ByteAutomaton::kDead) return false;
+  }
+  state_ = state;
+  return true;
+}
+
 void TokenConstraint::Mask(std::span<float> logits) {
   if (logits.size() != static_cast<size_t>(vocabulary_->size())) {
     ThrowInvalid("grammar: " + std::to_string(logits.size()) + " logits for a vocabulary of " +

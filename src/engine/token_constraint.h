@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "engine/grammar.h"
@@ -67,6 +68,9 @@ class TokenConstraint {
   bool Allows(int32_t token);
   // Moves past `token`; throws EngineError(kInvalidInput) when it is not allowed.
   void Accept(int32_t token);
+  // Moves past `text` when it keeps the text a prefix of a match; otherwise returns false and
+  // stays where it was.
+  bool AcceptText(std::string_view text);
 
   // The text so far is a whole match: end-of-generation tokens are allowed.
   bool complete() const;

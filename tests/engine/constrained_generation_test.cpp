@@ -186,6 +186,50 @@ TEST(ConstrainedGenerationTest, EndOfGenerationOnlyOnceTheTextIsAMatch) {
   }
 }
 
+// A trigger leaves the text free until it appears; what follows must match.
+TEST(ConstrainedGenerationTest, AGrammarWithATriggerAppliesOnlyAfterIt) {
+  Model& model = Loaded("models/stories260K.gguf");
+  GenerationRequest request;
+  request.prompt = model.Tokenize("Once upon a time", true, false);
+  request.max_tokens = 200;
+  request.grammar = Grammar::Parse(R"(root ::= [a-z ]{0,10} "!")");
+  request.grammar_trigger = "e";
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    request.sampling = GreedyParams();
+    request.sampling.temperature = seed == 0 ? 0.0f : 1.0f;
+    request.sampling.seed = seed;
+    const GenerationResult result = model.Generate(*model.NewSequence(512), request);
+    SCOPED_TRACE(result.text);
+    const size_t trigger = result.text.find('e');
+    ASSERT_NE(trigger, std::string::npos);
+    const std::string after = result.text.substr(trigger + 1);
+    EXPECT_EQ(result.stop_reason, StopReason::kEndOfGeneration);
+    ASSERT_FALSE(after.empty());
+    EXPECT_EQ(after.back(), '!');
+    EXPECT_LE(after.size(), 11u);
+    EXPECT_EQ(after.substr(0, after.size() - 1).find_first_not_of("abcdefghijklmnopqrstuvwxyz "), std::string::npos);
+  }
+}
+
+TEST(ConstrainedGenerationTest, AGrammarCanImportAnother) {
+  const Grammar call = JsonSchemaGrammar(Json::parse(R"({"type": "object", "properties": {"n": {"type": "integer"}},
+                                                          "required": ["n"]})"));
+  const Grammar grammar = Grammar::Parse("root ::= \"<call>\" call \"</call>\"", "root", {{"call", call}});
+  grammar::ByteAutomaton automaton(grammar.shared_rules());
+  const auto matches = [&](std::string_view text) {
+    int32_t state = automaton.start();
+    for (char c : text) {
+      state = automaton.Next(state, static_cast<uint8_t>(c));
+      if (state == grammar::ByteAutomaton::kDead) return false;
+    }
+    return automaton.complete(state);
+  };
+  EXPECT_TRUE(matches(R"(<call>{"n": 4}</call>)"));
+  EXPECT_FALSE(matches(R"(<call>{"n": "4"}</call>)"));
+  EXPECT_FALSE(matches(R"(<call>{"n": 4})"));
+  EXPECT_THROW(Grammar::Parse("root ::= call\ncall ::= \"x\"", "root", {{"call", call}}), EngineError);
+}
+
 TEST(ConstrainedGenerationTest, WrongSizedLogitsAreRefused) {
   Model& model = Loaded("models/stories260K.gguf");
   TokenConstraint constraint(Grammar::Parse("root ::= \"x\""), std::make_shared<const ConstraintVocabulary>(model.tokenizer()));

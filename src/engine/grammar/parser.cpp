@@ -24,7 +24,8 @@ class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
 
-  grammar::Rules Run(std::string_view root) {
+  grammar::Rules Run(std::string_view root, const std::map<std::string, Grammar>& imports) {
+    for (const auto& [name, imported] : imports) builder_.Import(imported.rules(), name);
     SkipSpace();
     while (!AtEnd()) {
       const size_t name_at = at_;
@@ -266,8 +267,10 @@ class Parser {
 
 }  // namespace
 
-Grammar Grammar::Parse(std::string_view text, std::string_view root) {
-  return Grammar(std::make_shared<const grammar::Rules>(Parser(text).Run(root)));
+Grammar Grammar::Parse(std::string_view text, std::string_view root) { return Parse(text, root, {}); }
+
+Grammar Grammar::Parse(std::string_view text, std::string_view root, const std::map<std::string, Grammar>& imports) {
+  return Grammar(std::make_shared<const grammar::Rules>(Parser(text).Run(root, imports)));
 }
 
 }  // namespace troupe::engine

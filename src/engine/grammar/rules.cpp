@@ -114,6 +114,31 @@ Symbol RulesBuilder::Group(std::vector<Sequence> alternatives, std::string_view 
   return Symbol::Rule(rule);
 }
 
+uint32_t RulesBuilder::Import(const Rules& rules, std::string_view name) {
+  if (by_name_.contains(std::string(name))) ThrowInvalid("grammar: '" + std::string(name) + "' is defined twice");
+  std::vector<uint32_t> mapped(rules.alternatives.size());
+  for (size_t r = 0; r < rules.alternatives.size(); ++r) mapped[r] = Fresh(std::string(name) + "-" + rules.names[r]);
+  for (size_t r = 0; r < rules.alternatives.size(); ++r) {
+    std::vector<Sequence> alternatives;
+    for (uint32_t at : rules.alternatives[r]) {
+      Sequence sequence;
+      for (; rules.elements[at].kind != ElementKind::kEnd; ++at) {
+        const Element& element = rules.elements[at];
+        if (element.kind == ElementKind::kRule) {
+          sequence.push_back(Symbol::Rule(mapped[element.rule]));
+        } else {
+          sequence.push_back(Symbol::Chars({rules.ranges.begin() + element.ranges_begin, rules.ranges.begin() + element.ranges_end},
+                                           element.negated));
+        }
+      }
+      alternatives.push_back(std::move(sequence));
+    }
+    Define(mapped[r], std::move(alternatives));
+  }
+  by_name_.emplace(std::string(name), mapped[rules.root]);
+  return mapped[rules.root];
+}
+
 Sequence RulesBuilder::Literal(std::string_view utf8) {
   Sequence out;
   while (!utf8.empty()) {

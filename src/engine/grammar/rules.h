@@ -83,6 +83,9 @@ class RulesBuilder {
   // A sequence of alternatives as one symbol (a new rule unless there is one single-symbol
   // alternative).
   Symbol Group(std::vector<Sequence> alternatives, std::string_view base);
+  // Copies every rule of `rules` in (renamed "<name>-<rule>"), and makes `name` refer to their
+  // root. Throws when `name` is already taken.
+  uint32_t Import(const Rules& rules, std::string_view name);
   // A literal string as a sequence of code points (UTF-8 in; invalid bytes throw).
   static Sequence Literal(std::string_view utf8);
 
