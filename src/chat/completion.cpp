@@ -157,6 +157,7 @@ Result<llm::ChatRequest> BuildCompletion(const CompletionRequest& request, const
   for (std::string& stop : UserTurnStopStrings(user_name)) chat.stop.push_back(std::move(stop));
   chat.tools = request.tools;
   chat.tool_choice = request.tool_choice;
+  chat.response_format = request.response_format;
   chat.cancel = request.cancel;
   return chat;
 }

@@ -14,8 +14,8 @@
 //     context is tight; but when the conversation holds tool calls or tool results, every message
 //     is passed on verbatim (not trimmed), since dropping a call or its result breaks the exchange;
 //   - the last user message's `name`, when given, is {{user}} in the card's text (else "User").
-// Sampling the client gives overrides the stage's; stop strings, tools and tool_choice go to the
-// provider as given.
+// Sampling the client gives overrides the stage's; stop strings, tools, tool_choice and
+// response_format go to the provider as given.
 #pragma once
 
 #include <atomic>
@@ -36,6 +36,7 @@ struct CompletionRequest {
   std::vector<std::string> stop;
   std::vector<llm::ToolDefinition> tools;
   std::string tool_choice;
+  llm::ResponseFormat response_format;
   const std::atomic<bool>* cancel = nullptr;  // see llm::ChatRequest::cancel
 };
 

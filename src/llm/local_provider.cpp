@@ -11,8 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
+#include "engine/token_constraint.h"
 #include "llm/engine_status_internal.h"
 #include "llm/local_model_internal.h"
+#include "llm/reply_grammar_internal.h"
 #include "llm/stream_text.h"
 
 namespace troupe::llm {
@@ -256,6 +258,13 @@ class LocalProvider final : public Provider {
     }
     for (const std::string& end : turn_ends_) generation.stop_strings.push_back(end);
     generation.cancel = &cancel_now_;
+    TROUPE_ASSIGN_OR_RETURN(std::optional<ReplyGrammar> grammar, ReplyGrammarFor(request));
+    if (grammar) {
+      if (!vocabulary_) vocabulary_ = std::make_shared<const engine::ConstraintVocabulary>(model_->tokenizer());
+      generation.grammar = std::move(grammar->grammar);
+      generation.grammar_trigger = std::move(grammar->trigger);
+      generation.constraint_vocabulary = vocabulary_;
+    }
 
     // Tool calls are returned whole, never streamed as text.
     ToolCallFilter tool_calls;
@@ -352,6 +361,8 @@ class LocalProvider final : public Provider {
   ProviderInfo info_;
   std::vector<std::string> turn_ends_;
   std::vector<Slot> slots_;  // engine thread only
+  // The vocabulary's trie for constrained replies, made on the first one (engine thread only).
+  std::shared_ptr<const engine::ConstraintVocabulary> vocabulary_;
   uint64_t use_counter_ = 0;  // engine thread only
 
   std::mutex mutex_;

@@ -14,9 +14,15 @@
 // Hermes/Qwen `<tool_call>{...}</tool_call>` blocks are returned as tool_calls (finish reason
 // kToolCalls) and never streamed as text. Usage counts are exact token counts.
 //
+// Constrained decoding (reply_grammar_internal.h): a response_format is enforced token by token,
+// so a JSON reply always parses and a schema's always validates; a tool call's arguments always
+// match the tool's parameter schema (from the first token when tool_choice requires a call, from
+// the model's "<tool_call>" with auto). A reply cut short by max_tokens ends kLength as usual.
+//
 // Errors: kResourceExhausted when max_queued requests already wait; kInvalidArgument for a prompt
-// that leaves no room for one reply token (naming both counts), bad sampling settings or a
-// template that fails on the messages; kUnavailable while shutting down.
+// that leaves no room for one reply token (naming both counts), bad sampling settings, a template
+// that fails on the messages, or a response_format (or required tool call) whose schema or
+// grammar the engine cannot enforce; kUnavailable while shutting down.
 #pragma once
 
 #include <memory>

@@ -77,6 +77,29 @@ Status AddTools(const ChatRequest& request, Json& body) {
   return Status::Ok();
 }
 
+// OpenAI's response_format; a grammar has no OpenAI form and is refused.
+Status AddResponseFormat(const ResponseFormat& format, Json& body) {
+  switch (format.kind) {
+    case ResponseFormat::Kind::kText:
+      return Status::Ok();
+    case ResponseFormat::Kind::kJsonObject:
+      body["response_format"] = {{"type", "json_object"}};
+      return Status::Ok();
+    case ResponseFormat::Kind::kJsonSchema: {
+      Json schema = Json::parse(format.schema_json, nullptr, /*allow_exceptions=*/false);
+      if (schema.is_discarded()) return InvalidArgument("response_format: the schema is not JSON", "response_format");
+      Json described = {{"name", format.name.empty() ? "reply" : format.name}, {"schema", std::move(schema)}};
+      if (format.strict) described["strict"] = true;
+      body["response_format"] = {{"type", "json_schema"}, {"json_schema", std::move(described)}};
+      return Status::Ok();
+    }
+    case ResponseFormat::Kind::kGrammar:
+      return InvalidArgument("response_format: a grammar needs the local engine; OpenAI-compatible endpoints take a JSON schema",
+                             "response_format");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::string> OpenAiRequestBody(const ChatRequest& request, const std::string& model) {
@@ -92,6 +115,7 @@ Result<std::string> OpenAiRequestBody(const ChatRequest& request, const std::str
   }
   if (!stops.empty()) body["stop"] = std::move(stops);
   TROUPE_RETURN_IF_ERROR(AddTools(request, body));
+  TROUPE_RETURN_IF_ERROR(AddResponseFormat(request.response_format, body));
   try {
     return body.dump();
   } catch (const nlohmann::json::exception& error) {  // text that is not UTF-8

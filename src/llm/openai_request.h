@@ -1,6 +1,7 @@
 // The JSON body of a chat completions request to an OpenAI-compatible endpoint, built from a
 // ChatRequest: always streamed with usage, sampling settings only when set, at most four stop
-// strings (OpenAI's limit; the provider enforces the rest itself) and tools in OpenAI's form.
+// strings (OpenAI's limit; the provider enforces the rest itself), tools and response_format in
+// OpenAI's form.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,8 @@
 namespace troupe::llm {
 
 // `model` "" leaves the body's "model" out. kInvalidArgument naming the field for a tool whose
-// parameters are not a JSON object, or text that is not UTF-8.
+// parameters are not a JSON object, a response_format schema that is not JSON or a grammar (which
+// only the local engine takes), or text that is not UTF-8.
 Result<std::string> OpenAiRequestBody(const ChatRequest& request, const std::string& model);
 
 // The request's headers: JSON in, events out, no 100-continue round trip, and the key as a bearer

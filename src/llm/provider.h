@@ -61,12 +61,26 @@ struct Sampling {
   int max_tokens = 512;
 };
 
+// The shape the reply must take (OpenAI's response_format). The local engine enforces it token by
+// token (constrained decoding: the reply always parses, and with a schema always validates);
+// OpenAI-compatible endpoints get it passed on. A schema outside the subset the local engine
+// supports (engine/json_schema.h) fails the call with kInvalidArgument naming "response_format".
+struct ResponseFormat {
+  enum class Kind { kText, kJsonObject, kJsonSchema, kGrammar };
+  Kind kind = Kind::kText;
+  std::string name;         // kJsonSchema: the schema's name (OpenAI requires one)
+  std::string schema_json;  // kJsonSchema: the JSON Schema
+  bool strict = false;      // kJsonSchema: passed on to remote endpoints
+  std::string grammar;      // kGrammar: the GBNF-like text of engine/grammar.h (local engine only)
+};
+
 struct ChatRequest {
   std::vector<ChatMessage> messages;
   Sampling sampling;
   std::vector<std::string> stop;  // the reply ends before the first of these
   std::vector<ToolDefinition> tools;
   std::string tool_choice;  // "" or "auto" | "none" | "required" | a tool's name
+  ResponseFormat response_format;
   std::string model;        // overrides the provider's configured model name ("" = keep)
   // Set from another thread to stop; may be null; must outlive the call. A cancelled call returns
   // what was generated so far with FinishReason::kCancelled. (ChatCall::Cancel does the same.)

@@ -240,6 +240,42 @@ Status ReadTools(const json& body, chat::CompletionRequest& request) {
   return Status();
 }
 
+// OpenAI's response_format: {"type": "text"}, {"type": "json_object"}, or {"type": "json_schema",
+// "json_schema": {"name", "schema", "strict"}}; Troupe's own {"type": "grammar", "grammar": TEXT}
+// for the local engine. Whether the provider can enforce the schema is the provider's to say.
+Status ReadResponseFormat(const json& body, chat::CompletionRequest& request) {
+  const json& format = Member(body, "response_format");
+  if (format.is_null()) return Status();
+  if (!format.is_object()) return Bad("response_format", "response_format must be an object");
+  const std::string type = StringOr(format, "type");
+  llm::ResponseFormat& out = request.response_format;
+  if (type == "text") {
+    out.kind = llm::ResponseFormat::Kind::kText;
+  } else if (type == "json_object") {
+    out.kind = llm::ResponseFormat::Kind::kJsonObject;
+  } else if (type == "json_schema") {
+    const json& described = Member(format, "json_schema");
+    if (!described.is_object()) return Bad("response_format.json_schema", "json_schema must be an object");
+    const json& schema = Member(described, "schema");
+    if (!schema.is_object() && !schema.is_boolean()) {
+      return Bad("response_format.json_schema.schema", "json_schema.schema must be a JSON Schema object");
+    }
+    const json& strict = Member(described, "strict");
+    if (!strict.is_null() && !strict.is_boolean()) return Bad("response_format.json_schema.strict", "strict must be true or false");
+    out.kind = llm::ResponseFormat::Kind::kJsonSchema;
+    out.name = StringOr(described, "name");
+    out.schema_json = schema.dump();
+    out.strict = strict.is_boolean() && strict.get<bool>();
+  } else if (type == "grammar") {
+    if (!IsString(format, "grammar")) return Bad("response_format.grammar", "grammar must be a string");
+    out.kind = llm::ResponseFormat::Kind::kGrammar;
+    out.grammar = format["grammar"].get<std::string>();
+  } else {
+    return Bad("response_format.type", "response_format's type is text, json_object, json_schema or grammar");
+  }
+  return Status();
+}
+
 // Fields that would change the answer's shape: refused rather than silently not honoured.
 Status RefuseUnsupported(const json& body) {
   if (const json& n = Member(body, "n"); !n.is_null() && (!n.is_number_integer() || n.get<int64_t>() != 1)) {
@@ -248,11 +284,6 @@ Status RefuseUnsupported(const json& body) {
   if (const json& logprobs = Member(body, "logprobs"); !logprobs.is_null()) {
     if (!logprobs.is_boolean()) return Bad("logprobs", "logprobs must be true or false");
     if (logprobs.get<bool>()) return Bad("logprobs", "logprobs are not supported");
-  }
-  if (const json& format = Member(body, "response_format"); !format.is_null()) {
-    if (!format.is_object() || StringOr(format, "type") != "text") {
-      return Bad("response_format", "only response_format {\"type\": \"text\"} is supported");
-    }
   }
   for (const char* name : {"user", "parallel_tool_calls"}) {
     const json& value = Member(body, name);
@@ -283,6 +314,7 @@ Result<OpenAiChatRequest> ParseChatCompletionRequest(const json& body) {
   if (Status status = ReadSampling(body, request); !status.ok()) return status;
   if (Status status = ReadStop(Member(body, "stop"), request.stop); !status.ok()) return status;
   if (Status status = ReadTools(body, request); !status.ok()) return status;
+  if (Status status = ReadResponseFormat(body, request); !status.ok()) return status;
 
   if (const json& stream = Member(body, "stream"); !stream.is_null()) {
     if (!stream.is_boolean()) return Bad("stream", "stream must be true or false");

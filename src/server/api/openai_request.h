@@ -1,7 +1,7 @@
 // Reading the body of an OpenAI chat completions request (POST /v1/chat/completions) into a
-// stateless completion. Fields OpenAI defines that Troupe can honour are read and checked; fields
-// that would change the shape of the answer and cannot be honoured (n > 1, logprobs, a JSON
-// response_format) are refused; any other field is ignored, as OpenAI-compatible servers do, so
+// stateless completion. Fields OpenAI defines that Troupe can honour are read and checked
+// (response_format too: text, json_object, json_schema, and Troupe's grammar); fields that would
+// change the shape of the answer and cannot be honoured (n > 1, logprobs) are refused; any other field is ignored, as OpenAI-compatible servers do, so
 // newer clients keep working. top_k, min_p and repetition_penalty are read too (llama.cpp's and
 // vLLM's extensions, which Troupe's own OpenAI-compatible provider sends).
 #pragma once

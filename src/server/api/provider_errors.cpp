@@ -32,8 +32,13 @@ Status ForCaller(const Status& error, const ErrorAudience& audience) {
   const std::string detail = RedactSecrets(error.message());
   spdlog::warn("request {}: language model failed: {}: {}", audience.request_id, StatusCodeName(error.code()), detail);
   const std::string suffix = " (request " + audience.request_id + ")";
-  const std::string field = error.field() == "context_length" ? error.field() : std::string();
-  return Status(error.code(), (audience.operator_detail ? detail : PlainSentence(error)) + suffix, field);
+  // The provider refusing the caller's own schema or grammar: the detail is about the request, not
+  // the provider, and the caller needs it to fix the request.
+  const bool about_request = error.code() == StatusCode::kInvalidArgument &&
+                             (error.field() == "response_format" || error.field().rfind("tools", 0) == 0);
+  const std::string field = error.field() == "context_length" || about_request ? error.field() : std::string();
+  const bool detailed = audience.operator_detail || about_request;
+  return Status(error.code(), (detailed ? detail : PlainSentence(error)) + suffix, field);
 }
 
 }  // namespace troupe::server::api
