@@ -30,6 +30,13 @@ class KvCache {
   virtual uint64_t memory_bytes() const = 0;
 };
 
+// One sequence's part of a batched pass: its cache and the tokens to run after what it holds.
+struct ForwardEntry {
+  KvCache* cache = nullptr;
+  std::span<const int32_t> tokens;
+  bool logits = true;  // false: only fill the cache (a prompt chunk that is not the last)
+};
+
 class Transformer {
  public:
   // Checks `spec` against `file` (ValidateTensors) and prepares the weights. `file` must outlive
@@ -54,6 +61,16 @@ class Transformer {
   // and `logits` unspecified; true when the pass completed, exactly as Forward.
   virtual bool ForwardUnlessCancelled(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
                                       std::vector<float>& logits, const std::atomic<bool>& cancel) = 0;
+  // Several sequences in one pass (continuous batching): every weight is read once for all their
+  // tokens. Each entry's tokens run after what its cache holds and are appended to it; the logits
+  // of the last token of each entry that asks for them are written in entry order into `logits`
+  // (one vocab_size() row each).
+  // The results are those of Forward on each entry alone, bit for bit. At most kMaxForwardTokens
+  // tokens in all. Throws EngineError(kInvalidInput) for no entries, an entry without tokens, one
+  // cache in two entries, too many tokens, or what Forward throws (nothing is appended then).
+  virtual void ForwardBatch(std::span<const ForwardEntry> entries, std::vector<float>& logits) = 0;
+
+  static constexpr size_t kMaxForwardTokens = 512;
 };
 
 }  // namespace troupe::engine

@@ -25,7 +25,15 @@ using kernels::WeightMatrix;
 
 // Prompts longer than this run in several passes, which bounds the activation memory; the
 // kernels compute each token the same way in any batch, so the split does not change results.
-constexpr size_t kMaxBatch = 512;
+constexpr size_t kMaxBatch = Transformer::kMaxForwardTokens;
+
+// A run of consecutive batch rows that belong to one sequence.
+struct Segment {
+  HalfKvCache* cache = nullptr;
+  uint32_t first_position = 0;  // where the segment's first token goes in its cache
+  size_t row = 0;               // its first row in the batch
+  size_t count = 0;
+};
 
 struct Layer {
   std::vector<float> attn_norm;
@@ -166,7 +174,12 @@ class Decoder final : public Transformer {
       const size_t count = std::min(kMaxBatch, tokens.size() - start);
       const bool last_chunk = start + count == tokens.size();
       float* out = all_logits ? logits.data() + start * vocab : (last_chunk ? logits.data() : nullptr);
-      if (!RunBatch(*half_cache, tokens.subspan(start, count), all_logits, out, cancel)) {
+      segments_.assign(1, Segment{half_cache, half_cache->size(), 0, count});
+      output_rows_.clear();
+      if (out != nullptr) {
+        for (size_t row = all_logits ? 0 : count - 1; row < count; ++row) output_rows_.push_back(row);
+      }
+      if (!RunBatch(tokens.subspan(start, count), out, cancel)) {
         half_cache->Truncate(first_position);  // the batches before this one
         return false;
       }
@@ -174,18 +187,53 @@ class Decoder final : public Transformer {
     return true;
   }
 
+  void ForwardBatch(std::span<const ForwardEntry> entries, std::vector<float>& logits) override {
+    if (entries.empty()) ThrowInvalid("ForwardBatch: no entries");
+    segments_.clear();
+    output_rows_.clear();
+    batch_tokens_.clear();
+    for (size_t e = 0; e < entries.size(); ++e) {
+      auto* cache = dynamic_cast<HalfKvCache*>(entries[e].cache);
+      if (cache == nullptr || cache->owner() != this) {
+        ThrowInvalid("ForwardBatch: the KV cache of entry " + std::to_string(e) + " was not made by this Transformer");
+      }
+      const std::span<const int32_t> tokens = entries[e].tokens;
+      if (tokens.empty()) ThrowInvalid("ForwardBatch: entry " + std::to_string(e) + " has no tokens");
+      for (const Segment& other : segments_) {
+        if (other.cache == cache) ThrowInvalid("ForwardBatch: entry " + std::to_string(e) + "'s cache is in another entry too");
+      }
+      if (batch_tokens_.size() + tokens.size() > kMaxBatch) {
+        ThrowInvalid("ForwardBatch: more than " + std::to_string(kMaxBatch) + " tokens in one pass");
+      }
+      if (tokens.size() > cache->capacity() - cache->size()) {
+        ThrowInvalid("ForwardBatch: entry " + std::to_string(e) + "'s " + std::to_string(tokens.size()) +
+                     " tokens do not fit in its KV cache");
+      }
+      for (int32_t token : tokens) {
+        if (token < 0 || static_cast<uint64_t>(token) >= spec_.vocab_size) {
+          ThrowInvalid("ForwardBatch: token id " + std::to_string(token) + " in entry " + std::to_string(e) +
+                       " is outside the vocabulary");
+        }
+      }
+      segments_.push_back(Segment{cache, cache->size(), batch_tokens_.size(), tokens.size()});
+      batch_tokens_.insert(batch_tokens_.end(), tokens.begin(), tokens.end());
+      if (entries[e].logits) output_rows_.push_back(batch_tokens_.size() - 1);
+    }
+    logits.resize(output_rows_.size() * spec_.vocab_size);
+    RunBatch(batch_tokens_, logits.data(), nullptr);
+  }
+
   static bool Cancelled(const std::atomic<bool>* cancel) {
     return cancel != nullptr && cancel->load(std::memory_order_relaxed);
   }
 
-  // Runs one batch and appends it to the cache; writes logits for every token (all_logits) or
-  // for the last one into `out`, or none when `out` is null. False, with nothing appended, when
-  // `cancel` is set before a layer (the positions the layers before wrote lie past the cache's size).
-  bool RunBatch(HalfKvCache& cache, std::span<const int32_t> tokens, bool all_logits, float* out,
-                const std::atomic<bool>* cancel) {
+  // Runs one batch (rows split into segments_, one per sequence) and appends each segment to its
+  // cache; writes the logits of output_rows_ into `out`, one row after another (none when `out` is
+  // null). False, with nothing appended, when `cancel` is set before a layer (the positions the
+  // layers before wrote lie past each cache's size).
+  bool RunBatch(std::span<const int32_t> tokens, float* out, const std::atomic<bool>* cancel) {
     const size_t n = tokens.size();
     const size_t embd = spec_.embedding_length;
-    const uint32_t first_position = cache.size();
     const float eps = static_cast<float>(spec_.rms_norm_epsilon);
 
     x_.resize(n * embd);
@@ -195,20 +243,21 @@ class Decoder final : public Transformer {
     const size_t pairs = rope_.rotary_dims / 2;
     cosines_.resize(n * pairs);
     sines_.resize(n * pairs);
-    for (size_t t = 0; t < n; ++t) {
-      kernels::RopeAngles(rope_, first_position + static_cast<uint32_t>(t),
-                          cosines_.data() + t * pairs, sines_.data() + t * pairs);
+    for (const Segment& segment : segments_) {
+      for (size_t i = 0; i < segment.count; ++i) {
+        const size_t t = segment.row + i;
+        kernels::RopeAngles(rope_, segment.first_position + static_cast<uint32_t>(i), cosines_.data() + t * pairs,
+                            sines_.data() + t * pairs);
+      }
     }
 
     const size_t query_width = spec_.query_width();
-    const size_t key_width = spec_.key_width();
-    const size_t value_width = spec_.value_width();
     const size_t attention_width = spec_.head_count * spec_.value_length;
     const size_t ffn = spec_.feed_forward_length;
     normed_.resize(n * embd);
     q_.resize(n * query_width);
-    k_.resize(n * key_width);
-    v_.resize(n * value_width);
+    k_.resize(n * spec_.key_width());
+    v_.resize(n * spec_.value_width());
     attended_.resize(n * attention_width);
     projected_.resize(n * embd);
     gate_.resize(n * ffn);
@@ -218,39 +267,20 @@ class Decoder final : public Transformer {
       if (Cancelled(cancel)) return false;
       const Layer& layer = layers_[l];
       for (size_t t = 0; t < n; ++t) {
-        kernels::RmsNorm(x_.data() + t * embd, layer.attn_norm.data(), embd, eps,
-                         normed_.data() + t * embd);
+        kernels::RmsNorm(x_.data() + t * embd, layer.attn_norm.data(), embd, eps, normed_.data() + t * embd);
       }
-      const kernels::MatMulTarget qkv[] = {{&layer.wq, q_.data()}, {&layer.wk, k_.data()},
-                                           {&layer.wv, v_.data()}};
+      const kernels::MatMulTarget qkv[] = {{&layer.wq, q_.data()}, {&layer.wk, k_.data()}, {&layer.wv, v_.data()}};
       kernels::MatMul(pool_, qkv, normed_.data(), n);
       AddBias(layer.bq, q_.data(), n);
       AddBias(layer.bk, k_.data(), n);
       AddBias(layer.bv, v_.data(), n);
-      uint16_t* cached_keys = cache.keys(l);
-      uint16_t* cached_values = cache.values(l);
-      for (size_t t = 0; t < n; ++t) {
-        const float* cos = cosines_.data() + t * pairs;
-        const float* sin = sines_.data() + t * pairs;
-        kernels::ApplyRope(rope_, cos, sin, q_.data() + t * query_width, spec_.head_count,
-                           spec_.key_length);
-        kernels::ApplyRope(rope_, cos, sin, k_.data() + t * key_width, spec_.head_count_kv,
-                           spec_.key_length);
-        const size_t position = first_position + t;
-        kernels::FloatRowToHalf(k_.data() + t * key_width, cached_keys + position * key_width,
-                                key_width);
-        kernels::FloatRowToHalf(v_.data() + t * value_width,
-                                cached_values + position * value_width, value_width);
-      }
-      kernels::CausalAttention(pool_, attention_, q_.data(), cached_keys, cached_values,
-                               first_position, n, attended_.data());
+      Attend(l);
       kernels::MatMul(pool_, layer.wo, attended_.data(), n, projected_.data());
       AddBias(layer.bo, projected_.data(), n);
       AddInPlace(projected_, x_);
 
       for (size_t t = 0; t < n; ++t) {
-        kernels::RmsNorm(x_.data() + t * embd, layer.ffn_norm.data(), embd, eps,
-                         normed_.data() + t * embd);
+        kernels::RmsNorm(x_.data() + t * embd, layer.ffn_norm.data(), embd, eps, normed_.data() + t * embd);
       }
       const kernels::MatMulTarget gate_up[] = {{&layer.gate, gate_.data()}, {&layer.up, up_.data()}};
       kernels::MatMul(pool_, gate_up, normed_.data(), n);
@@ -258,17 +288,43 @@ class Decoder final : public Transformer {
       kernels::MatMul(pool_, layer.down, gate_.data(), n, projected_.data());
       AddInPlace(projected_, x_);
     }
-    cache.Grow(static_cast<uint32_t>(n));
+    for (const Segment& segment : segments_) segment.cache->Grow(static_cast<uint32_t>(segment.count));
 
-    if (out == nullptr) return true;
-    const size_t first_output = all_logits ? 0 : n - 1;
-    const size_t outputs = n - first_output;
-    for (size_t i = 0; i < outputs; ++i) {
-      kernels::RmsNorm(x_.data() + (first_output + i) * embd, output_norm_.data(), embd, eps,
-                       normed_.data() + i * embd);
+    if (out == nullptr || output_rows_.empty()) return true;
+    for (size_t i = 0; i < output_rows_.size(); ++i) {
+      kernels::RmsNorm(x_.data() + output_rows_[i] * embd, output_norm_.data(), embd, eps, normed_.data() + i * embd);
     }
-    kernels::MatMul(pool_, output_, normed_.data(), outputs, out);
+    kernels::MatMul(pool_, output_, normed_.data(), output_rows_.size(), out);
     return true;
+  }
+
+  // Rotates this layer's queries and keys, stores keys and values in each segment's cache, and
+  // attends each segment to its own cache.
+  void Attend(size_t layer) {
+    const size_t query_width = spec_.query_width();
+    const size_t key_width = spec_.key_width();
+    const size_t value_width = spec_.value_width();
+    const size_t pairs = rope_.rotary_dims / 2;
+    const size_t attention_width = spec_.head_count * spec_.value_length;
+    attention_batch_.clear();
+    for (const Segment& segment : segments_) {
+      uint16_t* cached_keys = segment.cache->keys(layer);
+      uint16_t* cached_values = segment.cache->values(layer);
+      for (size_t i = 0; i < segment.count; ++i) {
+        const size_t t = segment.row + i;
+        const float* cos = cosines_.data() + t * pairs;
+        const float* sin = sines_.data() + t * pairs;
+        kernels::ApplyRope(rope_, cos, sin, q_.data() + t * query_width, spec_.head_count, spec_.key_length);
+        kernels::ApplyRope(rope_, cos, sin, k_.data() + t * key_width, spec_.head_count_kv, spec_.key_length);
+        const size_t position = segment.first_position + i;
+        kernels::FloatRowToHalf(k_.data() + t * key_width, cached_keys + position * key_width, key_width);
+        kernels::FloatRowToHalf(v_.data() + t * value_width, cached_values + position * value_width, value_width);
+      }
+      attention_batch_.push_back({q_.data() + segment.row * query_width, cached_keys, cached_values,
+                                  segment.first_position, segment.count,
+                                  attended_.data() + segment.row * attention_width});
+    }
+    kernels::CausalAttentionBatch(pool_, attention_, attention_batch_);
   }
 
   ModelSpec spec_;
@@ -282,6 +338,11 @@ class Decoder final : public Transformer {
   // Activations of the batch being run, kept between calls so generation does not allocate.
   std::vector<float> x_, normed_, q_, k_, v_, attended_, projected_, gate_, up_;
   std::vector<float> cosines_, sines_;
+  // The batch's layout, kept between calls so generation does not allocate.
+  std::vector<Segment> segments_;
+  std::vector<size_t> output_rows_;
+  std::vector<int32_t> batch_tokens_;
+  std::vector<kernels::AttentionSequence> attention_batch_;
 };
 
 }  // namespace

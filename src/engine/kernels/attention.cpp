@@ -136,30 +136,58 @@ void CheckAttentionShape(const AttentionShape& shape) {
 
 void ReserveAttentionScratch() { ThreadScratch(); }
 
+namespace {
+
+// Task `index` of a sequence: (block of kTokenBlock tokens, key/value head).
+void AttendSequenceTask(const AttentionShape& shape, const AttentionSequence& sequence, size_t index) {
+  const size_t group = shape.query_heads / shape.kv_heads;
+  const size_t query_width = shape.query_heads * shape.key_dim;
+  const size_t out_width = shape.query_heads * shape.value_dim;
+  const size_t first_token = index / shape.kv_heads * kTokenBlock;
+  const size_t kv_head = index % shape.kv_heads;
+  BlockTask task;
+  task.queries = sequence.queries + first_token * query_width + kv_head * group * shape.key_dim;
+  task.query_width = query_width;
+  task.keys = sequence.keys + kv_head * shape.key_dim;
+  task.values = sequence.values + kv_head * shape.value_dim;
+  task.first_visible = sequence.first_position + first_token + 1;
+  task.tokens = std::min(kTokenBlock, sequence.n_tokens - first_token);
+  task.out = sequence.out + first_token * out_width + kv_head * group * shape.value_dim;
+  task.out_width = out_width;
+  AttendBlock(shape, group, shape.kv_heads * shape.key_dim, shape.kv_heads * shape.value_dim, task);
+}
+
+size_t SequenceTasks(const AttentionShape& shape, const AttentionSequence& sequence) {
+  return (sequence.n_tokens + kTokenBlock - 1) / kTokenBlock * shape.kv_heads;
+}
+
+}  // namespace
+
 void CausalAttention(ThreadPool& pool, const AttentionShape& shape, const float* queries,
                      const uint16_t* keys, const uint16_t* values, uint32_t first_position,
                      size_t n_tokens, float* out) {
+  const AttentionSequence sequence{queries, keys, values, first_position, n_tokens, out};
+  CausalAttentionBatch(pool, shape, std::span<const AttentionSequence>(&sequence, 1));
+}
+
+void CausalAttentionBatch(ThreadPool& pool, const AttentionShape& shape, std::span<const AttentionSequence> sequences) {
   ReserveAttentionScratch();  // the caller's, should it claim no block of its first call
-  const size_t group = shape.query_heads / shape.kv_heads;
-  const size_t query_width = shape.query_heads * shape.key_dim;
-  const size_t key_width = shape.kv_heads * shape.key_dim;
-  const size_t value_width = shape.kv_heads * shape.value_dim;
-  const size_t out_width = shape.query_heads * shape.value_dim;
-  const size_t blocks = (n_tokens + kTokenBlock - 1) / kTokenBlock;
-  pool.ParallelFor(blocks * shape.kv_heads, [&](size_t begin, size_t end) {
+  size_t total = 0;
+  for (const AttentionSequence& sequence : sequences) total += SequenceTasks(shape, sequence);
+  pool.ParallelFor(total, [&](size_t begin, size_t end) {
+    // Find the sequence holding task `begin`, then walk forward: sequences are few.
+    size_t sequence = 0;
+    size_t first_task = 0;
+    while (first_task + SequenceTasks(shape, sequences[sequence]) <= begin) {
+      first_task += SequenceTasks(shape, sequences[sequence]);
+      ++sequence;
+    }
     for (size_t index = begin; index < end; ++index) {
-      const size_t first_token = index / shape.kv_heads * kTokenBlock;
-      const size_t kv_head = index % shape.kv_heads;
-      BlockTask task;
-      task.queries = queries + first_token * query_width + kv_head * group * shape.key_dim;
-      task.query_width = query_width;
-      task.keys = keys + kv_head * shape.key_dim;
-      task.values = values + kv_head * shape.value_dim;
-      task.first_visible = first_position + first_token + 1;
-      task.tokens = std::min(kTokenBlock, n_tokens - first_token);
-      task.out = out + first_token * out_width + kv_head * group * shape.value_dim;
-      task.out_width = out_width;
-      AttendBlock(shape, group, key_width, value_width, task);
+      while (index >= first_task + SequenceTasks(shape, sequences[sequence])) {
+        first_task += SequenceTasks(shape, sequences[sequence]);
+        ++sequence;
+      }
+      AttendSequenceTask(shape, sequences[sequence], index - first_task);
     }
   });
 }

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "engine/thread_pool.h"
 
@@ -46,5 +47,20 @@ void ReserveAttentionScratch();
 void CausalAttention(ThreadPool& pool, const AttentionShape& shape, const float* queries,
                      const uint16_t* keys, const uint16_t* values, uint32_t first_position,
                      size_t n_tokens, float* out);
+
+// One sequence's part of a batch: its queries and output rows, and its own cache.
+struct AttentionSequence {
+  const float* queries = nullptr;
+  const uint16_t* keys = nullptr;
+  const uint16_t* values = nullptr;
+  uint32_t first_position = 0;
+  size_t n_tokens = 0;
+  float* out = nullptr;
+};
+
+// CausalAttention for several sequences in one parallel pass (continuous batching: one decode
+// token each, or a prompt chunk): the same blocks as calling it per sequence, so the same bits,
+// without a pass over the pool per sequence.
+void CausalAttentionBatch(ThreadPool& pool, const AttentionShape& shape, std::span<const AttentionSequence> sequences);
 
 }  // namespace troupe::engine::kernels
