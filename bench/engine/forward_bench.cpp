@@ -108,6 +108,35 @@ void BM_GenerationTokens(benchmark::State& state) {
   SetLabel(state);
 }
 
+// Continuous batching's decode step: `sequences` sequences, one token each, in one ForwardBatch
+// (Q8_0, 2 threads); tokens/s counts every sequence's token.
+void BM_BatchedGenerationTokens(benchmark::State& state) {
+  const LoadedModel& model = ModelFor("q8_0");
+  auto transformer = Transformer::Create(model.file, model.spec, 2);
+  const size_t sequences = static_cast<size_t>(state.range(0));
+  const std::vector<int32_t> prompt = PromptTokens(64, model.spec.vocab_size);
+  constexpr uint32_t kCapacity = 256;
+  std::vector<std::unique_ptr<KvCache>> caches;
+  std::vector<float> logits;
+  for (size_t s = 0; s < sequences; ++s) {
+    caches.push_back(transformer->NewCache(kCapacity));
+    transformer->Forward(*caches.back(), prompt, false, logits);
+  }
+  std::vector<int32_t> next(sequences, 1);
+  std::vector<ForwardEntry> entries(sequences);
+  for (auto _ : state) {
+    for (size_t s = 0; s < sequences; ++s) {
+      if (caches[s]->size() == kCapacity) caches[s]->Truncate(static_cast<uint32_t>(prompt.size()));
+      entries[s] = ForwardEntry{caches[s].get(), std::span<const int32_t>(&next[s], 1), true};
+    }
+    transformer->ForwardBatch(entries, logits);
+    for (size_t s = 0; s < sequences; ++s) next[s] = static_cast<int32_t>((caches[s]->size() + s) % model.spec.vocab_size);
+  }
+  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(state.iterations() * sequences),
+                                                  benchmark::Counter::kIsRate);
+  state.SetLabel("q8_0, 2 threads, " + std::to_string(sequences) + " sequences");
+}
+
 void TypesAndThreads(benchmark::internal::Benchmark* benchmark) {
   benchmark->ArgNames({"type", "threads"});
   for (int64_t type = 0; type < 2; ++type) {
@@ -118,6 +147,7 @@ void TypesAndThreads(benchmark::internal::Benchmark* benchmark) {
 
 BENCHMARK(BM_PromptTokens)->Apply(TypesAndThreads);
 BENCHMARK(BM_GenerationTokens)->Apply(TypesAndThreads);
+BENCHMARK(BM_BatchedGenerationTokens)->Arg(1)->Arg(4)->Arg(8)->Arg(16)->ArgName("sequences")->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace troupe::engine

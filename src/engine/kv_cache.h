@@ -22,6 +22,7 @@ class HalfKvCache final : public KvCache {
   uint32_t capacity() const override { return capacity_; }
   // A `size` at or past size() changes nothing.
   void Truncate(uint32_t size) override;
+  void CopyPrefix(const KvCache& source, uint32_t positions) override;
   uint64_t memory_bytes() const override;
 
   const void* owner() const { return owner_; }
@@ -35,6 +36,7 @@ class HalfKvCache final : public KvCache {
 
  private:
   const void* owner_;
+  size_t layers_;
   size_t key_width_;
   size_t value_width_;
   uint32_t capacity_;

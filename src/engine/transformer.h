@@ -27,6 +27,11 @@ class KvCache {
   virtual uint32_t capacity() const = 0;  // positions it can hold
   // Forgets every position from `size` on (to reuse a shared prefix or rewind).
   virtual void Truncate(uint32_t size) = 0;
+  // Makes this cache hold a copy of the first `positions` positions of `source`, a cache of the
+  // same Transformer (a prompt prefix another sequence already ran: copying its keys and values
+  // costs far less than running it again). Throws EngineError(kInvalidInput) when `source` holds
+  // fewer positions, belongs to another Transformer, or this cache has less room.
+  virtual void CopyPrefix(const KvCache& source, uint32_t positions) = 0;
   virtual uint64_t memory_bytes() const = 0;
 };
 

@@ -10,9 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/batch_generator.h"
 #include "engine/engine.h"
 #include "engine/token_constraint.h"
 #include "llm/engine_status_internal.h"
+#include "llm/kv_slots_internal.h"
 #include "llm/local_model_internal.h"
 #include "llm/reply_grammar_internal.h"
 #include "llm/stream_text.h"
@@ -99,7 +101,8 @@ class LocalProvider final : public Provider {
       const std::optional<int32_t> token = tokenizer.FindToken(text);
       if (token && tokenizer.IsControl(*token)) add(text);
     }
-    for (int i = 0; i < std::max(options_.cache_slots, 1); ++i) slots_.emplace_back();
+    slots_ = std::make_unique<KvSlots>(*model_, options_.cache_slots, static_cast<uint32_t>(info_.context_length));
+    batch_ = std::make_unique<engine::BatchGenerator>(model_->transformer(), model_->tokenizer());
     engine_thread_ = std::thread([this] { Run(); });
   }
 
@@ -166,12 +169,6 @@ class LocalProvider final : public Provider {
     bool Stopped() const { return cancelled.load() || (request.cancel != nullptr && request.cancel->load()); }
   };
 
-  struct Slot {
-    std::unique_ptr<engine::KvCache> cache;
-    std::vector<int32_t> tokens;  // what the cache holds
-    uint64_t last_used = 0;
-  };
-
   Result<std::vector<int32_t>> Render(const std::vector<ChatMessage>& messages, const std::vector<ToolDefinition>& tools,
                                       bool add_generation_prompt) const {
     engine::ChatTemplateInputs inputs;
@@ -186,47 +183,35 @@ class LocalProvider final : public Provider {
     }
   }
 
-  // The slot whose tokens share the longest prefix with `prompt` (else the least recently used).
-  Slot& PickSlot(const std::vector<int32_t>& prompt, size_t& shared) {
-    Slot* best = nullptr;
-    size_t best_shared = 0;
-    for (Slot& slot : slots_) {
-      size_t n = 0;
-      while (n < slot.tokens.size() && n < prompt.size() && slot.tokens[n] == prompt[n]) ++n;
-      if (best == nullptr || n > best_shared || (n == best_shared && slot.last_used < best->last_used)) {
-        best = &slot;
-        best_shared = n;
-      }
-    }
-    if (best_shared == 0) {
-      best = &*std::min_element(slots_.begin(), slots_.end(),
-                                [](const Slot& a, const Slot& b) { return a.last_used < b.last_used; });
-    }
-    shared = best_shared;
-    return *best;
-  }
-
   // An engine failure as a Status (engine_status_internal.h), naming the provider.
   Status EngineFailure(const engine::EngineError& error) const {
     const Status status = StatusFromEngineError(error);
     return Status(status.code(), "provider " + info_.name + ": " + status.message());
   }
 
-  Result<ChatResult> RunJob(Job& job) {
-    const ChatRequest& request = job.request;
-    const Clock::time_point started = job.queued_at;
+  // A job the batch is generating: its slot, and what the reply has gathered so far.
+  struct Active {
+    std::shared_ptr<Job> job;
+    size_t slot = 0;
+    std::vector<int32_t> prompt;
+    engine::GenerationRequest generation;  // until it joins the batch
+    std::atomic<bool> cancel{false};
+    bool with_tools = false;
+    bool first_piece = true;
+    ToolCallFilter tool_calls;  // tool calls are returned whole, never streamed as text
     ChatResult result;
-    if (job.Stopped()) {
-      result.finish_reason = FinishReason::kCancelled;
-      result.total_ms = MillisSince(started);
-      result.time_to_first_token_ms = result.total_ms;
-      return result;
-    }
+  };
+
+  // Renders the job's prompt and settles how it generates; the error that refuses it otherwise.
+  Result<std::unique_ptr<Active>> Prepare(const std::shared_ptr<Job>& job) {
+    const ChatRequest& request = job->request;
+    auto active = std::make_unique<Active>();
+    active->job = job;
     // tool_choice "none": the model is not told about the tools, so it cannot call them.
-    const bool with_tools = !request.tools.empty() && request.tool_choice != "none";
+    active->with_tools = !request.tools.empty() && request.tool_choice != "none";
     static const std::vector<ToolDefinition> kNoTools;
-    TROUPE_ASSIGN_OR_RETURN(std::vector<int32_t> prompt,
-                            Render(request.messages, with_tools ? request.tools : kNoTools, true));
+    TROUPE_ASSIGN_OR_RETURN(active->prompt, Render(request.messages, active->with_tools ? request.tools : kNoTools, true));
+    const std::vector<int32_t>& prompt = active->prompt;
     const int64_t context = info_.context_length;
     if (prompt.empty() || static_cast<int64_t>(prompt.size()) >= context) {
       return Status(StatusCode::kInvalidArgument,
@@ -235,21 +220,7 @@ class LocalProvider final : public Provider {
                         ", which leaves no room for a reply",
                     "messages");
     }
-    size_t shared = 0;
-    Slot& slot = PickSlot(prompt, shared);
-    slot.last_used = ++use_counter_;
-    if (!slot.cache) {
-      slot.cache = model_->NewSequence(static_cast<uint32_t>(context));
-      slot.tokens.clear();
-      shared = 0;
-    }
-    // At least one prompt token must run to get logits for the first reply token.
-    if (shared == prompt.size()) --shared;
-    slot.cache->Truncate(static_cast<uint32_t>(shared));
-    slot.tokens.assign(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(shared));
-
-    engine::GenerationRequest generation;
-    generation.prompt.assign(prompt.begin() + static_cast<std::ptrdiff_t>(shared), prompt.end());
+    engine::GenerationRequest& generation = active->generation;
     generation.sampling = ToEngine(request.sampling);
     const int64_t room = context - static_cast<int64_t>(prompt.size());
     generation.max_tokens = static_cast<int32_t>(std::min<int64_t>(std::max(request.sampling.max_tokens, 1), room));
@@ -257,7 +228,7 @@ class LocalProvider final : public Provider {
       if (!stop.empty()) generation.stop_strings.push_back(stop);
     }
     for (const std::string& end : turn_ends_) generation.stop_strings.push_back(end);
-    generation.cancel = &cancel_now_;
+    generation.cancel = &active->cancel;
     TROUPE_ASSIGN_OR_RETURN(std::optional<ReplyGrammar> grammar, ReplyGrammarFor(request));
     if (grammar) {
       if (!vocabulary_) vocabulary_ = std::make_shared<const engine::ConstraintVocabulary>(model_->tokenizer());
@@ -265,46 +236,77 @@ class LocalProvider final : public Provider {
       generation.grammar_trigger = std::move(grammar->trigger);
       generation.constraint_vocabulary = vocabulary_;
     }
+    return active;
+  }
 
-    // Tool calls are returned whole, never streamed as text.
-    ToolCallFilter tool_calls;
-    bool first_piece = true;
-    const auto deliver = [&](std::string_view text) {
-      if (text.empty()) return;
-      result.content.append(text);
-      if (job.callbacks.on_delta) job.callbacks.on_delta(text);
-    };
+  // Puts a prepared job in a free slot, from the longest prefix any cache holds, and adds it to
+  // the batch; the error that refuses it otherwise.
+  Status Place(std::unique_ptr<Active> active) {
+    const KvSlots::Placement placement = slots_->Take(active->prompt);
+    active->slot = placement.slot;
+    engine::GenerationRequest& generation = active->generation;
+    generation.prompt.assign(active->prompt.begin() + static_cast<std::ptrdiff_t>(placement.held), active->prompt.end());
+    Active* raw = active.get();
     engine::GenerationCallbacks callbacks;
-    callbacks.on_piece = [&](std::string_view piece) {
-      // Either of the call's two ways to cancel stops the engine between tokens.
-      if (job.Stopped()) cancel_now_ = true;
-      if (piece.empty()) return;
-      if (first_piece) {
-        first_piece = false;
-        result.time_to_first_token_ms = MillisSince(started);
-      }
-      deliver(with_tools ? tool_calls.Push(piece) : std::string(piece));
-    };
-    engine::GenerationResult generated;
+    callbacks.on_piece = [this, raw](std::string_view piece) { OnPiece(*raw, piece); };
     try {
-      generated = model_->Generate(*slot.cache, generation, callbacks);
+      batch_->Add(slots_->cache(placement.slot), std::move(generation), std::move(callbacks),
+                  [this, raw](engine::GenerationResult generated, std::exception_ptr error) {
+                    Complete(*raw, std::move(generated), error);
+                  });
     } catch (const engine::EngineError& error) {
-      DropSlot(slot);
+      slots_->Release(placement.slot, std::vector<int32_t>(active->prompt.begin(),
+                                                           active->prompt.begin() + static_cast<std::ptrdiff_t>(placement.held)));
       return EngineFailure(error);
-    } catch (const std::exception& error) {
-      DropSlot(slot);
-      return Status(StatusCode::kInternal, "provider " + info_.name + ": " + error.what());
     }
-    slot.tokens.insert(slot.tokens.end(), generation.prompt.begin(), generation.prompt.end());
-    slot.tokens.insert(slot.tokens.end(), generated.tokens.begin(), generated.tokens.end());
-    // The cache holds every generated token but the last (generator.h); a cancelled run may hold
-    // less. Keep the token list and the cache the same length.
-    slot.tokens.resize(std::min<size_t>(slot.tokens.size(), slot.cache->size()));
-    slot.cache->Truncate(static_cast<uint32_t>(slot.tokens.size()));
+    active_.push_back(std::move(active));
+    return Status::Ok();
+  }
 
-    if (with_tools) {
-      ToolCallFilter::Finished finished = tool_calls.Finish();
-      deliver(finished.text);
+  void OnPiece(Active& active, std::string_view piece) {
+    if (piece.empty()) return;
+    if (active.first_piece) {
+      active.first_piece = false;
+      active.result.time_to_first_token_ms = MillisSince(active.job->queued_at);
+    }
+    Deliver(active, active.with_tools ? active.tool_calls.Push(piece) : std::string(piece));
+  }
+
+  static void Deliver(Active& active, std::string_view text) {
+    if (text.empty()) return;
+    active.result.content.append(text);
+    if (active.job->callbacks.on_delta) active.job->callbacks.on_delta(text);
+  }
+
+  // The batch finished a job: its slot keeps what its cache holds, and the caller gets the reply.
+  void Complete(Active& active, engine::GenerationResult generated, std::exception_ptr error) {
+    Result<ChatResult> outcome = Finish(active, generated, error);
+    std::shared_ptr<Job> job = active.job;
+    std::erase_if(active_, [&](const std::unique_ptr<Active>& a) { return a.get() == &active; });
+    job->callbacks.on_done(std::move(outcome));
+  }
+
+  Result<ChatResult> Finish(Active& active, const engine::GenerationResult& generated, std::exception_ptr error) {
+    if (error) {
+      slots_->Drop(active.slot);
+      try {
+        std::rethrow_exception(error);
+      } catch (const engine::EngineError& engine_error) {
+        return EngineFailure(engine_error);
+      } catch (const std::exception& other) {
+        return Status(StatusCode::kInternal, "provider " + info_.name + ": " + other.what());
+      }
+    }
+    // The cache holds every generated token but the last (generator.h); a cancelled run may hold
+    // less: Release keeps what the cache holds.
+    std::vector<int32_t> held = active.prompt;
+    held.insert(held.end(), generated.tokens.begin(), generated.tokens.end());
+    slots_->Release(active.slot, std::move(held));
+
+    ChatResult& result = active.result;
+    if (active.with_tools) {
+      ToolCallFilter::Finished finished = active.tool_calls.Finish();
+      Deliver(active, finished.text);
       result.tool_calls = std::move(finished.tool_calls);
     }
     switch (generated.stop_reason) {
@@ -323,52 +325,98 @@ class LocalProvider final : public Provider {
     if (!result.tool_calls.empty() && result.finish_reason != FinishReason::kCancelled) {
       result.finish_reason = FinishReason::kToolCalls;
     }
-    result.usage.prompt_tokens = static_cast<int64_t>(prompt.size());
+    result.usage.prompt_tokens = static_cast<int64_t>(active.prompt.size());
     result.usage.completion_tokens = generated.generated_tokens;
-    if (first_piece) result.time_to_first_token_ms = MillisSince(started);
-    result.total_ms = MillisSince(started);
-    return result;
+    if (active.first_piece) result.time_to_first_token_ms = MillisSince(active.job->queued_at);
+    result.total_ms = MillisSince(active.job->queued_at);
+    return std::move(result);
   }
 
-  static void DropSlot(Slot& slot) {
-    slot.cache.reset();  // its contents are unknown now
-    slot.tokens.clear();
-  }
-
+  // The engine thread: takes queued jobs while a slot is free, and steps the batch while anything
+  // runs. A job whose prompt prefix a running job is still computing waits for it (then copies
+  // it), so requests that arrive together with one character's prompt compute it once. A job
+  // cancelled before it runs never runs; one cancelled while running ends at its next step. On
+  // shutdown it finishes what is queued and running, then returns.
   void Run() {
     for (;;) {
-      std::shared_ptr<Job> job;
+      std::vector<std::shared_ptr<Job>> taken;
       {
         std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
+        if (active_.empty() && waiting_.empty()) {
+          ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+          if (queue_.empty()) return;
+        }
+        while (!queue_.empty() && taken.size() + waiting_.size() < slots_->free()) {
+          taken.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
       }
-      cancel_now_ = job->Stopped();
-      Result<ChatResult> result = Status(StatusCode::kInternal, "not run");
-      try {
-        result = RunJob(*job);
-      } catch (const std::exception& error) {
-        result = Status(StatusCode::kInternal, "provider " + info_.name + ": " + error.what());
+      for (const std::shared_ptr<Job>& job : taken) {
+        if (job->Stopped()) {
+          ChatResult cancelled;
+          cancelled.finish_reason = FinishReason::kCancelled;
+          cancelled.total_ms = cancelled.time_to_first_token_ms = MillisSince(job->queued_at);
+          job->callbacks.on_done(std::move(cancelled));
+          continue;
+        }
+        Result<std::unique_ptr<Active>> prepared = Status(StatusCode::kInternal, "not run");
+        try {
+          prepared = Prepare(job);
+        } catch (const std::exception& error) {
+          prepared = Status(StatusCode::kInternal, "provider " + info_.name + ": " + error.what());
+        }
+        if (!prepared.ok()) {
+          job->callbacks.on_done(prepared.status());
+          continue;
+        }
+        waiting_.push_back(std::move(*prepared));
       }
-      job->callbacks.on_done(std::move(result));
+      PlaceWaiting();
+      for (const std::unique_ptr<Active>& active : active_) {
+        if (active->job->Stopped()) active->cancel = true;
+      }
+      if (!active_.empty()) batch_->Step();
     }
   }
+
+  // Places waiting jobs whose prefix no running job is about to compute (all of them when
+  // nothing runs), in arrival order.
+  void PlaceWaiting() {
+    for (auto it = waiting_.begin(); it != waiting_.end() && slots_->free() > 0;) {
+      if (!active_.empty() && slots_->ShouldWait((*it)->prompt, kMinSharedGain)) {
+        ++it;
+        continue;
+      }
+      std::unique_ptr<Active> active = std::move(*it);
+      it = waiting_.erase(it);
+      const std::shared_ptr<Job> job = active->job;
+      Status placed = Status(StatusCode::kInternal, "not run");
+      try {
+        placed = Place(std::move(active));
+      } catch (const std::exception& error) {
+        placed = Status(StatusCode::kInternal, "provider " + info_.name + ": " + error.what());
+      }
+      if (!placed.ok()) job->callbacks.on_done(std::move(placed));
+    }
+  }
+
+  // Waiting pays when another job is about to compute at least this many of a prompt's tokens.
+  static constexpr size_t kMinSharedGain = 16;
 
   std::shared_ptr<engine::Model> model_;
   LocalProviderOptions options_;
   ProviderInfo info_;
   std::vector<std::string> turn_ends_;
-  std::vector<Slot> slots_;  // engine thread only
+  std::unique_ptr<KvSlots> slots_;  // engine thread only
+  std::deque<std::unique_ptr<Active>> waiting_;  // prepared, waiting for a shared prefix (engine thread)
   // The vocabulary's trie for constrained replies, made on the first one (engine thread only).
   std::shared_ptr<const engine::ConstraintVocabulary> vocabulary_;
-  uint64_t use_counter_ = 0;  // engine thread only
 
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::shared_ptr<Job>> queue_;  // guarded by mutex_
-  std::atomic<bool> cancel_now_{false};      // the running job's stop flag, engine thread's
+  std::vector<std::unique_ptr<Active>> active_;  // engine thread only
+  std::unique_ptr<engine::BatchGenerator> batch_;  // engine thread only
   bool stopping_ = false;   // guarded by mutex_
   std::thread engine_thread_;
 };

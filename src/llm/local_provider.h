@@ -1,11 +1,14 @@
 // The in-process provider: a GGUF model run by Troupe's own engine. One engine thread owns the
-// model and runs requests one after another from a bounded FIFO queue; Chat() blocks its caller
-// until its request has run, and deltas are delivered from the engine thread.
+// model and generates up to `cache_slots` requests at once by continuous batching
+// (engine/batch_generator.h: one forward pass per step for all of them, new requests joining
+// between steps, long prompts split so replies already streaming keep streaming); more wait in a
+// bounded FIFO queue. Chat() blocks its caller until its request has run, and deltas are
+// delivered from the engine thread.
 //
 // Prompts are rendered with the model's chat template (ChatML when it has none), tools passed
-// to the template's `tools` variable, and tokenized with control tokens recognised. A few KV
-// caches ("slots", each sized to the context) are kept between requests and the one sharing the
-// longest token prefix with a new prompt is reused, so a conversation that resends its history
+// to the template's `tools` variable, and tokenized with control tokens recognised. Each request
+// runs in a KV cache "slot" (sized to the context) kept between requests: a new prompt takes the
+// free slot sharing the longest token prefix with it, so a conversation that resends its history
 // each turn only runs its new tokens.
 //
 // The reply ends at an end-of-generation token, at a stop string (the request's, and the
@@ -37,7 +40,7 @@ struct LocalProviderOptions {
   std::string name = "local";
   int64_t context_length = 4096;  // per request; capped by the model's trained context
   size_t max_queued = 32;         // requests waiting for the engine; more fail with kResourceExhausted
-  int cache_slots = 4;            // KV caches kept for prefix reuse
+  int cache_slots = 4;            // requests generated at once, each in a KV cache kept for prefix reuse
 };
 
 // The provider over a loaded model (not null, not loaded vocab_only). The model is shared so the

@@ -9,7 +9,7 @@
 namespace troupe::llm {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using SchemaJson = nlohmann::ordered_json;
 
 constexpr std::string_view kCallOpen = "<tool_call>";
 
@@ -24,7 +24,7 @@ Result<std::optional<ReplyGrammar>> FormatGrammar(const ResponseFormat& format) 
       case ResponseFormat::Kind::kText:
         return std::optional<ReplyGrammar>();
       case ResponseFormat::Kind::kJsonObject:
-        return std::optional<ReplyGrammar>(ReplyGrammar{engine::JsonSchemaGrammar(Json{{"type", "object"}}), ""});
+        return std::optional<ReplyGrammar>(ReplyGrammar{engine::JsonSchemaGrammar(SchemaJson{{"type", "object"}}), ""});
       case ResponseFormat::Kind::kJsonSchema:
         return std::optional<ReplyGrammar>(ReplyGrammar{engine::JsonSchemaGrammar(std::string_view(format.schema_json)), ""});
       case ResponseFormat::Kind::kGrammar:
@@ -38,9 +38,9 @@ Result<std::optional<ReplyGrammar>> FormatGrammar(const ResponseFormat& format) 
 
 // {"name": <the tool>, "arguments": <its parameters>} for each tool the reply may call, as one
 // schema; the tools' own $defs move to the top, where their "#/$defs/..." references now point.
-Result<Json> CallSchema(const ChatRequest& request) {
-  Json calls = Json::array();
-  Json defs = Json::object();
+Result<SchemaJson> CallSchema(const ChatRequest& request) {
+  SchemaJson calls = SchemaJson::array();
+  SchemaJson defs = SchemaJson::object();
   for (size_t i = 0; i < request.tools.size(); ++i) {
     const ToolDefinition& tool = request.tools[i];
     if (request.tool_choice != "auto" && request.tool_choice != "required" && !request.tool_choice.empty() &&
@@ -48,7 +48,7 @@ Result<Json> CallSchema(const ChatRequest& request) {
       continue;
     }
     const std::string field = "tools[" + std::to_string(i) + "].parameters";
-    Json parameters = Json::parse(tool.parameters_json, nullptr, /*allow_exceptions=*/false);
+    SchemaJson parameters = SchemaJson::parse(tool.parameters_json, nullptr, /*allow_exceptions=*/false);
     if (parameters.is_discarded() || !parameters.is_object()) {
       return InvalidArgument(field + ": the parameters are not a JSON object", field);
     }
@@ -66,7 +66,7 @@ Result<Json> CallSchema(const ChatRequest& request) {
                      {"properties", {{"name", {{"const", tool.name}}}, {"arguments", std::move(parameters)}}},
                      {"required", {"name", "arguments"}}});
   }
-  Json schema = calls.size() == 1 ? calls.front() : Json{{"anyOf", std::move(calls)}};
+  SchemaJson schema = calls.size() == 1 ? calls.front() : SchemaJson{{"anyOf", std::move(calls)}};
   // Both spellings resolve: the tools may have used either.
   if (!defs.empty()) {
     schema["$defs"] = defs;
@@ -76,7 +76,7 @@ Result<Json> CallSchema(const ChatRequest& request) {
 }
 
 Result<std::optional<ReplyGrammar>> ToolGrammar(const ChatRequest& request) {
-  TROUPE_ASSIGN_OR_RETURN(Json schema, CallSchema(request));
+  TROUPE_ASSIGN_OR_RETURN(SchemaJson schema, CallSchema(request));
   try {
     const engine::Grammar body = engine::JsonSchemaGrammar(schema);
     if (request.tool_choice.empty() || request.tool_choice == "auto") {

@@ -8,14 +8,14 @@
 namespace troupe::engine::tokenization {
 namespace {
 
-struct Symbol {
+struct SpmSymbol {
   int prev = -1;
   int next = -1;
   size_t begin = 0;
   size_t length = 0;  // 0 once merged into its left neighbour
 };
 
-struct Candidate {
+struct SpmCandidate {
   int left = 0;
   int right = 0;
   float score = 0.0f;
@@ -23,8 +23,8 @@ struct Candidate {
 };
 
 // Highest score first; between equal scores the leftmost pair, as llama.cpp orders them.
-struct LowerPriority {
-  bool operator()(const Candidate& a, const Candidate& b) const {
+struct SpmLowerPriority {
+  bool operator()(const SpmCandidate& a, const SpmCandidate& b) const {
     return a.score < b.score || (a.score == b.score && a.left > b.left);
   }
 };
@@ -32,7 +32,7 @@ struct LowerPriority {
 }  // namespace
 
 void EncodeSentencePiece(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out) {
-  std::vector<Symbol> symbols;
+  std::vector<SpmSymbol> symbols;
   symbols.reserve(text.size());
   for (size_t offset = 0; offset < text.size();) {
     const size_t length = std::min(Utf8SequenceLength(static_cast<unsigned char>(text[offset])),
@@ -42,7 +42,7 @@ void EncodeSentencePiece(const Vocab& vocab, std::string_view text, std::vector<
     offset += length;
   }
 
-  std::priority_queue<Candidate, std::vector<Candidate>, LowerPriority> queue;
+  std::priority_queue<SpmCandidate, std::vector<SpmCandidate>, SpmLowerPriority> queue;
   const auto consider = [&](int left, int right) {
     if (left < 0 || right < 0) return;
     const size_t length = symbols[left].length + symbols[right].length;
@@ -54,10 +54,10 @@ void EncodeSentencePiece(const Vocab& vocab, std::string_view text, std::vector<
     consider(i - 1, i);
   }
   while (!queue.empty()) {
-    const Candidate candidate = queue.top();
+    const SpmCandidate candidate = queue.top();
     queue.pop();
-    Symbol& left = symbols[candidate.left];
-    Symbol& right = symbols[candidate.right];
+    SpmSymbol& left = symbols[candidate.left];
+    SpmSymbol& right = symbols[candidate.right];
     // Symbols only grow, so a changed total length means one side merged since.
     if (left.length == 0 || right.length == 0 ||
         left.length + right.length != candidate.length) {
@@ -72,7 +72,7 @@ void EncodeSentencePiece(const Vocab& vocab, std::string_view text, std::vector<
   }
 
   for (int i = symbols.empty() ? -1 : 0; i != -1; i = symbols[i].next) {
-    const Symbol& symbol = symbols[i];
+    const SpmSymbol& symbol = symbols[i];
     const std::string_view piece = text.substr(symbol.begin, symbol.length);
     if (const auto token = vocab.Find(piece)) {
       out.push_back(*token);
