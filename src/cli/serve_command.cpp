@@ -16,6 +16,7 @@
 #include "server/api/api.h"
 #include "server/http/http_server.h"
 #include "server/services/job_runner.h"
+#include "server/services/engine_metrics.h"
 #include "server/services/provider_metrics.h"
 #include "server/http/web_ui.h"
 #include "server/services/webhook.h"
@@ -147,6 +148,9 @@ void Serve(CommandContext& context) {
     return;
   }
   (*registry)->SetObserver(&provider_metrics);
+  if (Result<llm::Provider*> local = (*registry)->Find("local"); local.ok()) {
+    server::AddEngineMetrics(metrics, **local);
+  }
   for (const std::string& name : (*registry)->names()) {
     Result<llm::Provider*> provider = (*registry)->Find(name);
     if (provider.ok()) {

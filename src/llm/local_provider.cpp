@@ -158,6 +158,23 @@ class LocalProvider final : public Provider {
 
   std::vector<std::string> TurnEndStrings() const override { return turn_ends_; }
 
+  std::optional<EngineLoad> engine_load() const override {
+    EngineLoad load;
+    {
+      std::lock_guard lock(mutex_);
+      load.queued = static_cast<int64_t>(queue_.size());
+    }
+    load.waiting_for_prefix = load_.waiting.load();
+    load.running = load_.running.load();
+    load.slots = std::max(options_.cache_slots, 1);
+    load.last_step_sequences = load_.last_step_sequences.load();
+    load.last_step_tokens = load_.last_step_tokens.load();
+    load.steps = load_.steps.load();
+    load.prompt_tokens_reused = load_.prompt_tokens_reused.load();
+    load.prompt_tokens_computed = load_.prompt_tokens_computed.load();
+    return load;
+  }
+
  private:
   // A request from Start to its end; the handle the caller holds.
   struct Job final : ChatCall {
@@ -244,6 +261,8 @@ class LocalProvider final : public Provider {
   Status Place(std::unique_ptr<Active> active) {
     const KvSlots::Placement placement = slots_->Take(active->prompt);
     active->slot = placement.slot;
+    load_.prompt_tokens_reused += static_cast<int64_t>(placement.held);
+    load_.prompt_tokens_computed += static_cast<int64_t>(active->prompt.size() - placement.held);
     engine::GenerationRequest& generation = active->generation;
     generation.prompt.assign(active->prompt.begin() + static_cast<std::ptrdiff_t>(placement.held), active->prompt.end());
     Active* raw = active.get();
@@ -375,7 +394,14 @@ class LocalProvider final : public Provider {
       for (const std::unique_ptr<Active>& active : active_) {
         if (active->job->Stopped()) active->cancel = true;
       }
-      if (!active_.empty()) batch_->Step();
+      if (!active_.empty()) {
+        batch_->Step();
+        ++load_.steps;
+        load_.last_step_sequences = static_cast<int64_t>(batch_->last_step_sequences());
+        load_.last_step_tokens = static_cast<int64_t>(batch_->last_step_tokens());
+      }
+      load_.running = static_cast<int64_t>(active_.size());
+      load_.waiting = static_cast<int64_t>(waiting_.size());
     }
   }
 
@@ -412,7 +438,14 @@ class LocalProvider final : public Provider {
   // The vocabulary's trie for constrained replies, made on the first one (engine thread only).
   std::shared_ptr<const engine::ConstraintVocabulary> vocabulary_;
 
-  std::mutex mutex_;
+  // What engine_load reports, written by the engine thread.
+  struct LoadCounters {
+    std::atomic<int64_t> waiting{0}, running{0}, last_step_sequences{0}, last_step_tokens{0}, steps{0};
+    std::atomic<int64_t> prompt_tokens_reused{0}, prompt_tokens_computed{0};
+  };
+  LoadCounters load_;
+
+  mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::shared_ptr<Job>> queue_;  // guarded by mutex_
   std::vector<std::unique_ptr<Active>> active_;  // engine thread only

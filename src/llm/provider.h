@@ -124,6 +124,20 @@ class ChatCall {
   virtual void Cancel() = 0;
 };
 
+// What an in-process engine is doing now and has done (the local provider; remote ones have
+// none): for /metrics.
+struct EngineLoad {
+  int64_t queued = 0;                  // requests waiting for a slot
+  int64_t waiting_for_prefix = 0;      // requests waiting for another to compute their prompt prefix
+  int64_t running = 0;                 // requests generating
+  int64_t slots = 0;                   // KV caches, one per request generating at once
+  int64_t last_step_sequences = 0;     // requests the last forward pass served
+  int64_t last_step_tokens = 0;        // tokens it ran
+  int64_t steps = 0;                   // forward passes so far
+  int64_t prompt_tokens_reused = 0;    // prompt tokens a cache already held (own or copied), so far
+  int64_t prompt_tokens_computed = 0;  // prompt tokens run, so far
+};
+
 struct ProviderInfo {
   std::string name;  // the configured name ("local", "openai", ...)
   std::string kind;  // "local" | "openai"
@@ -162,6 +176,8 @@ class Provider {
   // Text that ends a turn in the model's chat format (e.g. "<|im_end|>"), for stop criteria;
   // empty when the provider handles that itself (remote endpoints do).
   virtual std::vector<std::string> TurnEndStrings() const { return {}; }
+  // The engine's load, for providers that run one in-process; thread-safe.
+  virtual std::optional<EngineLoad> engine_load() const { return std::nullopt; }
 };
 
 // One finished call, for metrics (see ProviderRegistry::SetObserver).

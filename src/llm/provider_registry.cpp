@@ -36,6 +36,7 @@ class ReportingProvider final : public Provider {
     return inner_->CountChatTokens(messages);
   }
   std::vector<std::string> TurnEndStrings() const override { return inner_->TurnEndStrings(); }
+  std::optional<EngineLoad> engine_load() const override { return inner_->engine_load(); }
 
  private:
   std::unique_ptr<Provider> inner_;

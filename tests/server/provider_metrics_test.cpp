@@ -1,6 +1,9 @@
 // Provider metrics from real calls to the local engine (stories260K): what /metrics would show.
 #include "server/services/provider_metrics.h"
 
+#include "llm/openai_provider.h"
+#include "server/services/engine_metrics.h"
+
 #include <gtest/gtest.h>
 
 #include "llm/local_model.h"
@@ -81,6 +84,57 @@ TEST(ProviderMetricsTest, TheRegistryReportsEveryProvider) {
       << text;
   EXPECT_NE(text.find("troupe_llm_errors_total{provider=\"local\",code=\"invalid_argument\"} 1"), std::string::npos)
       << text;
+}
+
+}  // namespace
+}  // namespace troupe::server
+
+namespace troupe::server {
+namespace {
+
+// The engine's own families, read when scraped: after two requests with the same prompt, the
+// second's prefix came from the cache.
+TEST(EngineMetricsTest, TheLocalEnginesBatchAndPrefixCacheShowOnMetrics) {
+  MetricsRegistry registry;
+  llm::LocalProviderOptions options;
+  options.name = "local";
+  options.context_length = 256;
+  options.cache_slots = 3;
+  std::unique_ptr<llm::Provider> provider = llm::MakeLocalProvider(Stories(), options);
+  AddEngineMetrics(registry, *provider);
+  EXPECT_NE(registry.Render().find("troupe_engine_prefix_cache_hit_ratio 0\n"), std::string::npos) << registry.Render();
+
+  llm::ChatRequest request;
+  request.messages = {{"user", "Once upon a time there was a little girl named Lily", "", {}, ""}};
+  request.sampling.temperature = 0;
+  request.sampling.max_tokens = 6;
+  const Result<llm::ChatResult> first = provider->Chat(request, {});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const Result<llm::ChatResult> second = provider->Chat(request, {});
+  ASSERT_TRUE(second.ok());
+
+  const llm::EngineLoad load = *provider->engine_load();
+  EXPECT_EQ(load.prompt_tokens_reused, second->usage.prompt_tokens - 1);  // all but the one token that must run
+  EXPECT_EQ(load.prompt_tokens_computed, first->usage.prompt_tokens + 1);
+  EXPECT_EQ(load.running, 0);
+  EXPECT_EQ(load.slots, 3);
+  EXPECT_GE(load.steps, 12);  // a prompt step and five decode steps each, at least
+  const std::string text = registry.Render();
+  for (const char* family : {"troupe_engine_queue_depth 0", "troupe_engine_running_sequences 0", "troupe_engine_kv_slots 3",
+                             "troupe_engine_batch_sequences 1", "# TYPE troupe_engine_steps_total counter"}) {
+    EXPECT_NE(text.find(family), std::string::npos) << family << "\n" << text;
+  }
+  EXPECT_NE(text.find("troupe_engine_prompt_tokens_reused_total " + std::to_string(load.prompt_tokens_reused)),
+            std::string::npos)
+      << text;
+
+  // A remote provider has no engine: nothing is registered for it.
+  MetricsRegistry remote_registry;
+  llm::OpenAiProviderOptions remote;
+  remote.name = "remote";
+  remote.base_url = "http://127.0.0.1:9/v1";
+  AddEngineMetrics(remote_registry, *llm::MakeOpenAiProvider(remote).value());
+  EXPECT_EQ(remote_registry.Render().find("troupe_engine"), std::string::npos);
 }
 
 }  // namespace
