@@ -49,7 +49,7 @@ struct ModelConfig {
   std::string path;         // GGUF file; "" = the default catalog model in <data_dir>/models, if present
   int threads = 0;          // compute threads; 0 = one per CPU core
   int context_length = 4096;  // tokens per conversation (capped by the model's trained context)
-  int cache_slots = 4;        // KV caches kept so a conversation's next turn reuses its prefix
+  int cache_slots = 4;        // requests generated at once, each in a KV cache kept for prefix reuse
   int max_queued_requests = 32;  // requests waiting for the engine; more are refused (429)
 };
 

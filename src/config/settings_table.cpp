@@ -253,7 +253,7 @@ void AddModelSettings(std::vector<SettingSpec>& list) {
                                  "tokens a conversation may hold (capped by the model's own context)",
                                  In(&Config::model, &ModelConfig::context_length), 256, 1 << 20));
   list.push_back(IntSetting<int>("model.cache_slots",
-                                 "KV caches kept so a conversation's next turn reuses its prompt prefix",
+                                 "requests the model generates at once (continuous batching), each in a KV cache kept so a later prompt reuses its prefix",
                                  In(&Config::model, &ModelConfig::cache_slots), 1, 64));
   list.push_back(IntSetting<int>("model.max_queued_requests",
                                  "requests that may wait for the engine; more are refused (429)",
