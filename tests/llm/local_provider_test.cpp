@@ -313,6 +313,60 @@ TEST_F(LocalProviderTest, ConcurrentCallersAllGetTheirOwnReplies) {
   EXPECT_EQ(together, alone);
 }
 
+// Many callers at once, a third of them cancelling after their first delta and one in five
+// cancelled before it runs: every call ends exactly once, the survivors' replies equal what they
+// get alone, and nothing leaks or races (this runs under ASan and TSan).
+TEST_F(LocalProviderTest, ManyCallersWithCancellationsAllEndOnceAndTheRestAreUntouched) {
+  LocalProviderOptions options;
+  options.cache_slots = 4;
+  options.max_queued = 64;
+  std::unique_ptr<Provider> provider = Make(options);
+  const std::vector<std::string> prompts = {"The cat sat.", "A big tree grew.", "Sue liked cake.", "Ben found a box."};
+  std::vector<std::string> alone;
+  for (const std::string& prompt : prompts) alone.push_back(provider->Chat(Ask(prompt, 12), {})->content);
+
+  constexpr int kCalls = 24;
+  std::vector<Streamed> outcomes(kCalls);
+  std::vector<int> ends(kCalls, 0);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      std::atomic<bool> cancel{i % 5 == 4};
+      ChatRequest request = Ask(prompts[static_cast<size_t>(i) % prompts.size()], 12);
+      request.cancel = &cancel;
+      ChatCallbacks callbacks;
+      callbacks.on_delta = [&, i](std::string_view delta) {
+        outcomes[static_cast<size_t>(i)].deltas += delta;
+        if (i % 3 == 1) cancel = true;
+      };
+      outcomes[static_cast<size_t>(i)].result = provider->Chat(request, callbacks);
+      ++ends[static_cast<size_t>(i)];
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  for (int i = 0; i < kCalls; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(ends[static_cast<size_t>(i)], 1);
+    const Streamed& outcome = outcomes[static_cast<size_t>(i)];
+    ASSERT_TRUE(outcome.result.ok()) << outcome.result.status().ToString();
+    EXPECT_EQ(outcome.deltas, outcome.result->content);
+    const std::string& reference = alone[static_cast<size_t>(i) % prompts.size()];
+    if (i % 5 == 4) {
+      EXPECT_EQ(outcome.result->finish_reason, FinishReason::kCancelled);
+      EXPECT_EQ(outcome.result->content, "");
+    } else if (i % 3 == 1) {
+      // Cancelled at its next step, unless the first delta came with its last token.
+      EXPECT_EQ(reference.rfind(outcome.result->content, 0), 0u) << outcome.result->content;
+      if (outcome.result->finish_reason != FinishReason::kCancelled) {
+        EXPECT_EQ(outcome.result->content, reference);
+      }
+    } else {
+      EXPECT_EQ(outcome.result->content, reference);
+    }
+  }
+  EXPECT_EQ(provider->engine_load()->running, 0);
+}
+
 TEST_F(LocalProviderTest, ANextTurnReusingTheCachedPrefixMatchesAFreshRun) {
   LocalProviderOptions options;
   options.cache_slots = 1;
