@@ -10,14 +10,12 @@
 #include <string_view>
 
 #include "engine/error.h"
-#include "engine/grammar/byte_automaton.h"
 #include "engine/json_schema.h"
 
 namespace {
 
 using troupe::engine::EngineError;
 using troupe::engine::Grammar;
-using troupe::engine::grammar::ByteAutomaton;
 using Json = nlohmann::ordered_json;
 
 void CheckMessage(const EngineError& error) {
@@ -25,15 +23,7 @@ void CheckMessage(const EngineError& error) {
   if (message.rfind("JSON schema", 0) != 0 && message.rfind("grammar", 0) != 0) std::abort();
 }
 
-bool Matches(const Grammar& grammar, std::string_view text) {
-  ByteAutomaton automaton(grammar.shared_rules());
-  int32_t state = automaton.start();
-  for (char c : text) {
-    state = automaton.Next(state, static_cast<uint8_t>(c));
-    if (state == ByteAutomaton::kDead) return false;
-  }
-  return automaton.complete(state);
-}
+bool Matches(const Grammar& grammar, std::string_view text) { return grammar.Check(text) == Grammar::Match::kWhole; }
 
 }  // namespace
 

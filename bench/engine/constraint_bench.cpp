@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/gguf.h"
+#include "scratch_dir.h"
 #include "engine/json_schema.h"
 #include "engine/model_spec.h"
 #include "engine/synth.h"
@@ -80,22 +81,9 @@ void BM_BuildVocabulary(benchmark::State& state) {
   state.SetLabel(kVocabularies[state.range(0)]);
 }
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "troupe-constraint-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~ScratchDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void BM_DecodeStep(benchmark::State& state) {
-  static ScratchDir dir;
+  static ScratchDir dir("troupe-constraint-bench");
   SynthOptions options;
   options.output = dir.path() / "smollm2-135m-qwen2-vocab-q8_0.gguf";
   options.shape = *ShapePreset("smollm2-135m");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/gguf.h"
+#include "scratch_dir.h"
 #include "engine/model_spec.h"
 #include "engine/synth.h"
 #include "engine/transformer.h"
@@ -22,20 +23,6 @@ namespace {
 
 const char* const kWeightTypes[] = {"q8_0", "q4_k_m"};
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "troupe-forward-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 struct LoadedModel {
   GgufFile file;
@@ -44,7 +31,7 @@ struct LoadedModel {
 
 // One synthetic file per weight type, made on first use and kept for the whole run.
 const LoadedModel& ModelFor(const std::string& weight_type) {
-  static ScratchDir dir;
+  static ScratchDir dir("troupe-forward-bench");
   static std::map<std::string, std::unique_ptr<LoadedModel>> models;
   auto found = models.find(weight_type);
   if (found != models.end()) return *found->second;

@@ -73,8 +73,10 @@ bool TaskPool::Post(std::function<void()> task) {
     if (state_->stopping && !state_->draining) return false;
     if (state_->max_queued != 0 && state_->queue.size() >= state_->max_queued) return false;
     state_->queue.push_back(std::move(task));
+    // Under the lock: once it is released the task may run and its owner destroy the pool, so
+    // nothing of the pool may be touched after.
+    state_->ready.notify_one();
   }
-  state_->ready.notify_one();
   return true;
 }
 

@@ -40,6 +40,11 @@ class Grammar {
   // build on a compiled one: `root ::= "<tool_call>" call "</tool_call>"` with "call" imported.
   static Grammar Parse(std::string_view text, std::string_view root, const std::map<std::string, Grammar>& imports);
 
+  enum class Match { kWhole, kPrefix, kNone };
+  // Whether `text` (UTF-8) is a whole match, the beginning of one, or neither. Throws
+  // EngineError(kInvalidInput) for a grammar too ambiguous to follow (see grammar/stacks.h).
+  Match Check(std::string_view text) const;
+
   // The rules in the text form above (generated rules included), one per line; parsing it again
   // gives a grammar that matches the same strings.
   std::string ToText() const;

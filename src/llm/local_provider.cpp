@@ -302,6 +302,7 @@ class LocalProvider final : public Provider {
     Result<ChatResult> outcome = Finish(active, generated, error);
     std::shared_ptr<Job> job = active.job;
     std::erase_if(active_, [&](const std::unique_ptr<Active>& a) { return a.get() == &active; });
+    load_.running = static_cast<int64_t>(active_.size());  // before the caller hears of it
     job->callbacks.on_done(std::move(outcome));
   }
 

@@ -15,19 +15,12 @@
 #include "engine/engine.h"
 #include "engine/error.h"
 #include "engine/json_schema.h"
-#include "support/temp_dir.h"
+#include "engine/shared_model.h"
 
 namespace troupe::engine {
 namespace {
 
-using troupe::testing::SharedDir;
 
-Model& Loaded(const std::string& relative) {
-  static std::map<std::string, std::unique_ptr<Model>>* models = new std::map<std::string, std::unique_ptr<Model>>;
-  std::unique_ptr<Model>& model = (*models)[relative];
-  if (!model) model = Model::Load(SharedDir() / relative);
-  return *model;
-}
 
 std::vector<GenerationRequest> Requests(Model& model) {
   std::vector<GenerationRequest> requests;
@@ -87,7 +80,7 @@ void AddTo(BatchGenerator& batch, Model& model, const GenerationRequest& request
 TEST(BatchGeneratorTest, EverySequenceGetsWhatItGetsAlone) {
   for (const std::string file : {"models/stories260K.gguf", "models/synthetic/tiny-qwen2-bpe-Q4_K_M.gguf"}) {
     SCOPED_TRACE(file);
-    Model& model = Loaded(file);
+    Model& model = SharedModel(file);
     const std::vector<GenerationRequest> requests = Requests(model);
     std::vector<Alone> alone;
     for (const GenerationRequest& request : requests) alone.push_back(RunAlone(model, request));
@@ -117,7 +110,7 @@ TEST(BatchGeneratorTest, EverySequenceGetsWhatItGetsAlone) {
 }
 
 TEST(BatchGeneratorTest, ALongPromptIsSplitWhileOthersKeepDecoding) {
-  Model& model = Loaded("models/stories260K.gguf");
+  Model& model = SharedModel("models/stories260K.gguf");
   BatchGenerator batch(model.transformer(), model.tokenizer(), BatchOptions{.max_step_tokens = 16});
   GenerationRequest talker;
   talker.prompt = model.Tokenize("Once", true, false);
@@ -147,7 +140,7 @@ TEST(BatchGeneratorTest, ALongPromptIsSplitWhileOthersKeepDecoding) {
 }
 
 TEST(BatchGeneratorTest, CancellingOneLeavesTheOthersAsTheyWouldBe) {
-  Model& model = Loaded("models/stories260K.gguf");
+  Model& model = SharedModel("models/stories260K.gguf");
   std::vector<GenerationRequest> requests = Requests(model);
   requests.resize(3);
   const Alone untouched = RunAlone(model, requests[0]);
@@ -169,7 +162,7 @@ TEST(BatchGeneratorTest, CancellingOneLeavesTheOthersAsTheyWouldBe) {
 }
 
 TEST(BatchGeneratorTest, ForwardBatchGivesForwardsLogitsBitForBit) {
-  Model& model = Loaded("models/synthetic/tiny-llama-spm-Q8_0.gguf");
+  Model& model = SharedModel("models/synthetic/tiny-llama-spm-Q8_0.gguf");
   Transformer& transformer = model.transformer();
   const std::vector<std::vector<int32_t>> prompts = {model.Tokenize("Hello there", true, false),
                                                      model.Tokenize("A much longer prompt than the first one", true, false),

@@ -16,20 +16,13 @@
 #include "engine/grammar/byte_automaton.h"
 #include "engine/json_schema.h"
 #include "engine/token_constraint.h"
-#include "support/temp_dir.h"
+#include "engine/shared_model.h"
 
 namespace troupe::engine {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using troupe::testing::SharedDir;
 
-Model& Loaded(const std::string& relative) {
-  static std::map<std::string, std::unique_ptr<Model>>* models = new std::map<std::string, std::unique_ptr<Model>>;
-  std::unique_ptr<Model>& model = (*models)[relative];
-  if (!model) model = Model::Load(SharedDir() / relative);
-  return *model;
-}
 
 const std::vector<std::string>& ModelFiles() {
   static const std::vector<std::string> files = {"models/stories260K.gguf", "models/synthetic/tiny-llama3-bpe-Q8_0.gguf",
@@ -74,7 +67,7 @@ GenerationRequest Request(Model& model, const Json& schema, float temperature, u
 
 TEST(ConstrainedGenerationTest, GeneratedJsonAlwaysParsesAndValidates) {
   for (const std::string& file : ModelFiles()) {
-    Model& model = Loaded(file);
+    Model& model = SharedModel(file);
     const auto vocabulary = std::make_shared<const ConstraintVocabulary>(model.tokenizer());
     for (size_t s = 0; s < BoundedSchemas().size(); ++s) {
       const Json& schema = BoundedSchemas()[s];
@@ -101,7 +94,7 @@ TEST(ConstrainedGenerationTest, GeneratedJsonAlwaysParsesAndValidates) {
 TEST(ConstrainedGenerationTest, TheMaskEqualsCheckingEachToken) {
   for (const std::string& file : ModelFiles()) {
     SCOPED_TRACE(file);
-    Model& model = Loaded(file);
+    Model& model = SharedModel(file);
     const Tokenizer& tokenizer = model.tokenizer();
     const Grammar grammar = JsonSchemaGrammar(BoundedSchemas()[0]);
     TokenConstraint constraint(grammar, std::make_shared<const ConstraintVocabulary>(tokenizer));
@@ -153,7 +146,7 @@ TEST(ConstrainedGenerationTest, TheMaskEqualsCheckingEachToken) {
 }
 
 TEST(ConstrainedGenerationTest, EndOfGenerationOnlyOnceTheTextIsAMatch) {
-  Model& model = Loaded("models/synthetic/tiny-llama3-bpe-Q8_0.gguf");
+  Model& model = SharedModel("models/synthetic/tiny-llama3-bpe-Q8_0.gguf");
   const Grammar grammar = Grammar::Parse(R"(root ::= "ab"{1,6})");
   const ConstraintVocabulary vocabulary(model.tokenizer());
   TokenConstraint constraint(grammar, std::make_shared<const ConstraintVocabulary>(model.tokenizer()));
@@ -188,7 +181,7 @@ TEST(ConstrainedGenerationTest, EndOfGenerationOnlyOnceTheTextIsAMatch) {
 
 // A trigger leaves the text free until it appears; what follows must match.
 TEST(ConstrainedGenerationTest, AGrammarWithATriggerAppliesOnlyAfterIt) {
-  Model& model = Loaded("models/stories260K.gguf");
+  Model& model = SharedModel("models/stories260K.gguf");
   GenerationRequest request;
   request.prompt = model.Tokenize("Once upon a time", true, false);
   request.max_tokens = 200;
@@ -215,15 +208,7 @@ TEST(ConstrainedGenerationTest, AGrammarCanImportAnother) {
   const Grammar call = JsonSchemaGrammar(Json::parse(R"({"type": "object", "properties": {"n": {"type": "integer"}},
                                                           "required": ["n"]})"));
   const Grammar grammar = Grammar::Parse("root ::= \"<call>\" call \"</call>\"", "root", {{"call", call}});
-  grammar::ByteAutomaton automaton(grammar.shared_rules());
-  const auto matches = [&](std::string_view text) {
-    int32_t state = automaton.start();
-    for (char c : text) {
-      state = automaton.Next(state, static_cast<uint8_t>(c));
-      if (state == grammar::ByteAutomaton::kDead) return false;
-    }
-    return automaton.complete(state);
-  };
+  const auto matches = [&](std::string_view text) { return grammar.Check(text) == Grammar::Match::kWhole; };
   EXPECT_TRUE(matches(R"(<call>{"n": 4}</call>)"));
   EXPECT_FALSE(matches(R"(<call>{"n": "4"}</call>)"));
   EXPECT_FALSE(matches(R"(<call>{"n": 4})"));
@@ -231,7 +216,7 @@ TEST(ConstrainedGenerationTest, AGrammarCanImportAnother) {
 }
 
 TEST(ConstrainedGenerationTest, WrongSizedLogitsAreRefused) {
-  Model& model = Loaded("models/stories260K.gguf");
+  Model& model = SharedModel("models/stories260K.gguf");
   TokenConstraint constraint(Grammar::Parse("root ::= \"x\""), std::make_shared<const ConstraintVocabulary>(model.tokenizer()));
   std::vector<float> logits(3, 0.0f);
   EXPECT_THROW(constraint.Mask(logits), EngineError);

@@ -12,23 +12,19 @@
 #include <vector>
 
 #include "engine/error.h"
-#include "engine/grammar/byte_automaton.h"
 #include "engine/grammar/rules.h"
 
 namespace troupe::engine {
 namespace {
 
-using grammar::ByteAutomaton;
-
 // Where the text leaves the grammar: "match", "prefix" (may still become a match) or "dead".
 std::string Judge(const Grammar& grammar, std::string_view text) {
-  ByteAutomaton automaton(grammar.shared_rules());
-  int32_t state = automaton.start();
-  for (char c : text) {
-    state = automaton.Next(state, static_cast<uint8_t>(c));
-    if (state == ByteAutomaton::kDead) return "dead";
+  switch (grammar.Check(text)) {
+    case Grammar::Match::kWhole: return "match";
+    case Grammar::Match::kPrefix: return "prefix";
+    case Grammar::Match::kNone: return "dead";
   }
-  return automaton.complete(state) ? "match" : "prefix";
+  return "?";
 }
 
 std::string GrammarError(std::string_view text) {

@@ -10,23 +10,13 @@
 #include <string_view>
 
 #include "engine/error.h"
-#include "engine/grammar/byte_automaton.h"
 
 namespace troupe::engine {
 namespace {
 
-using grammar::ByteAutomaton;
 using Json = nlohmann::ordered_json;
 
-bool Matches(const Grammar& grammar, std::string_view text) {
-  ByteAutomaton automaton(grammar.shared_rules());
-  int32_t state = automaton.start();
-  for (char c : text) {
-    state = automaton.Next(state, static_cast<uint8_t>(c));
-    if (state == ByteAutomaton::kDead) return false;
-  }
-  return automaton.complete(state);
-}
+bool Matches(const Grammar& grammar, std::string_view text) { return grammar.Check(text) == Grammar::Match::kWhole; }
 
 std::string Error(const Json& schema, EngineError::Kind kind) {
   try {

@@ -1,8 +1,9 @@
-// Grammar::ToText and rule_count: the rules back in the text form of engine/grammar.h.
+// Grammar::ToText and rule_count: the rules back in the text form of engine/grammar.h; Check.
 #include <cstdio>
 #include <string>
 
 #include "engine/grammar.h"
+#include "engine/grammar/byte_automaton.h"
 #include "engine/grammar/rules.h"
 #include "engine/tokenizer/utf8.h"
 
@@ -68,6 +69,16 @@ void AppendClass(const grammar::Rules& rules, const Element& element, std::strin
 }  // namespace
 
 size_t Grammar::rule_count() const { return rules_->alternatives.size(); }
+
+Grammar::Match Grammar::Check(std::string_view text) const {
+  grammar::ByteAutomaton automaton(rules_);
+  int32_t state = automaton.start();
+  for (char c : text) {
+    state = automaton.Next(state, static_cast<uint8_t>(c));
+    if (state == grammar::ByteAutomaton::kDead) return Match::kNone;
+  }
+  return automaton.complete(state) ? Match::kWhole : Match::kPrefix;
+}
 
 std::string Grammar::ToText() const {
   const grammar::Rules& rules = *rules_;
