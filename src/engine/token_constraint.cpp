@@ -12,6 +12,9 @@ namespace {
 
 // States kept between steps before the table starts afresh (each holds a 1 KiB row).
 constexpr size_t kMaxAutomatonStates = 16'384;
+// Masks remembered per automaton state: a JSON string, a list or a repeated object keeps coming
+// back to the same states, so most steps reuse a mask instead of walking the trie.
+constexpr size_t kMaxCachedMasks = 64;
 // Longer token texts (no real vocabulary has them) are left out of the trie: never allowed.
 constexpr size_t kMaxTokenBytes = 4'096;
 
@@ -116,7 +119,26 @@ void TokenConstraint::Mask(std::span<float> logits) {
                  std::to_string(vocabulary_->size()));
   }
   BoundMemory();
-  allowed_.assign(logits.size(), 0);
+  auto cached = masks_.find(state_);
+  if (cached == masks_.end()) {
+    if (masks_.size() >= kMaxCachedMasks) masks_.clear();
+    cached = masks_.emplace(state_, ComputeMask()).first;
+  }
+  const CachedMask& mask = cached->second;
+  constexpr float kBanned = -std::numeric_limits<float>::infinity();
+  if (mask.listed_allowed) {
+    // Few allowed: ban everything, then give the allowed back their logits.
+    kept_.resize(mask.tokens.size());
+    for (size_t i = 0; i < mask.tokens.size(); ++i) kept_[i] = logits[static_cast<size_t>(mask.tokens[i])];
+    std::fill(logits.begin(), logits.end(), kBanned);
+    for (size_t i = 0; i < mask.tokens.size(); ++i) logits[static_cast<size_t>(mask.tokens[i])] = kept_[i];
+  } else {
+    for (int32_t token : mask.tokens) logits[static_cast<size_t>(token)] = kBanned;
+  }
+}
+
+TokenConstraint::CachedMask TokenConstraint::ComputeMask() {
+  allowed_.assign(static_cast<size_t>(vocabulary_->size()), 0);
   const auto& nodes = vocabulary_->nodes_;
   walk_states_.resize(static_cast<size_t>(vocabulary_->max_depth_) + 1);
   walk_states_[0] = state_;
@@ -135,19 +157,22 @@ void TokenConstraint::Mask(std::span<float> logits) {
   }
   const uint8_t may_end = complete() ? 1 : 0;
   for (int32_t token : vocabulary_->end_of_generation_) allowed_[static_cast<size_t>(token)] = may_end;
-  bool any = false;
-  for (size_t t = 0; t < logits.size(); ++t) {
-    if (allowed_[t] == 0) {
-      logits[t] = -std::numeric_limits<float>::infinity();
-    } else {
-      any = true;
-    }
+  const auto allowed = static_cast<size_t>(std::count(allowed_.begin(), allowed_.end(), uint8_t{1}));
+  if (allowed == 0) ThrowInvalid("grammar: no token of the vocabulary can continue the text here");
+  // Kept as the shorter list: the allowed tokens, or the banned ones.
+  CachedMask mask;
+  mask.listed_allowed = allowed * 2 < allowed_.size();
+  for (size_t t = 0; t < allowed_.size(); ++t) {
+    if ((allowed_[t] == 1) == mask.listed_allowed) mask.tokens.push_back(static_cast<int32_t>(t));
   }
-  if (!any) ThrowInvalid("grammar: no token of the vocabulary can continue the text here");
+  return mask;
 }
 
 void TokenConstraint::BoundMemory() {
-  if (automaton_->state_count() > kMaxAutomatonStates) state_ = automaton_->Reset(state_);
+  if (automaton_->state_count() > kMaxAutomatonStates) {
+    state_ = automaton_->Reset(state_);
+    masks_.clear();  // keyed by the states just forgotten
+  }
 }
 
 }  // namespace troupe::engine

@@ -4,7 +4,9 @@
 // ConstraintVocabulary holds the vocabulary's token texts in a trie (built once per tokenizer,
 // shared by every sequence). TokenConstraint is one sequence's matcher: Mask walks the trie with
 // the grammar's byte automaton (grammar/byte_automaton.h), pruning a whole subtree as soon as its
-// prefix cannot continue, so a step costs about one table lookup per surviving trie node.
+// prefix cannot continue, so a step costs about one table lookup per surviving trie node; the mask
+// of each automaton state is remembered (as the shorter of its allowed and banned lists), so a
+// state the text comes back to (inside a string, between list items) costs a list's length.
 //
 // What is allowed: a token whose text (TokenToPiece, control tokens rendered as nothing) keeps
 // the text a prefix of a match; end-of-generation tokens only when the text so far is a whole
@@ -19,6 +21,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/grammar.h"
@@ -78,14 +81,21 @@ class TokenConstraint {
   bool finished() const;
 
  private:
+  struct CachedMask {
+    bool listed_allowed = false;   // tokens are the allowed ones (else the banned ones)
+    std::vector<int32_t> tokens;
+  };
   int32_t Walk(int32_t state, const std::vector<uint8_t>& text);
+  CachedMask ComputeMask();
   void BoundMemory();
 
   std::shared_ptr<const ConstraintVocabulary> vocabulary_;
   std::unique_ptr<grammar::ByteAutomaton> automaton_;
   int32_t state_ = 0;
-  std::vector<uint8_t> allowed_;  // reused by Mask
+  std::vector<uint8_t> allowed_;  // reused by ComputeMask
   std::vector<int32_t> walk_states_;
+  std::vector<float> kept_;       // reused by Mask
+  std::unordered_map<int32_t, CachedMask> masks_;  // by automaton state
 };
 
 }  // namespace troupe::engine

@@ -106,8 +106,14 @@ TEST(ConstrainedGenerationTest, TheMaskEqualsCheckingEachToken) {
     std::string text;
     int32_t text_state = reference.start();  // the reference automaton after `text`
     for (int step = 0;; ++step) {
-      std::vector<float> logits(pieces.size(), 0.0f);
+      // Distinct logits, so a mask that moved any value would show; the second mask of a state is
+      // the remembered one, and must be the same.
+      std::vector<float> logits(pieces.size());
+      for (size_t t = 0; t < logits.size(); ++t) logits[t] = static_cast<float>(t % 97);
+      std::vector<float> again = logits;
       constraint.Mask(logits);
+      constraint.Mask(again);
+      ASSERT_EQ(logits, again) << "step " << step;
       int allowed = 0;
       int32_t longest = -1;
       for (int32_t token = 0; token < tokenizer.vocab_size(); ++token) {
@@ -123,7 +129,7 @@ TEST(ConstrainedGenerationTest, TheMaskEqualsCheckingEachToken) {
           }
           expected = state != grammar::ByteAutomaton::kDead;
         }
-        const bool masked_in = logits[static_cast<size_t>(token)] == 0.0f;
+        const bool masked_in = logits[static_cast<size_t>(token)] == static_cast<float>(token % 97);
         ASSERT_EQ(masked_in, expected) << "step " << step << " token " << token << " '" << piece << "'";
         ASSERT_EQ(constraint.Allows(token), expected);
         allowed += expected ? 1 : 0;
