@@ -396,8 +396,8 @@ class LocalProvider final : public Provider {
         if (active->job->Stopped()) active->cancel = true;
       }
       if (!active_.empty()) {
+        ++load_.steps;  // before: the step's callbacks may tell callers their request is done
         batch_->Step();
-        ++load_.steps;
         load_.last_step_sequences = static_cast<int64_t>(batch_->last_step_sequences());
         load_.last_step_tokens = static_cast<int64_t>(batch_->last_step_tokens());
       }
