@@ -164,7 +164,7 @@ TEST(JsonSchemaTest, MalformedSchemasAreInvalidInput) {
 
 TEST(JsonSchemaTest, ViolationsSayWhere) {
   EXPECT_EQ(JsonSchemaViolation(kPerson, Json::parse(R"({"name": "Ann"})")), "$: missing required property 'age'");
-  EXPECT_EQ(JsonSchemaViolation(kPerson, Json::parse(R"({"name": "Ann", "age": "x"})")), "$.age: expected a integer");
+  EXPECT_EQ(JsonSchemaViolation(kPerson, Json::parse(R"({"name": "Ann", "age": "x"})")), "$.age: expected an integer");
   EXPECT_EQ(JsonSchemaViolation(kPerson, Json::parse(R"({"name": "Ann", "age": 2.0})")), std::nullopt);
   EXPECT_EQ(JsonSchemaViolation(kPerson, Json::parse(R"({"name": "Ann", "age": 1, "tags": ["a", 2]})")),
             "$.tags[1]: expected a string");
@@ -172,7 +172,7 @@ TEST(JsonSchemaTest, ViolationsSayWhere) {
             "$.address: missing required property 'city'");
   EXPECT_EQ(JsonSchemaViolation(kPerson, Json::parse(R"({"name": "Ann", "age": 1, "kind": "cat"})")),
             "$.kind: expected \"person\"");
-  EXPECT_EQ(JsonSchemaViolation(kPerson, Json::parse(R"([1])")), "$: expected a object");
+  EXPECT_EQ(JsonSchemaViolation(kPerson, Json::parse(R"([1])")), "$: expected an object");
 }
 
 }  // namespace

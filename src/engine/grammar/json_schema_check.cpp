@@ -59,7 +59,9 @@ class Checker {
     }
     const std::vector<std::string> types = grammar::SchemaTypes(schema, where);
     if (!types.empty() && std::none_of(types.begin(), types.end(), [&](const std::string& t) { return HasType(value, t); })) {
-      return path + ": expected " + (types.size() == 1 ? "a " + types.front() : "one of the types " + schema["type"].dump());
+      const std::string& only = types.front();
+      const std::string article = only.find_first_of("aeiou") == 0 ? "an " : "a ";
+      return path + ": expected " + (types.size() == 1 ? article + only : "one of the types " + schema["type"].dump());
     }
     if (value.is_string()) return CheckString(schema, where, value, path);
     if (value.is_array()) return CheckArray(schema, where, value, path, depth);

@@ -75,7 +75,6 @@ class RulesBuilder {
   // Gives a rule its alternatives; throws EngineError(kInvalidInput) when it already has some.
   void Define(uint32_t rule, std::vector<Sequence> alternatives);
   bool defined(uint32_t rule) const { return defs_[rule].defined; }
-  const std::string& name(uint32_t rule) const { return defs_[rule].name; }
 
   // `symbol` repeated min..max times (max < 0: no upper bound), as a sequence that may use new
   // rules named after `base`. Throws for min > max or a bound above kMaxRepetition.
