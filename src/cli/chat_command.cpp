@@ -89,7 +89,14 @@ void Chat(CommandContext& context, const ChatOptions& options) {
   }
   llm::LocalProviderOptions provider_options;
   provider_options.context_length = config.model.context_length;
-  std::unique_ptr<llm::Provider> provider = llm::MakeLocalProvider(local->model, provider_options);
+  provider_options.kv_cache_bytes = static_cast<uint64_t>(config.model.kv_cache_bytes);
+  provider_options.kv_cache_type = config.model.kv_cache_type;
+  Result<std::unique_ptr<llm::Provider>> made = llm::MakeLocalProvider(local->model, provider_options);
+  if (!made.ok()) {
+    context.Fail(made.status());
+    return;
+  }
+  std::unique_ptr<llm::Provider> provider = std::move(*made);
   chat::ChatRuntime runtime(database, [&provider](std::string_view) -> Result<llm::Provider*> {
     return provider.get();
   });

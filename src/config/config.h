@@ -49,7 +49,9 @@ struct ModelConfig {
   std::string path;         // GGUF file; "" = the default catalog model in <data_dir>/models, if present
   int threads = 0;          // compute threads; 0 = one per CPU core
   int context_length = 4096;  // tokens per conversation (capped by the model's trained context)
-  int cache_slots = 4;        // requests generated at once, each in a KV cache kept for prefix reuse
+  int cache_slots = 4;        // requests generated at once (continuous batching)
+  int64_t kv_cache_bytes = 0;  // KV block memory, shared prefixes kept in it; 0 = cache_slots full contexts
+  std::string kv_cache_type = "f16";  // f16 | q8_0
   int max_queued_requests = 32;  // requests waiting for the engine; more are refused (429)
 };
 

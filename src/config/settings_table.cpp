@@ -252,9 +252,14 @@ void AddModelSettings(std::vector<SettingSpec>& list) {
   list.push_back(IntSetting<int>("model.context_length",
                                  "tokens a conversation may hold (capped by the model's own context)",
                                  In(&Config::model, &ModelConfig::context_length), 256, 1 << 20));
-  list.push_back(IntSetting<int>("model.cache_slots",
-                                 "requests the model generates at once (continuous batching), each in a KV cache kept so a later prompt reuses its prefix",
+  list.push_back(IntSetting<int>("model.cache_slots", "requests the model generates at once (continuous batching)",
                                  In(&Config::model, &ModelConfig::cache_slots), 1, 64));
+  list.push_back(IntSetting<int64_t>("model.kv_cache_bytes",
+                                     "memory for KV cache blocks, where prompt prefixes stay for later requests to reuse "
+                                     "(0: room for cache_slots full contexts)",
+                                     In(&Config::model, &ModelConfig::kv_cache_bytes), 0, int64_t{1} << 50));
+  list.push_back(StringSetting("model.kv_cache_type", "how KV cache rows are stored: f16, or q8_0 (half the memory)",
+                               In(&Config::model, &ModelConfig::kv_cache_type), OneOf({"f16", "q8_0"})));
   list.push_back(IntSetting<int>("model.max_queued_requests",
                                  "requests that may wait for the engine; more are refused (429)",
                                  In(&Config::model, &ModelConfig::max_queued_requests), 1, 100'000));

@@ -37,7 +37,12 @@ void BatchGenerator::Add(KvCache& cache, GenerationRequest request, GenerationCa
 void BatchGenerator::FinishSequence(size_t index) {
   std::unique_ptr<Sequence> sequence = std::move(sequences_[index]);
   sequences_.erase(sequences_.begin() + static_cast<std::ptrdiff_t>(index));
-  sequence->finished(sequence->run->TakeResult(), sequence->error);
+  // The sequence is gone before its owner hears of it, so Finished may free its cache.
+  Finished finished = std::move(sequence->finished);
+  GenerationResult result = sequence->run->TakeResult();
+  const std::exception_ptr error = sequence->error;
+  sequence.reset();
+  finished(std::move(result), error);
 }
 
 size_t BatchGenerator::Step() {

@@ -43,7 +43,7 @@ class BatchGenerator {
   BatchGenerator(Transformer& transformer, const Tokenizer& tokenizer, BatchOptions options = {});
   ~BatchGenerator();
 
-  // Adds a sequence that joins the next step; `cache` must outlive it. Throws EngineError like
+  // Adds a sequence that joins the next step; `cache` must outlive it (Finished may free it). Throws EngineError like
   // Generate for a request it refuses (nothing is added then).
   void Add(KvCache& cache, GenerationRequest request, GenerationCallbacks callbacks, Finished finished);
 

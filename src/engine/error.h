@@ -14,6 +14,7 @@ class EngineError : public std::runtime_error {
     kInvalidInput,  // a file, template or argument is malformed; the message says where
     kUnsupported,   // well-formed, but uses something this engine does not implement
     kIo,            // the filesystem failed (missing file, unreadable, disk full)
+    kExhausted,     // a memory budget is full for now (the KV cache's blocks); retry later
   };
 
   EngineError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
@@ -29,6 +30,9 @@ class EngineError : public std::runtime_error {
 }
 [[noreturn]] inline void ThrowUnsupported(const std::string& message) {
   throw EngineError(EngineError::Kind::kUnsupported, message);
+}
+[[noreturn]] inline void ThrowExhausted(const std::string& message) {
+  throw EngineError(EngineError::Kind::kExhausted, message);
 }
 [[noreturn]] inline void ThrowIo(const std::string& message) {
   throw EngineError(EngineError::Kind::kIo, message);

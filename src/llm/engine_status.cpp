@@ -9,6 +9,8 @@ Status StatusFromEngineError(const engine::EngineError& error) {
       return InvalidArgument(error.what());
     case engine::EngineError::Kind::kIo:
       return Unavailable(error.what());
+    case engine::EngineError::Kind::kExhausted:
+      return Status(StatusCode::kResourceExhausted, error.what());
   }
   return Internal(error.what());
 }

@@ -10,7 +10,8 @@
 namespace troupe::llm {
 
 // kInvalidInput and kUnsupported: kInvalidArgument (a file, template or setting the user can fix:
-// HTTP 400, exit 1); kIo: kUnavailable (the filesystem failed: 503, exit 2). The message is the
+// HTTP 400, exit 1); kIo: kUnavailable (the filesystem failed: 503, exit 2); kExhausted:
+// kResourceExhausted (the KV cache budget is full for now: 429). The message is the
 // engine's, which names the file and the byte offset, key, tensor or template line at fault.
 Status StatusFromEngineError(const engine::EngineError& error);
 

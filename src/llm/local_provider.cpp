@@ -12,9 +12,9 @@
 
 #include "engine/batch_generator.h"
 #include "engine/engine.h"
+#include "engine/kv_pool.h"
 #include "engine/token_constraint.h"
 #include "llm/engine_status_internal.h"
-#include "llm/kv_slots_internal.h"
 #include "llm/local_model_internal.h"
 #include "llm/reply_grammar_internal.h"
 #include "llm/stream_text.h"
@@ -23,6 +23,13 @@ namespace troupe::llm {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+size_t CommonPrefix(std::span<const int32_t> a, std::span<const int32_t> b) {
+  const size_t limit = std::min(a.size(), b.size());
+  size_t n = 0;
+  while (n < limit && a[n] == b[n]) ++n;
+  return n;
+}
 
 double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -77,8 +84,9 @@ engine::SamplingParams ToEngine(const Sampling& sampling) {
 
 class LocalProvider final : public Provider {
  public:
-  LocalProvider(std::shared_ptr<engine::Model> model, LocalProviderOptions options)
-      : model_(std::move(model)), options_(std::move(options)) {
+  LocalProvider(std::shared_ptr<engine::Model> model, LocalProviderOptions options,
+                std::shared_ptr<engine::KvBlockPool> pool)
+      : model_(std::move(model)), options_(std::move(options)), pool_(std::move(pool)) {
     const engine::ModelSummary& summary = model_->summary();
     const int64_t trained = summary.spec ? static_cast<int64_t>(summary.spec->context_length) : options_.context_length;
     info_.name = options_.name;
@@ -101,7 +109,6 @@ class LocalProvider final : public Provider {
       const std::optional<int32_t> token = tokenizer.FindToken(text);
       if (token && tokenizer.IsControl(*token)) add(text);
     }
-    slots_ = std::make_unique<KvSlots>(*model_, options_.cache_slots, static_cast<uint32_t>(info_.context_length));
     batch_ = std::make_unique<engine::BatchGenerator>(model_->transformer(), model_->tokenizer());
     engine_thread_ = std::thread([this] { Run(); });
   }
@@ -166,12 +173,20 @@ class LocalProvider final : public Provider {
     }
     load.waiting_for_prefix = load_.waiting.load();
     load.running = load_.running.load();
-    load.slots = std::max(options_.cache_slots, 1);
+    load.slots = static_cast<int64_t>(MaxRunning());
     load.last_step_sequences = load_.last_step_sequences.load();
     load.last_step_tokens = load_.last_step_tokens.load();
     load.steps = load_.steps.load();
     load.prompt_tokens_reused = load_.prompt_tokens_reused.load();
     load.prompt_tokens_computed = load_.prompt_tokens_computed.load();
+    const engine::KvPoolStats kv = pool_->stats();
+    load.kv_block_bytes = static_cast<int64_t>(kv.block_bytes);
+    load.kv_blocks_capacity = static_cast<int64_t>(kv.capacity_blocks);
+    load.kv_blocks_used = static_cast<int64_t>(kv.used_blocks);
+    load.kv_blocks_cached = static_cast<int64_t>(kv.cached_blocks);
+    load.kv_blocks_reserved = static_cast<int64_t>(kv.reserved_blocks);
+    load.kv_blocks_evicted = static_cast<int64_t>(kv.evicted_blocks);
+    load.kv_bytes_allocated = static_cast<int64_t>(kv.allocated_bytes);
     return load;
   }
 
@@ -206,10 +221,10 @@ class LocalProvider final : public Provider {
     return Status(status.code(), "provider " + info_.name + ": " + status.message());
   }
 
-  // A job the batch is generating: its slot, and what the reply has gathered so far.
+  // A job the batch is generating: its KV cache, and what the reply has gathered so far.
   struct Active {
     std::shared_ptr<Job> job;
-    size_t slot = 0;
+    std::unique_ptr<engine::KvCache> cache;  // blocks go back to the pool (cached) when it ends
     std::vector<int32_t> prompt;
     engine::GenerationRequest generation;  // until it joins the batch
     std::atomic<bool> cancel{false};
@@ -256,26 +271,23 @@ class LocalProvider final : public Provider {
     return active;
   }
 
-  // Puts a prepared job in a free slot, from the longest prefix any cache holds, and adds it to
-  // the batch; the error that refuses it otherwise.
-  Status Place(std::unique_ptr<Active> active) {
-    const KvSlots::Placement placement = slots_->Take(active->prompt);
-    active->slot = placement.slot;
-    load_.prompt_tokens_reused += static_cast<int64_t>(placement.held);
-    load_.prompt_tokens_computed += static_cast<int64_t>(active->prompt.size() - placement.held);
+  // Adds a prepared job to the batch in `cache`, which holds the first `attached` positions of its
+  // prompt; the error that refuses it otherwise.
+  Status Place(std::unique_ptr<Active> active, engine::KvBlockPool::Start start) {
+    active->cache = std::move(start.cache);
+    load_.prompt_tokens_reused += static_cast<int64_t>(start.attached);
+    load_.prompt_tokens_computed += static_cast<int64_t>(active->prompt.size() - start.attached);
     engine::GenerationRequest& generation = active->generation;
-    generation.prompt.assign(active->prompt.begin() + static_cast<std::ptrdiff_t>(placement.held), active->prompt.end());
+    generation.prompt.assign(active->prompt.begin() + static_cast<std::ptrdiff_t>(start.attached), active->prompt.end());
     Active* raw = active.get();
     engine::GenerationCallbacks callbacks;
     callbacks.on_piece = [this, raw](std::string_view piece) { OnPiece(*raw, piece); };
     try {
-      batch_->Add(slots_->cache(placement.slot), std::move(generation), std::move(callbacks),
+      batch_->Add(*active->cache, std::move(generation), std::move(callbacks),
                   [this, raw](engine::GenerationResult generated, std::exception_ptr error) {
                     Complete(*raw, std::move(generated), error);
                   });
     } catch (const engine::EngineError& error) {
-      slots_->Release(placement.slot, std::vector<int32_t>(active->prompt.begin(),
-                                                           active->prompt.begin() + static_cast<std::ptrdiff_t>(placement.held)));
       return EngineFailure(error);
     }
     active_.push_back(std::move(active));
@@ -297,7 +309,8 @@ class LocalProvider final : public Provider {
     if (active.job->callbacks.on_delta) active.job->callbacks.on_delta(text);
   }
 
-  // The batch finished a job: its slot keeps what its cache holds, and the caller gets the reply.
+  // The batch finished a job: its cache's blocks go back to the pool (whole ones stay cached for a
+  // later prompt), and the caller gets the reply.
   void Complete(Active& active, engine::GenerationResult generated, std::exception_ptr error) {
     Result<ChatResult> outcome = Finish(active, generated, error);
     std::shared_ptr<Job> job = active.job;
@@ -308,7 +321,6 @@ class LocalProvider final : public Provider {
 
   Result<ChatResult> Finish(Active& active, const engine::GenerationResult& generated, std::exception_ptr error) {
     if (error) {
-      slots_->Drop(active.slot);
       try {
         std::rethrow_exception(error);
       } catch (const engine::EngineError& engine_error) {
@@ -317,12 +329,6 @@ class LocalProvider final : public Provider {
         return Status(StatusCode::kInternal, "provider " + info_.name + ": " + other.what());
       }
     }
-    // The cache holds every generated token but the last (generator.h); a cancelled run may hold
-    // less: Release keeps what the cache holds.
-    std::vector<int32_t> held = active.prompt;
-    held.insert(held.end(), generated.tokens.begin(), generated.tokens.end());
-    slots_->Release(active.slot, std::move(held));
-
     ChatResult& result = active.result;
     if (active.with_tools) {
       ToolCallFilter::Finished finished = active.tool_calls.Finish();
@@ -352,9 +358,9 @@ class LocalProvider final : public Provider {
     return std::move(result);
   }
 
-  // The engine thread: takes queued jobs while a slot is free, and steps the batch while anything
-  // runs. A job whose prompt prefix a running job is still computing waits for it (then copies
-  // it), so requests that arrive together with one character's prompt compute it once. A job
+  // The engine thread: takes queued jobs while fewer than cache_slots run, and steps the batch
+  // while anything runs. A job whose prompt prefix a running job is still computing waits for its
+  // blocks, so requests that arrive together with one character's prompt compute it once. A job
   // cancelled before it runs never runs; one cancelled while running ends at its next step. On
   // shutdown it finishes what is queued and running, then returns.
   void Run() {
@@ -366,7 +372,7 @@ class LocalProvider final : public Provider {
           ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
           if (queue_.empty()) return;
         }
-        while (!queue_.empty() && taken.size() + waiting_.size() < slots_->free()) {
+        while (!queue_.empty() && active_.size() + taken.size() + waiting_.size() < MaxRunning()) {
           taken.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
@@ -406,26 +412,52 @@ class LocalProvider final : public Provider {
     }
   }
 
-  // Places waiting jobs whose prefix no running job is about to compute (all of them when
-  // nothing runs), in arrival order.
+  // Places waiting jobs, in arrival order, whose prefix no running job is about to compute (all of
+  // them when nothing runs) and whose blocks the pool can promise; one the pool cannot serve yet
+  // holds back those behind it, so a long request is not passed over for ever.
   void PlaceWaiting() {
-    for (auto it = waiting_.begin(); it != waiting_.end() && slots_->free() > 0;) {
-      if (!active_.empty() && slots_->ShouldWait((*it)->prompt, kMinSharedGain)) {
+    for (auto it = waiting_.begin(); it != waiting_.end() && active_.size() < MaxRunning();) {
+      Active& next = **it;
+      if (!active_.empty() && ShouldWait(next.prompt)) {
         ++it;
         continue;
       }
+      engine::KvBlockPool::Start start;
+      Status placed = Status::Ok();
+      try {
+        const auto positions = static_cast<uint32_t>(next.prompt.size() + static_cast<size_t>(next.generation.max_tokens));
+        start = pool_->StartSequence(next.prompt, static_cast<uint32_t>(next.prompt.size() - 1), positions);
+        if (!start.cache && active_.empty()) {
+          placed = Status(StatusCode::kResourceExhausted, "provider " + info_.name + ": the KV cache has no room");
+        }
+      } catch (const engine::EngineError& error) {
+        placed = EngineFailure(error);
+      }
+      if (placed.ok() && !start.cache) break;  // memory: wait for a running job to end
       std::unique_ptr<Active> active = std::move(*it);
       it = waiting_.erase(it);
       const std::shared_ptr<Job> job = active->job;
-      Status placed = Status(StatusCode::kInternal, "not run");
-      try {
-        placed = Place(std::move(active));
-      } catch (const std::exception& error) {
-        placed = Status(StatusCode::kInternal, "provider " + info_.name + ": " + error.what());
+      if (placed.ok()) {
+        try {
+          placed = Place(std::move(active), std::move(start));
+        } catch (const std::exception& error) {
+          placed = Status(StatusCode::kInternal, "provider " + info_.name + ": " + error.what());
+        }
       }
       if (!placed.ok()) job->callbacks.on_done(std::move(placed));
     }
   }
+
+  // Whether `prompt` should wait: a running job's prompt shares more than kMinSharedGain tokens
+  // with it beyond what cached blocks hold so far.
+  bool ShouldWait(std::span<const int32_t> prompt) const {
+    const size_t cached = pool_->CachedPrefix(prompt);
+    return std::any_of(active_.begin(), active_.end(), [&](const std::unique_ptr<Active>& running) {
+      return CommonPrefix(running->prompt, prompt) > cached + kMinSharedGain;
+    });
+  }
+
+  size_t MaxRunning() const { return static_cast<size_t>(std::max(options_.cache_slots, 1)); }
 
   // Waiting pays when another job is about to compute at least this many of a prompt's tokens.
   static constexpr size_t kMinSharedGain = 16;
@@ -434,7 +466,7 @@ class LocalProvider final : public Provider {
   LocalProviderOptions options_;
   ProviderInfo info_;
   std::vector<std::string> turn_ends_;
-  std::unique_ptr<KvSlots> slots_;  // engine thread only
+  std::shared_ptr<engine::KvBlockPool> pool_;
   std::deque<std::unique_ptr<Active>> waiting_;  // prepared, waiting for a shared prefix (engine thread)
   // The vocabulary's trie for constrained replies, made on the first one (engine thread only).
   std::shared_ptr<const engine::ConstraintVocabulary> vocabulary_;
@@ -457,8 +489,29 @@ class LocalProvider final : public Provider {
 
 }  // namespace
 
-std::unique_ptr<Provider> MakeLocalProvider(std::shared_ptr<LocalModel> model, LocalProviderOptions options) {
-  return std::make_unique<LocalProvider>(LocalModelAccess::EngineModel(*model), std::move(options));
+Result<std::unique_ptr<Provider>> MakeLocalProvider(std::shared_ptr<LocalModel> model, LocalProviderOptions options) {
+  std::shared_ptr<engine::Model> engine_model = LocalModelAccess::EngineModel(*model);
+  const std::optional<engine::KvCacheType> type = engine::ParseKvCacheType(options.kv_cache_type);
+  if (!type) {
+    return Status(StatusCode::kInvalidArgument, "model.kv_cache_type: '" + options.kv_cache_type + "' is not f16 or q8_0",
+                  "model.kv_cache_type");
+  }
+  try {
+    const engine::Transformer& transformer = engine_model->transformer();
+    uint64_t budget = options.kv_cache_bytes;
+    if (budget == 0) {
+      // Room for every running request's whole context, the most they can hold at once.
+      const uint64_t context = std::min<uint64_t>(static_cast<uint64_t>(std::max<int64_t>(options.context_length, 1)),
+                                                  transformer.spec().context_length);
+      const uint64_t blocks = (context + engine::KvBlockPool::kBlockPositions - 1) / engine::KvBlockPool::kBlockPositions;
+      budget = static_cast<uint64_t>(std::max(options.cache_slots, 1)) * blocks * engine::KvBlockBytes(transformer, *type);
+    }
+    auto pool = engine::NewKvBlockPool(transformer, {budget, *type});
+    return std::unique_ptr<Provider>(std::make_unique<LocalProvider>(std::move(engine_model), std::move(options), std::move(pool)));
+  } catch (const engine::EngineError& error) {
+    const Status status = StatusFromEngineError(error);
+    return Status(status.code(), "provider " + options.name + ": " + status.message(), "model.kv_cache_bytes");
+  }
 }
 
 }  // namespace troupe::llm

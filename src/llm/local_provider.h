@@ -6,10 +6,14 @@
 // delivered from the engine thread.
 //
 // Prompts are rendered with the model's chat template (ChatML when it has none), tools passed
-// to the template's `tools` variable, and tokenized with control tokens recognised. Each request
-// runs in a KV cache "slot" (sized to the context) kept between requests: a new prompt takes the
-// free slot sharing the longest token prefix with it, so a conversation that resends its history
-// each turn only runs its new tokens.
+// to the template's `tools` variable, and tokenized with control tokens recognised. KV memory is
+// a paged pool of kv_cache_bytes (engine/kv_pool.h): a request attaches the blocks that already
+// hold its prompt's prefix (the character's prompt another conversation ran, its own history from
+// the last turn) and computes only the rest; finished requests leave their blocks cached until
+// the budget needs them. A request starts only when the pool can promise the blocks its prompt
+// and max_tokens need, so a running reply never finds memory full; one that needs more than the
+// whole budget is refused (kResourceExhausted). Requests that arrive together with one prefix
+// compute it once: the others wait for its blocks.
 //
 // The reply ends at an end-of-generation token, at a stop string (the request's, and the
 // template's turn ends: TurnEndStrings), at max_tokens or the context (kLength), or when cancel
@@ -22,7 +26,8 @@
 // match the tool's parameter schema (from the first token when tool_choice requires a call, from
 // the model's "<tool_call>" with auto). A reply cut short by max_tokens ends kLength as usual.
 //
-// Errors: kResourceExhausted when max_queued requests already wait; kInvalidArgument for a prompt
+// Errors: kResourceExhausted when max_queued requests already wait, or a request needs more KV
+// memory than kv_cache_bytes; kInvalidArgument for a prompt
 // that leaves no room for one reply token (naming both counts), bad sampling settings, a template
 // that fails on the messages, or a response_format (or required tool call) whose schema or
 // grammar the engine cannot enforce; kUnavailable while shutting down.
@@ -40,11 +45,15 @@ struct LocalProviderOptions {
   std::string name = "local";
   int64_t context_length = 4096;  // per request; capped by the model's trained context
   size_t max_queued = 32;         // requests waiting for the engine; more fail with kResourceExhausted
-  int cache_slots = 4;            // requests generated at once, each in a KV cache kept for prefix reuse
+  int cache_slots = 4;            // requests generated at once
+  uint64_t kv_cache_bytes = 0;    // KV block memory (engine/kv_pool.h); 0: cache_slots full contexts
+  std::string kv_cache_type = "f16";  // f16 | q8_0
 };
 
 // The provider over a loaded model (not null, not loaded vocab_only). The model is shared so the
-// server can report it while the provider runs it; the provider keeps it alive.
-std::unique_ptr<Provider> MakeLocalProvider(std::shared_ptr<LocalModel> model, LocalProviderOptions options = {});
+// server can report it while the provider runs it; the provider keeps it alive. kInvalidArgument
+// for a kv_cache_type other than f16 and q8_0, q8_0 on a model whose heads are not multiples of
+// 32 wide, or a kv_cache_bytes smaller than one block.
+Result<std::unique_ptr<Provider>> MakeLocalProvider(std::shared_ptr<LocalModel> model, LocalProviderOptions options = {});
 
 }  // namespace troupe::llm

@@ -130,12 +130,20 @@ struct EngineLoad {
   int64_t queued = 0;                  // requests waiting for a slot
   int64_t waiting_for_prefix = 0;      // requests waiting for another to compute their prompt prefix
   int64_t running = 0;                 // requests generating
-  int64_t slots = 0;                   // KV caches, one per request generating at once
+  int64_t slots = 0;                   // requests that may generate at once
   int64_t last_step_sequences = 0;     // requests the last forward pass served
   int64_t last_step_tokens = 0;        // tokens it ran
   int64_t steps = 0;                   // forward passes so far
-  int64_t prompt_tokens_reused = 0;    // prompt tokens a cache already held (own or copied), so far
+  int64_t prompt_tokens_reused = 0;    // prompt tokens attached from cached KV blocks, so far
   int64_t prompt_tokens_computed = 0;  // prompt tokens run, so far
+  // The paged KV cache (engine/kv_pool.h).
+  int64_t kv_block_bytes = 0;
+  int64_t kv_blocks_capacity = 0;   // what kv_cache_bytes holds
+  int64_t kv_blocks_used = 0;       // in a running request's cache
+  int64_t kv_blocks_cached = 0;     // kept for a later request with the same prefix
+  int64_t kv_blocks_reserved = 0;   // promised to running requests
+  int64_t kv_blocks_evicted = 0;    // cached blocks whose memory was taken, so far
+  int64_t kv_bytes_allocated = 0;   // block memory held now
 };
 
 struct ProviderInfo {

@@ -101,8 +101,11 @@ Result<std::unique_ptr<ProviderRegistry>> BuildProviderRegistry(const config::Co
     options.name = "local";
     options.context_length = config.model.context_length;
     options.cache_slots = config.model.cache_slots;
+    options.kv_cache_bytes = static_cast<uint64_t>(config.model.kv_cache_bytes);
+    options.kv_cache_type = config.model.kv_cache_type;
     options.max_queued = static_cast<size_t>(config.model.max_queued_requests);
-    TROUPE_RETURN_IF_ERROR(registry->Add(MakeLocalProvider(std::move(local_model), options)));
+    TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<Provider> local, MakeLocalProvider(std::move(local_model), options));
+    TROUPE_RETURN_IF_ERROR(registry->Add(std::move(local)));
   } else {
     if (missing_model_hint.empty()) missing_model_hint = "provider local: no model is loaded (set model.path)";
     TROUPE_RETURN_IF_ERROR(

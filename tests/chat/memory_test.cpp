@@ -86,7 +86,7 @@ class MemoryTest : public ::testing::Test {
     static std::shared_ptr<llm::LocalModel> model = llm::LocalModel::Load(SharedDir() / "models/stories260K.gguf").value();
     llm::LocalProviderOptions provider_options;
     provider_options.context_length = 512;
-    provider_ = std::make_unique<RecordingProvider>(llm::MakeLocalProvider(model, provider_options));
+    provider_ = std::make_unique<RecordingProvider>(llm::MakeLocalProvider(model, provider_options).value());
 
     RuntimeOptions runtime_options;
     runtime_options.clock = &clock_;

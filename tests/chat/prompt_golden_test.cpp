@@ -351,7 +351,7 @@ class PromptGoldenTest : public ::testing::Test {
   void SetUp() override {
     // Loaded once: every scenario only counts tokens with it.
     static std::shared_ptr<llm::LocalModel> model = llm::LocalModel::Load(SharedDir() / "models/stories260K.gguf").value();
-    provider_ = llm::MakeLocalProvider(model);
+    provider_ = llm::MakeLocalProvider(model).value();
   }
 
   // Assembles, checks what holds for every scenario, compares with the golden; returns the prompt

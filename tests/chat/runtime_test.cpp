@@ -61,7 +61,7 @@ class RuntimeTest : public ::testing::Test {
     static std::shared_ptr<llm::LocalModel> model = llm::LocalModel::Load(SharedDir() / "models/stories260K.gguf").value();
     llm::LocalProviderOptions provider_options;
     provider_options.context_length = 512;
-    provider_ = llm::MakeLocalProvider(model, provider_options);
+    provider_ = llm::MakeLocalProvider(model, provider_options).value();
 
     RuntimeOptions runtime_options;
     runtime_options.clock = &clock_;
@@ -338,7 +338,7 @@ TEST_F(RuntimeTest, EveryExampleCharacterChats) {
   llm::LocalProviderOptions options;
   options.context_length = 2048;
   provider_ = llm::MakeLocalProvider(
-      llm::LocalModel::Load(SharedDir() / "models/synthetic/tiny-qwen2-bpe-Q4_K_M.gguf").value(), options);
+      llm::LocalModel::Load(SharedDir() / "models/synthetic/tiny-qwen2-bpe-Q4_K_M.gguf").value(), options).value();
   int count = 0;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::filesystem::path(TROUPE_SOURCE_DIR) / "examples/characters")) {

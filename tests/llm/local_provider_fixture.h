@@ -67,7 +67,7 @@ class LocalProviderTest : public ::testing::Test {
   static std::unique_ptr<Provider> Make(LocalProviderOptions options = {}) {
     options.name = "tiny";
     if (options.context_length == LocalProviderOptions{}.context_length) options.context_length = 512;
-    return MakeLocalProvider(local_, options);
+    return MakeLocalProvider(local_, options).value();
   }
 
   // The prompt the provider should build: the template's rendering, tokenized with BOS and
@@ -140,7 +140,7 @@ class QwenTemplateTest : public ::testing::Test {
     LocalProviderOptions options;
     options.name = "qwen";
     options.context_length = 2048;
-    return MakeLocalProvider(model_, options);
+    return MakeLocalProvider(model_, options).value();
   }
 
   static inline ::troupe::testing::TempDir* dir_ = nullptr;

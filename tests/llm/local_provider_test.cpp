@@ -3,6 +3,8 @@
 // structure and exact numbers (token counts, determinism, where replies end), never prose.
 #include "llm/local_provider_fixture.h"
 
+#include "engine/kv_pool.h"
+
 namespace troupe::llm {
 namespace {
 
@@ -284,6 +286,63 @@ TEST_F(LocalProviderTest, ANextTurnReusingTheCachedPrefixMatchesAFreshRun) {
   ASSERT_TRUE(second.ok() && fresh.ok());
   EXPECT_EQ(second->content, fresh->content);
   EXPECT_EQ(second->usage.prompt_tokens, fresh->usage.prompt_tokens);
+}
+
+// A small KV budget: requests wait for blocks rather than fail, cached blocks are evicted to make
+// room, replies stay those of a provider with room to spare, and a request larger than the whole
+// budget is refused by name.
+TEST_F(LocalProviderTest, ASmallKvBudgetServesEveryoneAndRefusesWhatCanNeverFit) {
+  const std::vector<std::string> prompts = {"The cat sat.", "A big tree grew.", "Sue liked cake.", "Ben found a box.",
+                                            "Tom ran home.", "The sun was hot."};
+  std::vector<std::string> alone;
+  std::unique_ptr<Provider> roomy = Make();
+  for (const std::string& prompt : prompts) alone.push_back(roomy->Chat(Ask(prompt, 24), {})->content);
+
+  LocalProviderOptions options;
+  options.cache_slots = 4;
+  const uint64_t block = engine::KvBlockBytes(model_->transformer(), engine::KvCacheType::kF16);
+  options.kv_cache_bytes = 8 * block;  // room for two or three of these requests at once
+  std::unique_ptr<Provider> provider = Make(options);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::string> together(prompts.size());
+    std::vector<std::thread> callers;
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      callers.emplace_back([&, i] {
+        Result<ChatResult> result = provider->Chat(Ask(prompts[i], 24), {});
+        together[i] = result.ok() ? result->content : "failed: " + result.status().ToString();
+      });
+    }
+    for (std::thread& caller : callers) caller.join();
+    EXPECT_EQ(together, alone) << "round " << round;
+  }
+  const EngineLoad load = *provider->engine_load();
+  EXPECT_EQ(load.kv_blocks_capacity, 8);
+  EXPECT_GT(load.kv_blocks_evicted, 0);
+  EXPECT_EQ(load.kv_blocks_used, 0);
+  EXPECT_EQ(load.kv_blocks_reserved, 0);
+
+  Result<ChatResult> huge = provider->Chat(Ask("The cat sat.", 400), {});
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(huge.status().message(), HasSubstr("model.kv_cache_bytes"));
+}
+
+TEST_F(LocalProviderTest, KvCacheSettingsAreCheckedWhenTheProviderIsMade) {
+  LocalProviderOptions options;
+  options.kv_cache_type = "q4_0";
+  Result<std::unique_ptr<Provider>> made = MakeLocalProvider(local_, options);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(made.status().message(), HasSubstr("q4_0"));
+  options.kv_cache_type = "q8_0";  // stories260K's heads are 8 wide
+  made = MakeLocalProvider(local_, options);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("multiples of 32"));
+  options.kv_cache_type = "f16";
+  options.kv_cache_bytes = 100;
+  made = MakeLocalProvider(local_, options);
+  ASSERT_FALSE(made.ok());
+  EXPECT_THAT(made.status().message(), HasSubstr("less than one block"));
 }
 
 TEST_F(LocalProviderTest, TokenCountsAreTheTokenizers) {

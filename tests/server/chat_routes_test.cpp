@@ -84,7 +84,7 @@ class ChatRoutesTest : public ::testing::Test {
           llm::LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value());
       llm::LocalProviderOptions provider_options;
       provider_options.context_length = 512;
-      provider_ = llm::MakeLocalProvider(model, provider_options);
+      provider_ = llm::MakeLocalProvider(model, provider_options).value();
       chat::RuntimeOptions runtime_options;
       runtime_options.clock = &clock_;
       runtime_options.proactive_min_idle_ms = 10 * kMinute;

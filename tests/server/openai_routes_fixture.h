@@ -120,7 +120,7 @@ class OpenAiRoutesTest : public ::testing::Test {
     server_ = std::make_unique<ApiServer>(Backend::kSqlite, UnlimitedOptions(), [this](store::Store&, ApiOptions& api) {
       llm::LocalProviderOptions local;
       local.context_length = 512;
-      local_ = llm::MakeLocalProvider(Stories(), local);
+      local_ = llm::MakeLocalProvider(Stories(), local).value();
       held_ = std::make_unique<HoldUntilCancelled>(*local_);
       llm::OpenAiProviderOptions remote;
       remote.name = "upstream";

@@ -28,7 +28,7 @@ TEST(ProviderMetricsTest, CallsAndErrorsAreCountedPerProvider) {
   llm::LocalProviderOptions options;
   options.name = "tiny";
   options.context_length = 64;
-  std::unique_ptr<llm::Provider> provider = llm::Observe(llm::MakeLocalProvider(Stories(), options), metrics);
+  std::unique_ptr<llm::Provider> provider = llm::Observe(llm::MakeLocalProvider(Stories(), options).value(), metrics);
   EXPECT_EQ(provider->info().name, "tiny");
 
   llm::ChatRequest request;
@@ -100,7 +100,7 @@ TEST(EngineMetricsTest, TheLocalEnginesBatchAndPrefixCacheShowOnMetrics) {
   options.name = "local";
   options.context_length = 256;
   options.cache_slots = 3;
-  std::unique_ptr<llm::Provider> provider = llm::MakeLocalProvider(Stories(), options);
+  std::unique_ptr<llm::Provider> provider = llm::MakeLocalProvider(Stories(), options).value();
   AddEngineMetrics(registry, *provider);
   EXPECT_NE(registry.Render().find("troupe_engine_prefix_cache_hit_ratio 0\n"), std::string::npos) << registry.Render();
 
@@ -114,19 +114,31 @@ TEST(EngineMetricsTest, TheLocalEnginesBatchAndPrefixCacheShowOnMetrics) {
   ASSERT_TRUE(second.ok());
 
   const llm::EngineLoad load = *provider->engine_load();
-  EXPECT_EQ(load.prompt_tokens_reused, second->usage.prompt_tokens - 1);  // all but the one token that must run
-  EXPECT_EQ(load.prompt_tokens_computed, first->usage.prompt_tokens + 1);
+  // Whole 16-position blocks of the prompt but its last token, which must run for the logits.
+  const int64_t prompt = second->usage.prompt_tokens;
+  EXPECT_EQ(load.prompt_tokens_reused, (prompt - 1) / 16 * 16);
+  EXPECT_GT(load.prompt_tokens_reused, 0);
+  EXPECT_EQ(load.prompt_tokens_computed, 2 * prompt - load.prompt_tokens_reused);
   EXPECT_EQ(load.running, 0);
   EXPECT_EQ(load.slots, 3);
+  EXPECT_EQ(load.kv_blocks_capacity, 3 * 256 / 16);  // cache_slots whole contexts by default
+  EXPECT_EQ(load.kv_blocks_used, 0);
+  EXPECT_EQ(load.kv_blocks_reserved, 0);
+  EXPECT_EQ(load.kv_blocks_cached, (prompt + 5) / 16);  // the prompt and the reply but its last token
+  EXPECT_GE(load.kv_bytes_allocated, load.kv_block_bytes * load.kv_blocks_cached);
+  EXPECT_LE(load.kv_bytes_allocated, load.kv_block_bytes * load.kv_blocks_capacity);
   EXPECT_GE(load.steps, 12);  // a prompt step and five decode steps each, at least
   const std::string text = registry.Render();
-  for (const char* family : {"troupe_engine_queue_depth 0", "troupe_engine_running_sequences 0", "troupe_engine_kv_slots 3",
+  for (const char* family : {"troupe_engine_queue_depth 0", "troupe_engine_running_sequences 0", "troupe_engine_max_sequences 3",
                              "troupe_engine_batch_sequences 1", "# TYPE troupe_engine_steps_total counter"}) {
     EXPECT_NE(text.find(family), std::string::npos) << family << "\n" << text;
   }
   EXPECT_NE(text.find("troupe_engine_prompt_tokens_reused_total " + std::to_string(load.prompt_tokens_reused)),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find("troupe_engine_kv_blocks_cached " + std::to_string(load.kv_blocks_cached) + "\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE troupe_engine_kv_blocks_evicted_total counter"), std::string::npos) << text;
 
   // A remote provider has no engine: nothing is registered for it.
   MetricsRegistry remote_registry;

@@ -13,7 +13,8 @@
 #include "engine/kernels/fp16.h"
 #include "engine/kernels/matmul.h"
 #include "engine/kernels/norm.h"
-#include "engine/kv_cache.h"
+#include "engine/kernels/quantized_activations.h"
+#include "engine/kv/paged_cache.h"
 #include "engine/quant.h"
 #include "engine/thread_pool.h"
 
@@ -29,7 +30,7 @@ constexpr size_t kMaxBatch = Transformer::kMaxForwardTokens;
 
 // A run of consecutive batch rows that belong to one sequence.
 struct Segment {
-  HalfKvCache* cache = nullptr;
+  kv::PagedKvCache* cache = nullptr;
   uint32_t first_position = 0;  // where the segment's first token goes in its cache
   size_t row = 0;               // its first row in the batch
   size_t count = 0;
@@ -90,6 +91,12 @@ class Decoder final : public Transformer {
  public:
   Decoder(const GgufFile& file, const ModelSpec& spec, int threads, const DecoderOptions& options)
       : spec_(spec), pool_(threads, kernels::ReserveAttentionScratch) {
+    // Caches made by NewCache share one store without a budget: CopyPrefix between them shares
+    // whole blocks instead of copying them.
+    own_store_ = std::make_shared<kv::BlockStore>(
+        static_cast<const Transformer*>(this), kv::MakeGeometry(spec.block_count, spec.key_length, spec.key_width(), spec.value_length, spec.value_width(),
+                               KvCacheType::kF16),
+        0);
     rope_ = MakeRope(file, spec, options.rope_mode);
     token_embedding_ = WeightMatrix::FromTensor(file, "token_embd.weight");
     output_ = spec.tied_embeddings ? token_embedding_
@@ -132,8 +139,7 @@ class Decoder final : public Transformer {
                    " positions: must be between 1 and the context length " +
                    std::to_string(spec_.context_length));
     }
-    return std::make_unique<HalfKvCache>(this, spec_.block_count, spec_.key_width(),
-                                         spec_.value_width(), max_tokens);
+    return std::make_unique<kv::PagedKvCache>(own_store_, max_tokens);
   }
 
   void Forward(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
@@ -150,8 +156,8 @@ class Decoder final : public Transformer {
   // Forward; with `cancel`, false (and the cache as it was) once it is set before a layer.
   bool Run(KvCache& cache, std::span<const int32_t> tokens, bool all_logits, std::vector<float>& logits,
            const std::atomic<bool>* cancel) {
-    auto* half_cache = dynamic_cast<HalfKvCache*>(&cache);
-    if (half_cache == nullptr || half_cache->owner() != this) {
+    auto* paged = dynamic_cast<kv::PagedKvCache*>(&cache);
+    if (paged == nullptr || paged->owner() != static_cast<const Transformer*>(this)) {
       ThrowInvalid("Forward: the KV cache was not made by this Transformer's NewCache");
     }
     if (tokens.empty()) ThrowInvalid("Forward: no tokens to run");
@@ -162,25 +168,31 @@ class Decoder final : public Transformer {
                      std::to_string(spec_.vocab_size) + ")");
       }
     }
-    if (tokens.size() > half_cache->capacity() - half_cache->size()) {
+    if (tokens.size() > paged->capacity() - paged->size()) {
       ThrowInvalid("Forward: " + std::to_string(tokens.size()) + " tokens do not fit in the KV cache (" +
-                   std::to_string(half_cache->size()) + " of " +
-                   std::to_string(half_cache->capacity()) + " positions used)");
+                   std::to_string(paged->size()) + " of " +
+                   std::to_string(paged->capacity()) + " positions used)");
     }
     const size_t vocab = spec_.vocab_size;
     logits.resize(all_logits ? tokens.size() * vocab : vocab);
-    const uint32_t first_position = half_cache->size();
+    const uint32_t first_position = paged->size();
     for (size_t start = 0; start < tokens.size(); start += kMaxBatch) {
       const size_t count = std::min(kMaxBatch, tokens.size() - start);
       const bool last_chunk = start + count == tokens.size();
       float* out = all_logits ? logits.data() + start * vocab : (last_chunk ? logits.data() : nullptr);
-      segments_.assign(1, Segment{half_cache, half_cache->size(), 0, count});
+      segments_.assign(1, Segment{paged, paged->size(), 0, count});
       output_rows_.clear();
       if (out != nullptr) {
         for (size_t row = all_logits ? 0 : count - 1; row < count; ++row) output_rows_.push_back(row);
       }
+      try {
+        paged->PrepareAppend(count);
+      } catch (...) {
+        paged->Truncate(first_position);
+        throw;
+      }
       if (!RunBatch(tokens.subspan(start, count), out, cancel)) {
-        half_cache->Truncate(first_position);  // the batches before this one
+        paged->Truncate(first_position);  // the batches before this one
         return false;
       }
     }
@@ -193,8 +205,8 @@ class Decoder final : public Transformer {
     output_rows_.clear();
     batch_tokens_.clear();
     for (size_t e = 0; e < entries.size(); ++e) {
-      auto* cache = dynamic_cast<HalfKvCache*>(entries[e].cache);
-      if (cache == nullptr || cache->owner() != this) {
+      auto* cache = dynamic_cast<kv::PagedKvCache*>(entries[e].cache);
+      if (cache == nullptr || cache->owner() != static_cast<const Transformer*>(this)) {
         ThrowInvalid("ForwardBatch: the KV cache of entry " + std::to_string(e) + " was not made by this Transformer");
       }
       const std::span<const int32_t> tokens = entries[e].tokens;
@@ -219,6 +231,8 @@ class Decoder final : public Transformer {
       batch_tokens_.insert(batch_tokens_.end(), tokens.begin(), tokens.end());
       if (entries[e].logits) output_rows_.push_back(batch_tokens_.size() - 1);
     }
+    // Room for every entry before anything runs: a full budget refuses the pass, not part of it.
+    for (const Segment& segment : segments_) segment.cache->PrepareAppend(segment.count);
     logits.resize(output_rows_.size() * spec_.vocab_size);
     RunBatch(batch_tokens_, logits.data(), nullptr);
   }
@@ -288,7 +302,7 @@ class Decoder final : public Transformer {
       kernels::MatMul(pool_, layer.down, gate_.data(), n, projected_.data());
       AddInPlace(projected_, x_);
     }
-    for (const Segment& segment : segments_) segment.cache->Grow(static_cast<uint32_t>(segment.count));
+    for (const Segment& segment : segments_) segment.cache->Commit(tokens.subspan(segment.row, segment.count));
 
     if (out == nullptr || output_rows_.empty()) return true;
     for (size_t i = 0; i < output_rows_.size(); ++i) {
@@ -308,8 +322,7 @@ class Decoder final : public Transformer {
     const size_t attention_width = spec_.head_count * spec_.value_length;
     attention_batch_.clear();
     for (const Segment& segment : segments_) {
-      uint16_t* cached_keys = segment.cache->keys(layer);
-      uint16_t* cached_values = segment.cache->values(layer);
+      const kv::KvGeometry& geometry = segment.cache->geometry();
       for (size_t i = 0; i < segment.count; ++i) {
         const size_t t = segment.row + i;
         const float* cos = cosines_.data() + t * pairs;
@@ -317,18 +330,42 @@ class Decoder final : public Transformer {
         kernels::ApplyRope(rope_, cos, sin, q_.data() + t * query_width, spec_.head_count, spec_.key_length);
         kernels::ApplyRope(rope_, cos, sin, k_.data() + t * key_width, spec_.head_count_kv, spec_.key_length);
         const size_t position = segment.first_position + i;
-        kernels::FloatRowToHalf(k_.data() + t * key_width, cached_keys + position * key_width, key_width);
-        kernels::FloatRowToHalf(v_.data() + t * value_width, cached_values + position * value_width, value_width);
+        std::byte* block = segment.cache->block_for(position);
+        const size_t slot = position % kv::kBlockPositions;
+        WriteRow(geometry.type, k_.data() + t * key_width, block + geometry.key_offset(layer) + slot * geometry.key_row_bytes,
+                 key_width);
+        WriteRow(geometry.type, v_.data() + t * value_width,
+                 block + geometry.value_offset(layer) + slot * geometry.value_row_bytes, value_width);
       }
-      attention_batch_.push_back({q_.data() + segment.row * query_width, cached_keys, cached_values,
-                                  segment.first_position, segment.count,
-                                  attended_.data() + segment.row * attention_width});
+      kernels::AttentionSequence sequence;
+      sequence.queries = q_.data() + segment.row * query_width;
+      sequence.rows.key_blocks = segment.cache->block_data().data();
+      sequence.rows.value_blocks = sequence.rows.key_blocks;
+      sequence.rows.block_positions = kv::kBlockPositions;
+      sequence.rows.key_offset = geometry.key_offset(layer);
+      sequence.rows.value_offset = geometry.value_offset(layer);
+      sequence.rows.key_row_bytes = geometry.key_row_bytes;
+      sequence.rows.value_row_bytes = geometry.value_row_bytes;
+      sequence.rows.format = geometry.type == KvCacheType::kF16 ? kernels::KvRowFormat::kF16 : kernels::KvRowFormat::kQ8_0;
+      sequence.first_position = segment.first_position;
+      sequence.n_tokens = segment.count;
+      sequence.out = attended_.data() + segment.row * attention_width;
+      attention_batch_.push_back(sequence);
     }
     kernels::CausalAttentionBatch(pool_, attention_, attention_batch_);
   }
 
+  static void WriteRow(KvCacheType type, const float* row, std::byte* out, size_t width) {
+    if (type == KvCacheType::kF16) {
+      kernels::FloatRowToHalf(row, reinterpret_cast<uint16_t*>(out), width);
+    } else {
+      kernels::QuantizeActivationRow(kernels::ActivationFormat::kQ8_0, row, width, out);
+    }
+  }
+
   ModelSpec spec_;
   ThreadPool pool_;
+  std::shared_ptr<kv::BlockStore> own_store_;
   kernels::RopeParameters rope_;
   kernels::AttentionShape attention_;
   WeightMatrix token_embedding_;

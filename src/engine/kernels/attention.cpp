@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "engine/error.h"
 #include "engine/kernels/fp16.h"
+#include "engine/kernels/quantized_activations.h"
 #include "engine/kernels/vector_ops.h"
 
 namespace troupe::engine::kernels {
@@ -26,8 +28,9 @@ constexpr size_t kTokenBlock = 4;
 struct BlockTask {
   const float* queries;  // token t, head h at queries + t * query_width + h * key_dim
   size_t query_width;
-  const uint16_t* keys;    // this kv head's key at position 0; rows key_stride apart
-  const uint16_t* values;  // likewise for values
+  const KvRows* rows;
+  size_t key_head_offset;    // bytes from a key row's start to this kv head's key
+  size_t value_head_offset;  // likewise for values
   size_t first_visible;    // positions the block's first token sees; token t sees t more
   size_t tokens;
   float* out;  // token t, head h at out + t * out_width + h * value_dim
@@ -73,8 +76,22 @@ void UpdateSoftmax(BlockScratch& scratch, size_t t, size_t h, size_t count, floa
   scratch.running_sum[t][h] += ExpShiftedInPlace(scores, new_max, count);
 }
 
-void AttendBlock(const AttentionShape& shape, size_t group, size_t key_stride, size_t value_stride,
-                 const BlockTask& task) {
+// Decodes `count` values of a cached row (F16, or Q8_0 blocks of 32) into floats.
+void LoadRow(KvRowFormat format, const std::byte* row, float* out, size_t count) {
+  if (format == KvRowFormat::kF16) {
+    HalfRowToFloat(reinterpret_cast<const uint16_t*>(row), out, count);
+    return;
+  }
+  for (size_t block = 0; block < count / kQ8_0BlockElements; ++block) {
+    BlockQ8_0 q;
+    std::memcpy(&q, row + block * sizeof(BlockQ8_0), sizeof(BlockQ8_0));
+    const float scale = HalfBitsToFloat(q.scale);
+    for (size_t i = 0; i < kQ8_0BlockElements; ++i) out[block * kQ8_0BlockElements + i] = scale * q.levels[i];
+  }
+}
+
+void AttendBlock(const AttentionShape& shape, size_t group, const BlockTask& task) {
+  const KvRows& rows = *task.rows;
   BlockScratch& scratch = ThreadScratch();
   const size_t heads = task.tokens * group;
   std::fill(scratch.accumulators.begin(), scratch.accumulators.begin() + heads * shape.value_dim, 0.0f);
@@ -86,9 +103,14 @@ void AttendBlock(const AttentionShape& shape, size_t group, size_t key_stride, s
   for (size_t first = 0; first < last_visible; first += kChunk) {
     const size_t chunk = std::min(kChunk, last_visible - first);
     for (size_t j = 0; j < chunk; ++j) {
-      HalfRowToFloat(task.keys + (first + j) * key_stride, scratch.keys.data() + j * shape.key_dim, shape.key_dim);
-      HalfRowToFloat(task.values + (first + j) * value_stride, scratch.values.data() + j * shape.value_dim,
-                     shape.value_dim);
+      const size_t position = first + j;
+      const size_t block = position / rows.block_positions;
+      const size_t slot = position % rows.block_positions;
+      LoadRow(rows.format, rows.key_blocks[block] + rows.key_offset + slot * rows.key_row_bytes + task.key_head_offset,
+              scratch.keys.data() + j * shape.key_dim, shape.key_dim);
+      LoadRow(rows.format,
+              rows.value_blocks[block] + rows.value_offset + slot * rows.value_row_bytes + task.value_head_offset,
+              scratch.values.data() + j * shape.value_dim, shape.value_dim);
     }
     for (size_t t = 0; t < task.tokens; ++t) {
       const size_t visible = task.first_visible + t;
@@ -148,13 +170,17 @@ void AttendSequenceTask(const AttentionShape& shape, const AttentionSequence& se
   BlockTask task;
   task.queries = sequence.queries + first_token * query_width + kv_head * group * shape.key_dim;
   task.query_width = query_width;
-  task.keys = sequence.keys + kv_head * shape.key_dim;
-  task.values = sequence.values + kv_head * shape.value_dim;
+  task.rows = &sequence.rows;
+  const bool q8 = sequence.rows.format == KvRowFormat::kQ8_0;
+  task.key_head_offset = q8 ? kv_head * shape.key_dim / kQ8_0BlockElements * sizeof(BlockQ8_0)
+                            : kv_head * shape.key_dim * sizeof(uint16_t);
+  task.value_head_offset = q8 ? kv_head * shape.value_dim / kQ8_0BlockElements * sizeof(BlockQ8_0)
+                              : kv_head * shape.value_dim * sizeof(uint16_t);
   task.first_visible = sequence.first_position + first_token + 1;
   task.tokens = std::min(kTokenBlock, sequence.n_tokens - first_token);
   task.out = sequence.out + first_token * out_width + kv_head * group * shape.value_dim;
   task.out_width = out_width;
-  AttendBlock(shape, group, shape.kv_heads * shape.key_dim, shape.kv_heads * shape.value_dim, task);
+  AttendBlock(shape, group, task);
 }
 
 size_t SequenceTasks(const AttentionShape& shape, const AttentionSequence& sequence) {
@@ -166,7 +192,19 @@ size_t SequenceTasks(const AttentionShape& shape, const AttentionSequence& seque
 void CausalAttention(ThreadPool& pool, const AttentionShape& shape, const float* queries,
                      const uint16_t* keys, const uint16_t* values, uint32_t first_position,
                      size_t n_tokens, float* out) {
-  const AttentionSequence sequence{queries, keys, values, first_position, n_tokens, out};
+  // One run of rows: a single "block" as long as the sequence.
+  const std::byte* key_block = reinterpret_cast<const std::byte*>(keys);
+  const std::byte* value_block = reinterpret_cast<const std::byte*>(values);
+  AttentionSequence sequence;
+  sequence.queries = queries;
+  sequence.rows.key_blocks = &key_block;
+  sequence.rows.value_blocks = &value_block;
+  sequence.rows.block_positions = first_position + n_tokens;
+  sequence.rows.key_row_bytes = shape.kv_heads * shape.key_dim * sizeof(uint16_t);
+  sequence.rows.value_row_bytes = shape.kv_heads * shape.value_dim * sizeof(uint16_t);
+  sequence.first_position = first_position;
+  sequence.n_tokens = n_tokens;
+  sequence.out = out;
   CausalAttentionBatch(pool, shape, std::span<const AttentionSequence>(&sequence, 1));
 }
 

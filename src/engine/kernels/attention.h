@@ -1,5 +1,6 @@
 // Causal grouped-query attention of a batch of queries against a sequence's cached keys and
-// values (IEEE half, as llama.cpp keeps them by default).
+// values (IEEE half, as llama.cpp keeps them by default, or Q8_0), stored in blocks of positions
+// (the paged KV cache) or in one run.
 //
 // Query head h reads key/value head h / (query_heads / kv_heads). The query of batch token t sits
 // at position first_position + t and attends to positions 0..first_position + t: scores are
@@ -41,6 +42,23 @@ void CheckAttentionShape(const AttentionShape& shape);
 // CausalAttention calls it for its caller.
 void ReserveAttentionScratch();
 
+enum class KvRowFormat { kF16, kQ8_0 };
+
+// Where one layer's cached rows of a sequence are: position p's key row starts at
+// key_blocks[p / block_positions] + key_offset + (p % block_positions) * key_row_bytes (values
+// alike; a paged cache passes one table for both). A row holds every key/value head, F16 or Q8_0
+// (whole 32-value blocks per head).
+struct KvRows {
+  const std::byte* const* key_blocks = nullptr;
+  const std::byte* const* value_blocks = nullptr;
+  size_t block_positions = 0;
+  size_t key_offset = 0;
+  size_t value_offset = 0;
+  size_t key_row_bytes = 0;
+  size_t value_row_bytes = 0;
+  KvRowFormat format = KvRowFormat::kF16;
+};
+
 // queries: n_tokens x (query_heads * key_dim); keys: positions x (kv_heads * key_dim);
 // values: positions x (kv_heads * value_dim), holding at least first_position + n_tokens
 // positions; out: n_tokens x (query_heads * value_dim).
@@ -48,11 +66,10 @@ void CausalAttention(ThreadPool& pool, const AttentionShape& shape, const float*
                      const uint16_t* keys, const uint16_t* values, uint32_t first_position,
                      size_t n_tokens, float* out);
 
-// One sequence's part of a batch: its queries and output rows, and its own cache.
+// One sequence's part of a batch: its queries and output rows, and its own cache's rows.
 struct AttentionSequence {
   const float* queries = nullptr;
-  const uint16_t* keys = nullptr;
-  const uint16_t* values = nullptr;
+  KvRows rows;
   uint32_t first_position = 0;
   size_t n_tokens = 0;
   float* out = nullptr;

@@ -1,8 +1,9 @@
 // Prometheus gauges and counters of an in-process engine (the local provider's
 // llm::EngineLoad), read when /metrics is scraped: the queue, requests running and waiting for a
-// shared prompt prefix, the last forward pass's batch (sequences and tokens), forward passes, and
-// the prompt tokens a KV cache already held against those computed, with their ratio (the prefix
-// cache's hit ratio). Time to first token is troupe_llm_time_to_first_token_seconds
+// shared prompt prefix, the last forward pass's batch (sequences and tokens), forward passes, the
+// prompt tokens attached from cached KV blocks against those computed, with their ratio (the
+// prefix cache's hit ratio), and the paged KV cache's blocks: capacity, used, cached, reserved,
+// evicted, and the memory they hold. Time to first token is troupe_llm_time_to_first_token_seconds
 // (provider_metrics.h).
 #pragma once
 
