@@ -341,7 +341,7 @@ class Decoder final : public Transformer {
       sequence.queries = q_.data() + segment.row * query_width;
       sequence.rows.key_blocks = segment.cache->block_data().data();
       sequence.rows.value_blocks = sequence.rows.key_blocks;
-      sequence.rows.block_positions = kv::kBlockPositions;
+      sequence.rows.block_shift = kv::kBlockShift;
       sequence.rows.key_offset = geometry.key_offset(layer);
       sequence.rows.value_offset = geometry.value_offset(layer);
       sequence.rows.key_row_bytes = geometry.key_row_bytes;

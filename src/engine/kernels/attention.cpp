@@ -104,8 +104,8 @@ void AttendBlock(const AttentionShape& shape, size_t group, const BlockTask& tas
     const size_t chunk = std::min(kChunk, last_visible - first);
     for (size_t j = 0; j < chunk; ++j) {
       const size_t position = first + j;
-      const size_t block = position / rows.block_positions;
-      const size_t slot = position % rows.block_positions;
+      const size_t block = position >> rows.block_shift;
+      const size_t slot = position & ((size_t{1} << rows.block_shift) - 1);
       LoadRow(rows.format, rows.key_blocks[block] + rows.key_offset + slot * rows.key_row_bytes + task.key_head_offset,
               scratch.keys.data() + j * shape.key_dim, shape.key_dim);
       LoadRow(rows.format,
@@ -199,7 +199,7 @@ void CausalAttention(ThreadPool& pool, const AttentionShape& shape, const float*
   sequence.queries = queries;
   sequence.rows.key_blocks = &key_block;
   sequence.rows.value_blocks = &value_block;
-  sequence.rows.block_positions = first_position + n_tokens;
+  sequence.rows.block_shift = 32;  // positions are 32-bit: one block holds them all
   sequence.rows.key_row_bytes = shape.kv_heads * shape.key_dim * sizeof(uint16_t);
   sequence.rows.value_row_bytes = shape.kv_heads * shape.value_dim * sizeof(uint16_t);
   sequence.first_position = first_position;

@@ -45,13 +45,13 @@ void ReserveAttentionScratch();
 enum class KvRowFormat { kF16, kQ8_0 };
 
 // Where one layer's cached rows of a sequence are: position p's key row starts at
-// key_blocks[p / block_positions] + key_offset + (p % block_positions) * key_row_bytes (values
+// key_blocks[p >> block_shift] + key_offset + (p & (2^block_shift - 1)) * key_row_bytes (values
 // alike; a paged cache passes one table for both). A row holds every key/value head, F16 or Q8_0
 // (whole 32-value blocks per head).
 struct KvRows {
   const std::byte* const* key_blocks = nullptr;
   const std::byte* const* value_blocks = nullptr;
-  size_t block_positions = 0;
+  unsigned block_shift = 0;  // blocks of 2^block_shift positions
   size_t key_offset = 0;
   size_t value_offset = 0;
   size_t key_row_bytes = 0;

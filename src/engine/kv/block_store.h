@@ -22,6 +22,8 @@ namespace troupe::engine::kv {
 
 using BlockId = uint32_t;
 inline constexpr uint32_t kBlockPositions = KvBlockPool::kBlockPositions;
+inline constexpr unsigned kBlockShift = 4;
+static_assert(kBlockPositions == 1u << kBlockShift);
 
 // Where rows sit in a block: for each layer, kBlockPositions key rows then as many value rows.
 struct KvGeometry {
