@@ -379,10 +379,7 @@ class LocalProvider final : public Provider {
       }
       for (const std::shared_ptr<Job>& job : taken) {
         if (job->Stopped()) {
-          ChatResult cancelled;
-          cancelled.finish_reason = FinishReason::kCancelled;
-          cancelled.total_ms = cancelled.time_to_first_token_ms = MillisSince(job->queued_at);
-          job->callbacks.on_done(std::move(cancelled));
+          EndUnstarted(*job);
           continue;
         }
         Result<std::unique_ptr<Active>> prepared = Status(StatusCode::kInternal, "not run");
@@ -418,6 +415,12 @@ class LocalProvider final : public Provider {
   void PlaceWaiting() {
     for (auto it = waiting_.begin(); it != waiting_.end() && active_.size() < MaxRunning();) {
       Active& next = **it;
+      if (next.job->Stopped()) {  // cancelled while it waited: it never runs
+        const std::shared_ptr<Job> job = next.job;
+        it = waiting_.erase(it);
+        EndUnstarted(*job);
+        continue;
+      }
       if (!active_.empty() && ShouldWait(next.prompt)) {
         ++it;
         continue;
@@ -446,6 +449,14 @@ class LocalProvider final : public Provider {
       }
       if (!placed.ok()) job->callbacks.on_done(std::move(placed));
     }
+  }
+
+  // Ends a job cancelled before it ran.
+  void EndUnstarted(Job& job) {
+    ChatResult cancelled;
+    cancelled.finish_reason = FinishReason::kCancelled;
+    cancelled.total_ms = cancelled.time_to_first_token_ms = MillisSince(job.queued_at);
+    job.callbacks.on_done(std::move(cancelled));
   }
 
   // Whether `prompt` should wait: a running job's prompt shares more than kMinSharedGain tokens

@@ -3,6 +3,8 @@
 // structure and exact numbers (token counts, determinism, where replies end), never prose.
 #include "llm/local_provider_fixture.h"
 
+#include <atomic>
+
 #include "engine/kv_pool.h"
 
 namespace troupe::llm {
@@ -325,6 +327,37 @@ TEST_F(LocalProviderTest, ASmallKvBudgetServesEveryoneAndRefusesWhatCanNeverFit)
   ASSERT_FALSE(huge.ok());
   EXPECT_EQ(huge.status().code(), StatusCode::kResourceExhausted);
   EXPECT_THAT(huge.status().message(), HasSubstr("model.kv_cache_bytes"));
+}
+
+// A request waiting for KV memory that is cancelled ends at once, not when the memory frees.
+TEST_F(LocalProviderTest, ARequestCancelledWhileWaitingForMemoryEndsBeforeTheOneHoldingIt) {
+  LocalProviderOptions options;
+  options.cache_slots = 4;
+  options.kv_cache_bytes = 24 * engine::KvBlockBytes(model_->transformer(), engine::KvCacheType::kF16);
+  std::unique_ptr<Provider> provider = Make(options);
+  std::atomic<bool> cancel_second{false};
+  std::mutex mutex;
+  std::vector<std::string> ends;
+  Gate both_done;
+  const auto record = [&](std::string name) {
+    return [&, name](Result<ChatResult> result) {
+      std::lock_guard lock(mutex);
+      ends.push_back(name + (result.ok() && result->finish_reason == FinishReason::kCancelled ? " cancelled" : ""));
+      if (ends.size() == 2) both_done.Open();
+    };
+  };
+  ChatCallbacks first_callbacks;
+  first_callbacks.on_delta = [&](std::string_view) { cancel_second = true; };
+  first_callbacks.on_done = record("first");
+  ChatRequest first = Ask("Lily had a doll.", 300);  // 19 of the 24 blocks
+  ChatRequest second = Ask("Tom had a ball.", 300);
+  second.cancel = &cancel_second;
+  ChatCallbacks second_callbacks;
+  second_callbacks.on_done = record("second");
+  std::shared_ptr<ChatCall> one = provider->Start(first, first_callbacks);
+  std::shared_ptr<ChatCall> two = provider->Start(second, second_callbacks);
+  both_done.Wait();
+  EXPECT_THAT(ends, ::testing::ElementsAre("second cancelled", "first"));
 }
 
 TEST_F(LocalProviderTest, KvCacheSettingsAreCheckedWhenTheProviderIsMade) {
