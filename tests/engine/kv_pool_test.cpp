@@ -216,6 +216,71 @@ TEST(KvPoolTest, Q8RowsTakeAboutHalfTheMemoryAndStayCloseToF16) {
   }
 }
 
+// Random starts, passes, rewinds and ends over a small budget, with prompts that share prefixes:
+// every pass gives the logits of a cold run of what its sequence holds, and the budget holds.
+TEST(KvPoolTest, RandomUseKeepsEverySequenceExactAndTheBudget) {
+  Transformer& transformer = SharedModel("models/stories260K.gguf").transformer();
+  auto pool = NewKvBlockPool(transformer, {Budget(transformer, 12), KvCacheType::kF16});
+  const std::vector<std::vector<int32_t>> stems = {Tokens(40, 21), Tokens(24, 22), Tokens(17, 23)};
+  struct Live {
+    std::unique_ptr<KvCache> cache;
+    std::vector<int32_t> tokens;  // what the cache holds
+  };
+  std::vector<Live> live;
+  uint64_t state = 12345;
+  const auto next = [&state](uint64_t bound) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (state >> 33) % bound;
+  };
+  int passes = 0, exhausted = 0;
+  for (int step = 0; step < 120; ++step) {
+    SCOPED_TRACE(step);
+    const uint64_t action = next(10);
+    if (action < 3 || live.empty()) {
+      std::vector<int32_t> prompt = stems[next(stems.size())];
+      prompt.resize(prompt.size() - next(8));
+      prompt = Concat(prompt, Tokens(1 + next(6), static_cast<int32_t>(100 + step)));
+      KvBlockPool::Start start = pool->StartSequence(prompt, static_cast<uint32_t>(prompt.size() - 1), 80);
+      if (!start.cache) continue;
+      std::vector<float> logits = RunRest(transformer, start, prompt);
+      EXPECT_EQ(logits, ColdLogits(transformer, prompt));
+      ++passes;
+      live.push_back({std::move(start.cache), prompt});
+    } else if (action < 7) {
+      Live& sequence = live[next(live.size())];
+      const size_t room = sequence.cache->capacity() - sequence.cache->size();
+      if (room == 0) continue;
+      const std::vector<int32_t> more = Tokens(1 + next(std::min<uint64_t>(room, 20)), static_cast<int32_t>(step));
+      std::vector<float> logits;
+      try {
+        transformer.Forward(*sequence.cache, more, false, logits);
+      } catch (const EngineError& error) {
+        ASSERT_EQ(error.kind(), EngineError::Kind::kExhausted) << error.what();
+        EXPECT_EQ(sequence.cache->size(), sequence.tokens.size());  // nothing kept
+        ++exhausted;
+        continue;
+      }
+      sequence.tokens = Concat(sequence.tokens, more);
+      EXPECT_EQ(logits, ColdLogits(transformer, sequence.tokens));
+      ++passes;
+    } else if (action < 9) {
+      Live& sequence = live[next(live.size())];
+      const size_t keep = 1 + next(sequence.tokens.size());
+      sequence.cache->Truncate(static_cast<uint32_t>(keep));
+      sequence.tokens.resize(keep);
+    } else {
+      live.erase(live.begin() + static_cast<std::ptrdiff_t>(next(live.size())));
+    }
+    const KvPoolStats stats = pool->stats();
+    EXPECT_LE(stats.used_blocks + stats.reserved_blocks, stats.capacity_blocks);
+    EXPECT_LE(stats.allocated_bytes, stats.capacity_blocks * stats.block_bytes);
+  }
+  EXPECT_GT(passes, 40);
+  EXPECT_GT(pool->stats().shared_attaches, 0u);
+  EXPECT_GT(pool->stats().evicted_blocks, 0u);
+  RecordProperty("exhausted", exhausted);
+}
+
 TEST(KvPoolTest, NamesOfTypes) {
   EXPECT_EQ(ParseKvCacheType("f16"), KvCacheType::kF16);
   EXPECT_EQ(ParseKvCacheType("q8_0"), KvCacheType::kQ8_0);
