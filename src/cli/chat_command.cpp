@@ -91,6 +91,8 @@ void Chat(CommandContext& context, const ChatOptions& options) {
   provider_options.context_length = config.model.context_length;
   provider_options.kv_cache_bytes = static_cast<uint64_t>(config.model.kv_cache_bytes);
   provider_options.kv_cache_type = config.model.kv_cache_type;
+  provider_options.draft = local->draft;
+  provider_options.draft_tokens = config.model.draft_tokens;
   Result<std::unique_ptr<llm::Provider>> made = llm::MakeLocalProvider(local->model, provider_options);
   if (!made.ok()) {
     context.Fail(made.status());

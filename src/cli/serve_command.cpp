@@ -142,7 +142,7 @@ void Serve(CommandContext& context) {
   server::MetricsRegistry metrics;
   server::ProviderMetrics provider_metrics(metrics);
   Result<std::unique_ptr<llm::ProviderRegistry>> registry =
-      llm::BuildProviderRegistry(config, local_model->model, local_model->missing_hint);
+      llm::BuildProviderRegistry(config, local_model->model, local_model->missing_hint, local_model->draft);
   if (!registry.ok()) {
     context.Fail(registry.status());
     return;

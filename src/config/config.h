@@ -52,6 +52,8 @@ struct ModelConfig {
   int cache_slots = 4;        // requests generated at once (continuous batching)
   int64_t kv_cache_bytes = 0;  // KV block memory, shared prefixes kept in it; 0 = cache_slots full contexts
   std::string kv_cache_type = "f16";  // f16 | q8_0
+  std::string draft_path;   // GGUF draft model for speculative decoding ("" = none)
+  int draft_tokens = 4;     // proposals the draft makes per step
   int max_queued_requests = 32;  // requests waiting for the engine; more are refused (429)
 };
 

@@ -258,6 +258,12 @@ void AddModelSettings(std::vector<SettingSpec>& list) {
                                      "memory for KV cache blocks, where prompt prefixes stay for later requests to reuse "
                                      "(0: room for cache_slots full contexts)",
                                      In(&Config::model, &ModelConfig::kv_cache_bytes), 0, int64_t{1} << 50));
+  list.push_back(StringSetting("model.draft_path",
+                               "small GGUF model with the same vocabulary that proposes tokens the model checks in one "
+                               "pass (speculative decoding: greedy requests running alone); empty: none",
+                               In(&Config::model, &ModelConfig::draft_path)));
+  list.push_back(IntSetting<int>("model.draft_tokens", "tokens the draft model proposes per step",
+                                 In(&Config::model, &ModelConfig::draft_tokens), 1, 16));
   list.push_back(StringSetting("model.kv_cache_type", "how KV cache rows are stored: f16, or q8_0 (half the memory)",
                                In(&Config::model, &ModelConfig::kv_cache_type), OneOf({"f16", "q8_0"})));
   list.push_back(IntSetting<int>("model.max_queued_requests",

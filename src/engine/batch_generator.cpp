@@ -4,6 +4,7 @@
 
 #include "engine/error.h"
 #include "engine/generation/sequence_run.h"
+#include "engine/generation/speculative_pass.h"
 
 namespace troupe::engine {
 
@@ -13,12 +14,20 @@ struct BatchGenerator::Sequence {
   Finished finished;
   std::unique_ptr<generation::SequenceRun> run;  // refers to request and callbacks above
   std::exception_ptr error;                      // what ended it, when something failed
+  std::unique_ptr<KvCache> draft_cache;          // made on its first speculative step
 };
 
 BatchGenerator::BatchGenerator(Transformer& transformer, const Tokenizer& tokenizer, BatchOptions options)
     : transformer_(transformer), tokenizer_(tokenizer), options_(options) {
   if (options_.max_step_tokens == 0 || options_.max_step_tokens > Transformer::kMaxForwardTokens) {
     ThrowInvalid("batch: max_step_tokens must be between 1 and " + std::to_string(Transformer::kMaxForwardTokens));
+  }
+  if (options_.draft != nullptr) {
+    if (options_.draft->vocab_size() != transformer_.vocab_size()) {
+      ThrowInvalid("batch: the draft model's vocabulary has " + std::to_string(options_.draft->vocab_size()) +
+                   " tokens, the model's " + std::to_string(transformer_.vocab_size()));
+    }
+    if (options_.draft_tokens < 1 || options_.draft_tokens > 16) ThrowInvalid("batch: draft_tokens must be 1..16");
   }
 }
 
@@ -45,7 +54,43 @@ void BatchGenerator::FinishSequence(size_t index) {
   finished(std::move(result), error);
 }
 
+BatchGenerator::Sequence* BatchGenerator::SpeculativeCandidate() {
+  if (options_.draft == nullptr || sequences_.size() != 1) return nullptr;
+  Sequence& sequence = *sequences_.front();
+  if (sequence.run->finished() || sequence.run->in_prompt() || sequence.request.sampling.temperature > 0.0f) {
+    return nullptr;
+  }
+  return &sequence;
+}
+
+void BatchGenerator::SpeculativeStep(Sequence& sequence) {
+  KvCache& cache = sequence.run->cache();
+  try {
+    if (!sequence.draft_cache) sequence.draft_cache = options_.draft->NewCache(cache.capacity());
+    const generation::PassCount pass = generation::SpeculativePass(transformer_, *options_.draft, *sequence.run, cache,
+                                                                   *sequence.draft_cache, options_.draft_tokens);
+    last_step_tokens_ = pass.ran;
+    last_step_sequences_ = pass.ran > 0 ? 1 : 0;
+    draft_proposed_ += pass.proposed;
+    draft_accepted_ += pass.accepted;
+  } catch (...) {
+    sequence.error = std::current_exception();
+    sequence.run->Cancel();
+  }
+}
+
+void BatchGenerator::FinishEnded() {
+  for (size_t i = sequences_.size(); i-- > 0;) {
+    if (sequences_[i]->run->finished()) FinishSequence(i);
+  }
+}
+
 size_t BatchGenerator::Step() {
+  if (Sequence* alone = SpeculativeCandidate()) {
+    SpeculativeStep(*alone);
+    FinishEnded();
+    return sequences_.size();
+  }
   entries_.clear();
   entry_sequences_.clear();
   size_t budget = options_.max_step_tokens;
@@ -91,9 +136,7 @@ size_t BatchGenerator::Step() {
       sequence.run->Cancel();
     }
   }
-  for (size_t i = sequences_.size(); i-- > 0;) {
-    if (sequences_[i]->run->finished()) FinishSequence(i);
-  }
+  FinishEnded();
   return sequences_.size();
 }
 

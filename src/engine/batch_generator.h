@@ -6,7 +6,8 @@
 // `max_step_tokens` tokens: a long prompt is split over several steps, so sequences already
 // streaming keep streaming (a step's work is bounded), and a new sequence joins at the next step.
 // A sequence leaves the step it finishes (end of generation, stop string, max tokens, full cache,
-// or its cancel flag, looked at before each of its steps). Each sequence follows generator.h's
+// or its cancel flag, looked at before each of its steps). With a draft model, a greedy sequence
+// running alone takes speculative steps (BatchOptions::draft). Each sequence follows generator.h's
 // rules, and its tokens are the same as Generate's for the same request: the kernels give the same
 // bits for a token whatever else is in its batch.
 //
@@ -32,6 +33,13 @@ class SequenceRun;
 
 struct BatchOptions {
   size_t max_step_tokens = 256;  // at most Transformer::kMaxForwardTokens
+  // Speculative decoding (generation/speculative_pass.h): when one greedy sequence runs alone
+  // past its prompt, a step is a draft pass of up to draft_tokens proposals checked in one main
+  // pass. The draft must share the main model's vocabulary and outlive the generator; null: off.
+  // With company a sequence takes plain batched steps: the batch already reads each weight once
+  // for several tokens.
+  Transformer* draft = nullptr;
+  int draft_tokens = 4;  // 1..16
 };
 
 class BatchGenerator {
@@ -54,10 +62,17 @@ class BatchGenerator {
   // Tokens the last step ran, and how many sequences it served (for metrics).
   size_t last_step_tokens() const { return last_step_tokens_; }
   size_t last_step_sequences() const { return last_step_sequences_; }
+  // Draft tokens checked and kept, so far.
+  uint64_t draft_proposed() const { return draft_proposed_; }
+  uint64_t draft_accepted() const { return draft_accepted_; }
 
  private:
   struct Sequence;
   void FinishSequence(size_t index);
+  // The sequence that may take a speculative step now, or null.
+  Sequence* SpeculativeCandidate();
+  void SpeculativeStep(Sequence& sequence);
+  void FinishEnded();
 
   Transformer& transformer_;
   const Tokenizer& tokenizer_;
@@ -69,6 +84,8 @@ class BatchGenerator {
   std::vector<float> logits_;
   size_t last_step_tokens_ = 0;
   size_t last_step_sequences_ = 0;
+  uint64_t draft_proposed_ = 0;
+  uint64_t draft_accepted_ = 0;
 };
 
 }  // namespace troupe::engine

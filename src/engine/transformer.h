@@ -33,6 +33,8 @@ class KvCache {
   // fewer positions, belongs to another Transformer, or this cache has less room.
   virtual void CopyPrefix(const KvCache& source, uint32_t positions) = 0;
   virtual uint64_t memory_bytes() const = 0;
+  // The tokens whose keys and values it holds, in order (size() of them).
+  virtual std::span<const int32_t> tokens() const = 0;
 };
 
 // One sequence's part of a batched pass: its cache and the tokens to run after what it holds.

@@ -204,6 +204,11 @@ Result<ConfiguredModel> LoadConfiguredModel(const config::Config& config) {
   Result<std::unique_ptr<LocalModel>> loaded = LocalModel::Load(path, {.threads = config.model.threads});
   if (!loaded.ok()) return loaded.status().WithContext("model.path");
   local.model = std::move(*loaded);
+  if (!config.model.draft_path.empty()) {
+    Result<std::unique_ptr<LocalModel>> draft = LocalModel::Load(config.model.draft_path, {.threads = config.model.threads});
+    if (!draft.ok()) return draft.status().WithContext("model.draft_path");
+    local.draft = std::move(*draft);
+  }
   return local;
 }
 

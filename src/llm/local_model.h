@@ -166,6 +166,7 @@ Status CheckGgufFile(const std::filesystem::path& path);
 struct ConfiguredModel {
   // Shared: `serve` hands it to the local provider that runs it and keeps it for its reports.
   std::shared_ptr<LocalModel> model;  // null when none is configured or downloaded
+  std::shared_ptr<LocalModel> draft;  // model.draft_path's, loaded with the model; else null
   std::string missing_hint;           // set when `model` is null: how to get one
 };
 

@@ -85,8 +85,8 @@ engine::SamplingParams ToEngine(const Sampling& sampling) {
 class LocalProvider final : public Provider {
  public:
   LocalProvider(std::shared_ptr<engine::Model> model, LocalProviderOptions options,
-                std::shared_ptr<engine::KvBlockPool> pool)
-      : model_(std::move(model)), options_(std::move(options)), pool_(std::move(pool)) {
+                std::shared_ptr<engine::KvBlockPool> pool, std::shared_ptr<engine::Model> draft)
+      : model_(std::move(model)), draft_(std::move(draft)), options_(std::move(options)), pool_(std::move(pool)) {
     const engine::ModelSummary& summary = model_->summary();
     const int64_t trained = summary.spec ? static_cast<int64_t>(summary.spec->context_length) : options_.context_length;
     info_.name = options_.name;
@@ -109,7 +109,12 @@ class LocalProvider final : public Provider {
       const std::optional<int32_t> token = tokenizer.FindToken(text);
       if (token && tokenizer.IsControl(*token)) add(text);
     }
-    batch_ = std::make_unique<engine::BatchGenerator>(model_->transformer(), model_->tokenizer());
+    engine::BatchOptions batch_options;
+    if (draft_) {
+      batch_options.draft = &draft_->transformer();
+      batch_options.draft_tokens = options_.draft_tokens;
+    }
+    batch_ = std::make_unique<engine::BatchGenerator>(model_->transformer(), model_->tokenizer(), batch_options);
     engine_thread_ = std::thread([this] { Run(); });
   }
 
@@ -187,6 +192,8 @@ class LocalProvider final : public Provider {
     load.kv_blocks_reserved = static_cast<int64_t>(kv.reserved_blocks);
     load.kv_blocks_evicted = static_cast<int64_t>(kv.evicted_blocks);
     load.kv_bytes_allocated = static_cast<int64_t>(kv.allocated_bytes);
+    load.draft_tokens_proposed = load_.draft_proposed.load();
+    load.draft_tokens_accepted = load_.draft_accepted.load();
     return load;
   }
 
@@ -403,6 +410,8 @@ class LocalProvider final : public Provider {
         batch_->Step();
         load_.last_step_sequences = static_cast<int64_t>(batch_->last_step_sequences());
         load_.last_step_tokens = static_cast<int64_t>(batch_->last_step_tokens());
+        load_.draft_proposed = static_cast<int64_t>(batch_->draft_proposed());
+        load_.draft_accepted = static_cast<int64_t>(batch_->draft_accepted());
       }
       load_.running = static_cast<int64_t>(active_.size());
       load_.waiting = static_cast<int64_t>(waiting_.size());
@@ -474,6 +483,7 @@ class LocalProvider final : public Provider {
   static constexpr size_t kMinSharedGain = 16;
 
   std::shared_ptr<engine::Model> model_;
+  std::shared_ptr<engine::Model> draft_;  // null without speculative decoding
   LocalProviderOptions options_;
   ProviderInfo info_;
   std::vector<std::string> turn_ends_;
@@ -486,6 +496,7 @@ class LocalProvider final : public Provider {
   struct LoadCounters {
     std::atomic<int64_t> waiting{0}, running{0}, last_step_sequences{0}, last_step_tokens{0}, steps{0};
     std::atomic<int64_t> prompt_tokens_reused{0}, prompt_tokens_computed{0};
+    std::atomic<int64_t> draft_proposed{0}, draft_accepted{0};
   };
   LoadCounters load_;
 
@@ -507,6 +518,8 @@ Result<std::unique_ptr<Provider>> MakeLocalProvider(std::shared_ptr<LocalModel> 
     return Status(StatusCode::kInvalidArgument, "model.kv_cache_type: '" + options.kv_cache_type + "' is not f16 or q8_0",
                   "model.kv_cache_type");
   }
+  // Errors name the setting at fault.
+  std::string setting = "model.kv_cache_bytes";
   try {
     const engine::Transformer& transformer = engine_model->transformer();
     uint64_t budget = options.kv_cache_bytes;
@@ -518,10 +531,18 @@ Result<std::unique_ptr<Provider>> MakeLocalProvider(std::shared_ptr<LocalModel> 
       budget = static_cast<uint64_t>(std::max(options.cache_slots, 1)) * blocks * engine::KvBlockBytes(transformer, *type);
     }
     auto pool = engine::NewKvBlockPool(transformer, {budget, *type});
-    return std::unique_ptr<Provider>(std::make_unique<LocalProvider>(std::move(engine_model), std::move(options), std::move(pool)));
+    setting = "model.draft_path";
+    std::shared_ptr<engine::Model> draft;
+    if (options.draft) {
+      draft = LocalModelAccess::EngineModel(*options.draft);
+      // The batch generator refuses a draft whose vocabulary differs, or one loaded vocab_only.
+      draft->transformer();
+    }
+    return std::unique_ptr<Provider>(std::make_unique<LocalProvider>(std::move(engine_model), std::move(options),
+                                                                     std::move(pool), std::move(draft)));
   } catch (const engine::EngineError& error) {
     const Status status = StatusFromEngineError(error);
-    return Status(status.code(), "provider " + options.name + ": " + status.message(), "model.kv_cache_bytes");
+    return Status(status.code(), "provider " + options.name + ": " + status.message(), setting);
   }
 }
 

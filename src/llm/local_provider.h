@@ -48,12 +48,16 @@ struct LocalProviderOptions {
   int cache_slots = 4;            // requests generated at once
   uint64_t kv_cache_bytes = 0;    // KV block memory (engine/kv_pool.h); 0: cache_slots full contexts
   std::string kv_cache_type = "f16";  // f16 | q8_0
+  // Speculative decoding: a model with the same vocabulary that proposes draft_tokens tokens per
+  // step for a greedy request running alone (engine/batch_generator.h). Null: off.
+  std::shared_ptr<LocalModel> draft;
+  int draft_tokens = 4;
 };
 
 // The provider over a loaded model (not null, not loaded vocab_only). The model is shared so the
 // server can report it while the provider runs it; the provider keeps it alive. kInvalidArgument
 // for a kv_cache_type other than f16 and q8_0, q8_0 on a model whose heads are not multiples of
-// 32 wide, or a kv_cache_bytes smaller than one block.
+// 32 wide, a kv_cache_bytes smaller than one block, or a draft whose vocabulary differs.
 Result<std::unique_ptr<Provider>> MakeLocalProvider(std::shared_ptr<LocalModel> model, LocalProviderOptions options = {});
 
 }  // namespace troupe::llm

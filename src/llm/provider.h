@@ -144,6 +144,9 @@ struct EngineLoad {
   int64_t kv_blocks_reserved = 0;   // promised to running requests
   int64_t kv_blocks_evicted = 0;    // cached blocks whose memory was taken, so far
   int64_t kv_bytes_allocated = 0;   // block memory held now
+  // Speculative decoding (model.draft_path), so far.
+  int64_t draft_tokens_proposed = 0;
+  int64_t draft_tokens_accepted = 0;
 };
 
 struct ProviderInfo {

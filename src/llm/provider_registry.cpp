@@ -94,7 +94,8 @@ std::vector<std::string> ProviderRegistry::names() const {
 
 Result<std::unique_ptr<ProviderRegistry>> BuildProviderRegistry(const config::Config& config,
                                                                  std::shared_ptr<LocalModel> local_model,
-                                                                 std::string missing_model_hint) {
+                                                                 std::string missing_model_hint,
+                                                                 std::shared_ptr<LocalModel> draft_model) {
   auto registry = std::make_unique<ProviderRegistry>(config.chat.default_provider);
   if (local_model) {
     LocalProviderOptions options;
@@ -103,6 +104,8 @@ Result<std::unique_ptr<ProviderRegistry>> BuildProviderRegistry(const config::Co
     options.cache_slots = config.model.cache_slots;
     options.kv_cache_bytes = static_cast<uint64_t>(config.model.kv_cache_bytes);
     options.kv_cache_type = config.model.kv_cache_type;
+    options.draft = std::move(draft_model);
+    options.draft_tokens = config.model.draft_tokens;
     options.max_queued = static_cast<size_t>(config.model.max_queued_requests);
     TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<Provider> local, MakeLocalProvider(std::move(local_model), options));
     TROUPE_RETURN_IF_ERROR(registry->Add(std::move(local)));

@@ -59,10 +59,11 @@ class ProviderRegistry {
 
 // The registry for `config`: "local" over `local_model` (null: registered as unavailable with
 // `missing_model_hint`, e.g. how to get a model) with model.context_length, cache_slots and
-// max_queued_requests, and every configured remote provider. kInvalidArgument naming the
+// max_queued_requests (and `draft_model` for speculative decoding), and every configured remote provider. kInvalidArgument naming the
 // provider for settings the providers refuse.
 Result<std::unique_ptr<ProviderRegistry>> BuildProviderRegistry(const config::Config& config,
                                                                  std::shared_ptr<LocalModel> local_model,
-                                                                 std::string missing_model_hint = {});
+                                                                 std::string missing_model_hint = {},
+                                                                 std::shared_ptr<LocalModel> draft_model = {});
 
 }  // namespace troupe::llm

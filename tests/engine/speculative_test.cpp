@@ -2,11 +2,17 @@
 // files quantized from the same master as the F16 one), greedy output equals plain greedy decoding
 // token for token, with stop strings and max tokens too, and the main model agrees with part of
 // what the draft proposes, so it runs fewer passes than tokens; a draft that is the model itself
-// has every proposal accepted; sampling and a foreign vocabulary are refused.
+// has every proposal accepted; sampling and a foreign vocabulary are refused. The batch generator
+// takes speculative steps for a greedy sequence running alone and plain steps with company, with
+// the tokens of plain decoding either way.
 #include "engine/speculative.h"
+
+#include "engine/batch_generator.h"
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +63,50 @@ TEST(SpeculativeTest, GreedyOutputEqualsPlainDecodingAndTakesFewerPasses) {
     }
     EXPECT_LT(passes, tokens);  // some proposals were kept
   }
+}
+
+TEST(SpeculativeTest, TheBatchSpeculatesForAGreedySequenceAloneAndBatchesOtherwise) {
+  Model& main = SharedModel("models/synthetic/tiny-llama-spm-F16.gguf");
+  Model& draft = SharedModel("models/synthetic/tiny-llama-spm-Q8_0.gguf");
+  GenerationRequest greedy = Greedy(main, "Hello, my name is", 40);
+  GenerationRequest sampled = Greedy(main, "1 2 3 4", 12);
+  sampled.sampling.temperature = 0.8f;
+  sampled.sampling.seed = 9;
+  const GenerationResult plain_greedy = main.Generate(*main.NewSequence(256), greedy);
+  const GenerationResult plain_sampled = main.Generate(*main.NewSequence(256), sampled);
+
+  BatchGenerator batch(main.transformer(), main.tokenizer(),
+                       BatchOptions{.max_step_tokens = 64, .draft = &draft.transformer(), .draft_tokens = 4});
+  std::unique_ptr<KvCache> greedy_cache = main.NewSequence(256);
+  std::unique_ptr<KvCache> sampled_cache = main.NewSequence(256);
+  std::optional<GenerationResult> greedy_result, sampled_result;
+  batch.Add(*greedy_cache, greedy, {}, [&](GenerationResult result, std::exception_ptr error) {
+    ASSERT_FALSE(error);
+    greedy_result = std::move(result);
+  });
+  // Company for the first steps: plain batched steps, no proposals.
+  batch.Add(*sampled_cache, sampled, {}, [&](GenerationResult result, std::exception_ptr error) {
+    ASSERT_FALSE(error);
+    sampled_result = std::move(result);
+  });
+  batch.Step();
+  batch.Step();
+  EXPECT_EQ(batch.draft_proposed(), 0u);
+  size_t steps = 2;
+  while (batch.Step() > 0) ++steps;
+  ASSERT_TRUE(greedy_result && sampled_result);
+  EXPECT_EQ(greedy_result->tokens, plain_greedy.tokens);
+  EXPECT_EQ(greedy_result->text, plain_greedy.text);
+  EXPECT_EQ(sampled_result->tokens, plain_sampled.tokens);
+  // Alone after the sampled one ended, the greedy one speculated (the draft caught up on what it
+  // had missed), and kept some proposals: fewer steps than tokens.
+  EXPECT_GT(batch.draft_proposed(), 0u);
+  EXPECT_GT(batch.draft_accepted(), 0u);
+  EXPECT_LT(steps, greedy_result->tokens.size());
+
+  Model& foreign = SharedModel("models/stories260K.gguf");
+  EXPECT_THROW(BatchGenerator(main.transformer(), main.tokenizer(), BatchOptions{.draft = &foreign.transformer()}),
+               EngineError);
 }
 
 TEST(SpeculativeTest, ADraftThatIsTheModelHasEveryProposalAccepted) {

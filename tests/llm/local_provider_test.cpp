@@ -360,6 +360,32 @@ TEST_F(LocalProviderTest, ARequestCancelledWhileWaitingForMemoryEndsBeforeTheOne
   EXPECT_THAT(ends, ::testing::ElementsAre("second cancelled", "first"));
 }
 
+// model.draft_path: a draft with the model's vocabulary (here the model itself, so every proposal
+// is kept) changes the steps, not the reply; one with another vocabulary is refused by name.
+TEST_F(LocalProviderTest, ADraftModelSpeculatesWithoutChangingTheReply) {
+  const ChatRequest request = Ask("Lily had a doll.", 40);
+  Result<ChatResult> plain = Make()->Chat(request, {});
+  LocalProviderOptions options;
+  options.draft = LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value();
+  options.draft_tokens = 3;
+  std::unique_ptr<Provider> provider = Make(options);
+  Result<ChatResult> fast = provider->Chat(request, {});
+  ASSERT_TRUE(plain.ok() && fast.ok());
+  EXPECT_EQ(fast->content, plain->content);
+  EXPECT_EQ(fast->usage.completion_tokens, plain->usage.completion_tokens);
+  const EngineLoad load = *provider->engine_load();
+  EXPECT_GT(load.draft_tokens_proposed, 0);
+  EXPECT_EQ(load.draft_tokens_accepted, load.draft_tokens_proposed);
+  EXPECT_LT(load.steps, fast->usage.completion_tokens);
+
+  options.draft = LocalModel::Load(::troupe::testing::SharedDir() / "models/synthetic/tiny-llama-spm-Q4_0.gguf").value();
+  Result<std::unique_ptr<Provider>> foreign = MakeLocalProvider(local_, options);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(foreign.status().message(), HasSubstr("vocabulary"));
+  EXPECT_EQ(foreign.status().field(), "model.draft_path");
+}
+
 TEST_F(LocalProviderTest, KvCacheSettingsAreCheckedWhenTheProviderIsMade) {
   LocalProviderOptions options;
   options.kv_cache_type = "q4_0";

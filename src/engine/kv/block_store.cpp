@@ -156,6 +156,16 @@ void BlockStore::Unref(BlockId id) {
   UnrefLocked(id);
 }
 
+void BlockStore::UnrefIntoReservation(BlockId id, size_t& reservation) {
+  std::lock_guard lock(mutex_);
+  const size_t used_before = used_;
+  UnrefLocked(id);
+  if (capacity_ > 0 && used_ < used_before) {
+    ++reserved_;
+    ++reservation;
+  }
+}
+
 bool BlockStore::Writable(BlockId id) const {
   std::lock_guard lock(mutex_);
   return blocks_[id].users == 1 && !blocks_[id].indexed;

@@ -64,6 +64,9 @@ class BlockStore {
   BlockId Allocate(size_t& reservation);
   void Ref(BlockId id);
   void Unref(BlockId id);
+  // Unref by a cache that gave the block up early (a rewind): when no one uses it any more, the
+  // budget it held goes back to `reservation`, so the cache can grow again as promised.
+  void UnrefIntoReservation(BlockId id, size_t& reservation);
   // Whether the only user may write it: one user and not in the index.
   bool Writable(BlockId id) const;
   std::byte* data(BlockId id) const { return blocks_[id].data; }

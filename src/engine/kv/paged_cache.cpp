@@ -19,14 +19,20 @@ PagedKvCache::PagedKvCache(std::shared_ptr<BlockStore> store, uint32_t capacity)
 }
 
 PagedKvCache::~PagedKvCache() {
-  ReleaseFrom(0);
+  ReleaseFrom(0, false);
   store_->ReturnReservation(reservation_);
 }
 
-void PagedKvCache::ReleaseFrom(size_t table_index) {
+void PagedKvCache::ReleaseFrom(size_t table_index, bool keep_budget) {
   // The last blocks go first, so a released chain's root is its most recently used block and
   // eviction takes leaves before the prefixes other sequences may still want.
-  for (size_t i = table_.size(); i > table_index; --i) store_->Unref(table_[i - 1]);
+  for (size_t i = table_.size(); i > table_index; --i) {
+    if (keep_budget) {
+      store_->UnrefIntoReservation(table_[i - 1], reservation_);
+    } else {
+      store_->Unref(table_[i - 1]);
+    }
+  }
   table_.resize(std::min(table_.size(), table_index));
   block_data_.resize(table_.size());
 }
@@ -36,7 +42,7 @@ void PagedKvCache::Truncate(uint32_t size) {
   size_ = size;
   tokens_.resize(size);
   hashes_.resize(std::min<size_t>(hashes_.size(), size / kBlockPositions));
-  ReleaseFrom((size + kBlockPositions - 1) / kBlockPositions);
+  ReleaseFrom((size + kBlockPositions - 1) / kBlockPositions, true);
 }
 
 uint64_t PagedKvCache::memory_bytes() const { return table_.size() * geometry().block_bytes; }

@@ -27,6 +27,7 @@ class PagedKvCache final : public KvCache {
   void Truncate(uint32_t size) override;
   void CopyPrefix(const KvCache& source, uint32_t positions) override;
   uint64_t memory_bytes() const override;
+  std::span<const int32_t> tokens() const override { return tokens_; }
 
   // Starts from `chain` (indexed blocks the store gave one more user each, with their hashes),
   // the first chain.size() blocks of `tokens`, with `reservation` blocks promised.
@@ -46,7 +47,9 @@ class PagedKvCache final : public KvCache {
   void Commit(std::span<const int32_t> tokens);
 
  private:
-  void ReleaseFrom(size_t table_index);
+  // Lets go of the blocks from `table_index` on; with `keep_budget`, the budget of those no one
+  // else uses stays promised to this cache.
+  void ReleaseFrom(size_t table_index, bool keep_budget);
   // Indexes the blocks filled since the last call.
   void IndexFullBlocks();
   // A block for the cache alone holding the first `rows` positions of `source`'s rows.

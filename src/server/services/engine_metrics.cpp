@@ -45,6 +45,10 @@ void AddEngineMetrics(MetricsRegistry& registry, const llm::Provider& provider) 
                        Type::kCounter, read(&llm::EngineLoad::kv_blocks_evicted));
   registry.AddCallback("troupe_engine_kv_bytes_allocated", "KV cache block memory held", Type::kGauge,
                        read(&llm::EngineLoad::kv_bytes_allocated));
+  registry.AddCallback("troupe_engine_draft_tokens_proposed_total", "Tokens the draft model proposed (speculative decoding)",
+                       Type::kCounter, read(&llm::EngineLoad::draft_tokens_proposed));
+  registry.AddCallback("troupe_engine_draft_tokens_accepted_total", "Proposed tokens the model kept", Type::kCounter,
+                       read(&llm::EngineLoad::draft_tokens_accepted));
   registry.AddCallback("troupe_engine_prefix_cache_hit_ratio", "Share of prompt tokens attached from cached KV blocks",
                        Type::kGauge, [&provider] {
                          const llm::EngineLoad load = provider.engine_load().value_or(llm::EngineLoad{});
