@@ -24,13 +24,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-size_t CommonPrefix(std::span<const int32_t> a, std::span<const int32_t> b) {
-  const size_t limit = std::min(a.size(), b.size());
-  size_t n = 0;
-  while (n < limit && a[n] == b[n]) ++n;
-  return n;
-}
-
 double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
@@ -473,7 +466,10 @@ class LocalProvider final : public Provider {
   bool ShouldWait(std::span<const int32_t> prompt) const {
     const size_t cached = pool_->CachedPrefix(prompt);
     return std::any_of(active_.begin(), active_.end(), [&](const std::unique_ptr<Active>& running) {
-      return CommonPrefix(running->prompt, prompt) > cached + kMinSharedGain;
+      const std::vector<int32_t>& other = running->prompt;
+      const auto shared = static_cast<size_t>(
+          std::mismatch(other.begin(), other.end(), prompt.begin(), prompt.end()).first - other.begin());
+      return shared > cached + kMinSharedGain;
     });
   }
 

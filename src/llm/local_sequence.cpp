@@ -46,7 +46,6 @@ Generation GenerationFrom(engine::GenerationResult&& result) {
 struct LocalSequence::Impl {
   std::shared_ptr<engine::Model> model;  // kept alive while the sequence lives
   std::unique_ptr<engine::KvCache> cache;
-  std::vector<int32_t> tokens;  // what cache holds
 };
 
 // Defined here rather than in local_model.cpp so LocalSequence::Impl stays in this file.
@@ -55,7 +54,7 @@ Result<std::unique_ptr<LocalSequence>> LocalModel::NewSequence(uint32_t max_toke
   try {
     std::unique_ptr<engine::KvCache> cache = model->NewSequence(max_tokens);
     return std::unique_ptr<LocalSequence>(
-        new LocalSequence(std::make_unique<LocalSequence::Impl>(LocalSequence::Impl{model, std::move(cache), {}})));
+        new LocalSequence(std::make_unique<LocalSequence::Impl>(LocalSequence::Impl{model, std::move(cache)})));
   } catch (const engine::EngineError& error) {
     return StatusFromEngineError(error);
   }
@@ -67,14 +66,12 @@ LocalSequence::~LocalSequence() = default;
 
 Result<Generation> LocalSequence::Generate(std::span<const int32_t> prompt, const GenerationSettings& settings,
                                            const std::function<void(std::string_view piece)>& on_piece) {
-  std::vector<int32_t>& tokens = impl_->tokens;
   engine::KvCache& cache = *impl_->cache;
-  size_t shared = 0;
-  while (shared < tokens.size() && shared < prompt.size() && tokens[shared] == prompt[shared]) ++shared;
+  const std::span<const int32_t> held = cache.tokens();
+  size_t shared = static_cast<size_t>(std::mismatch(held.begin(), held.end(), prompt.begin(), prompt.end()).first - held.begin());
   // At least one token must run to get logits for the reply (an empty prompt is the engine's to refuse).
   if (shared > 0 && shared == prompt.size()) --shared;
   cache.Truncate(static_cast<uint32_t>(shared));
-  tokens.resize(shared);
 
   engine::GenerationRequest request = RequestFrom(settings);
   request.prompt.assign(prompt.begin() + static_cast<std::ptrdiff_t>(shared), prompt.end());
@@ -85,15 +82,10 @@ Result<Generation> LocalSequence::Generate(std::span<const int32_t> prompt, cons
     result = impl_->model->Generate(cache, request, callbacks);
   } catch (const engine::EngineError& error) {
     cache.Truncate(0);
-    tokens.clear();
     return StatusFromEngineError(error);
   }
-  tokens.insert(tokens.end(), request.prompt.begin(), request.prompt.end());
-  tokens.insert(tokens.end(), result.tokens.begin(), result.tokens.end());
-  // The cache holds every generated token but the last, which was sampled and never run (a
-  // cancelled run may hold less): keep the token list and the cache the same length.
-  tokens.resize(std::min<size_t>(tokens.size(), cache.size()));
-  cache.Truncate(static_cast<uint32_t>(tokens.size()));
+  // The cache knows the tokens it holds (every generated one but the last, which was sampled and
+  // never run), so the next call compares its prompt with them.
   return GenerationFrom(std::move(result));
 }
 

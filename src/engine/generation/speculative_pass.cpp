@@ -10,13 +10,6 @@ int32_t Argmax(const std::vector<float>& logits) {
   return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
-size_t CommonPrefix(std::span<const int32_t> a, std::span<const int32_t> b) {
-  const size_t limit = std::min(a.size(), b.size());
-  size_t n = 0;
-  while (n < limit && a[n] == b[n]) ++n;
-  return n;
-}
-
 }  // namespace
 
 PassCount SpeculativePass(Transformer& main, Transformer& draft, SequenceRun& run, KvCache& cache, KvCache& draft_cache,
@@ -27,7 +20,9 @@ PassCount SpeculativePass(Transformer& main, Transformer& draft, SequenceRun& ru
   const uint32_t base = cache.size();
   // The draft catches up with the main cache: what it holds beyond their common prefix goes.
   const std::span<const int32_t> held = cache.tokens();
-  const size_t common = CommonPrefix(draft_cache.tokens(), held);
+  const std::span<const int32_t> drafted = draft_cache.tokens();
+  const auto common = static_cast<size_t>(
+      std::mismatch(drafted.begin(), drafted.end(), held.begin(), held.end()).first - drafted.begin());
   draft_cache.Truncate(static_cast<uint32_t>(common));
   std::vector<int32_t> behind(held.begin() + static_cast<std::ptrdiff_t>(common), held.end());
   behind.push_back(next[0]);

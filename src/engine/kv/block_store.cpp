@@ -233,9 +233,9 @@ bool BlockStore::AttachAndReserve(std::span<const int32_t> tokens, uint32_t limi
 uint32_t BlockStore::IndexedPrefix(std::span<const int32_t> tokens) const {
   if (!keeps_prefixes()) return 0;
   std::lock_guard lock(mutex_);
-  std::vector<BlockId> chain;
-  FindChainLocked(tokens, static_cast<uint32_t>(std::min<size_t>(tokens.size(), UINT32_MAX)), chain, nullptr);
-  return static_cast<uint32_t>(chain.size() * kBlockPositions);
+  scratch_chain_.clear();
+  FindChainLocked(tokens, static_cast<uint32_t>(std::min<size_t>(tokens.size(), UINT32_MAX)), scratch_chain_, nullptr);
+  return static_cast<uint32_t>(scratch_chain_.size() * kBlockPositions);
 }
 
 void BlockStore::ReturnReservation(size_t blocks) {

@@ -114,6 +114,7 @@ class BlockStore {
   std::vector<BlockId> empty_ids_;   // ids without memory (no budget: freed blocks)
   std::list<BlockId> lru_;           // cached blocks, least recently used first
   std::unordered_map<uint64_t, BlockId> index_;
+  mutable std::vector<BlockId> scratch_chain_;  // IndexedPrefix's, kept so a lookup allocates nothing
   size_t used_ = 0;
   size_t reserved_ = 0;
   size_t live_ = 0;  // blocks with memory

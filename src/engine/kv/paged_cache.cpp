@@ -94,8 +94,6 @@ void PagedKvCache::CopyPrefix(const KvCache& source, uint32_t positions) {
 
 void PagedKvCache::Attach(std::span<const BlockId> chain, std::span<const uint64_t> hashes,
                           std::span<const int32_t> tokens, size_t reservation) {
-  Truncate(0);
-  store_->ReturnReservation(reservation_);
   reservation_ = reservation;
   for (BlockId id : chain) {
     table_.push_back(id);

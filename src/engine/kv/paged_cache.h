@@ -29,7 +29,7 @@ class PagedKvCache final : public KvCache {
   uint64_t memory_bytes() const override;
   std::span<const int32_t> tokens() const override { return tokens_; }
 
-  // Starts from `chain` (indexed blocks the store gave one more user each, with their hashes),
+  // Starts a new, empty cache from `chain` (indexed blocks the store gave one more user each, with their hashes),
   // the first chain.size() blocks of `tokens`, with `reservation` blocks promised.
   void Attach(std::span<const BlockId> chain, std::span<const uint64_t> hashes, std::span<const int32_t> tokens,
               size_t reservation);
