@@ -60,6 +60,7 @@ struct Options {
   int second_interval_ms = 20;
   int timeout_s = 120;
   int expect_words = 0;
+  std::string timeline;  // when set: a line per turn, its times in ms after the burst began
 };
 
 // Decodes an HTTP/1.1 chunked body as it arrives (Troupe's event streams are chunked).
@@ -160,6 +161,7 @@ Options ParseOptions(int argc, char** argv) {
     else if (flag == "--model") options.model = value;
     else if (flag == "--second") options.second = std::atoi(value.c_str());
     else if (flag == "--second-after-ms") options.second_after_ms = std::atoi(value.c_str());
+    else if (flag == "--timeline") options.timeline = value;
     else if (flag == "--second-interval-ms") options.second_interval_ms = std::atoi(value.c_str());
     else if (flag == "--timeout-s") options.timeout_s = std::atoi(value.c_str());
     else if (flag == "--expect-words") options.expect_words = std::atoi(value.c_str());
@@ -192,6 +194,7 @@ class Load {
   void Finish(Turn& turn, Clock::time_point now);
   void MaybeSendSecond(Clock::time_point now);
   bool AllFinished() const;
+  void WriteTimeline() const;
 
   Options options_;
   std::vector<int64_t> conversations_;
@@ -498,6 +501,21 @@ void Load::Report() const {
                 second_completed);
   }
   std::printf("}\n");
+  if (!options_.timeline.empty()) WriteTimeline();
+}
+
+// index sent acked first_delta done, in ms after the burst began (-1 when it never happened): shows
+// where in the burst the slow turns were.
+void Load::WriteTimeline() const {
+  std::FILE* file = std::fopen(options_.timeline.c_str(), "w");
+  if (file == nullptr) return;
+  const auto at = [&](bool happened, Clock::time_point when) { return happened ? Millis(when - start_) : -1.0; };
+  for (size_t i = 0; i < turns_.size(); ++i) {
+    const Turn& turn = turns_[i];
+    std::fprintf(file, "%zu %.1f %.1f %.1f %.1f\n", i, Millis(turn.sent - start_), at(turn.has_ack, turn.acked),
+                 at(turn.has_delta, turn.first_delta), at(turn.done, turn.done_at));
+  }
+  std::fclose(file);
 }
 
 }  // namespace
