@@ -17,6 +17,17 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 # ICU: canonical decomposition for the WordPiece (BERT) tokenizer's accent stripping.
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
+# liblinear: the intent router's linear classifier; Snowball (libstemmer): its English stemmer.
+# Neither ships a CMake or pkg-config file.
+function(troupe_plain_library target header library)
+  find_path(${target}_INCLUDE_DIR ${header} REQUIRED)
+  find_library(${target}_LIBRARY ${library} REQUIRED)
+  add_library(${target} UNKNOWN IMPORTED)
+  set_target_properties(${target} PROPERTIES IMPORTED_LOCATION ${${target}_LIBRARY}
+                        INTERFACE_INCLUDE_DIRECTORIES ${${target}_INCLUDE_DIR})
+endfunction()
+troupe_plain_library(Liblinear::Liblinear linear.h linear)
+troupe_plain_library(Stemmer::Stemmer libstemmer.h stemmer)
 
 if(TROUPE_BUILD_TESTS AND NOT TROUPE_FUZZ)
   find_package(GTest REQUIRED)

@@ -38,6 +38,7 @@ int Run(int argc, char** argv) {
   AddModelCommands(app, context);
   AddGenerateCommands(app, context);
   AddBenchCommand(app, context);
+  AddIntentsCommands(app, context);
 
   try {
     app.parse(argc, argv);

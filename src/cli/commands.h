@@ -17,6 +17,7 @@ void AddChatCommand(CLI::App& app, CommandContext& context);
 void AddModelCommands(CLI::App& app, CommandContext& context);
 void AddGenerateCommands(CLI::App& app, CommandContext& context);
 void AddBenchCommand(CLI::App& app, CommandContext& context);
+void AddIntentsCommands(CLI::App& app, CommandContext& context);
 // `models pull` and `models list`, added to the `models` subcommand by AddModelCommands.
 void AddPullCommands(CLI::App& models, CommandContext& context);
 

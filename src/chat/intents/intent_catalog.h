@@ -1,0 +1,75 @@
+// The intents an assistant knows: per intent its example utterances, the tools it may use, the
+// prompt and templates it answers with, and whether it is chit-chat (left to the character). Read
+// from Troupe's catalog YAML, from Rasa NLU YAML (3.x: `nlu:` / `- intent:` / `examples: |`), from
+// `text<TAB>intent` lines or from a CSV with a header naming a text and an intent column; a
+// directory is every such file in it, merged. Errors name the file, the line and what is wrong.
+//
+// Troupe's catalog:
+//   routing:                      # optional
+//     classifier_threshold: 0.5   # the classifier decides at or above this confidence
+//     llm_threshold: 0.3          # the LLM decides at or above this; below, a human
+//   intents:
+//     - name: check_balance       # [A-Za-z0-9_.-], unique
+//       description: The customer asks how much credit is left.
+//       examples: ["what's my balance", "how much money do I have left"]
+//       tools: [get_balance]
+//       prompt: Tell the balance and when it was last updated.
+//       templates: ["Your balance is {balance}."]
+//       chit_chat: false
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace troupe::chat::intents {
+
+struct Intent {
+  std::string name;
+  std::string description;
+  std::vector<std::string> examples;
+  std::vector<std::string> tools;
+  std::string prompt;
+  std::vector<std::string> templates;
+  bool chit_chat = false;
+};
+
+struct RoutingThresholds {
+  double classifier = 0.5;
+  double llm = 0.3;
+};
+
+struct IntentCatalog {
+  std::vector<Intent> intents;  // in the order first seen
+  RoutingThresholds routing;
+
+  const Intent* Find(std::string_view name) const;
+  size_t example_count() const;
+};
+
+// One labelled utterance and where it came from ("file:line").
+struct LabelledExample {
+  std::string text;
+  std::string intent;
+  std::string source;
+};
+
+// Parses one file's text; `name` (a path) picks the format by extension (.yml/.yaml: catalog or
+// Rasa NLU, told apart by `nlu:`; .csv; anything else: text<TAB>intent) and prefixes errors.
+Result<IntentCatalog> ParseIntentCatalog(std::string_view text, std::string_view name);
+
+// Reads a file, or every .yml, .yaml, .csv, .tsv and .txt file of a directory (in name order,
+// merged: an intent named twice gets both files' examples; its other fields come from the first
+// that sets them).
+Result<IntentCatalog> LoadIntentCatalog(const std::string& path);
+
+// Every example of the catalog, labelled with its intent.
+std::vector<LabelledExample> ExamplesOf(const IntentCatalog& catalog);
+
+// Labelled examples from a file in any format above (for evaluation, where the order of the
+// examples and their sources matter).
+Result<std::vector<LabelledExample>> LoadLabelledExamples(const std::string& path);
+
+}  // namespace troupe::chat::intents
