@@ -43,12 +43,16 @@ intents:
   - name: greeting
     chit_chat: true
     examples: [hi, hello]
+  - name: agent
+    handoff: true
 )",
                                                      "juno.yaml");
   ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
   EXPECT_DOUBLE_EQ(catalog->routing.classifier, 0.6);
   EXPECT_DOUBLE_EQ(catalog->routing.llm, 0.2);
-  ASSERT_EQ(catalog->intents.size(), 2u);
+  ASSERT_EQ(catalog->intents.size(), 3u);
+  EXPECT_TRUE(catalog->intents[2].handoff);
+  EXPECT_FALSE(catalog->intents[1].handoff);
   const Intent& balance = catalog->intents[0];
   EXPECT_EQ(balance.name, "check_balance");
   EXPECT_EQ(balance.description, "How much is left.");

@@ -81,6 +81,7 @@ void Merge(IntentCatalog& into, IntentCatalog from, bool first) {
     if (found->tools.empty()) found->tools = std::move(intent.tools);
     if (found->templates.empty()) found->templates = std::move(intent.templates);
     found->chit_chat = found->chit_chat || intent.chit_chat;
+    found->handoff = found->handoff || intent.handoff;
   }
 }
 

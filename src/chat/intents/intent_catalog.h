@@ -16,6 +16,7 @@
 //       prompt: Tell the balance and when it was last updated.
 //       templates: ["Your balance is {balance}."]
 //       chit_chat: false
+//       handoff: false            # true: a message of this intent goes to a human
 #pragma once
 
 #include <string>
@@ -34,6 +35,7 @@ struct Intent {
   std::string prompt;
   std::vector<std::string> templates;
   bool chit_chat = false;
+  bool handoff = false;  // the user asks for a person: routing it means a human takes over
 };
 
 struct RoutingThresholds {

@@ -49,6 +49,12 @@ class Reader {
     return texts;
   }
 
+  bool Flag(const YAML::Node& node, const std::string& what) const {
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) Fail(node, what + ": expected true or false");
+    return value;
+  }
+
   double Threshold(const YAML::Node& node, std::string_view what) const {
     double value = 0;
     if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || !(value >= 0 && value <= 1)) {
@@ -102,7 +108,8 @@ class CatalogReader : public Reader {
   }
 
   void ReadIntent(const YAML::Node& node) {
-    Keys(node, "an intent", {"name", "description", "examples", "tools", "prompt", "templates", "chit_chat"});
+    Keys(node, "an intent", {"name", "description", "examples", "tools", "prompt", "templates", "chit_chat",
+                              "handoff"});
     if (!node["name"]) Fail(node, "an intent needs a name");
     const std::string name = Text(node["name"], "name");
     Check(CheckIntentName(name, At(node["name"])));
@@ -121,13 +128,8 @@ class CatalogReader : public Reader {
     if (node["prompt"]) intent.prompt = Text(node["prompt"], name + ".prompt");
     if (node["tools"]) intent.tools = TextList(node["tools"], name + ".tools");
     if (node["templates"]) intent.templates = TextList(node["templates"], name + ".templates");
-    if (const YAML::Node chit_chat = node["chit_chat"]) {
-      bool value = false;
-      if (!chit_chat.IsScalar() || !YAML::convert<bool>::decode(chit_chat, value)) {
-        Fail(chit_chat, name + ".chit_chat: expected true or false");
-      }
-      intent.chit_chat = value;
-    }
+    if (node["chit_chat"]) intent.chit_chat = Flag(node["chit_chat"], name + ".chit_chat");
+    if (node["handoff"]) intent.handoff = Flag(node["handoff"], name + ".handoff");
   }
 
   ParsedIntents parsed_;
