@@ -17,6 +17,7 @@
 #include "chat/reply_stream.h"
 #include "chat/sentiment.h"
 #include "chat/summary_jobs.h"
+#include "chat/message_routing.h"
 #include "chat/turn_context.h"
 #include "chat/turn_control.h"
 
@@ -95,13 +96,18 @@ void Account(TurnContext& s, const store::Message& message) {
   SettleState(s, message.conversation_id, &message, std::nullopt);
 }
 
-Result<store::Message> StoreUserMessage(TurnContext& s, const store::Conversation& conversation, std::string text) {
+// Stores the user's message with the first level of its routing decision (when the scene's
+// character has an intent catalog), which it returns in `routing`.
+Result<store::Message> StoreUserMessage(TurnContext& s, const Scene& scene, std::string text,
+                                        std::optional<intents::RoutingDecision>* routing = nullptr) {
   store::Message message;
-  message.conversation_id = conversation.id;
+  message.conversation_id = scene.conversation.id;
   message.role = store::MessageRole::kUser;
   message.sentiment = EstimateSentiment(text);
   message.content = std::move(text);
-  message.stage = conversation.stage;
+  message.stage = scene.conversation.stage;
+  std::optional<intents::RoutingDecision> decision = internal::RouteFirst(scene, message);
+  if (routing != nullptr) *routing = std::move(decision);
   return s.store.messages().AppendAfterLatest(std::move(message));
 }
 
@@ -338,12 +344,20 @@ Result<PostedMessage> ChatRuntime::PostMessage(store::Conversation conversation,
   Result<Scene> scene = s.LoadScene(std::move(conversation), options);
   TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
                           Admit(s, std::move(scene), std::move(options), std::move(sink), std::move(done)));
-  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, admitted.scene->conversation, std::move(text)));
+  std::optional<intents::RoutingDecision> routing;
+  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, *admitted.scene, std::move(text), &routing));
   // Before the turn is queued, so it is the stream's first event.
   Emit(admitted.job->sink, UserMessageEvent{stored});
   PostedMessage posted{stored, admitted.job->control};
   admitted.job->posted = stored;
   TurnBody body = BodyOf(s, TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}, admitted.scene);
+  if (routing && routing->level == intents::RoutingLevel::kLlm) {
+    // The LLM decides the intent first, when the turn's time comes, so the reply can follow it.
+    body = [&s, scene = admitted.scene, first = std::move(*routing),
+            reply = std::move(body)](const std::shared_ptr<internal::TurnJob>& job) {
+      internal::RouteWithLlm(s, scene, job, first, [reply, job] { reply(job); });
+    };
+  }
   Queue(s, std::move(admitted), std::move(body));
   return posted;
 }
@@ -353,7 +367,16 @@ Result<store::Message> ChatRuntime::AddUserMessage(int64_t conversation_id, std:
   if (TrimSpace(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
   TROUPE_ASSIGN_OR_RETURN(store::Conversation conversation, s.store.conversations().Get(conversation_id));
   TROUPE_RETURN_IF_ERROR(TurnContext::RequireActive(conversation));
-  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, conversation, std::move(text)));
+  Scene scene;
+  scene.conversation = std::move(conversation);
+  // The message is stored whatever the character's state: a flow or catalog that no longer loads
+  // fails the reply (which says why), never the message. Without its parts it is not routed.
+  Result<store::Character> character = s.store.characters().Get(scene.conversation.character_id);
+  if (character.ok()) {
+    Result<internal::CharacterParts> parts = s.PartsOf(*character);
+    if (parts.ok()) scene.parts = std::move(parts).value();
+  }
+  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, scene, std::move(text)));
   TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<TurnQueue::Exclusive> turn, s.turns.Acquire(conversation_id));
   Account(s, stored);
   return stored;

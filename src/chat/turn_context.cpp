@@ -80,6 +80,26 @@ void TurnContext::CancelAll() {
   for (const std::shared_ptr<TurnHandle>& turn : running) turn->Cancel();
 }
 
+namespace {
+
+// Trains the router of the character's intent catalog (a catalog of a few hundred examples takes
+// well under a second; the parts cache keeps it until the character changes).
+Result<std::shared_ptr<const intents::IntentRouter>> RouterOf(const store::Character& character) {
+  auto refused = [&](const Status& status) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "character " + std::to_string(character.id) + "'s intent catalog does not load: " + status.message(),
+                  "extensions.troupe.intents");
+  };
+  Result<std::optional<intents::IntentCatalog>> catalog = intents::CatalogFromExtensions(character.extensions_json);
+  if (!catalog.ok()) return refused(catalog.status());
+  if (!catalog->has_value()) return std::shared_ptr<const intents::IntentRouter>();
+  Result<std::shared_ptr<const intents::IntentRouter>> router = intents::IntentRouter::Build(std::move(**catalog));
+  if (!router.ok()) return refused(router.status());
+  return router;
+}
+
+}  // namespace
+
 Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {
   {
     std::lock_guard lock(parts_mutex_);
@@ -114,6 +134,7 @@ Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {
     }
     fresh.lorebook = std::make_shared<const Lorebook>(std::move(book).value());
   }
+  TROUPE_ASSIGN_OR_RETURN(fresh.router, RouterOf(character));
   std::lock_guard lock(parts_mutex_);
   parts_[character.id] = fresh;
   return fresh;

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chat/flow.h"
+#include "chat/intents/intent_router.h"
 #include "chat/lorebook.h"
 #include "base/task_pool.h"
 #include "chat/runtime.h"
@@ -32,11 +33,13 @@ nlohmann::json ParseObject(const std::string& text);
 // `base` with every field `over` sets taken from it.
 llm::Sampling Overlay(llm::Sampling base, const std::optional<llm::Sampling>& over);
 
-// A character's parsed flow and lorebook, kept while its version is unchanged.
+// A character's parsed flow and lorebook, and the intent router trained on its catalog, kept
+// while its version is unchanged.
 struct CharacterParts {
   int64_t version = 0;
   std::shared_ptr<const Flow> flow;
-  std::shared_ptr<const Lorebook> lorebook;  // null when the card has none
+  std::shared_ptr<const Lorebook> lorebook;          // null when the card has none
+  std::shared_ptr<const intents::IntentRouter> router;  // null when the card has no intent catalog
 };
 
 // Everything a turn reads before it generates.

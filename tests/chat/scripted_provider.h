@@ -70,7 +70,7 @@ class ScriptedProvider final : public llm::Provider {
   void Write(size_t index, std::string_view text) {
     std::shared_ptr<Call> target = call(index);
     target->written += text;
-    target->callbacks.on_delta(text);
+    if (target->callbacks.on_delta) target->callbacks.on_delta(text);  // optional, as for real providers
   }
   void End(size_t index, llm::FinishReason reason = llm::FinishReason::kStop) {
     std::shared_ptr<Call> target = call(index);

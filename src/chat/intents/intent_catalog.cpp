@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "chat/intents/labelled_text.h"
@@ -122,6 +123,33 @@ Result<IntentCatalog> LoadIntentCatalog(const std::string& path) {
   for (size_t i = 0; i < parsed.size(); ++i) Merge(catalog, std::move(parsed[i].catalog), i == 0);
   if (catalog.intents.empty()) return InvalidArgument(path + ": no intents");
   return catalog;
+}
+
+Result<std::optional<IntentCatalog>> CatalogFromExtensions(std::string_view extensions_json) {
+  constexpr std::string_view kField = "extensions.troupe.intents";
+  const nlohmann::json extensions = nlohmann::json::parse(extensions_json, nullptr, /*allow_exceptions=*/false);
+  if (!extensions.is_object()) return std::optional<IntentCatalog>();
+  const auto troupe = extensions.find("troupe");
+  if (troupe == extensions.end() || !troupe->is_object()) return std::optional<IntentCatalog>();
+  const auto intents = troupe->find("intents");
+  if (intents == troupe->end() || intents->is_null()) return std::optional<IntentCatalog>();
+  if (!intents->is_object()) {
+    return Status(StatusCode::kInvalidArgument, std::string(kField) + ": expected an object with 'intents'",
+                  std::string(kField));
+  }
+  // JSON is YAML: the catalog's reader takes it as it is, and its lines are the indented dump's.
+  Result<ParsedIntents> parsed =
+      ParseIntentYaml(intents->dump(2, ' ', false, nlohmann::json::error_handler_t::replace), kField);
+  if (!parsed.ok()) return Status(StatusCode::kInvalidArgument, parsed.status().message(), std::string(kField));
+  const auto with_examples = std::count_if(parsed->catalog.intents.begin(), parsed->catalog.intents.end(),
+                                           [](const Intent& intent) { return !intent.examples.empty(); });
+  if (with_examples < 2) {
+    return Status(StatusCode::kInvalidArgument,
+                  std::string(kField) + ": the router needs examples of at least two intents; found " +
+                      std::to_string(with_examples),
+                  std::string(kField));
+  }
+  return std::optional<IntentCatalog>(std::move(parsed->catalog));
 }
 
 std::vector<LabelledExample> ExamplesOf(const IntentCatalog& catalog) {

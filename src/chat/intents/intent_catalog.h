@@ -19,6 +19,7 @@
 //       handoff: false            # true: a message of this intent goes to a human
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,11 @@ Result<IntentCatalog> ParseIntentCatalog(std::string_view text, std::string_view
 // merged: an intent named twice gets both files' examples; its other fields come from the first
 // that sets them).
 Result<IntentCatalog> LoadIntentCatalog(const std::string& path);
+
+// A character's own catalog: `troupe.intents` of its card's extensions (the JSON object a card's
+// `data.extensions` holds), written like the YAML catalog. nullopt when the card has none;
+// kInvalidArgument with field "extensions.troupe.intents" when it does not load.
+Result<std::optional<IntentCatalog>> CatalogFromExtensions(std::string_view extensions_json);
 
 // Every example of the catalog, labelled with its intent.
 std::vector<LabelledExample> ExamplesOf(const IntentCatalog& catalog);
