@@ -73,6 +73,7 @@ struct ProviderConfig {
   int max_retries = 2;                // on 429, 5xx and connection failures before the first token
   int context_length = 8192;          // tokens the remote model takes, for trimming prompts
   int max_turns = 0;                  // turns sent to it at once, its capacity (0: no limit; past it 429)
+  bool redact_pii = false;            // personal data in prompts replaced by placeholders (base/pii.h)
 };
 
 struct ChatConfig {

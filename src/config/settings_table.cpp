@@ -181,6 +181,22 @@ ProviderFieldSpec ProviderInt(std::string field, std::string description, int Pr
   return spec;
 }
 
+ProviderFieldSpec ProviderBool(std::string field, std::string description, bool ProviderConfig::*member) {
+  ProviderFieldSpec spec{std::move(field), std::move(description), false, {}, {}, {}};
+  spec.apply = [member](ProviderConfig& provider, const std::string& text) -> std::string {
+    if (text == "true" || text == "yes" || text == "on" || text == "1") {
+      provider.*member = true;
+    } else if (text == "false" || text == "no" || text == "off" || text == "0") {
+      provider.*member = false;
+    } else {
+      return "expected true or false, got '" + text + "'";
+    }
+    return "";
+  };
+  spec.format = [member](const ProviderConfig& provider) { return std::string(provider.*member ? "true" : "false"); };
+  return spec;
+}
+
 // The settings of where data lives and how the log reads.
 void AddGeneralSettings(std::vector<SettingSpec>& list) {
   list.push_back(StringSetting(
@@ -346,6 +362,10 @@ const std::vector<ProviderFieldSpec>& ProviderFields() {
                                &ProviderConfig::context_length, 256, 1 << 24));
     list.push_back(ProviderInt("max_turns", "turns sent to this provider at once (0: no limit; past it 429)",
                                &ProviderConfig::max_turns, 0, 1'000'000));
+    list.push_back(ProviderBool("redact_pii",
+                                "replace e-mail addresses, phone numbers, card numbers and IBANs in what is sent "
+                                "to this provider with placeholders",
+                                &ProviderConfig::redact_pii));
     return list;
   }();
   return fields;

@@ -4,6 +4,7 @@
 
 #include "llm/local_provider.h"
 #include "llm/observed_provider.h"
+#include "llm/pii_redacting_provider.h"
 #include "llm/openai_provider.h"
 
 namespace troupe::llm {
@@ -132,7 +133,8 @@ Result<std::unique_ptr<ProviderRegistry>> BuildProviderRegistry(const config::Co
       const std::string field = "providers." + name + "." + provider.status().field();
       return Status(provider.status().code(), provider.status().message(), field);
     }
-    TROUPE_RETURN_IF_ERROR(registry->Add(std::move(*provider)));
+    TROUPE_RETURN_IF_ERROR(
+        registry->Add(settings.redact_pii ? RedactPersonalData(std::move(*provider)) : std::move(*provider)));
   }
   return registry;
 }

@@ -87,6 +87,37 @@ TEST(ProviderRegistryTest, NamedProvidersFromConfiguration) {
   EXPECT_EQ(unknown.status().field(), "provider");
 }
 
+// providers.<name>.redact_pii: what reaches the remote endpoint has placeholders for personal data;
+// a provider without it sends the text as it is.
+TEST(ProviderRegistryTest, RedactPiiReplacesPersonalDataBeforeTheRequestLeaves) {
+  testing::FaultHttpServer server;
+  testing::FaultHttpServer::Response stream;
+  stream.body_parts = testing::StreamOf({"ok"});
+  server.SetDefault(stream);
+  const config::Config config = ConfigFrom("providers:\n"
+                                           "  careful:\n"
+                                           "    base_url: " + server.BaseUrl() + "\n"
+                                           "    redact_pii: true\n"
+                                           "  plain:\n"
+                                           "    base_url: " + server.BaseUrl() + "\n");
+  EXPECT_TRUE(config.providers.at("careful").redact_pii);
+  EXPECT_FALSE(config.providers.at("plain").redact_pii);
+  Result<std::unique_ptr<ProviderRegistry>> registry = BuildProviderRegistry(config, Stories());
+  ASSERT_TRUE(registry.ok()) << registry.status().ToString();
+  const std::string text = "I'm jane@example.com, card 4111 1111 1111 1111, call +44 20 7946 0958";
+  ASSERT_TRUE((*(*registry)->Find("careful"))->Chat(Ask(text), {}).ok());
+  ASSERT_TRUE((*(*registry)->Find("plain"))->Chat(Ask(text), {}).ok());
+  ASSERT_EQ(server.requests().size(), 2u);
+  const std::string careful = server.requests()[0].body;
+  EXPECT_THAT(careful, HasSubstr("I'm [email], card [card], call [phone]"));
+  EXPECT_EQ(careful.find("jane@example.com"), std::string::npos);
+  EXPECT_THAT(server.requests()[1].body, HasSubstr("jane@example.com"));
+
+  EXPECT_FALSE(config::LoadFromYamlText("providers:\n  x:\n    base_url: http://a\n    redact_pii: maybe\n",
+                                        "troupe.yaml")
+                   .ok());
+}
+
 TEST(ProviderRegistryTest, TheDefaultCanBeARemoteProvider) {
   const config::Config config = ConfigFrom("chat:\n  default_provider: cloud\n"
                                            "providers:\n  cloud:\n    base_url: https://api.openai.com/v1\n");
