@@ -5,12 +5,10 @@
 namespace troupe::llm {
 namespace {
 
-class ObservedProvider final : public Provider {
+class ObservedProvider final : public ForwardingProvider {
  public:
   ObservedProvider(std::unique_ptr<Provider> inner, ProviderObserver& observer)
-      : inner_(std::move(inner)), observer_(observer) {}
-
-  const ProviderInfo& info() const override { return inner_->info(); }
+      : ForwardingProvider(std::move(inner)), observer_(observer) {}
 
   std::shared_ptr<ChatCall> Start(ChatRequest request, ChatCallbacks callbacks) override {
     const auto started = std::chrono::steady_clock::now();
@@ -18,21 +16,13 @@ class ObservedProvider final : public Provider {
     callbacks.on_done = [this, started, done = std::move(done)](Result<ChatResult> result) {
       const double total_ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      observer_.OnCall(MakeCallRecord(inner_->info().name, result, total_ms));
+      observer_.OnCall(MakeCallRecord(inner().info().name, result, total_ms));
       done(std::move(result));
     };
-    return inner_->Start(std::move(request), std::move(callbacks));
+    return inner().Start(std::move(request), std::move(callbacks));
   }
-
-  int64_t CountTokens(std::string_view text) const override { return inner_->CountTokens(text); }
-  int64_t CountChatTokens(const std::vector<ChatMessage>& messages) const override {
-    return inner_->CountChatTokens(messages);
-  }
-  std::vector<std::string> TurnEndStrings() const override { return inner_->TurnEndStrings(); }
-  std::optional<EngineLoad> engine_load() const override { return inner_->engine_load(); }
 
  private:
-  std::unique_ptr<Provider> inner_;
   ProviderObserver& observer_;
 };
 

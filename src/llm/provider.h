@@ -202,6 +202,30 @@ struct ProviderCallRecord {
   Usage usage;
 };
 
+// A provider that passes everything on to another, for decorators (metrics, redaction) that
+// override only what they change.
+class ForwardingProvider : public Provider {
+ public:
+  explicit ForwardingProvider(std::unique_ptr<Provider> inner) : inner_(std::move(inner)) {}
+
+  const ProviderInfo& info() const override { return inner_->info(); }
+  std::shared_ptr<ChatCall> Start(ChatRequest request, ChatCallbacks callbacks) override {
+    return inner_->Start(std::move(request), std::move(callbacks));
+  }
+  int64_t CountTokens(std::string_view text) const override { return inner_->CountTokens(text); }
+  int64_t CountChatTokens(const std::vector<ChatMessage>& messages) const override {
+    return inner_->CountChatTokens(messages);
+  }
+  std::vector<std::string> TurnEndStrings() const override { return inner_->TurnEndStrings(); }
+  std::optional<EngineLoad> engine_load() const override { return inner_->engine_load(); }
+
+ protected:
+  Provider& inner() const { return *inner_; }
+
+ private:
+  std::unique_ptr<Provider> inner_;
+};
+
 class ProviderObserver {
  public:
   virtual ~ProviderObserver() = default;

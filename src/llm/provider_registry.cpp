@@ -11,12 +11,10 @@ namespace troupe::llm {
 namespace {
 
 // Reports each finished call to whichever observer the registry holds at the time.
-class ReportingProvider final : public Provider {
+class ReportingProvider final : public ForwardingProvider {
  public:
   ReportingProvider(std::unique_ptr<Provider> inner, const std::atomic<ProviderObserver*>& observer)
-      : inner_(std::move(inner)), observer_(observer) {}
-
-  const ProviderInfo& info() const override { return inner_->info(); }
+      : ForwardingProvider(std::move(inner)), observer_(observer) {}
 
   std::shared_ptr<ChatCall> Start(ChatRequest request, ChatCallbacks callbacks) override {
     const auto started = std::chrono::steady_clock::now();
@@ -25,22 +23,14 @@ class ReportingProvider final : public Provider {
       if (ProviderObserver* observer = observer_.load()) {
         const double total_ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-        observer->OnCall(MakeCallRecord(inner_->info().name, result, total_ms));
+        observer->OnCall(MakeCallRecord(inner().info().name, result, total_ms));
       }
       done(std::move(result));
     };
-    return inner_->Start(std::move(request), std::move(callbacks));
+    return inner().Start(std::move(request), std::move(callbacks));
   }
-
-  int64_t CountTokens(std::string_view text) const override { return inner_->CountTokens(text); }
-  int64_t CountChatTokens(const std::vector<ChatMessage>& messages) const override {
-    return inner_->CountChatTokens(messages);
-  }
-  std::vector<std::string> TurnEndStrings() const override { return inner_->TurnEndStrings(); }
-  std::optional<EngineLoad> engine_load() const override { return inner_->engine_load(); }
 
  private:
-  std::unique_ptr<Provider> inner_;
   const std::atomic<ProviderObserver*>& observer_;
 };
 
