@@ -206,6 +206,20 @@ TEST_F(ToolRunnerTest, TimeoutsSizeCapAndMissingSecrets) {
   EXPECT_THAT(missing.status.message(), HasSubstr("the secret 'MISSING' is not configured"));
 }
 
+TEST(HttpToolTest, AuditsMaskSecretsCredentialsAndPersonalData) {
+  const nlohmann::json masked = nlohmann::json::parse(MaskArguments(
+      R"({"api_token":"abc","card_number":"4111111111111111","note":"mail jane@example.com","nested":{"pin":"1234"},
+         "header":"uses s3cr3t inside","customer_id":"c42"})",
+      {{"KEY", "s3cr3t"}}));
+  EXPECT_EQ(masked["api_token"], "***");
+  EXPECT_EQ(masked["card_number"], "***");
+  EXPECT_EQ(masked["note"], "mail [email]");
+  EXPECT_EQ(masked["nested"]["pin"], "***");
+  EXPECT_EQ(masked["header"], "***");
+  EXPECT_EQ(masked["customer_id"], "c42");
+  EXPECT_EQ(MaskArguments("not json", {}), "\"(not JSON)\"");
+}
+
 TEST(HttpToolTest, DefinitionErrorsNameTheField) {
   auto error = [](const std::string& json) {
     Result<std::vector<HttpTool>> tools = ParseHttpTools(json, "tools");

@@ -156,26 +156,19 @@ double FitTemperature(const std::vector<std::vector<float>>& scores, const std::
   return std::exp((low + high) / 2);
 }
 
-// Expected calibration error over 15 equal-width confidence bins, and the accuracy.
+// The held-out decisions' calibration error and accuracy.
 std::pair<double, double> CalibrationOf(const std::vector<std::vector<float>>& scores, const std::vector<int>& labels,
                                         double temperature) {
-  constexpr int kBins = 15;
-  std::vector<double> confidence(kBins, 0), correct(kBins, 0), count(kBins, 0);
-  double right = 0;
+  std::vector<double> confidences;
+  std::vector<bool> correct;
   for (size_t i = 0; i < scores.size(); ++i) {
     const std::vector<double> p = Confidences(scores[i], temperature);
     const auto best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
-    const int bin = std::min(kBins - 1, static_cast<int>(p[best] * kBins));
-    confidence[bin] += p[best];
-    const bool hit = static_cast<int>(best) == labels[i];
-    correct[bin] += hit ? 1 : 0;
-    right += hit ? 1 : 0;
-    count[bin] += 1;
+    confidences.push_back(p[best]);
+    correct.push_back(static_cast<int>(best) == labels[i]);
   }
-  double error = 0;
-  const auto n = static_cast<double>(std::max<size_t>(scores.size(), 1));
-  for (int b = 0; b < kBins; ++b) error += std::abs(correct[b] - confidence[b]) / n;
-  return {error, right / n};
+  const auto right = static_cast<double>(std::count(correct.begin(), correct.end(), true));
+  return {ExpectedCalibrationError(confidences, correct), right / static_cast<double>(std::max<size_t>(scores.size(), 1))};
 }
 
 Status Progress(const TrainingOptions& options, const std::string& step) {
@@ -193,6 +186,20 @@ std::vector<double> Confidences(const std::vector<float>& scores, double tempera
   for (size_t k = 0; k < scores.size(); ++k) sum += p[k] = std::exp((scores[k] - top) / temperature);
   for (double& value : p) value /= sum;
   return p;
+}
+
+double ExpectedCalibrationError(const std::vector<double>& confidences, const std::vector<bool>& correct) {
+  constexpr int kBins = 15;
+  std::vector<double> confidence(kBins, 0), right(kBins, 0);
+  for (size_t i = 0; i < confidences.size(); ++i) {
+    const int bin = std::clamp(static_cast<int>(confidences[i] * kBins), 0, kBins - 1);
+    confidence[bin] += confidences[i];
+    right[bin] += correct[i] ? 1 : 0;
+  }
+  double error = 0;
+  const auto n = static_cast<double>(std::max<size_t>(confidences.size(), 1));
+  for (int b = 0; b < kBins; ++b) error += std::abs(right[b] - confidence[b]) / n;
+  return error;
 }
 
 Result<IntentClassifier> IntentClassifier::Train(const std::vector<LabelledExample>& examples,

@@ -81,4 +81,8 @@ class IntentClassifier {
 // Decision values to confidences: softmax of scores / temperature.
 std::vector<double> Confidences(const std::vector<float>& scores, double temperature);
 
+// Expected calibration error over 15 equal-width bins: how far the confidences of the decisions
+// taken (one per example) are from the share of them that were right.
+double ExpectedCalibrationError(const std::vector<double>& confidences, const std::vector<bool>& correct);
+
 }  // namespace troupe::chat::intents

@@ -37,8 +37,8 @@ EvaluationReport Evaluate(const IntentClassifier& classifier, const std::vector<
 
   std::map<std::string, Counts> counts;
   std::map<std::pair<std::string, std::string>, size_t> confusions;
-  constexpr int kBins = 15;
-  std::vector<double> bin_confidence(kBins, 0), bin_correct(kBins, 0);
+  std::vector<double> confidences;
+  std::vector<bool> hits;
   for (size_t i = 0; i < test.size(); ++i) {
     const std::string& expected = test[i].intent;
     const std::string predicted(predictions[i].intent);
@@ -52,15 +52,11 @@ EvaluationReport Evaluate(const IntentClassifier& classifier, const std::vector<
     } else {
       ++confusions[{expected, predicted}];
     }
-    const int bin = std::min(kBins - 1, static_cast<int>(predictions[i].confidence * kBins));
-    bin_confidence[bin] += predictions[i].confidence;
-    bin_correct[bin] += hit ? 1 : 0;
+    confidences.push_back(predictions[i].confidence);
+    hits.push_back(hit);
   }
   report.accuracy = Ratio(report.correct, report.examples);
-  for (int b = 0; b < kBins; ++b) {
-    report.calibration_error +=
-        std::abs(bin_correct[b] - bin_confidence[b]) / static_cast<double>(std::max<size_t>(report.examples, 1));
-  }
+  report.calibration_error = ExpectedCalibrationError(confidences, hits);
 
   double f1_sum = 0;
   for (const auto& [intent, count] : counts) {

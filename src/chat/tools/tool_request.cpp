@@ -10,6 +10,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "base/pii.h"
+#include "base/redact.h"
 #include "chat/tools/tool_runner.h"
 #include "llm/json_schema_check.h"
 
@@ -74,12 +76,12 @@ Result<std::string> WithSecrets(const std::string& value, const std::map<std::st
   return out + value.substr(at);
 }
 
+// Credential names (base/redact.h) and the names personal payment data goes by.
 bool SensitiveKey(std::string key) {
+  if (LooksLikeSecretName(key)) return true;
   std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::array<std::string_view, 12> kWords = {"password", "passcode", "pin",    "secret",
-                                                              "token",    "api_key",  "apikey", "card_number",
-                                                              "cvv",      "cvc",      "iban",   "authorization"};
-  return std::any_of(kWords.begin(), kWords.end(), [&](std::string_view word) {
+  static constexpr std::array<std::string_view, 6> kPersonal = {"pin", "passcode", "card_number", "cvv", "cvc", "iban"};
+  return std::any_of(kPersonal.begin(), kPersonal.end(), [&](std::string_view word) {
     return key == word || (word.size() > 3 && key.find(word) != std::string::npos);
   });
 }
@@ -103,6 +105,7 @@ void Mask(nlohmann::json& value, const std::map<std::string, std::string>& secre
         return;
       }
     }
+    value = RedactPii(text);  // an e-mail address or card number in free text stays out of the audit
   }
 }
 

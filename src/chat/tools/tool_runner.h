@@ -75,8 +75,9 @@ Result<PreparedRequest> PrepareRequest(const HttpTool& tool, std::string_view ar
 // and the like: addresses a tool may reach only with allow_private.
 bool IsPrivateAddress(const sockaddr* address);
 
-// The arguments with the values of sensitive keys (password, pin, token, card_number, iban, ...)
-// and of any configured secret replaced by "***".
+// The arguments with the values of sensitive keys (credential names as base/redact.h sees them,
+// pin, card_number, iban, ...) and of any configured secret replaced by "***", and personal data
+// in other texts replaced as base/pii.h does.
 std::string MaskArguments(std::string_view arguments_json, const std::map<std::string, std::string>& secrets);
 
 class ToolRunner {
