@@ -150,20 +150,22 @@ TEST(SseServerTest, AQuietStreamGetsAHeartbeatAfterEachQuietPeriodAndNotBefore) 
   // Timers set: 1 reading the request, 2 writing the head, 3 the first quiet period.
   ASSERT_TRUE(clock.WaitForTimersSet(3));
   clock.Advance(14'999);
-  // A millisecond early the clock ran nothing (a heartbeat would have set a timer for its write):
+  // A millisecond early the clock ran nothing (a heartbeat would have set the next period):
   ExpectClockRanNothing(clock, 3, 1);
   stream.Send("news", "x");
-  EXPECT_EQ(client.ReadEvents(1), "event: news\ndata: x\n\n");
+  EXPECT_EQ(client.ReadEvents(1), "event: news\ndata: x\n\n");  // written at once: no timer
 
-  // 4 writing the event, 5 the quiet period it began.
-  ASSERT_TRUE(clock.WaitForTimersSet(5));
-  clock.Advance(14'999);
-  ExpectClockRanNothing(clock, 5, 1);
+  // The period's timer rings a millisecond after the event: not quiet for long enough, so it is
+  // armed (4) for what is left of the period that began with the event.
+  clock.Advance(1);
+  ASSERT_TRUE(clock.WaitForTimersSet(4));
+  clock.Advance(14'998);
+  ExpectClockRanNothing(clock, 4, 1);
   clock.Advance(1);
   EXPECT_EQ(client.ReadEvents(2), "event: news\ndata: x\n\n: heartbeat\n\n");
 
-  // 6 writing the heartbeat, 7 the next period.
-  ASSERT_TRUE(clock.WaitForTimersSet(7));
+  // 5 the period that began with the heartbeat.
+  ASSERT_TRUE(clock.WaitForTimersSet(5));
   clock.Advance(15'000);
   EXPECT_EQ(Count(client.ReadEvents(3), ": heartbeat\n\n"), 2u);
   stream.Close();
@@ -180,23 +182,48 @@ TEST(SseServerTest, TheRequestTimeoutBoundsEachWriteNeverTheStream) {
   client.StartStream("/stream");
   SseStream stream = handed.Get();
   // Events keep coming while the clock passes the timeout several times over. Timers set: 1
-  // reading the request, 2 writing the head, 3 the heartbeat; then per event its write and the
-  // heartbeat again. Each event is sent once the stream waits, so no wake-up comes early.
-  const auto waiting_after = [](size_t events) { return 3 + 2 * events; };
+  // reading the request, 2 writing the head, 3 the heartbeat; a write the socket takes at once
+  // needs no deadline, so the events set none.
+  ASSERT_TRUE(clock.WaitForTimersSet(3));
   for (size_t i = 0; i < 12; ++i) {
-    ASSERT_TRUE(clock.WaitForTimersSet(waiting_after(i)));
     stream.Send("tick", std::to_string(i));
     client.ReadEvents(i + 1);
     clock.Advance(4'000);
   }
-  // Then a quiet spell longer than the timeout, once the last write's deadline is lifted.
-  ASSERT_TRUE(clock.WaitForTimersSet(waiting_after(12)));
+  // Then a quiet spell longer than the timeout.
   clock.Advance(15'000);
   stream.Send("tick", "12");
   stream.Close();
   ASSERT_TRUE(client.ReadStreamToEnd()) << client.stream_body();
   EXPECT_EQ(Count(client.stream_body(), "event: tick\n"), 13u);
   EXPECT_NE(client.stream_body().find("event: tick\ndata: 12\n\n"), std::string::npos);
+  EXPECT_EQ(clock.timers_set(), 3u);
+}
+
+TEST(SseServerTest, AReaderThatStopsReadingIsCutOffOneTimeoutAfterTheSocketFills) {
+  ManualClock clock;
+  HandedStream handed;
+  HttpServerOptions options = OnClock(clock);
+  options.request_timeout = 10s;
+  RunningServer server(handed.MakeRouter(), options);
+  TestClient client(server.port());
+  client.StartStream("/stream");  // and never reads the stream
+  SseStream stream = handed.Get();
+  ASSERT_TRUE(clock.WaitForTimersSet(3));  // reading the request, writing the head, the heartbeat
+  // Large events until the socket's buffers are full and a write has to wait: only that write
+  // arms a deadline (timer 4).
+  const std::string blob(16 << 10, 'x');  // small enough for the queue's bound
+  for (int i = 0; i < 16384 && clock.timers_set() < 4; ++i) {
+    stream.Send("blob", blob);
+    clock.WaitForTimersSet(4, 5);
+  }
+  ASSERT_TRUE(clock.WaitForTimersSet(4)) << "the socket never filled";
+  clock.Advance(9'999);
+  EXPECT_FALSE(stream.cancelled());
+  clock.Advance(1);
+  for (int i = 0; i < 6000 && !stream.cancelled(); ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(stream.cancelled());
+  EXPECT_EQ(stream.cancel_reason(), "client disconnected");
 }
 
 TEST(SseServerTest, ClientDisconnectCancelsTheProducer) {
@@ -266,18 +293,16 @@ TEST(SseServerTest, AStreamRunningPastTheGraceIsCancelledThereAndRunReturns) {
   TestClient client(server.port());
   client.StartStream("/stream");
   SseStream stream = handed.Get();
-  // Timers set: 1 reading the request, 2 writing the head, 3 the heartbeat, 4 writing the event,
-  // 5 the heartbeat again; then Stop sets the grace (6). The event is sent once the stream waits,
-  // so no wake-up comes early and adds a wait.
+  // Timers set: 1 reading the request, 2 writing the head, 3 the heartbeat; the event is written
+  // at once, with no deadline; then Stop sets the grace (4).
   ASSERT_TRUE(clock.WaitForTimersSet(3));
   stream.Send("tick", "0");
   client.ReadEvents(1);
-  ASSERT_TRUE(clock.WaitForTimersSet(5));
   server.server().Stop();
-  ASSERT_TRUE(clock.WaitForTimersSet(6));
+  ASSERT_TRUE(clock.WaitForTimersSet(4));
 
   clock.Advance(9'999);
-  ExpectClockRanNothing(clock, 6, 2);  // the heartbeat and the grace wait on
+  ExpectClockRanNothing(clock, 4, 2);  // the heartbeat and the grace wait on
   stream.Send("tick", "1");  // a millisecond before the end of the grace, the stream still runs
   EXPECT_NE(client.ReadEvents(2).find("data: 1\n\n"), std::string::npos);
   EXPECT_FALSE(stream.cancelled());

@@ -94,6 +94,12 @@ net::awaitable<bool> ClockTimer::Wait(milliseconds delay) {
   co_return fired_;
 }
 
+net::awaitable<void> ClockTimer::WaitForWake() {
+  signal_.expires_at(net::steady_timer::time_point::max());
+  boost::system::error_code woken;
+  co_await signal_.async_wait(net::redirect_error(net::use_awaitable, woken));
+}
+
 void ClockTimer::Wake() { signal_.cancel(); }
 
 }  // namespace troupe::server

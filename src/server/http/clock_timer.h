@@ -39,7 +39,9 @@ class ClockTimer {
   // Waits, holding no thread, until `delay` of the clock's time has passed (true) or Wake() ends
   // the wait first (false). One wait at a time, on the strand.
   boost::asio::awaitable<bool> Wait(std::chrono::milliseconds delay);
-  // Ends the Wait in progress. With none in progress it does nothing, so look at what is waited
+  // Waits, holding no thread, until Wake(); time plays no part (an armed timer may call Wake).
+  boost::asio::awaitable<void> WaitForWake();
+  // Ends the Wait or WaitForWake in progress. With none in progress it does nothing, so look at what is waited
   // for before waiting (a Wake posted to the strand meanwhile runs after the wait has begun).
   void Wake();
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
 #include "base/task_pool.h"
@@ -80,6 +81,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // The status line and headers of an event stream (chunked, never kept alive); false when the
   // client is gone.
   boost::asio::awaitable<bool> WriteEventStreamHead(const Response& head);
+  // Writes `bytes` of an event stream: at once when the socket takes them, else asynchronously under
+  // a deadline. False when the client is gone or too slow. `bytes` must outlive the write.
+  boost::asio::awaitable<bool> WriteStreamBytes(std::string_view bytes);
   static boost::asio::awaitable<void> WatchForDisconnect(std::shared_ptr<Session> self,
                                                          SseStream stream);
   // Writes an error for a request that could not be read, then closes gently. By value: a
@@ -99,7 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   // After stream_, so they go first: their on_fire may touch the stream until they are destroyed.
   ClockTimer deadline_;
-  ClockTimer wake_;  // an event stream waits on it for events or its heartbeat
+  ClockTimer wake_;  // an event stream waits on it for events; its timer rings the heartbeat
   bool timed_out_ = false;  // the current deadline passed (the socket is closed)
   std::function<void()> on_end_;
   std::string remote_address_;
