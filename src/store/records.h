@@ -150,6 +150,27 @@ struct FeedbackEvent {
   int64_t created_at = 0;
 };
 
+// One tool call a turn made (or refused, or is waiting on the user's confirmation): what the agent
+// console and the KPIs show. Arguments are stored with secrets and personal data masked.
+struct ToolCallRecord {
+  int64_t id = 0;
+  int64_t conversation_id = 0;
+  std::optional<int64_t> message_id;  // the user's message the turn answered
+  std::string call_id;                // the model's id for the call ("call_...")
+  std::string tool;
+  std::string intent;                 // the routed intent ("" when none)
+  std::string arguments_json = "{}";  // masked
+  std::string method;                 // "" when refused before a request was made
+  std::string url;
+  int http_status = 0;                // 0: no answer
+  std::string outcome;                // "ok", a status code's name ("invalid_argument", ...), "declined",
+                                      // "awaiting_confirmation"
+  std::string error;
+  double latency_ms = 0;
+  int attempts = 0;
+  int64_t created_at = 0;
+};
+
 enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
 std::string_view ToString(JobStatus status);
 std::optional<JobStatus> ParseJobStatus(std::string_view text);

@@ -32,6 +32,7 @@ class SqlStore final : public Store {
     feedback_ = repo::NewFeedbackRepository(context);
     jobs_ = repo::NewJobRepository(context);
     audit_ = repo::NewAuditLog(context);
+    tool_calls_ = repo::NewToolCallRepository(context);
   }
 
   std::string_view backend() const override { return dialect_.name(); }
@@ -55,6 +56,7 @@ class SqlStore final : public Store {
   FeedbackRepository& feedback() override { return *feedback_; }
   JobRepository& jobs() override { return *jobs_; }
   AuditLog& audit() override { return *audit_; }
+  ToolCallRepository& tool_calls() override { return *tool_calls_; }
 
  private:
   const std::string redacted_url_;
@@ -71,6 +73,7 @@ class SqlStore final : public Store {
   std::unique_ptr<FeedbackRepository> feedback_;
   std::unique_ptr<JobRepository> jobs_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<ToolCallRepository> tool_calls_;
 };
 
 }  // namespace

@@ -33,6 +33,7 @@
 #include "store/message_repository.h"
 #include "store/page.h"
 #include "store/records.h"
+#include "store/tool_call_repository.h"
 #include "store/user_repository.h"
 
 namespace troupe::store {
@@ -103,6 +104,7 @@ class Store {
   virtual FeedbackRepository& feedback() = 0;
   virtual JobRepository& jobs() = 0;
   virtual AuditLog& audit() = 0;
+  virtual ToolCallRepository& tool_calls() = 0;
 };
 
 // Replaces the password of a postgres:// URL or key=value conninfo with "***".

@@ -352,7 +352,11 @@ TEST_P(SearchTest, MigrationIndexesExistingMessages) {
 
   ASSERT_OK_AND_ASSIGN(auto new_build, OpenAgain(std::nullopt, url));
   ASSERT_OK_AND_ASSIGN(applied, new_build->Migrate());
-  EXPECT_EQ(applied, (std::vector<int>{2, 3}));
+  std::vector<int> after_first;  // 2 and 3 index the messages; later migrations come along
+  for (const Migration& migration : BuiltInMigrations(BackendName(GetParam()))) {
+    if (migration.version > 1) after_first.push_back(migration.version);
+  }
+  EXPECT_EQ(applied, after_first);
   ASSERT_OK(new_build->CheckSchema());
   ASSERT_OK_AND_ASSIGN(std::vector<Message> found, new_build->messages().Search(conversation.id, "island", 10));
   std::vector<int64_t> ids;

@@ -18,5 +18,6 @@ std::unique_ptr<MemoryRepository> NewMemoryRepository(const Context& context);
 std::unique_ptr<FeedbackRepository> NewFeedbackRepository(const Context& context);
 std::unique_ptr<JobRepository> NewJobRepository(const Context& context);
 std::unique_ptr<AuditLog> NewAuditLog(const Context& context);
+std::unique_ptr<ToolCallRepository> NewToolCallRepository(const Context& context);
 
 }  // namespace troupe::store::repo
