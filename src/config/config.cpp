@@ -185,6 +185,53 @@ Status ApplyProviderEnvironment(LoadedConfig& loaded, const std::map<std::string
   return Status::Ok();
 }
 
+std::string CheckSecretName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return "a secret's name must have 1 to 64 characters, got '" + name + "'";
+  for (char c : name) {
+    if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '_') {
+      return "a secret's name may hold A-Z, 0-9 and _, got '" + name + "'";
+    }
+  }
+  return "";
+}
+
+// `tools.secrets:` maps each secret's NAME to its value.
+Status ApplyToolSecretsNode(LoadedConfig& loaded, const YAML::Node& node, const std::string& file_name) {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsMap()) {
+    return InvalidArgument(MarkOf(file_name, node.Mark()) + ": 'tools.secrets' must map secret names to values",
+                           "tools.secrets");
+  }
+  for (const auto& entry : node) {
+    const std::string where = MarkOf(file_name, entry.first.Mark());
+    const std::string name = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    const std::string key = "tools.secrets." + name;
+    if (std::string problem = CheckSecretName(name); !problem.empty()) {
+      return InvalidArgument(where + ": " + key + ": " + problem, key);
+    }
+    if (!entry.second.IsScalar()) return InvalidArgument(where + ": " + key + ": expected a single value", key);
+    loaded.config.tools.secrets[name] = entry.second.Scalar();
+    loaded.sources[key] = {"file", file_name + ":" + std::to_string(entry.first.Mark().line + 1)};
+  }
+  return Status::Ok();
+}
+
+// TROUPE_TOOLS_SECRET_<NAME>.
+Status ApplyToolSecretEnvironment(LoadedConfig& loaded, const std::map<std::string, std::string>& environment) {
+  static constexpr std::string_view kPrefix = "TROUPE_TOOLS_SECRET_";
+  for (const auto& [variable, text] : environment) {
+    if (variable.rfind(kPrefix, 0) != 0) continue;
+    const std::string name = variable.substr(kPrefix.size());
+    const std::string key = "tools.secrets." + name;
+    if (std::string problem = CheckSecretName(name); !problem.empty()) {
+      return InvalidArgument(variable + ": " + key + ": " + problem, key);
+    }
+    loaded.config.tools.secrets[name] = text;
+    loaded.sources[key] = {"env", variable};
+  }
+  return Status::Ok();
+}
+
 // Checks that span keys, once every layer is applied.
 Status ValidateWhole(const LoadedConfig& loaded) {
   for (const auto& [name, provider] : loaded.config.providers) {
@@ -224,6 +271,8 @@ Status ApplyYamlNode(LoadedConfig& loaded, const YAML::Node& node, const std::st
     const std::string where = MarkOf(file_name, key_node.Mark());
     if (key == "providers") {
       TROUPE_RETURN_IF_ERROR(ApplyProvidersNode(loaded, value, file_name));
+    } else if (key == "tools.secrets") {
+      TROUPE_RETURN_IF_ERROR(ApplyToolSecretsNode(loaded, value, file_name));
     } else if (const SettingSpec* spec = FindSpec(key)) {
       if (value.IsMap() || value.IsSequence()) {
         return InvalidArgument(where + ": " + key + ": expected a single value, not a " +
@@ -303,6 +352,7 @@ Result<LoadedConfig> Load(const LoadRequest& request) {
     }
   }
   TROUPE_RETURN_IF_ERROR(ApplyProviderEnvironment(loaded, request.environment));
+  TROUPE_RETURN_IF_ERROR(ApplyToolSecretEnvironment(loaded, request.environment));
 
   for (const auto& [key, text] : request.flags) {
     const SettingSpec* spec = FindSpec(key);
@@ -338,6 +388,15 @@ std::string Render(const LoadedConfig& loaded) {
       origin += ", derived from data_dir";
     }
     out << YAML::Key << leaf << YAML::Value << value << YAML::Comment(origin);
+    if (key == "tools.max_steps" && !loaded.config.tools.secrets.empty()) {
+      out << YAML::Key << "secrets" << YAML::Value << YAML::BeginMap;
+      for (const auto& [name, unused] : loaded.config.tools.secrets) {
+        const ValueSource& secret_source = loaded.sources.at("tools.secrets." + name);
+        out << YAML::Key << name << YAML::Value << "***"
+            << YAML::Comment(secret_source.kind + " " + secret_source.detail);
+      }
+      out << YAML::EndMap;
+    }
   }
   if (!open_section.empty()) out << YAML::EndMap;
   if (!loaded.config.providers.empty()) {

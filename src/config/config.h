@@ -97,6 +97,13 @@ struct ChatConfig {
   std::string proactive_webhook_secret;
 };
 
+// Tools a character calls on the operator's backend (chat/tools): how many rounds of calls a reply
+// may make before it must answer, and the secrets their headers name as ${secret:NAME}.
+struct ToolsConfig {
+  int max_steps = 4;
+  std::map<std::string, std::string> secrets;  // by NAME: `tools.secrets` or TROUPE_TOOLS_SECRET_<NAME>
+};
+
 struct Config {
   std::string data_dir = "./data";
   LogConfig log;
@@ -104,6 +111,7 @@ struct Config {
   StoreConfig store;
   ModelConfig model;
   ChatConfig chat;
+  ToolsConfig tools;
   std::map<std::string, ProviderConfig> providers;  // by name
 
   // store.url, or the SQLite file in data_dir when that is empty.

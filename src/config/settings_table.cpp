@@ -322,6 +322,12 @@ void AddChatSettings(std::vector<SettingSpec>& list) {
                                In(&Config::chat, &ChatConfig::proactive_webhook_secret), {}, /*secret=*/true));
 }
 
+void AddToolSettings(std::vector<SettingSpec>& list) {
+  list.push_back(IntSetting<int>("tools.max_steps",
+                                 "rounds of tool calls a reply may make before it must answer (0: tools are never offered)",
+                                 In(&Config::tools, &ToolsConfig::max_steps), 0, 32));
+}
+
 }  // namespace
 
 std::string CheckProviderName(const std::string& name) {
@@ -392,6 +398,7 @@ const std::vector<SettingSpec>& Specs() {
     AddStoreSettings(list);
     AddModelSettings(list);
     AddChatSettings(list);
+    AddToolSettings(list);
     return list;
   }();
   return specs;
@@ -419,6 +426,8 @@ const std::vector<SettingInfo>& Settings() {
       list.push_back({"providers.<name>." + field.field, "TROUPE_PROVIDERS_<NAME>_" + ProviderEnvName(field.field),
                       field.description, field.secret});
     }
+    list.push_back({"tools.secrets.<NAME>", "TROUPE_TOOLS_SECRET_<NAME>",
+                    "a secret tool headers name as ${secret:NAME} (NAME: A-Z, 0-9, _)", true});
     return list;
   }();
   return infos;

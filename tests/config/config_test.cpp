@@ -276,6 +276,36 @@ TEST(ConfigTest, MemoryAndWebhookSettings) {
   EXPECT_EQ(LoadYaml("chat:\n  summary_keep_recent: 0\n").status().field(), "chat.summary_keep_recent");
 }
 
+TEST(ConfigTest, ToolSecretsFromFileAndEnvironmentNeverShown) {
+  testing::TempDir dir;
+  const auto file = dir / "troupe.yaml";
+  std::ofstream(file) << "tools:\n  max_steps: 2\n  secrets:\n    BACKEND_TOKEN: from-file\n    OTHER: kept\n";
+  LoadRequest request;
+  request.file = file.string();
+  request.environment = {{"TROUPE_TOOLS_SECRET_BACKEND_TOKEN", "from-env"}, {"TROUPE_TOOLS_SECRET_SEARX", "s3"}};
+  Result<LoadedConfig> loaded = Load(request);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const ToolsConfig& tools = loaded->config.tools;
+  EXPECT_EQ(tools.max_steps, 2);
+  EXPECT_EQ(tools.secrets.at("BACKEND_TOKEN"), "from-env");
+  EXPECT_EQ(tools.secrets.at("OTHER"), "kept");
+  EXPECT_EQ(tools.secrets.at("SEARX"), "s3");
+  EXPECT_EQ(loaded->sources.at("tools.secrets.BACKEND_TOKEN").detail, "TROUPE_TOOLS_SECRET_BACKEND_TOKEN");
+  const std::string shown = Render(*loaded);
+  EXPECT_THAT(shown, HasSubstr("BACKEND_TOKEN: \"***\""));
+  for (const char* secret : {"from-env", "from-file", "kept", "s3"}) EXPECT_EQ(shown.find(secret), std::string::npos);
+
+  Result<LoadedConfig> bad_name = LoadYaml("tools:\n  secrets:\n    lower-case: x\n");
+  ASSERT_FALSE(bad_name.ok());
+  EXPECT_EQ(bad_name.status().field(), "tools.secrets.lower-case");
+  EXPECT_THAT(bad_name.status().message(), HasSubstr("troupe.yaml:3:5"));
+  EXPECT_EQ(LoadYaml("tools:\n  secrets: [a]\n").status().field(), "tools.secrets");
+  EXPECT_EQ(LoadYaml("tools:\n  max_steps: 33\n").status().field(), "tools.max_steps");
+  LoadRequest bad_env;
+  bad_env.environment = {{"TROUPE_TOOLS_SECRET_", "x"}};
+  EXPECT_EQ(Load(bad_env).status().field(), "tools.secrets.");
+}
+
 TEST(ConfigTest, ProviderSettingsFromEnvironment) {
   testing::TempDir dir;
   const auto file = dir / "troupe.yaml";
