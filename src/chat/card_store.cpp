@@ -11,6 +11,7 @@
 #include "chat/card_png.h"
 #include "chat/flow.h"
 #include "chat/intents/intent_catalog.h"
+#include "chat/tools/card_tools.h"
 
 namespace troupe::chat {
 namespace {
@@ -85,6 +86,7 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view b
 Result<store::Character> StoreImportedCard(store::Store& store, ImportedCard card, const CardImportOptions& options) {
   TROUPE_RETURN_IF_ERROR(CheckCharacterFlow(card.character.flow, card.character.extensions_json));
   TROUPE_RETURN_IF_ERROR(intents::CatalogFromExtensions(card.character.extensions_json).status());
+  TROUPE_RETURN_IF_ERROR(tools::ToolsFromExtensions(card.character.extensions_json).status());
   card.character.published = options.publish;
   card.character.avatar.clear();
   TROUPE_ASSIGN_OR_RETURN(store::Character created, store.characters().Create(std::move(card.character)));

@@ -11,6 +11,7 @@
 #include "chat/macros.h"
 #include "chat/memory.h"
 #include "chat/reply_style.h"
+#include "chat/tool_calls.h"
 #include "chat/turn_control.h"
 
 namespace troupe::chat::internal {
@@ -152,15 +153,19 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
     began_at_.assign(1, started_);
     if (control_->cancelled()) return Finish(Result<llm::ChatResult>(Cancelled()));
 
-    llm::ChatRequest request = std::move(prepared->request);
-    request.cancel = &stop_;
-    llm::ChatCallbacks callbacks;
-    auto self = shared_from_this();
-    callbacks.on_delta = [self](std::string_view delta) { self->OnDelta(delta); };
-    callbacks.on_done = [self](Result<llm::ChatResult> result) {
-      self->context_.Post([self, result = std::move(result)]() mutable { self->Finish(std::move(result)); });
-    };
-    control_->SetCall(prepared->provider->Start(std::move(request), std::move(callbacks)));
+    provider_ = prepared->provider;
+    request_ = std::move(prepared->request);
+    offer_ = OfferTools(context_, *scene_, plan_);
+    if (!offer_.tools.empty()) {
+      request_.tools = offer_.Definitions();
+      request_.tool_choice = offer_.first_choice;
+    }
+    // A change the user has just said yes (or no) to is settled before the model answers.
+    const bool resolving = ResolvePendingCall(context_, scene_->conversation.id, offer_, sink_,
+                                              [self = shared_from_this()](ToolRound round) {
+                                                self->AfterRound(std::move(round), /*counts=*/false);
+                                              });
+    if (!resolving) StartStep();
   }
 
  private:
@@ -219,6 +224,45 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
     held_.clear();
   }
 
+  // One call of the provider: the first, or the next after a round of tool calls.
+  void StartStep() {
+    if (control_->cancelled()) return Finish(Result<llm::ChatResult>(Cancelled()));
+    llm::ChatRequest request = request_;
+    request.cancel = &stop_;
+    llm::ChatCallbacks callbacks;
+    auto self = shared_from_this();
+    callbacks.on_delta = [self](std::string_view delta) { self->OnDelta(delta); };
+    callbacks.on_done = [self](Result<llm::ChatResult> result) {
+      self->context_.Post([self, result = std::move(result)]() mutable { self->StepDone(std::move(result)); });
+    };
+    control_->SetCall(provider_->Start(std::move(request), std::move(callbacks)));
+  }
+
+  // On a worker: the model asked for tools (and may have another round), or the reply is done.
+  void StepDone(Result<llm::ChatResult> result) {
+    const bool wants_tools = result.ok() && !result->tool_calls.empty() && !offer_.tools.empty() &&
+                             steps_ < context_.options.max_tool_steps && !control_->cancelled();
+    if (!wants_tools) return Finish(std::move(result));
+    usage_.prompt_tokens += result->usage.prompt_tokens;
+    usage_.completion_tokens += result->usage.completion_tokens;
+    RunToolRound(context_, scene_->conversation.id, offer_, std::move(result->content), std::move(result->tool_calls),
+                 sink_, [self = shared_from_this()](ToolRound round) { self->AfterRound(std::move(round), true); });
+  }
+
+  // The round's messages join the request; the model goes on, with no more tools once the steps
+  // are used up or a change waits for the user's yes (it must ask now).
+  void AfterRound(ToolRound round, bool counts) {
+    if (counts) ++steps_;
+    for (llm::ChatMessage& message : round.messages) request_.messages.push_back(std::move(message));
+    json& calls = stored_plan_.metadata["tools"];
+    if (!calls.is_array()) calls = json::array();
+    for (json& call : round.calls) calls.push_back(std::move(call));
+    if (round.pending) stored_plan_.metadata["tool_confirmation"] = round.pending->ToJson();
+    const bool more = !round.pending && steps_ < context_.options.max_tool_steps;
+    request_.tool_choice = request_.tools.empty() ? "" : more ? "auto" : "none";
+    StartStep();
+  }
+
   // On a worker, once the provider is done: the parts are shown and stored one by one.
   void Finish(Result<llm::ChatResult> result) {
     if (!released_ && !held_.empty()) {
@@ -227,10 +271,12 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
     }
     Take(splitter_->Finish());
     failed_ = !result.ok();
+    generated_.usage = usage_;
     if (failed_) {
       error_ = result.status();
     } else {
-      generated_.usage = result->usage;
+      generated_.usage.prompt_tokens += result->usage.prompt_tokens;
+      generated_.usage.completion_tokens += result->usage.completion_tokens;
     }
     generated_.incomplete = failed_ || control_->cancelled();
     while (parts_.size() > 1 && TrimSpace(parts_.back()).empty()) parts_.pop_back();
@@ -318,6 +364,13 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
   bool failed_ = false;
   Status error_;
   Generated generated_;
+
+  // Tools: the provider is called again after each round of calls.
+  llm::Provider* provider_ = nullptr;
+  llm::ChatRequest request_;  // the next step's, without `cancel`
+  ToolOffer offer_;
+  int steps_ = 0;  // rounds of calls so far
+  llm::Usage usage_;  // of the steps before the last
 };
 
 }  // namespace

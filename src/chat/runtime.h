@@ -43,6 +43,10 @@
 
 namespace troupe::chat {
 
+namespace tools {
+class ToolRunner;  // chat/tools/tool_runner.h
+}
+
 namespace internal {
 struct TurnContext;  // chat/turn_context.h
 }
@@ -70,6 +74,10 @@ struct RuntimeOptions {
   // Threads for turn steps; they never wait on a model or a pause, so a few serve many turns.
   int worker_threads = 4;
   TurnLimits limits;
+  // Tools a character defines (extensions.troupe.tools) run through this runner; null: tools are
+  // never offered. A reply makes at most max_tool_steps rounds of calls, then must answer.
+  std::shared_ptr<tools::ToolRunner> tool_runner;
+  int max_tool_steps = 4;
 };
 
 struct TurnOptions {

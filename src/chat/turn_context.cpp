@@ -1,12 +1,15 @@
 // The scene a turn plays in and the steps every kind of turn shares (turn_context.h).
 #include "chat/turn_context.h"
 
+#include "chat/tools/card_tools.h"
+
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
 
 #include "base/text.h"
 #include "chat/summary_jobs.h"
+#include "chat/tools/card_tools.h"
 
 namespace troupe::chat::internal {
 
@@ -135,6 +138,13 @@ Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {
     fresh.lorebook = std::make_shared<const Lorebook>(std::move(book).value());
   }
   TROUPE_ASSIGN_OR_RETURN(fresh.router, RouterOf(character));
+  Result<std::vector<tools::HttpTool>> tools = tools::ToolsFromExtensions(character.extensions_json);
+  if (!tools.ok()) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "character " + std::to_string(character.id) + "'s tools do not load: " + tools.status().message(),
+                  tools.status().field());
+  }
+  fresh.tools = std::make_shared<const std::vector<tools::HttpTool>>(std::move(tools).value());
   std::lock_guard lock(parts_mutex_);
   parts_[character.id] = fresh;
   return fresh;

@@ -20,6 +20,7 @@
 
 #include "chat/flow.h"
 #include "chat/intents/intent_router.h"
+#include "chat/tools/http_tool.h"
 #include "chat/lorebook.h"
 #include "base/task_pool.h"
 #include "chat/runtime.h"
@@ -40,6 +41,7 @@ struct CharacterParts {
   std::shared_ptr<const Flow> flow;
   std::shared_ptr<const Lorebook> lorebook;          // null when the card has none
   std::shared_ptr<const intents::IntentRouter> router;  // null when the card has no intent catalog
+  std::shared_ptr<const std::vector<tools::HttpTool>> tools;  // the card's (null: none)
 };
 
 // Everything a turn reads before it generates.

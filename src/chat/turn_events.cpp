@@ -8,6 +8,8 @@ struct Namer {
   std::string_view operator()(const MessageStartEvent&) const { return "message.start"; }
   std::string_view operator()(const DeltaEvent&) const { return "delta"; }
   std::string_view operator()(const TypingEvent&) const { return "typing"; }
+  std::string_view operator()(const ToolCallEvent&) const { return "tool.call"; }
+  std::string_view operator()(const ToolResultEvent&) const { return "tool.result"; }
   std::string_view operator()(const MessageEndEvent&) const { return "message.end"; }
   std::string_view operator()(const ErrorEvent&) const { return "error"; }
   std::string_view operator()(const DoneEvent&) const { return "done"; }

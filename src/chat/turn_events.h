@@ -6,6 +6,8 @@
 //   MessageStartEvent  a message of the reply begins (index 0 streams as the model writes)
 //   DeltaEvent         text of the message at message_index
 //   TypingEvent        the next message is being written (announced as soon as it begins)
+//   ToolCallEvent      the model asked for a tool (between a reply's steps; see chat/tool_calls.h)
+//   ToolResultEvent    the tool's outcome: what it returned went back to the model
 //   MessageEndEvent    the message is stored (no message: the model wrote nothing)
 //   ErrorEvent         the turn failed; what was stored before stays (partial_message_id)
 //   DoneEvent          the turn is over: tokens used, the conversation's state, incomplete or not
@@ -50,6 +52,22 @@ struct MessageEndEvent {
   std::optional<store::Message> message;
 };
 
+struct ToolCallEvent {
+  std::string call_id;
+  std::string tool;
+  std::string arguments_json;  // secrets and personal data masked
+  bool needs_confirmation = false;  // the tool changes something: it runs once the user says yes
+};
+
+struct ToolResultEvent {
+  std::string call_id;
+  std::string tool;
+  std::string outcome;  // "ok", a status code's name, "awaiting_confirmation" or "declined"
+  int http_status = 0;  // 0: no answer
+  double latency_ms = 0;
+  std::string error;    // why not, when not ok
+};
+
 struct ErrorEvent {
   Status error;
   std::optional<int64_t> partial_message_id;
@@ -61,10 +79,12 @@ struct DoneEvent {
   bool incomplete = false;
 };
 
-using TurnEvent = std::variant<UserMessageEvent, MessageStartEvent, DeltaEvent, TypingEvent, MessageEndEvent, ErrorEvent, DoneEvent>;
+using TurnEvent = std::variant<UserMessageEvent, MessageStartEvent, DeltaEvent, TypingEvent, ToolCallEvent,
+                               ToolResultEvent, MessageEndEvent, ErrorEvent, DoneEvent>;
 using TurnSink = std::function<void(const TurnEvent&)>;
 
-// The event's name on the wire: "message", "message.start", "delta", "typing", "message.end", "error", "done".
+// The event's name on the wire: "message", "message.start", "delta", "typing", "tool.call", "tool.result",
+// "message.end", "error", "done".
 std::string_view EventName(const TurnEvent& event);
 
 }  // namespace troupe::chat

@@ -51,6 +51,12 @@ chat::TurnSink Printer(const store::Conversation& before) {
       std::cout << delta->text << std::flush;
     } else if (std::holds_alternative<chat::MessageEndEvent>(event)) {
       std::cout << "\n" << std::flush;
+    } else if (const auto* call = std::get_if<chat::ToolCallEvent>(&event)) {
+      std::cerr << "[tool " << call->tool << " " << call->arguments_json
+                << (call->needs_confirmation ? ", waiting for your yes" : "") << "]\n";
+    } else if (const auto* result = std::get_if<chat::ToolResultEvent>(&event)) {
+      std::cerr << "[tool " << result->tool << ": " << result->outcome
+                << (result->error.empty() ? "" : " (" + result->error + ")") << "]\n";
     } else if (const auto* failure = std::get_if<chat::ErrorEvent>(&event)) {
       std::cerr << "[error: " << failure->error.message() << "]\n";
     } else if (const auto* done = std::get_if<chat::DoneEvent>(&event)) {

@@ -9,6 +9,7 @@
 
 #include "base/build_info.h"
 #include "chat/runtime.h"
+#include "chat/tools/tool_runner.h"
 #include "cli/commands.h"
 #include "llm/local_model.h"
 #include "llm/model_catalog.h"
@@ -167,7 +168,13 @@ void Serve(CommandContext& context) {
   server::WebhookOptions webhook;
   webhook.url = config.chat.proactive_webhook_url;
   webhook.secret = config.chat.proactive_webhook_secret;
+  // Tool calls wait on the operator's backend on their own loop, so a slow backend never holds a
+  // provider's stream. Declared before the runtime: its Shutdown waits for the turns using it.
+  llm::CurlLoop tool_loop;
   chat::RuntimeOptions runtime_options;
+  runtime_options.tool_runner =
+      std::make_shared<chat::tools::ToolRunner>(tool_loop, chat::tools::ToolRunnerOptions{config.tools.secrets});
+  runtime_options.max_tool_steps = config.tools.max_steps;
   runtime_options.summary.threshold = config.chat.summary_after_messages;
   runtime_options.summary.keep_recent = config.chat.summary_keep_recent;
   runtime_options.summary_provider = config.chat.summary_provider;

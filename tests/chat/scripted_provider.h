@@ -85,6 +85,21 @@ class ScriptedProvider final : public llm::Provider {
     result.usage = {10, static_cast<int64_t>(target->written.size() / 4 + 1)};
     target->callbacks.on_done(std::move(result));
   }
+  // Ends call `index` asking for tools, after what it wrote, as a model that calls them does.
+  void CallTools(size_t index, std::vector<llm::ToolCall> calls) {
+    std::shared_ptr<Call> target = call(index);
+    {
+      std::lock_guard lock(mutex_);
+      if (target->ended) return;
+      target->ended = true;
+    }
+    llm::ChatResult result;
+    result.content = target->written;
+    result.tool_calls = std::move(calls);
+    result.finish_reason = llm::FinishReason::kToolCalls;
+    result.usage = {10, 5};
+    target->callbacks.on_done(std::move(result));
+  }
   void Fail(size_t index, Status error) {
     std::shared_ptr<Call> target = call(index);
     {

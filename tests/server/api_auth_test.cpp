@@ -207,6 +207,9 @@ std::vector<Row> Rows() {
       {"POST", in_conversation("/handoff"), Body(R"({"reason":"help"})"), {401, 200, 403, 200, 200, 404}},
       {"POST", in_conversation("/handback"), NoBody(), {401, 412, 403, 412, 403, 403}},
       {"POST", in_conversation("/agent-messages"), Body(R"({"content":"hello"})"), {401, 412, 403, 412, 403, 403}},
+      // The audit of tool calls: agents and the studio; it holds the operator's backend URLs.
+      {"GET", in_conversation("/tool-calls"), NoBody(), {401, 200, 200, 200, 403, 403}},
+      {"GET", Fixed("/api/v1/tool-calls"), NoBody(), {401, 200, 403, 200, 403, 403}},
       {"GET", Fixed("/api/v1/me"), NoBody(), {401, 200, 200, 200, 200, 200}},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/avatar"; },
        NoBody(), everyone_reads},

@@ -13,6 +13,7 @@
 //       description: The customer asks how much credit is left.
 //       examples: ["what's my balance", "how much money do I have left"]
 //       tools: [get_balance]
+//       tool_choice: auto         # required: the reply calls one of the tools before it answers
 //       prompt: Tell the balance and when it was last updated.
 //       templates: ["Your balance is {balance}."]
 //       chit_chat: false
@@ -33,6 +34,7 @@ struct Intent {
   std::string description;
   std::vector<std::string> examples;
   std::vector<std::string> tools;
+  std::string tool_choice = "auto";  // or "required"
   std::string prompt;
   std::vector<std::string> templates;
   bool chit_chat = false;

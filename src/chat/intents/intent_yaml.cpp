@@ -109,7 +109,7 @@ class CatalogReader : public Reader {
 
   void ReadIntent(const YAML::Node& node) {
     Keys(node, "an intent", {"name", "description", "examples", "tools", "prompt", "templates", "chit_chat",
-                              "handoff"});
+                              "handoff", "tool_choice"});
     if (!node["name"]) Fail(node, "an intent needs a name");
     const std::string name = Text(node["name"], "name");
     Check(CheckIntentName(name, At(node["name"])));
@@ -130,6 +130,15 @@ class CatalogReader : public Reader {
     if (node["templates"]) intent.templates = TextList(node["templates"], name + ".templates");
     if (node["chit_chat"]) intent.chit_chat = Flag(node["chit_chat"], name + ".chit_chat");
     if (node["handoff"]) intent.handoff = Flag(node["handoff"], name + ".handoff");
+    if (const YAML::Node choice = node["tool_choice"]) {
+      intent.tool_choice = Text(choice, name + ".tool_choice");
+      if (intent.tool_choice != "auto" && intent.tool_choice != "required") {
+        Fail(choice, name + ".tool_choice: expected auto or required, got '" + intent.tool_choice + "'");
+      }
+      if (intent.tool_choice == "required" && intent.tools.empty()) {
+        Fail(choice, name + ".tool_choice: required needs tools");
+      }
+    }
   }
 
   ParsedIntents parsed_;

@@ -11,6 +11,8 @@
 //             "timeout_ms": 5000, "retries": 2,
 //             "allowed_hosts": ["api.example.com"], "allow_private": false},
 //    "confirm": false}
+// `{caller.user_id}` (the end user's external id) and `{caller.conversation_id}` in the URL or a
+// header are filled in by the runtime, never by the model.
 // `{name}` in the URL takes the argument of that name (percent-encoded); the other arguments go
 // in the query string (GET, DELETE) or as the JSON body (POST, PUT, PATCH). `${secret:NAME}` in
 // a header takes the configured secret NAME; secrets never appear in arguments, logs or audits.

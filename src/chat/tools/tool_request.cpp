@@ -34,8 +34,35 @@ std::string AsText(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// Puts the {name} arguments into the URL template; the names used are removed from `arguments`.
-Result<std::string> ExpandUrl(const std::string& pattern, nlohmann::json& arguments, const std::string& tool) {
+constexpr std::string_view kCallerPrefix = "caller.";
+
+Result<std::string> CallerValue(const Caller& caller, const std::string& name, const std::string& tool) {
+  const auto found = caller.find(name.substr(kCallerPrefix.size()));
+  if (found == caller.end()) {
+    return Status(StatusCode::kFailedPrecondition, tool + ": '{" + name + "}' is not known for this call", "url");
+  }
+  return found->second;
+}
+
+// {caller.NAME} in a header's value replaced by the caller's value.
+Result<std::string> WithCaller(const std::string& value, const Caller& caller, const std::string& tool) {
+  static constexpr std::string_view kOpen = "{caller.";
+  std::string out;
+  size_t at = 0;
+  for (size_t open; (open = value.find(kOpen, at)) != std::string::npos;) {
+    const size_t close = value.find('}', open);
+    if (close == std::string::npos) break;
+    TROUPE_ASSIGN_OR_RETURN(const std::string filled, CallerValue(caller, value.substr(open + 1, close - open - 1), tool));
+    out += value.substr(at, open - at) + filled;
+    at = close + 1;
+  }
+  return out + value.substr(at);
+}
+
+// Puts the {name} arguments and the {caller.NAME} values into the URL template; the argument
+// names used are removed from `arguments`.
+Result<std::string> ExpandUrl(const std::string& pattern, nlohmann::json& arguments, const Caller& caller,
+                              const std::string& tool) {
   std::string url;
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (pattern[i] != '{') {
@@ -45,6 +72,12 @@ Result<std::string> ExpandUrl(const std::string& pattern, nlohmann::json& argume
     const size_t close = pattern.find('}', i);
     if (close == std::string::npos) return InvalidArgument(tool + ": the URL has a '{' without '}'", "url");
     const std::string name = pattern.substr(i + 1, close - i - 1);
+    if (name.rfind(kCallerPrefix, 0) == 0) {
+      TROUPE_ASSIGN_OR_RETURN(const std::string value, CallerValue(caller, name, tool));
+      url += Escaped(value);
+      i = close;
+      continue;
+    }
     if (!arguments.contains(name) || arguments[name].is_null()) {
       return InvalidArgument(tool + ": the URL needs the argument '" + name + "'", "arguments");
     }
@@ -143,14 +176,14 @@ bool IsPrivateAddress(const sockaddr* address) {
 }
 
 Result<PreparedRequest> PrepareRequest(const HttpTool& tool, std::string_view arguments_json,
-                                       const std::map<std::string, std::string>& secrets) {
+                                       const std::map<std::string, std::string>& secrets, const Caller& caller) {
   TROUPE_RETURN_IF_ERROR(llm::CheckAgainstSchema(tool.parameters_json, arguments_json, "arguments"));
   nlohmann::json arguments = nlohmann::json::parse(arguments_json, nullptr, false);
   if (!arguments.is_object()) return InvalidArgument(tool.name + ": the arguments must be a JSON object", "arguments");
 
   PreparedRequest request;
   request.method = tool.method;
-  TROUPE_ASSIGN_OR_RETURN(request.url, ExpandUrl(tool.url, arguments, tool.name));
+  TROUPE_ASSIGN_OR_RETURN(request.url, ExpandUrl(tool.url, arguments, caller, tool.name));
   if (tool.sends_body()) {
     request.body = arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     request.headers.push_back("Content-Type: application/json");
@@ -191,7 +224,9 @@ Result<PreparedRequest> PrepareRequest(const HttpTool& tool, std::string_view ar
                   tool.name + ": the host '" + request.host + "' is not among the tool's allowed hosts", "url");
   }
   for (const auto& [name, value] : tool.headers) {
-    TROUPE_ASSIGN_OR_RETURN(std::string filled, WithSecrets(value, secrets, tool.name));
+    // Secrets first: a caller's value is put in as it is, never read for ${secret:...}.
+    TROUPE_ASSIGN_OR_RETURN(std::string with_secrets, WithSecrets(value, secrets, tool.name));
+    TROUPE_ASSIGN_OR_RETURN(std::string filled, WithCaller(with_secrets, caller, tool.name));
     request.headers.push_back(name + ": " + filled);
   }
   return request;

@@ -71,7 +71,8 @@ nlohmann::json ToolAudit::ToJson() const {
 
 ToolRunner::ToolRunner(llm::CurlLoop& loop, ToolRunnerOptions options) : loop_(loop), options_(std::move(options)) {}
 
-void ToolRunner::Run(const HttpTool& tool, std::string_view arguments_json, std::function<void(ToolResult)> done) {
+void ToolRunner::Run(const HttpTool& tool, std::string_view arguments_json, std::function<void(ToolResult)> done,
+                     const Caller& caller) {
   auto call = std::make_shared<Call>();
   call->tool = tool;
   call->done = std::move(done);
@@ -79,7 +80,7 @@ void ToolRunner::Run(const HttpTool& tool, std::string_view arguments_json, std:
   call->result.audit.tool = tool.name;
   call->result.audit.method = tool.method;
   call->result.audit.arguments_json = MaskArguments(arguments_json, options_.secrets);
-  Result<PreparedRequest> request = PrepareRequest(tool, arguments_json, options_.secrets);
+  Result<PreparedRequest> request = PrepareRequest(tool, arguments_json, options_.secrets, caller);
   if (!request.ok()) return Finish(call, request.status());
   call->request = std::move(request).value();
   call->result.audit.url = call->request.url;

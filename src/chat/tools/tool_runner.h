@@ -60,6 +60,11 @@ struct ToolRunnerOptions {
   int64_t retry_backoff_ms = 200;  // doubled for each retry
 };
 
+// Who a call is made for, filled in where a tool's URL or headers say {caller.NAME}: the runtime
+// gives "user_id" (the end user's external id) and "conversation_id". The model cannot set these,
+// so a tool bound to {caller.user_id} only ever reaches the data of the user in the conversation.
+using Caller = std::map<std::string, std::string>;
+
 // The request a call would make: method, URL, headers (secrets filled in) and body.
 struct PreparedRequest {
   std::string method;
@@ -69,7 +74,7 @@ struct PreparedRequest {
   std::string body;
 };
 Result<PreparedRequest> PrepareRequest(const HttpTool& tool, std::string_view arguments_json,
-                                       const std::map<std::string, std::string>& secrets);
+                                       const std::map<std::string, std::string>& secrets, const Caller& caller = {});
 
 // Loopback, private (RFC 1918, unique-local), link-local, carrier-grade NAT, multicast, unspecified
 // and the like: addresses a tool may reach only with allow_private.
@@ -87,9 +92,12 @@ class ToolRunner {
 
   // `done` runs once: on the loop's thread, or at once on the caller's when the call is refused
   // before anything is sent (bad arguments, a host not allowed, a missing secret).
-  void Run(const HttpTool& tool, std::string_view arguments_json, std::function<void(ToolResult)> done);
+  void Run(const HttpTool& tool, std::string_view arguments_json, std::function<void(ToolResult)> done,
+           const Caller& caller = {});
   // The blocking form, for callers that own their thread (tests, the CLI, jobs).
   ToolResult RunAndWait(const HttpTool& tool, std::string_view arguments_json);
+
+  const ToolRunnerOptions& options() const { return options_; }
 
   struct Call;  // one call's state; public only for the libcurl callbacks in tool_runner.cpp
 

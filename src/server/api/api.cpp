@@ -164,6 +164,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddJobRoutes(table);
   api::AddEventRoutes(table);
   api::AddOpenAiRoutes(table);
+  api::AddToolCallRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

@@ -103,6 +103,7 @@ void AddKeyRoutes(RouteTable& table);
 void AddJobRoutes(RouteTable& table);
 void AddEventRoutes(RouteTable& table);
 void AddOpenAiRoutes(RouteTable& table);  // /v1/models, /v1/chat/completions
+void AddToolCallRoutes(RouteTable& table);  // the audit of tool calls
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);

@@ -14,6 +14,7 @@
 #include "chat/card_store.h"
 #include "chat/flow.h"
 #include "chat/intents/intent_catalog.h"
+#include "chat/tools/card_tools.h"
 #include "chat/lorebook.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
@@ -132,7 +133,8 @@ Status CheckCharacter(store::Character& character) {
     TROUPE_ASSIGN_OR_RETURN(character.character_book_json, chat::CharacterBookJson(character.character_book_json));
   }
   TROUPE_RETURN_IF_ERROR(chat::CheckCharacterFlow(character.flow, character.extensions_json));
-  return chat::intents::CatalogFromExtensions(character.extensions_json).status();
+  TROUPE_RETURN_IF_ERROR(chat::intents::CatalogFromExtensions(character.extensions_json).status());
+  return chat::tools::ToolsFromExtensions(character.extensions_json).status();
 }
 
 Response StoreImported(ApiCall& call, Result<chat::ImportedCard> card) {

@@ -117,6 +117,26 @@ json ToJson(const store::FeedbackEvent& e) {
           {"created_at", e.created_at}};
 }
 
+json ToJson(const store::ToolCallRecord& c) {
+  json arguments = json::parse(c.arguments_json, nullptr, /*allow_exceptions=*/false);
+  if (arguments.is_discarded()) arguments = c.arguments_json;
+  return {{"id", c.id},
+          {"conversation_id", c.conversation_id},
+          {"message_id", Optional(c.message_id)},
+          {"call_id", c.call_id},
+          {"tool", c.tool},
+          {"intent", c.intent},
+          {"arguments", std::move(arguments)},
+          {"method", c.method},
+          {"url", c.url},
+          {"http_status", c.http_status},
+          {"outcome", c.outcome},
+          {"error", c.error},
+          {"latency_ms", c.latency_ms},
+          {"attempts", c.attempts},
+          {"created_at", c.created_at}};
+}
+
 json ToJson(const store::ApiKey& k) {
   // secret_hash stays out on purpose: it is as good as a password to anyone who can brute-force
   // nothing, but it is nobody's business.

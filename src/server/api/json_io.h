@@ -23,6 +23,7 @@ nlohmann::json ToJson(const store::User& user);
 nlohmann::json ToJson(const store::Conversation& conversation);
 nlohmann::json ToJson(const store::Message& message);
 nlohmann::json ToJson(const store::FeedbackEvent& event);
+nlohmann::json ToJson(const store::ToolCallRecord& call);
 nlohmann::json ToJson(const store::ApiKey& key);
 nlohmann::json ToJson(const store::Job& job);
 

@@ -23,6 +23,18 @@ struct Writer {
     return {{"message_index", delta.message_index}, {"text", delta.text}};
   }
   json operator()(const chat::TypingEvent& typing) const { return {{"message_index", typing.message_index}}; }
+  json operator()(const chat::ToolCallEvent& call) const {
+    json arguments = json::parse(call.arguments_json, nullptr, /*allow_exceptions=*/false);
+    if (arguments.is_discarded()) arguments = call.arguments_json;  // as the model wrote it
+    return {{"call_id", call.call_id}, {"tool", call.tool}, {"arguments", std::move(arguments)},
+            {"needs_confirmation", call.needs_confirmation}};
+  }
+  json operator()(const chat::ToolResultEvent& result) const {
+    json data = {{"call_id", result.call_id}, {"tool", result.tool}, {"outcome", result.outcome},
+                 {"http_status", result.http_status}, {"latency_ms", result.latency_ms}};
+    if (!result.error.empty()) data["error"] = result.error;
+    return data;
+  }
   json operator()(const chat::MessageEndEvent& end) const {
     return {{"message_index", end.message_index}, {"message", end.message ? ToJson(*end.message) : json()}};
   }
