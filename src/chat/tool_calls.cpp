@@ -19,11 +19,11 @@ namespace {
 // What of a tool's answer goes back to the model: enough for any lookup, not a whole page.
 constexpr size_t kMostResultBytes = 8000;
 
-std::string ResultForModel(const tools::ToolResult& result) {
+std::string ResultForModel(const tools::ToolResult& result, const tools::ResultShape& shape) {
   if (result.status.ok()) {
-    if (result.body.size() <= kMostResultBytes) return result.body;
-    return result.body.substr(0, kMostResultBytes) + "\n[cut: the answer was " + std::to_string(result.body.size()) +
-           " bytes]";
+    const std::string shown = tools::ShapeResult(shape, result.body);
+    if (shown.size() <= kMostResultBytes) return shown;
+    return shown.substr(0, kMostResultBytes) + "\n[cut: the answer was " + std::to_string(shown.size()) + " bytes]";
   }
   json error = {{"error", std::string(StatusCodeName(result.status.code()))}, {"message", result.status.message()}};
   if (result.http_status != 0) error["http_status"] = result.http_status;
@@ -114,9 +114,9 @@ class RoundRun : public std::enable_shared_from_this<RoundRun> {
     auto self = shared_from_this();
     context_.options.tool_runner->Run(
         *tool, call.arguments_json,
-        [self](tools::ToolResult result) {
-          self->context_.Post([self, result = std::move(result)] {
-            self->Answered(result.audit, ResultForModel(result), result.http_status);
+        [self, shape = tool->result](tools::ToolResult result) {
+          self->context_.Post([self, shape, result = std::move(result)] {
+            self->Answered(result.audit, ResultForModel(result, shape), result.http_status);
           });
         },
         offer_.caller);

@@ -247,3 +247,30 @@ TEST(HttpToolTest, DefinitionErrorsNameTheField) {
 
 }  // namespace
 }  // namespace troupe::chat::tools
+
+namespace troupe::chat::tools {
+namespace {
+
+TEST(ToolCallerTest, CallerValuesFillTheUrlAndHeadersAndNeverBreakAHeader) {
+  Result<HttpTool> tool = ParseHttpTool(
+      nlohmann::json::parse(R"({"name":"balance","http":{"url":"https://api.example/c/{caller.user_id}/b",
+        "headers":{"X-Customer":"{caller.user_id}","Authorization":"Bearer ${secret:T}"}}})"),
+      "tools[0]");
+  ASSERT_TRUE(tool.ok()) << tool.status().ToString();
+  Result<PreparedRequest> request = PrepareRequest(*tool, "{}", {{"T", "tok"}}, {{"user_id", "kim 42/x"}});
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  EXPECT_EQ(request->url, "https://api.example/c/kim%2042%2Fx/b");
+  EXPECT_THAT(request->headers, ::testing::Contains("X-Customer: kim 42/x"));
+  EXPECT_THAT(request->headers, ::testing::Contains("Authorization: Bearer tok"));
+  EXPECT_EQ(PrepareRequest(*tool, "{}", {{"T", "tok"}}, {{"user_id", "a\r\nX-Evil: 1"}}).status().code(),
+            StatusCode::kFailedPrecondition);
+  // Without the caller's value the call is refused, never sent with the placeholder.
+  EXPECT_EQ(PrepareRequest(*tool, "{}", {{"T", "tok"}}).status().code(), StatusCode::kFailedPrecondition);
+  // A caller's value is not read for secrets.
+  Result<PreparedRequest> literal = PrepareRequest(*tool, "{}", {{"T", "tok"}}, {{"user_id", "${secret:T}"}});
+  ASSERT_TRUE(literal.ok());
+  EXPECT_THAT(literal->headers, ::testing::Contains("X-Customer: ${secret:T}"));
+}
+
+}  // namespace
+}  // namespace troupe::chat::tools

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "chat/tools/tool_presets.h"
 #include "llm/json_schema_check.h"
 
 namespace troupe::chat::tools {
@@ -103,9 +104,10 @@ Status ReadHttp(const nlohmann::json& http, const std::string& where, HttpTool& 
 
 }  // namespace
 
-Result<HttpTool> ParseHttpTool(const nlohmann::json& definition, const std::string& where) {
-  if (!definition.is_object()) return Bad(where, "expected an object");
-  static const std::set<std::string> kKeys = {"name", "description", "parameters", "http", "confirm"};
+Result<HttpTool> ParseHttpTool(const nlohmann::json& given, const std::string& where) {
+  if (!given.is_object()) return Bad(where, "expected an object");
+  TROUPE_ASSIGN_OR_RETURN(const nlohmann::json definition, ExpandPreset(given, where));
+  static const std::set<std::string> kKeys = {"name", "description", "parameters", "http", "confirm", "result"};
   for (const auto& [key, value] : definition.items()) {
     if (!kKeys.count(key)) return Bad(where + "." + key, "unknown key");
   }
@@ -128,6 +130,9 @@ Result<HttpTool> ParseHttpTool(const nlohmann::json& definition, const std::stri
   TROUPE_RETURN_IF_ERROR(llm::CheckJsonSchema(tool.parameters_json, where + ".parameters"));
   if (!definition.contains("http")) return Bad(where + ".http", "required: the endpoint the tool calls");
   TROUPE_RETURN_IF_ERROR(ReadHttp(definition["http"], where + ".http", tool));
+  if (definition.contains("result")) {
+    TROUPE_ASSIGN_OR_RETURN(tool.result, ParseResultShape(definition["result"], where + ".result"));
+  }
   if (definition.contains("confirm")) {
     if (!definition["confirm"].is_boolean()) return Bad(where + ".confirm", "expected true or false");
     tool.confirm = definition["confirm"].get<bool>();

@@ -10,7 +10,8 @@
 //             "headers": {"Authorization": "Bearer ${secret:BACKEND_TOKEN}"},
 //             "timeout_ms": 5000, "retries": 2,
 //             "allowed_hosts": ["api.example.com"], "allow_private": false},
-//    "confirm": false}
+//    "confirm": false,
+//    "result": {"pointer": "/data", "fields": ["balance", "currency"]}}
 // `{caller.user_id}` (the end user's external id) and `{caller.conversation_id}` in the URL or a
 // header are filled in by the runtime, never by the model.
 // `{name}` in the URL takes the argument of that name (percent-encoded); the other arguments go
@@ -18,7 +19,9 @@
 // a header takes the configured secret NAME; secrets never appear in arguments, logs or audits.
 // `allowed_hosts` defaults to the URL's own host; `allow_private` lets the tool reach loopback,
 // private and link-local addresses (refused otherwise, whatever the name resolves to). `confirm`:
-// the tool changes something, so the user is asked before it runs.
+// the tool changes something, so the user is asked before it runs. `result` narrows what of a JSON
+// answer the model sees (result_shape.h). A definition with "preset" is a ready-made tool that needs
+// only a URL (tool_presets.h: web_search over SearXNG, rest_lookup).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "chat/tools/result_shape.h"
 
 namespace troupe::chat::tools {
 
@@ -44,6 +48,7 @@ struct HttpTool {
   std::vector<std::string> allowed_hosts;  // lowercased; never empty once parsed
   bool allow_private = false;
   bool confirm = false;
+  ResultShape result;  // what of the answer the model sees (result_shape.h)
 
   bool idempotent() const { return method == "GET" || method == "PUT" || method == "DELETE"; }
   bool sends_body() const { return method == "POST" || method == "PUT" || method == "PATCH"; }

@@ -53,6 +53,10 @@ Result<std::string> WithCaller(const std::string& value, const Caller& caller, c
     const size_t close = value.find('}', open);
     if (close == std::string::npos) break;
     TROUPE_ASSIGN_OR_RETURN(const std::string filled, CallerValue(caller, value.substr(open + 1, close - open - 1), tool));
+    if (filled.find_first_of("\r\n") != std::string::npos) {
+      return Status(StatusCode::kFailedPrecondition, tool + ": a caller's value cannot go into a header: it holds a line break",
+                    "headers");
+    }
     out += value.substr(at, open - at) + filled;
     at = close + 1;
   }
