@@ -1,10 +1,12 @@
 // End-to-end tests of the web UI: a real `troupe serve` on loopback (SQLite, the local engine with
-// the shared stories260K model) driven by Debian's Chromium through playwright-core. Each test
+// the shared stories260K model) driven by Debian's Chromium through playwright-core, with a small
+// HTTP server on loopback standing in for the operator's backend that Juno's tools call. Each test
 // saves a screenshot under the output directory. Usage:
 //   node e2e/run.mjs TROUPE_BINARY SHARED_DIR OUT_DIR
 // Exits non-zero when a test fails; prints one line per test and a summary.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -19,7 +21,9 @@ const browserPath = process.env.TROUPE_CHROMIUM || "/usr/bin/chromium";
 const model = join(shared, "models/stories260K.gguf");
 mkdirSync(outDir, { recursive: true });
 const data = mkdtempSync(join(tmpdir(), "troupe-web-e2e-"));
-const env = { ...process.env, TROUPE_DATA: data };
+// The token Juno's tools send to the backend (`${secret:BRIGHTWAVE_API_TOKEN}` in their headers).
+const backendToken = "bw-e2e-token";
+const env = { ...process.env, TROUPE_DATA: data, TROUPE_TOOLS_SECRET_BRIGHTWAVE_API_TOKEN: backendToken };
 
 function cli(...args) {
   return execFileSync(troupe, args, { env, encoding: "utf8" }).trim();
@@ -40,7 +44,28 @@ const keys = {
   client: cli("keys", "create", "--scope", "client", "--name", "web-client"),
   studio: cli("keys", "create", "--scope", "studio", "--name", "web-studio"),
   agent: cli("keys", "create", "--scope", "agent", "--name", "web-agent"),
+  admin: cli("keys", "create", "--scope", "admin", "--name", "web-admin"),
 };
+
+// The operator's backend, as Juno's tools reach it: her balance endpoint answers, anything else is
+// a 404, and every request is kept so a failure can say what the tools asked for.
+const backendRequests = [];
+const backend = createServer((request, response) => {
+  const authorized = request.headers.authorization === `Bearer ${backendToken}`;
+  backendRequests.push(`${request.method} ${request.url}${authorized ? "" : " (without the token)"}`);
+  const answer = (status, body) => {
+    response.writeHead(status, { "Content-Type": "application/json" });
+    response.end(JSON.stringify(body));
+  };
+  if (!authorized) return answer(401, { error: "missing or wrong token" });
+  if (request.method === "GET" && /^\/v1\/customers\/[^/]+\/balance$/.test(request.url)) return answer(200, { balance: "12.50 EUR" });
+  answer(404, { error: `no such endpoint: ${request.method} ${request.url}` });
+});
+await new Promise((resolve, reject) => {
+  backend.once("error", (error) => reject(new Error(`the tools' backend could not listen on loopback: ${error.message}`)));
+  backend.listen(0, "127.0.0.1", resolve);
+});
+const backendBase = `http://127.0.0.1:${backend.address().port}/v1`;
 
 const server = spawn(troupe, ["serve", "--listen", "127.0.0.1:0", "--model", model], { env, stdio: ["ignore", "ignore", "pipe"] });
 let serverLog = "";
@@ -101,6 +126,32 @@ async function signIn(page, key, endUser = "") {
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
+// A call of the API as a test's fixture: the parsed answer, or an error naming the call.
+async function callApi(method, path, key, body, endUser = "") {
+  const headers = { Authorization: `Bearer ${key}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (endUser) headers["X-Troupe-User"] = endUser;
+  const response = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+// Juno (examples/characters/juno_telecom_support.json), published, with her tools on the loopback
+// backend and the in-process classifier deciding every message (thresholds 0), so "what's my
+// balance" routes to check_balance, whose tool_choice "required" makes the engine call get_balance.
+async function createJuno() {
+  const card = JSON.parse(readFileSync(join(process.cwd(), "../examples/characters/juno_telecom_support.json"), "utf8"));
+  const troupe = card.data.extensions.troupe;
+  for (const tool of troupe.tools) {
+    tool.http.url = tool.http.url.replace("https://api.brightwave.example/v1", backendBase);
+    tool.http.allow_private = true;
+  }
+  troupe.intents.routing = { classifier_threshold: 0.0, llm_threshold: 0.0 };
+  const created = await callApi("POST", "/api/v1/characters", keys.admin, card);
+  return callApi("PATCH", `/api/v1/characters/${created.id}`, keys.admin, { published: true, version: created.version });
+}
+
 async function waitForTurnToEnd(page) {
   await page.locator(".message.streaming, .message.typing").first().waitFor({ state: "detached" }).catch(() => {});
   await page.getByRole("button", { name: "Send" }).waitFor();
@@ -108,6 +159,7 @@ async function waitForTurnToEnd(page) {
 }
 
 let conversationPath = "";
+let junoConversation = 0;
 
 await test("chat: sign in, pick a character, stream a reply, swipe, rate", async (page) => {
   // The server's model shows before signing in, and after in the top bar (issue: readiness).
@@ -224,6 +276,57 @@ await test("chat: the agent's message is there, on a phone, in the dark theme", 
   expect(!overflow, "nothing should overflow a phone's width");
 }, { width: 390, height: 844 });
 
+await test("chat: Juno checks the balance with her tool, and the reply shows it", async (page) => {
+  const juno = await createJuno();
+  junoConversation = (await callApi("POST", "/api/v1/conversations", keys.client, { character_id: juno.id }, "cust-7")).id;
+  await signIn(page, keys.client, "cust-7");
+  await page.goto(`${base}/chat/${junoConversation}`);
+  await page.locator(".message.assistant", { hasText: "Juno from Brightwave" }).waitFor();
+  await waitForTurnToEnd(page);
+
+  // The turn's event stream, kept for the message of a failure.
+  const turn = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith(`/conversations/${junoConversation}/messages`))
+    .then((r) => r.text()).catch((error) => `(no stream: ${error.message})`);
+  await page.getByLabel("Your message").fill("what's my balance");
+  await page.getByLabel("Your message").press("Enter");
+  await page.locator(".message.user", { hasText: "what's my balance" }).waitFor();
+  const line = page.locator(".tool-line", { hasText: "get_balance" }).first();
+  const seen = await line.waitFor().then(() => true, () => false);
+  await waitForTurnToEnd(page);
+  const explain = async () => `the backend saw: ${backendRequests.join(", ") || "no request"}\n     the turn's events:\n${await turn}`;
+  expect(seen, `no tool activity line for get_balance appeared; ${await explain()}`);
+  const text = await line.innerText();
+  expect(/get_balance: ok/.test(text), `the tool line should say "get_balance: ok", got "${text}"; ${await explain()}`);
+  expect(backendRequests.includes("GET /v1/customers/cust-7/balance"),
+         `the backend should have answered GET /v1/customers/cust-7/balance; ${await explain()}`);
+  // The line belongs to the stored reply: a reload shows it again.
+  await page.reload();
+  await page.locator(".message.assistant .tool-line", { hasText: "get_balance: ok" }).first().waitFor();
+});
+
+await test("agent: tool calls across conversations and in the conversation", async (page) => {
+  expect(junoConversation, "the Juno chat test should have made a conversation");
+  await signIn(page, keys.agent);
+  await page.getByRole("link", { name: "Agent console" }).click();
+  const across = page.getByRole("table", { name: "Tool calls across conversations" });
+  await page.getByLabel("Outcome").selectOption("ok");
+  await page.getByLabel("Tool", { exact: true }).fill("get_balance");
+  await across.locator(`tr[data-tool="get_balance"][data-outcome="ok"]`).first().waitFor();
+  // Only what the filters ask for.
+  await page.waitForFunction(() => [...document.querySelectorAll("table.tool-calls tbody tr")]
+    .every((row) => row.dataset.tool === "get_balance" && row.dataset.outcome === "ok"));
+  await page.screenshot({ path: join(outDir, "agent_tool_calls_across_conversations.png"), fullPage: true });
+
+  await across.getByRole("link", { name: `#${junoConversation}` }).first().click();
+  await page.getByRole("heading", { name: `Conversation #${junoConversation}` }).waitFor();
+  const row = page.getByRole("table", { name: "Tool calls of this conversation" }).locator('tr[data-tool="get_balance"]').first();
+  await row.waitFor();
+  const outcome = await row.locator(".badge").innerText();
+  expect(outcome === "ok", `the get_balance call's outcome should be ok, got "${outcome}"`);
+  const cells = await row.innerText();
+  expect(cells.includes("check_balance") && cells.includes("200"), `the row should show the intent and HTTP 200, got: ${cells}`);
+});
+
 await test("sign-in: a wrong key gets a readable message", async (page) => {
   await page.goto(base + "/");
   // The 401 is expected here; Chromium logs every failed request, so this test listens itself.
@@ -237,6 +340,8 @@ await test("sign-in: a wrong key gets a readable message", async (page) => {
 await browser.close();
 server.kill("SIGTERM");
 await new Promise((resolve) => server.on("exit", resolve));
+backend.closeAllConnections();
+await new Promise((resolve) => backend.close(resolve));
 rmSync(data, { recursive: true, force: true });
 const failed = results.filter((r) => r.failure).length;
 // A failure in the page often has its cause on the server: show what it logged last.

@@ -72,6 +72,25 @@ export interface Message {
   updated_at?: number;
 }
 
+// One call a reply made, refused or asked about, as the audit keeps it (arguments masked).
+export interface ToolCall {
+  id: number;
+  conversation_id: number;
+  message_id: number | null;
+  call_id: string;
+  tool: string;
+  intent: string;
+  arguments: unknown;
+  method: string;
+  url: string;
+  http_status: number;
+  outcome: string;
+  error: string;
+  latency_ms: number;
+  attempts: number;
+  created_at: number;
+}
+
 export interface Me {
   key: { prefix: string; name: string; scopes: string[]; user_id: number | null };
   user: { id: number; display_name: string; external_id: string } | null;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "./api";
-import { applyEvent, emptyChat, latestReply, mergeFetched, swipesOf, visibleMessages, type TurnEvent } from "./chat_model";
+import { applyEvent, emptyChat, latestReply, mergeFetched, pendingConfirmation, swipesOf, toolLines, toolLineText, visibleMessages,
+         type TurnEvent } from "./chat_model";
 
 function message(id: number, role: Message["role"], content: string, metadata: Record<string, unknown> = {}): Message {
   return { id, conversation_id: 1, parent_id: null, role, content, stage: "s", rating: null, incomplete: false, metadata, created_at: id };
@@ -64,5 +65,68 @@ describe("chat model", () => {
     const shown = { ...message(2, "user", "shown"), updated_at: 10 };
     expect(mergeFetched([message(1, "user", "gone"), shown], [edited])).toEqual([edited]);
     expect(mergeFetched([{ ...shown, updated_at: 30 }], [edited])).toEqual([{ ...shown, updated_at: 30 }]);
+  });
+
+  it("shows a tool call while it runs, its outcome, then the stored reply's line", () => {
+    let state = [
+      { type: "message", data: message(1, "user", "what's my balance") },
+      { type: "tool.call", data: { call_id: "call_1", tool: "get_balance", arguments: {}, needs_confirmation: false } },
+    ].reduce(applyEvent, emptyChat);
+    expect(state.tools).toEqual([{ call_id: "call_1", tool: "get_balance", outcome: "", needs_confirmation: false }]);
+    expect(toolLineText(state.tools[0])).toBe("Checking get_balance…");
+    state = applyEvent(state, { type: "tool.result", data: { call_id: "call_1", tool: "get_balance", outcome: "ok", http_status: 200, latency_ms: 12 } });
+    expect(state.tools.map(toolLineText)).toEqual(["get_balance: ok"]);
+    // A second call of the same round keeps its own line; a malformed event changes nothing.
+    state = applyEvent(state, { type: "tool.call", data: { call_id: "call_2", tool: "roaming_rates", arguments: { country: "FR" } } });
+    state = applyEvent(state, { type: "tool.result", data: { call_id: "call_2", tool: "roaming_rates", outcome: "unavailable", http_status: 503, error: "the backend is down" } });
+    expect(applyEvent(state, { type: "tool.result", data: { outcome: "ok" } })).toBe(state);
+    expect(state.tools.map(toolLineText)).toEqual(["get_balance: ok", "roaming_rates: unavailable"]);
+    expect(state.tools[1].error).toBe("the backend is down");
+
+    // The stored message lists its calls: they leave the live list and show on the message.
+    const stored = message(2, "assistant", "Your balance is 12.50 EUR.", {
+      tools: [{ call_id: "call_1", tool: "get_balance", outcome: "ok" }, { call_id: "call_2", tool: "roaming_rates", outcome: "unavailable" }],
+    });
+    state = applyEvent(state, { type: "message.start", data: { message_index: 0 } });
+    state = applyEvent(state, { type: "message.end", data: { message_index: 0, message: stored } });
+    expect(state.tools).toEqual([]);
+    expect([...toolLines(state.messages)].map(([id, tools]) => [id, tools.map(toolLineText)]))
+      .toEqual([[2, ["get_balance: ok", "roaming_rates: unavailable"]]]);
+  });
+
+  it("clears a turn's calls when it is done, and shows a split reply's calls once", () => {
+    let state = applyEvent(emptyChat, { type: "tool.call", data: { call_id: "c", tool: "get_balance" } });
+    state = applyEvent(state, { type: "done", data: {} });
+    expect(state.tools).toEqual([]);
+    const tools = [{ call_id: "c", tool: "get_balance", outcome: "ok" }];
+    const parts = [message(1, "user", "hi"), message(2, "assistant", "One.", { tools }), message(3, "assistant", "Two.", { tools })];
+    expect([...toolLines(parts).keys()]).toEqual([2]);
+    // Every turn counts its call ids from call_0: the next turn's call shows too.
+    const next = [...parts, message(4, "user", "again"), message(5, "assistant", "Three.", { tools })];
+    expect([...toolLines(next).keys()]).toEqual([2, 5]);
+    expect(toolLineText({ call_id: "x", tool: "buy_data_pack", outcome: "awaiting_confirmation" })).toBe("buy_data_pack: waiting for your yes");
+    expect(toolLineText({ call_id: "x", tool: "top_up_credit", outcome: "permission_denied" })).toBe("top_up_credit: permission denied");
+    // A turn after a failed one reuses call_0: the new call replaces the old one's line.
+    state = applyEvent(emptyChat, { type: "tool.call", data: { call_id: "call_0", tool: "get_balance" } });
+    state = applyEvent(state, { type: "tool.result", data: { call_id: "call_0", tool: "get_balance", outcome: "unavailable", error: "503" } });
+    state = applyEvent(state, { type: "tool.call", data: { call_id: "call_0", tool: "roaming_rates" } });
+    expect(state.tools).toEqual([{ call_id: "call_0", tool: "roaming_rates", outcome: "", needs_confirmation: false }]);
+    // A new user message starts a new turn: the last turn's unfinished calls go.
+    state = applyEvent(applyEvent(emptyChat, { type: "tool.call", data: { call_id: "c", tool: "get_balance" } }),
+                       { type: "message", data: message(4, "user", "again") });
+    expect(state.tools).toEqual([]);
+  });
+
+  it("asks for a yes or no only while the latest reply waits for one", () => {
+    const asked = { call_id: "call_9", tool: "buy_data_pack", arguments: { pack: "5GB" }, intent: "data_topup" };
+    const question = message(2, "assistant", "Shall I add 5GB for 10 EUR?", { tool_confirmation: asked });
+    expect(pendingConfirmation([message(1, "user", "I need more data"), question])).toEqual(asked);
+    // On a later part of the same reply too.
+    expect(pendingConfirmation([message(1, "user", "data"), message(2, "assistant", "Sure."),
+                                message(3, "assistant", "Shall I?", { tool_confirmation: asked })])?.call_id).toBe("call_9");
+    // Answered (the user wrote since), or never asked: nothing to confirm.
+    expect(pendingConfirmation([question, message(3, "user", "yes")])).toBeNull();
+    expect(pendingConfirmation([message(1, "user", "hi"), message(2, "assistant", "Hello!")])).toBeNull();
+    expect(pendingConfirmation([message(2, "assistant", "?", { tool_confirmation: { tool: 3 } })])).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 // What a conversation view shows, as a pure function of the stored messages and the events of
-// turns and of the live feed, so streaming, swipes and reconnects are testable without a browser.
+// turns and of the live feed, so streaming, swipes, tool calls and reconnects are testable without
+// a browser.
 import type { Conversation, Message } from "./api";
 
 export interface PendingPart {
@@ -10,9 +11,19 @@ export interface PendingPart {
   mood: string;
 }
 
+// A tool the reply called: "" as outcome while the call runs.
+export interface ToolActivity {
+  call_id: string;
+  tool: string;
+  outcome: string;
+  needs_confirmation?: boolean;
+  error?: string;
+}
+
 export interface ChatState {
   messages: Message[]; // stored, oldest first, by id
   pending: PendingPart[]; // parts of the reply still being written
+  tools: ToolActivity[]; // this turn's calls that no stored message lists yet
   typing: boolean; // the character is writing its next message
   error: string;
   stage: string;
@@ -20,7 +31,7 @@ export interface ChatState {
   status: Conversation["status"] | "";
 }
 
-export const emptyChat: ChatState = { messages: [], pending: [], typing: false, error: "", stage: "", mood: "", status: "" };
+export const emptyChat: ChatState = { messages: [], pending: [], tools: [], typing: false, error: "", stage: "", mood: "", status: "" };
 
 export interface TurnEvent {
   type: string;
@@ -61,12 +72,42 @@ export function withConversation(state: ChatState, conversation: Conversation): 
   return { ...state, stage: conversation.stage, mood: conversation.mood, status: conversation.status };
 }
 
+// The calls a stored message lists in metadata.tools ([{call_id, tool, outcome}]); malformed
+// entries are skipped.
+export function toolsOf(message: Message): ToolActivity[] {
+  const tools = message.metadata?.tools;
+  if (!Array.isArray(tools)) return [];
+  return tools.filter((t) => t && typeof t.call_id === "string" && typeof t.tool === "string")
+    .map((t) => ({ call_id: t.call_id, tool: t.tool, outcome: typeof t.outcome === "string" ? t.outcome : "" }));
+}
+
+// A call seen again: its outcome (`merge`), or a new call under an id a turn used before (call ids
+// count from call_0 in every turn).
+function withTool(tools: ToolActivity[], activity: ToolActivity, merge: boolean): ToolActivity[] {
+  const at = tools.findIndex((t) => t.call_id === activity.call_id);
+  if (at < 0) return [...tools, activity];
+  const copy = tools.slice();
+  copy[at] = merge ? { ...copy[at], ...activity } : activity;
+  return copy;
+}
+
 export function applyEvent(state: ChatState, event: TurnEvent): ChatState {
   const data = event.data ?? {};
   switch (event.type) {
-    case "message": // the stored user message that started the turn
+    case "message": // the stored user message that started the turn: the last turn's calls are history
+      return data && typeof data.id === "number" ? { ...state, tools: [], messages: upsert(state.messages, data as Message) } : state;
     case "message.created": // the live feed: proactive, agent, or another tab's messages
       return data && typeof data.id === "number" ? { ...state, messages: upsert(state.messages, data as Message) } : state;
+    case "tool.call":
+      if (!data || typeof data.call_id !== "string" || typeof data.tool !== "string") return state;
+      return { ...state, tools: withTool(state.tools, { call_id: data.call_id, tool: data.tool, outcome: "",
+                                                        needs_confirmation: data.needs_confirmation === true }, false) };
+    case "tool.result": {
+      if (!data || typeof data.call_id !== "string" || typeof data.tool !== "string") return state;
+      const result: ToolActivity = { call_id: data.call_id, tool: data.tool, outcome: typeof data.outcome === "string" ? data.outcome : "" };
+      if (typeof data.error === "string" && data.error) result.error = data.error;
+      return { ...state, tools: withTool(state.tools, result, true) };
+    }
     case "message.start": {
       const part: PendingPart = { index: data.message_index, role: data.role ?? "assistant", text: "",
                                   stage: data.stage ?? state.stage, mood: data.mood ?? state.mood };
@@ -79,13 +120,16 @@ export function applyEvent(state: ChatState, event: TurnEvent): ChatState {
       return { ...state, typing: true };
     case "message.end": {
       const pending = state.pending.filter((p) => p.index !== data.message_index);
-      const messages = data.message ? upsert(state.messages, data.message as Message) : state.messages;
-      return { ...state, pending, messages };
+      if (!data.message) return { ...state, pending };
+      // The stored message shows its calls from now on.
+      const listed = new Set(toolsOf(data.message as Message).map((t) => t.call_id));
+      return { ...state, pending, messages: upsert(state.messages, data.message as Message),
+               tools: state.tools.filter((t) => !listed.has(t.call_id)) };
     }
     case "error":
       return { ...state, typing: false, pending: [], error: typeof data.message === "string" ? data.message : "The reply failed." };
     case "done": {
-      const next = { ...state, typing: false, pending: [] };
+      const next = { ...state, typing: false, pending: [], tools: [] };
       return data.conversation ? withConversation(next, data.conversation as Conversation) : next;
     }
     case "conversation.updated":
@@ -120,4 +164,50 @@ export function latestReply(messages: Message[]): Message | null {
   let first = visible.length - 1;
   while (first > 0 && visible[first - 1].role === "assistant") first--;
   return visible[first];
+}
+
+// The calls to show above each stored message, by message id: a reply split into several
+// messages lists its calls on each part, and they show once, on the first. Call ids are unique
+// within a turn only, so only the message just before counts.
+export function toolLines(messages: Message[]): Map<number, ToolActivity[]> {
+  const lines = new Map<number, ToolActivity[]>();
+  let before = new Set<string>();
+  for (const message of visibleMessages(messages)) {
+    const tools = message.role === "assistant" ? toolsOf(message) : [];
+    const fresh = tools.filter((t) => !before.has(t.call_id));
+    if (fresh.length) lines.set(message.id, fresh);
+    before = new Set(tools.map((t) => t.call_id));
+  }
+  return lines;
+}
+
+// One muted line about a call: "Checking get_balance…" while it runs, then "get_balance: ok".
+export function toolLineText(activity: ToolActivity): string {
+  if (!activity.outcome) return `Checking ${activity.tool}…`;
+  const outcome = activity.outcome === "awaiting_confirmation" ? "waiting for your yes" : activity.outcome.replace(/_/g, " ");
+  return `${activity.tool}: ${outcome}`;
+}
+
+export interface ToolConfirmation {
+  call_id: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+  intent: string;
+}
+
+// The change the latest reply asks the user to confirm (metadata.tool_confirmation of any of its
+// parts), or null: only while that reply is the last message, since the user's next message
+// answers it.
+export function pendingConfirmation(messages: Message[]): ToolConfirmation | null {
+  const visible = visibleMessages(messages);
+  const reply = latestReply(messages);
+  if (!reply) return null;
+  for (const message of visible.slice(visible.indexOf(reply))) {
+    const asked = message.metadata?.tool_confirmation as Partial<ToolConfirmation> | undefined;
+    if (asked && typeof asked.call_id === "string" && typeof asked.tool === "string") {
+      return { call_id: asked.call_id, tool: asked.tool, intent: typeof asked.intent === "string" ? asked.intent : "",
+               arguments: asked.arguments && typeof asked.arguments === "object" ? asked.arguments : {} };
+    }
+  }
+  return null;
 }

@@ -1,10 +1,12 @@
 // The agent console: the handoff queue (conversations waiting for a human), every active
-// conversation to take over, and the conversation itself: reply as a human, hand it back.
+// conversation to take over, and the conversation itself: reply as a human, hand it back, and
+// the tools its replies called. With no conversation picked, the tool calls across conversations.
 import { useEffect, useState } from "preact/hooks";
 import type { Character, Conversation, Message } from "../lib/api";
 import { applyEvent, emptyChat, visibleMessages, withConversation, type ChatState } from "../lib/chat_model";
 import { openLiveFeed } from "../lib/live";
 import { useApp } from "../context";
+import { ConversationToolCalls, RecentToolCalls } from "../components/tool_calls";
 
 export function AgentConsole({ conversationId }: { conversationId?: number }) {
   const { api, navigate, report } = useApp();
@@ -93,7 +95,12 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
         {active.length === 0 ? <p class="hint">None.</p> : <ul class="list">{active.slice(0, 50).map(item)}</ul>}
       </aside>
       <div class="conversation">
-        {!conversationId ? <p class="empty">Pick a conversation.</p> : (
+        {!conversationId ? (
+          <>
+            <p class="empty">Pick a conversation.</p>
+            <RecentToolCalls />
+          </>
+        ) : (
           <>
             <div class="toolbar">
               <h2>Conversation #{conversationId}</h2>
@@ -113,6 +120,7 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
                 <button type="submit" disabled={busy || !reply.trim()}>Send as agent</button>
               </form>
             )}
+            <ConversationToolCalls key={conversationId} conversationId={conversationId} revision={state.messages.length} />
           </>
         )}
       </div>

@@ -1,15 +1,28 @@
 // One conversation: the opening message, replies streamed token by token (several messages with a
 // typing indicator between them), regenerate with swipes, edit, branch, thumbs up/down and a
-// comment, the stage and mood in the header; proactive and agent messages arrive through the live
-// feed, which reconnects after a network drop and refetches what it missed.
+// comment, the stage and mood in the header; the tools a reply calls as a muted line, and Yes / No
+// when it asks to confirm a change; proactive and agent messages arrive through the live feed,
+// which reconnects after a network drop and refetches what it missed.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Character, Conversation, Message } from "../lib/api";
-import { applyEvent, emptyChat, latestReply, mergeFetched, swipesOf, visibleMessages, withConversation, type ChatState, type TurnEvent } from "../lib/chat_model";
+import { applyEvent, emptyChat, latestReply, mergeFetched, pendingConfirmation, swipesOf, toolLines, toolLineText, visibleMessages,
+         withConversation, type ChatState, type ToolActivity, type TurnEvent } from "../lib/chat_model";
 import { openLiveFeed } from "../lib/live";
 import type { SseEvent } from "../lib/sse";
 import { useApp } from "../context";
 import { Avatar } from "../components/avatar";
 import { ThumbDown, ThumbUp } from "../components/icons";
+
+// The tools a reply called, one muted line each.
+function ToolLines({ tools }: { tools: ToolActivity[] }) {
+  return (
+    <ul class="tool-lines" aria-label="Tools used">
+      {tools.map((t) => (
+        <li key={t.call_id} class={t.outcome ? "tool-line" : "tool-line running"} title={t.error}>{toolLineText(t)}</li>
+      ))}
+    </ul>
+  );
+}
 
 function parseEvent(event: SseEvent): TurnEvent {
   try {
@@ -87,14 +100,20 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
 
   useEffect(() => {
     bottom.current?.scrollIntoView?.({ block: "end" });
-  }, [state.messages.length, state.pending.map((p) => p.text).join("").length, state.typing]);
+  }, [state.messages.length, state.pending.map((p) => p.text).join("").length, state.typing, state.tools.length]);
+
+  // The input box, and the Yes / No buttons, post the user's message the same way.
+  async function sendText(text: string) {
+    if (!text || busy) return;
+    await streamTurn("POST", `${base}/messages`, { content: text });
+  }
 
   async function send(event?: Event) {
     event?.preventDefault();
     const text = draft.trim();
     if (!text || busy) return;
     setDraft("");
-    await streamTurn("POST", `${base}/messages`, { content: text });
+    await sendText(text);
   }
 
   async function regenerate(message: Message) {
@@ -152,6 +171,9 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
 
   const messages = visibleMessages(state.messages);
   const reply = latestReply(state.messages);
+  const tools = toolLines(state.messages);
+  const confirmation = pendingConfirmation(state.messages);
+  const lastId = messages.length ? messages[messages.length - 1].id : 0;
   const name = character?.name ?? "…";
   const handedOff = state.status === "handed_off";
   const closed = state.status === "closed";
@@ -177,6 +199,7 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
           const isLatest = reply?.id === message.id;
           return (
             <li class={`message ${message.role}${message.incomplete ? " incomplete" : ""}`} key={message.id} data-message-id={message.id}>
+              {tools.has(message.id) && <ToolLines tools={tools.get(message.id)!} />}
               <div class="bubble">
                 {editing === message.id ? (
                   <form onSubmit={(e) => { e.preventDefault(); saveEdit(message); }}>
@@ -214,6 +237,12 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
                 )}
                 <button type="button" class="ghost" onClick={() => branch(message)}>Branch</button>
               </div>
+              {confirmation && message.id === lastId && !handedOff && !closed && (
+                <div class="confirm" role="group" aria-label={`Confirm ${confirmation.tool}`}>
+                  <button type="button" disabled={busy} onClick={() => sendText("yes")}>Yes</button>
+                  <button type="button" class="secondary" disabled={busy} onClick={() => sendText("no")}>No</button>
+                </div>
+              )}
               {commenting === message.id && (
                 <form class="comment" onSubmit={(e) => { e.preventDefault(); sendComment(message); }}>
                   <input aria-label="Comment on this reply" value={comment} required onInput={(e) => setComment((e.target as HTMLInputElement).value)} />
@@ -224,6 +253,9 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
             </li>
           );
         })}
+        {state.tools.length > 0 && (
+          <li class="message assistant tool-activity"><ToolLines tools={state.tools} /></li>
+        )}
         {state.pending.map((part) => (
           <li class="message assistant streaming" key={`pending-${part.index}`}>
             <div class="bubble"><p class="text">{part.text}<span class="cursor" aria-hidden="true">▍</span></p></div>
