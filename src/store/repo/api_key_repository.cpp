@@ -1,26 +1,9 @@
 // API keys: only the prefix and the hash of each key are stored.
+#include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
 namespace troupe::store::repo {
 namespace {
-
-constexpr std::string_view kApiKeyColumns =
-    "id, name, prefix, secret_hash, scopes, user_id, created_at, last_used_at, revoked_at";
-
-ApiKey ReadKey(const sql::Row& row) {
-  sql::RowReader read(row);
-  ApiKey key;
-  key.id = read.Int();
-  key.name = read.Text();
-  key.prefix = read.Text();
-  key.secret_hash = read.Text();
-  key.scopes = DecodeStringArray(read.Text());
-  key.user_id = read.OptionalInt();
-  key.created_at = read.Int();
-  key.last_used_at = read.OptionalInt();
-  key.revoked_at = read.OptionalInt();
-  return key;
-}
 
 class ApiKeys final : public ApiKeyRepository {
  public:
@@ -67,7 +50,7 @@ class ApiKeys final : public ApiKeyRepository {
 
   Result<Page<ApiKey>> List(const PageRequest& page) override {
     return PageByAscendingId<ApiKey>(context_, "SELECT " + std::string(kApiKeyColumns) + " FROM api_keys", "", {}, page,
-                                     ReadKey);
+                                     ReadApiKey);
   }
 
   Status Revoke(int64_t id) override {
@@ -101,7 +84,7 @@ class ApiKeys final : public ApiKeyRepository {
         connection->Query("SELECT " + std::string(kApiKeyColumns) + " FROM api_keys WHERE " + std::string(condition),
                           {std::move(key)}));
     if (rows.empty()) return NotFound(std::move(not_found));
-    return ReadKey(rows.front());
+    return ReadApiKey(rows.front());
   }
 
   Context context_;

@@ -3,33 +3,11 @@
 #include <map>
 #include <optional>
 
+#include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
 namespace troupe::store::repo {
 namespace {
-
-constexpr std::string_view kConversationColumns =
-    "id, user_id, character_id, title, stage, mood, affinity, status, message_count, last_activity_at, "
-    "metadata_json, created_at, updated_at";
-
-Conversation ReadConversation(const sql::Row& row) {
-  sql::RowReader read(row);
-  Conversation c;
-  c.id = read.Int();
-  c.user_id = read.Int();
-  c.character_id = read.Int();
-  c.title = read.Text();
-  c.stage = read.Text();
-  c.mood = read.Text();
-  c.affinity = read.Double();
-  c.status = ParseConversationStatus(read.Text()).value_or(ConversationStatus::kActive);
-  c.message_count = read.Int();
-  c.last_activity_at = read.Int();
-  c.metadata_json = read.Text();
-  c.created_at = read.Int();
-  c.updated_at = read.Int();
-  return c;
-}
 
 std::string SelectConversations(std::string_view rest) {
   return "SELECT " + std::string(kConversationColumns) + " FROM conversations " + std::string(rest);

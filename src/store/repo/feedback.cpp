@@ -1,24 +1,9 @@
 // Feedback events; a rating on a message is mirrored onto the message in the same transaction.
+#include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
 namespace troupe::store::repo {
 namespace {
-
-constexpr std::string_view kFeedbackColumns = "id, conversation_id, message_id, user_id, kind, rating, comment, created_at";
-
-FeedbackEvent ReadEvent(const sql::Row& row) {
-  sql::RowReader read(row);
-  FeedbackEvent e;
-  e.id = read.Int();
-  e.conversation_id = read.Int();
-  e.message_id = read.OptionalInt();
-  e.user_id = read.OptionalInt();
-  e.kind = read.Text();
-  if (std::optional<int64_t> rating = read.OptionalInt()) e.rating = static_cast<int>(*rating);
-  e.comment = read.Text();
-  e.created_at = read.Int();
-  return e;
-}
 
 Status Validate(const FeedbackEvent& e) {
   if (e.kind.empty()) return InvalidArgument("kind must not be empty", "kind");
@@ -82,7 +67,7 @@ class Feedback final : public FeedbackRepository {
 
   Result<Page<FeedbackEvent>> ListForConversation(int64_t conversation_id, const PageRequest& page) override {
     return PageByAscendingId<FeedbackEvent>(context_, "SELECT " + std::string(kFeedbackColumns) + " FROM feedback_events",
-                                            "conversation_id = $1", {conversation_id}, page, ReadEvent);
+                                            "conversation_id = $1", {conversation_id}, page, ReadFeedbackEvent);
   }
 
  private:

@@ -1,26 +1,11 @@
 // What the character remembers of a conversation: pinned notes, summaries and facts.
 #include <algorithm>
 
+#include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
 namespace troupe::store::repo {
 namespace {
-
-constexpr std::string_view kMemoryColumns =
-    "id, conversation_id, kind, content, covers_until_message_id, created_at, updated_at";
-
-Memory ReadMemory(const sql::Row& row) {
-  sql::RowReader read(row);
-  Memory m;
-  m.id = read.Int();
-  m.conversation_id = read.Int();
-  m.kind = ParseMemoryKind(read.Text()).value_or(MemoryKind::kPinned);
-  m.content = read.Text();
-  m.covers_until_message_id = read.OptionalInt();
-  m.created_at = read.Int();
-  m.updated_at = read.Int();
-  return m;
-}
 
 std::vector<Memory> ReadAll(const sql::Rows& rows) {
   std::vector<Memory> memories;

@@ -3,35 +3,11 @@
 #include <cmath>
 
 #include "store/repo/message_index.h"
+#include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
 namespace troupe::store::repo {
 namespace {
-
-constexpr std::string_view kMessageColumns =
-    "id, conversation_id, parent_id, role, content, stage, prompt_tokens, completion_tokens, latency_ms, "
-    "sentiment, rating, incomplete, metadata_json, created_at, updated_at";
-
-Message ReadMessage(const sql::Row& row) {
-  sql::RowReader read(row);
-  Message m;
-  m.id = read.Int();
-  m.conversation_id = read.Int();
-  m.parent_id = read.OptionalInt();
-  m.role = ParseMessageRole(read.Text()).value_or(MessageRole::kUser);
-  m.content = read.Text();
-  m.stage = read.Text();
-  m.prompt_tokens = read.Int();
-  m.completion_tokens = read.Int();
-  m.latency_ms = read.Int();
-  m.sentiment = read.OptionalDouble();
-  if (std::optional<int64_t> rating = read.OptionalInt()) m.rating = static_cast<int>(*rating);
-  m.incomplete = read.Bool();
-  m.metadata_json = read.Text();
-  m.created_at = read.Int();
-  m.updated_at = read.Int();
-  return m;
-}
 
 Status ValidateRating(const std::optional<int>& rating) {
   if (rating && (*rating < -1 || *rating > 1)) return InvalidArgument("rating must be -1, 0 or 1", "rating");

@@ -2,35 +2,11 @@
 // conversations newest first.
 #include <cmath>
 
+#include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
 namespace troupe::store::repo {
 namespace {
-
-constexpr std::string_view kToolCallColumns =
-    "id, conversation_id, message_id, call_id, tool, intent, arguments_json, method, url, http_status, outcome, "
-    "error, latency_ms, attempts, created_at";
-
-ToolCallRecord ReadCall(const sql::Row& row) {
-  sql::RowReader read(row);
-  ToolCallRecord call;
-  call.id = read.Int();
-  call.conversation_id = read.Int();
-  call.message_id = read.OptionalInt();
-  call.call_id = read.Text();
-  call.tool = read.Text();
-  call.intent = read.Text();
-  call.arguments_json = read.Text();
-  call.method = read.Text();
-  call.url = read.Text();
-  call.http_status = static_cast<int>(read.Int());
-  call.outcome = read.Text();
-  call.error = read.Text();
-  call.latency_ms = read.Double();
-  call.attempts = static_cast<int>(read.Int());
-  call.created_at = read.Int();
-  return call;
-}
 
 Status Validate(const ToolCallRecord& call) {
   if (call.tool.empty()) return InvalidArgument("tool must not be empty", "tool");
@@ -90,7 +66,7 @@ class ToolCalls final : public ToolCallRepository {
 
   Result<Page<ToolCallRecord>> ListForConversation(int64_t conversation_id, const PageRequest& page) override {
     return PageByAscendingId<ToolCallRecord>(context_, "SELECT " + std::string(kToolCallColumns) + " FROM tool_calls",
-                                             "conversation_id = $1", {conversation_id}, page, ReadCall);
+                                             "conversation_id = $1", {conversation_id}, page, ReadToolCall);
   }
 
   Result<Page<ToolCallRecord>> List(const ToolCallFilter& filter, const PageRequest& page) override {
@@ -113,7 +89,7 @@ class ToolCalls final : public ToolCallRepository {
                                               params));
     std::vector<ToolCallRecord> calls;
     calls.reserve(rows.size());
-    for (const sql::Row& row : rows) calls.push_back(ReadCall(row));
+    for (const sql::Row& row : rows) calls.push_back(ReadToolCall(row));
     return MakePage(std::move(calls), limit, [](const ToolCallRecord& call) { return std::vector<int64_t>{call.id}; });
   }
 

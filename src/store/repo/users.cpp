@@ -1,24 +1,9 @@
 // Users: the operator's end users, keyed by their own external id.
+#include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
 namespace troupe::store::repo {
 namespace {
-
-constexpr std::string_view kUserColumns =
-    "id, external_id, display_name, segment, metadata_json, created_at, updated_at";
-
-User ReadUser(const sql::Row& row) {
-  sql::RowReader read(row);
-  User user;
-  user.id = read.Int();
-  user.external_id = read.Text();
-  user.display_name = read.Text();
-  user.segment = read.Text();
-  user.metadata_json = read.Text();
-  user.created_at = read.Int();
-  user.updated_at = read.Int();
-  return user;
-}
 
 Status Validate(const User& user) {
   if (user.external_id.empty()) return InvalidArgument("external_id must not be empty", "external_id");
