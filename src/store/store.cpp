@@ -33,6 +33,7 @@ class SqlStore final : public Store {
     jobs_ = repo::NewJobRepository(context);
     audit_ = repo::NewAuditLog(context);
     tool_calls_ = repo::NewToolCallRepository(context);
+    user_data_ = repo::NewUserDataRepository(context);
   }
 
   std::string_view backend() const override { return dialect_.name(); }
@@ -57,6 +58,7 @@ class SqlStore final : public Store {
   JobRepository& jobs() override { return *jobs_; }
   AuditLog& audit() override { return *audit_; }
   ToolCallRepository& tool_calls() override { return *tool_calls_; }
+  UserDataRepository& user_data() override { return *user_data_; }
 
  private:
   const std::string redacted_url_;
@@ -74,6 +76,7 @@ class SqlStore final : public Store {
   std::unique_ptr<JobRepository> jobs_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<ToolCallRepository> tool_calls_;
+  std::unique_ptr<UserDataRepository> user_data_;
 };
 
 }  // namespace

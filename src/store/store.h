@@ -34,6 +34,7 @@
 #include "store/page.h"
 #include "store/records.h"
 #include "store/tool_call_repository.h"
+#include "store/user_data_repository.h"
 #include "store/user_repository.h"
 
 namespace troupe::store {
@@ -105,6 +106,8 @@ class Store {
   virtual JobRepository& jobs() = 0;
   virtual AuditLog& audit() = 0;
   virtual ToolCallRepository& tool_calls() = 0;
+  // One end user's data across every repository: export and erasure.
+  virtual UserDataRepository& user_data() = 0;
 };
 
 // Replaces the password of a postgres:// URL or key=value conninfo with "***".

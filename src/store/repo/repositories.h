@@ -19,5 +19,6 @@ std::unique_ptr<FeedbackRepository> NewFeedbackRepository(const Context& context
 std::unique_ptr<JobRepository> NewJobRepository(const Context& context);
 std::unique_ptr<AuditLog> NewAuditLog(const Context& context);
 std::unique_ptr<ToolCallRepository> NewToolCallRepository(const Context& context);
+std::unique_ptr<UserDataRepository> NewUserDataRepository(const Context& context);
 
 }  // namespace troupe::store::repo

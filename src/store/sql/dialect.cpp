@@ -30,6 +30,7 @@ class Sqlite final : public Dialect {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1";
   }
   std::string_view MigrationLockStatement() const override { return ""; }
+  std::string_view SnapshotReadStatement() const override { return ""; }
   // An FTS5 external-content table <table>_fts(content, conversation_id) mirrors the table
   // through triggers. Its conversation_id column turns the conversation into one more indexed
   // term, so FTS5 intersects posting lists instead of scoring every matching row of every
@@ -81,6 +82,10 @@ class Postgres final : public Dialect {
   // An arbitrary constant key ("troupe" in ASCII) shared by every Troupe node.
   std::string_view MigrationLockStatement() const override {
     return "SELECT pg_advisory_xact_lock(7652689)";
+  }
+  // READ COMMITTED (the default) takes a snapshot per statement.
+  std::string_view SnapshotReadStatement() const override {
+    return "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
   }
   // A stored tsvector column, search_vector, with a GIN index.
   FullTextSql FullTextSearch(std::string_view table, std::string_view query_param) const override {

@@ -26,6 +26,9 @@ class Dialect {
   // Serialises schema changes across processes for the current transaction ("" = the write
   // transaction already does).
   virtual std::string_view MigrationLockStatement() const = 0;
+  // Run first in a read transaction whose statements must all see one snapshot ("" = every read
+  // transaction already does: SQLite in WAL mode reads one snapshot from its first read on).
+  virtual std::string_view SnapshotReadStatement() const = 0;
 
   // Full-text search over a table migration 0002 indexes (messages, memories: their `content`).
   // The SQL pieces of "rows of `table` matching the query bound at `query_param`": a FROM source
