@@ -198,7 +198,9 @@ class ChatRuntime {
   // (the job a turn enqueues). Returns the stored summary, or nullopt when there was too little.
   Result<std::optional<store::Memory>> Summarize(int64_t conversation_id, const std::function<bool(double)>& progress);
 
-  // The job handler for kProactiveJob and kSummarizeJob: the payload names conversation_id.
+  // The job handler for kProactiveJob and kSummarizeJob: the payload names conversation_id. A
+  // conversation that no longer exists (deleted with its user) is done: {"written": false,
+  // "conversation_deleted": true}, not a failure to retry.
   Result<nlohmann::json> RunJob(const store::Job& job, const std::function<bool(double)>& progress);
 
  private:

@@ -312,12 +312,21 @@ TEST_F(MemoryTest, TurnsEnqueueOneSummaryJobThatFoldsAllButTheRecentMessages) {
   EXPECT_NE(provider_->LastSystemText().find(summary->content), std::string::npos);
 }
 
-TEST_F(MemoryTest, SummaryJobsForAConversationThatIsGoneFail) {
+// A conversation deleted since its job was queued (with its user): the job is done, not failed
+// and retried. A payload naming none is the job's fault.
+TEST_F(MemoryTest, SummaryJobsForAConversationThatIsGoneWriteNothing) {
   store::Job job;
   job.id = 1;
   job.kind = std::string(kSummarizeJob);
   job.payload_json = R"({"conversation_id": 9999})";
-  EXPECT_EQ(runtime_->RunJob(job, {}).status().code(), StatusCode::kNotFound);
+  Result<json> gone = runtime_->RunJob(job, {});
+  ASSERT_TRUE(gone.ok()) << gone.status().ToString();
+  EXPECT_EQ(*gone, (json{{"written", false}, {"conversation_deleted", true}}));
+  job.kind = std::string(kProactiveJob);
+  gone = runtime_->RunJob(job, {});
+  ASSERT_TRUE(gone.ok()) << gone.status().ToString();
+  EXPECT_EQ(*gone, (json{{"written", false}, {"conversation_deleted", true}}));
+  job.kind = std::string(kSummarizeJob);
   job.payload_json = R"({"conversation": 1})";
   EXPECT_EQ(runtime_->RunJob(job, {}).status().field(), "payload.conversation_id");
 }
