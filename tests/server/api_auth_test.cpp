@@ -169,6 +169,16 @@ std::vector<Row> Rows() {
        NoBody(), own_reads},
       {"PATCH", [](World& w, const std::string& owner) { return "/api/v1/users/" + Id(w.UserId(owner)); },
        Body(R"({"display_name":"Renamed"})"), admin_only},
+      // An end user's data: operators export anyone's, a client key its own end user's (their right
+      // of access); only operators delete, each call a fresh user so the other rows keep theirs.
+      {"GET", [](World& w, const std::string& owner) { return "/api/v1/users/" + Id(w.UserId(owner)) + "/export"; },
+       NoBody(), {401, 200, 403, 403, 200, 404}},
+      {"DELETE",
+       [](World& w, const std::string&) {
+         static int next = 0;
+         return "/api/v1/users/" + Id(w.api.MakeUser("doomed-" + std::to_string(++next)).id);
+       },
+       NoBody(), admin_only},
       {"GET",
        [](World& w, const std::string& owner) { return "/api/v1/conversations?user_id=" + Id(w.UserId(owner)); },
        NoBody(), conversation_reads},

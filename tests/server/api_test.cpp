@@ -439,6 +439,8 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
                                 : id == "searchMessages"  ? "?q=hi"
                                                           : "";
       std::string target = fill(path) + query;
+      // Deleting the shared user would take the conversation later operations use with it.
+      if (id == "deleteUser") target = "/api/v1/users/" + std::to_string(api.MakeUser("doomed").id);
       if (auto fresh = own_conversation.find(id); fresh != own_conversation.end()) {
         const store::Conversation own = api.MakeConversation(user.id, character.id);
         if (fresh->second) {

@@ -117,6 +117,16 @@ json ToJson(const store::FeedbackEvent& e) {
           {"created_at", e.created_at}};
 }
 
+json ToJson(const store::Memory& m) {
+  return {{"id", m.id},
+          {"conversation_id", m.conversation_id},
+          {"kind", store::ToString(m.kind)},
+          {"content", m.content},
+          {"covers_until_message_id", Optional(m.covers_until_message_id)},
+          {"created_at", m.created_at},
+          {"updated_at", m.updated_at}};
+}
+
 json ToJson(const store::ToolCallRecord& c) {
   json arguments = json::parse(c.arguments_json, nullptr, /*allow_exceptions=*/false);
   if (arguments.is_discarded()) arguments = c.arguments_json;

@@ -22,6 +22,7 @@ nlohmann::json ToJson(const store::Character& character);
 nlohmann::json ToJson(const store::User& user);
 nlohmann::json ToJson(const store::Conversation& conversation);
 nlohmann::json ToJson(const store::Message& message);
+nlohmann::json ToJson(const store::Memory& memory);
 nlohmann::json ToJson(const store::FeedbackEvent& event);
 nlohmann::json ToJson(const store::ToolCallRecord& call);
 nlohmann::json ToJson(const store::ApiKey& key);

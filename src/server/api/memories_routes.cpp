@@ -18,17 +18,6 @@ constexpr int kDefaultSearchLimit = 20;
 constexpr int kMaxSearchLimit = 100;
 constexpr size_t kMaxSearchQueryBytes = 1000;
 
-json MemoryJson(const store::Memory& memory) {
-  return {{"id", memory.id},
-          {"conversation_id", memory.conversation_id},
-          {"kind", store::ToString(memory.kind)},
-          {"content", memory.content},
-          {"covers_until_message_id",
-           memory.covers_until_message_id ? json(*memory.covers_until_message_id) : json(nullptr)},
-          {"created_at", memory.created_at},
-          {"updated_at", memory.updated_at}};
-}
-
 // The memory named by the path, which must belong to `conversation`; for a client key, also a
 // pinned one (403 otherwise: the caller can see it, it may not change it).
 Result<store::Memory> WritableMemory(ApiCall& call, const store::Conversation& conversation) {
@@ -70,7 +59,7 @@ Response ListMemories(ApiCall& call) {
   Result<std::vector<store::Memory>> memories = call.store.memories().ListForConversation(conversation->id, kind);
   if (!memories.ok()) return Response::Error(memories.status());
   json data = json::array();
-  for (const store::Memory& memory : *memories) data.push_back(MemoryJson(memory));
+  for (const store::Memory& memory : *memories) data.push_back(ToJson(memory));
   return Response::Json({{"data", std::move(data)}});
 }
 
@@ -88,7 +77,7 @@ Response CreateMemory(ApiCall& call) {
   memory.conversation_id = conversation->id;
   Result<store::Memory> created = call.store.memories().Create(std::move(memory));
   if (!created.ok()) return Response::Error(created.status());
-  return Response::Json(MemoryJson(*created), 201);
+  return Response::Json(ToJson(*created), 201);
 }
 
 // {"content"}: new text for the memory.
@@ -105,7 +94,7 @@ Response UpdateMemory(ApiCall& call) {
   memory->content = std::move(content);
   Result<store::Memory> updated = call.store.memories().Update(*memory);
   if (!updated.ok()) return Response::Error(updated.status());
-  return Response::Json(MemoryJson(*updated));
+  return Response::Json(ToJson(*updated));
 }
 
 Response DeleteMemory(ApiCall& call) {

@@ -64,6 +64,39 @@ json CharacterInputProperties() {
           {"published", Type("boolean")}};
 }
 
+json ArrayOf(std::string_view schema) { return {{"type", "array"}, {"items", Ref(schema)}}; }
+
+// GET /api/v1/users/{user_id}/export and DELETE /api/v1/users/{user_id} (user_archive_json.h).
+void AddUserDataSchemas(json& schemas, json conversation) {
+  conversation["character_name"] = Type("string");
+  conversation["messages"] = ArrayOf("Message");
+  conversation["memories"] = ArrayOf("Memory");
+  conversation["feedback"] = ArrayOf("FeedbackEvent");
+  conversation["tool_calls"] = ArrayOf("ToolCall");
+  schemas["UserExportConversation"] = Object(conversation);
+  schemas["UserExport"] = Object({{"format", Enum({"troupe-user-export"})},
+                                  {"version", Type("integer")},
+                                  {"exported_at", Type("integer")},
+                                  {"user", Ref("User")},
+                                  {"conversations", ArrayOf("UserExportConversation")},
+                                  {"feedback_elsewhere",
+                                   {{"type", "array"},
+                                    {"items", Ref("FeedbackEvent")},
+                                    {"description", "feedback the user gave on conversations not theirs"}}},
+                                  {"api_keys", ArrayOf("ApiKey")}},
+                                 {"format", "version", "exported_at", "user", "conversations", "feedback_elsewhere",
+                                  "api_keys"});
+  json counts;
+  for (const char* kind : {"conversations", "messages", "memories", "feedback_events", "tool_calls", "api_keys", "jobs"}) {
+    counts[kind] = Type("integer");
+  }
+  schemas["UserDeletion"] = Object({{"user_id", Type("integer")},
+                                    {"deleted", Object(counts)},
+                                    {"jobs_cancelled", {{"type", "integer"},
+                                                        {"description", "running jobs naming the user asked to stop"}}}},
+                                   {"user_id", "deleted", "jobs_cancelled"});
+}
+
 json Schemas() {
   json schemas;
   schemas["Error"] = Object(
@@ -116,19 +149,20 @@ json Schemas() {
                                   {"segment", Type("string")},
                                   {"metadata", AnyObject()}});
 
-  schemas["Conversation"] = Object({{"id", Type("integer")},
-                                    {"user_id", Type("integer")},
-                                    {"character_id", Type("integer")},
-                                    {"title", Type("string")},
-                                    {"stage", Type("string")},
-                                    {"mood", Type("string")},
-                                    {"affinity", Type("number")},
-                                    {"status", Enum({"active", "handed_off", "closed"})},
-                                    {"message_count", Type("integer")},
-                                    {"last_activity_at", Type("integer")},
-                                    {"metadata", AnyObject()},
-                                    {"created_at", Type("integer")},
-                                    {"updated_at", Type("integer")}});
+  const json conversation = {{"id", Type("integer")},
+                             {"user_id", Type("integer")},
+                             {"character_id", Type("integer")},
+                             {"title", Type("string")},
+                             {"stage", Type("string")},
+                             {"mood", Type("string")},
+                             {"affinity", Type("number")},
+                             {"status", Enum({"active", "handed_off", "closed"})},
+                             {"message_count", Type("integer")},
+                             {"last_activity_at", Type("integer")},
+                             {"metadata", AnyObject()},
+                             {"created_at", Type("integer")},
+                             {"updated_at", Type("integer")}};
+  schemas["Conversation"] = Object(conversation);
   schemas["ConversationCreate"] = Object(
       {{"character_id", Type("integer")},
        {"user_id", {{"type", "integer"}, {"description", "required, except for client keys (which must not send it)"}}},
@@ -225,6 +259,8 @@ json Schemas() {
        {"user_id", Type("integer")}},
       {"scopes"});
 
+  AddUserDataSchemas(schemas, conversation);
+
   schemas["Job"] = Object({{"id", Type("integer")},
                            {"kind", Type("string")},
                            {"payload", AnyObject()},
@@ -320,6 +356,11 @@ json Operation(const ApiRoute& route) {
                             {"data", "next_cursor"})}}}};
   } else if (!route.response_schema.empty()) {
     success["content"] = {{"application/json", {{"schema", Ref(route.response_schema)}}}};
+  }
+  if (route.operation_id == "exportUser") {
+    success["headers"] = {{"Content-Disposition",
+                           {{"description", "attachment; filename=\"user-<user_id>-export.json\""},
+                            {"schema", Type("string")}}}};
   }
   json responses = {{std::to_string(route.success_status), success}};
   responses["400"] = ErrorResponse("bad input; error.field names the field or parameter");

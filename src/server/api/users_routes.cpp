@@ -1,9 +1,12 @@
 // /api/v1/users: the end users of a chat service. Operators (admin) manage them; agents read them
-// for the support console; a client key sees only the end user it acts for.
+// for the support console; a client key sees only the end user it acts for. Every end user's data
+// can be exported (by an operator, or by a client key for its own end user: their right of access)
+// and deleted whole (by an operator only).
 #include <nlohmann/json.hpp>
 
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
+#include "server/api/user_archive_json.h"
 
 namespace troupe::server::api {
 namespace {
@@ -78,6 +81,35 @@ Response UpdateUser(ApiCall& call) {
   return Response::Json(ToJson(*updated));
 }
 
+// Everything stored about the user, as one JSON document to save (user_archive_json.h). A client
+// key reaches only its own end user (another answers 404, as GetUser).
+Response ExportUser(ApiCall& call) {
+  Result<int64_t> id = PathId(call.request, "user_id");
+  if (!id.ok()) return Response::Error(id.status());
+  if (call.as_client()) {
+    if (Result<store::User> own = VisibleUser(call, *id); !own.ok()) return Response::Error(own.status());
+  }
+  Result<store::UserArchive> archive = call.store.user_data().Export(*id);
+  if (!archive.ok()) return Response::Error(archive.status());
+  const Clock& clock = call.options.clock != nullptr ? *call.options.clock : SystemClock::Instance();
+  Response response = Response::Json(UserArchiveJson(*archive, clock.NowMillis()));
+  response.WithHeader("Content-Disposition", "attachment; filename=\"user-" + std::to_string(*id) + "-export.json\"");
+  call.Audit("user.export", "user", *id);
+  return response;
+}
+
+// Deletes the user and everything about them in one transaction; the audit log keeps who did it and
+// the counts, nothing of the user's own.
+Response DeleteUser(ApiCall& call) {
+  Result<int64_t> id = PathId(call.request, "user_id");
+  if (!id.ok()) return Response::Error(id.status());
+  Result<store::DeletionReport> report = call.store.user_data().DeleteUser(*id);
+  if (!report.ok()) return Response::Error(report.status());
+  json body = DeletionReportJson(*report);
+  call.Audit("user.delete", "user", *id, body["deleted"]);
+  return Response::Json(body);
+}
+
 }  // namespace
 
 void AddUserRoutes(RouteTable& table) {
@@ -91,6 +123,12 @@ void AddUserRoutes(RouteTable& table) {
   table.push_back({"PATCH", "/api/v1/users/{user_id}", "updateUser", "users",
                    "Change an end user's display name, segment or metadata", {}, false, {},
                    "UserUpdate", "User", false, 200, UpdateUser});
+  table.push_back({"GET", "/api/v1/users/{user_id}/export", "exportUser", "users",
+                   "Export everything stored about an end user as one JSON document (client keys: only their own)",
+                   {kScopeClient}, false, {}, "", "UserExport", false, 200, ExportUser});
+  table.push_back({"DELETE", "/api/v1/users/{user_id}", "deleteUser", "users",
+                   "Delete an end user and everything stored about them, in one transaction", {}, false, {}, "",
+                   "UserDeletion", false, 200, DeleteUser});
 }
 
 }  // namespace troupe::server::api
