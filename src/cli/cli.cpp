@@ -33,6 +33,7 @@ int Run(int argc, char** argv) {
   AddConfigCommands(app, context);
   AddDatabaseCommands(app, context);
   AddKeyCommands(app, context);
+  AddUserCommands(app, context);
   AddCharacterCommands(app, context);
   AddChatCommand(app, context);
   AddModelCommands(app, context);
