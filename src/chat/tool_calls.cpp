@@ -40,8 +40,9 @@ std::string AuditedArguments(const std::string& masked) {
   return json::accept(masked) ? masked : json(masked).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// The outcome an earlier turn recorded for `call_id` once it was answered; "" when none did.
-std::string AnsweredOutcome(TurnContext& context, int64_t conversation_id, const std::string& call_id) {
+// The outcome a turn after the one that asked recorded for the pending call once it was answered;
+// "" when none did. (A model's call ids are unique within a turn only, so the turn tells them apart.)
+std::string AnsweredOutcome(TurnContext& context, int64_t conversation_id, const PendingCall& pending) {
   store::PageRequest page;
   page.limit = 500;
   std::string outcome;
@@ -49,7 +50,10 @@ std::string AnsweredOutcome(TurnContext& context, int64_t conversation_id, const
     Result<store::Page<store::ToolCallRecord>> calls = context.store.tool_calls().ListForConversation(conversation_id, page);
     if (!calls.ok()) return "";
     for (const store::ToolCallRecord& record : calls->items) {
-      if (record.call_id == call_id && record.outcome != "awaiting_confirmation") outcome = record.outcome;
+      if (record.call_id == pending.call.id && record.outcome != "awaiting_confirmation" && record.message_id &&
+          *record.message_id > pending.asked_on) {
+        outcome = record.outcome;
+      }
     }
     page.cursor = calls->next_cursor;
   } while (!page.cursor.empty());
@@ -96,14 +100,14 @@ class RoundRun : public std::enable_shared_from_this<RoundRun> {
         audit.error = "one change at a time: ask about the first";
         return Answered(audit, Notice("error", audit.error));
       }
-      pending_ = PendingCall{call, offer_.intent};
+      pending_ = PendingCall{call, offer_.intent, offer_.answered_message_id.value_or(0)};
       audit.outcome = "awaiting_confirmation";
       return Answered(audit, Notice("awaiting_confirmation",
                                     "Nothing has been done yet. Tell the user exactly what will be done and ask "
                                     "them to confirm; it runs once they say yes."));
     }
     if (mode_ == Mode::kApproved) {
-      const std::string earlier = AnsweredOutcome(context_, conversation_id_, call.id);
+      const std::string earlier = AnsweredOutcome(context_, conversation_id_, *offer_.pending);
       if (!earlier.empty()) {
         audit.outcome = "already_answered";
         audit.error = "this call was answered before (" + earlier + ")";
@@ -184,7 +188,8 @@ class RoundRun : public std::enable_shared_from_this<RoundRun> {
 }  // namespace
 
 json PendingCall::ToJson() const {
-  return {{"call_id", call.id}, {"tool", call.name}, {"arguments", call.arguments_json}, {"intent", intent}};
+  return {{"call_id", call.id}, {"tool", call.name}, {"arguments", call.arguments_json}, {"intent", intent},
+          {"asked_on", asked_on}};
 }
 
 std::optional<PendingCall> PendingCall::FromJson(const json& value) {
@@ -196,6 +201,8 @@ std::optional<PendingCall> PendingCall::FromJson(const json& value) {
     if (found == value.end() || !found->is_string()) return std::nullopt;
     *out = found->get<std::string>();
   }
+  const auto asked_on = value.find("asked_on");
+  if (asked_on != value.end() && asked_on->is_number_integer()) pending.asked_on = asked_on->get<int64_t>();
   return pending;
 }
 

@@ -35,6 +35,7 @@ namespace troupe::chat::internal {
 struct PendingCall {
   llm::ToolCall call;
   std::string intent;
+  int64_t asked_on = 0;  // the user's message whose reply asked (call ids are unique only per turn)
   nlohmann::json ToJson() const;
   static std::optional<PendingCall> FromJson(const nlohmann::json& json);
 };

@@ -115,6 +115,12 @@ ToolCallFilter::Finished ToolCallFilter::Finish() {
     finished.text = std::move(pending_);
   } else {
     finished.tool_calls = ExtractToolCalls(pending_);
+    // A call the model had begun when it stopped (its length limit) is syntax, not words for the
+    // reader: it is dropped rather than shown.
+    const size_t unclosed = pending_.rfind(kToolCallOpen);
+    if (unclosed != std::string::npos && pending_.find(kToolCallClose, unclosed) == std::string::npos) {
+      pending_ = Trimmed(pending_.substr(0, unclosed));
+    }
     finished.text = std::move(pending_);
     if (emitted_any_ && !finished.text.empty()) finished.text.insert(0, "\n");
   }

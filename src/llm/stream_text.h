@@ -40,7 +40,8 @@ std::vector<ToolCall> ExtractToolCalls(std::string& text);
 
 // Streams the text before the first `<tool_call>` and holds everything from there on; Finish
 // parses the held part. Whitespace right before a tool call is held too, so a reply that is only
-// tool calls streams nothing. The pieces emitted (Push, then Finish) joined are the reply's content.
+// tool calls streams nothing. A call left unclosed at the end (the model hit its length limit) is
+// dropped. The pieces emitted (Push, then Finish) joined are the reply's content.
 class ToolCallFilter {
  public:
   std::string Push(std::string_view piece);

@@ -18,14 +18,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-IntentCatalog Juno() {
+IntentCatalog JunoCatalog() {
   Result<IntentCatalog> catalog = LoadIntentCatalog(std::string(TROUPE_SOURCE_DIR) + "/examples/intents/juno.yaml");
   EXPECT_TRUE(catalog.ok()) << catalog.status().ToString();
   return catalog.ok() ? *catalog : IntentCatalog{};
 }
 
 std::shared_ptr<const IntentRouter> Router(RoutingThresholds thresholds) {
-  IntentCatalog catalog = Juno();
+  IntentCatalog catalog = JunoCatalog();
   catalog.routing = thresholds;
   Result<std::shared_ptr<const IntentRouter>> router = IntentRouter::Build(std::move(catalog));
   EXPECT_TRUE(router.ok()) << router.status().ToString();

@@ -122,6 +122,15 @@ TEST(ToolCallFilterTest, OnlyCallsStreamNothing) {
   ASSERT_EQ(filtered.calls.size(), 1u);
 }
 
+TEST(ToolCallFilterTest, ACallCutOffByTheLengthLimitIsNeverShown) {
+  const Filtered filtered = ThroughToolCallFilter(
+      "Let me see. <tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call>\n<tool_call>\n{ \"name\" : \"get_ba", 3);
+  EXPECT_EQ(filtered.content, "Let me see.");
+  ASSERT_EQ(filtered.calls.size(), 1u);
+  EXPECT_EQ(filtered.calls[0].name, "a");
+  EXPECT_EQ(ThroughToolCallFilter("<tool_call>{\"name\": \"b", 2).content, "");
+}
+
 TEST(ToolCallFilterTest, PlainTextPassesWhole) {
   const std::string reply = "Nothing to call <b>here</b>, a < b and <tool but not a call.\n";
   for (size_t size = 1; size <= 5; ++size) {
