@@ -27,6 +27,7 @@ struct Plan {
   std::optional<int64_t> parent_id;
   std::string closing_instruction;
   bool split = true;
+  bool tools = true;  // false: the reply calls no tools (it tells the user a human takes over)
   nlohmann::json metadata = nlohmann::json::object();  // stored with every part
 };
 

@@ -17,6 +17,7 @@
 #include "chat/reply_stream.h"
 #include "chat/sentiment.h"
 #include "chat/summary_jobs.h"
+#include "chat/handoff.h"
 #include "chat/message_routing.h"
 #include "chat/turn_context.h"
 #include "chat/turn_control.h"
@@ -119,6 +120,18 @@ void EndTurn(TurnContext& s, const std::shared_ptr<Scene>& scene, internal::Turn
   job.finish(std::move(outcome));
 }
 
+void HandOffAfterReply(TurnContext& s, Scene& scene, const std::string& reason, const nlohmann::json& summary) {
+  Result<store::Conversation> handed = internal::HandOff(s, scene.conversation.id, reason, summary);
+  if (!handed.ok()) {
+    spdlog::error("conversation {}: the handoff ({}) was not stored: {}", scene.conversation.id, reason,
+                  handed.status().ToString());
+    return;
+  }
+  scene.conversation = *handed;
+  spdlog::info("conversation {} handed to a human: {}", scene.conversation.id, reason);
+  if (s.options.on_conversation_changed) s.options.on_conversation_changed(*handed);
+}
+
 // `admitted`: the scene the turn was admitted in.
 void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<internal::TurnJob>& job) {
   const int64_t conversation_id = admitted.conversation.id;
@@ -160,11 +173,21 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
   if (!plan.ok()) return job->finish(plan.status());
   // A burst of messages gets one reply, like a person's, written after the last of them.
   if (superseded) return EndTurn(s, scene, *job, TurnOutcome{});
+  // The reply only tells the user a person takes over; the summary is written from the plan.
+  std::optional<std::pair<std::string, nlohmann::json>> handoff;
+  if (std::optional<std::string> reason = internal::AutomaticHandoff(*scene, *plan)) {
+    handoff.emplace(*reason, internal::HandoffSummary(s, *scene, *plan, *reason));
+    plan->closing_instruction = internal::HandoffInstruction(*scene, *plan);
+    plan->tools = false;
+    plan->metadata["handoff"] = *reason;
+  }
   GenerateReply(s, scene, std::move(plan).value(), job->options, job->sink, job->control,
-                [&s, scene, job, moved, conversation_id](Result<Generated> generated) {
+                [&s, scene, job, moved, conversation_id, handoff](Result<Generated> generated) {
                   if (job->posted || moved) {
                     SettleState(s, conversation_id, job->posted ? &*job->posted : nullptr, moved);
                   }
+                  // Handed off even when the reply failed: the user still needs the person.
+                  if (handoff) HandOffAfterReply(s, *scene, handoff->first, handoff->second);
                   if (!generated.ok()) return job->finish(generated.status());
                   EndTurn(s, scene, *job,
                           TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});

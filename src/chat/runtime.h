@@ -71,6 +71,9 @@ struct RuntimeOptions {
   // server can tell open event streams; and after it enqueues a job. May be empty.
   std::function<void(const store::Conversation&, const store::Message&)> on_message_stored;
   std::function<void()> on_job_enqueued;
+  // Called when a reply hands its conversation to a human on its own (chat/handoff.h), with the
+  // conversation as stored. May be empty.
+  std::function<void(const store::Conversation&)> on_conversation_changed;
   // Threads for turn steps; they never wait on a model or a pause, so a few serve many turns.
   int worker_threads = 4;
   TurnLimits limits;

@@ -221,7 +221,7 @@ const tools::HttpTool* ToolOffer::Find(const std::string& name) const {
 
 ToolOffer OfferTools(const TurnContext& context, const Scene& scene, const Plan& plan) {
   ToolOffer offer;
-  if (!context.options.tool_runner || context.options.max_tool_steps <= 0 || !scene.parts.tools ||
+  if (!plan.tools || !context.options.tool_runner || context.options.max_tool_steps <= 0 || !scene.parts.tools ||
       scene.parts.tools->empty() || plan.history.empty() || plan.history.back().role != store::MessageRole::kUser) {
     return offer;
   }

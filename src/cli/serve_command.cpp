@@ -206,6 +206,9 @@ void Serve(CommandContext& context) {
     }
   };
   runtime_options.on_job_enqueued = [&jobs] { jobs.Wake(); };
+  runtime_options.on_conversation_changed = [&events](const store::Conversation& conversation) {
+    server::PublishConversationUpdated(events, conversation);
+  };
   chat::ChatRuntime runtime(database, providers, runtime_options);
   for (std::string_view kind : {chat::kProactiveJob, chat::kSummarizeJob}) {
     jobs.Register(std::string(kind), [&runtime](const store::Job& job, server::JobContext& job_context) {

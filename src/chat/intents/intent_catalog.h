@@ -8,6 +8,8 @@
 //   routing:                      # optional
 //     classifier_threshold: 0.5   # the classifier decides at or above this confidence
 //     llm_threshold: 0.3          # the LLM decides at or above this; below, a human
+//     handoff_sentiment: -0.6     # a message this negative goes to a human
+//     handoff_after_failures: 2   # so does an intent unresolved this many times in a row (0: never)
 //   intents:
 //     - name: check_balance       # [A-Za-z0-9_.-], unique
 //       description: The customer asks how much credit is left.
@@ -44,6 +46,11 @@ struct Intent {
 struct RoutingThresholds {
   double classifier = 0.5;
   double llm = 0.3;
+  // A reply hands the conversation to a human on its own (chat/handoff.h) when the user's message
+  // is at least this negative (-1..0; -1: only the most negative), or when the same intent went
+  // unresolved this many times in a row (0: never).
+  double handoff_sentiment = -0.6;
+  int handoff_after_failures = 2;
 };
 
 struct IntentCatalog {

@@ -96,8 +96,23 @@ class CatalogReader : public Reader {
 
  private:
   void ReadRouting(const YAML::Node& routing) {
-    Keys(routing, "routing", {"classifier_threshold", "llm_threshold"});
+    Keys(routing, "routing",
+         {"classifier_threshold", "llm_threshold", "handoff_sentiment", "handoff_after_failures"});
     RoutingThresholds& thresholds = parsed_.catalog.routing;
+    if (const YAML::Node sentiment = routing["handoff_sentiment"]) {
+      double value = 0;
+      if (!sentiment.IsScalar() || !YAML::convert<double>::decode(sentiment, value) || !(value >= -1 && value <= 0)) {
+        Fail(sentiment, "routing.handoff_sentiment: expected a number from -1 to 0");
+      }
+      thresholds.handoff_sentiment = value;
+    }
+    if (const YAML::Node failures = routing["handoff_after_failures"]) {
+      int value = 0;
+      if (!failures.IsScalar() || !YAML::convert<int>::decode(failures, value) || value < 0 || value > 20) {
+        Fail(failures, "routing.handoff_after_failures: expected 0 (never) to 20");
+      }
+      thresholds.handoff_after_failures = value;
+    }
     if (routing["classifier_threshold"]) {
       thresholds.classifier = Threshold(routing["classifier_threshold"], "routing.classifier_threshold");
     }

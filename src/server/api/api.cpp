@@ -149,6 +149,10 @@ void PublishMessageCreated(EventHub& events, const store::Conversation& conversa
   events.Publish({"message.created", conversation.user_id, conversation.id, api::ToJson(message).dump()});
 }
 
+void PublishConversationUpdated(EventHub& events, const store::Conversation& conversation) {
+  events.Publish({"conversation.updated", conversation.user_id, conversation.id, api::ToJson(conversation).dump()});
+}
+
 std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
                                        const ApiOptions& options) {
   const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Instance();

@@ -51,6 +51,8 @@ struct ApiRouteInfo {
 // Publishes "message.created" for a message written outside a request (a proactive message, a
 // reply finished by the runtime), in the same shape the routes publish.
 void PublishMessageCreated(EventHub& events, const store::Conversation& conversation, const store::Message& message);
+// "conversation.updated" with the conversation resource (a reply handed it to a human).
+void PublishConversationUpdated(EventHub& events, const store::Conversation& conversation);
 
 // Registers every /api/v1 route on `router`. `store` (migrated) must outlive the router and any
 // server built from it. Returns what was registered, in registration order.

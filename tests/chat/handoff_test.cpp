@@ -1,0 +1,161 @@
+// Automatic handoff (chat/handoff.h) with Juno: a user who asks for a person, a message the router
+// cannot place, a strongly negative message, and the same request failing again and again each end
+// with Juno saying a colleague takes over, the conversation handed off with a summary for the agent,
+// and Juno quiet until it is handed back.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "chat/sentiment.h"
+#include "juno_turns_fixture.h"
+
+namespace troupe::chat {
+namespace {
+
+using ::testing::HasSubstr;
+using ::troupe::chat::testing::Json;
+using nlohmann::json;
+
+class HandoffTest : public testing::JunoTurnsTest {
+ protected:
+  void Start() {
+    StartRuntime(4, [this](RuntimeOptions& options) {
+      options.on_conversation_changed = [this](const store::Conversation& conversation) {
+        std::lock_guard lock(changed_mutex_);
+        changed_.push_back(conversation);
+      };
+    });
+  }
+
+  // The prompt's text, every message joined: what the model was told.
+  static std::string PromptOf(const llm::ChatRequest& request) {
+    std::string text;
+    for (const llm::ChatMessage& message : request.messages) text += message.content + "\n";
+    return text;
+  }
+
+  json HandoffOf(int64_t conversation) {
+    return json::parse(store_->conversations().Get(conversation)->metadata_json).value("handoff", json());
+  }
+
+  size_t Changed() {
+    std::lock_guard lock(changed_mutex_);
+    return changed_.size();
+  }
+
+  std::mutex changed_mutex_;
+  std::vector<store::Conversation> changed_;
+};
+
+TEST_F(HandoffTest, AUserWhoAsksForAPersonIsToldAndHandedOverWithASummary) {
+  Start();
+  const int64_t conversation = Conversation(Extensions());
+  std::shared_ptr<Posted> posted = Post(conversation, "I want to talk to a real person, not a bot");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  const llm::ChatRequest& request = provider_.call(0)->request;
+  EXPECT_TRUE(request.tools.empty());
+  EXPECT_THAT(PromptOf(request), HasSubstr("a colleague will take over"));  // the handoff intent's prompt
+  const store::Message told = Answer(posted, 0, "Of course, a colleague will be with you right here.");
+  EXPECT_EQ(json::parse(told.metadata_json)["handoff"], "asked");
+
+  const store::Conversation after = *store_->conversations().Get(conversation);
+  EXPECT_EQ(after.status, store::ConversationStatus::kHandedOff);
+  const json handoff = HandoffOf(conversation);
+  EXPECT_EQ(handoff["requested_by"], "assistant");
+  EXPECT_EQ(handoff["reason"], "asked");
+  EXPECT_EQ(handoff["summary"]["customer"]["external_id"], "kim-42");
+  EXPECT_EQ(handoff["summary"]["wants"]["intent"], "human_agent");
+  EXPECT_EQ(handoff["summary"]["wants"]["last_messages"].back(), "I want to talk to a real person, not a bot");
+  EXPECT_THAT(handoff["summary"]["text"].get<std::string>(), HasSubstr("Kim (kim-42)"));
+  EXPECT_THAT(handoff["summary"]["text"].get<std::string>(), HasSubstr("No tools were tried"));
+  EXPECT_EQ(Changed(), 1u);
+
+  // Juno stays quiet: a reply is refused while a person has the conversation.
+  Result<PostedMessage> later = runtime_->PostMessage(conversation, "hello?", TurnOptions{}, [](const TurnEvent&) {},
+                                                      [](Result<TurnOutcome>) {});
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(provider_.calls(), 1u);
+}
+
+TEST_F(HandoffTest, AMessageTheRouterCannotPlaceGoesToAPerson) {
+  Start();
+  // Nothing is confident enough for the classifier or the LLM: every message is a human's.
+  const int64_t conversation =
+      Conversation(Extensions(true, {{"classifier_threshold", 1.0}, {"llm_threshold", 1.0}}));
+  std::shared_ptr<Posted> posted = Post(conversation, "what's my balance");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  EXPECT_TRUE(provider_.call(0)->request.tools.empty());
+  Answer(posted, 0, "Let me bring in a colleague.");
+  EXPECT_EQ(HandoffOf(conversation)["reason"], "low_confidence");
+}
+
+TEST_F(HandoffTest, AStronglyNegativeMessageGoesToAPerson) {
+  Start();
+  const std::string angry = "This is terrible, your useless service is awful and I hate it";
+  ASSERT_LE(EstimateSentiment(angry), -0.3) << "the test's message must read as negative";
+  const int64_t conversation = Conversation(Extensions(true, {{"handoff_sentiment", -0.3}}));
+  std::shared_ptr<Posted> posted = Post(conversation, angry);
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  Answer(posted, 0, "I am sorry. A colleague will take over now.");
+  EXPECT_EQ(HandoffOf(conversation)["reason"], "negative_sentiment");
+}
+
+TEST_F(HandoffTest, HowNegativeIsTooNegativeIsTheCatalogsChoice) {
+  Start();
+  const std::string angry = "This is terrible, your useless service is awful and I hate it";
+  ASSERT_GT(EstimateSentiment(angry), -1.0) << "only the most negative message goes to a person at -1";
+  const int64_t calm = Conversation(Extensions(true, {{"handoff_sentiment", -1.0}}));
+  std::shared_ptr<Posted> posted = Post(calm, angry);
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  Answer(posted, 0, "I am sorry to hear that. What went wrong?");
+  EXPECT_TRUE(HandoffOf(calm).is_null());
+}
+
+TEST_F(HandoffTest, TheSameRequestFailingTwiceGoesToAPersonWithWhatWasTried) {
+  Start();
+  const int64_t conversation = Conversation(Extensions());
+  backend_.SetDefault(Json(503, R"({"error":"billing is down"})"));
+  // Twice: the balance is asked for, the tool fails, the model apologises.
+  for (size_t turn = 0; turn < 2; ++turn) {
+    std::shared_ptr<Posted> posted = Post(conversation, turn == 0 ? "what's my balance" : "what is my balance please");
+    const size_t first_call = provider_.calls();
+    ASSERT_TRUE(provider_.WaitForCalls(first_call + 1));
+    EXPECT_FALSE(provider_.call(first_call)->request.tools.empty()) << "turn " << turn << " is not handed off yet";
+    provider_.CallTools(first_call, {{"call_" + std::to_string(turn), "get_balance", "{}"}});
+    ASSERT_TRUE(provider_.WaitForCalls(first_call + 2));
+    Answer(posted, first_call + 1, "Sorry, I cannot see your balance right now.");
+  }
+  EXPECT_TRUE(HandoffOf(conversation).is_null());
+  // The third time, Juno hands over instead of trying again.
+  std::shared_ptr<Posted> third = Post(conversation, "how much credit do I have left");
+  const size_t call = provider_.calls();
+  ASSERT_TRUE(provider_.WaitForCalls(call + 1));
+  EXPECT_TRUE(provider_.call(call)->request.tools.empty());
+  Answer(third, call, "A colleague will look into it now.");
+  const json handoff = HandoffOf(conversation);
+  EXPECT_EQ(handoff["reason"], "repeated_failure");
+  ASSERT_EQ(handoff["summary"]["tried"].size(), 2u);
+  EXPECT_EQ(handoff["summary"]["tried"][0]["tool"], "get_balance");
+  EXPECT_EQ(handoff["summary"]["tried"][0]["outcome"], "unavailable");
+  EXPECT_THAT(handoff["summary"]["text"].get<std::string>(), HasSubstr("get_balance unavailable (HTTP 503)"));
+}
+
+TEST_F(HandoffTest, AFollowUpAfterAnAnswerThatWorkedStaysWithTheCharacter) {
+  Start();
+  const int64_t conversation = Conversation(Extensions());
+  backend_.SetDefault(Json(200, R"({"balance":"3 EUR"})"));
+  for (size_t turn = 0; turn < 3; ++turn) {
+    std::shared_ptr<Posted> posted = Post(conversation, "what's my balance");
+    const size_t first_call = provider_.calls();
+    ASSERT_TRUE(provider_.WaitForCalls(first_call + 1));
+    ASSERT_FALSE(provider_.call(first_call)->request.tools.empty()) << "turn " << turn;
+    provider_.CallTools(first_call, {{"call_" + std::to_string(turn), "get_balance", "{}"}});
+    ASSERT_TRUE(provider_.WaitForCalls(first_call + 2));
+    Answer(posted, first_call + 1, "You have 3 EUR.");
+  }
+  EXPECT_TRUE(HandoffOf(conversation).is_null());
+  EXPECT_EQ(store_->conversations().Get(conversation)->status, store::ConversationStatus::kActive);
+}
+
+}  // namespace
+}  // namespace troupe::chat
