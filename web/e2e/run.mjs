@@ -337,6 +337,11 @@ await test("sign-in: a wrong key gets a readable message", async (page) => {
   expect(/key/i.test(await page.getByRole("alert").innerText()), "the message should mention the key");
 });
 
+// Each area's browser tests live in their own module (web/e2e/<area>.mjs) and get this harness.
+const harness = { test, expect, signIn, callApi, createJuno, waitForTurnToEnd, keys, base, backendBase, backendRequests, cli, data };
+const areaModules = [];
+for (const module of areaModules) await (await import(module)).default(harness);
+
 await browser.close();
 server.kill("SIGTERM");
 await new Promise((resolve) => server.on("exit", resolve));
