@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/postal_address.h"
+
 namespace troupe {
 
 namespace {
@@ -134,6 +136,8 @@ std::string_view PiiPlaceholder(PiiKind kind) {
       return "[card]";
     case PiiKind::kIban:
       return "[iban]";
+    case PiiKind::kAddress:
+      return "[address]";
   }
   return "[pii]";
 }
@@ -178,6 +182,9 @@ std::vector<PiiSpan> FindPii(std::string_view text) {
   FindEmails(text, spans);
   FindIbans(text, spans);
   FindCards(text, spans);
+  for (const auto& [begin, end] : FindPostalAddresses(text)) {
+    if (!Overlaps(spans, begin, end)) spans.push_back({PiiKind::kAddress, begin, end});
+  }
   FindPhones(text, spans);
   std::sort(spans.begin(), spans.end(), [](const PiiSpan& a, const PiiSpan& b) { return a.begin < b.begin; });
   return spans;
@@ -202,7 +209,8 @@ std::string ReplaceSpans(std::string_view text, const std::vector<PiiSpan>& span
 std::string RedactPii(std::string_view text) {
   // A number that was part of a longer run ("1234 34 5698..." after an IBAN took its first group)
   // stands alone once its neighbour is replaced, so passes repeat until nothing more is found. Each
-  // pass removes digits or an '@' and adds neither, so this ends; one or two passes are usual.
+  // pass removes digits or an '@' and adds neither (every address holds a digit), so this ends;
+  // one or two passes are usual.
   std::string out(text);
   for (std::vector<PiiSpan> spans = FindPii(out); !spans.empty(); spans = FindPii(out)) {
     out = ReplaceSpans(out, spans);

@@ -1,9 +1,9 @@
-// Personal data in free text: e-mail addresses, phone numbers, payment card numbers (Luhn check)
-// and IBANs (ISO 13616 mod-97 check), found and replaced by a placeholder before text leaves for a
-// log, an analytics export or a remote model. The checksums keep order numbers, dates and amounts
-// from being taken for cards or accounts; a phone number needs 7 to 15 digits and a separator or a
-// leading '+' or '0' so that plain counts stay. Postal addresses are not recognised (no rule here
-// tells "12 Main Street" from "12 main points" reliably). Pure and thread-safe.
+// Personal data in free text: e-mail addresses, phone numbers, payment card numbers (Luhn check),
+// IBANs (ISO 13616 mod-97 check) and postal addresses where their shape gives them away
+// (base/postal_address.h), found and replaced by a placeholder before text leaves for a log, an
+// analytics export or a remote model. The checksums keep order numbers, dates and amounts from
+// being taken for cards or accounts; a phone number needs 7 to 15 digits and a separator or a
+// leading '+' or '0' so that plain counts stay. Pure and thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -13,8 +13,8 @@
 
 namespace troupe {
 
-enum class PiiKind { kEmail, kPhone, kCard, kIban };
-std::string_view PiiPlaceholder(PiiKind kind);  // "[email]", "[phone]", "[card]", "[iban]"
+enum class PiiKind { kEmail, kPhone, kCard, kIban, kAddress };
+std::string_view PiiPlaceholder(PiiKind kind);  // "[email]", "[phone]", "[card]", "[iban]", "[address]"
 
 struct PiiSpan {
   PiiKind kind;

@@ -22,7 +22,7 @@ Result<const config::LoadedConfig*> CommandContext::Configuration() {
     request.flag_names = flags.names;
     TROUPE_ASSIGN_OR_RETURN(config::LoadedConfig loaded, config::Load(request));
     loaded_ = std::move(loaded);
-    ConfigureLogging(loaded_->config.log.level, loaded_->config.log.format);
+    ConfigureLogging(loaded_->config.log.level, loaded_->config.log.format, loaded_->config.log.redact_pii);
   }
   return &*loaded_;
 }

@@ -6,7 +6,8 @@
 
 namespace troupe::cli {
 
-// `level`: trace | debug | info | warn | error | off. `format`: text | json. Safe to call again.
-void ConfigureLogging(const std::string& level, const std::string& format);
+// `level`: trace | debug | info | warn | error | off. `format`: text | json. `redact_pii`: personal
+// data in messages replaced by placeholders (base/pii.h). Safe to call again.
+void ConfigureLogging(const std::string& level, const std::string& format, bool redact_pii);
 
 }  // namespace troupe::cli

@@ -20,6 +20,9 @@ namespace troupe::config {
 struct LogConfig {
   std::string level = "info";  // trace | debug | info | warn | error | off
   std::string format = "text";  // text | json (one object per line)
+  // Personal data (base/pii.h: e-mail addresses, phone, card and account numbers, postal
+  // addresses) in a log line replaced by placeholders before it is written.
+  bool redact_pii = true;
 };
 
 struct ServerConfig {

@@ -142,6 +142,29 @@ SettingSpec DoubleSetting(std::string key, std::string description, Access acces
   return spec;
 }
 
+// "true", "yes", "on", "1" and their opposites; the problem, or "" when `text` is one of them.
+std::string ParseBoolText(const std::string& text, bool& value) {
+  if (text == "true" || text == "yes" || text == "on" || text == "1") {
+    value = true;
+  } else if (text == "false" || text == "no" || text == "off" || text == "0") {
+    value = false;
+  } else {
+    return "expected true or false, got '" + text + "'";
+  }
+  return "";
+}
+
+template <typename Access>
+SettingSpec BoolSetting(std::string key, std::string description, Access access) {
+  SettingSpec spec;
+  spec.info = {key, EnvNameFor(key), std::move(description), false};
+  spec.apply = [access](Config& config, const std::string& text) -> std::string {
+    return ParseBoolText(text, access(config));
+  };
+  spec.format = [access](const Config& config) { return std::string(access(config) ? "true" : "false"); };
+  return spec;
+}
+
 std::string CheckHttpUrl(const std::string& url) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     return "must start with http:// or https://, got '" + RedactUrlCredentials(url) + "'";
@@ -184,14 +207,7 @@ ProviderFieldSpec ProviderInt(std::string field, std::string description, int Pr
 ProviderFieldSpec ProviderBool(std::string field, std::string description, bool ProviderConfig::*member) {
   ProviderFieldSpec spec{std::move(field), std::move(description), false, {}, {}, {}};
   spec.apply = [member](ProviderConfig& provider, const std::string& text) -> std::string {
-    if (text == "true" || text == "yes" || text == "on" || text == "1") {
-      provider.*member = true;
-    } else if (text == "false" || text == "no" || text == "off" || text == "0") {
-      provider.*member = false;
-    } else {
-      return "expected true or false, got '" + text + "'";
-    }
-    return "";
+    return ParseBoolText(text, provider.*member);
   };
   spec.format = [member](const ProviderConfig& provider) { return std::string(provider.*member ? "true" : "false"); };
   return spec;
@@ -207,6 +223,10 @@ void AddGeneralSettings(std::vector<SettingSpec>& list) {
                                OneOf({"trace", "debug", "info", "warn", "error", "off"})));
   list.push_back(StringSetting("log.format", "log line format: text, or json (one object per line)",
                                In(&Config::log, &LogConfig::format), OneOf({"text", "json"})));
+  list.push_back(BoolSetting("log.redact_pii",
+                             "replace e-mail addresses, phone, card and account numbers and postal addresses "
+                             "in log lines with placeholders",
+                             In(&Config::log, &LogConfig::redact_pii)));
 }
 
 // The settings of the HTTP server.

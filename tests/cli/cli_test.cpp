@@ -176,6 +176,27 @@ TEST_F(CliTest, JsonLogsAreOneObjectPerLine) {
   EXPECT_GT(parsed, 0);
 }
 
+// The debug line naming the database quotes its path; a path holding an e-mail address shows the
+// redaction at work in both formats, and log.redact_pii=false turns it off.
+TEST_F(CliTest, LogLinesHavePersonalDataRedacted) {
+  const std::string private_dir = (data_.path() / "jane.doe@example.com").string();
+  for (const std::string format : {"text", "json"}) {
+    ProcessResult redacted = Troupe({"db", "migrate"}, {{"TROUPE_DATA", private_dir},
+                                                        {"TROUPE_LOG_LEVEL", "debug"},
+                                                        {"TROUPE_LOG_FORMAT", format}});
+    ASSERT_EQ(redacted.exit_code, 0) << redacted.err;
+    EXPECT_THAT(redacted.err, HasSubstr("[email]")) << format;
+    EXPECT_THAT(redacted.err, Not(HasSubstr("jane.doe@example.com"))) << format;
+
+    ProcessResult plain = Troupe({"db", "status"}, {{"TROUPE_DATA", private_dir},
+                                                    {"TROUPE_LOG_LEVEL", "debug"},
+                                                    {"TROUPE_LOG_FORMAT", format},
+                                                    {"TROUPE_LOG_REDACT_PII", "false"}});
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_THAT(plain.err, HasSubstr("jane.doe@example.com")) << format;
+  }
+}
+
 TEST_F(CliTest, DatabaseFromNewerTroupeIsRefused) {
   ASSERT_EQ(Troupe({"db", "migrate"}).exit_code, 0);
   ProcessResult tamper = RunProcess(

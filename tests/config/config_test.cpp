@@ -131,6 +131,22 @@ TEST(ConfigTest, BadEnvironmentValueNamesVariable) {
   EXPECT_THAT(loaded.status().message(), HasSubstr("TROUPE_SERVER_IO_THREADS: server.io_threads"));
 }
 
+TEST(ConfigTest, LogRedactionIsOnUnlessTurnedOff) {
+  Result<LoadedConfig> defaults = Load({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_TRUE(defaults->config.log.redact_pii);
+  LoadRequest off;
+  off.environment = {{"TROUPE_LOG_REDACT_PII", "off"}};
+  Result<LoadedConfig> loaded = Load(off);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_FALSE(loaded->config.log.redact_pii);
+  LoadRequest bad;
+  bad.environment = {{"TROUPE_LOG_REDACT_PII", "maybe"}};
+  Result<LoadedConfig> refused = Load(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("expected true or false, got 'maybe'"));
+}
+
 TEST(ConfigTest, BadFlagNamesFlag) {
   LoadRequest request;
   request.flags = {{"server.listen", "nowhere"}};
