@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -81,6 +82,9 @@ struct RuntimeOptions {
   // never offered. A reply makes at most max_tool_steps rounds of calls, then must answer.
   std::shared_ptr<tools::ToolRunner> tool_runner;
   int max_tool_steps = 4;
+  // Where standalone intent catalogs live (intents/standalone_catalog.h), <data_dir>/intents;
+  // empty: only catalogs inside cards.
+  std::filesystem::path intent_catalogs_dir;
 };
 
 struct TurnOptions {

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/text.h"
+#include "chat/intents/standalone_catalog.h"
 #include "chat/summary_jobs.h"
 #include "chat/tools/card_tools.h"
 
@@ -85,17 +86,29 @@ void TurnContext::CancelAll() {
 
 namespace {
 
-// Trains the router of the character's intent catalog (a catalog of a few hundred examples takes
-// well under a second; the parts cache keeps it until the character changes).
-Result<std::shared_ptr<const intents::IntentRouter>> RouterOf(const store::Character& character) {
+// Trains the router of the character's intent catalog: the card's own, else a standalone one under
+// the intents directory (a catalog of a few hundred examples takes well under a second; the parts
+// cache keeps it until the character or the catalog's files change).
+Result<std::shared_ptr<const intents::IntentRouter>> RouterOf(const store::Character& character,
+                                                              const std::filesystem::path& catalogs_dir,
+                                                              const std::vector<tools::HttpTool>& tools) {
+  std::string field = "extensions.troupe.intents";
   auto refused = [&](const Status& status) {
     return Status(StatusCode::kFailedPrecondition,
                   "character " + std::to_string(character.id) + "'s intent catalog does not load: " + status.message(),
-                  "extensions.troupe.intents");
+                  field);
   };
   Result<std::optional<intents::IntentCatalog>> catalog = intents::CatalogFromExtensions(character.extensions_json);
   if (!catalog.ok()) return refused(catalog.status());
-  if (!catalog->has_value()) return std::shared_ptr<const intents::IntentRouter>();
+  if (!catalog->has_value()) {
+    Result<std::optional<intents::StandaloneCatalog>> standalone =
+        intents::LoadStandaloneCatalog(catalogs_dir, character.slug);
+    if (!standalone.ok()) return refused(standalone.status());
+    if (!standalone->has_value()) return std::shared_ptr<const intents::IntentRouter>();
+    field = (*standalone)->path;
+    if (Status uses = tools::CheckIntentTools((*standalone)->catalog, tools, field); !uses.ok()) return refused(uses);
+    *catalog = std::move((*standalone)->catalog);
+  }
   Result<std::shared_ptr<const intents::IntentRouter>> router = intents::IntentRouter::Build(std::move(**catalog));
   if (!router.ok()) return refused(router.status());
   return router;
@@ -107,10 +120,14 @@ Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {
   {
     std::lock_guard lock(parts_mutex_);
     auto it = parts_.find(character.id);
-    if (it != parts_.end() && it->second.version == character.version) return it->second;
+    if (it != parts_.end() && it->second.version == character.version &&
+        it->second.catalog_stamp == intents::StandaloneCatalogStamp(options.intent_catalogs_dir, character.slug)) {
+      return it->second;
+    }
   }
   CharacterParts fresh;
   fresh.version = character.version;
+  fresh.catalog_stamp = intents::StandaloneCatalogStamp(options.intent_catalogs_dir, character.slug);
   if (TrimSpace(character.flow).empty()) {
     fresh.flow = std::make_shared<const Flow>(DefaultFlow());
   } else {
@@ -137,7 +154,6 @@ Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {
     }
     fresh.lorebook = std::make_shared<const Lorebook>(std::move(book).value());
   }
-  TROUPE_ASSIGN_OR_RETURN(fresh.router, RouterOf(character));
   Result<std::vector<tools::HttpTool>> tools = tools::ToolsFromExtensions(character.extensions_json);
   if (!tools.ok()) {
     return Status(StatusCode::kFailedPrecondition,
@@ -145,6 +161,7 @@ Result<CharacterParts> TurnContext::PartsOf(const store::Character& character) {
                   tools.status().field());
   }
   fresh.tools = std::make_shared<const std::vector<tools::HttpTool>>(std::move(tools).value());
+  TROUPE_ASSIGN_OR_RETURN(fresh.router, RouterOf(character, options.intent_catalogs_dir, *fresh.tools));
   std::lock_guard lock(parts_mutex_);
   parts_[character.id] = fresh;
   return fresh;

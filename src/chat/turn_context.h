@@ -40,7 +40,8 @@ struct CharacterParts {
   int64_t version = 0;
   std::shared_ptr<const Flow> flow;
   std::shared_ptr<const Lorebook> lorebook;          // null when the card has none
-  std::shared_ptr<const intents::IntentRouter> router;  // null when the card has no intent catalog
+  std::shared_ptr<const intents::IntentRouter> router;  // null when the character has no intent catalog
+  std::string catalog_stamp;  // of its standalone catalog (intents/standalone_catalog.h); "" when none
   std::shared_ptr<const std::vector<tools::HttpTool>> tools;  // the card's (null: none)
 };
 

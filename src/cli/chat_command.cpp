@@ -105,9 +105,11 @@ void Chat(CommandContext& context, const ChatOptions& options) {
     return;
   }
   std::unique_ptr<llm::Provider> provider = std::move(*made);
-  chat::ChatRuntime runtime(database, [&provider](std::string_view) -> Result<llm::Provider*> {
-    return provider.get();
-  });
+  chat::RuntimeOptions runtime_options;
+  runtime_options.intent_catalogs_dir = std::filesystem::path(config.data_dir) / "intents";
+  chat::ChatRuntime runtime(
+      database, [&provider](std::string_view) -> Result<llm::Provider*> { return provider.get(); },
+      std::move(runtime_options));
 
   Result<store::User> user = FindOrCreateUser(database, options);
   if (!user.ok()) {

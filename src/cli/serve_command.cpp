@@ -175,6 +175,7 @@ void Serve(CommandContext& context) {
   runtime_options.tool_runner =
       std::make_shared<chat::tools::ToolRunner>(tool_loop, chat::tools::ToolRunnerOptions{config.tools.secrets});
   runtime_options.max_tool_steps = config.tools.max_steps;
+  runtime_options.intent_catalogs_dir = std::filesystem::path(config.data_dir) / "intents";
   runtime_options.summary.threshold = config.chat.summary_after_messages;
   runtime_options.summary.keep_recent = config.chat.summary_keep_recent;
   runtime_options.summary_provider = config.chat.summary_provider;

@@ -4,6 +4,7 @@
 // provider is scripted so the test writes the LLM's answer.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -47,6 +48,7 @@ class MessageRoutingTest : public ::testing::Test {
     EXPECT_TRUE(store_->Migrate().ok());
     RuntimeOptions options;
     options.clock = &clock_;
+    options.intent_catalogs_dir = dir_ / "intents";
     runtime_ = std::make_unique<ChatRuntime>(
         *store_, [this](std::string_view) -> Result<llm::Provider*> { return &provider_; }, options);
   }
@@ -174,6 +176,46 @@ TEST_F(MessageRoutingTest, ACharacterWithoutACatalogStoresNoDecision) {
   ASSERT_TRUE(provider_.WaitForCalls(1));
   provider_.End(0);
   ASSERT_TRUE(posted->done.get_future().get().ok());
+}
+
+// A catalog kept as a file under the intents directory, named after the character's slug, routes
+// the messages of a character whose card has none; an edit of the file takes effect on the next
+// message, and a catalog naming a tool the card does not define is refused by its path.
+TEST_F(MessageRoutingTest, AStandaloneCatalogRoutesACharacterWithoutOne) {
+  const int64_t conversation = Conversation("{}");
+  const std::string slug = store_->characters().Get(store_->conversations().Get(conversation)->character_id)->slug;
+  std::filesystem::create_directories(dir_ / "intents");
+  const std::filesystem::path file = dir_ / "intents" / (slug + ".yml");
+  const auto write_catalog = [&](const std::string& greeting, const std::string& weather) {
+    std::ofstream(file) << "routing: {classifier_threshold: 0.0, llm_threshold: 0.0}\n"
+                        << "intents:\n"
+                        << "  - name: " << greeting << "\n    examples: [hello there, hi, good morning]\n"
+                        << "  - name: " << weather << "\n    examples: [is it raining, how is the weather, sunny today]\n";
+  };
+  write_catalog("greet", "weather");
+  std::shared_ptr<Posted> first = Post(conversation, "is it raining today");
+  EXPECT_EQ(RoutingOf(first->acknowledged)["intent"], "weather");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  provider_.End(0);
+  ASSERT_TRUE(first->done.get_future().get().ok());
+
+  // Edited in place (a different size, so the stamp differs even within one clock tick).
+  write_catalog("salute", "forecast_question");
+  std::shared_ptr<Posted> second = Post(conversation, "is it raining today");
+  EXPECT_EQ(RoutingOf(second->acknowledged)["intent"], "forecast_question");
+  ASSERT_TRUE(provider_.WaitForCalls(2));
+  provider_.End(1);
+  ASSERT_TRUE(second->done.get_future().get().ok());
+
+  // Juno's catalog names tools this card does not define.
+  std::filesystem::copy_file(std::string(TROUPE_SOURCE_DIR) + "/examples/intents/juno.yaml", file,
+                             std::filesystem::copy_options::overwrite_existing);
+  Result<PostedMessage> refused = runtime_->PostMessage(
+      conversation, "what's my balance", TurnOptions{}, [](const TurnEvent&) {}, [](Result<TurnOutcome>) {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), file.string());
+  EXPECT_NE(refused.status().message().find("uses the tool 'get_balance'"), std::string::npos)
+      << refused.status().message();
 }
 
 TEST(CardIntentCatalogTest, JunosCardCarriesTheExampleCatalog) {

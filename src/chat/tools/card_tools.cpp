@@ -26,19 +26,25 @@ Result<std::vector<HttpTool>> ToolsFromExtensions(std::string_view extensions_js
   // A catalog that does not load is the catalog's own error (CatalogFromExtensions says it).
   Result<std::optional<intents::IntentCatalog>> catalog = intents::CatalogFromExtensions(extensions_json);
   if (!catalog.ok() || !catalog->has_value()) return tools;
+  TROUPE_RETURN_IF_ERROR(CheckIntentTools(**catalog, tools, "extensions.troupe.intents"));
+  return tools;
+}
+
+Status CheckIntentTools(const intents::IntentCatalog& catalog, const std::vector<HttpTool>& tools,
+                        std::string_view catalog_field) {
   std::set<std::string> defined;
   for (const HttpTool& tool : tools) defined.insert(tool.name);
-  for (const intents::Intent& intent : (*catalog)->intents) {
+  for (const intents::Intent& intent : catalog.intents) {
     for (const std::string& name : intent.tools) {
       if (defined.count(name) == 0) {
         return Status(StatusCode::kInvalidArgument,
-                      "extensions.troupe.intents: the intent '" + intent.name + "' uses the tool '" + name +
+                      std::string(catalog_field) + ": the intent '" + intent.name + "' uses the tool '" + name +
                           "', which extensions.troupe.tools does not define",
-                      "extensions.troupe.intents");
+                      std::string(catalog_field));
       }
     }
   }
-  return tools;
+  return Status::Ok();
 }
 
 }  // namespace troupe::chat::tools
