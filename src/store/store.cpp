@@ -34,6 +34,7 @@ class SqlStore final : public Store {
     audit_ = repo::NewAuditLog(context);
     tool_calls_ = repo::NewToolCallRepository(context);
     user_data_ = repo::NewUserDataRepository(context);
+    agents_ = repo::NewAgentRepository(context);
   }
 
   std::string_view backend() const override { return dialect_.name(); }
@@ -59,6 +60,7 @@ class SqlStore final : public Store {
   AuditLog& audit() override { return *audit_; }
   ToolCallRepository& tool_calls() override { return *tool_calls_; }
   UserDataRepository& user_data() override { return *user_data_; }
+  AgentRepository& agents() override { return *agents_; }
 
  private:
   const std::string redacted_url_;
@@ -77,6 +79,7 @@ class SqlStore final : public Store {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<ToolCallRepository> tool_calls_;
   std::unique_ptr<UserDataRepository> user_data_;
+  std::unique_ptr<AgentRepository> agents_;
 };
 
 }  // namespace

@@ -23,6 +23,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "store/agent_repository.h"
 #include "store/api_key_repository.h"
 #include "store/audit_log.h"
 #include "store/character_repository.h"
@@ -108,6 +109,8 @@ class Store {
   virtual ToolCallRepository& tool_calls() = 0;
   // One end user's data across every repository: export and erasure.
   virtual UserDataRepository& user_data() = 0;
+  // Human agents' presence and the handed-off conversations assigned to them.
+  virtual AgentRepository& agents() = 0;
 };
 
 // Replaces the password of a postgres:// URL or key=value conninfo with "***".
