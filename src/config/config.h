@@ -107,6 +107,12 @@ struct ToolsConfig {
   std::map<std::string, std::string> secrets;  // by NAME: `tools.secrets` or TROUPE_TOOLS_SECRET_<NAME>
 };
 
+// Human agents who take handed-off conversations: an agent whose presence was not renewed for
+// presence_timeout seconds counts as offline (nothing is assigned to it).
+struct SupportConfig {
+  int presence_timeout = 90;
+};
+
 struct Config {
   std::string data_dir = "./data";
   LogConfig log;
@@ -115,6 +121,7 @@ struct Config {
   ModelConfig model;
   ChatConfig chat;
   ToolsConfig tools;
+  SupportConfig support;
   std::map<std::string, ProviderConfig> providers;  // by name
 
   // store.url, or the SQLite file in data_dir when that is empty.

@@ -348,6 +348,12 @@ void AddToolSettings(std::vector<SettingSpec>& list) {
                                  In(&Config::tools, &ToolsConfig::max_steps), 0, 32));
 }
 
+void AddSupportSettings(std::vector<SettingSpec>& list) {
+  list.push_back(IntSetting<int>("support.presence_timeout",
+                                 "seconds after an agent's last presence update when it counts as offline",
+                                 In(&Config::support, &SupportConfig::presence_timeout), 5, 86400));
+}
+
 }  // namespace
 
 std::string CheckProviderName(const std::string& name) {
@@ -419,6 +425,7 @@ const std::vector<SettingSpec>& Specs() {
     AddModelSettings(list);
     AddChatSettings(list);
     AddToolSettings(list);
+    AddSupportSettings(list);
     return list;
   }();
   return specs;

@@ -292,6 +292,22 @@ TEST(ConfigTest, MemoryAndWebhookSettings) {
   EXPECT_EQ(LoadYaml("chat:\n  summary_keep_recent: 0\n").status().field(), "chat.summary_keep_recent");
 }
 
+TEST(ConfigTest, AgentPresenceTimeoutFromFileAndEnvironment) {
+  Result<LoadedConfig> defaults = LoadYaml("");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->config.support.presence_timeout, 90);
+  Result<LoadedConfig> from_file = LoadYaml("support:\n  presence_timeout: 30\n");
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->config.support.presence_timeout, 30);
+  LoadRequest request;
+  request.environment = {{"TROUPE_SUPPORT_PRESENCE_TIMEOUT", "120"}};
+  Result<LoadedConfig> from_env = Load(request);
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->config.support.presence_timeout, 120);
+  EXPECT_THAT(Render(*from_env), HasSubstr("presence_timeout: 120"));
+  EXPECT_EQ(LoadYaml("support:\n  presence_timeout: 0\n").status().field(), "support.presence_timeout");
+}
+
 TEST(ConfigTest, ToolSecretsFromFileAndEnvironmentNeverShown) {
   testing::TempDir dir;
   const auto file = dir / "troupe.yaml";
