@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "chat/tools/confirmation.h"
 
 namespace troupe::chat::internal {
@@ -155,6 +157,15 @@ Result<store::Conversation> HandOff(TurnContext& context, int64_t conversation_i
   conversation.metadata_json = metadata.dump();
   TROUPE_ASSIGN_OR_RETURN(conversation, context.store.conversations().UpdateState(conversation));
   TROUPE_RETURN_IF_ERROR(context.store.conversations().SetStatus(conversation_id, store::ConversationStatus::kHandedOff));
+  // A new handoff: whoever had an earlier one of this conversation does not have this one.
+  TROUPE_RETURN_IF_ERROR(context.store.agents().Unassign(conversation_id));
+  const int64_t seen_since = context.clock.NowMillis() - context.options.agent_presence_timeout_ms;
+  if (Result<std::optional<store::HandoffAssignment>> assigned =
+          context.store.agents().AssignLeastBusy(conversation_id, seen_since);
+      !assigned.ok()) {
+    // The handoff stands; the conversation waits in the queue for an agent to claim it.
+    spdlog::warn("conversation {}: not assigned to an agent: {}", conversation_id, assigned.status().ToString());
+  }
   return context.store.conversations().Get(conversation_id);
 }
 

@@ -33,7 +33,8 @@ std::string HandoffInstruction(const Scene& scene, const Plan& plan);
 nlohmann::json HandoffSummary(TurnContext& context, const Scene& scene, const Plan& plan, const std::string& reason);
 
 // Hands the conversation off: metadata.handoff = {requested_by: "assistant", reason, at, summary}
-// and status handed_off. Returns the conversation as stored.
+// and status handed_off, then assigns it to the least busy available agent (store/agent_repository.h;
+// none: it waits in the queue). Returns the conversation as stored.
 Result<store::Conversation> HandOff(TurnContext& context, int64_t conversation_id, const std::string& reason,
                                     nlohmann::json summary);
 

@@ -112,6 +112,40 @@ Result<store::Message> StoreUserMessage(TurnContext& s, const Scene& scene, std:
   return s.store.messages().AppendAfterLatest(std::move(message));
 }
 
+// A turn that ended before it was returned: there is nothing left to cancel.
+class FinishedTurn final : public TurnHandle {
+ public:
+  void Cancel() override {}
+};
+
+// A message to the human agent who has the conversation: stored and reported like any user
+// message (not routed: no character answers it), then the turn ends at once with a HandoffEvent
+// saying why no reply follows.
+Result<PostedMessage> PostToAgent(TurnContext& s, const store::Conversation& conversation, std::string text,
+                                  const TurnSink& sink, const TurnDone& done) {
+  store::Message message;
+  message.conversation_id = conversation.id;
+  message.role = store::MessageRole::kUser;
+  message.sentiment = EstimateSentiment(text);
+  message.content = std::move(text);
+  message.stage = conversation.stage;
+  message.metadata_json = nlohmann::json{{"to_agent", true}}.dump();
+  TROUPE_ASSIGN_OR_RETURN(store::Message stored, s.store.messages().AppendAfterLatest(std::move(message)));
+  {
+    // Behind a reply still running (the one that handed the conversation off), whose state write
+    // would otherwise overwrite this message's count.
+    TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<TurnQueue::Exclusive> turn, s.turns.Acquire(conversation.id));
+    Account(s, stored);
+  }
+  Result<store::Conversation> after = s.store.conversations().Get(conversation.id);
+  const store::Conversation& current = after.ok() ? *after : conversation;
+  Emit(sink, UserMessageEvent{stored});
+  Emit(sink, HandoffEvent{current});
+  Emit(sink, DoneEvent{{}, current, false});
+  if (done) done(TurnOutcome{{}, current, {}, false});
+  return PostedMessage{stored, std::make_shared<FinishedTurn>()};
+}
+
 // Reports the turn's end: the conversation's stored state in a DoneEvent, then the outcome.
 void EndTurn(TurnContext& s, const std::shared_ptr<Scene>& scene, internal::TurnJob& job, TurnOutcome outcome) {
   s.AfterTurn(*scene);
@@ -189,6 +223,9 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
                   // Handed off even when the reply failed: the user still needs the person.
                   if (handoff) HandOffAfterReply(s, *scene, handoff->first, handoff->second);
                   if (!generated.ok()) return job->finish(generated.status());
+                  if (scene->conversation.status == store::ConversationStatus::kHandedOff) {
+                    Emit(job->sink, HandoffEvent{scene->conversation});
+                  }
                   EndTurn(s, scene, *job,
                           TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});
                 });
@@ -363,6 +400,9 @@ Result<PostedMessage> ChatRuntime::PostMessage(store::Conversation conversation,
                                                TurnOptions options, TurnSink sink, TurnDone done) {
   TurnContext& s = *context_;
   if (TrimSpace(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
+  if (conversation.status == store::ConversationStatus::kHandedOff) {
+    return PostToAgent(s, conversation, std::move(text), sink, done);
+  }
   const int64_t conversation_id = conversation.id;
   Result<Scene> scene = s.LoadScene(std::move(conversation), options);
   TROUPE_ASSIGN_OR_RETURN(Admitted admitted,

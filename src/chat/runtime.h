@@ -75,6 +75,9 @@ struct RuntimeOptions {
   // Called when a reply hands its conversation to a human on its own (chat/handoff.h), with the
   // conversation as stored. May be empty.
   std::function<void(const store::Conversation&)> on_conversation_changed;
+  // A conversation handed off on its own goes to the least busy available agent whose presence
+  // was renewed within this long (config support.presence_timeout); none: it waits in the queue.
+  int64_t agent_presence_timeout_ms = 90'000;
   // Threads for turn steps; they never wait on a model or a pause, so a few serve many turns.
   int worker_threads = 4;
   TurnLimits limits;
@@ -153,6 +156,9 @@ class ChatRuntime {
   // state, affinity and proactive backoff, in that same order). Nothing is stored when the turn is
   // refused. Messages sent in a burst get one reply: a reply whose turn comes when a later message
   // already waits ends at once, with no messages, and the later message's reply answers both.
+  // While the conversation is handed off the message is for the human agent: it is stored
+  // (metadata.to_agent), the sink gets its UserMessageEvent, a HandoffEvent and a DoneEvent at
+  // once, and no reply is written; a closed conversation still refuses (kFailedPrecondition).
   Result<PostedMessage> PostMessage(int64_t conversation_id, std::string text, TurnOptions options, TurnSink sink,
                                     TurnDone done);
   // The same, for a conversation the caller has just read (to check who may see it), which the

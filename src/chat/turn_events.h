@@ -9,6 +9,8 @@
 //   ToolCallEvent      the model asked for a tool (between a reply's steps; see chat/tool_calls.h)
 //   ToolResultEvent    the tool's outcome: what it returned went back to the model
 //   MessageEndEvent    the message is stored (no message: the model wrote nothing)
+//   HandoffEvent       the conversation is with a human agent: no character reply follows (a
+//                      message posted while handed off, or a reply that handed it off)
 //   ErrorEvent         the turn failed; what was stored before stays (partial_message_id)
 //   DoneEvent          the turn is over: tokens used, the conversation's state, incomplete or not
 #pragma once
@@ -68,6 +70,10 @@ struct ToolResultEvent {
   std::string error;    // why not, when not ok
 };
 
+struct HandoffEvent {
+  store::Conversation conversation;  // handed off; metadata.handoff says to whom, if anyone yet
+};
+
 struct ErrorEvent {
   Status error;
   std::optional<int64_t> partial_message_id;
@@ -80,11 +86,11 @@ struct DoneEvent {
 };
 
 using TurnEvent = std::variant<UserMessageEvent, MessageStartEvent, DeltaEvent, TypingEvent, ToolCallEvent,
-                               ToolResultEvent, MessageEndEvent, ErrorEvent, DoneEvent>;
+                               ToolResultEvent, MessageEndEvent, HandoffEvent, ErrorEvent, DoneEvent>;
 using TurnSink = std::function<void(const TurnEvent&)>;
 
 // The event's name on the wire: "message", "message.start", "delta", "typing", "tool.call", "tool.result",
-// "message.end", "error", "done".
+// "message.end", "handoff", "error", "done".
 std::string_view EventName(const TurnEvent& event);
 
 }  // namespace troupe::chat

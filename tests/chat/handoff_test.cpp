@@ -69,12 +69,76 @@ TEST_F(HandoffTest, AUserWhoAsksForAPersonIsToldAndHandedOverWithASummary) {
   EXPECT_THAT(handoff["summary"]["text"].get<std::string>(), HasSubstr("No tools were tried"));
   EXPECT_EQ(Changed(), 1u);
 
-  // Juno stays quiet: a reply is refused while a person has the conversation.
-  Result<PostedMessage> later = runtime_->PostMessage(conversation, "hello?", TurnOptions{}, [](const TurnEvent&) {},
-                                                      [](Result<TurnOutcome>) {});
-  ASSERT_FALSE(later.ok());
-  EXPECT_EQ(later.status().code(), StatusCode::kFailedPrecondition);
+  // The reply's stream said so before it ended.
+  {
+    std::lock_guard lock(posted->mutex);
+    ASSERT_GE(posted->events.size(), 2u);
+    EXPECT_EQ(EventName(posted->events[posted->events.size() - 2]), "handoff");
+    EXPECT_EQ(EventName(posted->events.back()), "done");
+  }
+
+  // Juno stays quiet: the user's next message is stored for the agent, and no reply is written.
+  std::shared_ptr<Posted> later = Post(conversation, "hello? is anyone there?");
+  std::future<Result<TurnOutcome>> ended = later->done.get_future();
+  ASSERT_EQ(ended.wait_for(std::chrono::seconds(0)), std::future_status::ready);  // ended at once
+  Result<TurnOutcome> outcome = ended.get();
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->messages.empty());
+  EXPECT_EQ(outcome->conversation.status, store::ConversationStatus::kHandedOff);
+  {
+    std::lock_guard lock(later->mutex);
+    std::vector<std::string> names;
+    for (const TurnEvent& event : later->events) names.emplace_back(EventName(event));
+    EXPECT_EQ(names, (std::vector<std::string>{"message", "handoff", "done"}));
+  }
+  const std::vector<store::Message> stored = *store_->messages().Latest(conversation, 1);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].id, later->acknowledged.id);
+  EXPECT_EQ(stored[0].role, store::MessageRole::kUser);
+  EXPECT_EQ(stored[0].content, "hello? is anyone there?");
+  EXPECT_EQ(json::parse(stored[0].metadata_json)["to_agent"], true);
+  EXPECT_EQ(store_->conversations().Get(conversation)->message_count, after.message_count + 1);
   EXPECT_EQ(provider_.calls(), 1u);
+  // A reply asked for outright is still refused.
+  Result<TurnOutcome> reply = runtime_->Reply(conversation, TurnOptions{}, {});
+  EXPECT_EQ(reply.status().code(), StatusCode::kFailedPrecondition);
+
+  // Closed, the conversation takes no message at all.
+  ASSERT_TRUE(store_->conversations().SetStatus(conversation, store::ConversationStatus::kClosed).ok());
+  Result<PostedMessage> refused = runtime_->PostMessage(conversation, "hello?", TurnOptions{},
+                                                        [](const TurnEvent&) {}, [](Result<TurnOutcome>) {});
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->messages().Latest(conversation, 1)->at(0).id, later->acknowledged.id);
+}
+
+// An agent who is available and was seen recently takes the conversation at once; one whose
+// presence is older than the timeout does not.
+TEST_F(HandoffTest, TheHandoffGoesToAnAvailableAgent) {
+  Start();
+  auto agent_key = [this](const std::string& name) {
+    store::ApiKey key;
+    key.name = name;
+    key.prefix = name + "-prefix";
+    key.secret_hash = "x";
+    key.scopes = {"agent"};
+    return store_->api_keys().Create(key).value();
+  };
+  const store::ApiKey stale = agent_key("stale");
+  ASSERT_TRUE(store_->agents().SetPresence(stale.id, store::AgentStatus::kAvailable, 3).ok());
+  clock_.Advance(RuntimeOptions{}.agent_presence_timeout_ms + 1);
+  const store::ApiKey fresh = agent_key("fresh");
+  ASSERT_TRUE(store_->agents().SetPresence(fresh.id, store::AgentStatus::kAvailable, 3).ok());
+
+  const int64_t conversation = Conversation(Extensions());
+  std::shared_ptr<Posted> posted = Post(conversation, "I want to talk to a real person, not a bot");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  Answer(posted, 0, "A colleague will be with you right here.");
+  const json handoff = HandoffOf(conversation);
+  EXPECT_EQ(handoff["assigned_to"], "fresh-prefix");
+  EXPECT_EQ(handoff["assigned_at"], clock_.NowMillis());
+  std::lock_guard lock(changed_mutex_);
+  ASSERT_EQ(changed_.size(), 1u);  // announced with its agent
+  EXPECT_EQ(json::parse(changed_[0].metadata_json)["handoff"]["assigned_to"], "fresh-prefix");
 }
 
 TEST_F(HandoffTest, AMessageTheRouterCannotPlaceGoesToAPerson) {

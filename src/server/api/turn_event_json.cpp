@@ -38,6 +38,15 @@ struct Writer {
   json operator()(const chat::MessageEndEvent& end) const {
     return {{"message_index", end.message_index}, {"message", end.message ? ToJson(*end.message) : json()}};
   }
+  json operator()(const chat::HandoffEvent& handoff) const {
+    const json metadata = json::parse(handoff.conversation.metadata_json, nullptr, false);
+    const json record = metadata.is_object() ? metadata.value("handoff", json::object()) : json::object();
+    const json assigned = record.is_object() ? record.value("assigned_to", json()) : json();
+    return {{"conversation_id", handoff.conversation.id},
+            {"status", std::string(store::ToString(handoff.conversation.status))},
+            {"assigned_to", assigned},
+            {"notice", "A person from the team answers here; the character does not reply until they hand back."}};
+  }
   json operator()(const chat::ErrorEvent& failure) const {
     // Every error a turn reports comes from generating: the provider's words are for operators.
     const Status shown = ForCaller(failure.error, audience);
