@@ -180,6 +180,7 @@ void Serve(CommandContext& context) {
   runtime_options.summary.keep_recent = config.chat.summary_keep_recent;
   runtime_options.summary_provider = config.chat.summary_provider;
   runtime_options.recall_limit = config.chat.recall_messages;
+  runtime_options.agent_presence_timeout_ms = int64_t{config.support.presence_timeout} * 1000;
   runtime_options.limits.per_node = config.chat.max_turns;
   runtime_options.limits.per_user = config.chat.max_turns_per_user;
   // The in-process engine refuses requests past its queue; admitting no more turns than it takes
@@ -234,6 +235,7 @@ void Serve(CommandContext& context) {
   api_options.rate_limit_per_second = config.server.rate_limit_per_second;
   api_options.rate_limit_burst = config.server.rate_limit_burst;
   api_options.data_dir = config.data_dir;
+  api_options.agent_presence_timeout_ms = int64_t{config.support.presence_timeout} * 1000;
   std::vector<server::ApiRouteInfo> routes = server::AddApiRoutes(router, database, api_options);
   server::AddWebUi(router, config.server.web_dir);
   if (!config.server.web_dir.empty()) spdlog::info("web UI served from {}", config.server.web_dir);

@@ -217,6 +217,11 @@ std::vector<Row> Rows() {
       {"POST", in_conversation("/handoff"), Body(R"({"reason":"help"})"), {401, 200, 403, 200, 200, 404}},
       {"POST", in_conversation("/handback"), NoBody(), {401, 412, 403, 412, 403, 403}},
       {"POST", in_conversation("/agent-messages"), Body(R"({"content":"hello"})"), {401, 412, 403, 412, 403, 403}},
+      // The support desk: agents (and admins); assigning needs a handed-off conversation (412).
+      {"PUT", Fixed("/api/v1/agents/me/presence"), Body(R"({"status":"away"})"), {401, 200, 403, 200, 403, 403}},
+      {"GET", Fixed("/api/v1/agents"), NoBody(), {401, 200, 403, 200, 403, 403}},
+      {"GET", Fixed("/api/v1/handoff-queue"), NoBody(), {401, 200, 403, 200, 403, 403}},
+      {"POST", in_conversation("/assign"), NoBody(), {401, 412, 403, 412, 403, 403}},
       // The audit of tool calls: agents and the studio; it holds the operator's backend URLs.
       {"GET", in_conversation("/tool-calls"), NoBody(), {401, 200, 200, 200, 403, 403}},
       {"GET", Fixed("/api/v1/tool-calls"), NoBody(), {401, 200, 403, 200, 403, 403}},

@@ -416,6 +416,7 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"updateMemory", R"({"content":"probed"})"},
       {"postAgentMessage", R"({"content":"probe"})"},
       {"handoffConversation", R"({"reason":"probe"})"},
+      {"setAgentPresence", R"({"status":"available"})"},
       {"checkFlow", R"({"flow":""})"},
   };
   // Operations that need a conversation in a given state get their own (the shared one is closed
@@ -424,6 +425,7 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"handoffConversation", std::nullopt},
       {"handbackConversation", store::ConversationStatus::kHandedOff},
       {"postAgentMessage", store::ConversationStatus::kHandedOff},
+      {"assignConversation", store::ConversationStatus::kHandedOff},
   };
   for (const auto& [path, operations] : document["paths"].items()) {
     for (const auto& [method, operation] : operations.items()) {

@@ -169,6 +169,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddEventRoutes(table);
   api::AddOpenAiRoutes(table);
   api::AddToolCallRoutes(table);
+  api::AddHandoffQueueRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

@@ -39,6 +39,9 @@ struct ApiOptions {
   // The data directory (config data_dir): a PNG card's image is kept there as the character's
   // avatar (avatars/<slug>.png) and carries its exported card PNG. Empty: images are not kept.
   std::string data_dir;
+  // An agent whose presence was not renewed for this long counts as offline (config
+  // support.presence_timeout): nothing is assigned to it.
+  int64_t agent_presence_timeout_ms = 90'000;
 };
 
 // One registered API route, as the OpenAPI document lists it.

@@ -104,6 +104,7 @@ void AddJobRoutes(RouteTable& table);
 void AddEventRoutes(RouteTable& table);
 void AddOpenAiRoutes(RouteTable& table);  // /v1/models, /v1/chat/completions
 void AddToolCallRoutes(RouteTable& table);  // the audit of tool calls
+void AddHandoffQueueRoutes(RouteTable& table);  // agents' presence, the handoff queue, assignment
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/api/api_call.h"
+#include "server/api/handoff_assignment.h"
 #include "server/api/json_io.h"
 
 namespace troupe::server::api {
@@ -148,8 +149,9 @@ Response AfterStatusChange(ApiCall& call, int64_t id) {
   return Response::Json(body);
 }
 
-// {"reason"?}: a human takes over. The end user asks for one (client keys) or an agent takes the
-// conversation (agent keys); the character stops replying until it is handed back.
+// {"reason"?}: a human takes over. The end user asks for one (client keys) and the conversation
+// goes to the least busy available agent, or waits in the queue; an agent takes it over and has
+// it. The character stops replying until it is handed back.
 Response Handoff(ApiCall& call) {
   std::string reason;
   if (!call.request.body.empty()) {  // the body is optional
@@ -170,7 +172,7 @@ Response Handoff(ApiCall& call) {
   metadata["handoff"] = {{"requested_by", call.as_client() ? "user" : "agent"},
                          {"reason", reason},
                          {"agent", call.as_client() ? json(nullptr) : json(call.principal().key.prefix)},
-                         {"at", (call.options.clock != nullptr ? *call.options.clock : SystemClock::Instance()).NowMillis()}};
+                         {"at", NowMillis(call)}};
   store::Conversation updated = *conversation;
   updated.metadata_json = metadata.dump();
   if (Result<store::Conversation> written = call.store.conversations().UpdateState(updated); !written.ok()) {
@@ -180,11 +182,21 @@ Response Handoff(ApiCall& call) {
       !status.ok()) {
     return Response::Error(status);
   }
+  // A new handoff: whoever had an earlier one of this conversation does not have this one.
+  if (Status status = call.store.agents().Unassign(conversation->id); !status.ok()) return Response::Error(status);
+  if (call.as_client()) {
+    if (Result<bool> assigned = AssignToLeastBusy(call, conversation->id); !assigned.ok()) {
+      return Response::Error(assigned.status());
+    }
+  } else if (Result<store::HandoffAssignment> taken = call.store.agents().Assign(conversation->id, call.principal().key.id);
+             !taken.ok()) {
+    return Response::Error(taken.status());
+  }
   call.Audit("conversation.handoff", "conversation", conversation->id, {{"reason", reason}});
   return AfterStatusChange(call, conversation->id);
 }
 
-// The character speaks again.
+// The character speaks again; the agent's place frees up for a waiting conversation.
 Response Handback(ApiCall& call) {
   Result<store::Conversation> conversation = call.VisibleConversation();
   if (!conversation.ok()) return Response::Error(conversation.status());
@@ -192,12 +204,36 @@ Response Handback(ApiCall& call) {
     return Response::Error(Status(StatusCode::kFailedPrecondition,
                                   "conversation " + std::to_string(conversation->id) + " is not with a human agent"));
   }
+  if (Result<store::Conversation> recorded = UpdateHandoffRecord(call, conversation->id, {{"handed_back_at", NowMillis(call)}});
+      !recorded.ok()) {
+    return Response::Error(recorded.status());
+  }
   if (Status status = call.store.conversations().SetStatus(conversation->id, store::ConversationStatus::kActive);
       !status.ok()) {
     return Response::Error(status);
   }
+  if (Status status = call.store.agents().Unassign(conversation->id); !status.ok()) return Response::Error(status);
   call.Audit("conversation.handback", "conversation", conversation->id);
-  return AfterStatusChange(call, conversation->id);
+  Response response = AfterStatusChange(call, conversation->id);
+  AssignWaiting(call);
+  return response;
+}
+
+// The first agent message of a handoff: it is answered (first_agent_reply_at), and an unassigned
+// conversation becomes the writer's.
+Status RecordFirstAgentReply(ApiCall& call, const store::Conversation& conversation) {
+  const json metadata = json::parse(conversation.metadata_json, nullptr, false);
+  const json handoff = metadata.is_object() ? metadata.value("handoff", json::object()) : json::object();
+  if (handoff.is_object() && handoff.contains("first_agent_reply_at")) return Status::Ok();
+  TROUPE_ASSIGN_OR_RETURN(std::optional<store::HandoffAssignment> assignment,
+                          call.store.agents().GetAssignment(conversation.id));
+  if (!assignment) {
+    TROUPE_RETURN_IF_ERROR(call.store.agents().Assign(conversation.id, call.principal().key.id).status());
+  }
+  TROUPE_ASSIGN_OR_RETURN(store::Conversation recorded,
+                          UpdateHandoffRecord(call, conversation.id, {{"first_agent_reply_at", NowMillis(call)}}));
+  PublishConversationUpdated(call.events, recorded);
+  return Status::Ok();
 }
 
 // {"content"}: a human agent's message in a handed-off conversation (role "agent").
@@ -228,6 +264,7 @@ Response PostAgentMessage(ApiCall& call) {
   Result<store::Message> stored = call.store.messages().Append(std::move(message));
   if (!stored.ok()) return Response::Error(stored.status());
   PublishMessageCreated(call.events, *conversation, *stored);
+  if (Status status = RecordFirstAgentReply(call, *conversation); !status.ok()) return Response::Error(status);
   return Response::Json(ToJson(*stored), 201);
 }
 

@@ -195,6 +195,28 @@ json Schemas() {
                                    {"typing_delays", Type("boolean")},
                                    {"split_messages", Type("boolean")}});
   schemas["Handoff"] = Object({{"reason", Type("string")}});
+  schemas["AgentPresenceUpdate"] = Object(
+      {{"status", Enum({"available", "away", "offline"})}, {"max_conversations", Type("integer")}}, {"status"});
+  schemas["Agent"] = Object({{"key_prefix", Type("string")},
+                             {"name", Type("string")},
+                             {"status", Enum({"available", "away", "offline"})},
+                             {"max_conversations", Type("integer")},
+                             {"last_seen_at", Type("integer", true)},
+                             {"assigned", Type("integer")}});
+  schemas["HandoffQueueEntry"] = Object({{"conversation_id", Type("integer")},
+                                         {"user_id", Type("integer")},
+                                         {"character_id", Type("integer")},
+                                         {"title", Type("string")},
+                                         {"handed_off_at", Type("integer")},
+                                         {"waiting_ms", Type("integer")},
+                                         {"answered", Type("boolean")},
+                                         {"requested_by", Type("string", true)},
+                                         {"reason", Type("string", true)},
+                                         {"summary_text", Type("string", true)},
+                                         {"assigned_to", Type("string", true)},
+                                         {"assigned_at", Type("integer", true)},
+                                         {"last_customer_message", AnyObject(true)}});
+  schemas["AssignConversation"] = Object({{"agent", Type("string")}});
   schemas["BranchCreate"] = Object({{"message_id", Type("integer")}}, {"message_id"});
   schemas["MessageUpdate"] = Object({{"content", Type("string")}, {"swipe", Type("integer")}});
 
