@@ -339,7 +339,9 @@ await test("sign-in: a wrong key gets a readable message", async (page) => {
 
 // Each area's browser tests live in their own module (web/e2e/<area>.mjs) and get this harness.
 const harness = { test, expect, signIn, callApi, createJuno, waitForTurnToEnd, keys, base, backendBase, backendRequests, cli, data };
-const areaModules = [];
+const areaModules = [
+  new URL("./handoff.mjs", import.meta.url).href,
+];
 for (const module of areaModules) await (await import(module)).default(harness);
 
 await browser.close();

@@ -31,6 +31,20 @@ describe("chat model", () => {
     expect(state.stage).toBe("close");
   });
 
+  it("a message to a human agent ends without a reply, and the agent's answer arrives on the live feed", () => {
+    const events: TurnEvent[] = [
+      { type: "message", data: message(5, "user", "Are you there?", { to_agent: true }) },
+      { type: "handoff", data: { conversation_id: 1, status: "handed_off", assigned_to: "abc", notice: "A person answers." } },
+      { type: "done", data: { usage: { prompt_tokens: 0, completion_tokens: 0 } } },
+      { type: "message.created", data: message(6, "agent", "Yes, I am Sam.") },
+    ];
+    const state = events.reduce(applyEvent, { ...emptyChat, status: "active" });
+    expect(state.status).toBe("handed_off");
+    expect(state.pending).toEqual([]);
+    expect(state.typing).toBe(false);
+    expect(state.messages.map((m) => [m.role, m.content])).toEqual([["user", "Are you there?"], ["agent", "Yes, I am Sam."]]);
+  });
+
   it("keeps a message once when the live feed repeats it, in id order", () => {
     let state = applyEvent(emptyChat, { type: "message.created", data: message(5, "assistant", "Are you there?") });
     state = applyEvent(state, { type: "message.created", data: message(4, "user", "Hi") });

@@ -126,6 +126,8 @@ export function applyEvent(state: ChatState, event: TurnEvent): ChatState {
       return { ...state, pending, messages: upsert(state.messages, data.message as Message),
                tools: state.tools.filter((t) => !listed.has(t.call_id)) };
     }
+    case "handoff": // a person answers this conversation: no reply of the character follows
+      return { ...state, typing: false, pending: [], status: "handed_off" };
     case "error":
       return { ...state, typing: false, pending: [], error: typeof data.message === "string" ? data.message : "The reply failed." };
     case "done": {

@@ -1,16 +1,22 @@
-// The agent console: the handoff queue (conversations waiting for a human), every active
-// conversation to take over, and the conversation itself: reply as a human, hand it back, and
-// the tools its replies called. With no conversation picked, the tool calls across conversations.
+// The agent console: the agent's presence, the handoff queue (conversations waiting for a human,
+// with waiting times, who has each and a Claim button), every active conversation to take over,
+// and the conversation itself: the summary written for the agent, reply as a human, hand it back,
+// and the tools its replies called. With no conversation picked, the tool calls across conversations.
 import { useEffect, useState } from "preact/hooks";
 import type { Character, Conversation, Message } from "../lib/api";
 import { applyEvent, emptyChat, visibleMessages, withConversation, type ChatState } from "../lib/chat_model";
 import { openLiveFeed } from "../lib/live";
 import { useApp } from "../context";
 import { ConversationToolCalls, RecentToolCalls } from "../components/tool_calls";
+import { HandoffQueueList, PresenceToggle } from "../components/handoff_queue";
+import { handoffRecord, keyPrefix, type QueueEntry } from "../lib/handoff_queue";
 
 export function AgentConsole({ conversationId }: { conversationId?: number }) {
-  const { api, navigate, report } = useApp();
-  const [queue, setQueue] = useState<Conversation[]>([]);
+  const { api, navigate, report, session } = useApp();
+  const me = keyPrefix(session.key);
+  const [queue, setQueue] = useState<QueueEntry[]>([]);
+  const [fetchedAt, setFetchedAt] = useState(Date.now());
+  const [conversation, setConversation] = useState<Conversation | null>(null);
   const [active, setActive] = useState<Conversation[]>([]);
   const [names, setNames] = useState<Map<number, string>>(new Map());
   const [state, setState] = useState<ChatState>(emptyChat);
@@ -19,16 +25,18 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
 
   const loadLists = async () => {
     const [waiting, running] = await Promise.all([
-      api.all<Conversation>("/api/v1/conversations?status=handed_off"),
+      api.json<{ data: QueueEntry[] }>("GET", "/api/v1/handoff-queue"),
       api.all<Conversation>("/api/v1/conversations?status=active"),
     ]);
-    setQueue(waiting);
+    setQueue(waiting.data);
+    setFetchedAt(Date.now());
     setActive(running);
   };
   const loadConversation = async () => {
     if (!conversationId) return;
     const base = `/api/v1/conversations/${conversationId}`;
     const [conversation, messages] = await Promise.all([api.json<Conversation>("GET", base), api.all<Message>(`${base}/messages`)]);
+    setConversation(conversation);
     setState((current) => withConversation({ ...current, messages }, conversation));
   };
 
@@ -37,12 +45,15 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
   }, []);
   useEffect(() => {
     setState(emptyChat);
+    setConversation(null);
     loadConversation().catch(report);
     const feed = openLiveFeed(api, (event) => {
       let data: { id?: number; conversation_id?: number } | null = null;
       try { data = JSON.parse(event.data); } catch { return; }
-      if (event.type.startsWith("conversation.")) loadLists().catch(() => {});
+      // A customer's message moves the queue too (its last message).
+      if (event.type.startsWith("conversation.") || event.type === "message.created") loadLists().catch(() => {});
       const about = event.type.startsWith("conversation.") ? data?.id : data?.conversation_id;
+      if (conversationId && about === conversationId && event.type === "conversation.updated") setConversation(data as Conversation);
       if (conversationId && about === conversationId) setState((current) => applyEvent(current, { type: event.type, data }));
     }, () => { loadLists().catch(report); loadConversation().catch(() => {}); });
     return () => feed.close();
@@ -51,8 +62,9 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
   async function act(path: string, body?: unknown) {
     setBusy(true);
     try {
-      const conversation = await api.json<Conversation>("POST", `/api/v1/conversations/${conversationId}/${path}`, body ?? {});
-      setState((current) => withConversation(current, conversation));
+      const changed = await api.json<Conversation>("POST", `/api/v1/conversations/${conversationId}/${path}`, body ?? {});
+      setConversation(changed);
+      setState((current) => withConversation(current, changed));
       await loadLists();
     } catch (error) {
       report(error);
@@ -76,6 +88,17 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
     }
   }
 
+  async function claim(id: number) {
+    try {
+      await api.json<Conversation>("POST", `/api/v1/conversations/${id}/assign`, {});
+      await loadLists();
+      if (id === conversationId) await loadConversation();
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  const handoff = conversation?.status === "handed_off" ? handoffRecord(conversation) : null;
   const item = (c: Conversation) => (
     <li key={c.id} class={c.id === conversationId ? "selected" : ""}>
       <a href={`/agent/${c.id}`} onClick={(e) => { e.preventDefault(); navigate({ page: "agent", conversationId: c.id }); }}>
@@ -89,8 +112,10 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
     <section class="agent">
       <aside class="queues">
         <h1>Agent console</h1>
+        <PresenceToggle me={me} onChange={() => loadLists().catch(report)} />
         <h2>Waiting for a human <span class="count">{queue.length}</span></h2>
-        {queue.length === 0 ? <p class="hint">Nobody is waiting.</p> : <ul class="list">{queue.map(item)}</ul>}
+        <HandoffQueueList entries={queue} fetchedAt={fetchedAt} me={me} selected={conversationId} names={names}
+                          onOpen={(id) => navigate({ page: "agent", conversationId: id })} onClaim={claim} />
         <h2>Active conversations</h2>
         {active.length === 0 ? <p class="hint">None.</p> : <ul class="list">{active.slice(0, 50).map(item)}</ul>}
       </aside>
@@ -108,6 +133,14 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
               {state.status === "active" && <button type="button" disabled={busy} onClick={() => act("handoff", { reason: "taken over by an agent" })}>Take over</button>}
               {state.status === "handed_off" && <button type="button" class="secondary" disabled={busy} onClick={() => act("handback")}>Hand back to the character</button>}
             </div>
+            {handoff && (
+              <div class="handoff-summary" role="note" aria-label="Handoff summary">
+                <p><strong>{handoff.requestedBy === "assistant" ? "Handed over by the character" : `Asked by the ${handoff.requestedBy || "user"}`}</strong>
+                  {handoff.reason && <span class="hint"> · {handoff.reason}</span>}
+                  <span class="hint"> · {handoff.assignedTo ? (handoff.assignedTo === me ? "yours" : `with ${handoff.assignedTo}`) : "unassigned"}</span></p>
+                {handoff.summary && <p class="summary-text">{handoff.summary}</p>}
+              </div>
+            )}
             <ol class="messages" aria-label="Messages">
               {visibleMessages(state.messages).map((m) => (
                 <li class={`message ${m.role}`} key={m.id}><div class="bubble"><p class="text">{m.content}</p>{m.role === "agent" && <p class="hint">agent</p>}</div></li>
