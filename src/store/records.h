@@ -144,8 +144,8 @@ struct FeedbackEvent {
   int64_t conversation_id = 0;
   std::optional<int64_t> message_id;
   std::optional<int64_t> user_id;
-  std::string kind;  // "rating", "comment", "report", ...
-  std::optional<int> rating;  // -1, 0 or +1 when kind is "rating"
+  std::string kind;  // "rating", "csat" (after the conversation), "comment", "report", ...
+  std::optional<int> rating;  // -1, 0 or +1 when kind is "rating"; 1..5 when kind is "csat"
   std::string comment;
   int64_t created_at = 0;
 };

@@ -33,6 +33,7 @@ class SqlStore final : public Store {
     jobs_ = repo::NewJobRepository(context);
     audit_ = repo::NewAuditLog(context);
     tool_calls_ = repo::NewToolCallRepository(context);
+    kpis_ = repo::NewKpiRepository(context);
     user_data_ = repo::NewUserDataRepository(context);
     agents_ = repo::NewAgentRepository(context);
   }
@@ -59,6 +60,7 @@ class SqlStore final : public Store {
   JobRepository& jobs() override { return *jobs_; }
   AuditLog& audit() override { return *audit_; }
   ToolCallRepository& tool_calls() override { return *tool_calls_; }
+  KpiRepository& kpis() override { return *kpis_; }
   UserDataRepository& user_data() override { return *user_data_; }
   AgentRepository& agents() override { return *agents_; }
 
@@ -78,6 +80,7 @@ class SqlStore final : public Store {
   std::unique_ptr<JobRepository> jobs_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<ToolCallRepository> tool_calls_;
+  std::unique_ptr<KpiRepository> kpis_;
   std::unique_ptr<UserDataRepository> user_data_;
   std::unique_ptr<AgentRepository> agents_;
 };

@@ -30,6 +30,7 @@
 #include "store/conversation_repository.h"
 #include "store/feedback_repository.h"
 #include "store/job_repository.h"
+#include "store/kpi_repository.h"
 #include "store/memory_repository.h"
 #include "store/message_repository.h"
 #include "store/page.h"
@@ -107,6 +108,8 @@ class Store {
   virtual JobRepository& jobs() = 0;
   virtual AuditLog& audit() = 0;
   virtual ToolCallRepository& tool_calls() = 0;
+  // The rows the support KPIs are computed from (kpi_report.h).
+  virtual KpiRepository& kpis() = 0;
   // One end user's data across every repository: export and erasure.
   virtual UserDataRepository& user_data() = 0;
   // Human agents' presence and the handed-off conversations assigned to them.

@@ -7,7 +7,15 @@ namespace {
 
 Status Validate(const FeedbackEvent& e) {
   if (e.kind.empty()) return InvalidArgument("kind must not be empty", "kind");
-  if (e.kind == "rating" && !e.rating) return InvalidArgument("a rating event needs a rating", "rating");
+  if ((e.kind == "rating" || e.kind == "csat") && !e.rating) {
+    return InvalidArgument("a " + e.kind + " event needs a rating", "rating");
+  }
+  if (e.kind == "csat") {
+    // A post-conversation satisfaction rating: about the whole conversation, on a 1..5 scale.
+    if (e.message_id) return InvalidArgument("a csat rating is about the conversation, not a message", "message_id");
+    if (*e.rating < 1 || *e.rating > 5) return InvalidArgument("a csat rating must be 1 to 5", "rating");
+    return Status::Ok();
+  }
   if (e.rating && (*e.rating < -1 || *e.rating > 1)) return InvalidArgument("rating must be -1, 0 or 1", "rating");
   return Status::Ok();
 }

@@ -19,6 +19,7 @@ std::unique_ptr<FeedbackRepository> NewFeedbackRepository(const Context& context
 std::unique_ptr<JobRepository> NewJobRepository(const Context& context);
 std::unique_ptr<AuditLog> NewAuditLog(const Context& context);
 std::unique_ptr<ToolCallRepository> NewToolCallRepository(const Context& context);
+std::unique_ptr<KpiRepository> NewKpiRepository(const Context& context);
 std::unique_ptr<UserDataRepository> NewUserDataRepository(const Context& context);
 std::unique_ptr<AgentRepository> NewAgentRepository(const Context& context);
 

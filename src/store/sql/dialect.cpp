@@ -25,6 +25,12 @@ class Sqlite final : public Dialect {
            std::string(param) + ")";
   }
   std::string JsonAsText(std::string_view column) const override { return std::string(column); }
+  // json_extract gives numbers as numbers: the cast makes every value text, as on PostgreSQL.
+  std::string JsonFieldText(std::string_view column, const std::vector<std::string_view>& path) const override {
+    std::string json_path = "$";
+    for (std::string_view key : path) json_path += "." + std::string(key);
+    return "CAST(json_extract(" + std::string(column) + ", '" + json_path + "') AS TEXT)";
+  }
   std::string_view ClaimLockClause() const override { return ""; }
   std::string_view TableExistsQuery() const override {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1";
@@ -73,6 +79,12 @@ class Postgres final : public Dialect {
   }
   std::string JsonAsText(std::string_view column) const override {
     return std::string(column) + "::text";
+  }
+  // #>> yields text, and SQL NULL for a JSON null.
+  std::string JsonFieldText(std::string_view column, const std::vector<std::string_view>& path) const override {
+    std::string keys;
+    for (std::string_view key : path) keys += (keys.empty() ? "" : ",") + std::string(key);
+    return "(" + std::string(column) + " #>> '{" + keys + "}')";
   }
   std::string_view ClaimLockClause() const override { return " FOR UPDATE SKIP LOCKED"; }
   std::string_view TableExistsQuery() const override {

@@ -18,6 +18,9 @@ class Dialect {
   virtual std::string JsonArrayContains(std::string_view column, std::string_view param) const = 0;
   // `column` (JSON) as text, for substring search.
   virtual std::string JsonAsText(std::string_view column) const = 0;
+  // The value at `path` (object keys, outermost first; letters, digits and '_' only) inside JSON
+  // `column`, as text: a string's text, a number's digits; NULL when the path is missing or null.
+  virtual std::string JsonFieldText(std::string_view column, const std::vector<std::string_view>& path) const = 0;
   // Appended to the job-claim subquery: row locking on PostgreSQL; nothing on SQLite, where the
   // claim runs in a BEGIN IMMEDIATE transaction that already excludes other writers.
   virtual std::string_view ClaimLockClause() const = 0;
