@@ -196,7 +196,7 @@ std::vector<Row> Rows() {
        [](World& w, const std::string& owner) {
          return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/close";
        },
-       NoBody(), {401, 200, 200, 403, 200, 404}},
+       NoBody(), {401, 200, 200, 200, 200, 404}},
       {"GET",
        [](World& w, const std::string& owner) {
          return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/messages";
@@ -225,6 +225,15 @@ std::vector<Row> Rows() {
       // The audit of tool calls: agents and the studio; it holds the operator's backend URLs.
       {"GET", in_conversation("/tool-calls"), NoBody(), {401, 200, 200, 200, 403, 403}},
       {"GET", Fixed("/api/v1/tool-calls"), NoBody(), {401, 200, 403, 200, 403, 403}},
+      // The KPIs: agents and the studio. A routing review is an agent's (the message was not
+      // routed: 412).
+      {"GET", Fixed("/api/v1/kpis"), NoBody(), {401, 200, 200, 200, 403, 403}},
+      {"PUT",
+       [](World& w, const std::string& owner) {
+         const auto [conversation, message] = w.Conversation(owner);
+         return "/api/v1/conversations/" + Id(conversation) + "/messages/" + Id(message) + "/routing-review";
+       },
+       Body(R"({"intent":"billing"})"), {401, 412, 403, 412, 403, 403}},
       {"GET", Fixed("/api/v1/me"), NoBody(), {401, 200, 200, 200, 200, 200}},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/avatar"; },
        NoBody(), everyone_reads},

@@ -401,6 +401,15 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       EXPECT_TRUE(created.ok()) << created.status().ToString();
       replace("memory_id", created.ok() ? created->id : 0);
     }
+    if (path.find("{message_id}") != std::string::npos) {  // a routed user message, as routing-review needs
+      store::Message routed;
+      routed.conversation_id = conversation.id;
+      routed.content = "probe";
+      routed.metadata_json = R"({"routing":{"intent":"probe"}})";
+      Result<store::Message> created = api.store().messages().Append(routed);
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      replace("message_id", created.ok() ? created->id : 0);
+    }
     EXPECT_EQ(path.find('{'), std::string::npos) << "unknown path parameter in " << path;
     return path;
   };
@@ -418,6 +427,7 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"handoffConversation", R"({"reason":"probe"})"},
       {"setAgentPresence", R"({"status":"available"})"},
       {"checkFlow", R"({"flow":""})"},
+      {"putRoutingReview", R"({"intent":"probe"})"},
   };
   // Operations that need a conversation in a given state get their own (the shared one is closed
   // by closeConversation on the way).

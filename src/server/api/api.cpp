@@ -170,6 +170,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddOpenAiRoutes(table);
   api::AddToolCallRoutes(table);
   api::AddHandoffQueueRoutes(table);
+  api::AddKpiRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

@@ -289,8 +289,9 @@ Response ListFeedback(ApiCall& call) {
   return Response::Json(PageJson(*found));
 }
 
-// "rating" needs a message of this conversation and -1, 0 or +1; "comment" and "report" need
-// text and may name a message.
+// "rating" needs a message of this conversation and -1, 0 or +1; "csat" (the end user's
+// satisfaction after the conversation, for the KPIs) 1 to 5 and no message; "comment" and "report"
+// need text and may name a message.
 Response CreateFeedback(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
@@ -302,18 +303,28 @@ Response CreateFeedback(ApiCall& call) {
   event.conversation_id = conversation->id;
   event.kind = reader.RequireString("kind");
   if (auto message_id = reader.OptionalInt("message_id", 1)) event.message_id = *message_id;
-  if (auto rating = reader.OptionalInt("rating", -1, 1)) event.rating = static_cast<int>(*rating);
+  if (auto rating = reader.OptionalInt("rating", -1, 5)) event.rating = static_cast<int>(*rating);
   if (auto comment = reader.OptionalString("comment")) event.comment = std::move(*comment);
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
 
   if (event.kind == "rating") {
     if (!event.message_id) return Response::Error(InvalidArgument("a rating names a message", "message_id"));
-    if (!event.rating) return Response::Error(InvalidArgument("rating is required: -1, 0 or 1", "rating"));
+    if (!event.rating || *event.rating > 1) {
+      return Response::Error(InvalidArgument("rating is required: -1, 0 or 1", "rating"));
+    }
+  } else if (event.kind == "csat") {
+    if (event.message_id) {
+      return Response::Error(InvalidArgument("a csat rating is about the whole conversation: no message_id",
+                                             "message_id"));
+    }
+    if (!event.rating || *event.rating < 1) {
+      return Response::Error(InvalidArgument("rating is required for csat: 1 to 5", "rating"));
+    }
   } else if (event.kind == "comment" || event.kind == "report") {
     if (event.rating) return Response::Error(InvalidArgument("only kind 'rating' has a rating", "rating"));
     if (event.comment.empty()) return Response::Error(InvalidArgument("comment is required", "comment"));
   } else {
-    return Response::Error(InvalidArgument("kind must be rating, comment or report", "kind"));
+    return Response::Error(InvalidArgument("kind must be rating, csat, comment or report", "kind"));
   }
   if (event.message_id) {
     Result<store::Message> message = call.store.messages().Get(*event.message_id);
@@ -352,8 +363,10 @@ void AddConversationRoutes(RouteTable& table) {
   table.push_back({"GET", "/api/v1/conversations/{conversation_id}", "getConversation",
                    "conversations", "Get a conversation", readers, false, {}, "", "Conversation",
                    false, 200, GetConversation});
+  // Agents too: closing a conversation is what makes it resolved in the KPIs.
   table.push_back({"POST", "/api/v1/conversations/{conversation_id}/close", "closeConversation",
-                   "conversations", "Close a conversation", end_user, false, {}, "",
+                   "conversations", "Close a conversation (resolved, in the KPIs)",
+                   {kScopeAgent, kScopeClient, kScopeStudio}, false, {}, "",
                    "Conversation", false, 200, Close});
   table.push_back({"GET", "/api/v1/conversations/{conversation_id}/messages", "listMessages",
                    "messages", "List a conversation's messages, oldest first", readers, false, {},
@@ -362,7 +375,7 @@ void AddConversationRoutes(RouteTable& table) {
                    "feedback", "List feedback on a conversation", readers, false, {}, "",
                    "FeedbackEvent", true, 200, ListFeedback});
   table.push_back({"POST", "/api/v1/conversations/{conversation_id}/feedback", "createFeedback",
-                   "feedback", "Rate a message or leave free-text feedback", end_user, false, {},
+                   "feedback", "Rate a message, rate the conversation (csat, 1 to 5) or leave free-text feedback", end_user, false, {},
                    "FeedbackCreate", "FeedbackEvent", false, 201, CreateFeedback});
   table.push_back({"POST", "/api/v1/conversations/{conversation_id}/handoff", "handoffConversation",
                    "conversations",

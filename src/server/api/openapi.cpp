@@ -97,6 +97,37 @@ void AddUserDataSchemas(json& schemas, json conversation) {
                                    {"user_id", "deleted", "jobs_cancelled"});
 }
 
+// The support KPIs (kpi_json.h) and the routing review they measure against.
+void AddKpiSchemas(json& schemas) {
+  json values = json::object();
+  for (const char* count : {"conversations", "first_responses", "replies", "resolved", "handed_off",
+                            "resolved_without_human", "csat_ratings", "csat_satisfied", "routing_reviews",
+                            "routing_correct", "campaign_sends", "campaign_replies"}) {
+    values[count] = Type("integer");
+  }
+  for (const char* measure : {"first_response_ms", "average_response_ms", "resolution_rate", "handoff_rate",
+                              "agent_load_reduction", "csat", "csat_mean", "routing_accuracy",
+                              "campaign_reply_rate"}) {
+    values[measure] = Type("number", /*nullable=*/true);
+  }
+  schemas["KpiValues"] = Object(values);
+  json group = values;
+  group["key"] = {{"type", "string"},
+                  {"nullable", true},
+                  {"description", "the day (YYYY-MM-DD), intent (null: not routed) or character id"}};
+  group["character_id"] = Type("integer");
+  group["character_slug"] = Type("string", true);
+  group["character_name"] = Type("string", true);
+  schemas["KpiGroup"] = Object(group, {"key"});
+  schemas["Kpis"] = Object({{"from", Type("string")},
+                            {"to", Type("string")},
+                            {"group_by", Enum({"day", "intent", "character"})},
+                            {"totals", Ref("KpiValues")},
+                            {"groups", {{"type", "array"}, {"items", Ref("KpiGroup")}}}},
+                           {"from", "to", "group_by", "totals", "groups"});
+  schemas["RoutingReview"] = Object({{"intent", Type("string")}}, {"intent"});
+}
+
 json Schemas() {
   json schemas;
   schemas["Error"] = Object(
@@ -256,9 +287,12 @@ json Schemas() {
                                 {"latency_ms", Type("number")},
                                 {"attempts", Type("integer")},
                                 {"created_at", Type("integer")}});
-  schemas["FeedbackCreate"] = Object({{"kind", Enum({"rating", "comment", "report"})},
+  schemas["FeedbackCreate"] = Object({{"kind", Enum({"rating", "csat", "comment", "report"})},
                                       {"message_id", Type("integer")},
-                                      {"rating", {{"type", "integer"}, {"minimum", -1}, {"maximum", 1}}},
+                                      {"rating", {{"type", "integer"},
+                                                  {"minimum", -1},
+                                                  {"maximum", 5},
+                                                  {"description", "rating: -1, 0 or 1; csat: 1 to 5"}}},
                                       {"comment", Type("string")}},
                                      {"kind"});
 
@@ -282,6 +316,7 @@ json Schemas() {
       {"scopes"});
 
   AddUserDataSchemas(schemas, conversation);
+  AddKpiSchemas(schemas);
 
   schemas["Job"] = Object({{"id", Type("integer")},
                            {"kind", Type("string")},

@@ -216,6 +216,18 @@ void CallbackMetric::Render(std::string& out) const {
   out += name_ + " " + FormatMetricValue(read_()) + "\n";
 }
 
+CallbackGaugeSeries::CallbackGaugeSeries(std::string name, std::string help, std::vector<std::string> label_names,
+                                         std::function<Samples()> read)
+    : MetricFamily(std::move(name), std::move(help), std::move(label_names)), read_(std::move(read)) {}
+
+void CallbackGaugeSeries::Render(std::string& out) const {
+  RenderHeader(out, "gauge");
+  for (const auto& [labels, value] : read_()) {
+    CheckLabels(labels);
+    out += SampleName("", labels) + " " + FormatMetricValue(value) + "\n";
+  }
+}
+
 Counter& MetricsRegistry::AddCounter(std::string name, std::string help,
                                      std::vector<std::string> labels) {
   return static_cast<Counter&>(
@@ -239,6 +251,12 @@ void MetricsRegistry::AddCallback(std::string name, std::string help, CallbackMe
                                   std::function<double()> read) {
   Register(std::make_unique<CallbackMetric>(std::move(name), std::move(help), type,
                                             std::move(read)));
+}
+
+void MetricsRegistry::AddCallbackSeries(std::string name, std::string help, std::vector<std::string> labels,
+                                        std::function<CallbackGaugeSeries::Samples()> read) {
+  Register(std::make_unique<CallbackGaugeSeries>(std::move(name), std::move(help), std::move(labels),
+                                                 std::move(read)));
 }
 
 MetricFamily& MetricsRegistry::Register(std::unique_ptr<MetricFamily> family) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace troupe::server {
@@ -94,6 +95,19 @@ class CallbackMetric final : public MetricFamily {
   std::function<double()> read_;
 };
 
+// Gauges whose labelled samples are all read when scraped (figures computed elsewhere, whose set
+// of label values changes: a series missing from a read is simply not shown).
+class CallbackGaugeSeries final : public MetricFamily {
+ public:
+  using Samples = std::vector<std::pair<LabelValues, double>>;
+  CallbackGaugeSeries(std::string name, std::string help, std::vector<std::string> label_names,
+                      std::function<Samples()> read);
+  void Render(std::string& out) const override;
+
+ private:
+  std::function<Samples()> read_;
+};
+
 // Latency buckets in seconds, from 5 ms to 60 s (streams run long).
 std::vector<double> DefaultLatencyBuckets();
 
@@ -107,6 +121,8 @@ class MetricsRegistry {
                           std::vector<double> bounds = DefaultLatencyBuckets());
   void AddCallback(std::string name, std::string help, CallbackMetric::Type type,
                    std::function<double()> read);
+  void AddCallbackSeries(std::string name, std::string help, std::vector<std::string> labels,
+                         std::function<CallbackGaugeSeries::Samples()> read);
   // The family with this name, or nullptr.
   MetricFamily* Find(std::string_view name);
 
