@@ -34,6 +34,7 @@ int Run(int argc, char** argv) {
   AddDatabaseCommands(app, context);
   AddKeyCommands(app, context);
   AddUserCommands(app, context);
+  AddKpisCommand(app, context);
   AddCharacterCommands(app, context);
   AddChatCommand(app, context);
   AddModelCommands(app, context);

@@ -19,6 +19,7 @@ void AddGenerateCommands(CLI::App& app, CommandContext& context);
 void AddBenchCommand(CLI::App& app, CommandContext& context);
 void AddIntentsCommands(CLI::App& app, CommandContext& context);
 void AddUserCommands(CLI::App& app, CommandContext& context);
+void AddKpisCommand(CLI::App& app, CommandContext& context);
 // `models pull` and `models list`, added to the `models` subcommand by AddModelCommands.
 void AddPullCommands(CLI::App& models, CommandContext& context);
 

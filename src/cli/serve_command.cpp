@@ -18,6 +18,7 @@
 #include "server/http/http_server.h"
 #include "server/services/job_runner.h"
 #include "server/services/engine_metrics.h"
+#include "server/services/kpi_metrics.h"
 #include "server/services/provider_metrics.h"
 #include "server/http/web_ui.h"
 #include "server/services/webhook.h"
@@ -142,6 +143,7 @@ void Serve(CommandContext& context) {
   const nlohmann::json model_report = ModelReport(*local_model, config);
   server::MetricsRegistry metrics;
   server::ProviderMetrics provider_metrics(metrics);
+  server::KpiMetrics kpi_metrics(metrics, database, SystemClock::Instance());
   Result<std::unique_ptr<llm::ProviderRegistry>> registry =
       llm::BuildProviderRegistry(config, local_model->model, local_model->missing_hint, local_model->draft);
   if (!registry.ok()) {
