@@ -341,6 +341,7 @@ await test("sign-in: a wrong key gets a readable message", async (page) => {
 const harness = { test, expect, signIn, callApi, createJuno, waitForTurnToEnd, keys, base, backendBase, backendRequests, cli, data };
 const areaModules = [
   new URL("./handoff.mjs", import.meta.url).href,
+  new URL("./kpis.mjs", import.meta.url).href,
 ];
 for (const module of areaModules) await (await import(module)).default(harness);
 

@@ -6,6 +6,7 @@ export type Route =
   | { page: "studio" }
   | { page: "character"; characterId: number | "new" }
   | { page: "agent"; conversationId?: number }
+  | { page: "kpis" }
   | { page: "notfound"; path: string };
 
 function id(text: string | undefined): number | undefined {
@@ -25,6 +26,7 @@ export function parseRoute(path: string): Route {
     if (id(second)) return { page: "character", characterId: id(second)! };
   }
   if (first === "agent" && parts.length === 1) return { page: "agent" };
+  if (first === "kpis" && parts.length === 1) return { page: "kpis" };
   if (first === "agent" && parts.length === 2 && id(second)) return { page: "agent", conversationId: id(second)! };
   return { page: "notfound", path };
 }
@@ -43,6 +45,8 @@ export function pathOf(route: Route): string {
       return `/studio/${route.characterId}`;
     case "agent":
       return route.conversationId ? `/agent/${route.conversationId}` : "/agent";
+    case "kpis":
+      return "/kpis";
     case "notfound":
       return route.path;
   }

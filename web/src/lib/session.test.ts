@@ -25,9 +25,9 @@ describe("session", () => {
   });
 
   it("maps scopes to the parts of the app", () => {
-    expect(abilitiesOf(["client"])).toEqual({ chat: true, studio: false, agent: false });
-    expect(abilitiesOf(["agent"])).toEqual({ chat: false, studio: false, agent: true });
-    expect(abilitiesOf(["studio"])).toEqual({ chat: true, studio: true, agent: false });
-    expect(abilitiesOf(["admin"])).toEqual({ chat: true, studio: true, agent: true });
+    expect(abilitiesOf(["client"])).toEqual({ chat: true, studio: false, agent: false, kpis: false });
+    expect(abilitiesOf(["agent"])).toEqual({ chat: false, studio: false, agent: true, kpis: true });
+    expect(abilitiesOf(["studio"])).toEqual({ chat: true, studio: true, agent: false, kpis: true });
+    expect(abilitiesOf(["admin"])).toEqual({ chat: true, studio: true, agent: true, kpis: true });
   });
 });

@@ -50,9 +50,10 @@ export interface Abilities {
   chat: boolean;
   studio: boolean;
   agent: boolean;
+  kpis: boolean;  // the KPI page: agent and studio keys
 }
 
 export function abilitiesOf(scopes: Scope[]): Abilities {
   const has = (scope: Scope) => scopes.includes("admin") || scopes.includes(scope);
-  return { chat: has("client") || has("studio"), studio: has("studio"), agent: has("agent") };
+  return { chat: has("client") || has("studio"), studio: has("studio"), agent: has("agent"), kpis: has("agent") || has("studio") };
 }
