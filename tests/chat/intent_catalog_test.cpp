@@ -59,7 +59,10 @@ intents:
   EXPECT_THAT(balance.examples, ElementsAre("what's my balance", "credit left?"));
   EXPECT_THAT(balance.tools, ElementsAre("get_balance"));
   EXPECT_EQ(balance.prompt, "Tell the balance.");
-  EXPECT_THAT(balance.templates, ElementsAre("Your balance is {balance}."));
+  ASSERT_EQ(balance.templates.size(), 1u);
+  EXPECT_EQ(balance.templates[0].name, "template_1");
+  EXPECT_EQ(balance.templates[0].text, "Your balance is {balance}.");
+  EXPECT_THAT(balance.templates[0].slots, ElementsAre("balance"));
   EXPECT_FALSE(balance.chit_chat);
   EXPECT_TRUE(catalog->intents[1].chit_chat);
   EXPECT_EQ(catalog->Find("greeting"), &catalog->intents[1]);

@@ -10,6 +10,7 @@
 //     llm_threshold: 0.3          # the LLM decides at or above this; below, a human
 //     handoff_sentiment: -0.6     # a message this negative goes to a human
 //     handoff_after_failures: 2   # so does an intent unresolved this many times in a row (0: never)
+//     template_similarity: 0.5    # a template matches a message this similar when its intent has none
 //   intents:
 //     - name: check_balance       # [A-Za-z0-9_.-], unique
 //       description: The customer asks how much credit is left.
@@ -17,7 +18,11 @@
 //       tools: [get_balance]
 //       tool_choice: auto         # required: the reply calls one of the tools before it answers
 //       prompt: Tell the balance and when it was last updated.
-//       templates: ["Your balance is {balance}."]
+//       templates:                # canned answers (templates/response_template.h)
+//         - "Your balance is {balance}."           # a plain one, named template_1
+//         - name: renewal                         # or named, with facts that must survive
+//           text: "Your plan renews on {renewal_date} for €15."
+//           facts: ["renews"]                    # "€15" is found on its own
 //       chit_chat: false
 //       handoff: false            # true: a message of this intent goes to a human
 #pragma once
@@ -28,6 +33,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "chat/templates/response_template.h"
 
 namespace troupe::chat::intents {
 
@@ -38,7 +44,7 @@ struct Intent {
   std::vector<std::string> tools;
   std::string tool_choice = "auto";  // or "required"
   std::string prompt;
-  std::vector<std::string> templates;
+  std::vector<templates::ResponseTemplate> templates;
   bool chit_chat = false;
   bool handoff = false;  // the user asks for a person: routing it means a human takes over
 };
@@ -51,6 +57,9 @@ struct RoutingThresholds {
   // unresolved this many times in a row (0: never).
   double handoff_sentiment = -0.6;
   int handoff_after_failures = 2;
+  // A message routed to no intent with templates gets the most similar template (TF-IDF cosine
+  // with its text and its intent's examples) at or above this (chat/templates/template_match.h).
+  double template_similarity = 0.5;
 };
 
 struct IntentCatalog {

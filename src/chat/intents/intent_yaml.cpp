@@ -97,7 +97,8 @@ class CatalogReader : public Reader {
  private:
   void ReadRouting(const YAML::Node& routing) {
     Keys(routing, "routing",
-         {"classifier_threshold", "llm_threshold", "handoff_sentiment", "handoff_after_failures"});
+         {"classifier_threshold", "llm_threshold", "handoff_sentiment", "handoff_after_failures",
+          "template_similarity"});
     RoutingThresholds& thresholds = parsed_.catalog.routing;
     if (const YAML::Node sentiment = routing["handoff_sentiment"]) {
       double value = 0;
@@ -115,6 +116,9 @@ class CatalogReader : public Reader {
     }
     if (routing["classifier_threshold"]) {
       thresholds.classifier = Threshold(routing["classifier_threshold"], "routing.classifier_threshold");
+    }
+    if (routing["template_similarity"]) {
+      thresholds.template_similarity = Threshold(routing["template_similarity"], "routing.template_similarity");
     }
     if (routing["llm_threshold"]) thresholds.llm = Threshold(routing["llm_threshold"], "routing.llm_threshold");
     if (thresholds.llm > thresholds.classifier) {
@@ -142,7 +146,7 @@ class CatalogReader : public Reader {
     if (node["description"]) intent.description = Text(node["description"], name + ".description");
     if (node["prompt"]) intent.prompt = Text(node["prompt"], name + ".prompt");
     if (node["tools"]) intent.tools = TextList(node["tools"], name + ".tools");
-    if (node["templates"]) intent.templates = TextList(node["templates"], name + ".templates");
+    if (const YAML::Node list = node["templates"]) ReadTemplates(list, intent);
     if (node["chit_chat"]) intent.chit_chat = Flag(node["chit_chat"], name + ".chit_chat");
     if (node["handoff"]) intent.handoff = Flag(node["handoff"], name + ".handoff");
     if (const YAML::Node choice = node["tool_choice"]) {
@@ -153,6 +157,47 @@ class CatalogReader : public Reader {
       if (intent.tool_choice == "required" && intent.tools.empty()) {
         Fail(choice, name + ".tool_choice: required needs tools");
       }
+    }
+  }
+
+  // A template is a plain string or {name, text, facts}; names are unique within the intent.
+  void ReadTemplates(const YAML::Node& list, Intent& intent) {
+    const std::string field = intent.name + ".templates";
+    if (!list.IsSequence() && !list.IsScalar()) Fail(list, field + ": expected a list of templates");
+    std::vector<YAML::Node> items;
+    if (list.IsScalar()) {
+      items.push_back(list);
+    } else {
+      for (const YAML::Node& item : list) items.push_back(item);
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      const YAML::Node& item = items[i];
+      const std::string where = At(item) + ": " + field + "[" + std::to_string(i) + "]";
+      std::string name = "template_" + std::to_string(i + 1);
+      std::string text;
+      std::vector<std::string> facts;
+      if (item.IsScalar()) {
+        text = item.Scalar();
+      } else {
+        Keys(item, field + "[" + std::to_string(i) + "]", {"name", "text", "facts"});
+        if (!item["text"]) Fail(item, field + "[" + std::to_string(i) + "]: a template needs a text");
+        text = Text(item["text"], field + "[" + std::to_string(i) + "].text");
+        if (item["name"]) {
+          name = Text(item["name"], field + "[" + std::to_string(i) + "].name");
+          const bool plain = !name.empty() && name.size() <= 100 &&
+                             std::all_of(name.begin(), name.end(), [](char c) {
+                               return static_cast<unsigned char>(c) > ' ' && static_cast<unsigned char>(c) != 0x7f;
+                             });
+          if (!plain) Fail(item["name"], field + ": the template name '" + name + "' is empty, too long or has a space");
+        }
+        if (item["facts"]) facts = TextList(item["facts"], field + "[" + std::to_string(i) + "].facts");
+      }
+      for (const templates::ResponseTemplate& existing : intent.templates) {
+        if (existing.name == name) Fail(item, field + ": the template '" + name + "' is defined twice");
+      }
+      Result<templates::ResponseTemplate> parsed = templates::ParseTemplate(name, text, std::move(facts), where);
+      Check(parsed.status());
+      intent.templates.push_back(std::move(parsed).value());
     }
   }
 
