@@ -11,6 +11,7 @@
 #include "chat/macros.h"
 #include "chat/memory.h"
 #include "chat/reply_style.h"
+#include "chat/template_reply.h"
 #include "chat/tool_calls.h"
 #include "chat/turn_control.h"
 
@@ -146,7 +147,9 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
                                        {"recalled", prompt.recalled_included},
                                        {"provider", prepared->provider->info().name}};
     style_ = prepared->stage->reply;
-    if (!plan_.split || !turn_.split_messages) style_.split = SplitMode::kNone;
+    // A templated answer is one message, so its facts are checked together.
+    if (plan_.tools && context_.options.response_templates) template_ = MatchTemplate(*scene_, plan_);
+    if (!plan_.split || !turn_.split_messages || template_) style_.split = SplitMode::kNone;
     splitter_.emplace(style_);
     started_ = context_.clock.NowMillis();
     parts_.assign(1, std::string());
@@ -165,7 +168,9 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
                                               [self = shared_from_this()](ToolRound round) {
                                                 self->AfterRound(std::move(round), /*counts=*/false);
                                               });
-    if (!resolving) StartStep();
+    if (resolving) return;
+    if (template_ && offer_.tools.empty()) return StartTemplate();
+    StartStep();
   }
 
  private:
@@ -180,6 +185,7 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
   // pause proportional to their length counted from when they began, like a person typing.
   void OnDelta(std::string_view delta) {
     if (control_->cancelled()) stop_ = true;
+    if (template_ && !template_phase_) return;  // the steps before a template's are not shown
     if (released_) {
       Take(splitter_->Feed(delta));
     } else {
@@ -241,7 +247,12 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
   // On a worker: the model asked for tools (and may have another round), or the reply is done.
   void StepDone(Result<llm::ChatResult> result) {
     const bool wants_tools = result.ok() && !result->tool_calls.empty() && !offer_.tools.empty() &&
-                             steps_ < context_.options.max_tool_steps && !control_->cancelled();
+                             steps_ < context_.options.max_tool_steps && !control_->cancelled() && !template_phase_;
+    if (!wants_tools && template_ && !template_phase_ && result.ok() && !control_->cancelled()) {
+      usage_.prompt_tokens += result->usage.prompt_tokens;
+      usage_.completion_tokens += result->usage.completion_tokens;
+      return StartTemplate();
+    }
     if (!wants_tools) return Finish(std::move(result));
     usage_.prompt_tokens += result->usage.prompt_tokens;
     usage_.completion_tokens += result->usage.completion_tokens;
@@ -253,13 +264,39 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
   // are used up or a change waits for the user's yes (it must ask now).
   void AfterRound(ToolRound round, bool counts) {
     if (counts) ++steps_;
+    tool_messages_.insert(tool_messages_.end(), round.messages.begin(), round.messages.end());
     for (llm::ChatMessage& message : round.messages) request_.messages.push_back(std::move(message));
     json& calls = stored_plan_.metadata["tools"];
     if (!calls.is_array()) calls = json::array();
     for (json& call : round.calls) calls.push_back(std::move(call));
     if (round.pending) stored_plan_.metadata["tool_confirmation"] = round.pending->ToJson();
+    // A change waiting for the user's yes is asked about in the model's words, not a template's.
+    if (round.pending) template_.reset();
     const bool more = !round.pending && steps_ < context_.options.max_tool_steps;
     request_.tool_choice = request_.tools.empty() ? "" : more ? "auto" : "none";
+    if (template_ && !more) return StartTemplate();
+    StartStep();
+  }
+
+  // The template's slots are filled (tools, profile, then the model) before it is said.
+  void StartTemplate() {
+    if (control_->cancelled()) return Finish(Result<llm::ChatResult>(Cancelled()));
+    const std::vector<std::string> results = OkToolResults(tool_messages_, stored_plan_.metadata.value("tools", json()));
+    FillKnownValues(context_, *scene_, results, *template_);
+    std::vector<llm::ChatMessage> known;
+    for (const llm::ChatMessage& message : request_.messages) {
+      if (message.role != "tool" && message.tool_calls.empty()) known.push_back(message);
+    }
+    for (const std::string& result : results) known.push_back({"system", "A tool returned: " + result, "", {}, ""});
+    FillWithModel(context_, *provider_, std::move(known), control_, std::move(*template_),
+                  [self = shared_from_this()](TemplatedReply filled) { self->SayTemplate(std::move(filled)); });
+  }
+
+  void SayTemplate(TemplatedReply filled) {
+    template_ = std::move(filled);
+    template_phase_ = true;
+    request_.messages.push_back({"system", TemplateInstruction(*template_), "", {}, ""});
+    if (!request_.tools.empty()) request_.tool_choice = "none";
     StartStep();
   }
 
@@ -271,6 +308,15 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
     }
     Take(splitter_->Finish());
     failed_ = !result.ok();
+    if (template_phase_ && !failed_ && !control_->cancelled()) {
+      std::string written;
+      for (const std::string& part : parts_) written += part;
+      parts_.assign(1, CheckedReplyText(*template_, std::string(TrimSpace(written))));
+    }
+    if (template_phase_) stored_plan_.metadata["template"] = template_->ToJson();
+    if (json values = ToolValues(tool_messages_, stored_plan_.metadata.value("tools", json())); !values.empty()) {
+      stored_plan_.metadata["tool_values"] = std::move(values);
+    }
     generated_.usage = usage_;
     if (failed_) {
       error_ = result.status();
@@ -371,6 +417,11 @@ class ReplyRun : public std::enable_shared_from_this<ReplyRun> {
   ToolOffer offer_;
   int steps_ = 0;  // rounds of calls so far
   llm::Usage usage_;  // of the steps before the last
+  std::vector<llm::ChatMessage> tool_messages_;  // every round's
+
+  // The template answering this reply, if one matched; its step is the last (template_phase_).
+  std::optional<TemplatedReply> template_;
+  bool template_phase_ = false;
 };
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,9 @@ struct RuntimeOptions {
   // Where standalone intent catalogs live (intents/standalone_catalog.h), <data_dir>/intents;
   // empty: only catalogs inside cards.
   std::filesystem::path intent_catalogs_dir;
+  // A reply to a message that matches a response template of the character's intent catalog says
+  // the template, its facts kept (chat/template_reply.h); false: every reply is the model's own.
+  bool response_templates = true;
 };
 
 struct TurnOptions {
@@ -132,6 +136,13 @@ inline constexpr std::string_view kProactiveJob = "chat.proactive";
 // Called once when a turn is over: its outcome, or the error it ended with (reported before as an
 // ErrorEvent when the turn had started generating).
 using TurnDone = std::function<void(Result<TurnOutcome>)>;
+
+// A response template rendered for an agent to edit and send (ChatRuntime::RenderTemplate).
+struct RenderedTemplate {
+  std::string text;                          // unfilled slots stay "{slot}"
+  std::map<std::string, std::string> values;  // what filled the slots
+  std::vector<std::string> unfilled;          // in the template's order
+};
 
 // A user's message, stored, and the reply queued after it.
 struct PostedMessage {
@@ -210,6 +221,13 @@ class ChatRuntime {
   // Folds the conversation's older messages into a new rolling summary when enough are waiting
   // (the job a turn enqueues). Returns the stored summary, or nullopt when there was too little.
   Result<std::optional<store::Memory>> Summarize(int64_t conversation_id, const std::function<bool(double)>& progress);
+
+  // Template `name` of `intent` in the conversation's character's catalog, rendered with what
+  // Troupe knows of the conversation: the customer's profile, the tool results its latest reply
+  // kept ("tool_values"), and the character's model for the rest (blocking; a model that fails
+  // leaves those slots unfilled). kNotFound for an unknown conversation, intent or template (a
+  // character without a catalog has none).
+  Result<RenderedTemplate> RenderTemplate(int64_t conversation_id, std::string_view intent, std::string_view name);
 
   // The job handler for kProactiveJob and kSummarizeJob: the payload names conversation_id. A
   // conversation that no longer exists (deleted with its user) is done: {"written": false,

@@ -53,6 +53,9 @@ class JunoTurnsTest : public ::testing::Test {
     RuntimeOptions options;
     options.clock = &clock_;
     options.max_tool_steps = max_tool_steps;
+    // Juno's catalog has templates; the tests of tools and handoffs script the model's own replies
+    // (template_turns_test turns them on).
+    options.response_templates = false;
     if (adjust) adjust(options);
     options.tool_runner = std::make_shared<tools::ToolRunner>(
         loop_, tools::ToolRunnerOptions{{{"BRIGHTWAVE_API_TOKEN", "bw-token"}}, 1 << 20, 1});

@@ -49,6 +49,7 @@ class MessageRoutingTest : public ::testing::Test {
     RuntimeOptions options;
     options.clock = &clock_;
     options.intent_catalogs_dir = dir_ / "intents";
+    options.response_templates = false;  // the reply is the model's own (template_turns_test has the others)
     runtime_ = std::make_unique<ChatRuntime>(
         *store_, [this](std::string_view) -> Result<llm::Provider*> { return &provider_; }, options);
   }
