@@ -234,6 +234,12 @@ std::vector<Row> Rows() {
          return "/api/v1/conversations/" + Id(conversation) + "/messages/" + Id(message) + "/routing-review";
        },
        Body(R"({"intent":"billing"})"), {401, 412, 403, 412, 403, 403}},
+      // Response templates: agents and the studio read a character's; agents render one for a
+      // conversation, which needs the runtime (503 here).
+      {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/templates"; },
+       NoBody(), {401, 200, 200, 200, 403, 403}},
+      {"POST", in_conversation("/templates/render"), Body(R"({"intent":"greet","name":"template_1"})"),
+       {401, 503, 403, 503, 403, 403}},
       {"GET", Fixed("/api/v1/me"), NoBody(), {401, 200, 200, 200, 200, 200}},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/avatar"; },
        NoBody(), everyone_reads},

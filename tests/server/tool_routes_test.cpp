@@ -56,10 +56,11 @@ FaultHttpServer::Response Json(int status, const std::string& body) {
 
 class ToolRoutesTest : public ::testing::Test {
  protected:
-  ToolRoutesTest() {
+  // `templates`: replies to messages that match Juno's response templates say them.
+  explicit ToolRoutesTest(bool templates = false) {
     ApiOptions options = UnlimitedOptions();
     options.clock = &clock_;
-    server_ = std::make_unique<ApiServer>(Backend::kSqlite, options, [this](store::Store& store, ApiOptions& api) {
+    server_ = std::make_unique<ApiServer>(Backend::kSqlite, options, [this, templates](store::Store& store, ApiOptions& api) {
       static std::shared_ptr<llm::LocalModel> model(
           llm::LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value());
       llm::LocalProviderOptions local_options;
@@ -72,6 +73,7 @@ class ToolRoutesTest : public ::testing::Test {
       remote_ = std::move(llm::MakeOpenAiProvider(remote_options)).value();
       chat::RuntimeOptions runtime_options;
       runtime_options.clock = &clock_;
+      runtime_options.response_templates = templates;
       runtime_options.tool_runner = std::make_shared<chat::tools::ToolRunner>(
           loop_, chat::tools::ToolRunnerOptions{{{"BRIGHTWAVE_API_TOKEN", "bw-token"}}, 1 << 20, 1});
       runtime_ = std::make_unique<chat::ChatRuntime>(
@@ -109,7 +111,10 @@ class ToolRoutesTest : public ::testing::Test {
     character.extensions_json = extensions.dump();
     character.published = true;
     character = *server_->store().characters().Create(character);
-    store::User user = server_->MakeUser("cust-7");
+    store::User user;
+    user.external_id = "cust-7";
+    user.display_name = "Kim";
+    user = *server_->store().users().Create(user);
     client_key_ = server_->MintKey({"client"}, user.id).key;
     agent_key_ = server_->MintKey({"agent"}).key;
     return server_->MakeConversation(user.id, character.id).id;
@@ -225,6 +230,107 @@ TEST_F(ToolRoutesTest, ARemoteModelAsksForAToolTheOpenAiWayAndGetsItsResult) {
   ASSERT_NE(end, nullptr);
   EXPECT_EQ(end->data["message"]["content"], "Calls in France cost 0.20 EUR a minute.");
   EXPECT_EQ(end->data["message"]["metadata"]["tools"][0]["tool"], "roaming_rates");
+}
+
+// Juno's response templates over HTTP with the local engine: a reply from a template, the
+// character's templates for the agent console, and one rendered for an agent.
+class TemplateRoutesTest : public ToolRoutesTest {
+ protected:
+  TemplateRoutesTest() : ToolRoutesTest(true) {}
+
+  ClientResponse Render(int64_t conversation, const json& body) {
+    return server_->Call("POST", "/api/v1/conversations/" + std::to_string(conversation) + "/templates/render",
+                         agent_key_, body.dump());
+  }
+};
+
+TEST_F(TemplateRoutesTest, TheEnginesReplyFromATemplateKeepsItsFactsOrIsTheRenderedTemplateExactly) {
+  const int64_t conversation = JunoConversation("");
+  backend_.SetDefault(Json(200, R"({"balance":"12.50 EUR","data_left":"3.2 GB","renewal_date":"1 May"})"));
+  const std::vector<Event> events = Post(conversation, "what's my balance");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "done") << events.back().data.dump();
+  ASSERT_NE(Find(events, "tool.result"), nullptr) << "the engine wrote no tool call";
+  const Event* end = Find(events, "message.end");
+  ASSERT_NE(end, nullptr);
+  const json& message = end->data["message"];
+  const json& used = message["metadata"]["template"];
+  ASSERT_TRUE(used.is_object()) << message.dump();
+  EXPECT_EQ(used["intent"], "check_balance");
+  EXPECT_EQ(used["name"], "balance");
+  EXPECT_EQ(used["matched_by"], "intent");
+  EXPECT_TRUE(used["score"].is_number());
+  EXPECT_EQ(used["values"], json::parse(R"({"balance":"12.50 EUR","data_left":"3.2 GB","renewal_date":"1 May"})"));
+  ASSERT_TRUE(used["facts_kept"].is_boolean());
+  EXPECT_NE(used["facts_kept"], used["fallback"]);
+  const std::string content = message["content"];
+  if (used["fallback"] == true) {
+    EXPECT_EQ(content, "Your balance is 12.50 EUR. You have 3.2 GB of data left until 1 May.");
+  } else {
+    for (const char* value : {"12.50 EUR", "3.2 GB", "1 May"}) EXPECT_NE(content.find(value), std::string::npos);
+  }
+  EXPECT_EQ(message["metadata"]["tool_values"]["data_left"], "3.2 GB");
+
+  // The agent renders the same template from what the reply kept, and another with the profile.
+  ClientResponse balance = Render(conversation, {{"intent", "check_balance"}, {"name", "balance"}});
+  ASSERT_EQ(balance.status, 200) << balance.body;
+  EXPECT_EQ(balance.Json()["text"], "Your balance is 12.50 EUR. You have 3.2 GB of data left until 1 May.");
+  EXPECT_EQ(balance.Json()["unfilled"], json::array());
+  ClientResponse low = Render(conversation, {{"intent", "check_balance"}, {"name", "low_credit"}});
+  ASSERT_EQ(low.status, 200) << low.body;
+  EXPECT_EQ(low.Json()["text"],
+            "You have 12.50 EUR left, Kim. You can top up from 5 EUR at https://brightwave.example/top-up any time.");
+  EXPECT_EQ(low.Json()["values"]["name"], "Kim");
+}
+
+TEST_F(TemplateRoutesTest, TheEngineFillsWhatNothingElseKnowsAndBadRequestsNameTheField) {
+  const int64_t conversation = JunoConversation("");
+  server_->MakeMessage(conversation, "is the network down near me?");
+  ClientResponse outage = Render(conversation, {{"intent", "outage_check"}, {"name", "outage"}});
+  ASSERT_EQ(outage.status, 200) << outage.body;
+  const json rendered = outage.Json();
+  EXPECT_EQ(rendered["unfilled"], json::array());
+  ASSERT_EQ(rendered["values"].size(), 2u);
+  const std::string postcode = rendered["values"]["postcode"];
+  const std::string eta = rendered["values"]["eta"];
+  EXPECT_FALSE(postcode.empty());
+  EXPECT_FALSE(eta.empty());
+  EXPECT_EQ(rendered["text"], "There's an outage around " + postcode + "; engineers expect service back by " + eta + ".");
+
+  ClientResponse unknown = Render(conversation, {{"intent", "outage_check"}, {"name", "nope"}});
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.Json()["error"]["field"], "name");
+  ClientResponse no_intent = Render(conversation, {{"intent", "weather"}, {"name", "outage"}});
+  EXPECT_EQ(no_intent.status, 404);
+  EXPECT_EQ(no_intent.Json()["error"]["field"], "intent");
+  ClientResponse missing = Render(conversation, {{"intent", "outage_check"}});
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(missing.Json()["error"]["field"], "name");
+  EXPECT_EQ(server_->Call("POST", "/api/v1/conversations/" + std::to_string(conversation) + "/templates/render",
+                          client_key_, R"({"intent":"outage_check","name":"outage"})").status,
+            403);
+}
+
+TEST_F(TemplateRoutesTest, TheAgentConsoleListsEveryTemplateWithItsSlotsAndFacts) {
+  const int64_t conversation = JunoConversation("");
+  const int64_t character = server_->store().conversations().Get(conversation)->character_id;
+  ClientResponse listed = server_->Call("GET", "/api/v1/characters/" + std::to_string(character) + "/templates",
+                                        agent_key_);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  std::map<std::string, json> by_name;
+  for (const json& entry : listed.Json()["data"]) by_name[entry["intent"].get<std::string>() + "/" +
+                                                          entry["name"].get<std::string>()] = entry;
+  ASSERT_TRUE(by_name.count("check_balance/low_credit"));
+  EXPECT_EQ(by_name["check_balance/balance"]["slots"], json::parse(R"(["balance","data_left","renewal_date"])"));
+  EXPECT_EQ(by_name["check_balance/low_credit"]["facts"],
+            json::parse(R"(["top up","5","https://brightwave.example/top-up"])"));
+  for (const char* intent : {"data_topup", "roaming_prices", "contract_change", "payment", "outage_check"}) {
+    EXPECT_TRUE(std::any_of(by_name.begin(), by_name.end(),
+                            [&](const auto& entry) { return entry.second["intent"] == intent; }))
+        << intent;
+  }
+  EXPECT_EQ(server_->Call("GET", "/api/v1/characters/" + std::to_string(character) + "/templates", client_key_).status,
+            403);
 }
 
 }  // namespace

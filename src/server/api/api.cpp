@@ -171,6 +171,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddToolCallRoutes(table);
   api::AddHandoffQueueRoutes(table);
   api::AddKpiRoutes(table);
+  api::AddTemplateRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

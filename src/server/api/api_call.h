@@ -106,6 +106,7 @@ void AddOpenAiRoutes(RouteTable& table);  // /v1/models, /v1/chat/completions
 void AddToolCallRoutes(RouteTable& table);  // the audit of tool calls
 void AddHandoffQueueRoutes(RouteTable& table);  // agents' presence, the handoff queue, assignment
 void AddKpiRoutes(RouteTable& table);  // the support KPIs and the routing reviews they measure against
+void AddTemplateRoutes(RouteTable& table);  // response templates: a character's, one rendered
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);

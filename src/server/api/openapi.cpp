@@ -288,6 +288,19 @@ json Schemas() {
                                 {"attempts", Type("integer")},
                                 {"created_at", Type("integer")}});
   schemas["FeedbackCreate"] = Object({{"kind", Enum({"rating", "csat", "comment", "report"})},
+  const json string_map = {{"type", "object"}, {"additionalProperties", Type("string")}};
+  schemas["Template"] = Object({{"intent", Type("string")},
+                                {"name", Type("string")},
+                                {"text", {{"type", "string"}, {"description", "with {slot} placeholders"}}},
+                                {"slots", StringArray()},
+                                {"facts", {{"type", "array"}, {"items", Type("string")},
+                                           {"description", "what a reply from the template must keep as written"}}}},
+                               {"intent", "name", "text", "slots", "facts"});
+  schemas["TemplateList"] = Object({{"data", {{"type", "array"}, {"items", Ref("Template")}}}}, {"data"});
+  schemas["TemplateRenderRequest"] = Object({{"intent", Type("string")}, {"name", Type("string")}}, {"intent", "name"});
+  schemas["RenderedTemplate"] = Object({{"text", Type("string")}, {"values", string_map}, {"unfilled", StringArray()}},
+                                       {"text", "values", "unfilled"});
+  schemas["FeedbackCreate"] = Object({{"kind", Enum({"rating", "comment", "report"})},
                                       {"message_id", Type("integer")},
                                       {"rating", {{"type", "integer"},
                                                   {"minimum", -1},
