@@ -2,7 +2,8 @@
 // takes a catalog, Rasa NLU YAML, a text<TAB>intent file, a CSV or a directory of them and writes
 // a model (to -o, or <data_dir>/intents/<name>.model); eval prints per-intent precision, recall
 // and F1, the frequent confusions and, as its last line, "accuracy=0.xxxx macro_f1=0.xxxx";
-// classify prints the ranked intents of messages. Results on stdout, progress on stderr.
+// classify prints the ranked intents of messages; templates lists a catalog's response templates
+// (intent, name, slots, facts, text), checking them. Results on stdout, progress on stderr.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -36,6 +37,11 @@ struct EvalFlags {
   std::string model;
   std::string test;
   int confusions = 10;
+  bool json = false;
+};
+
+struct TemplatesFlags {
+  std::string input;
   bool json = false;
 };
 
@@ -174,6 +180,30 @@ void Classify(CommandContext& context, const ClassifyFlags& flags) {
   if (flags.json) std::cout << JsonText(all) << '\n';
 }
 
+// One line per template: "intent/name  slots=a,b  facts=x|y  text".
+void ListTemplates(CommandContext& context, const TemplatesFlags& flags) {
+  Result<intents::IntentCatalog> catalog = intents::LoadIntentCatalog(flags.input);
+  if (!catalog.ok()) {
+    context.Fail(catalog.status());
+    return;
+  }
+  nlohmann::json all = nlohmann::json::array();
+  for (const intents::Intent& intent : catalog->intents) {
+    for (const chat::templates::ResponseTemplate& response : intent.templates) {
+      all.push_back({{"intent", intent.name}, {"name", response.name}, {"text", response.text},
+                     {"slots", response.slots}, {"facts", response.facts}});
+      if (flags.json) continue;
+      std::string slots;
+      for (const std::string& slot : response.slots) slots += (slots.empty() ? "" : ",") + slot;
+      std::string facts;
+      for (const std::string& fact : response.facts) facts += (facts.empty() ? "" : "|") + fact;
+      std::printf("%s/%s\tslots=%s\tfacts=%s\t%s\n", intent.name.c_str(), response.name.c_str(), slots.c_str(),
+                  facts.c_str(), response.text.c_str());
+    }
+  }
+  if (flags.json) std::cout << JsonText(all) << '\n';
+}
+
 }  // namespace
 
 void AddIntentsCommands(CLI::App& app, CommandContext& context) {
@@ -215,6 +245,14 @@ void AddIntentsCommands(CLI::App& app, CommandContext& context) {
   classify_command->add_option("--top", classify->top, "intents to print per message")->capture_default_str();
   classify_command->add_flag("--json", classify->json, "print JSON");
   classify_command->callback([&context, classify] { Classify(context, *classify); });
+
+  auto templates = std::make_shared<TemplatesFlags>();
+  CLI::App* templates_command = group->add_subcommand(
+      "templates", "List and check a catalog's response templates: a plain string, or {name, text, facts}; "
+                   "{slot} placeholders are filled per conversation, facts (and numbers, amounts, URLs) are kept");
+  templates_command->add_option("input", templates->input, "catalog FILE or DIR")->required();
+  templates_command->add_flag("--json", templates->json, "print JSON");
+  templates_command->callback([&context, templates] { ListTemplates(context, *templates); });
 }
 
 }  // namespace troupe::cli

@@ -91,5 +91,22 @@ TEST(IntentsCommandTest, ErrorsSayWhatIsWrong) {
   EXPECT_THAT(bad_loss.err, HasSubstr("--loss must be hinge or logistic"));
 }
 
+TEST(IntentsCommandTest, TemplatesListsEachTemplateWithItsSlotsAndFactsAndNamesABadOne) {
+  ProcessResult listed = RunProcess({TroupeBinary(), "intents", "templates", kCatalog});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out,
+              HasSubstr("check_balance/balance\tslots=balance,data_left,renewal_date\tfacts=\tYour balance is {balance}."));
+  EXPECT_THAT(listed.out, HasSubstr("check_balance/low_credit\tslots=balance,name\tfacts=top up|5|https://"));
+  testing::TempDir dir;
+  const std::string bad = (dir / "bad.yml").string();
+  {
+    std::ofstream file(bad);
+    file << "intents:\n  - name: pay\n    examples: [pay]\n    templates: [\"Pay {amount by Friday\"]\n";
+  }
+  ProcessResult failed = RunProcess({TroupeBinary(), "intents", "templates", bad});
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_THAT(failed.err, HasSubstr("bad.yml:4: pay.templates[0]: '{' at offset 4 is never closed"));
+}
+
 }  // namespace
 }  // namespace troupe
