@@ -108,6 +108,16 @@ describe("chat model", () => {
       .toEqual([[2, ["get_balance: ok", "roaming_rates: unavailable"]]]);
   });
 
+  it("shows the stored text when it differs from what streamed (a template's facts kept)", () => {
+    let state = applyEvent(emptyChat, { type: "message.start", data: { message_index: 0 } });
+    state = applyEvent(state, { type: "delta", data: { message_index: 0, text: "Your balance is 21.50 EUR!" } });
+    expect(state.pending[0].text).toBe("Your balance is 21.50 EUR!");
+    const stored = message(7, "assistant", "Your balance is 12.50 EUR.", { template: { name: "balance", fallback: true } });
+    state = applyEvent(state, { type: "message.end", data: { message_index: 0, message: stored } });
+    expect(state.pending).toEqual([]);
+    expect(visibleMessages(state.messages).map((m) => m.content)).toEqual(["Your balance is 12.50 EUR."]);
+  });
+
   it("clears a turn's calls when it is done, and shows a split reply's calls once", () => {
     let state = applyEvent(emptyChat, { type: "tool.call", data: { call_id: "c", tool: "get_balance" } });
     state = applyEvent(state, { type: "done", data: {} });

@@ -10,6 +10,8 @@ import { useApp } from "../context";
 import { ConversationToolCalls, RecentToolCalls } from "../components/tool_calls";
 import { HandoffQueueList, PresenceToggle } from "../components/handoff_queue";
 import { handoffRecord, keyPrefix, type QueueEntry } from "../lib/handoff_queue";
+import { TemplatePicker } from "../components/templates";
+import { insertTemplate } from "../lib/templates";
 
 export function AgentConsole({ conversationId }: { conversationId?: number }) {
   const { api, navigate, report, session } = useApp();
@@ -22,6 +24,7 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
   const [state, setState] = useState<ChatState>(emptyChat);
   const [reply, setReply] = useState("");
   const [busy, setBusy] = useState(false);
+  const [characterId, setCharacterId] = useState<number | null>(null);
 
   const loadLists = async () => {
     const [waiting, running] = await Promise.all([
@@ -38,6 +41,7 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
     const [conversation, messages] = await Promise.all([api.json<Conversation>("GET", base), api.all<Message>(`${base}/messages`)]);
     setConversation(conversation);
     setState((current) => withConversation({ ...current, messages }, conversation));
+    setCharacterId(conversation.character_id);
   };
 
   useEffect(() => {
@@ -151,6 +155,8 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
                 <textarea aria-label="Reply as a human agent" value={reply} onInput={(e) => setReply((e.target as HTMLTextAreaElement).value)}
                           onKeyDown={(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(e); } }} />
                 <button type="submit" disabled={busy || !reply.trim()}>Send as agent</button>
+                {characterId !== null && <TemplatePicker key={conversationId} conversationId={conversationId} characterId={characterId}
+                  disabled={busy} onInsert={(text) => setReply((current) => insertTemplate(current, text))} />}
               </form>
             )}
             <ConversationToolCalls key={conversationId} conversationId={conversationId} revision={state.messages.length} />
