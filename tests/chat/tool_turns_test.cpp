@@ -224,6 +224,7 @@ TEST_F(ToolTurnsTest, ChitChatAndToolsNotOfferedAreNotCalled) {
 TEST_F(ToolTurnsTest, WithoutARunnerNoToolIsOffered) {
   RuntimeOptions options;
   options.clock = &clock_;
+  options.response_templates = false;  // the model's own reply, as the fixture's runtime has it
   runtime_ = std::make_unique<ChatRuntime>(
       *store_, [this](std::string_view) -> Result<llm::Provider*> { return &provider_; }, options);
   const int64_t conversation = Conversation(Extensions());

@@ -318,7 +318,8 @@ TEST_F(TemplateRoutesTest, TheAgentConsoleListsEveryTemplateWithItsSlotsAndFacts
                                         agent_key_);
   ASSERT_EQ(listed.status, 200) << listed.body;
   std::map<std::string, json> by_name;
-  for (const json& entry : listed.Json()["data"]) by_name[entry["intent"].get<std::string>() + "/" +
+  const json list = listed.Json();
+  for (const json& entry : list["data"]) by_name[entry["intent"].get<std::string>() + "/" +
                                                           entry["name"].get<std::string>()] = entry;
   ASSERT_TRUE(by_name.count("check_balance/low_credit"));
   EXPECT_EQ(by_name["check_balance/balance"]["slots"], json::parse(R"(["balance","data_left","renewal_date"])"));

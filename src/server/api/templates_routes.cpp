@@ -54,8 +54,9 @@ void AddTemplateRoutes(RouteTable& table) {
   table.push_back({"GET", "/api/v1/characters/{character_id}/templates", "listCharacterTemplates", "templates",
                    "Every response template of the character's intent catalog, with its slots and facts",
                    {kScopeAgent, kScopeStudio}, false, {}, "", "TemplateList", false, 200, ListCharacterTemplates});
+  // Tagged chat: like the other routes that need the chat runtime, it answers 503 without one.
   table.push_back({"POST", "/api/v1/conversations/{conversation_id}/templates/render", "renderTemplate",
-                   "templates",
+                   "chat",
                    "A template rendered for the conversation (the customer's profile, the latest tool results, "
                    "the model for the rest), for an agent to edit and send",
                    {kScopeAgent}, false, {}, "TemplateRenderRequest", "RenderedTemplate", false, 200,
