@@ -1,8 +1,11 @@
 // Response templates (chat/templates/): a character's, listed for the agent console and the studio,
 // and one rendered for a conversation so an agent can edit and send it.
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "chat/intents/intent_catalog.h"
+#include "chat/intents/standalone_catalog.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 
@@ -19,6 +22,13 @@ Response ListCharacterTemplates(ApiCall& call) {
   Result<std::optional<chat::intents::IntentCatalog>> catalog =
       chat::intents::CatalogFromExtensions(character->extensions_json);
   if (!catalog.ok()) return Response::Error(catalog.status());
+  // A card without a catalog may have one beside the database, as its turns do.
+  if (!*catalog && !call.options.data_dir.empty()) {
+    Result<std::optional<chat::intents::StandaloneCatalog>> standalone = chat::intents::LoadStandaloneCatalog(
+        std::filesystem::path(call.options.data_dir) / "intents", character->slug);
+    if (!standalone.ok()) return Response::Error(standalone.status());
+    if (*standalone) *catalog = std::move((*standalone)->catalog);
+  }
   json data = json::array();
   if (*catalog) {
     for (const chat::intents::Intent& intent : (*catalog)->intents) {
