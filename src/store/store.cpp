@@ -36,6 +36,8 @@ class SqlStore final : public Store {
     kpis_ = repo::NewKpiRepository(context);
     user_data_ = repo::NewUserDataRepository(context);
     agents_ = repo::NewAgentRepository(context);
+    customers_ = repo::NewCustomerRepository(context);
+    segments_ = repo::NewSegmentRepository(context);
   }
 
   std::string_view backend() const override { return dialect_.name(); }
@@ -63,6 +65,8 @@ class SqlStore final : public Store {
   KpiRepository& kpis() override { return *kpis_; }
   UserDataRepository& user_data() override { return *user_data_; }
   AgentRepository& agents() override { return *agents_; }
+  CustomerRepository& customers() override { return *customers_; }
+  SegmentRepository& segments() override { return *segments_; }
 
  private:
   const std::string redacted_url_;
@@ -83,6 +87,8 @@ class SqlStore final : public Store {
   std::unique_ptr<KpiRepository> kpis_;
   std::unique_ptr<UserDataRepository> user_data_;
   std::unique_ptr<AgentRepository> agents_;
+  std::unique_ptr<CustomerRepository> customers_;
+  std::unique_ptr<SegmentRepository> segments_;
 };
 
 }  // namespace

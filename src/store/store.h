@@ -28,6 +28,7 @@
 #include "store/audit_log.h"
 #include "store/character_repository.h"
 #include "store/conversation_repository.h"
+#include "store/customer_repository.h"
 #include "store/feedback_repository.h"
 #include "store/job_repository.h"
 #include "store/kpi_repository.h"
@@ -35,6 +36,7 @@
 #include "store/message_repository.h"
 #include "store/page.h"
 #include "store/records.h"
+#include "store/segment_repository.h"
 #include "store/tool_call_repository.h"
 #include "store/user_data_repository.h"
 #include "store/user_repository.h"
@@ -114,6 +116,9 @@ class Store {
   virtual UserDataRepository& user_data() = 0;
   // Human agents' presence and the handed-off conversations assigned to them.
   virtual AgentRepository& agents() = 0;
+  // End users as customers: profiles and interaction history; and the segments they belong to.
+  virtual CustomerRepository& customers() = 0;
+  virtual SegmentRepository& segments() = 0;
 };
 
 // Replaces the password of a postgres:// URL or key=value conninfo with "***".

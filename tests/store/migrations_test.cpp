@@ -116,7 +116,8 @@ TEST_P(StoreTest, ConcurrentMigrateAppliesEachMigrationOnce) {
     applied += result->size();
   }
   ASSERT_OK_AND_ASSIGN(MigrationReport report, nodes[0]->Migrations());
-  EXPECT_EQ(applied, static_cast<size_t>(report.latest_version));
+  // Counted, not read off the latest version: numbers may skip (one branch's 0006 before another's 0005).
+  EXPECT_EQ(applied, report.migrations.size());
   EXPECT_OK(nodes[0]->CheckSchema());
 }
 

@@ -22,5 +22,7 @@ std::unique_ptr<ToolCallRepository> NewToolCallRepository(const Context& context
 std::unique_ptr<KpiRepository> NewKpiRepository(const Context& context);
 std::unique_ptr<UserDataRepository> NewUserDataRepository(const Context& context);
 std::unique_ptr<AgentRepository> NewAgentRepository(const Context& context);
+std::unique_ptr<CustomerRepository> NewCustomerRepository(const Context& context);
+std::unique_ptr<SegmentRepository> NewSegmentRepository(const Context& context);
 
 }  // namespace troupe::store::repo
