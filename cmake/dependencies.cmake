@@ -11,6 +11,8 @@ find_package(CLI11 REQUIRED)
 find_package(Boost 1.74 REQUIRED)
 # libpng: Character Card PNGs (the card travels in a tEXt chunk of the avatar image).
 find_package(PNG REQUIRED)
+# Eigen: the dense linear algebra of customer k-means (header-only).
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 # libcurl: model downloads (`troupe models pull`), with resume and redirects.

@@ -1,6 +1,8 @@
 #include "chat/tools/tool_runner.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
