@@ -63,6 +63,17 @@ auto Body(std::string body) {
   return [body](World&, const std::string&, bool) { return body; };
 }
 
+// A new rule segment, so mutating rows never share one. Its name starts with a digit, so the
+// coverage check below reads it as a path parameter.
+std::string FreshSegmentPath(World& w, const std::string& tail = "") {
+  static int next = 0;
+  store::Segment segment;
+  segment.name = "7seg-" + std::to_string(++next);
+  segment.definition_json = R"({"rules":{"all":[{"field":"conversations","op":">","value":0}]}})";
+  EXPECT_TRUE(w.api.store().segments().Create(segment).ok());
+  return "/api/v1/segments/" + segment.name + tail;
+}
+
 std::vector<Row> Rows() {
   const Expected everyone_reads{401, 200, 200, 200, 200, 200};
   const Expected studio_writes_create{401, 201, 201, 403, 403, 403};
@@ -179,6 +190,27 @@ std::vector<Row> Rows() {
          return "/api/v1/users/" + Id(w.api.MakeUser("doomed-" + std::to_string(++next)).id);
        },
        NoBody(), admin_only},
+      // Customers: profiles (studio writes, a client key reads its own), CSV import (a JSON body is
+      // not a CSV: allowed callers get 415) and segments (studio).
+      {"GET", [](World& w, const std::string& owner) { return "/api/v1/users/" + Id(w.UserId(owner)) + "/profile"; },
+       NoBody(), {401, 200, 200, 403, 200, 404}},
+      {"PUT", [](World& w, const std::string& owner) { return "/api/v1/users/" + Id(w.UserId(owner)) + "/profile"; },
+       Body(R"({"profile":{"age":3}})"), studio_writes},
+      {"PATCH", [](World& w, const std::string& owner) { return "/api/v1/users/" + Id(w.UserId(owner)) + "/profile"; },
+       Body(R"({"profile":{"vip":true}})"), studio_writes},
+      {"POST", Fixed("/api/v1/users/import"), Body(R"({"external_id":"x"})"), {401, 415, 415, 403, 403, 403}},
+      {"POST", Fixed("/api/v1/segments"),
+       [](World&, const std::string&, bool) {
+         static int next = 0;
+         return R"({"name":"made-)" + std::to_string(++next) +
+                R"(","rules":{"all":[{"field":"handoffs","op":">","value":0}]}})";
+       },
+       studio_writes_create},
+      {"GET", Fixed("/api/v1/segments"), NoBody(), studio_writes},
+      {"GET", [](World& w, const std::string&) { return FreshSegmentPath(w); }, NoBody(), studio_writes},
+      {"DELETE", [](World& w, const std::string&) { return FreshSegmentPath(w); }, NoBody(), studio_writes},
+      {"POST", [](World& w, const std::string&) { return FreshSegmentPath(w, "/apply"); }, NoBody(), studio_writes},
+      {"GET", [](World& w, const std::string&) { return FreshSegmentPath(w, "/members"); }, NoBody(), studio_writes},
       {"GET",
        [](World& w, const std::string& owner) { return "/api/v1/conversations?user_id=" + Id(w.UserId(owner)); },
        NoBody(), conversation_reads},

@@ -410,6 +410,7 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       EXPECT_TRUE(created.ok()) << created.status().ToString();
       replace("message_id", created.ok() ? created->id : 0);
     }
+    if (size_t at = path.find("{segment_name}"); at != std::string::npos) path.replace(at, 14, "probe-segment");
     EXPECT_EQ(path.find('{'), std::string::npos) << "unknown path parameter in " << path;
     return path;
   };
@@ -428,7 +429,14 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"setAgentPresence", R"({"status":"available"})"},
       {"checkFlow", R"({"flow":""})"},
       {"putRoutingReview", R"({"intent":"probe"})"},
+      {"putUserProfile", R"({"profile":{"age":3}})"},
+      {"patchUserProfile", R"({"profile":{"vip":true}})"},
+      {"createSegment", R"({"name":"probed","rules":{"all":[{"field":"conversations","op":">","value":0}]}})"},
   };
+  store::Segment probe_segment;
+  probe_segment.name = "probe-segment";
+  probe_segment.definition_json = R"({"rules":{"all":[{"field":"age","op":">","value":1}]}})";
+  ASSERT_TRUE(api.store().segments().Create(probe_segment).ok());
   // Operations that need a conversation in a given state get their own (the shared one is closed
   // by closeConversation on the way).
   const std::map<std::string, std::optional<store::ConversationStatus>> own_conversation = {
@@ -453,6 +461,11 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       std::string target = fill(path) + query;
       // Deleting the shared user would take the conversation later operations use with it.
       if (id == "deleteUser") target = "/api/v1/users/" + std::to_string(api.MakeUser("doomed").id);
+      if (id == "deleteSegment") {
+        probe_segment.name = "doomed-segment";
+        ASSERT_TRUE(api.store().segments().Create(probe_segment).ok());
+        target = "/api/v1/segments/doomed-segment";
+      }
       if (auto fresh = own_conversation.find(id); fresh != own_conversation.end()) {
         const store::Conversation own = api.MakeConversation(user.id, character.id);
         if (fresh->second) {
@@ -464,6 +477,8 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       ClientResponse answer =
           id == "putAvatar"
               ? api.Call(upper, target, admin, *chat::DefaultAvatarPng("Probe"), {{"Content-Type", "image/png"}})
+          : id == "importUserProfiles"
+              ? api.Call(upper, target, admin, "external_id,age\nprobe-csv,4\n", {{"Content-Type", "text/csv"}})
               : api.Call(upper, target, admin, body == bodies.end() ? "" : body->second);
       EXPECT_NE(answer.status, 404) << upper << " " << path << ": " << answer.body;
       EXPECT_NE(answer.status, 405) << upper << " " << path << ": " << answer.body;

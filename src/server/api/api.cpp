@@ -172,6 +172,8 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddHandoffQueueRoutes(table);
   api::AddKpiRoutes(table);
   api::AddTemplateRoutes(table);
+  api::AddCustomerRoutes(table);
+  api::AddSegmentRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

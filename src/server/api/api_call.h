@@ -107,6 +107,8 @@ void AddToolCallRoutes(RouteTable& table);  // the audit of tool calls
 void AddHandoffQueueRoutes(RouteTable& table);  // agents' presence, the handoff queue, assignment
 void AddKpiRoutes(RouteTable& table);  // the support KPIs and the routing reviews they measure against
 void AddTemplateRoutes(RouteTable& table);  // response templates: a character's, one rendered
+void AddCustomerRoutes(RouteTable& table);  // end users' profiles and activity, CSV import
+void AddSegmentRoutes(RouteTable& table);   // customer segments by rules or k-means
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);

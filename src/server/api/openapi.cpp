@@ -126,6 +126,67 @@ void AddKpiSchemas(json& schemas) {
                             {"groups", {{"type", "array"}, {"items", Ref("KpiGroup")}}}},
                            {"from", "to", "group_by", "totals", "groups"});
   schemas["RoutingReview"] = Object({{"intent", Type("string")}}, {"intent"});
+json Nullable(json schema) {
+  schema["nullable"] = true;
+  return schema;
+}
+
+// End users as customers: profiles with activity, CSV import, segments.
+void AddCustomerSchemas(json& schemas) {
+  const json scalar_map = {{"type", "object"},
+                           {"additionalProperties", {{"oneOf", {Type("string"), Type("number"), Type("boolean")}}}}};
+  schemas["UserProfile"] = Object({{"user_id", Type("integer")},
+                                   {"external_id", Type("string")},
+                                   {"segment", Type("string")},
+                                   {"profile", scalar_map},
+                                   {"updated_at", Type("integer", true)},
+                                   {"activity", Object({{"conversations", Type("integer")},
+                                                        {"messages_sent", Type("integer")},
+                                                        {"frequency_30d", Type("integer")},
+                                                        {"recency_days", Type("integer")},
+                                                        {"first_seen", Type("integer")},
+                                                        {"last_active_at", Type("integer", true)},
+                                                        {"ratings_given", Type("integer")},
+                                                        {"handoffs", Type("integer")}})}});
+  schemas["UserProfileWrite"] = Object({{"profile", AnyObject()}}, {"profile"});
+  schemas["ProfileImport"] = Object({{"lines", Type("integer")},
+                                     {"created", Type("integer")},
+                                     {"updated", Type("integer")},
+                                     {"failed", Type("integer")},
+                                     {"errors", StringArray()},
+                                     {"columns", {{"type", "object"}, {"additionalProperties", Enum({"string", "number", "boolean", "date"})}}}});
+  const json condition = Object({{"field", Type("string")}, {"op", Enum({"=", "==", "!=", ">", ">=", "<", "<="})},
+                                 {"value", {{"oneOf", {Type("string"), Type("number"), Type("boolean")}}}}},
+                                {"field", "op", "value"});
+  const json rules = Object({{"all", {{"type", "array"}, {"items", condition}}},
+                             {"any", {{"type", "array"}, {"items", condition}}},
+                             {"monetary_field", Type("string")}});
+  const json kmeans = Object({{"fields", StringArray()}, {"k", Type("integer")}, {"seed", Type("integer")}},
+                             {"fields", "k"});
+  const json cluster = Object({{"name", Type("string")}, {"size", Type("integer")},
+                               {"centroid", {{"type", "object"}, {"additionalProperties", Type("number")}}},
+                               {"member_count", Type("integer")}});
+  schemas["SegmentCreate"] = Object({{"name", Type("string")}, {"description", Type("string")}, {"rules", rules},
+                                     {"kmeans", kmeans}},
+                                    {"name"});
+  schemas["Segment"] = Object({{"id", Type("integer")},
+                               {"name", Type("string")},
+                               {"description", Type("string")},
+                               {"kind", Enum({"rules", "kmeans", "cluster"})},
+                               {"parent", Type("string", true)},
+                               {"member_count", Type("integer")},
+                               {"rules", Nullable(rules)},
+                               {"kmeans", Nullable(kmeans)},
+                               {"clusters", {{"type", "array"}, {"items", cluster}}},
+                               {"last_run", Nullable(Object({{"evaluated", Type("integer")}, {"clustered", Type("integer")},
+                                                             {"skipped", Type("integer")}, {"iterations", Type("integer")}}))},
+                               {"created_at", Type("integer")},
+                               {"updated_at", Type("integer")}});
+  schemas["SegmentApply"] = Object({{"name", Type("string")}, {"evaluated", Type("integer")},
+                                    {"members", Type("integer")}, {"added", Type("integer")},
+                                    {"removed", Type("integer")}, {"skipped", Type("integer")},
+                                    {"clusters", {{"type", "array"}, {"items", cluster}}}});
+  schemas["SegmentDeletion"] = Object({{"name", Type("string")}, {"members_removed", Type("integer")}});
 }
 
 json Schemas() {
@@ -346,6 +407,7 @@ json Schemas() {
                            {"created_at", Type("integer")},
                            {"updated_at", Type("integer")},
                            {"finished_at", Type("integer", true)}});
+  AddCustomerSchemas(schemas);
   return schemas;
 }
 
@@ -359,7 +421,7 @@ json Operation(const ApiRoute& route) {
                     {"summary", route.summary},
                     {"tags", {route.tag}}};
   json parameters = json::array();
-  // Path parameters from the pattern: every one is a positive integer id.
+  // Path parameters from the pattern: a positive integer id, or a name ({segment_name}).
   std::string_view rest = route.pattern;
   while (true) {
     size_t open = rest.find('{');
@@ -368,7 +430,9 @@ json Operation(const ApiRoute& route) {
     parameters.push_back({{"name", std::string(rest.substr(open + 1, close - open - 1))},
                           {"in", "path"},
                           {"required", true},
-                          {"schema", {{"type", "integer"}, {"minimum", 1}}}});
+                          {"schema", rest.substr(open, close - open).ends_with("_name")
+                                         ? json{{"type", "string"}}
+                                         : json{{"type", "integer"}, {"minimum", 1}}}});
     rest.remove_prefix(close + 1);
   }
   for (const QueryParam& param : route.query) {
@@ -406,6 +470,9 @@ json Operation(const ApiRoute& route) {
     json& content = operation["requestBody"]["content"];
     content["application/json"]["schema"] = {{"oneOf", {Ref("CharacterCreate"), Ref("CharacterCard")}}};
     content["image/png"] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+  }
+  if (route.operation_id == "importUserProfiles") {
+    operation["requestBody"] = {{"required", true}, {"content", {{"text/csv", {{"schema", Type("string")}}}}}};
   }
 
   json success = {{"description", "success"}};
