@@ -10,6 +10,7 @@ import { ChatPage } from "./pages/chat";
 import { StudioList, CharacterPage } from "./pages/studio";
 import { AgentConsole } from "./pages/agent";
 import { KpisPage } from "./pages/kpis";
+import { CustomersPage } from "./pages/customers";
 import { ModelStatus } from "./components/model_status";
 
 type Theme = "light" | "dark";
@@ -89,6 +90,7 @@ export function App() {
           <nav aria-label="Main">
             {can.chat && <a href="/" aria-current={route.page === "gallery" || route.page === "chat" ? "page" : undefined} onClick={go({ page: "gallery" })}>Chat</a>}
             {can.studio && <a href="/studio" aria-current={route.page === "studio" || route.page === "character" ? "page" : undefined} onClick={go({ page: "studio" })}>Studio</a>}
+            {can.studio && <a href="/customers" aria-current={route.page === "customers" ? "page" : undefined} onClick={go({ page: "customers" })}>Customers</a>}
             {can.agent && <a href="/agent" aria-current={route.page === "agent" ? "page" : undefined} onClick={go({ page: "agent" })}>Agent console</a>}
             {can.kpis && <a href="/kpis" aria-current={route.page === "kpis" ? "page" : undefined} onClick={go({ page: "kpis" })}>KPIs</a>}
           </nav>
@@ -128,6 +130,8 @@ function Page({ route }: { route: Route }) {
       return <AgentConsole conversationId={route.conversationId} />;
     case "kpis":
       return <KpisPage />;
+    case "customers":
+      return <CustomersPage />;
     case "notfound":
       return <p class="empty">There is no page at {route.path}.</p>;
   }

@@ -7,6 +7,7 @@ describe("routes", () => {
       { page: "gallery" }, { page: "signin" }, { page: "chat", conversationId: 12 }, { page: "studio" },
       { page: "character", characterId: "new" }, { page: "character", characterId: 3 }, { page: "agent" },
       { page: "agent", conversationId: 9 }, { page: "kpis" },
+      { page: "agent", conversationId: 9 }, { page: "customers" },
     ];
     for (const route of routes) expect(parseRoute(pathOf(route))).toEqual(route);
   });

@@ -7,6 +7,7 @@ export type Route =
   | { page: "character"; characterId: number | "new" }
   | { page: "agent"; conversationId?: number }
   | { page: "kpis" }
+  | { page: "customers" }
   | { page: "notfound"; path: string };
 
 function id(text: string | undefined): number | undefined {
@@ -27,6 +28,7 @@ export function parseRoute(path: string): Route {
   }
   if (first === "agent" && parts.length === 1) return { page: "agent" };
   if (first === "kpis" && parts.length === 1) return { page: "kpis" };
+  if (first === "customers" && parts.length === 1) return { page: "customers" };
   if (first === "agent" && parts.length === 2 && id(second)) return { page: "agent", conversationId: id(second)! };
   return { page: "notfound", path };
 }
@@ -47,6 +49,8 @@ export function pathOf(route: Route): string {
       return route.conversationId ? `/agent/${route.conversationId}` : "/agent";
     case "kpis":
       return "/kpis";
+    case "customers":
+      return "/customers";
     case "notfound":
       return route.path;
   }
