@@ -35,6 +35,7 @@ int Run(int argc, char** argv) {
   AddKeyCommands(app, context);
   AddUserCommands(app, context);
   AddKpisCommand(app, context);
+  AddSegmentCommands(app, context);
   AddCharacterCommands(app, context);
   AddChatCommand(app, context);
   AddModelCommands(app, context);

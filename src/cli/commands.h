@@ -20,6 +20,9 @@ void AddBenchCommand(CLI::App& app, CommandContext& context);
 void AddIntentsCommands(CLI::App& app, CommandContext& context);
 void AddUserCommands(CLI::App& app, CommandContext& context);
 void AddKpisCommand(CLI::App& app, CommandContext& context);
+// `users import`, added to the `users` subcommand by AddUserCommands.
+void AddUserImportCommand(CLI::App& users, CommandContext& context);
+void AddSegmentCommands(CLI::App& app, CommandContext& context);
 // `models pull` and `models list`, added to the `models` subcommand by AddModelCommands.
 void AddPullCommands(CLI::App& models, CommandContext& context);
 

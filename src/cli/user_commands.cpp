@@ -121,8 +121,9 @@ void AddUserChoice(CLI::App& command, UserChoice& choice) {
 }  // namespace
 
 void AddUserCommands(CLI::App& app, CommandContext& context) {
-  CLI::App* group = app.add_subcommand("users", "Export or delete everything stored about an end user");
+  CLI::App* group = app.add_subcommand("users", "Import end users' profiles, or export or delete everything stored about one");
   group->require_subcommand(1);
+  AddUserImportCommand(*group, context);
 
   auto export_options = std::make_shared<UserExportOptions>();
   CLI::App* exported = group->add_subcommand(
