@@ -38,6 +38,7 @@ class SqlStore final : public Store {
     agents_ = repo::NewAgentRepository(context);
     customers_ = repo::NewCustomerRepository(context);
     segments_ = repo::NewSegmentRepository(context);
+    campaigns_ = repo::NewCampaignRepository(context);
   }
 
   std::string_view backend() const override { return dialect_.name(); }
@@ -67,6 +68,7 @@ class SqlStore final : public Store {
   AgentRepository& agents() override { return *agents_; }
   CustomerRepository& customers() override { return *customers_; }
   SegmentRepository& segments() override { return *segments_; }
+  CampaignRepository& campaigns() override { return *campaigns_; }
 
  private:
   const std::string redacted_url_;
@@ -89,6 +91,7 @@ class SqlStore final : public Store {
   std::unique_ptr<AgentRepository> agents_;
   std::unique_ptr<CustomerRepository> customers_;
   std::unique_ptr<SegmentRepository> segments_;
+  std::unique_ptr<CampaignRepository> campaigns_;
 };
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "store/agent_repository.h"
 #include "store/api_key_repository.h"
 #include "store/audit_log.h"
+#include "store/campaign_repository.h"
 #include "store/character_repository.h"
 #include "store/conversation_repository.h"
 #include "store/customer_repository.h"
@@ -119,6 +120,8 @@ class Store {
   // End users as customers: profiles and interaction history; and the segments they belong to.
   virtual CustomerRepository& customers() = 0;
   virtual SegmentRepository& segments() = 0;
+  // Engagement campaigns for segments of users.
+  virtual CampaignRepository& campaigns() = 0;
 };
 
 // Replaces the password of a postgres:// URL or key=value conninfo with "***".

@@ -7,7 +7,7 @@
 namespace troupe::store::repo {
 namespace {
 
-std::vector<Memory> ReadAll(const sql::Rows& rows) {
+std::vector<Memory> ReadMemoryRows(const sql::Rows& rows) {
   std::vector<Memory> memories;
   memories.reserve(rows.size());
   for (const sql::Row& row : rows) memories.push_back(ReadMemory(row));
@@ -98,7 +98,7 @@ class Memories final : public MemoryRepository {
                                  {conversation_id, std::string(ToString(*kind))})
              : connection->Query(SelectMemories("WHERE conversation_id = $1 ORDER BY id"), {conversation_id});
     if (!rows.ok()) return rows.status();
-    return ReadAll(*rows);
+    return ReadMemoryRows(*rows);
   }
 
   Result<Memory> Update(const Memory& m) override {
@@ -162,7 +162,7 @@ class Memories final : public MemoryRepository {
   Result<std::vector<Memory>> Search(int64_t conversation_id, std::string_view free_text, int limit) override {
     TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, SearchConversationText(context_, "memories", kMemoryColumns, conversation_id,
                                                                    free_text, limit, std::nullopt));
-    return ReadAll(rows);
+    return ReadMemoryRows(rows);
   }
 
  private:

@@ -24,5 +24,6 @@ std::unique_ptr<UserDataRepository> NewUserDataRepository(const Context& context
 std::unique_ptr<AgentRepository> NewAgentRepository(const Context& context);
 std::unique_ptr<CustomerRepository> NewCustomerRepository(const Context& context);
 std::unique_ptr<SegmentRepository> NewSegmentRepository(const Context& context);
+std::unique_ptr<CampaignRepository> NewCampaignRepository(const Context& context);
 
 }  // namespace troupe::store::repo
