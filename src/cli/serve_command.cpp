@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/build_info.h"
+#include "chat/campaigns.h"
 #include "chat/runtime.h"
 #include "chat/tools/tool_runner.h"
 #include "cli/commands.h"
@@ -101,6 +102,21 @@ nlohmann::json ModelReport(const llm::ConfiguredModel& local, const config::Conf
           {"memory_bytes", info.tensor_bytes}};
 }
 
+// The campaign drafting job, and the scan that delivers campaign messages held back by quiet hours
+// once those end.
+void RegisterCampaignJobs(server::JobRunner& jobs, chat::Campaigns& campaigns) {
+  jobs.Register(std::string(chat::kCampaignDraftJob), [&campaigns](const store::Job& job, server::JobContext& job_context) {
+    return campaigns.RunDraftJob(job, [&job_context](double progress) { return job_context.ReportProgress(progress); });
+  });
+  jobs.AddPeriodic("campaign-delivery-scan", 60'000, [&campaigns] {
+    if (Result<chat::DeliveryReport> report = campaigns.Scan(); !report.ok()) {
+      spdlog::warn("campaign delivery scan failed: {}", report.status().ToString());
+    } else if (report->delivered > 0) {
+      spdlog::info("{} campaign message(s) delivered after quiet hours", report->delivered);
+    }
+  });
+}
+
 void Serve(CommandContext& context) {
   HeldStopSignals held_signals;
   Result<const config::LoadedConfig*> loaded = context.Configuration();
@@ -192,8 +208,8 @@ void Serve(CommandContext& context) {
   for (const auto& [name, provider] : config.providers) {
     if (provider.max_turns > 0) runtime_options.limits.providers[name] = provider.max_turns;
   }
-  runtime_options.on_message_stored = [&events, &database, &jobs, &webhook](const store::Conversation& conversation,
-                                                                         const store::Message& message) {
+  auto on_message_stored = [&events, &database, &jobs, &webhook](const store::Conversation& conversation,
+                                                                 const store::Message& message) {
     server::PublishMessageCreated(events, conversation, message);
     if (webhook.url.empty()) return;
     const nlohmann::json metadata = nlohmann::json::parse(message.metadata_json, nullptr, false);
@@ -209,6 +225,7 @@ void Serve(CommandContext& context) {
       spdlog::warn("proactive message {} not queued for the webhook: {}", message.id, queued.status().ToString());
     }
   };
+  runtime_options.on_message_stored = on_message_stored;
   runtime_options.on_job_enqueued = [&jobs] { jobs.Wake(); };
   runtime_options.on_conversation_changed = [&events](const store::Conversation& conversation) {
     server::PublishConversationUpdated(events, conversation);
@@ -229,8 +246,14 @@ void Serve(CommandContext& context) {
       spdlog::info("{} proactive message(s) due", *enqueued);
     }
   });
+  chat::CampaignOptions campaign_options;
+  campaign_options.on_message_stored = on_message_stored;
+  campaign_options.on_job_enqueued = [&jobs] { jobs.Wake(); };
+  chat::Campaigns campaigns(database, providers, campaign_options);
+  RegisterCampaignJobs(jobs, campaigns);
   server::Router router;
   server::ApiOptions api_options;
+  api_options.campaigns = &campaigns;
   api_options.events = &events;
   api_options.runtime = &runtime;
   api_options.providers = providers;

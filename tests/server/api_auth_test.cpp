@@ -95,6 +95,22 @@ std::vector<Row> Rows() {
       return target;
     };
   };
+  // A fresh campaign of the published character with one draft, for alice.
+  auto in_campaign = [](std::string suffix) {
+    return [suffix](World& w, const std::string&) {
+      store::Campaign campaign;
+      campaign.name = "Spring";
+      campaign.character_id = w.published.id;
+      campaign.segment = "vip";
+      Result<store::Campaign> created = w.api.store().campaigns().Create(campaign);
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      Result<store::CampaignMessage> draft = w.api.store().campaigns().AddDraft(created->id, w.alice.id, "Hi");
+      EXPECT_TRUE(draft.ok()) << draft.status().ToString();
+      std::string target = "/api/v1/campaigns/" + Id(created->id) + suffix;
+      if (size_t at = target.find("{message}"); at != std::string::npos) target.replace(at, 9, Id(draft->id));
+      return target;
+    };
+  };
   // A pinned memory in a fresh conversation of `owner`.
   auto in_pinned_memory = [] {
     return [](World& w, const std::string& owner) {
@@ -293,6 +309,22 @@ std::vector<Row> Rows() {
       {"POST",
        [](World& w, const std::string&) { return "/api/v1/jobs/" + Id(w.api.MakeJob("summary").id) + "/cancel"; },
        NoBody(), studio_jobs},
+      // Campaigns are the studio's; drafting and delivery need the campaign service, which this
+      // server does not run (campaigns_routes_test drives them).
+      {"POST", Fixed("/api/v1/campaigns"),
+       [](World& w, const std::string&, bool) {
+         return json{{"name", "Spring"}, {"character_id", w.published.id}, {"segment", "vip"}}.dump();
+       },
+       studio_writes_create},
+      {"GET", Fixed("/api/v1/campaigns"), NoBody(), studio_jobs},
+      {"GET", in_campaign(""), NoBody(), studio_jobs},
+      {"POST", in_campaign("/draft"), NoBody(), Expected{401, 503, 503, 403, 403, 403}},
+      {"POST", in_campaign("/cancel"), NoBody(), studio_jobs},
+      {"GET", in_campaign("/messages"), NoBody(), studio_jobs},
+      {"PATCH", in_campaign("/messages/{message}"), Body(R"({"status":"approved"})"), studio_jobs},
+      {"POST", in_campaign("/approve"), NoBody(), studio_jobs},
+      {"POST", in_campaign("/deliver"), NoBody(), Expected{401, 503, 503, 403, 403, 403}},
+      {"GET", in_campaign("/stats"), NoBody(), studio_jobs},
   };
 }
 

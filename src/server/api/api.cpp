@@ -174,6 +174,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddTemplateRoutes(table);
   api::AddCustomerRoutes(table);
   api::AddSegmentRoutes(table);
+  api::AddCampaignRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

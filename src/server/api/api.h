@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "chat/campaigns.h"
 #include "chat/runtime.h"
 #include "server/api/event_hub.h"
 #include "server/http/router.h"
@@ -42,6 +43,9 @@ struct ApiOptions {
   // An agent whose presence was not renewed for this long counts as offline (config
   // support.presence_timeout): nothing is assigned to it.
   int64_t agent_presence_timeout_ms = 90'000;
+  // Drafting and delivery of engagement campaigns; nullptr: /draft and /deliver answer 503 (the
+  // other campaign routes work on the store alone). It must outlive the router.
+  chat::Campaigns* campaigns = nullptr;
 };
 
 // One registered API route, as the OpenAPI document lists it.

@@ -109,6 +109,7 @@ void AddKpiRoutes(RouteTable& table);  // the support KPIs and the routing revie
 void AddTemplateRoutes(RouteTable& table);  // response templates: a character's, one rendered
 void AddCustomerRoutes(RouteTable& table);  // end users' profiles and activity, CSV import
 void AddSegmentRoutes(RouteTable& table);   // customer segments by rules or k-means
+void AddCampaignRoutes(RouteTable& table);  // engagement campaigns
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);

@@ -67,6 +67,69 @@ json CharacterInputProperties() {
 json ArrayOf(std::string_view schema) { return {{"type", "array"}, {"items", Ref(schema)}}; }
 
 // GET /api/v1/users/{user_id}/export and DELETE /api/v1/users/{user_id} (user_archive_json.h).
+// Engagement campaigns (campaigns_routes.cpp).
+void AddCampaignSchemas(json& schemas) {
+  const json quiet_hours = {{"type", "object"},
+                            {"nullable", true},
+                            {"properties", {{"start", {{"type", "integer"}, {"minimum", 0}, {"maximum", 23}}},
+                                            {"end", {{"type", "integer"}, {"minimum", 0}, {"maximum", 23}}}}},
+                            {"required", {"start", "end"}},
+                            {"additionalProperties", false}};
+  schemas["Campaign"] = Object({{"id", Type("integer")},
+                                {"name", Type("string")},
+                                {"character_id", Type("integer")},
+                                {"segment", Type("string")},
+                                {"brief", Type("string")},
+                                {"status", Enum({"draft", "drafting", "review", "delivering", "done", "cancelled"})},
+                                {"quiet_hours", quiet_hours},
+                                {"daily_cap", Type("integer")},
+                                {"draft_job_id", Type("integer", true)},
+                                {"created_at", Type("integer")},
+                                {"updated_at", Type("integer")}});
+  schemas["CampaignCreate"] = Object({{"name", Type("string")},
+                                      {"character_id", Type("integer")},
+                                      {"segment", Type("string")},
+                                      {"brief", Type("string")},
+                                      {"quiet_hours", quiet_hours},
+                                      {"daily_cap", {{"type", "integer"}, {"minimum", 1}}}},
+                                     {"name", "character_id", "segment"});
+  const json message_status = Enum({"drafted", "approved", "rejected", "delivered", "skipped"});
+  schemas["CampaignMessage"] = Object({{"id", Type("integer")},
+                                       {"campaign_id", Type("integer")},
+                                       {"user_id", Type("integer")},
+                                       {"text", Type("string")},
+                                       {"status", message_status},
+                                       {"reason", Enum({"", "opted_out", "quiet_hours", "daily_cap"})},
+                                       {"conversation_id", Type("integer", true)},
+                                       {"message_id", Type("integer", true)},
+                                       {"due_at", Type("integer", true)},
+                                       {"delivered_at", Type("integer", true)},
+                                       {"replied_at", Type("integer", true)},
+                                       {"outcome", Type("string")},
+                                       {"created_at", Type("integer")},
+                                       {"updated_at", Type("integer")}});
+  schemas["CampaignMessageReview"] =
+      Object({{"status", Enum({"approved", "rejected", "drafted"})}, {"text", Type("string")}}, {"status"});
+  schemas["CampaignApproval"] = Object({{"approved", Type("integer")}}, {"approved"});
+  const json counts = {{"type", "object"}, {"additionalProperties", Type("integer")}};
+  schemas["CampaignDelivery"] = Object(
+      {{"delivered", Type("integer")}, {"waiting", Type("integer")}, {"skipped", counts}, {"campaign", Ref("Campaign")}},
+      {"delivered", "waiting", "skipped"});
+  schemas["CampaignStats"] = Object({{"campaign_id", Type("integer")},
+                                     {"status", Type("string")},
+                                     {"drafted", Type("integer")},
+                                     {"pending_review", Type("integer")},
+                                     {"approved", Type("integer")},
+                                     {"rejected", Type("integer")},
+                                     {"delivered", Type("integer")},
+                                     {"waiting", Type("integer")},
+                                     {"skipped", Type("integer")},
+                                     {"skipped_by_reason", counts},
+                                     {"replied", Type("integer")},
+                                     {"reply_rate", Type("number")},
+                                     {"outcomes", counts}});
+}
+
 void AddUserDataSchemas(json& schemas, json conversation) {
   conversation["character_name"] = Type("string");
   conversation["messages"] = ArrayOf("Message");
@@ -391,6 +454,7 @@ json Schemas() {
 
   AddUserDataSchemas(schemas, conversation);
   AddKpiSchemas(schemas);
+  AddCampaignSchemas(schemas);
 
   schemas["Job"] = Object({{"id", Type("integer")},
                            {"kind", Type("string")},
