@@ -346,6 +346,7 @@ const areaModules = [
 const areaModules = [new URL("./templates.mjs", import.meta.url).href];
   new URL("./segments.mjs", import.meta.url).href,
 ];
+const areaModules = [new URL("./campaigns.mjs", import.meta.url).href];
 for (const module of areaModules) await (await import(module)).default(harness);
 
 await browser.close();

@@ -11,6 +11,7 @@ import { StudioList, CharacterPage } from "./pages/studio";
 import { AgentConsole } from "./pages/agent";
 import { KpisPage } from "./pages/kpis";
 import { CustomersPage } from "./pages/customers";
+import { CampaignsPage } from "./pages/campaigns";
 import { ModelStatus } from "./components/model_status";
 
 type Theme = "light" | "dark";
@@ -91,6 +92,7 @@ export function App() {
             {can.chat && <a href="/" aria-current={route.page === "gallery" || route.page === "chat" ? "page" : undefined} onClick={go({ page: "gallery" })}>Chat</a>}
             {can.studio && <a href="/studio" aria-current={route.page === "studio" || route.page === "character" ? "page" : undefined} onClick={go({ page: "studio" })}>Studio</a>}
             {can.studio && <a href="/customers" aria-current={route.page === "customers" ? "page" : undefined} onClick={go({ page: "customers" })}>Customers</a>}
+            {can.studio && <a href="/studio" aria-current={route.page === "studio" || route.page === "character" || route.page === "campaigns" ? "page" : undefined} onClick={go({ page: "studio" })}>Studio</a>}
             {can.agent && <a href="/agent" aria-current={route.page === "agent" ? "page" : undefined} onClick={go({ page: "agent" })}>Agent console</a>}
             {can.kpis && <a href="/kpis" aria-current={route.page === "kpis" ? "page" : undefined} onClick={go({ page: "kpis" })}>KPIs</a>}
           </nav>
@@ -126,6 +128,8 @@ function Page({ route }: { route: Route }) {
       return <StudioList />;
     case "character":
       return <CharacterPage characterId={route.characterId} />;
+    case "campaigns":
+      return <CampaignsPage campaignId={route.campaignId} />;
     case "agent":
       return <AgentConsole conversationId={route.conversationId} />;
     case "kpis":

@@ -4,6 +4,7 @@ export type Route =
   | { page: "gallery" }
   | { page: "chat"; conversationId: number }
   | { page: "studio" }
+  | { page: "campaigns"; campaignId?: number }
   | { page: "character"; characterId: number | "new" }
   | { page: "agent"; conversationId?: number }
   | { page: "kpis" }
@@ -22,6 +23,10 @@ export function parseRoute(path: string): Route {
   if (first === "signin" && parts.length === 1) return { page: "signin" };
   if (first === "chat" && parts.length === 2 && id(second)) return { page: "chat", conversationId: id(second)! };
   if (first === "studio" && parts.length === 1) return { page: "studio" };
+  if (first === "studio" && second === "campaigns" && parts.length <= 3) {
+    if (parts.length === 2) return { page: "campaigns" };
+    if (id(parts[2])) return { page: "campaigns", campaignId: id(parts[2])! };
+  }
   if (first === "studio" && parts.length === 2) {
     if (second === "new") return { page: "character", characterId: "new" };
     if (id(second)) return { page: "character", characterId: id(second)! };
@@ -45,6 +50,8 @@ export function pathOf(route: Route): string {
       return "/studio";
     case "character":
       return `/studio/${route.characterId}`;
+    case "campaigns":
+      return route.campaignId ? `/studio/campaigns/${route.campaignId}` : "/studio/campaigns";
     case "agent":
       return route.conversationId ? `/agent/${route.conversationId}` : "/agent";
     case "kpis":

@@ -68,6 +68,7 @@ export function StudioList() {
       {notice && <p class="banner info" role="status">{notice}</p>}
       <nav class="studio-sections" aria-label="Studio sections">
         <span aria-current="page">Characters</span>
+        <a href="/studio/campaigns" onClick={(e) => { e.preventDefault(); navigate({ page: "campaigns" }); }}>Campaigns</a>
         <span class="soon" title="coming with the generation pipelines">Generate</span>
         <span class="soon" title="coming with analytics">Analytics</span>
       </nav>
