@@ -68,5 +68,6 @@ export default async function (h) {
     await page.locator('[data-stat="replied"]', { hasText: "1" }).waitFor();
     expect((await page.locator('[data-stat="reply_rate"]').innerText()) === "50%", "one reply to two messages is 50%");
     expect((await page.locator('[data-stat="delivered"]').innerText()) === "2", "two messages delivered");
+    await page.locator(`.campaign-message[data-user="${customers[0].id}"] .pill`, { hasText: "replied" }).waitFor();
   });
 }

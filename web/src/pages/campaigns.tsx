@@ -93,10 +93,11 @@ function CampaignDetail({ campaignId }: { campaignId: number }) {
 
   async function reload() {
     try {
-      const [current, list, numbers] = await Promise.all([
+      // The stats first: reading them records the replies the message list then shows.
+      const numbers = await api.json<CampaignStats>("GET", `${base}/stats`);
+      const [current, list] = await Promise.all([
         api.json<Campaign>("GET", base),
         api.json<Page<CampaignMessage>>("GET", `${base}/messages?limit=500`),
-        api.json<CampaignStats>("GET", `${base}/stats`),
       ]);
       setCampaign(current);
       setMessages(list.data);
