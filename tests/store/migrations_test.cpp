@@ -116,7 +116,6 @@ TEST_P(StoreTest, ConcurrentMigrateAppliesEachMigrationOnce) {
     applied += result->size();
   }
   ASSERT_OK_AND_ASSIGN(MigrationReport report, nodes[0]->Migrations());
-  // Counted, not read off the latest version: numbers may skip (one branch's 0006 before another's 0005).
   // Versions may have gaps (numbers are given out per feature), so count the migrations.
   EXPECT_EQ(applied, report.migrations.size());
   EXPECT_OK(nodes[0]->CheckSchema());

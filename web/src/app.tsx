@@ -90,7 +90,6 @@ export function App() {
           <a class="brand" href="/" onClick={go({ page: "gallery" })}>Troupe</a>
           <nav aria-label="Main">
             {can.chat && <a href="/" aria-current={route.page === "gallery" || route.page === "chat" ? "page" : undefined} onClick={go({ page: "gallery" })}>Chat</a>}
-            {can.studio && <a href="/studio" aria-current={route.page === "studio" || route.page === "character" ? "page" : undefined} onClick={go({ page: "studio" })}>Studio</a>}
             {can.studio && <a href="/customers" aria-current={route.page === "customers" ? "page" : undefined} onClick={go({ page: "customers" })}>Customers</a>}
             {can.studio && <a href="/studio" aria-current={route.page === "studio" || route.page === "character" || route.page === "campaigns" ? "page" : undefined} onClick={go({ page: "studio" })}>Studio</a>}
             {can.agent && <a href="/agent" aria-current={route.page === "agent" ? "page" : undefined} onClick={go({ page: "agent" })}>Agent console</a>}
