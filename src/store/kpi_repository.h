@@ -38,8 +38,8 @@ struct KpiCsatRow {
   int64_t created_at = 0;
 };
 
-// One outbound campaign message and whether the end user answered it. Campaigns fill these in
-// (KpiRepository::CampaignSends); until then there are none and campaign_reply_rate stays null.
+// One campaign message delivered in the period and whether the end user answered it (a message
+// of theirs in that conversation after the delivery).
 struct KpiCampaignSendRow {
   int64_t conversation_id = 0;
   int64_t character_id = 0;

@@ -3,6 +3,7 @@
 // per character; csat feedback is checked where it is stored.
 #include <nlohmann/json.hpp>
 
+#include "store/campaign_repository.h"
 #include "store/kpi_report.h"
 #include "store_test_fixture.h"
 
@@ -137,6 +138,40 @@ TEST_P(KpiTest, RowsCarryTheJsonFieldsTheKpisNeed) {
   ASSERT_EQ(rows.csat.size(), 3u);
   EXPECT_EQ(rows.csat[2].rating, 2);
   EXPECT_TRUE(rows.campaign_sends.empty());
+}
+
+// Campaign messages count by their delivery in the period, each with whether it was answered, and
+// give the campaign reply rate per character.
+TEST_P(KpiTest, CampaignDeliveriesGiveTheReplyRate) {
+  const int64_t a = StartConversation(juno_, day1_ - 86'400'000);  // an older conversation
+  const int64_t b = StartConversation(other_, day1_ + 1000);
+  Campaign campaign;
+  campaign.name = "winback";
+  campaign.character_id = juno_;
+  campaign.segment = "lapsed";
+  ASSERT_OK_AND_ASSIGN(Campaign created, store_->campaigns().Create(campaign));
+  User second;
+  second.external_id = "kpi-second";
+  ASSERT_OK_AND_ASSIGN(User other_user, store_->users().Create(second));
+  const auto deliver = [&](int64_t user_id, int64_t conversation_id, int64_t at, std::optional<int64_t> replied) {
+    ASSERT_OK_AND_ASSIGN(CampaignMessage message, store_->campaigns().AddDraft(created.id, user_id, "hello again"));
+    message.status = CampaignMessageStatus::kDelivered;
+    message.conversation_id = conversation_id;
+    message.delivered_at = at;
+    message.replied_at = replied;
+    EXPECT_OK(store_->campaigns().UpdateMessage(message).status());
+  };
+  deliver(user_, a, day1_ + 5000, day1_ + 9000);
+  deliver(other_user.id, b, day1_ + 3 * 86'400'000 + 1, std::nullopt);  // after the period
+  ASSERT_OK_AND_ASSIGN(KpiRows rows, store_->kpis().Rows(day1_, day1_ + 3 * 86'400'000));
+  ASSERT_EQ(rows.campaign_sends.size(), 1u);
+  EXPECT_EQ(rows.campaign_sends[0].conversation_id, a);
+  EXPECT_EQ(rows.campaign_sends[0].character_id, juno_);
+  EXPECT_EQ(rows.campaign_sends[0].sent_at, day1_ + 5000);
+  EXPECT_TRUE(rows.campaign_sends[0].replied);
+  const KpiReport report = AggregateKpis(rows, KpiGrouping::kDay);
+  EXPECT_EQ(report.totals.campaign_sends, 1);
+  EXPECT_DOUBLE_EQ(report.totals.campaign_reply_rate.value(), 1.0);
 }
 
 TEST_P(KpiTest, TotalsAreExact) {

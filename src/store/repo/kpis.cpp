@@ -83,10 +83,21 @@ class Kpis final : public KpiRepository {
     return Status::Ok();
   }
 
-  // The extension point for campaigns: their outbound messages of the period's conversations and
-  // whether each was answered. No campaign tables exist yet, so none.
-  Result<std::vector<KpiCampaignSendRow>> CampaignSends(sql::Connection&, int64_t, int64_t) const {
-    return std::vector<KpiCampaignSendRow>{};
+  // Campaign messages delivered in the period (by delivery, not by the conversation's start: a
+  // campaign often writes into an old conversation) and whether the end user answered each.
+  Result<std::vector<KpiCampaignSendRow>> CampaignSends(sql::Connection& connection, int64_t from_ms,
+                                                        int64_t to_ms) const {
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows found,
+        connection.Query("SELECT m.conversation_id, c.character_id, m.delivered_at, "
+                         "CASE WHEN m.replied_at IS NULL THEN 0 ELSE 1 END FROM campaign_messages m "
+                         "JOIN conversations c ON c.id = m.conversation_id "
+                         "WHERE m.delivered_at >= $1 AND m.delivered_at < $2 ORDER BY m.id",
+                         {from_ms, to_ms}));
+    std::vector<KpiCampaignSendRow> sends;
+    sends.reserve(found.size());
+    for (const sql::Row& row : found) sends.push_back({row.Int(0), row.Int(1), row.Int(2), row.Int(3) != 0});
+    return sends;
   }
 
   static std::optional<int64_t> ParseMillis(const std::string& text) {
