@@ -161,17 +161,35 @@ TEST_P(KpiTest, CampaignDeliveriesGiveTheReplyRate) {
     message.replied_at = replied;
     EXPECT_OK(store_->campaigns().UpdateMessage(message).status());
   };
-  deliver(user_, a, day1_ + 5000, day1_ + 9000);
-  deliver(other_user.id, b, day1_ + 3 * 86'400'000 + 1, std::nullopt);  // after the period
+  User third;
+  third.external_id = "kpi-third";
+  ASSERT_OK_AND_ASSIGN(User third_user, store_->users().Create(third));
+  const int64_t c = StartConversation(other_, day1_ + 2000);
+  deliver(user_, a, day1_ + 5000, day1_ + 9000);   // replied, as recorded
+  deliver(other_user.id, b, day1_ + 6000, std::nullopt);
+  Say(b, MessageRole::kUser, day1_ + 7000);  // replied, not yet recorded
+  deliver(third_user.id, c, day1_ + 3 * 86'400'000 + 1, std::nullopt);  // after the period
+  Say(c, MessageRole::kUser, day1_ + 1500);  // before any delivery
   ASSERT_OK_AND_ASSIGN(KpiRows rows, store_->kpis().Rows(day1_, day1_ + 3 * 86'400'000));
-  ASSERT_EQ(rows.campaign_sends.size(), 1u);
+  ASSERT_EQ(rows.campaign_sends.size(), 2u);
   EXPECT_EQ(rows.campaign_sends[0].conversation_id, a);
   EXPECT_EQ(rows.campaign_sends[0].character_id, juno_);
   EXPECT_EQ(rows.campaign_sends[0].sent_at, day1_ + 5000);
   EXPECT_TRUE(rows.campaign_sends[0].replied);
+  EXPECT_EQ(rows.campaign_sends[1].character_id, other_);
+  EXPECT_TRUE(rows.campaign_sends[1].replied);
   const KpiReport report = AggregateKpis(rows, KpiGrouping::kDay);
-  EXPECT_EQ(report.totals.campaign_sends, 1);
+  EXPECT_EQ(report.totals.campaign_sends, 2);
   EXPECT_DOUBLE_EQ(report.totals.campaign_reply_rate.value(), 1.0);
+
+  // A delivery nobody answered lowers the rate.
+  const int64_t d = StartConversation(juno_, day1_ + 3000);
+  User fourth;
+  fourth.external_id = "kpi-fourth";
+  ASSERT_OK_AND_ASSIGN(User fourth_user, store_->users().Create(fourth));
+  deliver(fourth_user.id, d, day1_ + 8000, std::nullopt);
+  ASSERT_OK_AND_ASSIGN(KpiRows more, store_->kpis().Rows(day1_, day1_ + 3 * 86'400'000));
+  EXPECT_DOUBLE_EQ(AggregateKpis(more, KpiGrouping::kDay).totals.campaign_reply_rate.value(), 2.0 / 3);
 }
 
 TEST_P(KpiTest, TotalsAreExact) {

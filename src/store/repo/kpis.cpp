@@ -84,13 +84,16 @@ class Kpis final : public KpiRepository {
   }
 
   // Campaign messages delivered in the period (by delivery, not by the conversation's start: a
-  // campaign often writes into an old conversation) and whether the end user answered each.
+  // campaign often writes into an old conversation) and whether the end user answered each: read
+  // from the messages, since campaign_messages.replied_at is only written when stats are read.
   Result<std::vector<KpiCampaignSendRow>> CampaignSends(sql::Connection& connection, int64_t from_ms,
                                                         int64_t to_ms) const {
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows found,
         connection.Query("SELECT m.conversation_id, c.character_id, m.delivered_at, "
-                         "CASE WHEN m.replied_at IS NULL THEN 0 ELSE 1 END FROM campaign_messages m "
+                         "CASE WHEN m.replied_at IS NOT NULL OR EXISTS (SELECT 1 FROM messages u WHERE "
+                         "u.conversation_id = m.conversation_id AND u.role = 'user' AND u.created_at > "
+                         "m.delivered_at) THEN 1 ELSE 0 END FROM campaign_messages m "
                          "JOIN conversations c ON c.id = m.conversation_id "
                          "WHERE m.delivered_at >= $1 AND m.delivered_at < $2 ORDER BY m.id",
                          {from_ms, to_ms}));
