@@ -189,6 +189,8 @@ void AddKpiSchemas(json& schemas) {
                             {"groups", {{"type", "array"}, {"items", Ref("KpiGroup")}}}},
                            {"from", "to", "group_by", "totals", "groups"});
   schemas["RoutingReview"] = Object({{"intent", Type("string")}}, {"intent"});
+}
+
 json Nullable(json schema) {
   schema["nullable"] = true;
   return schema;
