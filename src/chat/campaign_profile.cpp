@@ -35,11 +35,21 @@ Status BadTimezone(std::string_view timezone) {
 
 }  // namespace
 
-nlohmann::json CampaignProfileOf(store::Store&, const store::User& user) {
+nlohmann::json CampaignProfileOf(store::Store& store, const store::User& user) {
   nlohmann::json profile = {{"display_name", user.display_name}, {"segment", user.segment}};
   const nlohmann::json metadata = nlohmann::json::parse(user.metadata_json, nullptr, false);
   if (metadata.is_object()) {
     for (const auto& [key, value] : metadata.items()) profile[key] = value;
+  }
+  // The customer profile the operator imports or sets (store/customer_repository.h) is the newest
+  // word on the customer: its fields win over the metadata's. A profile that cannot be read leaves
+  // what the user record says, so a campaign still drafts and the opt-out in metadata still holds.
+  Result<store::UserProfile> stored = store.customers().GetProfile(user.id);
+  if (stored.ok()) {
+    const nlohmann::json fields = nlohmann::json::parse(stored->profile_json, nullptr, false);
+    if (fields.is_object()) {
+      for (const auto& [key, value] : fields.items()) profile[key] = value;
+    }
   }
   return profile;
 }

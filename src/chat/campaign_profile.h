@@ -10,13 +10,14 @@
 
 #include "base/status.h"
 #include "store/campaign_repository.h"
+#include "store/customer_repository.h"
 #include "store/store.h"
 
 namespace troupe::chat {
 
-// The user's profile as campaigns see it: a JSON object with display_name, segment and every key of
-// the user's metadata (metadata keys win). The one place campaigns read profile data, so a richer
-// profile store can take its place.
+// The user's profile as campaigns see it: a JSON object with display_name, segment, every key of the
+// user's metadata, then every field of their customer profile (later sources win). The one place
+// campaigns read profile data.
 nlohmann::json CampaignProfileOf(store::Store& store, const store::User& user);
 
 // True when the profile says `opt_out: true` or `marketing_opt_out: true`.

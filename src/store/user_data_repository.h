@@ -2,10 +2,11 @@
 // whole (their right to erasure). Thread-safe; failures are Status values as store.h says for every
 // repository.
 //
-// "Everything about a user": the user row; their conversations with every message (and so the
-// messages' full-text index entries), memory, feedback event and tool-call audit row of each; the
-// feedback events they gave elsewhere (user_id = the user); the API keys bound to them; and the
-// jobs whose payload names one of their conversations or them (see DeleteUser). The admin audit
+// "Everything about a user": the user row and their customer profile; their conversations with
+// every message (and so the messages' full-text index entries), memory, feedback event and
+// tool-call audit row of each; the feedback events they gave elsewhere (user_id = the user); the
+// campaign messages drafted for or sent to them; the API keys bound to them; and the jobs whose
+// payload names one of their conversations or them (see DeleteUser). The admin audit
 // log is not theirs: it records what operators did, and keeps doing so.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/campaign_repository.h"
 #include "store/records.h"
 
 namespace troupe::store {
@@ -30,9 +32,11 @@ struct ConversationArchive {
 
 struct UserArchive {
   User user;
+  std::string profile_json = "{}";  // the customer profile (customer_repository.h); {} when never set
   std::vector<ConversationArchive> conversations;  // oldest first
   // Feedback the user gave (user_id = the user) on conversations that are not theirs.
   std::vector<FeedbackEvent> feedback_elsewhere;
+  std::vector<CampaignMessage> campaign_messages;  // oldest first
   // Keys bound to the user, revoked ones too. secret_hash is always empty: it is a credential,
   // not the user's data.
   std::vector<ApiKey> api_keys;
@@ -48,6 +52,8 @@ struct DeletionReport {
   int64_t feedback_events = 0;
   int64_t tool_calls = 0;
   int64_t api_keys = 0;
+  int64_t profiles = 0;           // 1 when the user had a customer profile
+  int64_t campaign_messages = 0;
   int64_t jobs = 0;            // queued and finished jobs deleted
   int64_t jobs_cancelled = 0;  // running jobs asked to stop (their rows stay until they do)
 };

@@ -271,6 +271,24 @@ TEST_F(CampaignsTest, DeliveryRespectsOptOutQuietHoursAndTheDailyCap) {
   EXPECT_EQ(campaigns_->Deliver(campaign.id).status().code(), StatusCode::kFailedPrecondition);
 }
 
+// The customer profile (imported or set through /users/{id}/profile) is read too, over metadata.
+TEST_F(CampaignsTest, TheCustomerProfileDecidesOptOutAndTimeZone) {
+  const store::User opted_out = Member("profile-opted", "vip");
+  ASSERT_TRUE(store_->customers().PutProfile(opted_out.id, R"({"opt_out": true})").ok());
+  const store::User moved = Member("moved", "vip", {{"timezone", "UTC"}});
+  ASSERT_TRUE(store_->customers().PutProfile(moved.id, R"({"timezone": "+09:00"})").ok());
+  EXPECT_EQ(CampaignProfileOf(*store_, moved)["timezone"], "+09:00");
+
+  const store::Campaign campaign = NewCampaign(store::QuietHours{20, 8}, 1);
+  DraftAndApprove(campaign);
+  Result<DeliveryReport> report = campaigns_->Deliver(campaign.id);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->delivered, 0);
+  EXPECT_EQ(report->waiting, 1);
+  EXPECT_EQ(MessageOf(campaign, opted_out).reason, "opted_out");
+  EXPECT_EQ(MessageOf(campaign, moved).reason, "quiet_hours");
+}
+
 TEST_F(CampaignsTest, TheDailyCapCountsEarlierCampaignsAndResetsTheNextDay) {
   const store::User user = Member("a", "vip");
   const store::Campaign first = NewCampaign(std::nullopt, 1);

@@ -89,6 +89,8 @@ TEST_P(UserPrivacyRoutesTest, ExportIsOneArchiveOfEverythingAboutTheUserAndNothi
     EXPECT_TRUE(conversation["tool_calls"].is_array());
   }
   EXPECT_EQ(archive["feedback_elsewhere"], json::array());
+  EXPECT_EQ(archive["profile"], json::object());
+  EXPECT_EQ(archive["campaign_messages"], json::array());
   ASSERT_EQ(archive["api_keys"].size(), 1u);
   EXPECT_EQ(archive["api_keys"][0]["name"], "mia app");
   EXPECT_EQ(mia_key.find("trp_" + archive["api_keys"][0]["prefix"].get<std::string>() + "_"), 0u);
@@ -131,6 +133,8 @@ TEST_P(UserPrivacyRoutesTest, DeleteRemovesEverythingAboutTheUserAndAuditsItWith
                                     {"feedback_events", 4},
                                     {"tool_calls", 0},
                                     {"api_keys", 1},
+                                    {"profiles", 0},
+                                    {"campaign_messages", 0},
                                     {"jobs", 0}}},
                                   {"jobs_cancelled", 0}}));
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "store/campaign_repository.h"
+#include "store/customer_repository.h"
 #include "store/repo/message_index.h"
 #include "store_test_fixture.h"
 
@@ -25,6 +27,7 @@ struct Made {
   std::vector<int64_t> tool_calls;
   ApiKey key;
   std::vector<int64_t> jobs;  // queued, naming the user
+  int64_t campaign_message = 0;
 };
 
 class UserDataTest : public StoreTest {
@@ -110,6 +113,19 @@ class UserDataTest : public StoreTest {
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     if (created.ok()) made.key = *created;
 
+    EXPECT_OK(store_->customers().PutProfile(made.user.id, json{{"city", word}}.dump()).status());
+    Campaign campaign;
+    campaign.name = "winback for " + external_id;
+    campaign.character_id = character_.id;
+    campaign.segment = "lapsed";
+    Result<Campaign> created_campaign = store_->campaigns().Create(campaign);
+    EXPECT_TRUE(created_campaign.ok()) << created_campaign.status().ToString();
+    if (created_campaign.ok()) {
+      Result<CampaignMessage> draft = store_->campaigns().AddDraft(created_campaign->id, made.user.id, word + " offer");
+      EXPECT_TRUE(draft.ok()) << draft.status().ToString();
+      if (draft.ok()) made.campaign_message = draft->id;
+    }
+
     made.jobs.push_back(Enqueue("chat.summarize", json{{"conversation_id", made.conversations[0]}}));
     made.jobs.push_back(Enqueue("webhook", json{{"type", "message.proactive"},
                                                 {"data", {{"user_id", made.user.id}, {"conversation_id", 0}}}}));
@@ -194,6 +210,10 @@ TEST_P(UserDataTest, ExportHoldsEverythingOfTheUserAndNothingOfAnother) {
   EXPECT_EQ(archive.api_keys[0].id, alice.key.id);
   EXPECT_EQ(archive.api_keys[0].prefix, "alicekey");
   EXPECT_EQ(archive.api_keys[0].secret_hash, "");  // a credential, not the user's data
+  EXPECT_EQ(json::parse(archive.profile_json), json({{"city", "zeppelin"}}));
+  ASSERT_EQ(archive.campaign_messages.size(), 1u);
+  EXPECT_EQ(archive.campaign_messages[0].id, alice.campaign_message);
+  EXPECT_EQ(archive.campaign_messages[0].text, "zeppelin offer");
 
   // Bob's export: his own, with Alice's remark on his conversation among its feedback.
   ASSERT_OK_AND_ASSIGN(UserArchive bobs, store_->user_data().Export(bob.user.id));
@@ -231,6 +251,8 @@ TEST_P(UserDataTest, DeleteRemovesEverythingOfTheUserAndNothingOfAnother) {
   EXPECT_EQ(report.feedback_events, 3);  // two ratings in her conversations, her remark on Bob's
   EXPECT_EQ(report.tool_calls, 2);
   EXPECT_EQ(report.api_keys, 1);
+  EXPECT_EQ(report.profiles, 1);
+  EXPECT_EQ(report.campaign_messages, 1);
   EXPECT_EQ(report.jobs, 2);
   EXPECT_EQ(report.jobs_cancelled, 1);
 
@@ -263,6 +285,9 @@ TEST_P(UserDataTest, DeleteRemovesEverythingOfTheUserAndNothingOfAnother) {
     EXPECT_EQ(after.feedback.size(), before.feedback.size() - (c == 0 ? 1 : 0));
   }
   EXPECT_EQ(IdsOf(bob_after.api_keys), std::vector<int64_t>{bob.key.id});
+  EXPECT_EQ(json::parse(bob_after.profile_json), json({{"city", "submarine"}}));
+  EXPECT_EQ(IdsOf(bob_after.campaign_messages), std::vector<int64_t>{bob.campaign_message});
+  EXPECT_EQ(store_->customers().GetProfile(alice.user.id).status().code(), StatusCode::kNotFound);
   for (int64_t id : bob.jobs) EXPECT_OK(store_->jobs().Get(id).status());
   EXPECT_OK(store_->jobs().Get(unrelated).status());
 

@@ -30,23 +30,6 @@ json CampaignToJson(const store::Campaign& campaign) {
           {"updated_at", campaign.updated_at}};
 }
 
-json CampaignMessageToJson(const store::CampaignMessage& message) {
-  return {{"id", message.id},
-          {"campaign_id", message.campaign_id},
-          {"user_id", message.user_id},
-          {"text", message.text},
-          {"status", ToString(message.status)},
-          {"reason", message.reason},
-          {"conversation_id", OptionalMillis(message.conversation_id)},
-          {"message_id", OptionalMillis(message.message_id)},
-          {"due_at", OptionalMillis(message.due_at)},
-          {"delivered_at", OptionalMillis(message.delivered_at)},
-          {"replied_at", OptionalMillis(message.replied_at)},
-          {"outcome", message.outcome},
-          {"created_at", message.created_at},
-          {"updated_at", message.updated_at}};
-}
-
 json CampaignStatsToJson(const store::CampaignStats& stats) {
   const int64_t delivered = stats.by_status.count("delivered") ? stats.by_status.at("delivered") : 0;
   json skipped = json::object();
@@ -177,7 +160,7 @@ Response ListCampaignMessages(ApiCall& call) {
   Result<store::Page<store::CampaignMessage>> found = call.store.campaigns().ListMessages(campaign->id, query);
   if (!found.ok()) return Response::Error(found.status());
   json data = json::array();
-  for (const store::CampaignMessage& message : found->items) data.push_back(CampaignMessageToJson(message));
+  for (const store::CampaignMessage& message : found->items) data.push_back(ToJson(message));
   return Response::Json({{"data", data},
                          {"next_cursor", found->next_cursor.empty() ? json(nullptr) : json(found->next_cursor)}});
 }
@@ -226,7 +209,7 @@ Response ReviewCampaignMessage(ApiCall& call) {
   if (!updated.ok()) return Response::Error(updated.status());
   call.Audit("campaign.review", "campaign_message", updated->id,
              {{"campaign_id", campaign->id}, {"status", ToString(updated->status)}, {"edited", text.has_value()}});
-  return Response::Json(CampaignMessageToJson(*updated));
+  return Response::Json(ToJson(*updated));
 }
 
 Response ApproveAllCampaignMessages(ApiCall& call) {

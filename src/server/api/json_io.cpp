@@ -249,4 +249,24 @@ Status NotFoundField(std::string message, std::string field) {
   return Status(StatusCode::kNotFound, std::move(message), std::move(field));
 }
 
+// An unset id or time of a campaign message is null.
+static json OptionalCampaignField(const std::optional<int64_t>& value) { return value ? json(*value) : json(nullptr); }
+
+json ToJson(const store::CampaignMessage& message) {
+  return {{"id", message.id},
+          {"campaign_id", message.campaign_id},
+          {"user_id", message.user_id},
+          {"text", message.text},
+          {"status", ToString(message.status)},
+          {"reason", message.reason},
+          {"conversation_id", OptionalCampaignField(message.conversation_id)},
+          {"message_id", OptionalCampaignField(message.message_id)},
+          {"due_at", OptionalCampaignField(message.due_at)},
+          {"delivered_at", OptionalCampaignField(message.delivered_at)},
+          {"replied_at", OptionalCampaignField(message.replied_at)},
+          {"outcome", message.outcome},
+          {"created_at", message.created_at},
+          {"updated_at", message.updated_at}};
+}
+
 }  // namespace troupe::server::api

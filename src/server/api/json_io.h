@@ -13,6 +13,7 @@
 
 #include "server/http/http_message.h"
 #include "server/http/json_body.h"
+#include "store/campaign_repository.h"
 #include "store/records.h"
 #include "store/store.h"
 
@@ -27,6 +28,7 @@ nlohmann::json ToJson(const store::FeedbackEvent& event);
 nlohmann::json ToJson(const store::ToolCallRecord& call);
 nlohmann::json ToJson(const store::ApiKey& key);
 nlohmann::json ToJson(const store::Job& job);
+nlohmann::json ToJson(const store::CampaignMessage& message);
 
 // {"data":[...],"next_cursor":"..." or null}.
 template <typename T>

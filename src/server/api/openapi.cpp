@@ -141,16 +141,19 @@ void AddUserDataSchemas(json& schemas, json conversation) {
                                   {"version", Type("integer")},
                                   {"exported_at", Type("integer")},
                                   {"user", Ref("User")},
+                                  {"profile", {{"type", "object"}, {"description", "the customer profile ({} when never set)"}}},
                                   {"conversations", ArrayOf("UserExportConversation")},
                                   {"feedback_elsewhere",
                                    {{"type", "array"},
                                     {"items", Ref("FeedbackEvent")},
                                     {"description", "feedback the user gave on conversations not theirs"}}},
+                                  {"campaign_messages", ArrayOf("CampaignMessage")},
                                   {"api_keys", ArrayOf("ApiKey")}},
-                                 {"format", "version", "exported_at", "user", "conversations", "feedback_elsewhere",
-                                  "api_keys"});
+                                 {"format", "version", "exported_at", "user", "profile", "conversations",
+                                  "feedback_elsewhere", "campaign_messages", "api_keys"});
   json counts;
-  for (const char* kind : {"conversations", "messages", "memories", "feedback_events", "tool_calls", "api_keys", "jobs"}) {
+  for (const char* kind : {"conversations", "messages", "memories", "feedback_events", "tool_calls", "api_keys",
+                           "profiles", "campaign_messages", "jobs"}) {
     counts[kind] = Type("integer");
   }
   schemas["UserDeletion"] = Object({{"user_id", Type("integer")},

@@ -31,8 +31,10 @@ json UserArchiveJson(const store::UserArchive& archive, int64_t exported_at) {
           {"version", kUserExportVersion},
           {"exported_at", exported_at},
           {"user", ToJson(archive.user)},
+          {"profile", json::parse(archive.profile_json, nullptr, /*allow_exceptions=*/false)},
           {"conversations", std::move(conversations)},
           {"feedback_elsewhere", ArrayOf(archive.feedback_elsewhere)},
+          {"campaign_messages", ArrayOf(archive.campaign_messages)},
           {"api_keys", ArrayOf(archive.api_keys)}};
 }
 
@@ -45,6 +47,8 @@ json DeletionReportJson(const store::DeletionReport& report) {
             {"feedback_events", report.feedback_events},
             {"tool_calls", report.tool_calls},
             {"api_keys", report.api_keys},
+            {"profiles", report.profiles},
+            {"campaign_messages", report.campaign_messages},
             {"jobs", report.jobs}}},
           {"jobs_cancelled", report.jobs_cancelled}};
 }

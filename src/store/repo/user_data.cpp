@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/repo/campaign_rows.h"
 #include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
@@ -111,6 +112,12 @@ class UserData final : public UserDataRepository {
                             ReadOwned<FeedbackEvent>(*connection, user_id, kFeedbackColumns, "feedback_events",
                                                      "user_id = $1 AND NOT (" + std::string(kOfUsersConversations) + ")",
                                                      ReadFeedbackEvent));
+    TROUPE_ASSIGN_OR_RETURN(archive.campaign_messages,
+                            ReadOwned<CampaignMessage>(*connection, user_id, kCampaignMessageColumns,
+                                                       "campaign_messages", "user_id = $1", ReadCampaignMessage));
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows profile,
+                            connection->Query("SELECT profile_json FROM user_profiles WHERE user_id = $1", {user_id}));
+    if (!profile.empty()) archive.profile_json = profile.front().Text(0);
     TROUPE_ASSIGN_OR_RETURN(archive.api_keys, ReadOwned<ApiKey>(*connection, user_id, kApiKeyColumns, "api_keys",
                                                                 "user_id = $1", ReadApiKey));
     for (ApiKey& key : archive.api_keys) key.secret_hash.clear();
@@ -140,6 +147,8 @@ class UserData final : public UserDataRepository {
     TROUPE_ASSIGN_OR_RETURN(report.memories, remove("memories", kOfUsersConversations));
     TROUPE_ASSIGN_OR_RETURN(report.messages, remove("messages", kOfUsersConversations));
     TROUPE_ASSIGN_OR_RETURN(report.conversations, remove("conversations", "user_id = $1"));
+    TROUPE_ASSIGN_OR_RETURN(report.campaign_messages, remove("campaign_messages", "user_id = $1"));
+    TROUPE_ASSIGN_OR_RETURN(report.profiles, remove("user_profiles", "user_id = $1"));
     TROUPE_ASSIGN_OR_RETURN(report.api_keys, remove("api_keys", "user_id = $1"));
     TROUPE_ASSIGN_OR_RETURN(int64_t users, remove("users", "id = $1"));
     // Deleted by another transaction since the check above (PostgreSQL lets both read it).
