@@ -238,7 +238,6 @@ json Schemas() {
                                 {"latency_ms", Type("number")},
                                 {"attempts", Type("integer")},
                                 {"created_at", Type("integer")}});
-  schemas["FeedbackCreate"] = Object({{"kind", Enum({"rating", "csat", "comment", "report"})},
   const json string_map = {{"type", "object"}, {"additionalProperties", Type("string")}};
   schemas["Template"] = Object({{"intent", Type("string")},
                                 {"name", Type("string")},
@@ -251,7 +250,7 @@ json Schemas() {
   schemas["TemplateRenderRequest"] = Object({{"intent", Type("string")}, {"name", Type("string")}}, {"intent", "name"});
   schemas["RenderedTemplate"] = Object({{"text", Type("string")}, {"values", string_map}, {"unfilled", StringArray()}},
                                        {"text", "values", "unfilled"});
-  schemas["FeedbackCreate"] = Object({{"kind", Enum({"rating", "comment", "report"})},
+  schemas["FeedbackCreate"] = Object({{"kind", Enum({"rating", "csat", "comment", "report"})},
                                       {"message_id", Type("integer")},
                                       {"rating", {{"type", "integer"},
                                                   {"minimum", -1},
