@@ -8,7 +8,7 @@
 namespace troupe::store::testing {
 namespace {
 
-constexpr int64_t kDay = int64_t{24} * 60 * 60 * 1000;
+constexpr int64_t kCustomerDay = int64_t{24} * 60 * 60 * 1000;
 
 class CustomersTest : public StoreTest {
  protected:
@@ -74,7 +74,7 @@ TEST_P(CustomersTest, ActivityCountsTheUsersOwnRecordsAsOfNow) {
 
   Write(first.id, MessageRole::kUser);  // 40 days before `now` below
   Write(first.id, MessageRole::kAssistant);
-  clock_.Advance(35 * kDay);
+  clock_.Advance(35 * kCustomerDay);
   Write(second.id, MessageRole::kUser);
   Message latest = Write(second.id, MessageRole::kUser);
   ASSERT_OK(store_->conversations().SetStatus(second.id, ConversationStatus::kHandedOff));
@@ -84,7 +84,7 @@ TEST_P(CustomersTest, ActivityCountsTheUsersOwnRecordsAsOfNow) {
   rating.kind = "rating";
   rating.rating = 1;
   ASSERT_OK(store_->feedback().Record(rating).status());
-  const int64_t now = clock_.NowMillis() + 5 * kDay;
+  const int64_t now = clock_.NowMillis() + 5 * kCustomerDay;
 
   ASSERT_OK_AND_ASSIGN(UserActivity activity, store_->customers().Activity(user.id, now));
   EXPECT_EQ(activity.conversations, 2);
