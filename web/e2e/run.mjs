@@ -342,11 +342,10 @@ const harness = { test, expect, signIn, callApi, createJuno, waitForTurnToEnd, k
 const areaModules = [
   new URL("./handoff.mjs", import.meta.url).href,
   new URL("./kpis.mjs", import.meta.url).href,
-];
-const areaModules = [new URL("./templates.mjs", import.meta.url).href];
+  new URL("./templates.mjs", import.meta.url).href,
   new URL("./segments.mjs", import.meta.url).href,
+  new URL("./campaigns.mjs", import.meta.url).href,
 ];
-const areaModules = [new URL("./campaigns.mjs", import.meta.url).href];
 for (const module of areaModules) await (await import(module)).default(harness);
 
 await browser.close();
