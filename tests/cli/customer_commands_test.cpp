@@ -9,9 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/store.h"
-#include "support/postgres_server.h"
-#include "support/process.h"
-#include "support/temp_dir.h"
+#include "cli_store_fixture.h"
 
 namespace troupe {
 namespace {
@@ -22,29 +20,8 @@ using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TroupeBinary;
 
-enum class CustomerCliBackend { kSqlite, kPostgres };
-
-class CustomerCommandsTest : public ::testing::TestWithParam<CustomerCliBackend> {
+class CustomerCommandsTest : public testing::CliStoreTest {
  protected:
-  void SetUp() override {
-    url_ = GetParam() == CustomerCliBackend::kSqlite ? "sqlite://" + (dir_ / "troupe.db").string()
-                                          : testing::PostgresServer::Shared().CreateDatabase();
-    ASSERT_FALSE(url_.empty());
-    store::StoreOptions options;
-    options.url = url_;
-    Result<std::unique_ptr<store::Store>> opened = store::Store::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    store_ = std::move(opened).value();
-    ASSERT_TRUE(store_->Migrate().ok());
-  }
-
-  ProcessResult Troupe(std::vector<std::string> args) {
-    args.insert(args.begin(), TroupeBinary());
-    args.push_back("--database");
-    args.push_back(url_);
-    return RunProcess(args, {{"TROUPE_DATA", dir_.path().string()}, {"TROUPE_LOG_LEVEL", "warn"}});
-  }
-
   std::string WriteCsv(const std::string& text) {
     const std::string path = (dir_ / "profiles.csv").string();
     std::ofstream(path) << text;
@@ -57,9 +34,6 @@ class CustomerCommandsTest : public ::testing::TestWithParam<CustomerCliBackend>
     return user.ok() ? user->segment : "?";
   }
 
-  testing::TempDir dir_;
-  std::string url_;
-  std::unique_ptr<store::Store> store_;
 };
 
 TEST_P(CustomerCommandsTest, ImportsProfilesAndReportsTheLinesLeftOut) {
@@ -110,10 +84,8 @@ TEST_P(CustomerCommandsTest, AppliesASegmentAndListsItWithItsMembers) {
   EXPECT_NE(Troupe({"segments", "apply"}).exit_code, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CustomerCommandsTest, ::testing::Values(CustomerCliBackend::kSqlite, CustomerCliBackend::kPostgres),
-                         [](const ::testing::TestParamInfo<CustomerCliBackend>& info) {
-                           return info.param == CustomerCliBackend::kSqlite ? std::string("sqlite") : std::string("postgres");
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, CustomerCommandsTest, ::testing::Values(testing::CliBackend::kSqlite, testing::CliBackend::kPostgres),
+                         testing::CliBackendName);
 
 }  // namespace
 }  // namespace troupe

@@ -12,9 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/store.h"
-#include "support/postgres_server.h"
-#include "support/process.h"
-#include "support/temp_dir.h"
+#include "cli_store_fixture.h"
 
 namespace troupe {
 namespace {
@@ -25,29 +23,13 @@ using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TroupeBinary;
 
-enum class Backend { kSqlite, kPostgres };
-
-class UsersCommandsTest : public ::testing::TestWithParam<Backend> {
+class UsersCommandsTest : public testing::CliStoreTest {
  protected:
   void SetUp() override {
-    url_ = GetParam() == Backend::kSqlite ? "sqlite://" + (dir_ / "troupe.db").string()
-                                          : testing::PostgresServer::Shared().CreateDatabase();
-    ASSERT_FALSE(url_.empty());
-    store::StoreOptions options;
-    options.url = url_;
-    Result<std::unique_ptr<store::Store>> opened = store::Store::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    store_ = std::move(opened).value();
-    ASSERT_TRUE(store_->Migrate().ok());
+    CliStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     mia_ = MakeUserWithConversation("mia", "lighthouse");
     noah_ = MakeUserWithConversation("noah", "volcano");
-  }
-
-  ProcessResult Troupe(std::vector<std::string> args) {
-    args.insert(args.begin(), TroupeBinary());
-    args.push_back("--database");
-    args.push_back(url_);
-    return RunProcess(args, {{"TROUPE_DATA", dir_.path().string()}, {"TROUPE_LOG_LEVEL", "warn"}});
   }
 
   // A user with one conversation of two messages holding `word`.
@@ -74,9 +56,6 @@ class UsersCommandsTest : public ::testing::TestWithParam<Backend> {
     return created.ok() ? created->id : 0;
   }
 
-  testing::TempDir dir_;
-  std::string url_;
-  std::unique_ptr<store::Store> store_;
   int64_t mia_ = 0;
   int64_t noah_ = 0;
 };
@@ -151,10 +130,8 @@ TEST_P(UsersCommandsTest, DeleteNeedsYesThenRemovesEverythingAndReports) {
   EXPECT_THAT(again.err, HasSubstr("not found"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, UsersCommandsTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
-                           return info.param == Backend::kSqlite ? "sqlite" : "postgres";
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, UsersCommandsTest, ::testing::Values(testing::CliBackend::kSqlite, testing::CliBackend::kPostgres),
+                         testing::CliBackendName);
 
 }  // namespace
 }  // namespace troupe
