@@ -401,7 +401,8 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       EXPECT_TRUE(created.ok()) << created.status().ToString();
       replace("memory_id", created.ok() ? created->id : 0);
     }
-    if (path.find("{message_id}") != std::string::npos) {  // a routed user message, as routing-review needs
+    // A routed user message, as routing-review needs (a campaign's message_id is its draft, below).
+    if (path.find("{message_id}") != std::string::npos && path.find("{campaign_id}") == std::string::npos) {
       store::Message routed;
       routed.conversation_id = conversation.id;
       routed.content = "probe";
