@@ -19,6 +19,7 @@
 
 #include "engine/kernels/activation.h"
 #include "engine/kernels/attention.h"
+#include "engine/kernels/attention_chunk.h"
 #include "engine/kernels/cpu_features.h"
 #include "engine/kernels/fp16.h"
 #include "engine/kernels/matmul.h"
@@ -428,6 +429,49 @@ TEST(VectorOpsTest, AddScaledAndScaleInPlace) {
   for (size_t i = 0; i < before.size(); ++i) EXPECT_FLOAT_EQ(accumulator[i], before[i] + 0.5f * values[i]);
   ScaleInPlace(2.0f, accumulator.data(), accumulator.size());
   for (size_t i = 0; i < before.size(); ++i) EXPECT_FLOAT_EQ(accumulator[i], 2.0f * (before[i] + 0.5f * values[i]));
+}
+
+// Every count (whole groups of four keys and the rest) and head sizes with and without a tail
+// past the last multiple of 8, against the same sums in double.
+TEST(VectorOpsTest, ScoreKeysMatchDotProductsInDouble) {
+  for (size_t dim : {8, 12, 64, 72}) {
+    const std::vector<float> query = RandomFloats(dim, 70);
+    const std::vector<float> keys = RandomFloats(12 * dim, 71);
+    for (size_t count = 1; count <= 9; ++count) {
+      std::vector<float> scores(count + 1, -7.0f);
+      ScoreKeys(query.data(), keys.data(), count, dim, 0.25f, scores.data());
+      for (size_t j = 0; j < count; ++j) {
+        double expected = 0;
+        for (size_t i = 0; i < dim; ++i) expected += double(keys[j * dim + i]) * query[i];
+        EXPECT_NEAR(scores[j], 0.25 * expected, 1e-5) << "dim " << dim << ", count " << count << ", key " << j;
+      }
+      EXPECT_EQ(scores[count], -7.0f) << "dim " << dim << ": wrote past count " << count;
+    }
+  }
+}
+
+// A key's score is the same whichever group of four it falls in.
+TEST(VectorOpsTest, ScoreKeysGivesAKeyTheSameBitsInEveryGroupPosition) {
+  const size_t dim = 64;
+  const std::vector<float> query = RandomFloats(dim, 72);
+  const std::vector<float> keys = RandomFloats(8 * dim, 73);
+  std::vector<float> alone(4);
+  ScoreKeys(query.data(), keys.data() + 5 * dim, 1, dim, 0.5f, alone.data());
+  std::vector<float> among(8);
+  ScoreKeys(query.data(), keys.data(), 8, dim, 0.5f, among.data());
+  EXPECT_EQ(alone[0], among[5]);
+}
+
+TEST(VectorOpsTest, AccumulateValuesAddsEachPositionInOrder) {
+  for (size_t dim : {8, 20, 64, 96}) {
+    const std::vector<float> weights = RandomFloats(5, 74);
+    const std::vector<float> values = RandomFloats(5 * dim, 75);
+    std::vector<float> accumulator = RandomFloats(dim, 76);
+    std::vector<float> expected = accumulator;
+    for (size_t j = 0; j < 5; ++j) AddScaled(weights[j], values.data() + j * dim, expected.data(), dim);
+    AccumulateValues(weights.data(), values.data(), 5, dim, accumulator.data());
+    for (size_t i = 0; i < dim; ++i) EXPECT_NEAR(accumulator[i], expected[i], 1e-5) << "dim " << dim << ", " << i;
+  }
 }
 
 // The kernel path is chosen once per process, so every other path this CPU has runs in a child

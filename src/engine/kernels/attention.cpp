@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/kernels/attention_chunk.h"
 #include "engine/kernels/fp16.h"
 #include "engine/kernels/quantized_activations.h"
 #include "engine/kernels/vector_ops.h"
@@ -19,10 +20,11 @@ namespace {
 // Positions scored between two softmax updates: the scores of a chunk stay in L1 and the
 // running maximum is corrected once per chunk rather than once per position.
 constexpr size_t kChunk = 64;
+static_assert(kChunk % kScoreGroup == 0, "ScoreKeys reads whole groups of keys within the chunk");
 
 // Query tokens attended together: each cached key and value row of a chunk is converted from
 // half once for all of them (and for every query head sharing it).
-constexpr size_t kTokenBlock = 4;
+constexpr size_t kTokenBlock = 8;
 
 // The query heads of one key/value head for a block of consecutive batch tokens.
 struct BlockTask {
@@ -119,14 +121,10 @@ void AttendBlock(const AttentionShape& shape, size_t group, const BlockTask& tas
       const size_t count = std::min(chunk, visible - first);
       for (size_t h = 0; h < group; ++h) {
         const float* query = task.queries + t * task.query_width + h * shape.key_dim;
-        for (size_t j = 0; j < count; ++j) {
-          scratch.scores[t][h][j] = DotF32(scratch.keys.data() + j * shape.key_dim, query, shape.key_dim) * shape.scale;
-        }
+        ScoreKeys(query, scratch.keys.data(), count, shape.key_dim, shape.scale, scratch.scores[t][h]);
         float* accumulator = scratch.accumulators.data() + (t * group + h) * shape.value_dim;
         UpdateSoftmax(scratch, t, h, count, accumulator, shape.value_dim);
-        for (size_t j = 0; j < count; ++j) {
-          AddScaled(scratch.scores[t][h][j], scratch.values.data() + j * shape.value_dim, accumulator, shape.value_dim);
-        }
+        AccumulateValues(scratch.scores[t][h], scratch.values.data(), count, shape.value_dim, accumulator);
       }
     }
   }
@@ -165,7 +163,10 @@ void AttendSequenceTask(const AttentionShape& shape, const AttentionSequence& se
   const size_t group = shape.query_heads / shape.kv_heads;
   const size_t query_width = shape.query_heads * shape.key_dim;
   const size_t out_width = shape.query_heads * shape.value_dim;
-  const size_t first_token = index / shape.kv_heads * kTokenBlock;
+  // The last tokens' blocks first: they see the most positions, and the pool's threads then
+  // finish the lighter ones together rather than one waiting on the heaviest.
+  const size_t blocks = (sequence.n_tokens + kTokenBlock - 1) / kTokenBlock;
+  const size_t first_token = (blocks - 1 - index / shape.kv_heads) * kTokenBlock;
   const size_t kv_head = index % shape.kv_heads;
   BlockTask task;
   task.queries = sequence.queries + first_token * query_width + kv_head * group * shape.key_dim;

@@ -6,7 +6,8 @@
 // at position first_position + t and attends to positions 0..first_position + t: scores are
 // dot(q, k) * scale, softmax, then the probability-weighted sum of values. The softmax is the
 // online form (a running maximum and sum updated per chunk of 64 positions), so no buffer grows
-// with the context. Work is split over (block of 4 batch tokens, key/value head) pairs; a pair
+// with the context. Work is split over (block of 8 batch tokens, key/value head) pairs, the
+// latest tokens' blocks first (they see the most positions); a pair
 // converts each cached row of a chunk from half once for its tokens and for the query heads that
 // share the key/value head. Each token reads only the positions it sees, with the same
 // operations whatever the block, the batch or the thread count, so the bits are the same too.
