@@ -18,7 +18,6 @@ constexpr int kSpinRounds = 1 << 13;
 
 // Chunks per thread a loop is cut into: enough to even out threads that run at different
 // speeds, few enough that claiming them (one atomic add each) stays negligible.
-constexpr size_t kChunksPerThread = 8;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -70,7 +69,7 @@ void ThreadPool::RunChunks() {
   }
 }
 
-void ThreadPool::ParallelFor(size_t count, RangeFunctionRef work) {
+void ThreadPool::ParallelFor(size_t count, RangeFunctionRef work, size_t chunks_per_thread) {
   if (count == 0) return;
   const size_t parts = std::min(count, static_cast<size_t>(size()));
   if (parts == 1) {
@@ -79,7 +78,7 @@ void ThreadPool::ParallelFor(size_t count, RangeFunctionRef work) {
   }
   count_ = count;
   parts_ = parts;
-  chunks_ = std::min(count, parts * kChunksPerThread);
+  chunks_ = std::min(count, parts * std::max<size_t>(chunks_per_thread, 1));
   next_chunk_.store(0, std::memory_order_relaxed);
   work_ = &work;
   // Every worker reports, even one without a part, so none can still be reading this loop's

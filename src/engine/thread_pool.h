@@ -1,6 +1,6 @@
 // A fixed set of persistent worker threads that split loops of the forward pass between them.
 //
-// ParallelFor(count, work) cuts [0, count) into contiguous chunks (up to 8 per thread) that the
+// ParallelFor(count, work) cuts [0, count) into contiguous chunks (up to 8 per thread, or as asked) that the
 // calling thread and the workers claim until none is left, and returns when every chunk is done.
 // The cut depends only on `count` and size(); which thread runs a chunk varies, so a kernel must
 // compute each index on its own: then it gives the same bits whatever the thread count. No
@@ -60,8 +60,15 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // Calls work(begin, end) for disjoint ranges covering [0, count).
-  void ParallelFor(size_t count, RangeFunctionRef work);
+  // What ParallelFor cuts a loop into by default, per taking thread: enough to even out indices
+  // of unequal cost and a thread slowed by another process.
+  static constexpr size_t kDefaultChunksPerThread = 8;
+
+  // Calls work(begin, end) for disjoint ranges covering [0, count), cut into at most
+  // `chunks_per_thread` ranges per taking thread. One per thread suits loops that stream memory
+  // (a decode step's matrix-vector products): each thread reads one long run the hardware
+  // prefetcher follows, instead of short runs it must find again.
+  void ParallelFor(size_t count, RangeFunctionRef work, size_t chunks_per_thread = kDefaultChunksPerThread);
 
  private:
   void WorkerLoop(size_t worker_index);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <mutex>
 #include <vector>
 
 #include "engine/kernels/activation.h"
@@ -225,6 +226,30 @@ TEST(ThreadPoolTest, EveryIndexRunsExactlyOnceForAnyCountAndThreads) {
         });
       }
       for (size_t i = 0; i < count; ++i) EXPECT_EQ(hits[i].load(), 3) << threads << "/" << count;
+    }
+  }
+}
+
+// Asked for one chunk per thread, a loop is cut into exactly one contiguous range per taking
+// thread, still covering every index once.
+TEST(ThreadPoolTest, OneChunkPerThreadCutsOneRangePerThread) {
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads);
+    for (size_t count : {2u, 7u, 100u}) {
+      std::mutex mutex;
+      std::vector<std::pair<size_t, size_t>> ranges;
+      pool.ParallelFor(count, [&](size_t begin, size_t end) {
+        std::lock_guard lock(mutex);
+        ranges.emplace_back(begin, end);
+      }, 1);
+      std::sort(ranges.begin(), ranges.end());
+      ASSERT_EQ(ranges.size(), std::min<size_t>(count, threads)) << threads << "/" << count;
+      size_t next = 0;
+      for (const auto& [begin, end] : ranges) {
+        EXPECT_EQ(begin, next);
+        next = end;
+      }
+      EXPECT_EQ(next, count);
     }
   }
 }

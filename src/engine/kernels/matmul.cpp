@@ -20,6 +20,10 @@ constexpr size_t kTileRows = 16;
 constexpr size_t kActivationChunkBytes = 16 * 1024;
 // Batches from this many tokens quantize their activations on every thread.
 constexpr size_t kParallelQuantizeTokens = 16;
+// Up to this many tokens a product streams its weights from memory once, with little arithmetic
+// per byte: each thread takes one contiguous run of rows (ThreadPool::ParallelFor), which measured
+// 10% faster decode than eight shorter runs per thread.
+constexpr size_t kStreamingTokens = 4;
 
 }  // namespace
 
@@ -153,7 +157,7 @@ void MatMul(ThreadPool& pool, std::span<const MatMulTarget> targets, const float
       MultiplyRowTile(weight, inputs[target], n_tokens, first_row,
                       std::min(first_row + kTileRows, weight.rows), targets[target].out);
     }
-  });
+  }, n_tokens <= kStreamingTokens ? 1 : ThreadPool::kDefaultChunksPerThread);
 }
 
 void MatMul(ThreadPool& pool, const WeightMatrix& w, const float* x, size_t n_tokens, float* y) {
