@@ -319,6 +319,24 @@ TEST(SwiGluTest, MultipliesSiluOfTheGateByUp) {
   EXPECT_NEAR(out[3], 10.0f, 1e-6);
 }
 
+// Vectors of 8 and the rest, over the whole float range: the SIMD exponential's clamp keeps
+// silu at its limits (0 far below zero, the gate itself far above) and never makes a NaN.
+TEST(SwiGluTest, MatchesStdExpAcrossTheRangeAndLengths) {
+  std::vector<float> gate = RandomFloats(37, 80, 6.0f);
+  gate[3] = -1000.0f;
+  gate[4] = 1000.0f;
+  gate[5] = -90.0f;
+  gate[6] = 89.0f;
+  const std::vector<float> up = RandomFloats(37, 81);
+  std::vector<float> out(gate.size());
+  SwiGlu(gate.data(), up.data(), gate.size(), out.data());
+  for (size_t i = 0; i < gate.size(); ++i) {
+    const double g = gate[i];
+    const double expected = g / (1.0 + std::exp(-g)) * up[i];
+    EXPECT_NEAR(out[i], expected, 1e-6 * std::abs(expected) + 1e-30) << i << ": gate " << g;
+  }
+}
+
 TEST(RopeTest, AdjacentPairsAndHalfSplitRotateTheDocumentedPairs) {
   RopeParameters rope;
   rope.rotary_dims = 4;  // of a 6-wide head: the last two dimensions stay
