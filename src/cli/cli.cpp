@@ -42,6 +42,7 @@ int Run(int argc, char** argv) {
   AddGenerateCommands(app, context);
   AddBenchCommand(app, context);
   AddIntentsCommands(app, context);
+  AddAnalyticsCommands(app, context);
 
   try {
     app.parse(argc, argv);
