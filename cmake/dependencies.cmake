@@ -30,6 +30,7 @@ function(troupe_plain_library target header library)
 endfunction()
 troupe_plain_library(Liblinear::Liblinear linear.h linear)
 troupe_plain_library(Stemmer::Stemmer libstemmer.h stemmer)
+troupe_plain_library(XGBoost::XGBoost xgboost/c_api.h xgboost)
 
 if(TROUPE_BUILD_TESTS AND NOT TROUPE_FUZZ)
   find_package(GTest REQUIRED)
