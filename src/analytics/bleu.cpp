@@ -71,10 +71,14 @@ std::optional<BleuSmoothing> ParseBleuSmoothing(std::string_view name) {
 
 std::string_view BleuSmoothingName(BleuSmoothing smoothing) {
   switch (smoothing) {
-    case BleuSmoothing::kNone: return "none";
-    case BleuSmoothing::kFloor: return "floor";
-    case BleuSmoothing::kAddK: return "add-k";
-    case BleuSmoothing::kExp: return "exp";
+    case BleuSmoothing::kNone:
+      return "none";
+    case BleuSmoothing::kFloor:
+      return "floor";
+    case BleuSmoothing::kAddK:
+      return "add-k";
+    case BleuSmoothing::kExp:
+      return "exp";
   }
   return "exp";
 }

@@ -22,7 +22,9 @@ int32_t BleuCodePoint(std::string_view character) {
   return code_point;
 }
 
-bool IsAsciiDigit(std::string_view character) { return character.size() == 1 && character[0] >= '0' && character[0] <= '9'; }
+bool IsAsciiDigit(std::string_view character) {
+  return character.size() == 1 && character[0] >= '0' && character[0] <= '9';
+}
 
 bool IsOneOf(std::string_view character, std::string_view set) {
   return character.size() == 1 && set.find(character[0]) != std::string_view::npos;
@@ -102,7 +104,8 @@ std::string Tokenize13a(std::string_view line) {
   const BleuCharTest period_or_comma = [](std::string_view c) { return IsOneOf(c, ".,"); };
   text = SubstitutePair(text, not_digit, period_or_comma, false);
   text = SubstitutePair(text, period_or_comma, not_digit, true);
-  text = SubstitutePair(text, IsAsciiDigit, [](std::string_view c) { return IsOneOf(c, "-"); }, false);
+  text = SubstitutePair(
+      text, IsAsciiDigit, [](std::string_view c) { return IsOneOf(c, "-"); }, false);
   return JoinWhitespaceSplit(text);
 }
 
@@ -152,20 +155,28 @@ std::optional<BleuTokenizer> ParseBleuTokenizer(std::string_view name) {
 
 std::string_view BleuTokenizerName(BleuTokenizer tokenizer) {
   switch (tokenizer) {
-    case BleuTokenizer::k13a: return "13a";
-    case BleuTokenizer::kIntl: return "intl";
-    case BleuTokenizer::kChar: return "char";
-    case BleuTokenizer::kNone: return "none";
+    case BleuTokenizer::k13a:
+      return "13a";
+    case BleuTokenizer::kIntl:
+      return "intl";
+    case BleuTokenizer::kChar:
+      return "char";
+    case BleuTokenizer::kNone:
+      return "none";
   }
   return "13a";
 }
 
 std::string TokenizeForBleu(std::string_view line, BleuTokenizer tokenizer) {
   switch (tokenizer) {
-    case BleuTokenizer::k13a: return Tokenize13a(line);
-    case BleuTokenizer::kIntl: return TokenizeIntl(line);
-    case BleuTokenizer::kChar: return TokenizeChars(line);
-    case BleuTokenizer::kNone: return std::string(line);
+    case BleuTokenizer::k13a:
+      return Tokenize13a(line);
+    case BleuTokenizer::kIntl:
+      return TokenizeIntl(line);
+    case BleuTokenizer::kChar:
+      return TokenizeChars(line);
+    case BleuTokenizer::kNone:
+      return std::string(line);
   }
   return std::string(line);
 }

@@ -58,7 +58,8 @@ void ExpectScore(double score, const json& entry, const std::string& name) {
     return;
   }
   const bool fraction = entry.contains("expected_score_fraction");
-  const double expected = fraction ? entry["expected_score_fraction"].get<double>() : entry["expected_score"].get<double>();
+  const double expected =
+      fraction ? entry["expected_score_fraction"].get<double>() : entry["expected_score"].get<double>();
   const double actual = fraction ? score / 100.0 : score;
   if (entry.value("compare", "") == "exact equality") {
     EXPECT_EQ(actual, expected) << name;
@@ -76,9 +77,9 @@ TEST(MetricsReferenceTest, BleuCorpusCases) {
     for (size_t i = 0; i < reference[section].size(); ++i) {
       const json& entry = reference[section][i];
       const std::string name = CaseName(section, i, entry);
-      Result<BleuScore> score =
-          CorpusBleu(entry["hypotheses"].get<std::vector<std::string>>(),
-                     entry["references"].get<std::vector<std::vector<std::string>>>(), BleuOptionsFrom(entry["params"]));
+      Result<BleuScore> score = CorpusBleu(entry["hypotheses"].get<std::vector<std::string>>(),
+                                           entry["references"].get<std::vector<std::vector<std::string>>>(),
+                                           BleuOptionsFrom(entry["params"]));
       ASSERT_TRUE(score.ok()) << name << ": " << score.status().ToString();
       ExpectScore(score->score, entry, name);
       ++run;
@@ -94,8 +95,8 @@ TEST(MetricsReferenceTest, BleuStatisticsCases) {
   for (size_t i = 0; i < reference["bleu_statistics"].size(); ++i) {
     const json& entry = reference["bleu_statistics"][i];
     const auto references = entry["references"].get<std::vector<std::vector<std::string>>>();
-    Result<BleuScore> score = CorpusBleu(entry["hypotheses"].get<std::vector<std::string>>(), references,
-                                         BleuOptionsFrom(entry["params"]));
+    Result<BleuScore> score =
+        CorpusBleu(entry["hypotheses"].get<std::vector<std::string>>(), references, BleuOptionsFrom(entry["params"]));
     ASSERT_TRUE(score.ok());
     EXPECT_EQ(score->statistics.matches, entry["expected_counts"].get<std::vector<int64_t>>())
         << CaseName("bleu_statistics", i, entry);
@@ -128,9 +129,9 @@ TEST(MetricsReferenceTest, BleuSentenceCases) {
   for (size_t i = 0; i < reference["bleu_sentence"].size(); ++i) {
     const json& entry = reference["bleu_sentence"][i];
     const std::string name = CaseName("bleu_sentence", i, entry);
-    Result<BleuScore> score = SentenceBleu(entry["hypothesis"].get<std::string>(),
-                                           entry["references"].get<std::vector<std::string>>(),
-                                           BleuOptionsFrom(entry["params"]));
+    Result<BleuScore> score =
+        SentenceBleu(entry["hypothesis"].get<std::string>(), entry["references"].get<std::vector<std::string>>(),
+                     BleuOptionsFrom(entry["params"]));
     ASSERT_TRUE(score.ok()) << name;
     ExpectScore(score->score, entry, name);
   }
