@@ -43,6 +43,7 @@ int Run(int argc, char** argv) {
   AddBenchCommand(app, context);
   AddIntentsCommands(app, context);
   AddAnalyticsCommands(app, context);
+  AddEvalCommands(app, context);
 
   try {
     app.parse(argc, argv);
