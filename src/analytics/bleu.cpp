@@ -39,7 +39,7 @@ BleuNgrams BleuNgramsOf(const std::string& tokenized, int max_order) {
 }
 
 // Closest to the hypothesis' length; the shorter of two equally close.
-int64_t ClosestReferenceLength(int64_t hypothesis_length, const std::vector<int64_t>& reference_lengths) {
+int64_t BleuClosestReferenceLength(int64_t hypothesis_length, const std::vector<int64_t>& reference_lengths) {
   int64_t closest = 0;
   int64_t closest_difference = -1;
   for (int64_t length : reference_lengths) {
@@ -53,7 +53,7 @@ int64_t ClosestReferenceLength(int64_t hypothesis_length, const std::vector<int6
   return closest;
 }
 
-double DefaultSmoothValue(BleuSmoothing smoothing) {
+double BleuDefaultSmoothValue(BleuSmoothing smoothing) {
   if (smoothing == BleuSmoothing::kFloor) return 0.1;
   if (smoothing == BleuSmoothing::kAddK) return 1.0;
   return 0.0;
@@ -129,7 +129,7 @@ BleuStatistics BleuSegmentStatistics(std::string_view hypothesis, const std::vec
   const BleuNgrams hypothesis_ngrams = BleuNgramsOf(PreprocessForBleu(hypothesis, options), options.max_order);
   BleuStatistics statistics;
   statistics.hypothesis_length = hypothesis_ngrams.length;
-  statistics.reference_length = ClosestReferenceLength(hypothesis_ngrams.length, reference_lengths);
+  statistics.reference_length = BleuClosestReferenceLength(hypothesis_ngrams.length, reference_lengths);
   for (size_t order = 0; order < orders; ++order) {
     statistics.matches.push_back(ClippedOverlap(hypothesis_ngrams.by_order[order], reference_max[order]));
     statistics.totals.push_back(TotalNgrams(hypothesis_ngrams.by_order[order]));
@@ -155,7 +155,7 @@ BleuScore BleuFromStatistics(const BleuStatistics& statistics, const BleuOptions
   const std::vector<int64_t>& totals = result.statistics.totals;
   if (std::all_of(matches.begin(), matches.end(), [](int64_t count) { return count == 0; })) return result;
 
-  const double smooth_value = options.smooth_value.value_or(DefaultSmoothValue(options.smoothing));
+  const double smooth_value = options.smooth_value.value_or(BleuDefaultSmoothValue(options.smoothing));
   double exp_smoothing_divisor = 1.0;
   size_t used_orders = orders;
   for (size_t order = 0; order < orders; ++order) {

@@ -22,19 +22,19 @@ int32_t BleuCodePoint(std::string_view character) {
   return code_point;
 }
 
-bool IsAsciiDigit(std::string_view character) {
+bool BleuIsDigit(std::string_view character) {
   return character.size() == 1 && character[0] >= '0' && character[0] <= '9';
 }
 
-bool IsOneOf(std::string_view character, std::string_view set) {
+bool BleuIsOneOf(std::string_view character, std::string_view set) {
   return character.size() == 1 && set.find(character[0]) != std::string_view::npos;
 }
 
 // One pass of a regex substitution whose pattern is two single characters, `(A)(B)`, scanning left
 // to right without overlap as Python's re.sub does. The replacement puts a space between the two
 // and one more either after B ("\1 \2 ") or before A (" \1 \2").
-std::string SubstitutePair(std::string_view text, const BleuCharTest& first, const BleuCharTest& second,
-                           bool space_before_first) {
+std::string BleuSubstitutePair(std::string_view text, const BleuCharTest& first, const BleuCharTest& second,
+                               bool space_before_first) {
   const std::vector<std::string_view> characters = CodePoints(text);
   std::string out;
   out.reserve(text.size() + text.size() / 2);
@@ -54,7 +54,7 @@ std::string SubstitutePair(std::string_view text, const BleuCharTest& first, con
 }
 
 // `(A)` replaced by " \1 ".
-std::string SurroundWithSpaces(std::string_view text, const BleuCharTest& matches) {
+std::string BleuSurroundWithSpaces(std::string_view text, const BleuCharTest& matches) {
   std::string out;
   out.reserve(text.size() * 2);
   for (std::string_view character : CodePoints(text)) {
@@ -69,7 +69,7 @@ std::string SurroundWithSpaces(std::string_view text, const BleuCharTest& matche
   return out;
 }
 
-std::string JoinWhitespaceSplit(std::string_view text) {
+std::string BleuJoinTokens(std::string_view text) {
   std::string out;
   for (std::string_view piece : SplitPythonWhitespace(text)) {
     if (!out.empty()) out.push_back(' ');
@@ -78,7 +78,7 @@ std::string JoinWhitespaceSplit(std::string_view text) {
   return out;
 }
 
-void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
+void BleuReplaceAll(std::string& text, std::string_view from, std::string_view to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
   }
@@ -86,52 +86,52 @@ void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
 
 std::string Tokenize13a(std::string_view line) {
   std::string text(line);
-  ReplaceAll(text, "<skipped>", "");
-  ReplaceAll(text, "-\n", "");
-  ReplaceAll(text, "\n", " ");
+  BleuReplaceAll(text, "<skipped>", "");
+  BleuReplaceAll(text, "-\n", "");
+  BleuReplaceAll(text, "\n", " ");
   // In this order, as mteval-v13a: "&amp;lt;" ends as "<".
   if (text.find('&') != std::string::npos) {
-    ReplaceAll(text, "&quot;", "\"");
-    ReplaceAll(text, "&amp;", "&");
-    ReplaceAll(text, "&lt;", "<");
-    ReplaceAll(text, "&gt;", ">");
+    BleuReplaceAll(text, "&quot;", "\"");
+    BleuReplaceAll(text, "&amp;", "&");
+    BleuReplaceAll(text, "&lt;", "<");
+    BleuReplaceAll(text, "&gt;", ">");
   }
   text = " " + text + " ";
   // ASCII punctuation except the apostrophe, '-', '.' and ',' (handled below), and the space.
   static constexpr std::string_view kSeparated = "{|}~[\\]^_` !\"#$%&()*+:;<=>?@/";
-  text = SurroundWithSpaces(text, [](std::string_view c) { return IsOneOf(c, kSeparated); });
-  const BleuCharTest not_digit = [](std::string_view c) { return !IsAsciiDigit(c); };
-  const BleuCharTest period_or_comma = [](std::string_view c) { return IsOneOf(c, ".,"); };
-  text = SubstitutePair(text, not_digit, period_or_comma, false);
-  text = SubstitutePair(text, period_or_comma, not_digit, true);
-  text = SubstitutePair(
-      text, IsAsciiDigit, [](std::string_view c) { return IsOneOf(c, "-"); }, false);
-  return JoinWhitespaceSplit(text);
+  text = BleuSurroundWithSpaces(text, [](std::string_view c) { return BleuIsOneOf(c, kSeparated); });
+  const BleuCharTest not_digit = [](std::string_view c) { return !BleuIsDigit(c); };
+  const BleuCharTest period_or_comma = [](std::string_view c) { return BleuIsOneOf(c, ".,"); };
+  text = BleuSubstitutePair(text, not_digit, period_or_comma, false);
+  text = BleuSubstitutePair(text, period_or_comma, not_digit, true);
+  text = BleuSubstitutePair(
+      text, BleuIsDigit, [](std::string_view c) { return BleuIsOneOf(c, "-"); }, false);
+  return BleuJoinTokens(text);
 }
 
-bool IsUnicodePunctuation(std::string_view character) {
+bool BleuIsPunctuation(std::string_view character) {
   const int32_t code_point = BleuCodePoint(character);
   if (code_point < 0) return false;
   return (U_GET_GC_MASK(code_point) & U_GC_P_MASK) != 0;
 }
 
-bool IsUnicodeSymbol(std::string_view character) {
+bool BleuIsSymbol(std::string_view character) {
   const int32_t code_point = BleuCodePoint(character);
   if (code_point < 0) return false;
   return (U_GET_GC_MASK(code_point) & U_GC_S_MASK) != 0;
 }
 
-bool IsNotUnicodeNumber(std::string_view character) {
+bool BleuIsNotNumber(std::string_view character) {
   const int32_t code_point = BleuCodePoint(character);
   if (code_point < 0) return true;
   return (U_GET_GC_MASK(code_point) & U_GC_N_MASK) == 0;
 }
 
 std::string TokenizeIntl(std::string_view line) {
-  std::string text = SubstitutePair(line, IsNotUnicodeNumber, IsUnicodePunctuation, false);
-  text = SubstitutePair(text, IsUnicodePunctuation, IsNotUnicodeNumber, true);
-  text = SurroundWithSpaces(text, IsUnicodeSymbol);
-  return JoinWhitespaceSplit(text);
+  std::string text = BleuSubstitutePair(line, BleuIsNotNumber, BleuIsPunctuation, false);
+  text = BleuSubstitutePair(text, BleuIsPunctuation, BleuIsNotNumber, true);
+  text = BleuSurroundWithSpaces(text, BleuIsSymbol);
+  return BleuJoinTokens(text);
 }
 
 std::string TokenizeChars(std::string_view line) {
@@ -140,7 +140,7 @@ std::string TokenizeChars(std::string_view line) {
     if (!joined.empty()) joined.push_back(' ');
     joined.append(character);
   }
-  return JoinWhitespaceSplit(joined);
+  return BleuJoinTokens(joined);
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ std::vector<std::string_view> RougeViews(const std::vector<std::string>& tokens)
 }
 
 // The full table: cell (i, j) holds the LCS length of reference[0, i) and candidate[0, j).
-std::vector<uint32_t> LcsTable(const std::vector<std::string>& reference, const std::vector<std::string>& candidate) {
+std::vector<uint32_t> RougeLcsTable(const std::vector<std::string>& reference,
+                                    const std::vector<std::string>& candidate) {
   const size_t columns = candidate.size() + 1;
   std::vector<uint32_t> table((reference.size() + 1) * columns, 0);
   for (size_t i = 1; i <= reference.size(); ++i) {
@@ -78,7 +79,7 @@ size_t LcsLength(const std::vector<std::string>& reference, const std::vector<st
 
 std::vector<size_t> LcsReferencePositions(const std::vector<std::string>& reference,
                                           const std::vector<std::string>& candidate) {
-  const std::vector<uint32_t> table = LcsTable(reference, candidate);
+  const std::vector<uint32_t> table = RougeLcsTable(reference, candidate);
   const size_t columns = candidate.size() + 1;
   std::vector<size_t> positions;
   size_t i = reference.size();

@@ -79,7 +79,7 @@ Result<EvalInput> LoadEvalInput(const EvalFiles& files) {
 }
 
 // The references of segment `index`, one from each file.
-std::vector<std::string> ReferencesOf(const EvalInput& input, size_t index) {
+std::vector<std::string> EvalReferencesOf(const EvalInput& input, size_t index) {
   std::vector<std::string> references;
   for (const auto& stream : input.reference_streams) references.push_back(stream[index]);
   return references;
@@ -87,7 +87,7 @@ std::vector<std::string> ReferencesOf(const EvalInput& input, size_t index) {
 
 // Scores every segment through `score`, reporting progress on long inputs; false when Ctrl-C
 // stopped it (the caller then reports the interruption).
-bool ForEachSegment(std::string_view command, size_t count, const std::function<void(size_t)>& score) {
+bool ForEachEvalSegment(std::string_view command, size_t count, const std::function<void(size_t)>& score) {
   StopOnInterrupt stop_on_interrupt;
   for (size_t i = 0; i < count; ++i) {
     if (InterruptRequested()) return false;
@@ -100,16 +100,16 @@ bool ForEachSegment(std::string_view command, size_t count, const std::function<
   return !InterruptRequested();
 }
 
-void ReportInterrupted(CommandContext& context) {
+void ReportEvalInterrupted(CommandContext& context) {
   std::cerr << "troupe: interrupted\n";
   context.exit_code = kInterruptedExitCode;
 }
 
-void PrintJson(const nlohmann::json& json) {
+void PrintEvalJson(const nlohmann::json& json) {
   std::cout << json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
 }
 
-Result<analytics::BleuOptions> BleuOptionsFrom(const BleuFlags& flags) {
+Result<analytics::BleuOptions> BleuOptionsFromFlags(const BleuFlags& flags) {
   analytics::BleuOptions options;
   std::optional<analytics::BleuTokenizer> tokenizer = analytics::ParseBleuTokenizer(flags.tokenize);
   if (!tokenizer) return InvalidArgument("--tokenize must be 13a, intl, char or none", "--tokenize");
@@ -154,7 +154,7 @@ nlohmann::json BleuJson(const analytics::BleuScore& score, const analytics::Bleu
 }
 
 void RunBleu(CommandContext& context, const BleuFlags& flags) {
-  Result<analytics::BleuOptions> options = BleuOptionsFrom(flags);
+  Result<analytics::BleuOptions> options = BleuOptionsFromFlags(flags);
   if (!options.ok()) {
     context.Fail(options.status());
     return;
@@ -165,12 +165,12 @@ void RunBleu(CommandContext& context, const BleuFlags& flags) {
     return;
   }
   analytics::BleuStatistics corpus;
-  const bool finished = ForEachSegment("bleu", input->hypotheses.size(), [&](size_t i) {
-    corpus.Add(analytics::BleuSegmentStatistics(input->hypotheses[i], ReferencesOf(*input, i), *options));
+  const bool finished = ForEachEvalSegment("bleu", input->hypotheses.size(), [&](size_t i) {
+    corpus.Add(analytics::BleuSegmentStatistics(input->hypotheses[i], EvalReferencesOf(*input, i), *options));
   });
-  if (!finished) return ReportInterrupted(context);
+  if (!finished) return ReportEvalInterrupted(context);
   const analytics::BleuScore score = analytics::BleuFromStatistics(corpus, *options);
-  if (flags.json) return PrintJson(BleuJson(score, *options, *input));
+  if (flags.json) return PrintEvalJson(BleuJson(score, *options, *input));
   std::printf("bleu=%.2f\n", score.score);
   std::fflush(stdout);
 }
@@ -220,12 +220,12 @@ void RunChrf(CommandContext& context, const ChrfFlags& flags) {
     return;
   }
   analytics::ChrfScore score;
-  const bool finished = ForEachSegment("chrf", input->hypotheses.size(), [&](size_t i) {
-    score.statistics.Add(analytics::ChrfSegmentStatistics(input->hypotheses[i], ReferencesOf(*input, i), options));
+  const bool finished = ForEachEvalSegment("chrf", input->hypotheses.size(), [&](size_t i) {
+    score.statistics.Add(analytics::ChrfSegmentStatistics(input->hypotheses[i], EvalReferencesOf(*input, i), options));
   });
-  if (!finished) return ReportInterrupted(context);
+  if (!finished) return ReportEvalInterrupted(context);
   score.score = analytics::ChrfFromStatistics(score.statistics, options);
-  if (flags.json) return PrintJson(ChrfJson(score, options, *input));
+  if (flags.json) return PrintEvalJson(ChrfJson(score, options, *input));
   std::printf("chrf=%.2f\n", score.score);
   std::fflush(stdout);
 }
@@ -256,30 +256,30 @@ void RunRouge(CommandContext& context, const RougeFlags& flags) {
   RougeSums rouge1;
   RougeSums rouge2;
   RougeSums rougeL;
-  const bool finished = ForEachSegment("rouge", input->hypotheses.size(), [&](size_t i) {
+  const bool finished = ForEachEvalSegment("rouge", input->hypotheses.size(), [&](size_t i) {
     const analytics::RougeScores scores =
-        analytics::ScoreRougeMulti(ReferencesOf(*input, i), input->hypotheses[i], flags.stem);
+        analytics::ScoreRougeMulti(EvalReferencesOf(*input, i), input->hypotheses[i], flags.stem);
     rouge1.Add(scores.rouge1);
     rouge2.Add(scores.rouge2);
     rougeL.Add(scores.rougeL);
   });
-  if (!finished) return ReportInterrupted(context);
+  if (!finished) return ReportEvalInterrupted(context);
   const size_t count = input->hypotheses.size();
   if (flags.json) {
-    return PrintJson({{"metric", "rouge"},
-                      {"segments", count},
-                      {"references", input->reference_streams.size()},
-                      {"stem", flags.stem},
-                      {"rouge1", rouge1.MeanJson(count)},
-                      {"rouge2", rouge2.MeanJson(count)},
-                      {"rougeL", rougeL.MeanJson(count)}});
+    return PrintEvalJson({{"metric", "rouge"},
+                          {"segments", count},
+                          {"references", input->reference_streams.size()},
+                          {"stem", flags.stem},
+                          {"rouge1", rouge1.MeanJson(count)},
+                          {"rouge2", rouge2.MeanJson(count)},
+                          {"rougeL", rougeL.MeanJson(count)}});
   }
   const double n = static_cast<double>(count);
   std::printf("rouge1=%.4f rouge2=%.4f rougeL=%.4f\n", rouge1.fmeasure / n, rouge2.fmeasure / n, rougeL.fmeasure / n);
   std::fflush(stdout);
 }
 
-void AddFileFlags(CLI::App& command, EvalFiles& files, const std::string& reference_help) {
+void AddEvalFileFlags(CLI::App& command, EvalFiles& files, const std::string& reference_help) {
   command.add_option("--hyp", files.hypotheses, "hypotheses: UTF-8, one segment per line")->required();
   command.add_option("--ref", files.references, reference_help)->required()->take_all();
   command.add_flag("--json", files.json, "print one JSON object with the details");
@@ -293,7 +293,7 @@ void AddEvalCommands(CLI::App& app, CommandContext& context) {
 
   auto bleu = std::make_shared<BleuFlags>();
   CLI::App* bleu_command = eval->add_subcommand("bleu", "Corpus BLEU as sacreBLEU 2.x; prints bleu=xx.xx (0-100)");
-  AddFileFlags(*bleu_command, *bleu, "references, line for line with --hyp; repeat --ref for more reference sets");
+  AddEvalFileFlags(*bleu_command, *bleu, "references, line for line with --hyp; repeat --ref for more reference sets");
   bleu_command->add_option("--tokenize", bleu->tokenize, "13a (default), intl, char or none");
   bleu_command->add_option("--smooth", bleu->smooth, "exp (default), floor, add-k or none");
   bleu->smooth_value_option =
@@ -304,7 +304,7 @@ void AddEvalCommands(CLI::App& app, CommandContext& context) {
 
   auto chrf = std::make_shared<ChrfFlags>();
   CLI::App* chrf_command = eval->add_subcommand("chrf", "Corpus chrF as sacreBLEU 2.x; prints chrf=xx.xx (0-100)");
-  AddFileFlags(*chrf_command, *chrf, "references, line for line with --hyp; repeat --ref for more reference sets");
+  AddEvalFileFlags(*chrf_command, *chrf, "references, line for line with --hyp; repeat --ref for more reference sets");
   chrf_command->add_option("--char-order", chrf->char_order, "character n-gram order (default 6)");
   chrf_command->add_option("--word-order", chrf->word_order, "word n-gram order (default 0; 2 is chrF++)");
   chrf_command->add_option("--beta", chrf->beta, "weight of recall over precision (default 2)");
@@ -316,7 +316,8 @@ void AddEvalCommands(CLI::App& app, CommandContext& context) {
   auto rouge = std::make_shared<RougeFlags>();
   CLI::App* rouge_command = eval->add_subcommand(
       "rouge", "ROUGE-1/2/L as rouge-score, F averaged over lines; prints rouge1=0.xxxx rouge2=0.xxxx rougeL=0.xxxx");
-  AddFileFlags(*rouge_command, *rouge, "references, line for line with --hyp; with several, each line takes the best");
+  AddEvalFileFlags(*rouge_command, *rouge,
+                   "references, line for line with --hyp; with several, each line takes the best");
   rouge_command->add_flag("--stem", rouge->stem, "Porter-stem tokens longer than 3 characters");
   rouge_command->callback([&context, rouge] { RunRouge(context, *rouge); });
 }

@@ -20,7 +20,7 @@ namespace {
 
 using nlohmann::json;
 
-json LoadReference(const std::string& name) {
+json MetricsReferenceFile(const std::string& name) {
   const auto path = testing::SharedDir() / "testdata/datasets/metrics" / name;
   std::ifstream in(path);
   // A missing file must fail, never skip: the cases below would otherwise pass by not running.
@@ -31,11 +31,11 @@ json LoadReference(const std::string& name) {
   return json::parse(in);
 }
 
-std::string CaseName(const std::string& section, size_t index, const json& entry) {
+std::string MetricsCaseName(const std::string& section, size_t index, const json& entry) {
   return section + "[" + std::to_string(index) + "] (" + entry.value("source", "?") + ")";
 }
 
-BleuOptions BleuOptionsFrom(const json& params) {
+BleuOptions MetricsBleuOptions(const json& params) {
   BleuOptions options;
   options.tokenizer = *ParseBleuTokenizer(params.value("tokenize", "13a"));
   options.smoothing = *ParseBleuSmoothing(params.value("smooth_method", "exp"));
@@ -50,7 +50,7 @@ BleuOptions BleuOptionsFrom(const json& params) {
 
 // expected_score (0-100) to abs_tolerance, expected_score_fraction (0-1) likewise or exactly, or
 // expected_score_2dp as sacreBLEU formats it.
-void ExpectScore(double score, const json& entry, const std::string& name) {
+void ExpectMetricsScore(double score, const json& entry, const std::string& name) {
   if (entry.contains("expected_score_2dp")) {
     char formatted[64];
     std::snprintf(formatted, sizeof formatted, "%.2f", score);
@@ -70,18 +70,18 @@ void ExpectScore(double score, const json& entry, const std::string& name) {
 }
 
 TEST(MetricsReferenceTest, BleuCorpusCases) {
-  const json reference = LoadReference("bleu_chrf_reference.json");
+  const json reference = MetricsReferenceFile("bleu_chrf_reference.json");
   size_t run = 0;
   for (const char* section : {"bleu_corpus", "bleu_raw_corpus"}) {
     ASSERT_TRUE(reference.contains(section)) << section;
     for (size_t i = 0; i < reference[section].size(); ++i) {
       const json& entry = reference[section][i];
-      const std::string name = CaseName(section, i, entry);
+      const std::string name = MetricsCaseName(section, i, entry);
       Result<BleuScore> score = CorpusBleu(entry["hypotheses"].get<std::vector<std::string>>(),
                                            entry["references"].get<std::vector<std::vector<std::string>>>(),
-                                           BleuOptionsFrom(entry["params"]));
+                                           MetricsBleuOptions(entry["params"]));
       ASSERT_TRUE(score.ok()) << name << ": " << score.status().ToString();
-      ExpectScore(score->score, entry, name);
+      ExpectMetricsScore(score->score, entry, name);
       ++run;
     }
   }
@@ -89,24 +89,24 @@ TEST(MetricsReferenceTest, BleuCorpusCases) {
 }
 
 TEST(MetricsReferenceTest, BleuStatisticsCases) {
-  const json reference = LoadReference("bleu_chrf_reference.json");
+  const json reference = MetricsReferenceFile("bleu_chrf_reference.json");
   ASSERT_TRUE(reference.contains("bleu_statistics"));
   ASSERT_EQ(reference["bleu_statistics"].size(), 1u);
   for (size_t i = 0; i < reference["bleu_statistics"].size(); ++i) {
     const json& entry = reference["bleu_statistics"][i];
     const auto references = entry["references"].get<std::vector<std::vector<std::string>>>();
-    Result<BleuScore> score =
-        CorpusBleu(entry["hypotheses"].get<std::vector<std::string>>(), references, BleuOptionsFrom(entry["params"]));
+    Result<BleuScore> score = CorpusBleu(entry["hypotheses"].get<std::vector<std::string>>(), references,
+                                         MetricsBleuOptions(entry["params"]));
     ASSERT_TRUE(score.ok());
     EXPECT_EQ(score->statistics.matches, entry["expected_counts"].get<std::vector<int64_t>>())
-        << CaseName("bleu_statistics", i, entry);
+        << MetricsCaseName("bleu_statistics", i, entry);
     EXPECT_EQ(score->statistics.totals, entry["expected_totals"].get<std::vector<int64_t>>())
-        << CaseName("bleu_statistics", i, entry);
+        << MetricsCaseName("bleu_statistics", i, entry);
   }
 }
 
 TEST(MetricsReferenceTest, BleuFromStatisticsCases) {
-  const json reference = LoadReference("bleu_chrf_reference.json");
+  const json reference = MetricsReferenceFile("bleu_chrf_reference.json");
   ASSERT_TRUE(reference.contains("bleu_from_statistics"));
   ASSERT_EQ(reference["bleu_from_statistics"].size(), 7u);
   for (size_t i = 0; i < reference["bleu_from_statistics"].size(); ++i) {
@@ -117,33 +117,33 @@ TEST(MetricsReferenceTest, BleuFromStatisticsCases) {
     statistics.hypothesis_length = entry["sys_len"].get<int64_t>();
     statistics.reference_length = entry["ref_len"].get<int64_t>();
     json params = {{"smooth_method", entry["smooth_method"]}, {"smooth_value", entry["smooth_value"]}};
-    ExpectScore(BleuFromStatistics(statistics, BleuOptionsFrom(params)).score, entry,
-                CaseName("bleu_from_statistics", i, entry));
+    ExpectMetricsScore(BleuFromStatistics(statistics, MetricsBleuOptions(params)).score, entry,
+                       MetricsCaseName("bleu_from_statistics", i, entry));
   }
 }
 
 TEST(MetricsReferenceTest, BleuSentenceCases) {
-  const json reference = LoadReference("bleu_chrf_reference.json");
+  const json reference = MetricsReferenceFile("bleu_chrf_reference.json");
   ASSERT_TRUE(reference.contains("bleu_sentence"));
   ASSERT_EQ(reference["bleu_sentence"].size(), 18u);
   for (size_t i = 0; i < reference["bleu_sentence"].size(); ++i) {
     const json& entry = reference["bleu_sentence"][i];
-    const std::string name = CaseName("bleu_sentence", i, entry);
+    const std::string name = MetricsCaseName("bleu_sentence", i, entry);
     Result<BleuScore> score =
         SentenceBleu(entry["hypothesis"].get<std::string>(), entry["references"].get<std::vector<std::string>>(),
-                     BleuOptionsFrom(entry["params"]));
+                     MetricsBleuOptions(entry["params"]));
     ASSERT_TRUE(score.ok()) << name;
-    ExpectScore(score->score, entry, name);
+    ExpectMetricsScore(score->score, entry, name);
   }
 }
 
 TEST(MetricsReferenceTest, ChrfCases) {
-  const json reference = LoadReference("bleu_chrf_reference.json");
+  const json reference = MetricsReferenceFile("bleu_chrf_reference.json");
   ASSERT_TRUE(reference.contains("chrf"));
   ASSERT_EQ(reference["chrf"].size(), 25u);
   for (size_t i = 0; i < reference["chrf"].size(); ++i) {
     const json& entry = reference["chrf"][i];
-    const std::string name = CaseName("chrf", i, entry);
+    const std::string name = MetricsCaseName("chrf", i, entry);
     const json& params = entry["params"];
     ChrfOptions options;
     options.char_order = params["char_order"].get<int>();
@@ -158,11 +158,12 @@ TEST(MetricsReferenceTest, ChrfCases) {
             : CorpusChrf(entry["hypotheses"].get<std::vector<std::string>>(),
                          entry["references"].get<std::vector<std::vector<std::string>>>(), options);
     ASSERT_TRUE(score.ok()) << name;
-    ExpectScore(score->score, entry, name);
+    ExpectMetricsScore(score->score, entry, name);
   }
 }
 
-RougeScore RougeOfType(const std::string& type, const std::string& target, const std::string& prediction, bool stem) {
+RougeScore MetricsRougeOfType(const std::string& type, const std::string& target, const std::string& prediction,
+                              bool stem) {
   const RougeScores scores = ScoreRouge(target, prediction, stem);
   if (type == "rouge1") return scores.rouge1;
   if (type == "rouge2") return scores.rouge2;
@@ -173,18 +174,18 @@ RougeScore RougeOfType(const std::string& type, const std::string& target, const
 }
 
 TEST(MetricsReferenceTest, RougeCases) {
-  const json reference = LoadReference("rouge_reference.json");
+  const json reference = MetricsReferenceFile("rouge_reference.json");
   ASSERT_TRUE(reference.contains("cases"));
   ASSERT_EQ(reference["cases"].size(), 24u);
   for (size_t i = 0; i < reference["cases"].size(); ++i) {
     const json& entry = reference["cases"][i];
-    const std::string name = CaseName("cases", i, entry) + " " + entry["rouge_type"].get<std::string>();
+    const std::string name = MetricsCaseName("cases", i, entry) + " " + entry["rouge_type"].get<std::string>();
     // One case holds a note where use_stemmer belongs; its tokens are too short to stem, so it
     // must hold either way: run both.
     std::vector<bool> stem_settings = {false, true};
     if (entry["use_stemmer"].is_boolean()) stem_settings = {entry["use_stemmer"].get<bool>()};
     for (bool stem : stem_settings) {
-      const RougeScore score = RougeOfType(entry["rouge_type"], entry["target"], entry["prediction"], stem);
+      const RougeScore score = MetricsRougeOfType(entry["rouge_type"], entry["target"], entry["prediction"], stem);
       const double tolerance = entry["abs_tolerance"].get<double>();
       const std::string label = name + (stem ? " stemmed" : "");
       EXPECT_NEAR(score.recall, entry["expected"]["recall"].get<double>(), tolerance) << label;
