@@ -5,9 +5,9 @@
 namespace troupe::cli {
 
 void AddAnalyticsCommands(CLI::App& app, CommandContext& context) {
-  CLI::App* analytics = app.add_subcommand("analytics", "Analyse messages: sentiment, topics");
+  CLI::App* analytics = app.add_subcommand("analytics", "Analyse messages and conversations: sentiment, topics, outcomes");
   analytics->require_subcommand(1);
-  (void)context;
+  AddOutcomesCommand(*analytics, context);
 }
 
 }  // namespace troupe::cli

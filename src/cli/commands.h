@@ -22,6 +22,8 @@ void AddUserCommands(CLI::App& app, CommandContext& context);
 void AddKpisCommand(CLI::App& app, CommandContext& context);
 // `analytics`, whose subcommands each model's file adds (analytics_commands.cpp).
 void AddAnalyticsCommands(CLI::App& app, CommandContext& context);
+// `analytics outcomes` (outcomes_command.cpp).
+void AddOutcomesCommand(CLI::App& analytics, CommandContext& context);
 // `eval bleu|chrf|rouge`: the evaluation metrics over files (eval_commands.cpp).
 void AddEvalCommands(CLI::App& app, CommandContext& context);
 // `users import`, added to the `users` subcommand by AddUserCommands.
