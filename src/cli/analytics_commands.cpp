@@ -8,6 +8,7 @@ void AddAnalyticsCommands(CLI::App& app, CommandContext& context) {
   CLI::App* analytics = app.add_subcommand("analytics", "Analyse messages and conversations: sentiment, topics, outcomes");
   analytics->require_subcommand(1);
   AddOutcomesCommand(*analytics, context);
+  AddTopicsCommand(*analytics, context);
 }
 
 }  // namespace troupe::cli

@@ -26,6 +26,8 @@ void AddAnalyticsCommands(CLI::App& app, CommandContext& context);
 void AddOutcomesCommand(CLI::App& analytics, CommandContext& context);
 // `eval bleu|chrf|rouge`: the evaluation metrics over files (eval_commands.cpp).
 void AddEvalCommands(CLI::App& app, CommandContext& context);
+// `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.
+void AddTopicsCommand(CLI::App& analytics, CommandContext& context);
 // `users import`, added to the `users` subcommand by AddUserCommands.
 void AddUserImportCommand(CLI::App& users, CommandContext& context);
 void AddSegmentCommands(CLI::App& app, CommandContext& context);
