@@ -138,7 +138,8 @@ analytics::LdaOptions TopicsLdaOptions(const TopicsFlags& flags) {
   options.iterations = flags.iterations;
   options.seed = flags.seed;
   options.progress = [](const analytics::LdaProgress& progress) {
-    const size_t step = std::max<size_t>(progress.iterations / 10, 1);
+    // Every tenth of the run, and at least every 100 sweeps so a long run still shows it is alive.
+    const size_t step = std::clamp<size_t>(progress.iterations / 10, 1, 100);
     if (progress.iteration % step == 0 || progress.iteration == progress.iterations) {
       std::fprintf(stderr, "troupe analytics topics: topics=%zu sweep %zu/%zu\n", progress.topics, progress.iteration,
                    progress.iterations);
@@ -163,10 +164,10 @@ void FindTopics(CommandContext& context, const TopicsFlags& flags) {
   vocabulary.min_document_count = flags.min_documents;
   vocabulary.max_document_fraction = flags.max_document_fraction;
   vocabulary.max_vocabulary = flags.max_vocabulary;
+  StopOnInterrupt stop_on_interrupt;
   const analytics::TopicCorpus corpus = analytics::BuildTopicCorpus(*messages, vocabulary);
   std::fprintf(stderr, "troupe analytics topics: %zu messages, %zu words kept, %zu tokens\n", corpus.documents.size(),
                corpus.vocabulary.size(), corpus.token_count);
-  StopOnInterrupt stop_on_interrupt;
   Result<analytics::TopicCountChoice> choice = analytics::ChooseTopicCount(
       corpus.documents, corpus.vocabulary.size(), *counts, TopicsLdaOptions(flags), flags.top_words);
   if (InterruptRequested()) {
