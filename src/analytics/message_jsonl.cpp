@@ -20,6 +20,8 @@ Result<std::string> MessageTextOfLine(std::string_view line, const std::string& 
     object = nlohmann::json::parse(line);
   } catch (const nlohmann::json::parse_error& error) {
     return InvalidArgument(where + ": not valid JSON (column " + std::to_string(error.byte) + ")", where);
+  } catch (const nlohmann::json::exception&) {  // out_of_range: a number too large for a double
+    return InvalidArgument(where + ": not valid JSON (a number out of range)", where);
   }
   if (!object.is_object()) return InvalidArgument(where + ": expected a JSON object with a \"text\" field", where);
   const auto text = object.find("text");

@@ -30,6 +30,7 @@ TEST(MessageJsonlTest, NamesTheFileAndLineOfABadLine) {
       {"[\"text\"]\n", "chats.jsonl:1: expected a JSON object with a \"text\" field"},
       {"{\"text\": \"a\"}\n{\"message\": \"b\"}\n", "chats.jsonl:2: no \"text\" field"},
       {"{\"text\": 42}\n", "chats.jsonl:1: \"text\" must be a string"},
+      {"\n{\"text\": \"a\", \"n\": 1e999}\n", "chats.jsonl:2: not valid JSON (a number out of range)"},
   };
   for (const BadCase& bad : cases) {
     const Result<std::vector<std::string>> messages = ParseMessageJsonl(bad.content, "chats.jsonl");
