@@ -1,5 +1,6 @@
 // Words too common in chat to say what a message is about: English function words, contractions
-// and chat filler ("lol", "ok", "yeah", "gonna"). The topic model drops them before stemming.
+// and chat filler ("lol", "ok", "yeah", "gonna", "hello", "interesting"). The topic model drops them
+// before stemming.
 #pragma once
 
 #include <string_view>
