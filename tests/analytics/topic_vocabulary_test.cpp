@@ -11,13 +11,13 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-std::vector<std::string> VocabularyStems(const TopicVocabulary& vocabulary) {
+std::vector<std::string> TopicVocabularyStems(const TopicVocabulary& vocabulary) {
   std::vector<std::string> stems;
   for (size_t id = 0; id < vocabulary.size(); ++id) stems.push_back(vocabulary.stem(static_cast<int32_t>(id)));
   return stems;
 }
 
-TEST(StopWordsTest, CoversFunctionWordsContractionsAndChatFiller) {
+TEST(TopicStopWordsTest, CoversFunctionWordsContractionsAndChatFiller) {
   for (const char* word : {"the", "and", "don't", "i'm", "lol", "ok", "okay", "yeah", "haha", "gonna", "hmm"}) {
     EXPECT_TRUE(IsStopWord(word)) << word;
   }
@@ -52,7 +52,7 @@ TEST(TopicVocabularyTest, PrunesRareAndCommonStemsAndKeepsIdsAlphabetical) {
   options.min_document_count = 2;     // drops "rare", "soccer" and "weather"
   options.max_document_fraction = 0.6;  // "pizza" is in 5 of 6 messages: dropped
   const TopicCorpus corpus = BuildTopicCorpus(messages, options);
-  EXPECT_THAT(VocabularyStems(corpus.vocabulary), ElementsAre("guitar"));
+  EXPECT_THAT(TopicVocabularyStems(corpus.vocabulary), ElementsAre("guitar"));
   ASSERT_EQ(corpus.documents.size(), messages.size());
   EXPECT_THAT(corpus.documents[0], ElementsAre(0));
   EXPECT_THAT(corpus.documents[3], IsEmpty());
@@ -62,7 +62,7 @@ TEST(TopicVocabularyTest, PrunesRareAndCommonStemsAndKeepsIdsAlphabetical) {
 
   options.max_document_fraction = 1.0;
   options.min_document_count = 1;
-  EXPECT_THAT(VocabularyStems(BuildTopicCorpus(messages, options).vocabulary),
+  EXPECT_THAT(TopicVocabularyStems(BuildTopicCorpus(messages, options).vocabulary),
               ElementsAre("guitar", "pizza", "rare", "soccer", "weather"));
 }
 
@@ -72,7 +72,7 @@ TEST(TopicVocabularyTest, CapKeepsTheStemsInMostMessages) {
   options.min_document_count = 1;
   options.max_document_fraction = 1.0;
   options.max_vocabulary = 3;  // apple 3, banana 2, cherry 2, date 2: ties go alphabetically
-  EXPECT_THAT(VocabularyStems(BuildTopicCorpus(messages, options).vocabulary), ElementsAre("appl", "banana", "cherri"));
+  EXPECT_THAT(TopicVocabularyStems(BuildTopicCorpus(messages, options).vocabulary), ElementsAre("appl", "banana", "cherri"));
 }
 
 TEST(TopicVocabularyTest, ShowsEachStemAsItsMostFrequentSurfaceWordAndEncodesNewText) {
@@ -80,7 +80,7 @@ TEST(TopicVocabularyTest, ShowsEachStemAsItsMostFrequentSurfaceWordAndEncodesNew
   TopicVocabularyOptions options;
   options.max_document_fraction = 1.0;
   const TopicCorpus corpus = BuildTopicCorpus(messages, options);
-  ASSERT_THAT(VocabularyStems(corpus.vocabulary), ElementsAre("chess", "game", "play"));
+  ASSERT_THAT(TopicVocabularyStems(corpus.vocabulary), ElementsAre("chess", "game", "play"));
   EXPECT_EQ(corpus.vocabulary.display_word(0), "chess");
   EXPECT_EQ(corpus.vocabulary.display_word(1), "games");
   EXPECT_EQ(corpus.vocabulary.display_word(2), "playing");

@@ -23,7 +23,7 @@ namespace {
 using ::testing::DoubleNear;
 using ::testing::HasSubstr;
 
-const std::vector<std::vector<std::string>> kPlantedTopics = {
+const std::vector<std::vector<std::string>> kTopicsPlantedWords = {
     {"pizza", "pasta", "salad", "burger", "sandwich", "noodle", "cheese", "bread", "soup", "curry", "taco", "dessert"},
     {"football", "soccer", "tennis", "hockey", "baseball", "goalkeeper", "stadium", "referee", "tournament",
      "basketball", "cricket", "volleyball"},
@@ -34,11 +34,11 @@ const std::vector<std::vector<std::string>> kPlantedTopics = {
 };
 
 // Each message draws ten words from one planted topic, with chat filler the model must ignore.
-std::vector<std::string> PlantedMessages(size_t per_topic) {
+std::vector<std::string> TopicsPlantedMessages(size_t per_topic) {
   std::mt19937 random(7);
   std::vector<std::string> messages;
   for (size_t n = 0; n < per_topic; ++n) {
-    for (const std::vector<std::string>& words : kPlantedTopics) {
+    for (const std::vector<std::string>& words : kTopicsPlantedWords) {
       std::string message = "lol ok so";
       for (int i = 0; i < 10; ++i) message += " " + words[random() % words.size()];
       messages.push_back(message + " yeah!");
@@ -47,16 +47,16 @@ std::vector<std::string> PlantedMessages(size_t per_topic) {
   return messages;
 }
 
-struct PlantedFixture {
+struct TopicsPlantedFixture {
   TopicCorpus corpus;
   LdaOptions options;
 };
 
-PlantedFixture Planted() {
-  PlantedFixture planted;
+TopicsPlantedFixture TopicsPlanted() {
+  TopicsPlantedFixture planted;
   TopicVocabularyOptions vocabulary;
   vocabulary.max_document_fraction = 0.5;
-  planted.corpus = BuildTopicCorpus(PlantedMessages(60), vocabulary);
+  planted.corpus = BuildTopicCorpus(TopicsPlantedMessages(60), vocabulary);
   planted.options.topics = 4;
   planted.options.iterations = 200;
   planted.options.seed = 42;
@@ -64,9 +64,9 @@ PlantedFixture Planted() {
 }
 
 // The planted topic a word belongs to, or -1.
-int PlantedTopicOf(const std::string& word) {
-  for (size_t topic = 0; topic < kPlantedTopics.size(); ++topic) {
-    for (const std::string& planted : kPlantedTopics[topic]) {
+int TopicsPlantedTopicOf(const std::string& word) {
+  for (size_t topic = 0; topic < kTopicsPlantedWords.size(); ++topic) {
+    for (const std::string& planted : kTopicsPlantedWords[topic]) {
       if (planted == word) return static_cast<int>(topic);
     }
   }
@@ -74,23 +74,23 @@ int PlantedTopicOf(const std::string& word) {
 }
 
 // For each learned topic, the planted topic all of its top 12 words come from (-1 when mixed).
-std::vector<int> LearnedToPlanted(const LdaModel& model, const TopicVocabulary& vocabulary) {
+std::vector<int> TopicsLearnedToPlanted(const LdaModel& model, const TopicVocabulary& vocabulary) {
   std::vector<int> mapping;
   for (size_t topic = 0; topic < model.topic_count(); ++topic) {
     std::set<int> sources;
-    for (int32_t word : model.TopWords(topic, 12)) sources.insert(PlantedTopicOf(vocabulary.display_word(word)));
+    for (int32_t word : model.TopWords(topic, 12)) sources.insert(TopicsPlantedTopicOf(vocabulary.display_word(word)));
     mapping.push_back(sources.size() == 1 ? *sources.begin() : -1);
   }
   return mapping;
 }
 
 TEST(LdaModelTest, RecoversPlantedTopicsOverDisjointVocabularies) {
-  const PlantedFixture planted = Planted();
+  const TopicsPlantedFixture planted = TopicsPlanted();
   ASSERT_EQ(planted.corpus.vocabulary.size(), 48u);
   const Result<LdaModel> model = LdaModel::Train(planted.corpus.documents, planted.corpus.vocabulary.size(),
                                                  planted.options);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  const std::vector<int> mapping = LearnedToPlanted(*model, planted.corpus.vocabulary);
+  const std::vector<int> mapping = TopicsLearnedToPlanted(*model, planted.corpus.vocabulary);
   EXPECT_EQ(std::set<int>(mapping.begin(), mapping.end()), (std::set<int>{0, 1, 2, 3}));
   for (size_t topic = 0; topic < 4; ++topic) {
     EXPECT_THAT(model->topic_shares()[topic], DoubleNear(0.25, 0.03));
@@ -102,7 +102,7 @@ TEST(LdaModelTest, RecoversPlantedTopicsOverDisjointVocabularies) {
 }
 
 TEST(LdaModelTest, TheSameSeedGivesTheSameModel) {
-  const PlantedFixture planted = Planted();
+  const TopicsPlantedFixture planted = TopicsPlanted();
   LdaOptions options = planted.options;
   options.iterations = 20;
   const size_t words = planted.corpus.vocabulary.size();
@@ -121,11 +121,11 @@ TEST(LdaModelTest, TheSameSeedGivesTheSameModel) {
 }
 
 TEST(LdaModelTest, InfersThePlantedTopicOfANewMessage) {
-  const PlantedFixture planted = Planted();
+  const TopicsPlantedFixture planted = TopicsPlanted();
   const Result<LdaModel> model = LdaModel::Train(planted.corpus.documents, planted.corpus.vocabulary.size(),
                                                  planted.options);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  const std::vector<int> mapping = LearnedToPlanted(*model, planted.corpus.vocabulary);
+  const std::vector<int> mapping = TopicsLearnedToPlanted(*model, planted.corpus.vocabulary);
   const std::vector<std::string> messages = {"I'd love pizza and some cheese bread, then dessert",
                                              "the referee stopped the hockey tournament",
                                              "a blizzard after the storm, more snow in the forecast",
@@ -143,7 +143,7 @@ TEST(LdaModelTest, InfersThePlantedTopicOfANewMessage) {
 }
 
 TEST(LdaModelTest, ProgressReportsEachSweepAndFalseCancels) {
-  const PlantedFixture planted = Planted();
+  const TopicsPlantedFixture planted = TopicsPlanted();
   LdaOptions options = planted.options;
   std::vector<size_t> seen;
   options.progress = [&](const LdaProgress& progress) {
@@ -195,7 +195,7 @@ TEST(TopicCoherenceTest, CountsDocumentsAndScoresPairsAsDefined) {
 }
 
 TEST(TopicCoherenceTest, RanksThePlantedTopicCountAboveAWrongOne) {
-  const PlantedFixture planted = Planted();
+  const TopicsPlantedFixture planted = TopicsPlanted();
   const Result<TopicCountChoice> by_npmi = ChooseTopicCount(
       planted.corpus.documents, planted.corpus.vocabulary.size(), {2, 4, 8}, planted.options, 10);
   ASSERT_TRUE(by_npmi.ok()) << by_npmi.status().ToString();
@@ -214,7 +214,7 @@ TEST(TopicCoherenceTest, RanksThePlantedTopicCountAboveAWrongOne) {
 }
 
 // Topical-Chat's test "frequent" split (shared test data): every turn is a message.
-std::vector<std::string> TopicalChatMessages() {
+std::vector<std::string> TopicsTopicalChatMessages() {
   const std::filesystem::path path = testing::SharedDir() / "testdata/datasets/dialogue/topical_chat/test_freq.json";
   std::ifstream file(path);
   EXPECT_TRUE(file) << "cannot open " << path;
@@ -227,7 +227,7 @@ std::vector<std::string> TopicalChatMessages() {
 }
 
 TEST(LdaModelTest, FitsRealChatIntoTheRequestedShape) {
-  const std::vector<std::string> messages = TopicalChatMessages();
+  const std::vector<std::string> messages = TopicsTopicalChatMessages();
   ASSERT_EQ(messages.size(), 11760u);
   TopicVocabularyOptions vocabulary;
   vocabulary.min_document_count = 5;
