@@ -74,6 +74,7 @@ class LdaGibbsSampler {
         document_topic_counts_(documents.size() * topics_, 0),
         word_topic_counts_(vocabulary_size * topics_, 0),
         topic_totals_(topics_, 0),
+        inverse_topic_weights_(topics_, 0),
         cumulative_(topics_, 0) {
     assignments_.resize(documents.size());
     for (size_t d = 0; d < documents.size(); ++d) {
@@ -95,8 +96,7 @@ class LdaGibbsSampler {
         const int32_t* word_counts = &word_topic_counts_[static_cast<size_t>(word) * topics_];
         double sum = 0;
         for (size_t k = 0; k < topics_; ++k) {
-          sum += (document_counts[k] + alpha_) * (word_counts[k] + beta_) /
-                 (static_cast<double>(topic_totals_[k]) + vocabulary_beta_);
+          sum += (document_counts[k] + alpha_) * (word_counts[k] + beta_) * inverse_topic_weights_[k];
           cumulative_[k] = sum;
         }
         const size_t topic = LdaDrawFromCumulative(cumulative_, random_);
@@ -121,10 +121,12 @@ class LdaGibbsSampler {
   }
 
  private:
+  // Keeps 1 / (n_k + V beta) beside each count: a multiplication in the inner loop, not a division.
   void Count(size_t document, int32_t word, size_t topic, int32_t delta) {
     document_topic_counts_[document * topics_ + topic] += delta;
     word_topic_counts_[static_cast<size_t>(word) * topics_ + topic] += delta;
     topic_totals_[topic] += delta;
+    inverse_topic_weights_[topic] = 1.0 / (static_cast<double>(topic_totals_[topic]) + vocabulary_beta_);
   }
 
   const std::vector<std::vector<int32_t>>& documents_;
@@ -137,6 +139,7 @@ class LdaGibbsSampler {
   std::vector<int32_t> document_topic_counts_;
   std::vector<int32_t> word_topic_counts_;
   std::vector<int64_t> topic_totals_;
+  std::vector<double> inverse_topic_weights_;
   std::vector<double> cumulative_;
 };
 
