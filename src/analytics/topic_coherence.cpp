@@ -108,7 +108,8 @@ Result<TopicCountChoice> ChooseTopicCount(const std::vector<std::vector<int32_t>
     fit.topics = topics;
     TROUPE_ASSIGN_OR_RETURN(LdaModel model, LdaModel::Train(documents, vocabulary_size, fit));
     std::vector<TopicCoherence> coherence = ModelCoherence(model, cooccurrence, top_words);
-    scored.push_back({topics, CoherenceMean(coherence, &TopicCoherence::npmi), CoherenceMean(coherence, &TopicCoherence::umass)});
+    scored.push_back(
+        {topics, CoherenceMean(coherence, &TopicCoherence::npmi), CoherenceMean(coherence, &TopicCoherence::umass)});
     const double score = measure == CoherenceMeasure::kNpmi ? scored.back().mean_npmi : scored.back().mean_umass;
     const bool better = !best_model || score > best_score || (score == best_score && topics < candidates[chosen]);
     if (!better) continue;

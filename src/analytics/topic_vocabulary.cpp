@@ -46,7 +46,7 @@ std::vector<TopicTerm> TopicTerms(std::string_view text, const TopicVocabularyOp
 
 class TopicVocabularyBuilder {
  public:
-  static TopicVocabulary Build(std::map<std::string, TopicStemCounts>& counts, size_t documents,
+  static TopicVocabulary Build(const std::map<std::string, TopicStemCounts>& counts, size_t documents,
                                const TopicVocabularyOptions& options) {
     std::vector<const std::pair<const std::string, TopicStemCounts>*> kept;
     const double max_documents = options.max_document_fraction * static_cast<double>(documents);

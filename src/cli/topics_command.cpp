@@ -48,9 +48,8 @@ Result<std::vector<size_t>> ParseTopicCounts(const std::string& text) {
     size_t end = text.find(',', start);
     if (end == std::string::npos) end = text.size();
     const std::string item = text.substr(start, end - start);
-    if (item.empty() || item.size() > 4 || !std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return bad;
-    }
+    const bool digits = std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (item.empty() || item.size() > 4 || !digits) return bad;
     const size_t count = std::stoul(item);
     if (count == 0 || count > kMaxTopicCount) return bad;
     counts.push_back(count);

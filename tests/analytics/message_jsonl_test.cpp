@@ -15,7 +15,8 @@ using ::testing::HasSubstr;
 
 TEST(MessageJsonlTest, ReadsTheTextOfEachLineSkippingBlankLines) {
   const Result<std::vector<std::string>> messages = ParseMessageJsonl(
-      "{\"text\": \"hello there\", \"user\": 7}\n\n   \r\n{\"text\": \"caf\\u00e9\"}\r\n{\"text\": \"\"}", "chats.jsonl");
+      "{\"text\": \"hello there\", \"user\": 7}\n\n   \r\n{\"text\": \"caf\\u00e9\"}\r\n{\"text\": \"\"}",
+      "chats.jsonl");
   ASSERT_TRUE(messages.ok()) << messages.status().ToString();
   EXPECT_THAT(*messages, ElementsAre("hello there", "café", ""));
 }

@@ -72,7 +72,8 @@ TEST(TopicVocabularyTest, CapKeepsTheStemsInMostMessages) {
   options.min_document_count = 1;
   options.max_document_fraction = 1.0;
   options.max_vocabulary = 3;  // apple 3, banana 2, cherry 2, date 2: ties go alphabetically
-  EXPECT_THAT(TopicVocabularyStems(BuildTopicCorpus(messages, options).vocabulary), ElementsAre("appl", "banana", "cherri"));
+  EXPECT_THAT(TopicVocabularyStems(BuildTopicCorpus(messages, options).vocabulary),
+              ElementsAre("appl", "banana", "cherri"));
 }
 
 TEST(TopicVocabularyTest, ShowsEachStemAsItsMostFrequentSurfaceWordAndEncodesNewText) {
