@@ -24,12 +24,12 @@ using ::testing::StartsWith;
 using testing::TempDir;
 using testing::TroupeBinary;
 
-std::vector<std::string> Command(std::vector<std::string> arguments) {
+std::vector<std::string> EvalCommand(std::vector<std::string> arguments) {
   arguments.insert(arguments.begin(), TroupeBinary());
   return arguments;
 }
 
-ProcessResult Troupe(std::vector<std::string> arguments) { return RunProcess(Command(std::move(arguments))); }
+ProcessResult Troupe(std::vector<std::string> arguments) { return RunProcess(EvalCommand(std::move(arguments))); }
 
 std::string Write(const TempDir& dir, const std::string& name, const std::string& contents) {
   const std::string path = (dir / name).string();
@@ -200,7 +200,7 @@ TEST(Eval, LongFilesShowProgressAndStopOnCtrlC) {
   const std::string path = Write(dir, "long.txt", lines);
   for (int signal_number : {SIGINT, SIGTERM}) {
     SCOPED_TRACE(signal_number);
-    BackgroundProcess eval(Command({"eval", "rouge", "--hyp", path, "--ref", path}));
+    BackgroundProcess eval(EvalCommand({"eval", "rouge", "--hyp", path, "--ref", path}));
     ASSERT_TRUE(eval.WaitForStderr("troupe eval rouge: 10000/400000 segments", std::chrono::seconds(60))) << eval.err();
     eval.Signal(signal_number);
     const ProcessResult stopped = eval.Wait(std::chrono::milliseconds(60'000));

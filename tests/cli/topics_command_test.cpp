@@ -49,13 +49,13 @@ std::string WritePlantedMessages(const TempDir& directory) {
   return path;
 }
 
-std::vector<std::string> Command(std::vector<std::string> arguments) {
+std::vector<std::string> TopicsCommand(std::vector<std::string> arguments) {
   arguments.insert(arguments.begin(), {TroupeBinary(), "analytics", "topics"});
   return arguments;
 }
 
 ProcessResult Topics(std::vector<std::string> arguments) {
-  return RunProcess(Command(std::move(arguments)), {}, std::chrono::seconds(120));
+  return RunProcess(TopicsCommand(std::move(arguments)), {}, std::chrono::seconds(120));
 }
 
 std::vector<std::string> OutputLines(const std::string& text) {
@@ -199,7 +199,7 @@ TEST(AnalyticsTopics, CtrlCStopsTheSamplingWithTheShellsCode) {
   const std::string input = WritePlantedMessages(directory);
   for (int signal_number : {SIGINT, SIGTERM}) {
     SCOPED_TRACE(signal_number);
-    BackgroundProcess topics(Command({"--input", input, "--topics", "4", "--iterations", "1000000"}));
+    BackgroundProcess topics(TopicsCommand({"--input", input, "--topics", "4", "--iterations", "1000000"}));
     ASSERT_TRUE(topics.WaitForStderr("sweep 200/1000000", std::chrono::seconds(60))) << topics.err();
     topics.Signal(signal_number);
     const ProcessResult stopped = topics.Wait(std::chrono::milliseconds(60'000));
