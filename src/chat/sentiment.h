@@ -1,17 +1,14 @@
-// A quick estimate of a message's tone, -1 (negative) to +1 (positive), 0 when it holds no
-// opinion words. VADER's approach with our own lexicon of some six hundred common English words:
-// negation within the clause ("not happy"), boosters and dampeners ("very", "kind of"), ALL CAPS and
-// "!" for emphasis, "but" shifting weight to what follows, emoticons and emoji. The runtime uses
-// it for affinity and the sentiment trend flows react to; it runs in microseconds on every
-// message. On the labelled review sentences in shared/testdata (Kotzias et al.) it has an opinion
-// on about three in four and is right on about nine in ten of those (tests/chat/sentiment_test.cpp).
-// Thread-safe.
+// The runtime's name for the lexicon sentiment signal, which lives in base (base/sentiment_lexicon.h)
+// so the analytics lab scores with the same words. Thread-safe.
 #pragma once
 
 #include <string_view>
 
+#include "base/sentiment_lexicon.h"
+
 namespace troupe::chat {
 
-double EstimateSentiment(std::string_view text);
+// -1 (negative) to +1 (positive), 0 without opinion words: LexiconSentiment.
+inline double EstimateSentiment(std::string_view text) { return LexiconSentiment(text); }
 
 }  // namespace troupe::chat

@@ -1,4 +1,4 @@
-#include "chat/sentiment.h"
+#include "base/sentiment_lexicon.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace troupe::chat {
+namespace troupe {
 namespace {
 
 // Our own word list, grouped by strength on VADER's -4..4 valence scale. Words whose sense is
@@ -266,7 +266,7 @@ bool SoftensNext(const std::vector<Token>& tokens, size_t i) {  // "kind of", "s
 
 }  // namespace
 
-double EstimateSentiment(std::string_view text) {
+double LexiconSentiment(std::string_view text) {
   const std::vector<Token> tokens = Tokens(text);
   const bool all_shouting = std::all_of(tokens.begin(), tokens.end(), [](const Token& t) { return t.shouting; });
   // VADER's contrast rule: what follows "but" counts more than what precedes it.
@@ -319,4 +319,4 @@ double EstimateSentiment(std::string_view text) {
   return sum / std::sqrt(sum * sum + 15.0);
 }
 
-}  // namespace troupe::chat
+}  // namespace troupe
