@@ -21,7 +21,7 @@
 namespace troupe::analytics {
 
 struct SentimentLinearOptions {
-  double c = 1.0;           // liblinear's C, the inverse regularisation strength; > 0
+  double c = 4.0;           // liblinear's C, the inverse regularisation strength; > 0 (see docs/analytics.md)
   uint32_t hash_bits = 18;  // 2^bits feature slots; 10..24
 };
 

@@ -9,6 +9,7 @@ void AddAnalyticsCommands(CLI::App& app, CommandContext& context) {
   analytics->require_subcommand(1);
   AddOutcomesCommand(*analytics, context);
   AddTopicsCommand(*analytics, context);
+  AddSentimentCommand(*analytics, context);
 }
 
 }  // namespace troupe::cli

@@ -28,6 +28,8 @@ void AddOutcomesCommand(CLI::App& analytics, CommandContext& context);
 void AddEvalCommands(CLI::App& app, CommandContext& context);
 // `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.
 void AddTopicsCommand(CLI::App& analytics, CommandContext& context);
+// `analytics sentiment`, added to the `analytics` subcommand by AddAnalyticsCommands.
+void AddSentimentCommand(CLI::App& analytics, CommandContext& context);
 // `users import`, added to the `users` subcommand by AddUserCommands.
 void AddUserImportCommand(CLI::App& users, CommandContext& context);
 void AddSegmentCommands(CLI::App& app, CommandContext& context);
