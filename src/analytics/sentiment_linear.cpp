@@ -95,8 +95,9 @@ class SentimentModelReader {
  public:
   SentimentModelReader(std::string_view bytes, std::string_view source) : bytes_(bytes), source_(source) {}
 
-  Status Error(const std::string& what) const {
-    return InvalidArgument(source_ + ": not a sentiment model: " + what + " (byte " + std::to_string(offset_) + ")",
+  Status Error(const std::string& what) const { return ErrorAt(offset_, what); }
+  Status ErrorAt(size_t offset, const std::string& what) const {
+    return InvalidArgument(source_ + ": not a sentiment model: " + what + " (byte " + std::to_string(offset) + ")",
                            source_);
   }
   size_t offset() const { return offset_; }
@@ -236,10 +237,9 @@ Result<SentimentLinearModel> SentimentLinearModel::FromBytes(std::string_view by
     (void)reader.U32(index);
     (void)reader.F32(weight);  // the length was checked above
     if (index >= weights.size() || static_cast<int64_t>(index) <= previous) {
-      return SentimentModelReader(bytes.substr(0, at), source).Error("feature index " + std::to_string(index) +
-                                                                     " out of order or range");
+      return reader.ErrorAt(at, "feature index " + std::to_string(index) + " out of order or range");
     }
-    if (!std::isfinite(weight)) return reader.Error("weight " + std::to_string(i) + " is not a finite number");
+    if (!std::isfinite(weight)) return reader.ErrorAt(at + 4, "weight " + std::to_string(i) + " is not a finite number");
     weights[index] = weight;
     previous = index;
   }
@@ -274,11 +274,20 @@ Status SentimentLinearModel::Save(const std::filesystem::path& path) const {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     const std::string bytes = ToBytes();
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) return InvalidArgument("cannot write " + temporary.string(), path.string());
+    if (!out.flush()) {
+      out.close();
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      return InvalidArgument("cannot write " + temporary.string(), path.string());
+    }
   }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
-  if (error) return InvalidArgument("cannot write " + path.string() + ": " + error.message(), path.string());
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    return InvalidArgument("cannot write " + path.string() + ": " + error.message(), path.string());
+  }
   return Status::Ok();
 }
 

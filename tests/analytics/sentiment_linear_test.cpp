@@ -88,11 +88,12 @@ TEST(SentimentLinearTest, DamagedFilesAreRefusedWithTheReason) {
   std::string order = good;  // the first index made larger than the table
   order[24] = '\xFF';
   order[25] = '\xFF';
-  EXPECT_NE(refused(order).find("out of order or range"), std::string::npos);
+  EXPECT_NE(refused(order).find("out of order or range (byte 24)"), std::string::npos);
   std::string not_finite = good;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::memcpy(&not_finite[28], &nan, 4);
-  EXPECT_NE(refused(not_finite).find("not a finite number"), std::string::npos);
+  EXPECT_NE(refused(not_finite).find("weight 0 is not a finite number (byte 28)"), std::string::npos);
+  EXPECT_FALSE(model->Save("/nonexistent/dir/x.model").ok());
   EXPECT_EQ(SentimentLinearModel::Load("/nonexistent/x.model").status().code(), StatusCode::kNotFound);
 }
 
