@@ -181,8 +181,9 @@ TEST_F(HandoffTest, TheSameRequestFailingTwiceGoesToAPersonWithWhatWasTried) {
   backend_.SetDefault(Json(503, R"({"error":"billing is down"})"));
   // Twice: the balance is asked for, the tool fails, the model apologises.
   for (size_t turn = 0; turn < 2; ++turn) {
-    std::shared_ptr<Posted> posted = Post(conversation, turn == 0 ? "what's my balance" : "what is my balance please");
+    // Counted before posting: the turn may reach the provider before Post returns.
     const size_t first_call = provider_.calls();
+    std::shared_ptr<Posted> posted = Post(conversation, turn == 0 ? "what's my balance" : "what is my balance please");
     ASSERT_TRUE(provider_.WaitForCalls(first_call + 1));
     EXPECT_FALSE(provider_.call(first_call)->request.tools.empty()) << "turn " << turn << " is not handed off yet";
     provider_.CallTools(first_call, {{"call_" + std::to_string(turn), "get_balance", "{}"}});
@@ -191,8 +192,8 @@ TEST_F(HandoffTest, TheSameRequestFailingTwiceGoesToAPersonWithWhatWasTried) {
   }
   EXPECT_TRUE(HandoffOf(conversation).is_null());
   // The third time, Juno hands over instead of trying again.
-  std::shared_ptr<Posted> third = Post(conversation, "how much credit do I have left");
   const size_t call = provider_.calls();
+  std::shared_ptr<Posted> third = Post(conversation, "how much credit do I have left");
   ASSERT_TRUE(provider_.WaitForCalls(call + 1));
   EXPECT_TRUE(provider_.call(call)->request.tools.empty());
   Answer(third, call, "A colleague will look into it now.");
@@ -209,8 +210,8 @@ TEST_F(HandoffTest, AFollowUpAfterAnAnswerThatWorkedStaysWithTheCharacter) {
   const int64_t conversation = Conversation(Extensions());
   backend_.SetDefault(Json(200, R"({"balance":"3 EUR"})"));
   for (size_t turn = 0; turn < 3; ++turn) {
-    std::shared_ptr<Posted> posted = Post(conversation, "what's my balance");
     const size_t first_call = provider_.calls();
+    std::shared_ptr<Posted> posted = Post(conversation, "what's my balance");
     ASSERT_TRUE(provider_.WaitForCalls(first_call + 1));
     ASSERT_FALSE(provider_.call(first_call)->request.tools.empty()) << "turn " << turn;
     provider_.CallTools(first_call, {{"call_" + std::to_string(turn), "get_balance", "{}"}});
