@@ -188,15 +188,7 @@ Result<BleuScore> CorpusBleu(const std::vector<std::string>& hypotheses,
                              const std::vector<std::vector<std::string>>& reference_streams,
                              const BleuOptions& options) {
   TROUPE_RETURN_IF_ERROR(ValidateBleuOptions(options));
-  if (reference_streams.empty()) return InvalidArgument("BLEU needs at least one reference stream", "references");
-  for (size_t k = 0; k < reference_streams.size(); ++k) {
-    if (reference_streams[k].size() != hypotheses.size()) {
-      return InvalidArgument("reference stream " + std::to_string(k + 1) + " has " +
-                                 std::to_string(reference_streams[k].size()) + " segments but there are " +
-                                 std::to_string(hypotheses.size()) + " hypotheses",
-                             "references");
-    }
-  }
+  TROUPE_RETURN_IF_ERROR(CheckReferenceStreams("BLEU", hypotheses.size(), reference_streams));
   BleuStatistics corpus;
   std::vector<std::string> references(reference_streams.size());
   for (size_t i = 0; i < hypotheses.size(); ++i) {

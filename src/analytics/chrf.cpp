@@ -152,15 +152,7 @@ Result<ChrfScore> CorpusChrf(const std::vector<std::string>& hypotheses,
                              const std::vector<std::vector<std::string>>& reference_streams,
                              const ChrfOptions& options) {
   TROUPE_RETURN_IF_ERROR(ValidateChrfOptions(options));
-  if (reference_streams.empty()) return InvalidArgument("chrF needs at least one reference stream", "references");
-  for (size_t k = 0; k < reference_streams.size(); ++k) {
-    if (reference_streams[k].size() != hypotheses.size()) {
-      return InvalidArgument("reference stream " + std::to_string(k + 1) + " has " +
-                                 std::to_string(reference_streams[k].size()) + " segments but there are " +
-                                 std::to_string(hypotheses.size()) + " hypotheses",
-                             "references");
-    }
-  }
+  TROUPE_RETURN_IF_ERROR(CheckReferenceStreams("chrF", hypotheses.size(), reference_streams));
   ChrfScore result;
   const size_t orders = static_cast<size_t>(options.char_order + options.word_order);
   result.statistics.hypothesis.assign(orders, 0);

@@ -36,4 +36,20 @@ int64_t ClippedOverlap(const NgramCounts& a, const NgramCounts& b) {
   return overlap;
 }
 
+Status CheckReferenceStreams(std::string_view metric, size_t hypotheses,
+                             const std::vector<std::vector<std::string>>& reference_streams) {
+  if (reference_streams.empty()) {
+    return InvalidArgument(std::string(metric) + " needs at least one reference stream", "references");
+  }
+  for (size_t k = 0; k < reference_streams.size(); ++k) {
+    if (reference_streams[k].size() != hypotheses) {
+      return InvalidArgument("reference stream " + std::to_string(k + 1) + " has " +
+                                 std::to_string(reference_streams[k].size()) + " segments but there are " +
+                                 std::to_string(hypotheses) + " hypotheses",
+                             "references");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace troupe::analytics

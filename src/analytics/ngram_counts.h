@@ -8,7 +8,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/status.h"
+
 namespace troupe::analytics {
+
+// A corpus metric's inputs: at least one reference stream, each with one segment per hypothesis.
+// kInvalidArgument (field "references") naming the metric and the stream that does not fit.
+Status CheckReferenceStreams(std::string_view metric, size_t hypotheses,
+                             const std::vector<std::vector<std::string>>& reference_streams);
 
 // Each n-gram is its units joined by the separator given to CountNgrams.
 using NgramCounts = std::unordered_map<std::string, int64_t>;

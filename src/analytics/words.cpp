@@ -12,10 +12,10 @@ namespace {
 
 bool IsWordByte(unsigned char c) { return (c & 0x80) != 0 || std::isalnum(c) != 0; }
 
-// Snowball stemmers keep state between calls: one per thread.
-class SnowballEnglish {
+// Snowball stemmers keep state between calls: one per thread and algorithm.
+class SnowballStemmer {
  public:
-  SnowballEnglish() : stemmer_(sb_stemmer_new("english", "UTF_8"), &sb_stemmer_delete) {}
+  explicit SnowballStemmer(const char* algorithm) : stemmer_(sb_stemmer_new(algorithm, "UTF_8"), &sb_stemmer_delete) {}
 
   std::string Stem(std::string_view word) {
     if (stemmer_ == nullptr) return std::string(word);
@@ -68,7 +68,12 @@ std::vector<std::string> LowercaseWords(std::string_view text) {
 std::string EnglishStem(std::string_view word) {
   const bool ascii = std::all_of(word.begin(), word.end(), [](char c) { return (c & 0x80) == 0; });
   if (!ascii || word.size() < 3) return std::string(word);
-  thread_local SnowballEnglish stemmer;
+  thread_local SnowballStemmer stemmer("english");
+  return stemmer.Stem(word);
+}
+
+std::string SnowballPorterStem(std::string_view word) {
+  thread_local SnowballStemmer stemmer("porter");
   return stemmer.Stem(word);
 }
 

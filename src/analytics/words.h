@@ -18,4 +18,8 @@ std::vector<std::string> LowercaseWords(std::string_view text);
 // bytes or with a non-ASCII byte is returned as it is. Thread-safe (a stemmer per thread).
 std::string EnglishStem(std::string_view word);
 
+// The stem by Porter's original algorithm (Snowball's "porter"), for measures that follow it
+// (ROUGE); the caller decides which words to stem. Thread-safe.
+std::string SnowballPorterStem(std::string_view word);
+
 }  // namespace troupe::analytics

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/kernels/cpu_features.h"
+#include "engine/kernels/exp_avx2_internal.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -22,24 +23,10 @@ void SwiGluBaseline(const float* gate, const float* up, size_t count, float* out
 #if defined(__x86_64__)
 #define TROUPE_AVX2 __attribute__((target("avx2,fma")))
 
-// e^x for x clamped to [-87, 88] (where 2^k stays a normal float) as 2^k * p(r), x = k ln2 + r,
-// |r| <= ln2 / 2, p the degree-6 Taylor polynomial: relative error below 3e-7. Past the clamp
-// silu no longer changes: x / (1 + e^88) and x / (1 + e^-87) are x's limits to float precision.
+// e^x for x clamped to [-87, 88], where 2^k stays a normal float. Past the clamp silu no longer
+// changes: x / (1 + e^88) and x / (1 + e^-87) are x's limits to float precision.
 TROUPE_AVX2 __m256 ExpClamped(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
-  const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
+  return ExpPolynomialAvx2(_mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f)));
 }
 
 TROUPE_AVX2 void SwiGluAvx2(const float* gate, const float* up, size_t count, float* out) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/kernels/cpu_features.h"
+#include "engine/kernels/exp_avx2_internal.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -84,25 +85,9 @@ __attribute__((target("avx2,fma"))) void AddScaledAvx2(float weight, const float
 // polynomial (error below 2e-7 relative on that interval). Below -87 the result is flushed to
 // zero, where a softmax numerator no longer counts.
 __attribute__((target("avx2,fma"))) __m256 ExpNonPositive(__m256 x) {
-  const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
-  const __m256 ln2_high = _mm256_set1_ps(0.693359375f);
-  const __m256 ln2_low = _mm256_set1_ps(-2.12194440e-4f);
   const __m256 floor_limit = _mm256_set1_ps(-87.0f);
   const __m256 underflow = _mm256_cmp_ps(x, floor_limit, _CMP_LT_OQ);
-  x = _mm256_max_ps(x, floor_limit);
-  const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(k, ln2_high, x);
-  r = _mm256_fnmadd_ps(k, ln2_low, r);
-  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
-  const __m256 result = _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
-  return _mm256_andnot_ps(underflow, result);
+  return _mm256_andnot_ps(underflow, ExpPolynomialAvx2(_mm256_max_ps(x, floor_limit)));
 }
 
 __attribute__((target("avx2,fma"))) float ExpShiftedAvx2(float* values, float shift, size_t count) {
