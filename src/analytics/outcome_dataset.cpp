@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/sentiment_lexicon.h"
+
 namespace troupe::analytics {
 
 namespace {
@@ -132,7 +134,8 @@ std::vector<float> OutcomeFeatures(const store::Conversation& conversation,
     user_chars.push_back(static_cast<double>(message.content.size()));
     questions += CountOf(message.content, '?');
     exclamations += CountOf(message.content, '!');
-    if (message.sentiment) sentiments.push_back(*message.sentiment);
+    // The stored score where analytics wrote one; else the lexicon's, which the runtime also uses.
+    sentiments.push_back(message.sentiment ? *message.sentiment : LexiconSentiment(message.content));
     if (previous_user_at) gaps.push_back(static_cast<double>(message.created_at - *previous_user_at) / 1000.0);
     previous_user_at = message.created_at;
   }

@@ -10,8 +10,9 @@
 //             than `return_days` before `now_ms`) are left out: the answer is not known.
 //   good_end  the end user's post-conversation rating (csat, 1 to 5) is 4 or 5; 1 or 2 is a bad
 //             end; 3 and unrated conversations are left out.
-// A feature the first messages cannot give (no stored sentiment, a single user message for a
-// trend) is NaN, which the boosted trees treat as missing.
+// A user message's sentiment is its stored score, else base's lexicon estimate. A feature the
+// first messages cannot give (a single user message for a trend, no reply for latency) is NaN,
+// which the boosted trees treat as missing.
 #pragma once
 
 #include <cstdint>

@@ -92,7 +92,8 @@ TEST_F(OutcomesCommandTest, HandoffsArePredictedFromTheFirstMessagesOnAHeldOutSh
   EXPECT_GT(report["f1"].get<double>(), 0.9);
   const std::string top = report["feature_importance"][0]["feature"].get<std::string>();
   EXPECT_THAT(top, ::testing::AnyOf("mean_user_chars", "max_user_chars", "exclamations_per_user_message",
-                                    "questions_per_user_message"));
+                                    "questions_per_user_message", "mean_user_sentiment", "min_user_sentiment",
+                                    "sentiment_trend"));
   // The table names the same figures.
   const ProcessResult table = Troupe({"analytics", "outcomes", "--outcome", "handoff"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
