@@ -321,6 +321,20 @@ TEST(SwiGluTest, MultipliesSiluOfTheGateByUp) {
 
 // Vectors of 8 and the rest, over the whole float range: the SIMD exponential's clamp keeps
 // silu at its limits (0 far below zero, the gate itself far above) and never makes a NaN.
+// The decoder gates a batch's tokens in one call: an element must come out the same wherever the
+// batch puts it, the last count % 8 included.
+TEST(SwiGluTest, AnElementsBitsDoNotDependOnItsPlaceInTheCall) {
+  const std::vector<float> gate = RandomFloats(21, 82, 4.0f);
+  const std::vector<float> up = RandomFloats(21, 83);
+  std::vector<float> whole(21);
+  SwiGlu(gate.data(), up.data(), 21, whole.data());
+  for (size_t start : {1u, 5u, 13u, 17u}) {
+    std::vector<float> part(21 - start);
+    SwiGlu(gate.data() + start, up.data() + start, part.size(), part.data());
+    for (size_t i = 0; i < part.size(); ++i) EXPECT_EQ(part[i], whole[start + i]) << start << "+" << i;
+  }
+}
+
 TEST(SwiGluTest, MatchesStdExpAcrossTheRangeAndLengths) {
   std::vector<float> gate = RandomFloats(37, 80, 6.0f);
   gate[3] = -1000.0f;
@@ -497,7 +511,7 @@ TEST(VectorOpsTest, ScoreKeysMatchDotProductsInDouble) {
 TEST(VectorOpsTest, ScoreKeysGivesAKeyTheSameBitsInEveryGroupPosition) {
   const size_t dim = 64;
   const std::vector<float> query = RandomFloats(dim, 72);
-  const std::vector<float> keys = RandomFloats(8 * dim, 73);
+  const std::vector<float> keys = RandomFloats(12 * dim, 73);  // ScoreKeys reads whole groups of 4 rows
   std::vector<float> alone(4);
   ScoreKeys(query.data(), keys.data() + 5 * dim, 1, dim, 0.5f, alone.data());
   std::vector<float> among(8);

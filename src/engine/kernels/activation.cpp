@@ -1,6 +1,7 @@
 #include "engine/kernels/activation.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "engine/kernels/cpu_features.h"
 #include "engine/kernels/exp_avx2_internal.h"
@@ -29,16 +30,25 @@ TROUPE_AVX2 __m256 ExpClamped(__m256 x) {
   return ExpPolynomialAvx2(_mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f)));
 }
 
+TROUPE_AVX2 __m256 SwiGluLanes(__m256 gate, __m256 up) {
+  const __m256 silu = _mm256_div_ps(
+      gate, _mm256_add_ps(_mm256_set1_ps(1.0f), ExpClamped(_mm256_xor_ps(gate, _mm256_set1_ps(-0.0f)))));
+  return _mm256_mul_ps(silu, up);
+}
+
+// The last count % 8 elements go through the same lanes (zero-padded copies), so an element's bits
+// do not depend on where a batch of tokens puts it: the decoder gates all its tokens in one call.
 TROUPE_AVX2 void SwiGluAvx2(const float* gate, const float* up, size_t count, float* out) {
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 sign = _mm256_set1_ps(-0.0f);
   size_t i = 0;
   for (; i + 8 <= count; i += 8) {
-    const __m256 g = _mm256_loadu_ps(gate + i);
-    const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(one, ExpClamped(_mm256_xor_ps(g, sign))));
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+    _mm256_storeu_ps(out + i, SwiGluLanes(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i)));
   }
-  SwiGluBaseline(gate + i, up + i, count - i, out + i);
+  if (i == count) return;
+  float gate_rest[8] = {}, up_rest[8] = {}, out_rest[8];
+  std::memcpy(gate_rest, gate + i, (count - i) * sizeof(float));
+  std::memcpy(up_rest, up + i, (count - i) * sizeof(float));
+  _mm256_storeu_ps(out_rest, SwiGluLanes(_mm256_loadu_ps(gate_rest), _mm256_loadu_ps(up_rest)));
+  std::memcpy(out + i, out_rest, (count - i) * sizeof(float));
 }
 
 #undef TROUPE_AVX2
