@@ -1,14 +1,12 @@
-// `troupe analytics outcomes` through the real binary on SQLite: a store where the conversations
-// that went to a person began with long, exclamatory messages, which the held-out report must
-// find; and errors that name the flag or say why nothing can be learned.
+// `troupe analytics outcomes` through the real binary on SQLite and PostgreSQL: a store where the
+// conversations that went to a person began with long, exclamatory messages, which the held-out
+// report must find; and errors that name the flag or say why nothing can be learned.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "store/store.h"
-#include "support/process.h"
-#include "support/temp_dir.h"
+#include "cli_store_fixture.h"
 
 namespace troupe {
 namespace {
@@ -16,19 +14,11 @@ namespace {
 using ::testing::HasSubstr;
 using nlohmann::json;
 using testing::ProcessResult;
-using testing::RunProcess;
-using testing::TroupeBinary;
 
-class OutcomesCommandTest : public ::testing::Test {
+class OutcomesCommandTest : public testing::CliStoreTest {
  protected:
   void SetUp() override {
-    url_ = "sqlite://" + (dir_ / "troupe.db").string();
-    store::StoreOptions options;
-    options.url = url_;
-    Result<std::unique_ptr<store::Store>> opened = store::Store::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    store_ = std::move(opened).value();
-    ASSERT_TRUE(store_->Migrate().ok());
+    CliStoreTest::SetUp();
     store::User user;
     user.external_id = "outcomes";
     Result<store::User> created_user = store_->users().Create(user);
@@ -66,21 +56,11 @@ class OutcomesCommandTest : public ::testing::Test {
     }
   }
 
-  ProcessResult Troupe(std::vector<std::string> args) {
-    args.insert(args.begin(), TroupeBinary());
-    args.push_back("--database");
-    args.push_back(url_);
-    return RunProcess(args, {{"TROUPE_DATA", dir_.path().string()}, {"TROUPE_LOG_LEVEL", "warn"}});
-  }
-
-  testing::TempDir dir_;
-  std::string url_;
-  std::unique_ptr<store::Store> store_;
   int64_t user_id_ = 0;
   int64_t character_id_ = 0;
 };
 
-TEST_F(OutcomesCommandTest, HandoffsArePredictedFromTheFirstMessagesOnAHeldOutShare) {
+TEST_P(OutcomesCommandTest, HandoffsArePredictedFromTheFirstMessagesOnAHeldOutShare) {
   for (int i = 0; i < 160; ++i) AddConversation(/*upset=*/i % 3 == 0, i);
   const ProcessResult result = Troupe({"analytics", "outcomes", "--outcome", "handoff", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -101,7 +81,7 @@ TEST_F(OutcomesCommandTest, HandoffsArePredictedFromTheFirstMessagesOnAHeldOutSh
   EXPECT_THAT(table.out, HasSubstr("feature importance"));
 }
 
-TEST_F(OutcomesCommandTest, ErrorsSayWhatIsWrong) {
+TEST_P(OutcomesCommandTest, ErrorsSayWhatIsWrong) {
   const ProcessResult bad = Troupe({"analytics", "outcomes", "--outcome", "happiness"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("--outcome"));
@@ -114,6 +94,10 @@ TEST_F(OutcomesCommandTest, ErrorsSayWhatIsWrong) {
   EXPECT_NE(unrated.exit_code, 0);
   EXPECT_THAT(unrated.err, HasSubstr("0 conversations have a known good_end outcome"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, OutcomesCommandTest,
+                         ::testing::Values(testing::CliBackend::kSqlite, testing::CliBackend::kPostgres),
+                         testing::CliBackendName);
 
 }  // namespace
 }  // namespace troupe
