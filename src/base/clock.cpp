@@ -1,5 +1,6 @@
 // Clocks and their timers (clock.h).
 #include "base/clock.h"
+#include "base/thread_name.h"
 
 #include <algorithm>
 #include <chrono>
@@ -149,7 +150,10 @@ int64_t SystemClock::NowMillis() const {
 Clock::TimerId SystemClock::After(int64_t delay_ms, std::function<void()> task) const {
   std::lock_guard lock(timers_->mutex);
   if (!timers_->thread.joinable() && !timers_->stopping) {
-    timers_->thread = std::thread([timers = timers_.get()] { timers->Run(); });
+    timers_->thread = std::thread([timers = timers_.get()] {
+      NameCurrentThread("timers");
+      timers->Run();
+    });
   }
   const int64_t due = SteadyMillis() + std::max<int64_t>(delay_ms, 0);
   int64_t earliest = 0;

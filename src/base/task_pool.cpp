@@ -1,6 +1,8 @@
 // A fixed set of threads running queued tasks (task_pool.h).
 #include "base/task_pool.h"
 
+#include "base/thread_name.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -27,6 +29,7 @@ struct TaskPool::State {
   std::atomic<int> thread_count{0};
 
   void Work() {
+    NameCurrentThread(name);
     for (;;) {
       std::function<void()> task;
       {

@@ -1,5 +1,7 @@
 #include "engine/thread_pool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <latch>
 
@@ -35,6 +37,8 @@ ThreadPool::ThreadPool(int threads, const std::function<void()>& prepare_worker)
   std::latch prepared(workers);
   for (int i = 0; i < workers; ++i) {
     workers_.emplace_back([this, i, &prepare_worker, &prepared] {
+      // Named so `top -H` tells the engine's compute threads from the server's.
+      pthread_setname_np(pthread_self(), "engine-worker");
       if (prepare_worker) prepare_worker();
       prepared.count_down();  // the last use of the constructor's locals
       WorkerLoop(static_cast<size_t>(i) + 1);

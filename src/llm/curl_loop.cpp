@@ -1,5 +1,7 @@
 #include "llm/curl_loop.h"
 
+#include "base/thread_name.h"
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -322,7 +324,10 @@ CurlLoop::CurlLoop(const Clock& clock) : state_(std::make_unique<State>(clock)) 
     state_->closed = true;
     return;
   }
-  state_->thread = std::thread([state = state_.get()] { state->Run(); });
+  state_->thread = std::thread([state = state_.get()] {
+    NameCurrentThread("curl");
+    state->Run();
+  });
   state_->loop_thread = state_->thread.get_id();
 }
 

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/thread_name.h"
 #include "engine/batch_generator.h"
 #include "engine/engine.h"
 #include "engine/kv_pool.h"
@@ -108,7 +109,10 @@ class LocalProvider final : public Provider {
       batch_options.draft_tokens = options_.draft_tokens;
     }
     batch_ = std::make_unique<engine::BatchGenerator>(model_->transformer(), model_->tokenizer(), batch_options);
-    engine_thread_ = std::thread([this] { Run(); });
+    engine_thread_ = std::thread([this] {
+      NameCurrentThread("engine");
+      Run();
+    });
   }
 
   ~LocalProvider() override {

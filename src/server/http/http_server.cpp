@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "server/http/clock_timer.h"
 #include "server/http/http_session.h"
 
@@ -187,8 +188,12 @@ class HttpServer::Impl {
     });
     std::vector<std::thread> threads;
     for (int i = 1; i < context_.options.io_threads; ++i) {
-      threads.emplace_back([this] { io_.run(); });
+      threads.emplace_back([this] {
+        NameCurrentThread("http");
+        io_.run();
+      });
     }
+    // The calling thread keeps its name: it is the process's name in ps and pgrep when it is main.
     io_.run();
     for (std::thread& thread : threads) thread.join();
     // No connection is left to answer, so what is queued is dropped; what runs is waited for (a

@@ -1,5 +1,7 @@
 #include "server/services/job_runner.h"
 
+#include "base/thread_name.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -214,7 +216,10 @@ void JobRunner::AddPeriodic(std::string name, int64_t interval_ms, std::function
 
 void JobRunner::Start() {
   for (int i = 0; i < state_->options.workers; ++i) {
-    state_->threads.emplace_back([this, i] { state_->Work(i); });
+    state_->threads.emplace_back([this, i] {
+      NameCurrentThread("jobs");
+      state_->Work(i);
+    });
   }
 }
 
