@@ -44,6 +44,7 @@ int Run(int argc, char** argv) {
   AddIntentsCommands(app, context);
   AddAnalyticsCommands(app, context);
   AddEvalCommands(app, context);
+  AddStudioCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -26,6 +26,8 @@ void AddAnalyticsCommands(CLI::App& app, CommandContext& context);
 void AddOutcomesCommand(CLI::App& analytics, CommandContext& context);
 // `eval bleu|chrf|rouge`: the evaluation metrics over files (eval_commands.cpp).
 void AddEvalCommands(CLI::App& app, CommandContext& context);
+// `studio`, whose pipelines each add their subcommands (studio_commands.cpp).
+void AddStudioCommands(CLI::App& app, CommandContext& context);
 // `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.
 void AddTopicsCommand(CLI::App& analytics, CommandContext& context);
 // `analytics sentiment`, added to the `analytics` subcommand by AddAnalyticsCommands.
