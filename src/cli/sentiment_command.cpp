@@ -77,8 +77,13 @@ nlohmann::json SentimentReportJson(const analytics::SentimentReport& report, con
 
 void PrintSentimentReport(const analytics::SentimentReport& report, const std::string& model, bool json) {
   if (json) {
-    std::cout << SentimentReportJson(report, model).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << std::endl;
+    // One line of JSON, then the same last line as the text report: scripts read that line whatever
+    // the format (the contract).
+    std::cout << SentimentReportJson(report, model).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    std::cout.flush();
+    std::printf("accuracy=%.4f macro_f1=%.4f n=%zu\n", report.accuracy, report.macro_f1, report.examples);
+    std::fflush(stdout);
     return;
   }
   std::printf("model: %s\n", model.c_str());

@@ -57,7 +57,9 @@ TEST(SentimentCommandTest, EvaluatesSeveralFilesTogetherAsJson) {
   ProcessResult result =
       Sentiment({"--eval", Labelled("amazon_cells_labelled.txt"), Labelled("imdb_labelled.txt"), "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const nlohmann::json report = nlohmann::json::parse(result.out);
+  // The JSON object on its own line, and the contract's result line last, as without --json.
+  EXPECT_THAT(LastLine(result.out), MatchesRegex(R"(accuracy=0\.[0-9]{4} macro_f1=0\.[0-9]{4} n=2000)"));
+  const nlohmann::json report = nlohmann::json::parse(result.out.substr(0, result.out.find('\n')));
   EXPECT_EQ(report["n"], 2000);
   EXPECT_EQ(report["model"], "lexicon");
   EXPECT_GT(report["accuracy"].get<double>(), 0.7);
