@@ -39,6 +39,7 @@ class SqlStore final : public Store {
     customers_ = repo::NewCustomerRepository(context);
     segments_ = repo::NewSegmentRepository(context);
     campaigns_ = repo::NewCampaignRepository(context);
+    eval_runs_ = repo::NewEvalRunRepository(context);
   }
 
   std::string_view backend() const override { return dialect_.name(); }
@@ -69,6 +70,7 @@ class SqlStore final : public Store {
   CustomerRepository& customers() override { return *customers_; }
   SegmentRepository& segments() override { return *segments_; }
   CampaignRepository& campaigns() override { return *campaigns_; }
+  EvalRunRepository& eval_runs() override { return *eval_runs_; }
 
  private:
   const std::string redacted_url_;
@@ -92,6 +94,7 @@ class SqlStore final : public Store {
   std::unique_ptr<CustomerRepository> customers_;
   std::unique_ptr<SegmentRepository> segments_;
   std::unique_ptr<CampaignRepository> campaigns_;
+  std::unique_ptr<EvalRunRepository> eval_runs_;
 };
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "store/api_key_repository.h"
 #include "store/audit_log.h"
 #include "store/campaign_repository.h"
+#include "store/eval_run_repository.h"
 #include "store/character_repository.h"
 #include "store/conversation_repository.h"
 #include "store/customer_repository.h"
@@ -122,6 +123,8 @@ class Store {
   virtual SegmentRepository& segments() = 0;
   // Engagement campaigns for segments of users.
   virtual CampaignRepository& campaigns() = 0;
+  // Evaluation runs of characters on datasets.
+  virtual EvalRunRepository& eval_runs() = 0;
 };
 
 // Replaces the password of a postgres:// URL or key=value conninfo with "***".

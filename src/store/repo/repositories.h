@@ -25,5 +25,6 @@ std::unique_ptr<AgentRepository> NewAgentRepository(const Context& context);
 std::unique_ptr<CustomerRepository> NewCustomerRepository(const Context& context);
 std::unique_ptr<SegmentRepository> NewSegmentRepository(const Context& context);
 std::unique_ptr<CampaignRepository> NewCampaignRepository(const Context& context);
+std::unique_ptr<EvalRunRepository> NewEvalRunRepository(const Context& context);
 
 }  // namespace troupe::store::repo
