@@ -26,6 +26,10 @@ void AddAnalyticsCommands(CLI::App& app, CommandContext& context);
 void AddOutcomesCommand(CLI::App& analytics, CommandContext& context);
 // `eval bleu|chrf|rouge`: the evaluation metrics over files (eval_commands.cpp).
 void AddEvalCommands(CLI::App& app, CommandContext& context);
+// `eval --character C --dataset D` on the `eval` group itself (eval_character_command.cpp), and
+// `eval runs` and `eval diff` (eval_runs_command.cpp).
+void AddEvalCharacterCommand(CLI::App& eval, CommandContext& context);
+void AddEvalRunsCommands(CLI::App& eval, CommandContext& context);
 // `studio`, whose pipelines each add their subcommands (studio_commands.cpp).
 void AddStudioCommands(CLI::App& app, CommandContext& context);
 // `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.

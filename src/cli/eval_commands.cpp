@@ -288,8 +288,11 @@ void AddEvalFileFlags(CLI::App& command, EvalFiles& files, const std::string& re
 }  // namespace
 
 void AddEvalCommands(CLI::App& app, CommandContext& context) {
-  CLI::App* eval = app.add_subcommand("eval", "Score hypotheses against references: BLEU, chrF, ROUGE");
-  eval->require_subcommand(1);
+  CLI::App* eval = app.add_subcommand(
+      "eval", "Evaluate a character on a dataset (--character, --dataset), or score files: BLEU, chrF, ROUGE");
+  eval->require_subcommand(0, 1);
+  AddEvalCharacterCommand(*eval, context);
+  AddEvalRunsCommands(*eval, context);
 
   auto bleu = std::make_shared<BleuFlags>();
   CLI::App* bleu_command = eval->add_subcommand("bleu", "Corpus BLEU as sacreBLEU 2.x; prints bleu=xx.xx (0-100)");
