@@ -19,6 +19,11 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 # ICU: canonical decomposition for the WordPiece (BERT) tokenizer's accent stripping.
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
+# espeak-ng: the studio's offline speech; libopusenc: its Ogg Opus voice messages; opusfile: the
+# tests decode what was encoded.
+pkg_check_modules(ESPEAK_NG REQUIRED IMPORTED_TARGET espeak-ng)
+pkg_check_modules(OPUSENC REQUIRED IMPORTED_TARGET libopusenc)
+pkg_check_modules(OPUSFILE REQUIRED IMPORTED_TARGET opusfile)
 # liblinear: the intent router's linear classifier; Snowball (libstemmer): its English stemmer.
 # Neither ships a CMake or pkg-config file.
 function(troupe_plain_library target header library)
