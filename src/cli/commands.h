@@ -32,6 +32,8 @@ void AddEvalCharacterCommand(CLI::App& eval, CommandContext& context);
 void AddEvalRunsCommands(CLI::App& eval, CommandContext& context);
 // `studio`, whose pipelines each add their subcommands (studio_commands.cpp).
 void AddStudioCommands(CLI::App& app, CommandContext& context);
+// `studio speak`: espeak-ng speech into an audio file (studio_speak_command.cpp).
+void AddStudioSpeakCommand(CLI::App& studio, CommandContext& context);
 // `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.
 void AddTopicsCommand(CLI::App& analytics, CommandContext& context);
 // `analytics sentiment`, added to the `analytics` subcommand by AddAnalyticsCommands.

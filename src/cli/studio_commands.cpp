@@ -143,6 +143,7 @@ void AddStudioCommands(CLI::App& app, CommandContext& context) {
   CLI::App* studio = app.add_subcommand("studio", "The studio's pipelines: experiments, and more to come");
   studio->require_subcommand(1);
   AddExperimentCommands(*studio, context);
+  AddStudioSpeakCommand(*studio, context);
 }
 
 }  // namespace troupe::cli
