@@ -18,7 +18,7 @@ namespace {
 
 using testing::ToneAudio;
 
-struct DecodedOpus {
+struct EncodingTestDecoded {
   int channels = 0;
   uint32_t input_sample_rate = 0;
   int64_t total_samples = -1;    // what the stream's granule positions say, at 48 kHz
@@ -27,14 +27,14 @@ struct DecodedOpus {
   std::vector<std::string> comments;
 };
 
-struct OpusFileDeleter {
+struct EncodingTestOpusFileDeleter {
   void operator()(OggOpusFile* file) const { op_free(file); }
 };
 
-DecodedOpus DecodeOpus(const std::string& bytes) {
-  DecodedOpus decoded;
+EncodingTestDecoded EncodingTestDecode(const std::string& bytes) {
+  EncodingTestDecoded decoded;
   int error = 0;
-  std::unique_ptr<OggOpusFile, OpusFileDeleter> file(
+  std::unique_ptr<OggOpusFile, EncodingTestOpusFileDeleter> file(
       op_open_memory(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), &error));
   EXPECT_NE(file, nullptr) << "opusfile cannot open the stream: error " << error;
   if (!file) return decoded;
@@ -57,7 +57,7 @@ DecodedOpus DecodeOpus(const std::string& bytes) {
   return decoded;
 }
 
-double RmsOf(const PcmAudio& pcm) {
+double EncodingTestRms(const PcmAudio& pcm) {
   double energy = 0;
   for (int16_t sample : pcm.samples) energy += static_cast<double>(sample) * sample;
   return std::sqrt(energy / static_cast<double>(pcm.samples.size()));
@@ -72,7 +72,7 @@ TEST(AudioEncodingTest, OggOpusIsAValidStreamOfTheSameLength) {
   EXPECT_EQ(opus->substr(28, 8), "OpusHead");
   EXPECT_NE(opus->find("OpusTags"), std::string::npos);
 
-  const DecodedOpus decoded = DecodeOpus(*opus);
+  const EncodingTestDecoded decoded = EncodingTestDecode(*opus);
   EXPECT_EQ(decoded.channels, 1);
   EXPECT_EQ(decoded.input_sample_rate, 22050u);
   // 2.5 s at 48 kHz is 120000 samples; the end trimming of the final granule position is exact
@@ -80,7 +80,7 @@ TEST(AudioEncodingTest, OggOpusIsAValidStreamOfTheSameLength) {
   EXPECT_NEAR(static_cast<double>(decoded.total_samples), 120000.0, 48.0 * 3);
   EXPECT_EQ(decoded.decoded_samples, decoded.total_samples);
   // The tone survives: about the same loudness (Opus at 24 kbit/s keeps a 440 Hz tone well).
-  EXPECT_NEAR(decoded.rms, RmsOf(tone), RmsOf(tone) * 0.2);
+  EXPECT_NEAR(decoded.rms, EncodingTestRms(tone), EncodingTestRms(tone) * 0.2);
   EXPECT_THAT(decoded.comments, ::testing::Contains("ENCODER=troupe"));
   // Voice at 24 kbit/s: 2.5 s is under 10 kB, a tenth of the WAVE.
   EXPECT_LT(opus->size(), 10'000u);
@@ -104,7 +104,7 @@ TEST(AudioEncodingTest, OggOpusRefusesNothingAndImpossibleRates) {
   EXPECT_EQ(EncodeWav(slow).status().field(), "sample_rate");
 }
 
-uint32_t WavField(const std::string& bytes, size_t at, int width) {
+uint32_t EncodingTestWavField(const std::string& bytes, size_t at, int width) {
   uint32_t value = 0;
   for (int i = width - 1; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
   return value;
@@ -118,17 +118,17 @@ TEST(AudioEncodingTest, WavHeaderFieldsDescribeTheSamples) {
   ASSERT_TRUE(wav.ok()) << wav.status().ToString();
   ASSERT_EQ(wav->size(), 44u + 10u);
   EXPECT_EQ(wav->substr(0, 4), "RIFF");
-  EXPECT_EQ(WavField(*wav, 4, 4), 36u + 10u);  // everything after this field
+  EXPECT_EQ(EncodingTestWavField(*wav, 4, 4), 36u + 10u);  // everything after this field
   EXPECT_EQ(wav->substr(8, 8), "WAVEfmt ");
-  EXPECT_EQ(WavField(*wav, 16, 4), 16u);     // fmt chunk size
-  EXPECT_EQ(WavField(*wav, 20, 2), 1u);      // PCM
-  EXPECT_EQ(WavField(*wav, 22, 2), 1u);      // mono
-  EXPECT_EQ(WavField(*wav, 24, 4), 22050u);  // sample rate
-  EXPECT_EQ(WavField(*wav, 28, 4), 44100u);  // bytes per second
-  EXPECT_EQ(WavField(*wav, 32, 2), 2u);      // block align
-  EXPECT_EQ(WavField(*wav, 34, 2), 16u);     // bits per sample
+  EXPECT_EQ(EncodingTestWavField(*wav, 16, 4), 16u);     // fmt chunk size
+  EXPECT_EQ(EncodingTestWavField(*wav, 20, 2), 1u);      // PCM
+  EXPECT_EQ(EncodingTestWavField(*wav, 22, 2), 1u);      // mono
+  EXPECT_EQ(EncodingTestWavField(*wav, 24, 4), 22050u);  // sample rate
+  EXPECT_EQ(EncodingTestWavField(*wav, 28, 4), 44100u);  // bytes per second
+  EXPECT_EQ(EncodingTestWavField(*wav, 32, 2), 2u);      // block align
+  EXPECT_EQ(EncodingTestWavField(*wav, 34, 2), 16u);     // bits per sample
   EXPECT_EQ(wav->substr(36, 4), "data");
-  EXPECT_EQ(WavField(*wav, 40, 4), 10u);
+  EXPECT_EQ(EncodingTestWavField(*wav, 40, 4), 10u);
   // Samples little-endian, two's complement.
   EXPECT_EQ(wav->substr(44), std::string("\x00\x00\x01\x00\xff\xff\xff\x7f\x00\x80", 10));
 }

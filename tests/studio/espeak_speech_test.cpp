@@ -17,8 +17,8 @@ namespace {
 using ::testing::HasSubstr;
 
 // Ten words, common ones of one or two syllables.
-constexpr const char* kTenWords = "The quick brown fox jumps over the lazy sleeping dog.";
-constexpr const char* kThirtyWords =
+constexpr const char* kEspeakTenWords = "The quick brown fox jumps over the lazy sleeping dog.";
+constexpr const char* kEspeakThirtyWords =
     "The quick brown fox jumps over the lazy sleeping dog. Then the dog wakes up and runs after the fox across "
     "the green field until both of them are tired and lie down.";
 
@@ -39,7 +39,7 @@ int64_t EspeakDurationMs(const SpeechRequest& request) {
 
 TEST(EspeakSpeechTest, TenWordsAtTheNormalSpeedTakeAboutThreeAndAHalfSeconds) {
   EspeakSpeech espeak;
-  Result<PcmAudio> pcm = espeak.SynthesizePcm(EspeakRequest(kTenWords));
+  Result<PcmAudio> pcm = espeak.SynthesizePcm(EspeakRequest(kEspeakTenWords));
   ASSERT_TRUE(pcm.ok()) << pcm.status().ToString();
   EXPECT_EQ(pcm->sample_rate, 22050);
   // 10 words at 175 words per minute is 3429 ms nominally. espeak-ng's rate is a nominal figure:
@@ -54,16 +54,16 @@ TEST(EspeakSpeechTest, TenWordsAtTheNormalSpeedTakeAboutThreeAndAHalfSeconds) {
 }
 
 TEST(EspeakSpeechTest, ThreeTimesTheWordsTakeMoreThanTwiceAsLong) {
-  const int64_t ten = EspeakDurationMs(EspeakRequest(kTenWords));
-  const int64_t thirty = EspeakDurationMs(EspeakRequest(kThirtyWords));
+  const int64_t ten = EspeakDurationMs(EspeakRequest(kEspeakTenWords));
+  const int64_t thirty = EspeakDurationMs(EspeakRequest(kEspeakThirtyWords));
   EXPECT_GT(thirty, 2 * ten);
   EXPECT_LT(thirty, 4 * ten);
 }
 
 TEST(EspeakSpeechTest, TwiceTheSpeedTakesAboutHalfTheTime) {
-  const int64_t normal = EspeakDurationMs(EspeakRequest(kThirtyWords, 175));
-  const int64_t fast = EspeakDurationMs(EspeakRequest(kThirtyWords, 350));
-  const int64_t slow = EspeakDurationMs(EspeakRequest(kThirtyWords, 80));
+  const int64_t normal = EspeakDurationMs(EspeakRequest(kEspeakThirtyWords, 175));
+  const int64_t fast = EspeakDurationMs(EspeakRequest(kEspeakThirtyWords, 350));
+  const int64_t slow = EspeakDurationMs(EspeakRequest(kEspeakThirtyWords, 80));
   EXPECT_LT(fast, normal * 7 / 10);
   EXPECT_GT(fast, normal * 3 / 10);
   EXPECT_GT(slow, normal * 3 / 2);
@@ -120,7 +120,7 @@ TEST(EspeakSpeechTest, MarkupIsSpokenAsTextNotObeyed) {
 
 TEST(EspeakSpeechTest, ACancelledSynthesisStops) {
   std::atomic<bool> cancelled{true};
-  SpeechRequest request = EspeakRequest(kThirtyWords);
+  SpeechRequest request = EspeakRequest(kEspeakThirtyWords);
   request.cancelled = &cancelled;
   EspeakSpeech espeak;
   Result<PcmAudio> pcm = espeak.SynthesizePcm(request);
@@ -128,7 +128,7 @@ TEST(EspeakSpeechTest, ACancelledSynthesisStops) {
   EXPECT_EQ(pcm.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(pcm.status().message(), HasSubstr("cancelled"));
   // The engine is fine afterwards.
-  EXPECT_GT(EspeakDurationMs(EspeakRequest(kTenWords)), 0);
+  EXPECT_GT(EspeakDurationMs(EspeakRequest(kEspeakTenWords)), 0);
 }
 
 TEST(EspeakSpeechTest, ConcurrentCallersEachGetTheirOwnSpeech) {
@@ -136,14 +136,14 @@ TEST(EspeakSpeechTest, ConcurrentCallersEachGetTheirOwnSpeech) {
   // concurrent calls would mix. (The same request may differ by a few milliseconds between calls:
   // espeak-ng carries a little state, such as its intonation, from one text to the next; mixing
   // would be seconds off.)
-  const int64_t expected_ten = EspeakDurationMs(EspeakRequest(kTenWords, 175));
-  const int64_t expected_fast = EspeakDurationMs(EspeakRequest(kThirtyWords, 300));
+  const int64_t expected_ten = EspeakDurationMs(EspeakRequest(kEspeakTenWords, 175));
+  const int64_t expected_fast = EspeakDurationMs(EspeakRequest(kEspeakThirtyWords, 300));
   std::vector<int64_t> durations(6, 0);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < durations.size(); ++i) {
     threads.emplace_back([&durations, i] {
       EspeakSpeech espeak;
-      const SpeechRequest request = i % 2 == 0 ? EspeakRequest(kTenWords, 175) : EspeakRequest(kThirtyWords, 300);
+      const SpeechRequest request = i % 2 == 0 ? EspeakRequest(kEspeakTenWords, 175) : EspeakRequest(kEspeakThirtyWords, 300);
       Result<PcmAudio> pcm = espeak.SynthesizePcm(request);
       durations[i] = pcm.ok() ? pcm->duration_ms() : -1;
     });
@@ -157,11 +157,11 @@ TEST(EspeakSpeechTest, ConcurrentCallersEachGetTheirOwnSpeech) {
 
 TEST(EspeakSpeechTest, SynthesizeEncodesOpusByDefaultAndWavOnRequest) {
   EspeakSpeech espeak;
-  Result<SpeechAudio> opus = espeak.Synthesize(EspeakRequest(kTenWords));
+  Result<SpeechAudio> opus = espeak.Synthesize(EspeakRequest(kEspeakTenWords));
   ASSERT_TRUE(opus.ok()) << opus.status().ToString();
   EXPECT_EQ(opus->mime_type, "audio/ogg");
   EXPECT_EQ(opus->bytes.substr(0, 4), "OggS");
-  SpeechRequest wav_request = EspeakRequest(kTenWords);
+  SpeechRequest wav_request = EspeakRequest(kEspeakTenWords);
   wav_request.format = AudioFormat::kWav;
   Result<SpeechAudio> wav = espeak.Synthesize(wav_request);
   ASSERT_TRUE(wav.ok()) << wav.status().ToString();

@@ -34,7 +34,7 @@ std::string SpeechTestOpus(int64_t milliseconds) {
   return opus.ok() ? *opus : "";
 }
 
-std::unique_ptr<OpenAiSpeech> LoopbackSpeech(const FaultHttpServer& server, int64_t timeout_ms = 30'000) {
+std::unique_ptr<OpenAiSpeech> SpeechTestLoopback(const FaultHttpServer& server, int64_t timeout_ms = 30'000) {
   OpenAiSpeechOptions options;
   options.base_url = server.BaseUrl();
   options.api_key = "sk-test";
@@ -45,7 +45,7 @@ std::unique_ptr<OpenAiSpeech> LoopbackSpeech(const FaultHttpServer& server, int6
   return speech.ok() ? std::move(speech).value() : nullptr;
 }
 
-SpeechRequest HelloRequest(AudioFormat format = AudioFormat::kOpus) {
+SpeechRequest SpeechTestHelloRequest(AudioFormat format = AudioFormat::kOpus) {
   SpeechRequest request;
   request.text = "Hello, how can I help?";
   request.voice = "nova";
@@ -58,9 +58,9 @@ TEST(OpenAiSpeechTest, PostsTheRequestAndReturnsTheAudio) {
   FaultHttpServer server;
   const std::string opus = SpeechTestOpus(1800);
   server.Enqueue(SpeechAnswer(200, opus));
-  auto speech = LoopbackSpeech(server);
+  auto speech = SpeechTestLoopback(server);
   ASSERT_NE(speech, nullptr);
-  Result<SpeechAudio> audio = speech->Synthesize(HelloRequest());
+  Result<SpeechAudio> audio = speech->Synthesize(SpeechTestHelloRequest());
   ASSERT_TRUE(audio.ok()) << audio.status().ToString();
   EXPECT_EQ(audio->bytes, opus);
   EXPECT_EQ(audio->mime_type, "audio/ogg");
@@ -86,12 +86,12 @@ TEST(OpenAiSpeechTest, WavAndMp3AnswersAreAccepted) {
   ASSERT_TRUE(wav.ok());
   server.Enqueue(SpeechAnswer(200, *wav, "audio/wav"));
   server.Enqueue(SpeechAnswer(200, std::string("ID3\x04\x00\x00", 6) + std::string(100, '\0'), "audio/mpeg"));
-  auto speech = LoopbackSpeech(server);
+  auto speech = SpeechTestLoopback(server);
   ASSERT_NE(speech, nullptr);
-  Result<SpeechAudio> wav_audio = speech->Synthesize(HelloRequest(AudioFormat::kWav));
+  Result<SpeechAudio> wav_audio = speech->Synthesize(SpeechTestHelloRequest(AudioFormat::kWav));
   ASSERT_TRUE(wav_audio.ok()) << wav_audio.status().ToString();
   EXPECT_EQ(wav_audio->duration_ms, 500);
-  Result<SpeechAudio> mp3_audio = speech->Synthesize(HelloRequest(AudioFormat::kMp3));
+  Result<SpeechAudio> mp3_audio = speech->Synthesize(SpeechTestHelloRequest(AudioFormat::kMp3));
   ASSERT_TRUE(mp3_audio.ok()) << mp3_audio.status().ToString();
   EXPECT_EQ(mp3_audio->mime_type, "audio/mpeg");
   EXPECT_EQ(mp3_audio->duration_ms, 0);
@@ -102,12 +102,12 @@ TEST(OpenAiSpeechTest, AnAnswerThatIsNotTheAskedFormatIsRefused) {
   FaultHttpServer server;
   server.Enqueue(SpeechAnswer(200, "<html>a captive portal</html>", "text/html"));
   server.Enqueue(SpeechAnswer(200, SpeechTestOpus(300)));  // Opus when WAV was asked for
-  auto speech = LoopbackSpeech(server);
+  auto speech = SpeechTestLoopback(server);
   ASSERT_NE(speech, nullptr);
-  Result<SpeechAudio> html = speech->Synthesize(HelloRequest());
+  Result<SpeechAudio> html = speech->Synthesize(SpeechTestHelloRequest());
   EXPECT_EQ(html.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(html.status().message(), HasSubstr("not opus audio"));
-  Result<SpeechAudio> opus_for_wav = speech->Synthesize(HelloRequest(AudioFormat::kWav));
+  Result<SpeechAudio> opus_for_wav = speech->Synthesize(SpeechTestHelloRequest(AudioFormat::kWav));
   EXPECT_THAT(opus_for_wav.status().message(), HasSubstr("not wav audio"));
 }
 
@@ -117,15 +117,15 @@ TEST(OpenAiSpeechTest, HttpErrorsCarryTheEndpointsMessage) {
                               "application/json"));
   server.Enqueue(SpeechAnswer(503, "overloaded", "text/plain"));
   server.Enqueue(SpeechAnswer(302, "", "text/plain"));
-  auto speech = LoopbackSpeech(server);
+  auto speech = SpeechTestLoopback(server);
   ASSERT_NE(speech, nullptr);
-  Result<SpeechAudio> unauthorized = speech->Synthesize(HelloRequest());
+  Result<SpeechAudio> unauthorized = speech->Synthesize(SpeechTestHelloRequest());
   EXPECT_EQ(unauthorized.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(unauthorized.status().message(), HasSubstr("(401): Incorrect API key provided"));
-  Result<SpeechAudio> overloaded = speech->Synthesize(HelloRequest());
+  Result<SpeechAudio> overloaded = speech->Synthesize(SpeechTestHelloRequest());
   EXPECT_EQ(overloaded.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(overloaded.status().message(), HasSubstr("503: overloaded"));
-  Result<SpeechAudio> redirected = speech->Synthesize(HelloRequest());
+  Result<SpeechAudio> redirected = speech->Synthesize(SpeechTestHelloRequest());
   EXPECT_EQ(redirected.status().code(), StatusCode::kPermissionDenied);
 }
 
@@ -145,7 +145,7 @@ TEST(OpenAiSpeechTest, OnlyAllowedHostsAndPublicAddressesAreCalled) {
   options.allow_private = false;
   Result<std::unique_ptr<OpenAiSpeech>> loopback = OpenAiSpeech::Create(options);
   ASSERT_TRUE(loopback.ok()) << loopback.status().ToString();
-  Result<SpeechAudio> refused = (*loopback)->Synthesize(HelloRequest());
+  Result<SpeechAudio> refused = (*loopback)->Synthesize(SpeechTestHelloRequest());
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(refused.status().message(), HasSubstr("127.0.0.1, a private or local address"));
   EXPECT_TRUE(server.requests().empty());
@@ -171,7 +171,7 @@ TEST(OpenAiSpeechTest, AnOversizedAnswerIsCut) {
   options.max_response_bytes = 1000;
   Result<std::unique_ptr<OpenAiSpeech>> speech = OpenAiSpeech::Create(options);
   ASSERT_TRUE(speech.ok());
-  EXPECT_EQ((*speech)->Synthesize(HelloRequest()).status().code(), StatusCode::kPayloadTooLarge);
+  EXPECT_EQ((*speech)->Synthesize(SpeechTestHelloRequest()).status().code(), StatusCode::kPayloadTooLarge);
 }
 
 TEST(OpenAiSpeechTest, ASilentEndpointTimesOut) {
@@ -179,9 +179,9 @@ TEST(OpenAiSpeechTest, ASilentEndpointTimesOut) {
   FaultHttpServer::Response silent = SpeechAnswer(200, "");
   silent.stall_before_headers = true;
   server.Enqueue(silent);
-  auto speech = LoopbackSpeech(server, 200);
+  auto speech = SpeechTestLoopback(server, 200);
   ASSERT_NE(speech, nullptr);
-  EXPECT_EQ(speech->Synthesize(HelloRequest()).status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(speech->Synthesize(SpeechTestHelloRequest()).status().code(), StatusCode::kDeadlineExceeded);
 }
 
 TEST(OpenAiSpeechTest, CancellingStopsAWaitingCall) {
@@ -190,14 +190,14 @@ TEST(OpenAiSpeechTest, CancellingStopsAWaitingCall) {
   silent.stall_before_headers = true;
   server.Enqueue(silent);
   // A long timeout: only the cancellation can end the call early.
-  auto speech = LoopbackSpeech(server, 120'000);
+  auto speech = SpeechTestLoopback(server, 120'000);
   ASSERT_NE(speech, nullptr);
   std::atomic<bool> cancelled{false};
   std::thread canceller([&] {
     server.WaitForRequests(1);
     cancelled = true;
   });
-  SpeechRequest request = HelloRequest();
+  SpeechRequest request = SpeechTestHelloRequest();
   request.cancelled = &cancelled;
   Result<SpeechAudio> audio = speech->Synthesize(request);
   canceller.join();
@@ -207,9 +207,9 @@ TEST(OpenAiSpeechTest, CancellingStopsAWaitingCall) {
 
 TEST(OpenAiSpeechTest, TheRequestIsCheckedBeforeAnythingIsSent) {
   FaultHttpServer server;
-  auto speech = LoopbackSpeech(server);
+  auto speech = SpeechTestLoopback(server);
   ASSERT_NE(speech, nullptr);
-  SpeechRequest empty = HelloRequest();
+  SpeechRequest empty = SpeechTestHelloRequest();
   empty.text = "";
   EXPECT_EQ(speech->Synthesize(empty).status().field(), "text");
   EXPECT_TRUE(server.requests().empty());
