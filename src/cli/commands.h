@@ -34,6 +34,8 @@ void AddEvalRunsCommands(CLI::App& eval, CommandContext& context);
 void AddStudioCommands(CLI::App& app, CommandContext& context);
 // `studio speak`: espeak-ng speech into an audio file (studio_speak_command.cpp).
 void AddStudioSpeakCommand(CLI::App& studio, CommandContext& context);
+// `studio avatar`: a character's offline avatar as a PNG (studio_avatar_command.cpp).
+void AddStudioAvatarCommand(CLI::App& studio, CommandContext& context);
 // `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.
 void AddTopicsCommand(CLI::App& analytics, CommandContext& context);
 // `analytics sentiment`, added to the `analytics` subcommand by AddAnalyticsCommands.

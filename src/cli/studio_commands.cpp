@@ -144,6 +144,7 @@ void AddStudioCommands(CLI::App& app, CommandContext& context) {
   studio->require_subcommand(1);
   AddExperimentCommands(*studio, context);
   AddStudioSpeakCommand(*studio, context);
+  AddStudioAvatarCommand(*studio, context);
 }
 
 }  // namespace troupe::cli
