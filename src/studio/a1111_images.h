@@ -24,7 +24,8 @@ struct A1111Options {
 // a PNG, JPEG or WebP image.
 Result<GeneratedImage> ParseA1111Answer(std::string_view body);
 
-// Errors as ImageProvider::Generate states them; a seed of none is sent as -1 (the server picks).
+// Errors as ImageProvider::Generate states them. A seed is sent modulo 2^31 (the servers' range);
+// no seed is sent as -1, so the server picks one.
 std::unique_ptr<ImageProvider> MakeA1111ImageProvider(A1111Options options);
 
 }  // namespace troupe::studio

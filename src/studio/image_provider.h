@@ -62,7 +62,7 @@ class ImageProvider {
 struct ImageEndpoint {
   std::string base_url;  // "https://api.openai.com/v1", "http://127.0.0.1:7860" (no trailing path)
   std::string api_key;   // sent as "Authorization: Bearer ..." when not empty
-  int64_t timeout_ms = 120'000;               // a whole call, URL fetch included
+  int64_t timeout_ms = 120'000;               // each request (the API call, then any URL fetch)
   size_t max_response_bytes = 32u << 20;      // an answer larger than this is refused
   // Hosts an image URL in an answer may be fetched from (lowercased). The endpoint's own host is
   // trusted as configured; a URL the service returns is fetched only from these hosts, and not at

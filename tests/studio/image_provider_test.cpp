@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "../llm/fault_http_server.h"
 #include "avatar_png_decode.h"
@@ -209,6 +210,29 @@ TEST(OpenAiImagesTest, UnreachableAndCancelledCallsSaySo) {
   EXPECT_EQ(image.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(image.status().message(), HasSubstr("cancelled"));
   EXPECT_TRUE(server.requests().empty());
+}
+
+TEST(OpenAiImagesTest, ACallInFlightEndsWhenCancelledOrTimedOut) {
+  FaultHttpServer server;
+  FaultHttpServer::Response silent = JsonAnswer({{"data", nlohmann::json::array()}});
+  silent.stall_before_headers = true;
+  server.Enqueue(silent);
+  server.Enqueue(silent);
+  auto provider = MakeOpenAiImageProvider(OpenAiOptionsFor(server));
+  std::atomic<bool> cancelled{false};
+  Result<GeneratedImage> image = Status(StatusCode::kInternal, "not run");
+  std::thread call([&] { image = provider->Generate(PortraitRequest(), cancelled); });
+  ASSERT_TRUE(server.WaitForRequests(1));
+  cancelled = true;
+  call.join();
+  EXPECT_EQ(image.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(image.status().message(), HasSubstr("cancelled"));
+
+  OpenAiImagesOptions options = OpenAiOptionsFor(server);
+  options.endpoint.timeout_ms = 300;
+  Result<GeneratedImage> late = MakeOpenAiImageProvider(options)->Generate(PortraitRequest());
+  EXPECT_EQ(late.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(late.status().message(), HasSubstr("did not answer within 300 ms"));
 }
 
 TEST(OpenAiImagesTest, TheAnswerParserNamesWhatIsMissing) {
