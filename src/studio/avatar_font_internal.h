@@ -1,6 +1,6 @@
 // The avatar's letters: a 5x7 bitmap font for A-Z and 0-9, drawn large enough that the cells'
 // hard edges read as a deliberate, blocky face once supersampling smooths them. A name with no
-// Latin letter or digit gets kAvatarSymbol, a star, instead. Private to the studio library.
+// Latin letter or digit gets kAvatarSymbol, a four-pointed star, instead. Private to the studio library.
 #pragma once
 
 #include <array>

@@ -101,7 +101,7 @@ AvatarPalette PaletteFor(const AvatarTraits& traits) {
   const double jitter = static_cast<double>(hash % 41) - 20.0;
 
   AvatarPalette palette;
-  const double warmth = std::clamp((warm - cool) / 3.0, -1.0, 1.0);
+  const double warmth = std::clamp((warm - cool) / 2.0, -1.0, 1.0);  // two words of a side say it clearly
   if (warm == 0 && cool == 0) {
     palette.hue = static_cast<double>((hash >> 8) % 360);
     palette.mood = "neutral";
