@@ -15,12 +15,12 @@
 namespace troupe::studio {
 namespace {
 
-enum class ShapeKind { kDisc, kRing, kStripe, kTriangle, kText };
+enum class AvatarShapeKind { kDisc, kRing, kStripe, kTriangle, kText };
 
 using AvatarGlyph = std::array<std::string_view, kGlyphRows>;
 
 struct AvatarShape {
-  ShapeKind kind = ShapeKind::kDisc;
+  AvatarShapeKind kind = AvatarShapeKind::kDisc;
   double x = 0, y = 0;        // centre (disc, ring); a point on the stripe's axis; the text's top left
   double radius = 0;          // disc and ring (outer); half the stripe's width; a glyph cell's side
   double inner = 0;           // ring's inner radius
@@ -32,22 +32,22 @@ struct AvatarShape {
 
   bool Contains(double px, double py) const {
     switch (kind) {
-      case ShapeKind::kDisc:
+      case AvatarShapeKind::kDisc:
         return (px - x) * (px - x) + (py - y) * (py - y) <= radius * radius;
-      case ShapeKind::kRing: {
+      case AvatarShapeKind::kRing: {
         const double distance = (px - x) * (px - x) + (py - y) * (py - y);
         return distance <= radius * radius && distance >= inner * inner;
       }
-      case ShapeKind::kStripe:  // distance from the axis through (x, y) at `angle`
+      case AvatarShapeKind::kStripe:  // distance from the axis through (x, y) at `angle`
         return std::fabs((px - x) * sine - (py - y) * cosine) <= radius;
-      case ShapeKind::kTriangle: {
+      case AvatarShapeKind::kTriangle: {
         const auto side = [&](double x0, double y0, double x1, double y1) {
           return (x1 - x0) * (py - y0) - (y1 - y0) * (px - x0);
         };
         const double d1 = side(ax, ay, bx, by), d2 = side(bx, by, cx, cy), d3 = side(cx, cy, ax, ay);
         return (d1 >= 0 && d2 >= 0 && d3 >= 0) || (d1 <= 0 && d2 <= 0 && d3 <= 0);
       }
-      case ShapeKind::kText: {
+      case AvatarShapeKind::kText: {
         if (px < x || py < y) return false;
         const auto column = static_cast<size_t>((px - x) / radius);
         const auto row = static_cast<size_t>((py - y) / radius);
@@ -83,26 +83,26 @@ class AvatarRandom {
 // Shapes by kind; the fields a kind does not use stay zero.
 AvatarShape AvatarDisc(double x, double y, double radius, Rgb colour, double alpha) {
   AvatarShape shape;
-  shape.kind = ShapeKind::kDisc, shape.x = x, shape.y = y, shape.radius = radius;
+  shape.kind = AvatarShapeKind::kDisc, shape.x = x, shape.y = y, shape.radius = radius;
   shape.colour = colour, shape.alpha = alpha;
   return shape;
 }
 
 AvatarShape AvatarRing(double x, double y, double outer, double inner, Rgb colour, double alpha) {
   AvatarShape shape = AvatarDisc(x, y, outer, colour, alpha);
-  shape.kind = ShapeKind::kRing, shape.inner = inner;
+  shape.kind = AvatarShapeKind::kRing, shape.inner = inner;
   return shape;
 }
 
 AvatarShape AvatarStripe(double x, double y, double half_width, double angle, Rgb colour, double alpha) {
   AvatarShape shape = AvatarDisc(x, y, half_width, colour, alpha);
-  shape.kind = ShapeKind::kStripe, shape.sine = std::sin(angle), shape.cosine = std::cos(angle);
+  shape.kind = AvatarShapeKind::kStripe, shape.sine = std::sin(angle), shape.cosine = std::cos(angle);
   return shape;
 }
 
 AvatarShape AvatarText(double left, double top, double cell, std::vector<const AvatarGlyph*> glyphs, Rgb colour) {
   AvatarShape shape = AvatarDisc(left, top, cell, colour, 1.0);
-  shape.kind = ShapeKind::kText, shape.glyphs = std::move(glyphs);
+  shape.kind = AvatarShapeKind::kText, shape.glyphs = std::move(glyphs);
   return shape;
 }
 
@@ -141,7 +141,7 @@ void AddBackgroundShapes(const AvatarPalette& palette, AvatarRandom& random, std
       for (int i = 0; i < count; ++i) {
         const double x = random.Between(0, 1), y = random.Between(0, 1), reach = random.Between(0.15, 0.4);
         AvatarShape shard;
-        shard.kind = ShapeKind::kTriangle;
+        shard.kind = AvatarShapeKind::kTriangle;
         const double turn = random.Between(0, 6.283);
         shard.ax = x + reach * std::cos(turn), shard.ay = y + reach * std::sin(turn);
         shard.bx = x + reach * std::cos(turn + 2.2), shard.by = y + reach * std::sin(turn + 2.2);

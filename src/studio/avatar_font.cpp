@@ -9,9 +9,9 @@
 namespace troupe::studio {
 namespace {
 
-using Glyph = std::array<std::string_view, kGlyphRows>;
+using AvatarFontGlyph = std::array<std::string_view, kGlyphRows>;
 
-constexpr std::array<std::pair<char, Glyph>, 37> kGlyphs = {{
+constexpr std::array<std::pair<char, AvatarFontGlyph>, 37> kGlyphs = {{
     {'A', {".###.", "#...#", "#...#", "#####", "#...#", "#...#", "#...#"}},
     {'B', {"####.", "#...#", "#...#", "####.", "#...#", "#...#", "####."}},
     {'C', {".###.", "#...#", "#....", "#....", "#....", "#...#", ".###."}},
@@ -58,7 +58,7 @@ bool IsLatinLetterOrDigit(char c) {
 
 }  // namespace
 
-const Glyph* GlyphFor(char letter) {
+const AvatarFontGlyph* GlyphFor(char letter) {
   for (const auto& [key, glyph] : kGlyphs) {
     if (key == letter) return &glyph;
   }

@@ -55,7 +55,7 @@ int CountListed(const std::vector<std::string>& words, const std::array<std::str
   }));
 }
 
-Rgb FromHsl(double hue, double saturation, double lightness) {
+Rgb PaletteFromHsl(double hue, double saturation, double lightness) {
   hue = std::fmod(std::fmod(hue, 360.0) + 360.0, 360.0);
   saturation = std::clamp(saturation, 0.0, 1.0);
   lightness = std::clamp(lightness, 0.0, 1.0);
@@ -119,13 +119,13 @@ AvatarPalette PaletteFor(const AvatarTraits& traits) {
   const double lightness = 0.42 + 0.14 * energy;
   const double saturation = std::clamp(0.5 + 0.25 * std::fabs(valence) + 0.1 * energy, 0.25, 0.9);
   const double accent_turn = (hash >> 20) % 2 == 0 ? 150.0 : 210.0;
-  palette.background = FromHsl(palette.hue, saturation, lightness);
-  palette.background_end = FromHsl(palette.hue + 25, saturation, lightness - 0.14);
-  palette.shape = FromHsl(palette.hue - 30, saturation * 0.9, lightness + 0.16);
-  palette.accent = FromHsl(palette.hue + accent_turn, std::min(saturation + 0.15, 1.0), 0.55 + 0.1 * energy);
+  palette.background = PaletteFromHsl(palette.hue, saturation, lightness);
+  palette.background_end = PaletteFromHsl(palette.hue + 25, saturation, lightness - 0.14);
+  palette.shape = PaletteFromHsl(palette.hue - 30, saturation * 0.9, lightness + 0.16);
+  palette.accent = PaletteFromHsl(palette.hue + accent_turn, std::min(saturation + 0.15, 1.0), 0.55 + 0.1 * energy);
   const bool light_disc = energy >= 0;
-  palette.disc = FromHsl(palette.hue, 0.3, light_disc ? 0.94 : 0.12);
-  palette.ink = FromHsl(palette.hue, saturation, light_disc ? 0.22 : 0.86);
+  palette.disc = PaletteFromHsl(palette.hue, 0.3, light_disc ? 0.94 : 0.12);
+  palette.ink = PaletteFromHsl(palette.hue, saturation, light_disc ? 0.22 : 0.86);
   return palette;
 }
 

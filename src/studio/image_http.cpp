@@ -56,11 +56,11 @@ int ImageProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return transfer->cancelled->load() ? 1 : 0;  // non-zero aborts the transfer
 }
 
-using CurlEasy = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
-using CurlHeaders = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
+using ImageCurlEasy = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
+using ImageCurlHeaders = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
 using ImageCurlUrl = std::unique_ptr<CURLU, decltype(&curl_url_cleanup)>;
 
-Status StatusOfTransfer(CURLcode code, const ImageTransfer& transfer) {
+Status StatusOfImageTransfer(CURLcode code, const ImageTransfer& transfer) {
   const std::string& service = transfer.call->service;
   if (!transfer.refused.empty()) return Status(StatusCode::kPermissionDenied, transfer.refused, "url");
   if (transfer.too_large) {
@@ -81,8 +81,8 @@ Result<ImageHttpAnswer> PerformImageHttp(const ImageHttpCall& call, const std::a
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (cancelled.load()) return Unavailable(call.service + ": the request was cancelled");
-  CurlEasy easy(curl_easy_init(), &curl_easy_cleanup);
-  CurlHeaders headers(nullptr, &curl_slist_free_all);
+  ImageCurlEasy easy(curl_easy_init(), &curl_easy_cleanup);
+  ImageCurlHeaders headers(nullptr, &curl_slist_free_all);
   if (!easy) return Internal("libcurl cannot start a transfer");
   for (const std::string& header : call.headers) {
     curl_slist* appended = curl_slist_append(headers.get(), header.c_str());
@@ -112,7 +112,7 @@ Result<ImageHttpAnswer> PerformImageHttp(const ImageHttpCall& call, const std::a
   curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(handle, CURLOPT_USERAGENT, "troupe-studio");
   const CURLcode code = curl_easy_perform(handle);
-  if (code != CURLE_OK) return StatusOfTransfer(code, transfer);
+  if (code != CURLE_OK) return StatusOfImageTransfer(code, transfer);
   ImageHttpAnswer answer;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &answer.status);
   answer.body = std::move(transfer.body);

@@ -107,6 +107,7 @@ TEST(AvatarTest, TheExampleCharactersDifferByAMeasuredDistance) {
     for (size_t b = a + 1; b < characters.size(); ++b) {
       const double distance = MeanAbsoluteDifference(pictures[a], pictures[b]);
       EXPECT_GT(distance, kDistinctPictures) << characters[a].name << " vs " << characters[b].name;
+      RecordProperty(characters[a].name + " vs " + characters[b].name, std::to_string(distance));
       const AvatarPalette first = PaletteFor(characters[a]);
       const AvatarPalette second = PaletteFor(characters[b]);
       EXPECT_GT(ColourDistance(first.background, second.background), 0.1)
