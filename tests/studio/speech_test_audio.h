@@ -6,7 +6,11 @@
 
 #include "studio/audio_encoding.h"
 
-namespace troupe::studio::testing {
+// In the tests' shared namespace: a nested troupe::studio::testing would hide troupe::testing from
+// the studio tests that share a unity build with this header.
+namespace troupe::testing {
+
+using studio::PcmAudio;
 
 // `milliseconds` of a 440 Hz tone at half scale, mono.
 inline PcmAudio ToneAudio(int sample_rate, int64_t milliseconds) {
@@ -21,4 +25,4 @@ inline PcmAudio ToneAudio(int sample_rate, int64_t milliseconds) {
   return pcm;
 }
 
-}  // namespace troupe::studio::testing
+}  // namespace troupe::testing
