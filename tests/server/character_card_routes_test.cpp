@@ -11,6 +11,7 @@
 #include "chat/card.h"
 #include "chat/card_png.h"
 #include "server/api_fixture.h"
+#include "studio/avatar.h"
 #include "support/temp_dir.h"
 
 namespace troupe::server::testing {
@@ -229,6 +230,31 @@ TEST(CharacterCardRoutesTest, AJsonCardExportsOverAGeneratedAvatar) {
   Result<chat::ImportedCard> card = chat::ParseCardPng(png.body);
   ASSERT_TRUE(card.ok()) << card.status().ToString();
   EXPECT_EQ(card->character.nickname, "Savvy");
+}
+
+// Without a kept picture the avatar is the studio's rendering of the character's traits, at the
+// asked size: the same bytes every time, different for different characters.
+TEST(CharacterCardRoutesTest, AvatarsWithoutAPictureAreRenderedFromTheCharactersTraits) {
+  CardRoutes routes;
+  ASSERT_TRUE(routes.api().ok());
+  ClientResponse savannah = routes.ImportJson(ReadShared("testdata/cards/v3_savannah_chen.json"));
+  ASSERT_EQ(savannah.status, 201) << savannah.body;
+  ClientResponse other = routes.ImportJson(json{{"name", "Brom Ironfoot"}, {"personality", "gruff, stubborn"}}.dump());
+  ASSERT_EQ(other.status, 201) << other.body;
+  Result<store::Character> stored = routes.api().store().characters().Get(savannah.Json()["id"].get<int64_t>());
+  ASSERT_TRUE(stored.ok());
+
+  ClientResponse picture = routes.Get(Base(savannah) + "/avatar?size=128");
+  ASSERT_EQ(picture.status, 200) << picture.body;
+  EXPECT_EQ(picture.Header("content-type"), "image/png");
+  EXPECT_EQ(picture.body, *studio::RenderAvatarPng(studio::TraitsOf(*stored), 128));
+  EXPECT_EQ(routes.Get(Base(savannah) + "/avatar?size=128").body, picture.body);
+  EXPECT_EQ(routes.Get(Base(savannah) + "/avatar").body, *studio::RenderAvatarPng(studio::TraitsOf(*stored), 256));
+  EXPECT_NE(routes.Get(Base(other) + "/avatar?size=128").body, picture.body);
+
+  for (const std::string bad : {"63", "1025", "big", "128px"}) {
+    ExpectApiError(routes.Get(Base(savannah) + "/avatar?size=" + bad), 400, "invalid_argument", "size");
+  }
 }
 
 TEST(CharacterCardRoutesTest, BadCardsAreRefusedNamingTheField) {

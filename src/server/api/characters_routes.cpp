@@ -7,6 +7,8 @@
 // .../card and .../card.png export the card, the PNG over the stored avatar.
 #include <strings.h>
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "chat/card.h"
@@ -18,6 +20,7 @@
 #include "chat/lorebook.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
+#include "studio/avatar.h"
 
 namespace troupe::server::api {
 namespace {
@@ -242,15 +245,30 @@ Response ExportCardPng(ApiCall& call) {
   return response;
 }
 
-// The picture Troupe keeps for the character, or a generated one (the gallery never shows a hole).
+// `?size=` of a generated avatar: 64 to 1,024 pixels, 256 when not given.
+Result<int> AvatarSize(const Request& request) {
+  const std::optional<std::string> text = request.QueryParam("size");
+  if (!text) return 256;
+  int size = 0;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), size);
+  if (error != std::errc() || end != text->data() + text->size() || size < 64 || size > 1024) {
+    return InvalidArgument("size must be a whole number of pixels from 64 to 1024", "size");
+  }
+  return size;
+}
+
+// The picture Troupe keeps for the character, or one the studio renders from its traits (the
+// gallery never shows a hole, and characters without a picture still look like themselves).
 Response GetAvatar(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "character_id");
   if (!id.ok()) return Response::Error(id.status());
+  Result<int> size = AvatarSize(call.request);
+  if (!size.ok()) return Response::Error(size.status());
   Result<store::Character> character = VisibleCharacter(call, *id);
   if (!character.ok()) return Response::Error(character.status());
   std::string png = chat::StoredAvatarPng(*character, call.options.data_dir);
   if (png.empty()) {
-    Result<std::string> generated = chat::DefaultAvatarPng(character->name);
+    Result<std::string> generated = studio::RenderAvatarPng(studio::TraitsOf(*character), *size);
     if (!generated.ok()) return Response::Error(generated.status());
     png = std::move(*generated);
   }
@@ -341,7 +359,7 @@ void AddCharacterRoutes(RouteTable& table) {
                    "generated image", readers, false, {}, "", "",
                    false, 200, ExportCardPng});
   table.push_back({"GET", "/api/v1/characters/{character_id}/avatar", "getAvatar", "characters",
-                   "The character's picture (PNG): the one kept, or a generated one", readers, false, {}, "", "",
+                   "The character's picture (PNG): the one kept, or an avatar rendered from its traits (?size=64..1024, 256 by default)", readers, false, {}, "", "",
                    false, 200, GetAvatar});
   table.push_back({"PUT", "/api/v1/characters/{character_id}/avatar", "putAvatar", "characters",
                    "Replace the character's picture with an image/png body", writers, false, {}, "",
