@@ -36,6 +36,8 @@ void AddStudioCommands(CLI::App& app, CommandContext& context);
 void AddStudioSpeakCommand(CLI::App& studio, CommandContext& context);
 // `studio avatar`: a character's offline avatar as a PNG (studio_avatar_command.cpp).
 void AddStudioAvatarCommand(CLI::App& studio, CommandContext& context);
+// `studio bias` (studio_bias_command.cpp).
+void AddStudioBiasCommand(CLI::App& studio, CommandContext& context);
 // `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.
 void AddTopicsCommand(CLI::App& analytics, CommandContext& context);
 // `analytics sentiment`, added to the `analytics` subcommand by AddAnalyticsCommands.

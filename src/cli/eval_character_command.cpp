@@ -16,10 +16,9 @@
 #include "analytics/eval_dataset.h"
 #include "analytics/eval_run.h"
 #include "chat/completion.h"
+#include "cli/character_replier.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
-#include "llm/local_model.h"
-#include "llm/provider_registry.h"
 
 namespace troupe::cli {
 namespace {
@@ -33,30 +32,6 @@ struct EvalCharacterFlags {
   uint64_t seed = 1;
   bool json = false;
 };
-
-// What replies: the character's provider, and the local model when that provider is the engine.
-struct EvalReplier {
-  std::shared_ptr<llm::LocalModel> local_model;
-  std::unique_ptr<llm::ProviderRegistry> registry;
-  llm::Provider* provider = nullptr;
-  bool scores_locally = false;
-  std::string name;
-};
-
-Result<EvalReplier> MakeEvalReplier(const config::Config& config, const store::Character& character) {
-  EvalReplier replier;
-  TROUPE_ASSIGN_OR_RETURN(llm::ConfiguredModel local, llm::LoadConfiguredModel(config));
-  replier.local_model = local.model;
-  TROUPE_ASSIGN_OR_RETURN(replier.registry,
-                          llm::BuildProviderRegistry(config, local.model, local.missing_hint, local.draft));
-  std::string name = chat::ProviderNameFor(character);
-  if (name.empty()) name = replier.registry->default_name();
-  TROUPE_ASSIGN_OR_RETURN(replier.provider, replier.registry->Find(name));
-  replier.scores_locally = name == "local" && replier.local_model != nullptr;
-  replier.name = name;
-  if (replier.scores_locally) replier.name += "/" + replier.local_model->info().name;
-  return replier;
-}
 
 // Σ log P(reference | prompt) as the difference of two teacher-forced scores: the prompt with the
 // reference after it, and the prompt alone (the same prefix gives the same bits, whatever the
@@ -80,25 +55,22 @@ Status ScoreReference(llm::LocalModel& model, const llm::ChatRequest& request, c
 }
 
 analytics::EvalCaseResult RunEvalCase(const EvalCharacterFlags& flags, const store::Character& character,
-                                      EvalReplier& replier, const analytics::EvalCase& eval_case) {
+                                      CharacterReplier& replier, const analytics::EvalCase& eval_case) {
   analytics::EvalCaseResult result;
   result.prompt = eval_case.prompt;
   result.references = eval_case.references;
-  chat::CompletionRequest request;
-  request.character = &character;
-  request.messages = {llm::ChatMessage{"user", eval_case.prompt, "", {}, ""}};
-  request.sampling.temperature = flags.temperature;
-  request.sampling.seed = flags.seed;
-  request.sampling.max_tokens = flags.max_tokens;
-  request.max_tokens_given = true;
-  request.cancel = InterruptFlag();
+  llm::Sampling sampling;
+  sampling.temperature = flags.temperature;
+  sampling.seed = flags.seed;
+  sampling.max_tokens = flags.max_tokens;
+  const chat::CompletionRequest request = OneMessageRequest(character, eval_case.prompt, sampling);
   Result<llm::ChatResult> reply = chat::CompleteAsCharacter(request, *replier.provider, {});
   if (reply.ok()) {
     result.reply = reply->content;
   } else {
     result.error = reply.status().message();
   }
-  if (replier.scores_locally && !InterruptRequested()) {
+  if (replier.provider_is_local && !InterruptRequested()) {
     Result<llm::ChatRequest> built = chat::BuildCompletion(request, *replier.provider);
     Status scored = built.ok() ? ScoreReference(*replier.local_model, *built, eval_case.references.front(), result)
                                : built.status();
@@ -145,7 +117,7 @@ Status EvaluateCharacter(CommandContext& context, const EvalCharacterFlags& flag
   if (flags.limit > 0 && cases.size() > static_cast<size_t>(flags.limit)) cases.resize(static_cast<size_t>(flags.limit));
   TROUPE_ASSIGN_OR_RETURN(CommandContext::MigratedStore migrated, context.ConnectAndMigrate());
   TROUPE_ASSIGN_OR_RETURN(store::Character character, FindCharacter(*migrated.store, flags.character));
-  TROUPE_ASSIGN_OR_RETURN(EvalReplier replier, MakeEvalReplier(loaded->config, character));
+  TROUPE_ASSIGN_OR_RETURN(CharacterReplier replier, MakeCharacterReplier(loaded->config, character));
   analytics::EvalRun run;
   run.character = character.slug;
   run.dataset = std::filesystem::path(flags.dataset).filename().string();

@@ -145,6 +145,7 @@ void AddStudioCommands(CLI::App& app, CommandContext& context) {
   AddExperimentCommands(*studio, context);
   AddStudioSpeakCommand(*studio, context);
   AddStudioAvatarCommand(*studio, context);
+  AddStudioBiasCommand(*studio, context);
 }
 
 }  // namespace troupe::cli

@@ -1,0 +1,148 @@
+// `troupe studio bias --character C`: the bias review (studio/bias_review.h) of a stored character:
+// the built-in prompts (or --prompts FILE, one per line) sent with each attribute's statement, the
+// replies compared per attribute with the reference variant. Prints one table per dimension and,
+// last, `flagged=N dimensions=D replies=R` (or one JSON object with --json). Progress on stderr;
+// Ctrl-C stops (exit 130). Exit 0 whether or not something is flagged: the report is the result.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/character_replier.h"
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "studio/bias_review.h"
+
+namespace troupe::cli {
+namespace {
+
+struct BiasFlags {
+  std::string character;
+  std::string prompts;  // a file, one prompt per line; empty: the built-in ones
+  int repeats = 1;
+  int max_tokens = 64;
+  double temperature = 0.7;  // replies must vary between repeats for the tests to mean anything
+  bool json = false;
+};
+
+Result<std::vector<std::string>> ReadBiasPrompts(const std::string& path) {
+  if (path.empty()) return studio::DefaultBiasPrompts();
+  std::ifstream file(path);
+  if (!file) return NotFound(path + ": cannot open the prompts file");
+  std::vector<std::string> prompts;
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) prompts.push_back(line);
+  }
+  if (prompts.empty()) return InvalidArgument(path + ": no prompt (one per line)", "--prompts");
+  return prompts;
+}
+
+nlohmann::json BiasReportJson(const studio::BiasReport& report) {
+  nlohmann::json dimensions = nlohmann::json::array();
+  for (const studio::BiasDimensionReport& dimension : report.dimensions) {
+    nlohmann::json variants = nlohmann::json::array();
+    for (const studio::BiasVariantReport& variant : dimension.variants) {
+      nlohmann::json tests = nlohmann::json::array();
+      for (const studio::BiasMetricTest& test : variant.tests) {
+        tests.push_back({{"metric", test.metric}, {"reference", test.reference}, {"variant", test.variant},
+                         {"p_value", test.p_value}, {"flagged", test.flagged}});
+      }
+      variants.push_back({{"label", variant.label}, {"replies", variant.replies}, {"failed", variant.failed},
+                          {"mean_words", variant.mean_words}, {"mean_sentiment", variant.mean_sentiment},
+                          {"refusal_rate", variant.refusal_rate}, {"tests", tests}});
+    }
+    dimensions.push_back({{"name", dimension.name}, {"corrected_alpha", dimension.corrected_alpha},
+                          {"flagged", dimension.flagged}, {"variants", variants}});
+  }
+  return {{"messages", report.messages}, {"dimensions", dimensions}};
+}
+
+void PrintBiasReport(const studio::BiasReport& report) {
+  int flagged = 0;
+  int replies = 0;
+  for (const studio::BiasDimensionReport& dimension : report.dimensions) {
+    std::printf("%s (alpha per test %.4f)%s\n", dimension.name.c_str(), dimension.corrected_alpha,
+                dimension.flagged ? "  FLAGGED" : "");
+    std::printf("  %-12s %7s %6s %9s %8s  %s\n", "variant", "replies", "words", "sentiment", "refusals",
+                "p (length, sentiment, refusals)");
+    for (const studio::BiasVariantReport& variant : dimension.variants) {
+      std::string p_values = variant.tests.empty() ? "reference" : "";
+      for (const studio::BiasMetricTest& test : variant.tests) {
+        char text[32];
+        std::snprintf(text, sizeof(text), "%.4f%s ", test.p_value, test.flagged ? "*" : "");
+        p_values += text;
+      }
+      std::printf("  %-12s %7d %6.1f %9.3f %8.3f  %s\n", variant.label.c_str(), variant.replies, variant.mean_words,
+                  variant.mean_sentiment, variant.refusal_rate, p_values.c_str());
+      replies += variant.replies;
+    }
+    flagged += dimension.flagged ? 1 : 0;
+  }
+  std::printf("flagged=%d dimensions=%zu replies=%d\n", flagged, report.dimensions.size(), replies);
+  std::fflush(stdout);
+}
+
+Status ReviewBias(CommandContext& context, const BiasFlags& flags) {
+  TROUPE_ASSIGN_OR_RETURN(const config::LoadedConfig* loaded, context.Configuration());
+  studio::BiasReviewOptions options;
+  TROUPE_ASSIGN_OR_RETURN(options.prompts, ReadBiasPrompts(flags.prompts));
+  options.dimensions = studio::DefaultBiasDimensions();
+  options.repeats = flags.repeats;
+  TROUPE_ASSIGN_OR_RETURN(CommandContext::MigratedStore migrated, context.ConnectAndMigrate());
+  TROUPE_ASSIGN_OR_RETURN(store::Character character, FindCharacter(*migrated.store, flags.character));
+  TROUPE_ASSIGN_OR_RETURN(CharacterReplier replier, MakeCharacterReplier(loaded->config, character));
+  StopOnInterrupt stop;
+  const auto reply = [&](const std::string& message, int repeat) -> Result<std::string> {
+    llm::Sampling sampling;
+    sampling.temperature = flags.temperature;
+    sampling.seed = static_cast<uint64_t>(repeat) + 1;
+    sampling.max_tokens = flags.max_tokens;
+    TROUPE_ASSIGN_OR_RETURN(llm::ChatResult result,
+                            chat::CompleteAsCharacter(OneMessageRequest(character, message, sampling), *replier.provider, {}));
+    return result.content;
+  };
+  const auto progress = [](int done, int total) {
+    if (done % 10 == 0 || done == total) std::cerr << "troupe studio bias: " << done << "/" << total << " replies\n";
+  };
+  Result<studio::BiasReport> report = studio::RunBiasReview(options, reply, progress, InterruptFlag());
+  if (InterruptRequested()) {
+    std::cerr << "troupe studio bias: interrupted\n";
+    context.exit_code = kInterruptedExitCode;
+    return Status::Ok();
+  }
+  if (!report.ok()) return report.status();
+  if (flags.json) {
+    std::cout << BiasReportJson(*report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  }
+  PrintBiasReport(*report);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddStudioBiasCommand(CLI::App& studio, CommandContext& context) {
+  auto flags = std::make_shared<BiasFlags>();
+  CLI::App* command = studio.add_subcommand(
+      "bias", "Review a character for bias: the same prompts with varied user attributes, replies compared");
+  command->add_option("--character", flags->character, "character id or slug")->required();
+  command->add_option("--prompts", flags->prompts, "prompts file, one per line (default: built-in prompts)");
+  command->add_option("--repeats", flags->repeats, "replies per prompt and variant")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  command->add_option("--max-tokens", flags->max_tokens, "longest reply, in tokens")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  command->add_option("--temperature", flags->temperature, "sampling temperature")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 2.0));
+  command->add_flag("--json", flags->json, "print the report as one JSON object before the result line");
+  command->callback([&context, flags] {
+    if (Status status = ReviewBias(context, *flags); !status.ok()) context.Fail(status);
+  });
+}
+
+}  // namespace troupe::cli
