@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,20 @@ struct MessagePatch {
   std::optional<std::string> metadata_json;
 };
 
+// A user's message as the analytics lab reads it (topics over a period).
+struct MessageText {
+  int64_t id = 0;
+  int64_t conversation_id = 0;
+  int64_t created_at = 0;  // Unix milliseconds
+  std::string content;
+};
+
+struct MessageTextQuery {
+  int64_t from_ms = 0;                  // created at or after
+  int64_t to_ms = INT64_MAX;            // created before
+  std::optional<int64_t> character_id;  // only that character's conversations
+};
+
 class MessageRepository {
  public:
   virtual ~MessageRepository() = default;
@@ -36,6 +51,10 @@ class MessageRepository {
   virtual Result<Page<Message>> List(int64_t conversation_id, const PageRequest& page) = 0;
   // The last `count` messages, oldest first (prompt assembly reads history this way).
   virtual Result<std::vector<Message>> Latest(int64_t conversation_id, int count) = 0;
+  // Users' messages (role user) created in [from_ms, to_ms), of one character's conversations when
+  // `character_id` is given, oldest id first: the text the topics of a period are found in.
+  // kInvalidArgument naming to_ms when the range is empty or reversed.
+  virtual Result<Page<MessageText>> ListUserTexts(const MessageTextQuery& query, const PageRequest& page) = 0;
   virtual Result<Message> Patch(int64_t id, const MessagePatch& patch) = 0;
   // Full-text search of one conversation's messages (before `before_message_id` when given), best
   // match first, at most `limit` (clamped to 500). `free_text` is untrusted: it is cut into words

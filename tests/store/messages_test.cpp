@@ -182,6 +182,59 @@ TEST_P(StoreTest, MessagesListLatestAndPatch) {
   EXPECT_EQ(store_->messages().Patch(ids[0], bad).status().field(), "sentiment");
 }
 
+// The topics of a period read users' messages by time and character: assistant messages, other
+// characters' conversations and messages outside [from, to) stay out; pages follow ids.
+TEST_P(StoreTest, UserTextsOfAPeriodAndCharacter) {
+  const int64_t pip = MakeCharacter("Pip").id;
+  const Conversation mine = MakeConversation(MakeUser().id, pip);
+  const Conversation other = MakeConversation(MakeUser("user-2").id, MakeCharacter("B").id);
+  const auto append = [&](const Conversation& conversation, MessageRole role, const std::string& text) {
+    Message message;
+    message.conversation_id = conversation.id;
+    message.role = role;
+    message.content = text;
+    Result<Message> appended = store_->messages().Append(message);
+    EXPECT_TRUE(appended.ok());
+    return appended.ok() ? appended->id : 0;
+  };
+  const int64_t start = clock_.NowMillis();
+  append(mine, MessageRole::kUser, "too early");
+  clock_.Advance(1000);
+  const int64_t first = append(mine, MessageRole::kUser, "hello pip");
+  append(mine, MessageRole::kAssistant, "hello you");
+  const int64_t elsewhere = append(other, MessageRole::kUser, "hello b");
+  clock_.Advance(1000);
+  const int64_t second = append(mine, MessageRole::kUser, "bye pip");
+  clock_.Advance(1000);
+  append(mine, MessageRole::kUser, "too late");
+
+  const auto texts = [&](MessageTextQuery query, int limit) {
+    std::vector<int64_t> ids;
+    PageRequest request{.cursor = "", .limit = limit};
+    do {
+      Result<Page<MessageText>> page = store_->messages().ListUserTexts(query, request);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (const MessageText& text : page->items) ids.push_back(text.id);
+      request.cursor = page->next_cursor;
+    } while (!request.cursor.empty());
+    return ids;
+  };
+  MessageTextQuery period{.from_ms = start + 1000, .to_ms = start + 3000, .character_id = std::nullopt};
+  EXPECT_EQ(texts(period, 1), (std::vector<int64_t>{first, elsewhere, second}));
+  period.character_id = pip;
+  EXPECT_EQ(texts(period, 50), (std::vector<int64_t>{first, second}));
+  ASSERT_OK_AND_ASSIGN(Page<MessageText> page, store_->messages().ListUserTexts(period, PageRequest{}));
+  EXPECT_EQ(page.items[0].content, "hello pip");
+  EXPECT_EQ(page.items[0].conversation_id, mine.id);
+  EXPECT_EQ(page.items[1].created_at, start + 2000);
+
+  Result<Page<MessageText>> reversed =
+      store_->messages().ListUserTexts(MessageTextQuery{.from_ms = 5, .to_ms = 5, .character_id = std::nullopt}, {});
+  ASSERT_FALSE(reversed.ok());
+  EXPECT_EQ(reversed.status().field(), "to_ms");
+}
+
 TEST_P(StoreTest, FeedbackRatingLandsOnMessage) {
   const User user = MakeUser();
   const Conversation conversation = MakeConversation(user.id, MakeCharacter().id);

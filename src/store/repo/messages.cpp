@@ -65,6 +65,26 @@ class Messages final : public MessageRepository {
     return messages;
   }
 
+  Result<Page<MessageText>> ListUserTexts(const MessageTextQuery& query, const PageRequest& page) override {
+    if (query.to_ms <= query.from_ms) return InvalidArgument("the period must end after it starts", "to_ms");
+    std::vector<sql::Value> params{query.from_ms, query.to_ms};
+    std::string filter = "role = 'user' AND created_at >= $1 AND created_at < $2";
+    if (query.character_id) {
+      filter += " AND conversation_id IN (SELECT id FROM conversations WHERE character_id = " +
+                Bind(params, *query.character_id) + ")";
+    }
+    return PageByAscendingId<MessageText>(context_, "SELECT id, conversation_id, created_at, content FROM messages",
+                                          filter, std::move(params), page, [](const sql::Row& row) {
+                                            sql::RowReader read(row);
+                                            MessageText text;
+                                            text.id = read.Int();
+                                            text.conversation_id = read.Int();
+                                            text.created_at = read.Int();
+                                            text.content = read.Text();
+                                            return text;
+                                          });
+  }
+
   Result<Message> Patch(int64_t id, const MessagePatch& patch) override {
     if (patch.metadata_json) TROUPE_RETURN_IF_ERROR(ValidateJson(*patch.metadata_json, "metadata_json"));
     TROUPE_RETURN_IF_ERROR(ValidateRating(patch.rating));
