@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Character, Conversation } from "../lib/api";
 import { useApp } from "../context";
 import { Avatar } from "../components/avatar";
+import { expandMacros } from "../lib/macros";
 
 export function Gallery() {
   const { api, navigate, report, session } = useApp();
@@ -33,7 +34,7 @@ export function Gallery() {
   const words = search.trim().toLowerCase();
   const shown = (characters ?? []).filter((c) =>
     (!tag || c.tags.includes(tag)) &&
-    (!words || [c.name, c.nickname, c.description, ...c.tags].some((text) => text.toLowerCase().includes(words))));
+    (!words || [c.name, c.nickname, expandMacros(c.description, c.name), ...c.tags].some((text) => text.toLowerCase().includes(words))));
   const tags = [...new Set((characters ?? []).flatMap((c) => c.tags))].sort().slice(0, 30);
   const byId = new Map((characters ?? []).map((c) => [c.id, c]));
 
@@ -61,7 +62,7 @@ export function Gallery() {
               <Avatar characterId={c.id} name={c.name} version={c.version} size={72} />
               <div class="body">
                 <h2>{c.name}</h2>
-                <p class="description">{c.description.slice(0, 160)}{c.description.length > 160 ? "…" : ""}</p>
+                <Description text={expandMacros(c.description, c.name)} />
                 <div class="tags small">{c.tags.slice(0, 5).map((t) => <span class="tag">{t}</span>)}</div>
               </div>
               <button type="button" onClick={() => start(c)} disabled={starting !== 0} aria-label={`Chat with ${c.name}`}>
@@ -88,4 +89,9 @@ export function Gallery() {
       )}
     </section>
   );
+}
+
+// A description as the gallery shows it: its first 160 characters, macros already expanded.
+function Description({ text }: { text: string }) {
+  return <p class="description">{text.slice(0, 160)}{text.length > 160 ? "…" : ""}</p>;
 }
