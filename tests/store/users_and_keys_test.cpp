@@ -159,5 +159,20 @@ TEST_P(StoreTest, AuditLogNewestFirst) {
   EXPECT_EQ(store_->audit().Record(bad).status().field(), "details_json");
 }
 
+// HasAction is the durable "this happened once" of the first-run install: true only for an action
+// some entry has, matched exactly.
+TEST_P(StoreTest, AuditLogHasActionMatchesExactly) {
+  ASSERT_OK_AND_ASSIGN(bool before, store_->audit().HasAction("examples.install"));
+  EXPECT_FALSE(before);
+  AuditEntry entry;
+  entry.actor = "system";
+  entry.action = "examples.install";
+  ASSERT_OK(store_->audit().Record(entry).status());
+  ASSERT_OK_AND_ASSIGN(bool after, store_->audit().HasAction("examples.install"));
+  EXPECT_TRUE(after);
+  ASSERT_OK_AND_ASSIGN(bool prefix, store_->audit().HasAction("examples"));
+  EXPECT_FALSE(prefix);
+}
+
 }  // namespace
 }  // namespace troupe::store::testing

@@ -58,6 +58,13 @@ class Audit final : public AuditLog {
     return MakePage(std::move(entries), limit, [](const AuditEntry& e) { return std::vector<int64_t>{e.id}; });
   }
 
+  Result<bool> HasAction(std::string_view action) override {
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows rows, connection->Query("SELECT 1 FROM audit_log WHERE action = $1 LIMIT 1",
+                                                              {std::string(action)}));
+    return !rows.empty();
+  }
+
  private:
   Context context_;
 };
