@@ -9,6 +9,7 @@
 
 #include "base/build_info.h"
 #include "chat/campaigns.h"
+#include "chat/example_characters.h"
 #include "chat/runtime.h"
 #include "chat/tools/tool_runner.h"
 #include "cli/commands.h"
@@ -27,6 +28,26 @@
 
 namespace troupe::cli {
 namespace {
+
+// On the first start of a new store, the example characters (examples.install). A failure is
+// logged and start-up goes on: the examples are a welcome, not something to refuse serving over,
+// and the next start tries again since nothing was recorded.
+void InstallExamples(store::Store& database, const std::string& data_dir) {
+  Result<chat::ExampleInstallReport> report = chat::InstallExampleCharacters(database, data_dir);
+  if (!report.ok()) {
+    spdlog::error("could not install the example characters: {}", report.status().message());
+    return;
+  }
+  if (!report->installed.empty()) {
+    std::string slugs;
+    for (const std::string& slug : report->installed) slugs += (slugs.empty() ? "" : ", ") + slug;
+    spdlog::info("published the example characters: {}", slugs);
+  } else if (report->first_run && !report->present.empty()) {
+    spdlog::info("the example characters were already there (another node installed them)");
+  } else if (report->first_run) {
+    spdlog::info("the store already has characters, so the examples were not installed");
+  }
+}
 
 // On first start with no usable key, make an admin key so the operator can get in.
 Status EnsureAdminKey(store::Store& database) {
@@ -140,6 +161,7 @@ void Serve(CommandContext& context) {
     context.Fail(admin);
     return;
   }
+  if (config.examples.install) InstallExamples(database, config.data_dir);
 
   Result<llm::ConfiguredModel> local_model = llm::LoadConfiguredModel(config);
   if (!local_model.ok()) {

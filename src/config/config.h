@@ -113,6 +113,12 @@ struct SupportConfig {
   int presence_timeout = 90;
 };
 
+// What a new installation starts with: the example characters, published on the first `serve`
+// (chat/example_characters.h says when a store counts as new).
+struct ExamplesConfig {
+  bool install = true;
+};
+
 struct Config {
   std::string data_dir = "./data";
   LogConfig log;
@@ -122,6 +128,7 @@ struct Config {
   ChatConfig chat;
   ToolsConfig tools;
   SupportConfig support;
+  ExamplesConfig examples;
   std::map<std::string, ProviderConfig> providers;  // by name
 
   // store.url, or the SQLite file in data_dir when that is empty.

@@ -354,6 +354,14 @@ void AddSupportSettings(std::vector<SettingSpec>& list) {
                                  In(&Config::support, &SupportConfig::presence_timeout), 5, 86400));
 }
 
+// What a new installation starts with.
+void AddExamplesSettings(std::vector<SettingSpec>& list) {
+  list.push_back(BoolSetting("examples.install",
+                             "publish the example characters when `troupe serve` first starts on a store "
+                             "without characters",
+                             In(&Config::examples, &ExamplesConfig::install)));
+}
+
 }  // namespace
 
 std::string CheckProviderName(const std::string& name) {
@@ -426,6 +434,7 @@ const std::vector<SettingSpec>& Specs() {
     AddChatSettings(list);
     AddToolSettings(list);
     AddSupportSettings(list);
+    AddExamplesSettings(list);
     return list;
   }();
   return specs;
