@@ -2,13 +2,16 @@
 // cards state and behave as their READMEs say (runtime_test has each of them chat on a real model).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "chat/card.h"
+#include "chat/example_characters.h"
 #include "chat/flow.h"
 #include "support/files.h"
 
@@ -29,6 +32,22 @@ Flow FlowOf(const store::Character& character) {
   Result<Flow> flow = ParseFlow(character.flow);
   EXPECT_TRUE(flow.ok()) << character.name << ": " << flow.status().ToString();
   return flow.ok() ? *flow : Flow{};
+}
+
+// The binary's copy of the examples (what a new store gets on its first `serve`) is the files'.
+TEST(ExamplesTest, TheCompiledInCardsAreTheExampleFilesByteForByte) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(kExamples / "characters")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path().stem().string());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_EQ(files.size(), 3u);
+  std::vector<std::string> embedded;
+  for (const ExampleCard& card : ExampleCards()) {
+    embedded.push_back(std::string(card.stem));
+    EXPECT_EQ(card.json, ReadFile(kExamples / "characters" / (std::string(card.stem) + ".json"))) << card.stem;
+  }
+  EXPECT_EQ(embedded, files);
 }
 
 TEST(ExamplesTest, EveryExampleCharacterIsACompleteCardWithAValidFlow) {

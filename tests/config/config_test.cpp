@@ -308,6 +308,23 @@ TEST(ConfigTest, AgentPresenceTimeoutFromFileAndEnvironment) {
   EXPECT_EQ(LoadYaml("support:\n  presence_timeout: 0\n").status().field(), "support.presence_timeout");
 }
 
+TEST(ConfigTest, ExamplesInstallDefaultsOnAndTurnsOffFromFileOrEnvironment) {
+  Result<LoadedConfig> defaults = LoadYaml("");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_TRUE(defaults->config.examples.install);
+  Result<LoadedConfig> from_file = LoadYaml("examples:\n  install: false\n");
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_FALSE(from_file->config.examples.install);
+  LoadRequest request;
+  request.environment = {{"TROUPE_EXAMPLES_INSTALL", "false"}};
+  Result<LoadedConfig> from_env = Load(request);
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_FALSE(from_env->config.examples.install);
+  Result<LoadedConfig> wrong = LoadYaml("examples:\n  install: sometimes\n");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().field(), "examples.install");
+}
+
 TEST(ConfigTest, ToolSecretsFromFileAndEnvironmentNeverShown) {
   testing::TempDir dir;
   const auto file = dir / "troupe.yaml";
