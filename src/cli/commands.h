@@ -38,6 +38,8 @@ void AddStudioSpeakCommand(CLI::App& studio, CommandContext& context);
 void AddStudioAvatarCommand(CLI::App& studio, CommandContext& context);
 // `studio bias` (studio_bias_command.cpp).
 void AddStudioBiasCommand(CLI::App& studio, CommandContext& context);
+// `studio generate`: character generation into draft cards (studio_generate_command.cpp).
+void AddStudioGenerateCommand(CLI::App& studio, CommandContext& context);
 // `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.
 void AddTopicsCommand(CLI::App& analytics, CommandContext& context);
 // `analytics sentiment`, added to the `analytics` subcommand by AddAnalyticsCommands.

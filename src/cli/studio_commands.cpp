@@ -146,6 +146,7 @@ void AddStudioCommands(CLI::App& app, CommandContext& context) {
   AddStudioSpeakCommand(*studio, context);
   AddStudioAvatarCommand(*studio, context);
   AddStudioBiasCommand(*studio, context);
+  AddStudioGenerateCommand(*studio, context);
 }
 
 }  // namespace troupe::cli
