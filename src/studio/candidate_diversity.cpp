@@ -12,7 +12,7 @@
 namespace troupe::studio {
 namespace {
 
-constexpr int kMaxCandidates = 20;
+constexpr int kMaxCandidatesPerBatch = 20;
 
 std::string DiversityLower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -121,8 +121,8 @@ DiversityReport CheckDiversity(const std::vector<CharacterDraft>& candidates, co
 
 Result<CandidateBatch> GenerateCandidates(CharacterGenerator& generator, const GenerationBrief& brief, int count,
                                           bool regenerate_near_copies, const DiversityThresholds& thresholds) {
-  if (count < 1 || count > kMaxCandidates) {
-    return InvalidArgument("candidates must be 1.." + std::to_string(kMaxCandidates) + ", got " +
+  if (count < 1 || count > kMaxCandidatesPerBatch) {
+    return InvalidArgument("candidates must be 1.." + std::to_string(kMaxCandidatesPerBatch) + ", got " +
                                std::to_string(count),
                            "candidates");
   }

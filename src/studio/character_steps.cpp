@@ -13,12 +13,12 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr std::array<std::string_view, 4> kRoleNames = {"companion", "advisor", "mascot", "support"};
-constexpr std::array<std::string_view, kCharacterSteps.size()> kStepNames = {"concept", "background", "speech",
+constexpr std::array<std::string_view, 4> kCharacterRoleNames = {"companion", "advisor", "mascot", "support"};
+constexpr std::array<std::string_view, kCharacterSteps.size()> kCharacterStepNames = {"concept", "background", "speech",
                                                                             "greetings", "image"};
-constexpr int64_t kMaxAge = 150;
+constexpr int64_t kConceptMaxAge = 150;
 
-size_t StepIndex(CharacterStep step) { return static_cast<size_t>(step); }
+size_t CharacterStepIndex(CharacterStep step) { return static_cast<size_t>(step); }
 
 Json StepTextSchema(int max_chars) { return Json{{"type", "string"}, {"minLength", 1}, {"maxLength", max_chars}}; }
 
@@ -30,7 +30,7 @@ Json StepListSchema(int max_chars, int max_items) {
 // cannot generate 0 or a 16-digit age.
 Json StepAgeSchema() {
   Json ages = Json::array();
-  for (int64_t age = 1; age <= kMaxAge; ++age) ages.push_back(age);
+  for (int64_t age = 1; age <= kConceptMaxAge; ++age) ages.push_back(age);
   return Json{{"type", "integer"}, {"enum", ages}};
 }
 
@@ -92,7 +92,7 @@ std::string StepContext(const CharacterDraft& draft, CharacterStep step, size_t 
   std::string context;
   for (CharacterStep earlier : kCharacterSteps) {
     if (earlier == step) break;
-    context += std::string(StepName(earlier)) + ": " + draft.replies[StepIndex(earlier)] + "\n";
+    context += std::string(StepName(earlier)) + ": " + draft.replies[CharacterStepIndex(earlier)] + "\n";
   }
   if (context.size() > max_chars) {
     size_t cut = max_chars;
@@ -131,8 +131,8 @@ Status StoreStep(CharacterDraft& draft, CharacterStep step, const Json& value) {
       concept_step.name = value.at("name").get<std::string>();
       const Json& age = value.at("age");
       // A whole number written as 1e3, or one too large for int64, parses as a float or an unsigned.
-      if (!age.is_number_integer() || (age.is_number_unsigned() && age.get<uint64_t>() > uint64_t{kMaxAge})) {
-        return InvalidArgument("concept: the age must be a whole number 1.." + std::to_string(kMaxAge),
+      if (!age.is_number_integer() || (age.is_number_unsigned() && age.get<uint64_t>() > uint64_t{kConceptMaxAge})) {
+        return InvalidArgument("concept: the age must be a whole number 1.." + std::to_string(kConceptMaxAge),
                                "concept.age");
       }
       concept_step.age = age.get<int64_t>();
@@ -144,8 +144,8 @@ Status StoreStep(CharacterDraft& draft, CharacterStep step, const Json& value) {
                       [](unsigned char c) { return std::isspace(c) != 0; })) {
         return InvalidArgument("concept: the name is blank", "concept.name");
       }
-      if (concept_step.age < 1 || concept_step.age > kMaxAge) {
-        return InvalidArgument("concept: the age must be 1.." + std::to_string(kMaxAge) + ", got " +
+      if (concept_step.age < 1 || concept_step.age > kConceptMaxAge) {
+        return InvalidArgument("concept: the age must be 1.." + std::to_string(kConceptMaxAge) + ", got " +
                                    std::to_string(concept_step.age),
                                "concept.age");
       }
@@ -195,11 +195,11 @@ std::string_view StepUnfenced(std::string_view reply) {
 
 }  // namespace
 
-std::string_view RoleName(CharacterRole role) { return kRoleNames[static_cast<size_t>(role)]; }
+std::string_view RoleName(CharacterRole role) { return kCharacterRoleNames[static_cast<size_t>(role)]; }
 
 Result<CharacterRole> ParseRole(std::string_view text, std::string_view field) {
-  for (size_t i = 0; i < kRoleNames.size(); ++i) {
-    if (text == kRoleNames[i]) return static_cast<CharacterRole>(i);
+  for (size_t i = 0; i < kCharacterRoleNames.size(); ++i) {
+    if (text == kCharacterRoleNames[i]) return static_cast<CharacterRole>(i);
   }
   return InvalidArgument(std::string(field) + " must be companion, advisor, mascot or support, got '" + Excerpt(text) + "'",
                          std::string(field));
@@ -223,7 +223,7 @@ Status CheckBrief(const GenerationBrief& brief) {
   return Status::Ok();
 }
 
-std::string_view StepName(CharacterStep step) { return kStepNames[StepIndex(step)]; }
+std::string_view StepName(CharacterStep step) { return kCharacterStepNames[CharacterStepIndex(step)]; }
 
 Result<CharacterStep> ParseStep(std::string_view text, std::string_view field) {
   for (CharacterStep step : kCharacterSteps) {
@@ -296,10 +296,10 @@ Status ApplyStepReply(CharacterDraft& draft, CharacterStep step, std::string_vie
   } catch (const nlohmann::json::exception& error) {
     return InvalidArgument(field + ": " + error.what(), field);
   }
-  updated.replies[StepIndex(step)] = value.dump();
+  updated.replies[CharacterStepIndex(step)] = value.dump();
   updated.stale.erase(step);
   for (CharacterStep later : kCharacterSteps) {
-    if (StepIndex(later) > StepIndex(step) && updated.Has(later)) updated.stale.insert(later);
+    if (CharacterStepIndex(later) > CharacterStepIndex(step) && updated.Has(later)) updated.stale.insert(later);
   }
   draft = std::move(updated);
   return Status::Ok();

@@ -19,12 +19,12 @@ CharacterDraft DiversityCandidate(const std::string& name, std::vector<std::stri
   return draft;
 }
 
-const std::string kKeeperStory =
+const std::string kDiversityKeeperStory =
     "Ada has kept the old lighthouse for ten years, logging every ship and every storm in a leather book.";
 
 TEST(CandidateDiversityTest, NearCopiesAreFlaggedWithTheirReasons) {
   std::vector<CharacterDraft> candidates = {
-      DiversityCandidate("Ada Quill", {"patient", "curious", "dry"}, kKeeperStory),
+      DiversityCandidate("Ada Quill", {"patient", "curious", "dry"}, kDiversityKeeperStory),
       DiversityCandidate("ada quill", {"Patient", "Curious", "Dry"},
                          "Ada has kept the old lighthouse for ten years, logging every ship and every storm in a leather notebook."),
   };
@@ -42,7 +42,7 @@ TEST(CandidateDiversityTest, NearCopiesAreFlaggedWithTheirReasons) {
 
 TEST(CandidateDiversityTest, DifferentCharactersAreNotFlagged) {
   std::vector<CharacterDraft> candidates = {
-      DiversityCandidate("Ada Quill", {"patient", "curious", "dry"}, kKeeperStory),
+      DiversityCandidate("Ada Quill", {"patient", "curious", "dry"}, kDiversityKeeperStory),
       DiversityCandidate("Bram Okoro", {"loud", "generous", "curious"},
                          "Bram runs a noodle cart at the night market and knows every cook by their first name."),
   };
@@ -57,7 +57,7 @@ TEST(CandidateDiversityTest, DifferentCharactersAreNotFlagged) {
 
 TEST(CandidateDiversityTest, EveryPairIsReportedAndEachCopyOnce) {
   std::vector<CharacterDraft> candidates = {
-      DiversityCandidate("Ada", {"a"}, kKeeperStory),
+      DiversityCandidate("Ada", {"a"}, kDiversityKeeperStory),
       DiversityCandidate("Bram", {"b"}, "Bram sells noodles at the night market."),
       DiversityCandidate("ADA", {"c"}, "A clockmaker in the mountains."),
       DiversityCandidate("Ada", {"d"}, "A pilot of small planes."),

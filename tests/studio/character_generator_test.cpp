@@ -127,7 +127,7 @@ TEST_F(LocalGenerationTest, ASetCancelFlagStopsBeforeTheFirstStep) {
 
 // --- The remote path -------------------------------------------------------------------------
 
-const char* const kRemoteReplies[] = {
+const char* const kGeneratorRemoteReplies[] = {
     R"({"name":"Ada Quill","age":34,"role":"companion","setting":"a lighthouse on a stormy coast","pitch":"A keeper who collects sea stories.","traits":["patient","curious"]})",
     R"({"backstory":"Ada has kept the lighthouse for ten years.","personality":"Calm and dry-witted.","likes":["tea"],"dislikes":["fog horns"]})",
     R"({"catchphrases":["Steady as the light."],"vocabulary":["beacon"],"sentence_style":"Short, calm sentences.","example_dialogues":[{"user":"Hi!","character":"Evening. Mind the steps."}]})",
@@ -159,7 +159,7 @@ class RemoteGenerationTest : public ::testing::Test {
 };
 
 TEST_F(RemoteGenerationTest, EachStepAsksForItsSchemaAndReadsTheReply) {
-  for (const char* reply : kRemoteReplies) Reply(reply);
+  for (const char* reply : kGeneratorRemoteReplies) Reply(reply);
   CharacterGenerator generator(*provider_, GeneratorOptions{});
   Result<CharacterDraft> draft = generator.Generate(GeneratorTestBrief());
   ASSERT_TRUE(draft.ok()) << draft.status().ToString();
@@ -182,7 +182,7 @@ TEST_F(RemoteGenerationTest, EachStepAsksForItsSchemaAndReadsTheReply) {
 TEST_F(RemoteGenerationTest, ABadReplyIsAskedForAgain) {
   Reply("not json at all");
   Reply(R"({"name":"Ada","age":900,"role":"x","setting":"y","pitch":"z","traits":["a"]})");
-  Reply(std::string("```json\n") + kRemoteReplies[0] + "\n```");
+  Reply(std::string("```json\n") + kGeneratorRemoteReplies[0] + "\n```");
   CharacterGenerator generator(*provider_, GeneratorOptions{});
   CharacterDraft draft;
   draft.brief = GeneratorTestBrief();
@@ -234,7 +234,7 @@ TEST(StepReplyTest, AnEditedStepReplacesTheOutputAndMarksLaterStepsStale) {
   draft.brief = GeneratorTestBrief();
   const TextLimits limits;
   for (size_t i = 0; i < kCharacterSteps.size(); ++i) {
-    ASSERT_TRUE(ApplyStepReply(draft, kCharacterSteps[i], kRemoteReplies[i], limits).ok()) << i;
+    ASSERT_TRUE(ApplyStepReply(draft, kCharacterSteps[i], kGeneratorRemoteReplies[i], limits).ok()) << i;
   }
   EXPECT_TRUE(draft.Complete());
   Status edited = ApplyStepReply(draft, CharacterStep::kSpeech,
