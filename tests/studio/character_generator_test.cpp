@@ -216,6 +216,28 @@ TEST_F(RemoteGenerationTest, ALaterStepNeedsTheEarlierOnes) {
   EXPECT_TRUE(server_.requests().empty());
 }
 
+TEST_F(RemoteGenerationTest, ANearCopyIsMadeOnceMoreToldTheNamesAlreadyMade) {
+  for (int copy = 0; copy < 2; ++copy) {
+    for (const char* reply : kGeneratorRemoteReplies) Reply(reply);
+  }
+  Reply(R"({"name":"Bram Okoro","age":41,"role":"companion","setting":"a night market","pitch":"A noodle cook.","traits":["loud","generous"]})");
+  Reply(R"({"backstory":"Bram runs a noodle cart and knows every cook by name.","personality":"Loud and kind.","likes":["broth"],"dislikes":["rain"]})");
+  for (size_t i = 2; i < kCharacterSteps.size(); ++i) Reply(kGeneratorRemoteReplies[i]);
+  CharacterGenerator generator(*provider_, GeneratorOptions{});
+  Result<CandidateBatch> batch = GenerateCandidates(generator, GeneratorTestBrief(), 2, true);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_EQ(batch->regenerated, 1);
+  EXPECT_EQ(batch->candidates[1].concept_step->name, "Bram Okoro");
+  ASSERT_EQ(batch->diversity.pairs.size(), 1u);
+  EXPECT_FALSE(batch->diversity.pairs[0].near_copy) << batch->diversity.pairs[0].reason;
+  const std::vector<testing::FaultHttpServer::Request> requests = server_.requests();
+  ASSERT_EQ(requests.size(), 3 * kCharacterSteps.size());
+  // The second candidate's concept and its remake are told the first one's name.
+  EXPECT_THAT(requests[5].body, HasSubstr("different from: Ada Quill"));
+  EXPECT_THAT(requests[10].body, HasSubstr("different from: Ada Quill"));
+  EXPECT_THAT(requests[0].body, ::testing::Not(HasSubstr("different from")));
+}
+
 TEST(GenerationBriefTest, BlankOrBadBriefsAreRefusedByField) {
   GenerationBrief brief = GeneratorTestBrief();
   brief.theme = "  ";
