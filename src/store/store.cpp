@@ -40,6 +40,7 @@ class SqlStore final : public Store {
     segments_ = repo::NewSegmentRepository(context);
     campaigns_ = repo::NewCampaignRepository(context);
     eval_runs_ = repo::NewEvalRunRepository(context);
+    analytics_ = repo::NewAnalyticsRepository(context);
   }
 
   std::string_view backend() const override { return dialect_.name(); }
@@ -71,6 +72,7 @@ class SqlStore final : public Store {
   SegmentRepository& segments() override { return *segments_; }
   CampaignRepository& campaigns() override { return *campaigns_; }
   EvalRunRepository& eval_runs() override { return *eval_runs_; }
+  AnalyticsRepository& analytics() override { return *analytics_; }
 
  private:
   const std::string redacted_url_;
@@ -95,6 +97,7 @@ class SqlStore final : public Store {
   std::unique_ptr<SegmentRepository> segments_;
   std::unique_ptr<CampaignRepository> campaigns_;
   std::unique_ptr<EvalRunRepository> eval_runs_;
+  std::unique_ptr<AnalyticsRepository> analytics_;
 };
 
 }  // namespace

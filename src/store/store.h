@@ -27,6 +27,7 @@
 #include "store/api_key_repository.h"
 #include "store/audit_log.h"
 #include "store/campaign_repository.h"
+#include "store/analytics_repository.h"
 #include "store/eval_run_repository.h"
 #include "store/character_repository.h"
 #include "store/conversation_repository.h"
@@ -125,6 +126,8 @@ class Store {
   virtual CampaignRepository& campaigns() = 0;
   // Evaluation runs of characters on datasets.
   virtual EvalRunRepository& eval_runs() = 0;
+  // The sums and counts behind the web studio's analytics dashboards.
+  virtual AnalyticsRepository& analytics() = 0;
 };
 
 // Replaces the password of a postgres:// URL or key=value conninfo with "***".
