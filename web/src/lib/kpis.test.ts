@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { daySeries, defaultPeriod, formatDuration, formatRate, intentLabel, kpiPath, type KpiGroup, type KpiValues } from "./kpis";
+import {
+  daySeries, defaultPeriod, formatDuration, formatRate, intentLabel, kpiGroupsCsv, kpiPath, type KpiGroup, type KpiValues,
+} from "./kpis";
 
 const empty: KpiValues = {
   conversations: 0, first_response_ms: null, first_responses: 0, average_response_ms: null, replies: 0,
@@ -10,6 +12,14 @@ const empty: KpiValues = {
 };
 
 describe("kpis", () => {
+  it("writes a table of groups as CSV with raw figures", () => {
+    const groups: KpiGroup[] = [{ ...empty, key: "billing, refunds", conversations: 2, first_response_ms: 1500, resolution_rate: 0.5, resolved: 1 }];
+    const lines = kpiGroupsCsv("intent", groups, intentLabel).split("\r\n");
+    expect(lines[0].startsWith("intent,conversations,first_response_ms,average_response_ms,resolution_rate,resolved,")).toBe(true);
+    expect(lines[1]).toBe('"billing, refunds",2,1500,,0.5,1,,0,,0,,,0,,0,0');
+    expect(lines[2]).toBe("");
+  });
+
   it("builds the query", () => {
     expect(kpiPath("2026-03-01", "2026-03-07", "intent")).toBe("/api/v1/kpis?from=2026-03-01&to=2026-03-07&group_by=intent");
   });

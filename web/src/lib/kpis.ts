@@ -1,6 +1,8 @@
 // The support KPIs as GET /api/v1/kpis returns them, and what the KPI page makes of them: the
 // default period, day series for the charts (gaps where nothing was measured) and the text of a
-// figure in a table.
+// figure in a table, and each table's CSV.
+import { toCsv } from "./csv";
+
 export interface KpiValues {
   conversations: number;
   first_response_ms: number | null;
@@ -108,4 +110,17 @@ export function intentLabel(group: KpiGroup): string {
 
 export function characterLabel(group: KpiGroup): string {
   return group.character_name || group.character_slug || `#${group.key}`;
+}
+
+// A table of groups as CSV: `column` names the first column (day, intent, character), then every
+// figure unformatted (times in ms, rates 0..1, empty where nothing was measured).
+export function kpiGroupsCsv(column: string, groups: KpiGroup[], label: (group: KpiGroup) => string): string {
+  return toCsv(
+    [column, "conversations", "first_response_ms", "average_response_ms", "resolution_rate", "resolved",
+     "handoff_rate", "handed_off", "agent_load_reduction", "resolved_without_human", "csat", "csat_mean",
+     "csat_ratings", "routing_accuracy", "routing_reviews", "routing_correct"],
+    groups.map((g) => [label(g), g.conversations, g.first_response_ms, g.average_response_ms, g.resolution_rate,
+                       g.resolved, g.handoff_rate, g.handed_off, g.agent_load_reduction, g.resolved_without_human,
+                       g.csat, g.csat_mean, g.csat_ratings, g.routing_accuracy, g.routing_reviews,
+                       g.routing_correct]));
 }
