@@ -108,6 +108,15 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       replace("campaign_id", created->id);
       replace("message_id", draft->id);
     }
+    if (path.find("{eval_run_id}") != std::string::npos) {
+      store::EvalRunRecord run;
+      run.character_id = character.id;
+      run.dataset = "probe.jsonl";
+      run.report_json = R"({"cases":[]})";
+      Result<store::EvalRunRecord> created = api.store().eval_runs().Create(run);
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      replace("eval_run_id", created.ok() ? created->id : 0);
+    }
     EXPECT_EQ(path.find('{'), std::string::npos) << "unknown path parameter in " << path;
     return path;
   };

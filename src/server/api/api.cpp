@@ -175,6 +175,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddCustomerRoutes(table);
   api::AddSegmentRoutes(table);
   api::AddCampaignRoutes(table);
+  api::AddAnalyticsRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

@@ -110,6 +110,7 @@ void AddTemplateRoutes(RouteTable& table);  // response templates: a character's
 void AddCustomerRoutes(RouteTable& table);  // end users' profiles and activity, CSV import
 void AddSegmentRoutes(RouteTable& table);   // customer segments by rules or k-means
 void AddCampaignRoutes(RouteTable& table);  // engagement campaigns
+void AddAnalyticsRoutes(RouteTable& table);  // the web studio's dashboards, evaluation runs
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);

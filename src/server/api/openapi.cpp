@@ -280,6 +280,7 @@ json Schemas() {
 
   AddUserDataSchemas(schemas, conversation);
   AddKpiSchemas(schemas);
+  AddAnalyticsSchemas(schemas);
   AddCampaignSchemas(schemas);
 
   schemas["Job"] = Object({{"id", Type("integer")},

@@ -187,5 +187,46 @@ void AddKpiSchemas(json& schemas) {
   schemas["RoutingReview"] = Object({{"intent", Type("string")}}, {"intent"});
 }
 
+// The web studio's dashboards and evaluation runs.
+void AddAnalyticsSchemas(json& schemas) {
+  const json number = Type("number", true);
+  schemas["AnalyticsDay"] = Object({{"day", Type("string")},
+                                    {"conversations", Type("integer")},
+                                    {"user_messages", Type("integer")},
+                                    {"assistant_messages", Type("integer")},
+                                    {"sentiment_count", Type("integer")},
+                                    {"sentiment_mean", number},
+                                    {"thumbs_up", Type("integer")},
+                                    {"thumbs_down", Type("integer")},
+                                    {"csat_count", Type("integer")},
+                                    {"csat_mean", number}},
+                                   {"day", "conversations", "user_messages", "assistant_messages"});
+  schemas["FunnelStage"] = Object({{"stage", Type("string")},
+                                   {"at_stage", Type("integer")},
+                                   {"reached", Type("integer")},
+                                   {"drop_off", Type("integer", true)},
+                                   {"drop_off_rate", number},
+                                   {"sentiment_count", Type("integer")},
+                                   {"sentiment_mean", number},
+                                   {"rating_count", Type("integer")},
+                                   {"rating_mean", number}},
+                                  {"stage", "at_stage", "reached"});
+  schemas["StageFunnel"] = Object(
+      {{"flow", Type("string")}, {"stages", ArrayOf("FunnelStage")}, {"other_stages", ArrayOf("FunnelStage")}},
+      {"flow", "stages", "other_stages"});
+  schemas["AnalyticsOverview"] = Object({{"from", Type("string")},
+                                         {"to", Type("string")},
+                                         {"character_id", Type("integer", true)},
+                                         {"days", ArrayOf("AnalyticsDay")},
+                                         {"funnel", {{"allOf", {Ref("StageFunnel")}}, {"nullable", true}}}},
+                                        {"from", "to", "days", "funnel"});
+  json run = {{"id", Type("integer")},         {"character_id", Type("integer")}, {"dataset", Type("string")},
+              {"dataset_fingerprint", Type("string")}, {"provider", Type("string")}, {"cases", Type("integer")},
+              {"bleu", Type("number")},        {"chrf", Type("number")},         {"rouge_l", Type("number")},
+              {"perplexity", number},          {"created_at", Type("integer")}};
+  schemas["EvalRun"] = Object(run, {"id", "character_id", "dataset", "cases", "bleu", "chrf", "rouge_l"});
+  run["report"] = AnyObject();
+  schemas["EvalRunWithReport"] = Object(run, {"id", "character_id", "report"});
+}
 
 }  // namespace troupe::server::api::openapi_parts

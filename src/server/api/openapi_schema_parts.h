@@ -22,6 +22,7 @@ nlohmann::json Nullable(nlohmann::json schema);
 
 void AddCampaignSchemas(nlohmann::json& schemas);
 void AddKpiSchemas(nlohmann::json& schemas);
+void AddAnalyticsSchemas(nlohmann::json& schemas);
 void AddCustomerSchemas(nlohmann::json& schemas);
 
 }  // namespace troupe::server::api::openapi_parts
