@@ -10,6 +10,7 @@ import { ChatPage } from "./pages/chat";
 import { StudioList, CharacterPage } from "./pages/studio";
 import { AgentConsole } from "./pages/agent";
 import { KpisPage } from "./pages/kpis";
+import { AnalyticsPage } from "./pages/analytics";
 import { CustomersPage } from "./pages/customers";
 import { CampaignsPage } from "./pages/campaigns";
 import { ModelStatus } from "./components/model_status";
@@ -94,6 +95,7 @@ export function App() {
             {can.studio && <a href="/studio" aria-current={route.page === "studio" || route.page === "character" || route.page === "campaigns" ? "page" : undefined} onClick={go({ page: "studio" })}>Studio</a>}
             {can.agent && <a href="/agent" aria-current={route.page === "agent" ? "page" : undefined} onClick={go({ page: "agent" })}>Agent console</a>}
             {can.kpis && <a href="/kpis" aria-current={route.page === "kpis" ? "page" : undefined} onClick={go({ page: "kpis" })}>KPIs</a>}
+            {can.kpis && <a href="/analytics" aria-current={route.page === "analytics" ? "page" : undefined} onClick={go({ page: "analytics" })}>Analytics</a>}
           </nav>
           <div class="spacer" />
           <ModelStatus />
@@ -133,6 +135,8 @@ function Page({ route }: { route: Route }) {
       return <AgentConsole conversationId={route.conversationId} />;
     case "kpis":
       return <KpisPage />;
+    case "analytics":
+      return <AnalyticsPage />;
     case "customers":
       return <CustomersPage />;
     case "notfound":

@@ -6,7 +6,7 @@ describe("routes", () => {
     const routes: Route[] = [
       { page: "gallery" }, { page: "signin" }, { page: "chat", conversationId: 12 }, { page: "studio" },
       { page: "character", characterId: "new" }, { page: "character", characterId: 3 }, { page: "agent" },
-      { page: "agent", conversationId: 9 }, { page: "kpis" }, { page: "customers" },
+      { page: "agent", conversationId: 9 }, { page: "kpis" }, { page: "analytics" }, { page: "customers" },
       { page: "campaigns" }, { page: "campaigns", campaignId: 4 },
     ];
     for (const route of routes) expect(parseRoute(pathOf(route))).toEqual(route);

@@ -8,6 +8,7 @@ export type Route =
   | { page: "character"; characterId: number | "new" }
   | { page: "agent"; conversationId?: number }
   | { page: "kpis" }
+  | { page: "analytics" }
   | { page: "customers" }
   | { page: "notfound"; path: string };
 
@@ -33,6 +34,7 @@ export function parseRoute(path: string): Route {
   }
   if (first === "agent" && parts.length === 1) return { page: "agent" };
   if (first === "kpis" && parts.length === 1) return { page: "kpis" };
+  if (first === "analytics" && parts.length === 1) return { page: "analytics" };
   if (first === "customers" && parts.length === 1) return { page: "customers" };
   if (first === "agent" && parts.length === 2 && id(second)) return { page: "agent", conversationId: id(second)! };
   return { page: "notfound", path };
@@ -56,6 +58,8 @@ export function pathOf(route: Route): string {
       return route.conversationId ? `/agent/${route.conversationId}` : "/agent";
     case "kpis":
       return "/kpis";
+    case "analytics":
+      return "/analytics";
     case "customers":
       return "/customers";
     case "notfound":

@@ -1,11 +1,11 @@
 // The support KPIs of a period (GET /api/v1/kpis): the totals, charts per day (response times;
 // resolution, handoff and agent load reduction rates; CSAT) and tables per intent and per character.
-import { useEffect, useRef, useState } from "preact/hooks";
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+import { useEffect, useState } from "preact/hooks";
+import { CsvButton } from "../components/csv_button";
+import { DayChart as Chart } from "../components/day_chart";
 import { useApp } from "../context";
 import {
-  characterLabel, daySeries, defaultPeriod, formatDuration, formatRate, intentLabel, kpiPath,
+  characterLabel, daySeries, defaultPeriod, formatDuration, formatRate, intentLabel, kpiGroupsCsv, kpiPath,
   type KpiGroup, type KpiReport, type KpiValues,
 } from "../lib/kpis";
 
@@ -66,8 +66,12 @@ export function KpisPage() {
             <Chart title="CSAT (% rated 4 or 5)" testId="chart-csat" x={series.x} percent
                    lines={[["CSAT", series.csatPercent, "#8e44ad"]]} />
           </div>
-          <KpiTable caption="Per intent" testId="kpi-intents" groups={reports.intents.groups} label={intentLabel} />
-          <KpiTable caption="Per character" testId="kpi-characters" groups={reports.characters.groups} label={characterLabel} />
+          <KpiTable caption="Per day" testId="kpi-days" groups={reports.days.groups} label={(g) => g.key ?? ""}
+                    fileName={`kpis-days-${reports.days.from}-${reports.days.to}.csv`} />
+          <KpiTable caption="Per intent" testId="kpi-intents" groups={reports.intents.groups} label={intentLabel}
+                    fileName={`kpis-intents-${reports.days.from}-${reports.days.to}.csv`} />
+          <KpiTable caption="Per character" testId="kpi-characters" groups={reports.characters.groups} label={characterLabel}
+                    fileName={`kpis-characters-${reports.days.from}-${reports.days.to}.csv`} />
         </>
       )}
     </section>
@@ -95,39 +99,13 @@ function Totals({ values: v }: { values: KpiValues }) {
   );
 }
 
-type Line = [string, (number | null)[], string];
-
-// `percent`: the y axis always spans 0..100, so a lone 100% does not stretch it.
-function Chart({ title, testId, x, lines, percent = false }: {
-  title: string; testId: string; x: number[]; lines: Line[]; percent?: boolean;
+function KpiTable({ caption, testId, groups, label, fileName }: {
+  caption: string; testId: string; groups: KpiGroup[]; label: (group: KpiGroup) => string; fileName: string;
 }) {
-  const host = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!host.current) return;
-    const options: uPlot.Options = {
-      width: Math.max(280, Math.min(host.current.clientWidth || 480, 640)),
-      height: 220,
-      series: [{}, ...lines.map(([label, , stroke]) => ({ label, stroke, width: 2, spanGaps: false, points: { show: true } }))],
-      axes: [{}, { size: 50 }],
-      scales: percent ? { x: { time: true }, y: { range: [0, 100] } } : { x: { time: true } },
-    };
-    const plot = new uPlot(options, [x, ...lines.map(([, values]) => values)] as uPlot.AlignedData, host.current);
-    return () => plot.destroy();
-  }, [x, lines, percent]);
-  return (
-    <figure class="card kpi-chart" data-testid={testId}>
-      <figcaption>{title}</figcaption>
-      <div ref={host} />
-    </figure>
-  );
-}
-
-function KpiTable({ caption, testId, groups, label }: {
-  caption: string; testId: string; groups: KpiGroup[]; label: (group: KpiGroup) => string;
-}) {
+  const column = caption.replace("Per ", "");
   return (
     <table class="kpi-table" data-testid={testId}>
-      <caption>{caption}</caption>
+      <caption>{caption} <CsvButton fileName={fileName} csv={() => kpiGroupsCsv(column, groups, label)} /></caption>
       <thead>
         <tr>
           <th scope="col">{caption.replace("Per ", "").replace(/^./, (c) => c.toUpperCase())}</th>
