@@ -325,6 +325,21 @@ std::vector<Row> Rows() {
       {"POST", in_campaign("/approve"), NoBody(), studio_jobs},
       {"POST", in_campaign("/deliver"), NoBody(), Expected{401, 503, 503, 403, 403, 403}},
       {"GET", in_campaign("/stats"), NoBody(), studio_jobs},
+      // The analytics dashboards: agents and the studio, like the KPIs; evaluation runs are the studio's.
+      {"GET", Fixed("/api/v1/analytics/overview"), NoBody(), {401, 200, 200, 200, 403, 403}},
+      {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/eval-runs"; },
+       NoBody(), studio_jobs},
+      {"GET",
+       [](World& w, const std::string&) {
+         store::EvalRunRecord run;
+         run.character_id = w.published.id;
+         run.dataset = "auth.jsonl";
+         run.report_json = "{}";
+         Result<store::EvalRunRecord> created = w.api.store().eval_runs().Create(run);
+         EXPECT_TRUE(created.ok()) << created.status().ToString();
+         return "/api/v1/eval-runs/" + Id(created.ok() ? created->id : 0);
+       },
+       NoBody(), studio_jobs},
   };
 }
 
