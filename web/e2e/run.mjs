@@ -339,8 +339,7 @@ await test("sign-in: a wrong key gets a readable message", async (page) => {
 
 // Each area's browser tests live in their own module (web/e2e/<area>.mjs) and get this harness.
 const harness = { test, expect, signIn, callApi, createJuno, waitForTurnToEnd, keys, base, backendBase, backendRequests, cli, data,
-                  troupe };
-const harness = { test, expect, signIn, callApi, createJuno, waitForTurnToEnd, keys, base, backendBase, backendRequests, cli, data, troupe, model, env };
+                  troupe, model, env };
 const areaModules = [
   new URL("./handoff.mjs", import.meta.url).href,
   new URL("./kpis.mjs", import.meta.url).href,
