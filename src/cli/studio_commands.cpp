@@ -140,7 +140,7 @@ void AddExperimentCommands(CLI::App& studio, CommandContext& context) {
 }  // namespace
 
 void AddStudioCommands(CLI::App& app, CommandContext& context) {
-  CLI::App* studio = app.add_subcommand("studio", "The studio's pipelines: experiments, and more to come");
+  CLI::App* studio = app.add_subcommand("studio", "The studio's pipelines: character generation, pictures, voice, bias review, experiments");
   studio->require_subcommand(1);
   AddExperimentCommands(*studio, context);
   AddStudioSpeakCommand(*studio, context);
