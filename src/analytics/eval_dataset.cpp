@@ -1,9 +1,8 @@
 #include "analytics/eval_dataset.h"
 
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "analytics/message_jsonl.h"
 
 namespace troupe::analytics {
 
@@ -78,15 +77,8 @@ Result<std::vector<EvalCase>> ParseEvalDataset(std::string_view content, std::st
 }
 
 Result<std::vector<EvalCase>> ReadEvalDataset(const std::string& path) {
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) return NotFound(path + ": no such file");
-  if (std::filesystem::is_directory(path, error)) return InvalidArgument(path + ": is a directory, not a file", path);
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Unavailable(path + ": cannot open for reading");
-  std::ostringstream content;
-  content << file.rdbuf();
-  if (file.bad()) return Unavailable(path + ": read failed");
-  return ParseEvalDataset(content.str(), path);
+  TROUPE_ASSIGN_OR_RETURN(const std::string content, ReadAnalyticsFile(path));
+  return ParseEvalDataset(content, path);
 }
 
 }  // namespace troupe::analytics

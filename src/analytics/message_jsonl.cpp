@@ -50,7 +50,7 @@ Result<std::vector<std::string>> ParseMessageJsonl(std::string_view content, std
   return messages;
 }
 
-Result<std::vector<std::string>> ReadMessageJsonl(const std::string& path) {
+Result<std::string> ReadAnalyticsFile(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) return NotFound(path + ": no such file");
   if (std::filesystem::is_directory(path, error)) return InvalidArgument(path + ": is a directory, not a file", path);
@@ -59,7 +59,12 @@ Result<std::vector<std::string>> ReadMessageJsonl(const std::string& path) {
   std::ostringstream content;
   content << file.rdbuf();
   if (file.bad()) return Unavailable(path + ": read failed");
-  return ParseMessageJsonl(content.str(), path);
+  return content.str();
+}
+
+Result<std::vector<std::string>> ReadMessageJsonl(const std::string& path) {
+  TROUPE_ASSIGN_OR_RETURN(const std::string content, ReadAnalyticsFile(path));
+  return ParseMessageJsonl(content, path);
 }
 
 }  // namespace troupe::analytics

@@ -19,4 +19,8 @@ Result<std::vector<std::string>> ParseMessageJsonl(std::string_view content, std
 // cannot be read.
 Result<std::vector<std::string>> ReadMessageJsonl(const std::string& path);
 
+// The whole of a JSON Lines (or any text) file: kNotFound when it does not exist, kInvalidArgument
+// for a directory, kUnavailable when it cannot be read. Shared by the lab's line-based readers.
+Result<std::string> ReadAnalyticsFile(const std::string& path);
+
 }  // namespace troupe::analytics
