@@ -133,7 +133,9 @@ TEST_P(TopicsStoreCommandTest, NamesTopicsWithTheConfiguredModel) {
              {"TROUPE_MODEL_PATH", (testing::SharedDir() / "models/stories260K.gguf").string()}});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("naming 2 topics"));
-  for (const json& topic : json::parse(result.out)["topics"]) {
+  // Parsed first: a range-for over a temporary's member would read it after it is gone.
+  const json output = json::parse(result.out);
+  for (const json& topic : output["topics"]) {
     EXPECT_TRUE(topic["name_from_model"].get<bool>()) << topic.dump();
     EXPECT_FALSE(topic["name"].get<std::string>().empty());
   }
