@@ -42,6 +42,13 @@ class JobRepository {
   // Records progress (clamped to 0..1) and a heartbeat. Returns whether a cancel was requested.
   // kConflict if the job is no longer running for this worker (its lease expired).
   virtual Result<bool> ReportProgress(int64_t id, std::string_view worker_id, double progress) = 0;
+  // Saves what the handler has done so far (JSON, or "" for nothing) as the job's checkpoint_json,
+  // which the next attempt's claim hands back, and records a heartbeat. Returns whether a cancel
+  // was requested; kConflict as ReportProgress; kInvalidArgument for text that is not JSON.
+  virtual Result<bool> SaveCheckpoint(int64_t id, std::string_view worker_id, std::string_view checkpoint_json) = 0;
+  // Puts a job this worker runs back in the queue, runnable at once, without counting the attempt
+  // (the process is stopping: nothing went wrong with the job). Its checkpoint stays.
+  virtual Status Requeue(int64_t id, std::string_view worker_id) = 0;
   virtual Status Complete(int64_t id, std::string_view worker_id, std::string_view result_json) = 0;
   // Requeues with run_after = now + retry_delay_ms while attempts remain, else marks failed.
   virtual Status Fail(int64_t id, std::string_view worker_id, std::string_view error,

@@ -193,6 +193,7 @@ struct Job {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::optional<int64_t> finished_at;
+  std::string checkpoint_json;  // what an earlier attempt saved to resume from; "" = none
 };
 
 // One administrative action, for accountability.

@@ -223,5 +223,42 @@ TEST_P(StoreTest, ConcurrentClaimsAcrossThreadsNeverShareAJob) {
   EXPECT_EQ(unique.size(), static_cast<size_t>(kJobs));
 }
 
+TEST_P(StoreTest, CheckpointSurvivesAnExpiredLeaseAndARequeue) {
+  JobRepository& jobs = store_->jobs();
+  ASSERT_OK_AND_ASSIGN(auto queued, jobs.Enqueue(QueuedJob("generate")));
+  EXPECT_EQ(queued.checkpoint_json, "");
+  ASSERT_OK_AND_ASSIGN(auto first, jobs.Claim("w1", {}));
+  ASSERT_OK_AND_ASSIGN(bool cancel, jobs.SaveCheckpoint(queued.id, "w1", R"({"done":2})"));
+  EXPECT_FALSE(cancel);
+  EXPECT_EQ(jobs.SaveCheckpoint(queued.id, "w1", "{").status().field(), "checkpoint_json");
+  EXPECT_EQ(jobs.SaveCheckpoint(queued.id, "intruder", "{}").status().code(), StatusCode::kConflict);
+
+  // The worker dies: its lease expires and the next claim gets the checkpoint back.
+  clock_.Advance(10'000);
+  ASSERT_OK_AND_ASSIGN(int released, jobs.ReleaseExpired(5'000));
+  EXPECT_EQ(released, 1);
+  ASSERT_OK_AND_ASSIGN(auto second, jobs.Claim("w2", {}));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->attempts, 2);
+  EXPECT_EQ(second->checkpoint_json, R"({"done":2})");
+
+  // A stopping process hands the job back without spending an attempt.
+  ASSERT_OK(jobs.Requeue(queued.id, "w2"));
+  ASSERT_OK_AND_ASSIGN(auto requeued, jobs.Get(queued.id));
+  EXPECT_EQ(requeued.status, JobStatus::kQueued);
+  EXPECT_EQ(requeued.attempts, 1);
+  EXPECT_EQ(requeued.locked_by, "");
+  EXPECT_EQ(requeued.run_after, clock_.NowMillis());
+  EXPECT_EQ(requeued.checkpoint_json, R"({"done":2})");
+  EXPECT_EQ(jobs.Requeue(queued.id, "w2").code(), StatusCode::kConflict);  // no longer running
+
+  ASSERT_OK_AND_ASSIGN(auto third, jobs.Claim("w3", {}));
+  EXPECT_EQ(third->attempts, 2);
+  ASSERT_OK_AND_ASSIGN(auto cancelled, jobs.Cancel(queued.id));
+  EXPECT_TRUE(cancelled.cancel_requested);
+  ASSERT_OK_AND_ASSIGN(cancel, jobs.SaveCheckpoint(queued.id, "w3", ""));
+  EXPECT_TRUE(cancel);  // the handler learns of the cancel request from its checkpoint too
+}
+
 }  // namespace
 }  // namespace troupe::store::testing

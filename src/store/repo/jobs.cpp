@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kJobColumns =
     "id, kind, payload_json, status, progress, attempts, max_attempts, priority, result_json, error, run_after, "
-    "locked_by, heartbeat_at, cancel_requested, created_at, updated_at, finished_at";
+    "locked_by, heartbeat_at, cancel_requested, created_at, updated_at, finished_at, checkpoint_json";
 
 Job ReadJob(const sql::Row& row) {
   sql::RowReader read(row);
@@ -31,6 +31,7 @@ Job ReadJob(const sql::Row& row) {
   job.created_at = read.Int();
   job.updated_at = read.Int();
   job.finished_at = read.OptionalInt();
+  job.checkpoint_json = read.Text();
   return job;
 }
 
@@ -115,6 +116,25 @@ class Jobs final : public JobRepository {
                           {id, std::string(worker_id), progress, context_.Now()}));
     if (rows.empty()) return NotRunningFor(*connection, id, worker_id);
     return rows.front().Bool(0);
+  }
+
+  Result<bool> SaveCheckpoint(int64_t id, std::string_view worker_id, std::string_view checkpoint_json) override {
+    TROUPE_RETURN_IF_ERROR(ValidateJson(checkpoint_json, "checkpoint_json", /*allow_empty=*/true));
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows rows,
+        connection->Query("UPDATE jobs SET checkpoint_json = $3, heartbeat_at = $4, updated_at = $4 "
+                          "WHERE id = $1 AND status = 'running' AND locked_by = $2 RETURNING cancel_requested",
+                          {id, std::string(worker_id), std::string(checkpoint_json), context_.Now()}));
+    if (rows.empty()) return NotRunningFor(*connection, id, worker_id);
+    return rows.front().Bool(0);
+  }
+
+  Status Requeue(int64_t id, std::string_view worker_id) override {
+    return FinishRunning(id, worker_id,
+                         "status = 'queued', locked_by = '', run_after = $3, "
+                         "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END",
+                         {});
   }
 
   Status Complete(int64_t id, std::string_view worker_id, std::string_view result_json) override {
