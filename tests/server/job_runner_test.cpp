@@ -1,6 +1,10 @@
 // The job runner's clock: idle workers poll, and periodic tasks fall due, by the runner's Clock, so
 // a ManualClock's Advance (not real time passing) is what makes them look again.
+#include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -85,6 +89,68 @@ TEST_F(JobRunnerClockTest, AStoppedRunnerLeavesNoTimerBehind) {
   }
   EXPECT_EQ(clock_.pending_timers(), 0u);
   clock_.Advance(5000);
+}
+
+// A shutdown in the middle of a job: the handler is told to stop at its next heartbeat, the job
+// goes back to the queue without spending an attempt, and the next runner's attempt gets the
+// checkpoint the first one saved.
+TEST_F(JobRunnerClockTest, AJobStoppedByTheShutdownResumesFromItsCheckpoint) {
+  std::vector<std::string> changes;
+  std::mutex changes_mutex;
+  options_.on_change = [&](const store::Job& job) {
+    std::lock_guard lock(changes_mutex);
+    changes.push_back(std::string(store::ToString(job.status)) + ":" + std::to_string(job.progress));
+  };
+  Result<store::Job> enqueued = store_->jobs().Enqueue({.kind = "test.long"});
+  ASSERT_TRUE(enqueued.ok());
+  const store::Job queued = *enqueued;
+  std::atomic<bool> started{false};
+  {
+    JobRunner runner(*store_, options_);
+    runner.Register("test.long", [&](const store::Job& job, JobContext& context) -> Result<nlohmann::json> {
+      EXPECT_EQ(job.checkpoint_json, "");
+      EXPECT_TRUE(context.SaveCheckpoint(R"({"steps_done":1})"));
+      EXPECT_TRUE(context.ReportProgress(0.25));
+      started = true;
+      while (context.ReportProgress(0.25)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      return Unavailable("stopped");
+    });
+    runner.Start();
+    runner.Wake();
+    ASSERT_TRUE(Eventually([&] { return started.load(); }));
+  }  // Stop
+  Result<store::Job> stored = store_->jobs().Get(queued.id);
+  ASSERT_TRUE(stored.ok());
+  const store::Job requeued = *stored;
+  EXPECT_EQ(requeued.status, store::JobStatus::kQueued);
+  EXPECT_EQ(requeued.attempts, 0);
+  EXPECT_EQ(requeued.checkpoint_json, R"({"steps_done":1})");
+  EXPECT_EQ(requeued.error, "");
+
+  JobRunner next(*store_, options_);
+  std::string resumed_from;
+  next.Register("test.long", [&](const store::Job& job, JobContext& context) -> Result<nlohmann::json> {
+    resumed_from = job.checkpoint_json;
+    EXPECT_TRUE(context.ReportProgress(1.0));
+    return nlohmann::json{{"ok", true}};
+  });
+  next.Start();
+  next.Wake();
+  ASSERT_TRUE(Eventually([&] { return next.completed() == 1; }));
+  next.Stop();
+  EXPECT_EQ(resumed_from, R"({"steps_done":1})");
+  Result<store::Job> finished = store_->jobs().Get(queued.id);
+  ASSERT_TRUE(finished.ok());
+  const store::Job done = *finished;
+  EXPECT_EQ(done.status, store::JobStatus::kSucceeded);
+  EXPECT_EQ(done.attempts, 1);
+
+  std::lock_guard lock(changes_mutex);
+  ASSERT_GE(changes.size(), 6u);
+  EXPECT_EQ(changes.front(), "running:0.000000");
+  EXPECT_EQ(changes[1], "running:0.250000");
+  EXPECT_NE(std::find(changes.begin(), changes.end(), "queued:0.250000"), changes.end());
+  EXPECT_EQ(changes.back(), "succeeded:1.000000");
 }
 
 }  // namespace

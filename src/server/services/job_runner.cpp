@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -14,15 +15,12 @@
 #include <spdlog/spdlog.h>
 
 namespace troupe::server {
-namespace {
 
-std::string DefaultWorkerId() {
+std::string DefaultJobWorkerId() {
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
   return std::string(host[0] != '\0' ? host : "troupe") + ":" + std::to_string(getpid());
 }
-
-}  // namespace
 
 struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
   store::Store& store;
@@ -56,27 +54,65 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
 
   class Context final : public JobContext {
    public:
-    Context(State& state, const store::Job& job, std::string worker) : state_(state), job_(job), worker_(worker) {}
+    Context(State& state, store::Job& job, std::string worker) : state_(state), job_(job), worker_(worker) {}
     bool ReportProgress(double progress) override {
+      if (Stopping()) return false;
       Result<bool> cancel = state_.store.jobs().ReportProgress(job_.id, worker_, progress);
+      if (!Heard(cancel)) return false;
+      job_.progress = std::clamp(progress, 0.0, 1.0);
+      state_.Changed(job_);
+      return true;
+    }
+    bool SaveCheckpoint(const std::string& checkpoint_json) override {
+      if (Stopping()) return false;
+      Result<bool> cancel = state_.store.jobs().SaveCheckpoint(job_.id, worker_, checkpoint_json);
+      if (!Heard(cancel)) return false;
+      job_.checkpoint_json = checkpoint_json;
+      return true;
+    }
+    bool cancelled() const { return cancelled_; }
+    bool lost() const { return lost_; }
+    bool interrupted() const { return interrupted_; }
+
+   private:
+    bool Stopping() {
+      std::lock_guard lock(state_.mutex);
+      interrupted_ = interrupted_ || state_.stopping;
+      return interrupted_;
+    }
+    // Whether the handler may go on after the store answered a heartbeat.
+    bool Heard(const Result<bool>& cancel) {
       if (!cancel.ok()) {
-        spdlog::warn("job {} ({}): progress not recorded: {}", job_.id, job_.kind, cancel.status().ToString());
+        spdlog::warn("job {} ({}): heartbeat not recorded: {}", job_.id, job_.kind, cancel.status().ToString());
         lost_ = cancel.status().code() == StatusCode::kConflict;
         return !lost_;
       }
       cancelled_ = *cancel;
       return !cancelled_;
     }
-    bool cancelled() const { return cancelled_; }
-    bool lost() const { return lost_; }
 
-   private:
     State& state_;
-    const store::Job& job_;
+    store::Job& job_;
     std::string worker_;
     bool cancelled_ = false;
     bool lost_ = false;
+    bool interrupted_ = false;
   };
+
+  void Changed(const store::Job& job) {
+    if (!options.on_change) return;
+    try {
+      options.on_change(job);
+    } catch (const std::exception& error) {
+      spdlog::error("job {}: the change observer threw: {}", job.id, error.what());
+    }
+  }
+
+  // Tells the observer how a job this runner finished now stands in the store.
+  void ChangedInStore(int64_t id) {
+    if (!options.on_change) return;
+    if (Result<store::Job> now = store.jobs().Get(id); now.ok()) Changed(*now);
+  }
 
   // One due periodic task, marked running; nullptr when none is due.
   Periodic* TakeDuePeriodic() {
@@ -125,7 +161,8 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
       return false;
     }
     if (!claimed->has_value()) return false;
-    const store::Job& job = **claimed;
+    store::Job job = std::move(**claimed);
+    Changed(job);
     Context context(*this, job, worker);
     Result<nlohmann::json> result = Status(StatusCode::kInternal, "no handler");
     try {
@@ -134,27 +171,40 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
       result = Status(StatusCode::kInternal, std::string("the handler threw: ") + error.what());
     }
     if (context.lost()) return true;  // another worker owns it now
+    Record(job, worker, context, result);
+    ChangedInStore(job.id);
+    return true;
+  }
+
+  // Stores how an attempt ended.
+  void Record(const store::Job& job, const std::string& worker, const Context& context,
+              const Result<nlohmann::json>& result) {
     if (context.cancelled()) {
       if (Status status = store.jobs().MarkCancelled(job.id, worker); !status.ok()) {
         spdlog::warn("job {}: recording the cancellation failed: {}", job.id, status.ToString());
       }
-      return true;
+      return;
+    }
+    if (context.interrupted()) {
+      spdlog::info("job {} ({}) stopped by the shutdown; back in the queue", job.id, job.kind);
+      if (Status status = store.jobs().Requeue(job.id, worker); !status.ok()) {
+        spdlog::warn("job {}: putting it back in the queue failed: {}", job.id, status.ToString());
+      }
+      return;
     }
     if (result.ok()) {
       if (Status status = store.jobs().Complete(job.id, worker, result->dump()); !status.ok()) {
         spdlog::warn("job {} ({}): recording the result failed: {}", job.id, job.kind, status.ToString());
       }
       ++completed;
-    } else {
-      spdlog::warn("job {} ({}) attempt {} failed: {}", job.id, job.kind, job.attempts,
-                   result.status().ToString());
-      if (Status status = store.jobs().Fail(job.id, worker, result.status().ToString(), options.retry_delay_ms);
-          !status.ok()) {
-        spdlog::warn("job {}: recording the failure failed: {}", job.id, status.ToString());
-      }
-      ++failed;
+      return;
     }
-    return true;
+    spdlog::warn("job {} ({}) attempt {} failed: {}", job.id, job.kind, job.attempts, result.status().ToString());
+    if (Status status = store.jobs().Fail(job.id, worker, result.status().ToString(), options.retry_delay_ms);
+        !status.ok()) {
+      spdlog::warn("job {}: recording the failure failed: {}", job.id, status.ToString());
+    }
+    ++failed;
   }
 
   void WakeWorkers() {
@@ -198,7 +248,7 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
 
 JobRunner::JobRunner(store::Store& store, JobRunnerOptions options)
     : state_(std::make_shared<State>(store, std::move(options))) {
-  if (state_->options.worker_id.empty()) state_->options.worker_id = DefaultWorkerId();
+  if (state_->options.worker_id.empty()) state_->options.worker_id = DefaultJobWorkerId();
   if (state_->options.workers < 1) state_->options.workers = 1;
 }
 

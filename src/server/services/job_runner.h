@@ -2,8 +2,11 @@
 // PostgreSQL every node runs workers and no job runs twice: FOR UPDATE SKIP LOCKED), run the
 // handler registered for the job's kind, and record its result, failure (retried with a delay
 // while attempts remain) or cancellation. Running jobs report progress, which is also their
-// heartbeat; jobs whose worker died are released after a lease. Periodic tasks (the proactive
-// message scan) run on the same threads.
+// heartbeat; jobs whose worker died are released after a lease. A handler may save a checkpoint
+// (JSON) that the job's next attempt gets back in Job::checkpoint_json, so long work interrupted by
+// a restart resumes where it was. Stopping the runner asks running handlers to stop at their next
+// progress report and puts their jobs back in the queue. Periodic tasks (the proactive message
+// scan) run on the same threads.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,8 @@ class JobContext {
   // Records progress (0..1) and a heartbeat; false when the job was cancelled or lost its lease:
   // the handler should stop and return.
   virtual bool ReportProgress(double progress) = 0;
+  // Saves `checkpoint_json` for the job's next attempt, with a heartbeat; false as ReportProgress.
+  virtual bool SaveCheckpoint(const std::string& checkpoint_json) = 0;
 };
 
 struct JobRunnerOptions {
@@ -37,7 +42,14 @@ struct JobRunnerOptions {
   // nullptr: the system clock. Polls, periodic tasks, leases and retries all go by it, so a
   // ManualClock's Advance is what makes an idle worker look again.
   const Clock* clock = nullptr;
+  // Called with the job as it now is whenever this runner changes it: claimed, progress reported,
+  // succeeded, failed or requeued, cancelled (how `serve` publishes job.updated events). On the
+  // worker's thread; must not throw.
+  std::function<void(const store::Job& job)> on_change;
 };
+
+// "host:pid", the default worker id of a runner (each worker appends "/index").
+std::string DefaultJobWorkerId();
 
 class JobRunner {
  public:
@@ -57,7 +69,9 @@ class JobRunner {
   void Start();
   // Claim now rather than at the next poll (call after enqueueing).
   void Wake();
-  // Stops claiming, waits for running handlers to return, joins the threads.
+  // Stops claiming, asks running handlers to stop (their next ReportProgress or SaveCheckpoint
+  // returns false), puts their jobs back in the queue without spending an attempt, joins the
+  // threads.
   void Stop();
 
   // Jobs finished by this runner since it started (for tests and metrics).
