@@ -17,6 +17,7 @@
 #include "studio/candidate_diversity.h"
 #include "studio/card_assembly.h"
 #include "studio/consistency_check.h"
+#include "studio/generation_report.h"
 
 namespace troupe::cli {
 namespace {
@@ -34,56 +35,11 @@ struct StudioGenerateFlags {
   bool json = false;
 };
 
-struct StudioGeneratedCandidate {
-  studio::CharacterDraft draft;
-  std::vector<studio::ConsistencyFinding> findings;
-  std::optional<store::Character> saved;
-};
-
 std::string GenerateQuoted(const std::string& text) {
   return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-nlohmann::json GenerateCandidateJson(const StudioGeneratedCandidate& candidate) {
-  const studio::ConceptStep& concept_step = *candidate.draft.concept_step;
-  nlohmann::json findings = nlohmann::json::array();
-  for (const studio::ConsistencyFinding& finding : candidate.findings) {
-    findings.push_back({{"severity", studio::SeverityName(finding.severity)},
-                        {"step", studio::StepName(finding.step)},
-                        {"field", finding.field},
-                        {"message", finding.message}});
-  }
-  nlohmann::json json = {{"name", concept_step.name},
-                         {"role", studio::RoleName(candidate.draft.brief.role)},
-                         {"age", concept_step.age},
-                         {"minor", concept_step.age < studio::kAdultAge},
-                         {"setting", concept_step.setting},
-                         {"pitch", concept_step.pitch},
-                         {"traits", concept_step.traits},
-                         {"consistency", findings}};
-  if (candidate.saved) json["character"] = {{"id", candidate.saved->id}, {"slug", candidate.saved->slug}};
-  Result<chat::ImportedCard> card = studio::AssembleCard(candidate.draft);
-  if (card.ok()) json["card"] = nlohmann::json::parse(chat::CardJson(card->character, chat::CardSpec::kV3));
-  return json;
-}
-
-nlohmann::json GenerateDiversityJson(const studio::CandidateBatch& batch) {
-  nlohmann::json pairs = nlohmann::json::array();
-  for (const studio::CandidatePair& pair : batch.diversity.pairs) {
-    pairs.push_back({{"first", pair.first + 1},
-                     {"second", pair.second + 1},
-                     {"same_name", pair.same_name},
-                     {"trait_overlap", pair.trait_overlap},
-                     {"text_similarity", pair.text_similarity},
-                     {"near_copy", pair.near_copy},
-                     {"reason", pair.reason}});
-  }
-  nlohmann::json near_copies = nlohmann::json::array();
-  for (size_t index : batch.diversity.near_copies) near_copies.push_back(index + 1);
-  return {{"pairs", pairs}, {"near_copies", near_copies}, {"regenerated", batch.regenerated}};
-}
-
-void PrintGeneratedText(const std::vector<StudioGeneratedCandidate>& candidates, const studio::CandidateBatch& batch) {
+void PrintGeneratedText(const std::vector<studio::GeneratedCandidate>& candidates, const studio::CandidateBatch& batch) {
   for (size_t i = 0; i < candidates.size(); ++i) {
     const studio::ConceptStep& concept_step = *candidates[i].draft.concept_step;
     std::cout << "candidate=" << i + 1 << " name=" << GenerateQuoted(concept_step.name)
@@ -148,23 +104,14 @@ Status RunStudioGenerate(CommandContext& context, const StudioGenerateFlags& fla
   }
   if (!batch.ok()) return batch.status();
 
-  std::vector<StudioGeneratedCandidate> candidates;
-  for (studio::CharacterDraft& draft : batch->candidates) {
-    StudioGeneratedCandidate candidate;
-    candidate.findings = studio::CheckConsistency(draft);
-    candidate.draft = std::move(draft);
-    candidates.push_back(std::move(candidate));
-  }
+  std::vector<studio::GeneratedCandidate> candidates = studio::ReviewCandidates(std::move(batch->candidates));
   if (database) {
-    for (StudioGeneratedCandidate& candidate : candidates) {
+    for (studio::GeneratedCandidate& candidate : candidates) {
       TROUPE_ASSIGN_OR_RETURN(candidate.saved, studio::SaveDraftCharacter(*database, candidate.draft));
     }
   }
   if (flags.json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const StudioGeneratedCandidate& candidate : candidates) list.push_back(GenerateCandidateJson(candidate));
-    std::cout << nlohmann::json{{"candidates", list}, {"diversity", GenerateDiversityJson(*batch)}}.dump(
-                     -1, ' ', false, nlohmann::json::error_handler_t::replace)
+    std::cout << studio::BatchJson(candidates, *batch).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
               << std::endl;
     return Status::Ok();
   }

@@ -12,8 +12,6 @@
 namespace troupe::studio {
 namespace {
 
-constexpr int kMaxCandidatesPerBatch = 20;
-
 std::string DiversityLower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -121,39 +119,80 @@ DiversityReport CheckDiversity(const std::vector<CharacterDraft>& candidates, co
 
 Result<CandidateBatch> GenerateCandidates(CharacterGenerator& generator, const GenerationBrief& brief, int count,
                                           bool regenerate_near_copies, const DiversityThresholds& thresholds) {
+  ResumableBatch run;
+  run.regenerate_near_copies = regenerate_near_copies;
+  run.thresholds = thresholds;
+  return GenerateCandidates(generator, brief, count, run);
+}
+
+Result<CandidateBatch> GenerateCandidates(CharacterGenerator& generator, const GenerationBrief& brief, int count,
+                                          const ResumableBatch& run) {
   if (count < 1 || count > kMaxCandidatesPerBatch) {
     return InvalidArgument("candidates must be 1.." + std::to_string(kMaxCandidatesPerBatch) + ", got " +
                                std::to_string(count),
                            "candidates");
   }
+  if (run.resume_from.size() > static_cast<size_t>(count)) {
+    return InvalidArgument("the checkpoint holds " + std::to_string(run.resume_from.size()) +
+                               " candidates, more than the " + std::to_string(count) + " asked for",
+                           "candidates");
+  }
   const uint64_t base_seed = generator.options().seed;
   CandidateBatch batch;
-  auto make = [&](size_t index, uint64_t seed) -> Result<CharacterDraft> {
-    GenerationBrief hinted = brief;
+  // The brief with the names the other candidates already have, so the prompt avoids them.
+  auto hinted = [&](size_t index) {
+    GenerationBrief with_others = brief;
     for (size_t other = 0; other < batch.candidates.size(); ++other) {
       if (other != index && batch.candidates[other].concept_step) {
-        hinted.different_from.push_back(batch.candidates[other].concept_step->name);
+        with_others.different_from.push_back(batch.candidates[other].concept_step->name);
       }
     }
+    return with_others;
+  };
+  auto make = [&](size_t index, uint64_t seed, const CharacterDraft* started) -> Result<CharacterDraft> {
     generator.set_seed(seed);
     generator.set_candidate(static_cast<int>(index) + 1, count);
-    Result<CharacterDraft> draft = generator.Generate(hinted);
+    Result<CharacterDraft> draft = started != nullptr ? Result<CharacterDraft>(*started)
+                                                      : generator.Generate(hinted(index));
+    if (started != nullptr) {
+      Status finished = generator.RefreshStale(*draft);
+      if (!finished.ok()) draft = finished;
+    }
     generator.set_seed(base_seed);
     if (draft.ok()) draft->brief.different_from.clear();
     return draft;
   };
-  for (int i = 0; i < count; ++i) {
-    TROUPE_ASSIGN_OR_RETURN(CharacterDraft draft, make(batch.candidates.size(), base_seed + static_cast<uint64_t>(i)));
-    batch.candidates.push_back(std::move(draft));
+  if (run.on_checkpoint) {
+    generator.set_on_step_done([&batch, &run](const CharacterDraft& current) {
+      std::vector<CharacterDraft> so_far = batch.candidates;
+      so_far.push_back(current);
+      run.on_checkpoint(so_far);
+    });
   }
-  batch.diversity = CheckDiversity(batch.candidates, thresholds);
-  if (regenerate_near_copies && !batch.diversity.near_copies.empty()) {
+  for (int i = 0; i < count; ++i) {
+    const size_t index = batch.candidates.size();
+    const CharacterDraft* started = index < run.resume_from.size() ? &run.resume_from[index] : nullptr;
+    if (started != nullptr && started->Complete()) {
+      batch.candidates.push_back(*started);
+      continue;
+    }
+    Result<CharacterDraft> draft = make(index, base_seed + static_cast<uint64_t>(i), started);
+    if (!draft.ok()) {
+      generator.set_on_step_done(nullptr);
+      return draft.status();
+    }
+    batch.candidates.push_back(std::move(draft).value());
+  }
+  generator.set_on_step_done(nullptr);
+  batch.diversity = CheckDiversity(batch.candidates, run.thresholds);
+  if (run.regenerate_near_copies && !batch.diversity.near_copies.empty()) {
     for (size_t index : batch.diversity.near_copies) {
-      TROUPE_ASSIGN_OR_RETURN(batch.candidates[index],
-                              make(index, base_seed + static_cast<uint64_t>(count) + static_cast<uint64_t>(index)));
+      TROUPE_ASSIGN_OR_RETURN(
+          batch.candidates[index],
+          make(index, base_seed + static_cast<uint64_t>(count) + static_cast<uint64_t>(index), nullptr));
       ++batch.regenerated;
     }
-    batch.diversity = CheckDiversity(batch.candidates, thresholds);
+    batch.diversity = CheckDiversity(batch.candidates, run.thresholds);
   }
   return batch;
 }

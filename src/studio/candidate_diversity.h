@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,8 @@ DiversityReport CheckDiversity(const std::vector<CharacterDraft>& candidates, co
 // non-letters as one space): 1 for the same text, 0 for texts with no trigram in common or empty.
 double TrigramCosine(const std::string& first, const std::string& second);
 
+inline constexpr int kMaxCandidatesPerBatch = 20;
+
 struct CandidateBatch {
   std::vector<CharacterDraft> candidates;
   DiversityReport diversity;
@@ -56,5 +59,20 @@ struct CandidateBatch {
 // candidate that failed.
 Result<CandidateBatch> GenerateCandidates(CharacterGenerator& generator, const GenerationBrief& brief, int count,
                                           bool regenerate_near_copies, const DiversityThresholds& thresholds = {});
+
+// A batch that can be interrupted and resumed (a job's checkpoint).
+struct ResumableBatch {
+  bool regenerate_near_copies = false;
+  DiversityThresholds thresholds;
+  // Candidates an earlier run saved, in order: complete ones are kept as they are, an unfinished
+  // one is finished from where it stopped (its own seed again, so the result is the one an
+  // uninterrupted run gives), the rest are made.
+  std::vector<CharacterDraft> resume_from;
+  // The candidates so far (the last maybe unfinished) after each step of the first pass; must not
+  // throw. The near-copies' second pass, if any, is not saved: a resume redoes it.
+  std::function<void(const std::vector<CharacterDraft>& candidates)> on_checkpoint;
+};
+Result<CandidateBatch> GenerateCandidates(CharacterGenerator& generator, const GenerationBrief& brief, int count,
+                                          const ResumableBatch& run);
 
 }  // namespace troupe::studio

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <utility>
 
 #include "base/status.h"
 #include "llm/provider.h"
@@ -34,6 +35,8 @@ struct GeneratorOptions {
   int max_tokens = 2048;  // per reply; lowered to what the context leaves after the prompt
   std::function<void(const GenerationProgress&)> on_progress;  // before each attempt; must not throw
   const std::atomic<bool>* cancel = nullptr;                   // may be null; must outlive the calls
+  // After each step's reply entered the draft (a job saves its checkpoint there); must not throw.
+  std::function<void(const CharacterDraft& draft)> on_step_done;
   int candidate_number = 1;  // for progress reports (candidate_diversity.h sets them)
   int candidate_count = 1;
 };
@@ -59,6 +62,9 @@ class CharacterGenerator {
 
   const GeneratorOptions& options() const { return options_; }
   void set_seed(uint64_t seed) { options_.seed = seed; }
+  void set_on_step_done(std::function<void(const CharacterDraft&)> callback) {
+    options_.on_step_done = std::move(callback);
+  }
   void set_candidate(int number, int count) {
     options_.candidate_number = number;
     options_.candidate_count = count;
