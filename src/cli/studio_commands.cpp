@@ -147,6 +147,7 @@ void AddStudioCommands(CLI::App& app, CommandContext& context) {
   AddStudioAvatarCommand(*studio, context);
   AddStudioBiasCommand(*studio, context);
   AddStudioGenerateCommand(*studio, context);
+  AddStudioFlowCommands(*studio, context);
 }
 
 }  // namespace troupe::cli

@@ -6,13 +6,16 @@
 #include "chat/flow.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
-#include "server/api/stage_funnel.h"
+#include "studio/stage_funnel.h"
 #include "store/kpi_report.h"
 
 namespace troupe::server::api {
 namespace {
 
 using nlohmann::json;
+using studio::BuildStageFunnel;
+using studio::FunnelStage;
+using studio::StageFunnel;
 
 json AnalyticsOptional(const std::optional<double>& value) { return value ? json(*value) : json(nullptr); }
 

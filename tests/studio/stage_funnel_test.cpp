@@ -1,11 +1,11 @@
 // The stage funnel on hand-made stage figures: reach accumulates from the last stage of the flow's
 // order back, a conversation the flow has not run on counts at the start stage (wherever the flow
 // lists it), stages the flow lacks are kept apart, and means are null where nothing was measured.
-#include "server/api/stage_funnel.h"
+#include "studio/stage_funnel.h"
 
 #include <gtest/gtest.h>
 
-namespace troupe::server::api {
+namespace troupe::studio {
 namespace {
 
 chat::Flow FunnelTestFlow() {
@@ -66,4 +66,4 @@ TEST(StageFunnelTest, NoConversationsLeaveRatesNull) {
 }
 
 }  // namespace
-}  // namespace troupe::server::api
+}  // namespace troupe::studio

@@ -1,8 +1,8 @@
-#include "server/api/stage_funnel.h"
+#include "studio/stage_funnel.h"
 
 #include <map>
 
-namespace troupe::server::api {
+namespace troupe::studio {
 namespace {
 
 std::optional<double> FunnelMean(double sum, int64_t count) {
@@ -58,4 +58,4 @@ StageFunnel BuildStageFunnel(const chat::Flow& flow, const std::vector<store::An
   return funnel;
 }
 
-}  // namespace troupe::server::api
+}  // namespace troupe::studio

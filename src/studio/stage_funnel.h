@@ -14,7 +14,7 @@
 #include "chat/flow.h"
 #include "store/analytics_repository.h"
 
-namespace troupe::server::api {
+namespace troupe::studio {
 
 struct FunnelStage {
   std::string name;
@@ -37,4 +37,4 @@ struct StageFunnel {
 
 StageFunnel BuildStageFunnel(const chat::Flow& flow, const std::vector<store::AnalyticsStage>& stages);
 
-}  // namespace troupe::server::api
+}  // namespace troupe::studio
