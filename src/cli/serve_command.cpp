@@ -22,6 +22,7 @@
 #include "server/services/engine_metrics.h"
 #include "server/services/kpi_metrics.h"
 #include "server/services/provider_metrics.h"
+#include "server/services/studio_jobs.h"
 #include "server/http/web_ui.h"
 #include "server/services/webhook.h"
 #include "store/api_keys.h"
@@ -204,6 +205,7 @@ void Serve(CommandContext& context) {
   server::EventHub events;
   server::JobRunnerOptions job_options;
   job_options.workers = 1;
+  job_options.on_change = [&events](const store::Job& job) { server::PublishJobUpdated(events, job); };
   server::JobRunner jobs(database, job_options);
   server::WebhookOptions webhook;
   webhook.url = config.chat.proactive_webhook_url;
@@ -273,9 +275,16 @@ void Serve(CommandContext& context) {
   campaign_options.on_job_enqueued = [&jobs] { jobs.Wake(); };
   chat::Campaigns campaigns(database, providers, campaign_options);
   RegisterCampaignJobs(jobs, campaigns);
+  // The studio's pipelines run on a runner of their own: a character batch can take minutes, and
+  // summaries, proactive messages and webhooks must not wait behind it.
+  server::JobRunnerOptions studio_job_options = job_options;
+  studio_job_options.worker_id = server::DefaultJobWorkerId() + "-studio";
+  server::JobRunner studio_jobs(database, studio_job_options);
+  server::RegisterStudioJobs(studio_jobs, database, providers);
   server::Router router;
   server::ApiOptions api_options;
   api_options.campaigns = &campaigns;
+  api_options.on_job_enqueued = [&studio_jobs] { studio_jobs.Wake(); };
   api_options.events = &events;
   api_options.runtime = &runtime;
   api_options.providers = providers;
@@ -302,12 +311,14 @@ void Serve(CommandContext& context) {
                config.data_dir);
 
   jobs.Start();
+  studio_jobs.Start();
   // Returns once every connection is done and the server's handler pool has stopped. On SIGTERM
   // turns in flight keep streaming through the grace period; those still running after it see
   // their streams cancelled, which cancels them.
   (*http)->Run();
   // Waits for the cancelled turns to store what they wrote, marked incomplete.
   runtime.Shutdown();
+  studio_jobs.Stop();  // a pipeline in the middle goes back to the queue with its checkpoint
   jobs.Stop();
   spdlog::info("stopped");
 }

@@ -52,6 +52,16 @@ struct Row {
   Expected expected;
 };
 
+// A complete character draft, as a generation job returns one.
+constexpr const char* kAuthDraft =
+    R"({"brief":{"theme":"a lighthouse","audience":"adults","role":"mascot"},"steps":{)"
+    R"("concept":{"name":"Ada","age":30,"role":"keeper","setting":"a lighthouse","pitch":"A keeper.","traits":["calm"]},)"
+    R"("background":{"backstory":"Ada keeps the light.","personality":"Calm.","likes":["tea"],"dislikes":["fog"]},)"
+    R"("speech":{"catchphrases":["Steady."],"vocabulary":["beacon"],"sentence_style":"Short.",)"
+    R"("example_dialogues":[{"user":"Hi","character":"Evening."}]},)"
+    R"("greetings":{"first_message":"Welcome.","alternates":["Tea?"]},)"
+    R"("image":{"prompt":"portrait","negative_prompt":"blurry"}},"stale":[]})";
+
 std::string Id(int64_t id) { return std::to_string(id); }
 auto Fixed(std::string target) {
   return [target](World&, const std::string&) { return target; };
@@ -82,6 +92,7 @@ std::vector<Row> Rows() {
   const Expected admin_creates{401, 201, 403, 403, 403, 403};
   const Expected own_reads{401, 200, 403, 200, 200, 404};
   const Expected studio_jobs{401, 200, 200, 403, 403, 403};
+  const Expected kStudioQueued{401, 202, 202, 403, 403, 403};
   // The chat routes need the runtime, which this server does not run: allowed callers get 503
   // (chat_routes_test drives them with a real model).
   // Studio keys too: the playground, where a draft character is tried before it is published.
@@ -325,6 +336,19 @@ std::vector<Row> Rows() {
       {"POST", in_campaign("/approve"), NoBody(), studio_jobs},
       {"POST", in_campaign("/deliver"), NoBody(), Expected{401, 503, 503, 403, 403, 403}},
       {"GET", in_campaign("/stats"), NoBody(), studio_jobs},
+      // The studio's pipelines queue jobs (no runner here to run them); a character without a flow
+      // of its own has nothing to optimize.
+      {"POST", Fixed("/api/v1/studio/characters/generate"),
+       Body(R"({"theme":"a lighthouse","audience":"adults","role":"mascot"})"), kStudioQueued},
+      {"POST", Fixed("/api/v1/studio/drafts"), Body(std::string(R"({"draft":)") + kAuthDraft + "}"),
+       studio_writes_create},
+      {"POST", Fixed("/api/v1/studio/drafts/steps"),
+       Body(std::string(R"({"step":"image","draft":)") + kAuthDraft + "}"), kStudioQueued},
+      {"POST", Fixed("/api/v1/studio/flows/generate"), Body(R"({"topic":"a pen pal","goal":"a letter"})"),
+       kStudioQueued},
+      {"POST", Fixed("/api/v1/studio/flows/optimize"),
+       [](World& w, const std::string&, bool) { return json{{"character_id", w.published.id}}.dump(); },
+       Expected{401, 412, 412, 403, 403, 403}},
       // The analytics dashboards: agents and the studio, like the KPIs; evaluation runs are the studio's.
       {"GET", Fixed("/api/v1/analytics/overview"), NoBody(), {401, 200, 200, 200, 403, 403}},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/eval-runs"; },

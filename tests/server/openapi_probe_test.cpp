@@ -20,6 +20,22 @@ struct Probe {
   std::string body;
 };
 
+// A complete character draft, as the studio's generation job returns one.
+json ProbeDraft() {
+  return {{"brief", {{"theme", "a lighthouse"}, {"audience", "adults"}, {"role", "mascot"}}},
+          {"steps",
+           {{"concept",
+             {{"name", "Ada"}, {"age", 30}, {"role", "keeper"}, {"setting", "a lighthouse"}, {"pitch", "A keeper."},
+              {"traits", {"calm"}}}},
+            {"background", {{"backstory", "Ada keeps the light."}, {"personality", "Calm."}, {"likes", {"tea"}},
+                            {"dislikes", {"fog"}}}},
+            {"speech", {{"catchphrases", {"Steady."}}, {"vocabulary", {"beacon"}}, {"sentence_style", "Short."},
+                        {"example_dialogues", {{{"user", "Hi"}, {"character", "Evening."}}}}}},
+            {"greetings", {{"first_message", "Welcome."}, {"alternates", {"Tea?"}}}},
+            {"image", {{"prompt", "portrait"}, {"negative_prompt", "blurry"}}}}},
+          {"stale", json::array()}};
+}
+
 TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
   ApiServer api;
   ASSERT_TRUE(api.ok());
@@ -64,6 +80,9 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
   // Every documented operation answers (a real handler, not 404/405) when called with real ids.
   store::User user = api.MakeUser("probe");
   store::Character character = api.MakeCharacter("Probe", true);
+  store::Character flowing = api.MakeCharacter("Flowing", true);
+  flowing.flow = "start: a\nstages:\n  a:\n    prompt: Hi.\n";
+  ASSERT_TRUE(api.store().characters().Update(flowing).ok());
   store::Conversation conversation = api.MakeConversation(user.id, character.id);
   store::Message message = api.MakeMessage(conversation.id, "hi");
   auto fill = [&](std::string path) {
@@ -140,6 +159,11 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"createSegment", R"({"name":"probed","rules":{"all":[{"field":"conversations","op":">","value":0}]}})"},
       {"createCampaign", json{{"name", "Probe"}, {"character_id", character.id}, {"segment", "probe"}}.dump()},
       {"reviewCampaignMessage", R"({"status":"approved","text":"Hello"})"},
+      {"generateCharacters", R"({"theme":"a lighthouse","audience":"adults","role":"mascot"})"},
+      {"saveCharacterDraft", json{{"draft", ProbeDraft()}}.dump()},
+      {"rerunCharacterStep", json{{"draft", ProbeDraft()}, {"step", "image"}}.dump()},
+      {"generateFlow", R"({"topic":"a pen pal","goal":"a whole letter"})"},
+      {"optimizeFlow", json{{"character_id", flowing.id}}.dump()},
   };
   store::Segment probe_segment;
   probe_segment.name = "probe-segment";

@@ -153,6 +153,10 @@ void PublishConversationUpdated(EventHub& events, const store::Conversation& con
   events.Publish({"conversation.updated", conversation.user_id, conversation.id, api::ToJson(conversation).dump()});
 }
 
+void PublishJobUpdated(EventHub& events, const store::Job& job) {
+  events.Publish({"job.updated", 0, 0, api::ToJson(job).dump()});
+}
+
 std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
                                        const ApiOptions& options) {
   const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Instance();
@@ -176,6 +180,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddSegmentRoutes(table);
   api::AddCampaignRoutes(table);
   api::AddAnalyticsRoutes(table);
+  api::AddStudioRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

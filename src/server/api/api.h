@@ -46,6 +46,9 @@ struct ApiOptions {
   // Drafting and delivery of engagement campaigns; nullptr: /draft and /deliver answer 503 (the
   // other campaign routes work on the store alone). It must outlive the router.
   chat::Campaigns* campaigns = nullptr;
+  // Called after a route enqueued a job (a studio pipeline), so the runner claims it at once rather
+  // than at its next poll. Empty: the job waits for the poll.
+  std::function<void()> on_job_enqueued;
 };
 
 // One registered API route, as the OpenAPI document lists it.
@@ -60,6 +63,9 @@ struct ApiRouteInfo {
 void PublishMessageCreated(EventHub& events, const store::Conversation& conversation, const store::Message& message);
 // "conversation.updated" with the conversation resource (a reply handed it to a human).
 void PublishConversationUpdated(EventHub& events, const store::Conversation& conversation);
+// "job.updated" with the job resource (claimed, progress, finished), to the streams that see every
+// user's events (studio, agent and admin keys), not to client keys.
+void PublishJobUpdated(EventHub& events, const store::Job& job);
 
 // Registers every /api/v1 route on `router`. `store` (migrated) must outlive the router and any
 // server built from it. Returns what was registered, in registration order.

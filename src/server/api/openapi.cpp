@@ -282,6 +282,7 @@ json Schemas() {
   AddKpiSchemas(schemas);
   AddAnalyticsSchemas(schemas);
   AddCampaignSchemas(schemas);
+  AddStudioSchemas(schemas);
 
   schemas["Job"] = Object({{"id", Type("integer")},
                            {"kind", Type("string")},

@@ -229,4 +229,60 @@ void AddAnalyticsSchemas(json& schemas) {
   schemas["EvalRunWithReport"] = Object(run, {"id", "character_id", "report"});
 }
 
+// The studio's pipelines (studio_routes.cpp). A draft is draft_json.h's shape; its steps are
+// checked against the steps' own schemas when it is saved.
+void AddStudioSchemas(json& schemas) {
+  const json role = Enum({"companion", "advisor", "mascot", "support"});
+  schemas["CharacterGeneration"] = Object({{"theme", Type("string")},
+                                           {"audience", Type("string")},
+                                           {"role", role},
+                                           {"candidates", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
+                                           {"seed", {{"type", "integer"}, {"minimum", 0}}},
+                                           {"temperature", {{"type", "number"}, {"minimum", 0}, {"maximum", 2}}},
+                                           {"provider", Type("string")},
+                                           {"regenerate_near_copies", Type("boolean")},
+                                           {"save", Type("boolean")}},
+                                          {"theme", "audience", "role"});
+  const json steps = {{"type", "object"},
+                      {"properties",
+                       {{"concept", AnyObject()},
+                        {"background", AnyObject()},
+                        {"speech", AnyObject()},
+                        {"greetings", AnyObject()},
+                        {"image", AnyObject()}}}};
+  schemas["CharacterDraft"] = Object(
+      {{"brief", Object({{"theme", Type("string")}, {"audience", Type("string")}, {"role", role}},
+                        {"theme", "audience", "role"})},
+       {"steps", steps},
+       {"stale", {{"type", "array"}, {"items", Enum({"concept", "background", "speech", "greetings", "image"})}}}},
+      {"brief"});
+  schemas["CharacterDraftSave"] = Object({{"draft", Ref("CharacterDraft")}}, {"draft"});
+  schemas["CharacterStepRerun"] =
+      Object({{"draft", Ref("CharacterDraft")},
+              {"step", Enum({"concept", "background", "speech", "greetings", "image"})},
+              {"refresh", Type("boolean")},
+              {"seed", {{"type", "integer"}, {"minimum", 0}}},
+              {"temperature", {{"type", "number"}, {"minimum", 0}, {"maximum", 2}}},
+              {"provider", Type("string")}},
+             {"draft", "step"});
+  const json stages = {{"type", "integer"}, {"minimum", 2}, {"maximum", 12}};
+  schemas["FlowGeneration"] = Object({{"topic", Type("string")},
+                                      {"goal", Type("string")},
+                                      {"minor", Type("boolean")},
+                                      {"min_stages", stages},
+                                      {"max_stages", stages},
+                                      {"seed", {{"type", "integer"}, {"minimum", 0}}},
+                                      {"temperature", {{"type", "number"}, {"minimum", 0}, {"maximum", 2}}},
+                                      {"provider", Type("string")}},
+                                     {"topic", "goal"});
+  schemas["FlowOptimization"] = Object({{"character_id", Type("integer")},
+                                        {"from", Type("string")},
+                                        {"to", Type("string")},
+                                        {"seed", {{"type", "integer"}, {"minimum", 0}}},
+                                        {"temperature", {{"type", "number"}, {"minimum", 0}, {"maximum", 2}}},
+                                        {"max_edits", {{"type", "integer"}, {"minimum", 1}, {"maximum", 10}}},
+                                        {"provider", Type("string")}},
+                                       {"character_id"});
+}
+
 }  // namespace troupe::server::api::openapi_parts

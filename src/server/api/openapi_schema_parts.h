@@ -24,5 +24,6 @@ void AddCampaignSchemas(nlohmann::json& schemas);
 void AddKpiSchemas(nlohmann::json& schemas);
 void AddAnalyticsSchemas(nlohmann::json& schemas);
 void AddCustomerSchemas(nlohmann::json& schemas);
+void AddStudioSchemas(nlohmann::json& schemas);
 
 }  // namespace troupe::server::api::openapi_parts
