@@ -9,12 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../llm/fault_http_server.h"
 #include "chat/flow.h"
-#include "llm/local_model.h"
-#include "llm/local_provider.h"
-#include "llm/openai_provider.h"
-#include "support/temp_dir.h"
+#include "studio_providers.h"
 
 namespace troupe::studio {
 namespace {
@@ -117,17 +113,9 @@ TEST(FlowGenerationTest, ARemoteModelGetsTheOutlineThenEachStageAndIsAskedAgainA
            {"Talk about food.", 10}, {"Hold a whole conversation.", 8}}) {
     replies.push_back(nlohmann::ordered_json{{"prompt", prompt}, {"messages", messages}, {"affinity", 0.1}}.dump());
   }
-  for (const std::string& content : replies) {
-    testing::FaultHttpServer::Response response;
-    response.body_parts = testing::StreamOf({content});
-    server.Enqueue(std::move(response));
-  }
-  llm::OpenAiProviderOptions options;
-  options.name = "remote";
-  options.base_url = server.BaseUrl();
-  options.model = "test-model";
-  options.max_retries = 0;
-  std::unique_ptr<llm::Provider> provider = llm::MakeOpenAiProvider(options).value();
+  for (const std::string& content : replies) testing::ScriptReply(server, content);
+  std::unique_ptr<llm::Provider> provider = testing::ScriptedProvider(server);
+  ASSERT_NE(provider, nullptr);
   std::vector<std::string> progress;
   FlowGeneratorOptions generator_options;
   generator_options.on_progress = [&progress](int question, int questions, int attempt) {
@@ -153,11 +141,8 @@ TEST(FlowGenerationTest, ARemoteModelGetsTheOutlineThenEachStageAndIsAskedAgainA
 }
 
 TEST(FlowGenerationTest, TheLocalEngineWritesAFlowTheValidatorAccepts) {
-  std::shared_ptr<llm::LocalModel> model =
-      llm::LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value();
-  llm::LocalProviderOptions provider_options;
-  provider_options.context_length = 512;
-  std::unique_ptr<llm::Provider> provider = llm::MakeLocalProvider(model, provider_options).value();
+  std::unique_ptr<llm::Provider> provider = testing::StoriesProvider();
+  ASSERT_NE(provider, nullptr);
   FlowGeneratorOptions options;
   options.limits = LimitsForContext(provider->info().context_length);
   options.seed = 3;

@@ -9,12 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../llm/fault_http_server.h"
-#include "llm/local_model.h"
-#include "llm/local_provider.h"
-#include "llm/openai_provider.h"
-#include "support/files.h"
-#include "support/temp_dir.h"
+#include "studio_providers.h"
 
 namespace troupe::studio {
 namespace {
@@ -92,17 +87,11 @@ TEST(FlowOptimizerTest, TheModelSeesEachStagesFigures) {
 
 TEST(FlowOptimizerTest, ARemoteModelsEditsComeBackAsAProposalWithItsDiff) {
   testing::FaultHttpServer server;
-  testing::FaultHttpServer::Response response;
-  response.body_parts = testing::StreamOf(
-      {R"({"edits":[{"stage":"friendly","prompt":"Be friendly and ask about their day.","messages_at_least":0,)"
-       R"("reason":"sentiment falls here"}]})"});
-  server.Enqueue(std::move(response));
-  llm::OpenAiProviderOptions options;
-  options.name = "remote";
-  options.base_url = server.BaseUrl();
-  options.model = "test-model";
-  options.max_retries = 0;
-  std::unique_ptr<llm::Provider> provider = llm::MakeOpenAiProvider(options).value();
+  testing::ScriptReply(
+      server, R"({"edits":[{"stage":"friendly","prompt":"Be friendly and ask about their day.","messages_at_least":0,)"
+              R"("reason":"sentiment falls here"}]})");
+  std::unique_ptr<llm::Provider> provider = testing::ScriptedProvider(server);
+  ASSERT_NE(provider, nullptr);
   Result<FlowProposal> proposal = ProposeFlowEdits(*provider, kThreeStageFlow, {}, StepsFunnel(), FlowOptimizerOptions{});
   ASSERT_TRUE(proposal.ok()) << proposal.status().ToString();
   ASSERT_EQ(proposal->edits.size(), 1u);
@@ -115,11 +104,8 @@ TEST(FlowOptimizerTest, ARemoteModelsEditsComeBackAsAProposalWithItsDiff) {
 }
 
 TEST(FlowOptimizerTest, TheLocalEngineProposesEditsToTheFlowsOwnStages) {
-  std::shared_ptr<llm::LocalModel> model =
-      llm::LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf").value();
-  llm::LocalProviderOptions provider_options;
-  provider_options.context_length = 512;
-  std::unique_ptr<llm::Provider> provider = llm::MakeLocalProvider(model, provider_options).value();
+  std::unique_ptr<llm::Provider> provider = testing::StoriesProvider();
+  ASSERT_NE(provider, nullptr);
   FlowOptimizerOptions options;
   options.limits = LimitsForContext(provider->info().context_length);
   options.max_edits = 1;  // what 512 tokens of context leave room for after the prompt

@@ -9,10 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "llm/local_model.h"
-#include "llm/local_provider.h"
 #include "studio/draft_json.h"
-#include "support/temp_dir.h"
+#include "studio_providers.h"
 
 namespace troupe::studio {
 namespace {
@@ -108,22 +106,9 @@ TEST(GenerateCharactersRequestTest, DefaultsAndFieldByFieldErrors) {
 
 class GenerationJobTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    Result<std::unique_ptr<llm::LocalModel>> loaded =
-        llm::LocalModel::Load(::troupe::testing::SharedDir() / "models/stories260K.gguf");
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    model_ = std::move(*loaded);
-  }
-  static void TearDownTestSuite() { model_.reset(); }
-
   void SetUp() override {
-    ASSERT_NE(model_, nullptr) << "the shared stories260K model did not load";
-    llm::LocalProviderOptions options;
-    options.name = "local";
-    options.context_length = 512;
-    Result<std::unique_ptr<llm::Provider>> provider = llm::MakeLocalProvider(model_, options);
-    ASSERT_TRUE(provider.ok()) << provider.status().ToString();
-    provider_ = std::move(*provider);
+    provider_ = ::troupe::testing::StoriesProvider();
+    ASSERT_NE(provider_, nullptr) << "the shared stories260K model did not load";
     store::StoreOptions store_options;
     store_options.url = "sqlite://" + (dir_ / "troupe.db").string();
     Result<std::unique_ptr<store::Store>> opened = store::Store::Open(store_options);
@@ -156,7 +141,6 @@ class GenerationJobTest : public ::testing::Test {
             {"seed", 11}};
   }
 
-  static inline std::shared_ptr<llm::LocalModel> model_;
   ::troupe::testing::TempDir dir_;
   std::unique_ptr<llm::Provider> provider_;
   std::unique_ptr<store::Store> store_;
