@@ -47,6 +47,7 @@ TEST_F(StudioFlowCommandsTest, GenerateWritesAFlowOfTheAskedSize) {
 }
 
 TEST_F(StudioFlowCommandsTest, OptimizeProposesEditsWithADiffAndApplySavesThem) {
+  ASSERT_EQ(Troupe({"db", "migrate"}).exit_code, 0);
   ProcessResult imported = Troupe({"characters", "import", "--publish",
                                    std::string(TROUPE_SOURCE_DIR) + "/examples/characters/pip_apprentice_wizard.json"});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/api_fixture.h"
+#include "support/test_flows.h"
 
 namespace troupe::server::testing {
 namespace {
@@ -15,22 +16,7 @@ using nlohmann::json;
 
 constexpr int64_t kAnalyticsMarch1 = 1'772'323'200'000;  // 2026-03-01T00:00:00Z
 
-constexpr std::string_view kThreeStageFlow = R"(name: steps
-start: intro
-stages:
-  intro:
-    prompt: Say hello.
-    transitions:
-      - to: friendly
-        when: {messages_at_least: 2}
-  friendly:
-    prompt: Be friendly.
-    transitions:
-      - to: close
-        when: {messages_at_least: 4}
-  close:
-    prompt: Be close.
-)";
+using ::troupe::testing::kThreeStageFlow;
 
 class AnalyticsRoutesTest : public ::testing::Test {
  protected:

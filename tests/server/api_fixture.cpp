@@ -1,5 +1,8 @@
 #include "server/api_fixture.h"
 
+#include <chrono>
+#include <thread>
+
 #include <strings.h>
 
 #include <algorithm>
@@ -144,6 +147,23 @@ void ExpectApiError(const ClientResponse& response, int status, const std::strin
   if (!field.empty()) {
     EXPECT_EQ(body["error"].value("field", ""), field) << response.body;
   }
+}
+
+nlohmann::json CallExpecting(ApiServer& server, const std::string& key, const std::string& method,
+                             const std::string& target, const nlohmann::json& body, int status) {
+  ClientResponse response = server.Call(method, target, key, body.is_null() ? std::string() : body.dump());
+  EXPECT_EQ(response.status, status) << method << " " << target << ": " << response.body;
+  return response.body.empty() ? nlohmann::json() : response.Json();
+}
+
+nlohmann::json WaitForFinishedJob(ApiServer& server, const std::string& key, int64_t job_id) {
+  nlohmann::json job;
+  for (int i = 0; i < 6000; ++i) {
+    job = CallExpecting(server, key, "GET", "/api/v1/jobs/" + std::to_string(job_id), nullptr, 200);
+    if (job["status"] != "queued" && job["status"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return job;
 }
 
 }  // namespace troupe::server::testing

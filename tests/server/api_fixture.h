@@ -76,6 +76,13 @@ class ApiServer {
   std::unique_ptr<RunningServer> server_;
 };
 
+// One call with `key`, EXPECTing `status`; the body parsed (null when empty).
+nlohmann::json CallExpecting(ApiServer& server, const std::string& key, const std::string& method,
+                             const std::string& target, const nlohmann::json& body, int status);
+// Polls GET /api/v1/jobs/{id} until the job is neither queued nor running (a bound only a hang
+// reaches) and returns it as the API shows it.
+nlohmann::json WaitForFinishedJob(ApiServer& server, const std::string& key, int64_t job_id);
+
 // ASSERT-free helpers for error bodies.
 void ExpectApiError(const ClientResponse& response, int status, const std::string& code,
                     const std::string& field = {});

@@ -61,22 +61,9 @@ class CampaignRoutesTest : public ::testing::Test {
 
   json Call(const std::string& method, const std::string& target, const json& body, int status,
             const std::string& key = "") {
-    ClientResponse response =
-        server_->Call(method, target, key.empty() ? key_ : key, body.is_null() ? std::string() : body.dump());
-    EXPECT_EQ(response.status, status) << method << " " << target << ": " << response.body;
-    return response.body.empty() ? json() : response.Json();
+    return CallExpecting(*server_, key.empty() ? key_ : key, method, target, body, status);
   }
-
-  // The job as the API shows it once it has finished.
-  json WaitForJob(int64_t job_id) {
-    json job;
-    for (int i = 0; i < 6000; ++i) {
-      job = Call("GET", "/api/v1/jobs/" + std::to_string(job_id), nullptr, 200);
-      if (job["status"] != "queued" && job["status"] != "running") break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return job;
-  }
+  json WaitForJob(int64_t job_id) { return WaitForFinishedJob(*server_, key_, job_id); }
 
   // A user put into `segment` through the API, with `metadata`.
   int64_t SegmentMember(const std::string& external_id, const std::string& segment, json metadata = json::object()) {

@@ -16,6 +16,7 @@
 #include "llm/local_model.h"
 #include "llm/local_provider.h"
 #include "server/api_fixture.h"
+#include "support/test_flows.h"
 #include "server/services/job_runner.h"
 #include "server/services/studio_jobs.h"
 
@@ -71,24 +72,10 @@ class StudioRoutesTest : public ::testing::Test {
     server_.reset();
   }
 
-  json Call(const std::string& method, const std::string& target, const json& body, int status,
-            const std::string& key = "") {
-    ClientResponse response =
-        server_->Call(method, target, key.empty() ? key_ : key, body.is_null() ? std::string() : body.dump());
-    EXPECT_EQ(response.status, status) << method << " " << target << ": " << response.body;
-    return response.body.empty() ? json() : response.Json();
+  json Call(const std::string& method, const std::string& target, const json& body, int status) {
+    return CallExpecting(*server_, key_, method, target, body, status);
   }
-
-  // The job as the API shows it once it has finished (a bound only a hang reaches).
-  json WaitForJob(int64_t job_id) {
-    json job;
-    for (int i = 0; i < 6000; ++i) {
-      job = Call("GET", "/api/v1/jobs/" + std::to_string(job_id), nullptr, 200);
-      if (job["status"] != "queued" && job["status"] != "running") break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return job;
-  }
+  json WaitForJob(int64_t job_id) { return WaitForFinishedJob(*server_, key_, job_id); }
 
   static json Brief() {
     return {{"theme", "a lighthouse keeper on a stormy coast"},
@@ -143,22 +130,6 @@ TEST_F(StudioRoutesTest, AGenerationJobStreamsItsProgressAndItsDraftIsSavedAsACh
   EXPECT_FALSE(saved["flow"].get<std::string>().empty());
 }
 
-constexpr std::string_view kStudioThreeStageFlow = R"(name: steps
-start: intro
-stages:
-  intro:
-    prompt: Say hello.
-    transitions:
-      - to: friendly
-        when: {messages_at_least: 2}
-  friendly:
-    prompt: Be friendly.
-    transitions:
-      - to: close
-        when: {messages_at_least: 4}
-  close:
-    prompt: Be close.
-)";
 
 TEST_F(StudioRoutesTest, FlowsAreGeneratedAndOptimizedAsJobs) {
   const json brief = {{"topic", "a pen pal from another country"}, {"goal", "the user writes a whole letter"},
@@ -172,7 +143,7 @@ TEST_F(StudioRoutesTest, FlowsAreGeneratedAndOptimizedAsJobs) {
   EXPECT_EQ(generated["result"]["stages"].size(), flow->stages.size());
 
   store::Character juno = server_->MakeCharacter("Juno", true);
-  juno.flow = std::string(kStudioThreeStageFlow);
+  juno.flow = std::string(::troupe::testing::kThreeStageFlow);
   ASSERT_TRUE(server_->store().characters().Update(juno).ok());
   const int64_t user = server_->MakeUser("alice").id;
   for (const char* stage : {"intro", "intro", "friendly", "close"}) {
