@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   checkForm, defaultBrief, draftToForm, editedAfterHint, formFieldOfError, formToDraft, generateBody, generationResult,
-  markEdited, nearCopyMarks, newerJob, parseAge, progressText, splitLines, stepOfField,
+  markEdited, messageBesideField, nearCopyMarks, newerJob, parseAge, progressText, splitLines, stepOfField,
   type DialogueLine, type DiversityPair, type Draft, type Job,
 } from "./character_wizard";
 
@@ -148,6 +148,14 @@ describe("a save error", () => {
     expect(formFieldOfError("draft")).toBe("");
     expect(formFieldOfError("")).toBe("");
     expect(formFieldOfError("draft.steps.concept.colour")).toBe("concept");
+  });
+
+  it("reads beside its field without the path it starts with", () => {
+    expect(messageBesideField("draft.steps.concept: $.pitch: longer than maxLength")).toBe("Longer than maxLength");
+    expect(messageBesideField("draft.steps.concept: the age must be 1..150, got 200")).toBe("The age must be 1..150, got 200");
+    expect(messageBesideField("the greetings step has not run")).toBe("The greetings step has not run");
+    expect(messageBesideField("draft.steps.speech: $.example_dialogues[0]: missing required property 'user'"))
+      .toBe("Missing required property 'user'");
   });
 
   it("belongs to a step when its field is in one", () => {

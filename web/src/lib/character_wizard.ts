@@ -284,6 +284,13 @@ export function formFieldOfError(field: string, message = ""): string {
   return head;
 }
 
+// A save error's message as shown beside its field: without the path it starts with, which the
+// field's place already says ("draft.steps.concept: $.pitch: longer than maxLength" -> "Longer than maxLength").
+export function messageBesideField(message: string): string {
+  const text = message.replace(/^(?:[$\w.[\]]+: )+/, "");
+  return text ? text[0].toUpperCase() + text.slice(1) : message;
+}
+
 // The step a form field key belongs to ("concept.age" -> "concept"), if any.
 export function stepOfField(key: string): StepName | null {
   const head = key.split(".")[0];

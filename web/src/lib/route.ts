@@ -6,6 +6,7 @@ export type Route =
   | { page: "studio" }
   | { page: "campaigns"; campaignId?: number }
   | { page: "character"; characterId: number | "new" }
+  | { page: "create" } // the Create character wizard
   | { page: "agent"; conversationId?: number }
   | { page: "kpis" }
   | { page: "analytics" }
@@ -29,6 +30,7 @@ export function parseRoute(path: string): Route {
     if (id(parts[2])) return { page: "campaigns", campaignId: id(parts[2])! };
   }
   if (first === "studio" && parts.length === 2) {
+    if (second === "create") return { page: "create" };
     if (second === "new") return { page: "character", characterId: "new" };
     if (id(second)) return { page: "character", characterId: id(second)! };
   }
@@ -52,6 +54,8 @@ export function pathOf(route: Route): string {
       return "/studio";
     case "character":
       return `/studio/${route.characterId}`;
+    case "create":
+      return "/studio/create";
     case "campaigns":
       return route.campaignId ? `/studio/campaigns/${route.campaignId}` : "/studio/campaigns";
     case "agent":

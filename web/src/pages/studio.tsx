@@ -59,7 +59,8 @@ export function StudioList() {
              onDrop={(e) => { e.preventDefault(); setDragging(false); if (e.dataTransfer?.files) importFiles(e.dataTransfer.files); }}>
       <div class="toolbar">
         <h1>Studio</h1>
-        <button type="button" onClick={() => navigate({ page: "character", characterId: "new" })}>New character</button>
+        <button type="button" onClick={() => navigate({ page: "create" })}>Create character</button>
+        <button type="button" class="secondary" onClick={() => navigate({ page: "character", characterId: "new" })}>New character</button>
         <button type="button" class="secondary" onClick={() => picker.current?.click()}>Import card…</button>
         <input ref={picker} type="file" accept=".png,.json,image/png,application/json" multiple hidden aria-label="Card file"
                onChange={(e) => { const files = (e.target as HTMLInputElement).files; if (files) importFiles(files); (e.target as HTMLInputElement).value = ""; }} />
@@ -69,7 +70,7 @@ export function StudioList() {
       <nav class="studio-sections" aria-label="Studio sections">
         <span aria-current="page">Characters</span>
         <a href="/studio/campaigns" onClick={(e) => { e.preventDefault(); navigate({ page: "campaigns" }); }}>Campaigns</a>
-        <span class="soon" title="coming with the generation pipelines">Generate</span>
+        <a href="/studio/create" onClick={(e) => { e.preventDefault(); navigate({ page: "create" }); }}>Generate</a>
         <span class="soon" title="coming with analytics">Analytics</span>
       </nav>
       {characters === null ? <p class="empty">Loading…</p> : characters.length === 0 ? <p class="empty">No characters yet.</p> : (

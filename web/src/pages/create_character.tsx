@@ -1,0 +1,364 @@
+// The studio's Create character wizard (/studio/create): a brief (theme, audience, role, how many
+// candidates), the generation job's progress (job.updated events, or polling while the live feed is
+// down) with Cancel, the candidates side by side with their consistency findings and near-copy
+// marks, then the picked draft edited step by step and saved as an unpublished character.
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, type Character } from "../lib/api";
+import {
+  checkForm, defaultBrief, draftToForm, editedAfterHint, formFieldOfError, formToDraft, generateBody, generationResult,
+  jobFinished, markEdited, messageBesideField, nearCopyMarks, newerJob, progressText, stepOfField, ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
+  type BriefForm, type Candidate, type DialogueLine, type DraftForm, type EditedAfter, type FieldSpec, type FieldValue,
+  type GenerationResult, type Job, type Role, type StepName,
+} from "../lib/character_wizard";
+import { openLiveFeed } from "../lib/live";
+import { useApp } from "../context";
+import "./create_character.css";
+
+type Errors = Record<string, string>;
+interface Notice { text: string; error: boolean }
+const STAGES = ["Brief", "Generate", "Pick", "Edit and save"];
+const BRIEF_FIELDS = ["theme", "audience", "role", "candidates", "seed", "temperature"];
+
+export function CreateCharacterPage() {
+  const { navigate } = useApp();
+  const [brief, setBrief] = useState<BriefForm>(defaultBrief);
+  const [job, setJob] = useState<Job | null>(null);
+  const [result, setResult] = useState<GenerationResult | null>(null);
+  const [picked, setPicked] = useState<Candidate | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+
+  const stage = picked ? 3 : result ? 2 : job ? 1 : 0;
+  const started = (queued: Job) => { setNotice(null); setResult(null); setJob(queued); };
+  const finished = (outcome: GenerationResult | null, told: Notice | null) => { setJob(null); setResult(outcome); setNotice(told); };
+  return (
+    <section class="wizard">
+      <div class="toolbar">
+        <a href="/studio" onClick={(e) => { e.preventDefault(); navigate({ page: "studio" }); }}>← Studio</a>
+        <h1>Create character</h1>
+      </div>
+      <ol class="wizard-stages" aria-label="Wizard steps">
+        {STAGES.map((name, i) => <li key={name} aria-current={i === stage ? "step" : undefined} class={i < stage ? "done" : ""}>{name}</li>)}
+      </ol>
+      {notice && <p class={`banner ${notice.error ? "error" : "info"}`} role={notice.error ? "alert" : "status"}>{notice.text}</p>}
+      {stage === 0 && <BriefStep form={brief} onChange={setBrief} onQueued={started} />}
+      {stage === 1 && job && <GenerationStep key={job.id} initial={job} candidates={generateBody(brief).candidates as number} onDone={finished} />}
+      {stage === 2 && result && <CandidatesStep result={result} onPick={setPicked} onBack={() => setResult(null)} />}
+      {stage === 3 && picked && <EditStep candidate={picked} onBack={() => setPicked(null)} />}
+    </section>
+  );
+}
+
+// ---- 1. The brief ----
+
+function BriefStep({ form, onChange, onQueued }: { form: BriefForm; onChange: (form: BriefForm) => void; onQueued: (job: Job) => void }) {
+  const { api, report } = useApp();
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+  const field = (name: "theme" | "audience" | "candidates" | "seed" | "temperature") => ({
+    name, value: form[name], "aria-invalid": errors[name] ? true : undefined,
+    onInput: (e: Event) => onChange({ ...form, [name]: (e.target as HTMLInputElement).value }),
+  });
+  const error = (name: string) => errors[name] && <span class="field-error" role="alert">{errors[name]}</span>;
+
+  async function generate(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setErrors({});
+    try {
+      onQueued(await api.json<Job>("POST", "/api/v1/studio/characters/generate", generateBody(form)));
+    } catch (problem) {
+      if (problem instanceof ApiError && BRIEF_FIELDS.includes(problem.field)) setErrors({ [problem.field]: problem.message });
+      else report(problem);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="card wizard-brief" onSubmit={generate} aria-label="Brief">
+      <h2>What should the characters be?</h2>
+      <label>Theme <span class="hint">(a world, a trade, a mood)</span><input required {...field("theme")} />{error("theme")}</label>
+      <label>Audience <span class="hint">(who will talk with them)</span><input required {...field("audience")} />{error("audience")}</label>
+      <div class="row">
+        <label>Role
+          <select name="role" value={form.role} onChange={(e) => onChange({ ...form, role: (e.target as HTMLSelectElement).value as Role })}>
+            {ROLES.map((role) => <option key={role} value={role}>{role}</option>)}
+          </select>
+          {error("role")}
+        </label>
+        <label>Candidates <input type="number" min="1" max="20" class="narrow" {...field("candidates")} />{error("candidates")}</label>
+      </div>
+      <details>
+        <summary>Advanced</summary>
+        <div class="row">
+          <label>Seed <input type="number" min="0" step="1" class="narrow" placeholder="1" {...field("seed")} />{error("seed")}</label>
+          <label>Temperature <input type="number" min="0" max="2" step="0.1" class="narrow" placeholder="0.9" {...field("temperature")} />{error("temperature")}</label>
+          <label class="inline">
+            <input type="checkbox" checked={form.regenerateNearCopies}
+                   onChange={(e) => onChange({ ...form, regenerateNearCopies: (e.target as HTMLInputElement).checked })} />
+            Make near-copies again
+          </label>
+        </div>
+      </details>
+      <button type="submit" disabled={busy || !form.theme.trim() || !form.audience.trim()}>{busy ? "Starting…" : "Generate"}</button>
+    </form>
+  );
+}
+
+// ---- 2. The generation job ----
+
+// The job as it changes: job.updated events from the live feed, and a read every second while
+// the feed is not connected (refused, dropped, or not yet open).
+function useJob(initial: Job): [Job, (next: Job) => void] {
+  const { api, report } = useApp();
+  const [job, setJob] = useState(initial);
+  useEffect(() => {
+    let stopped = false;
+    let connected = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const take = (next: Job) => { if (!stopped) setJob((current) => newerJob(current, next)); };
+    const read = () => api.json<Job>("GET", `/api/v1/jobs/${initial.id}`).then(take).catch(report);
+    const feed = openLiveFeed(api, (event) => {
+      if (event.type !== "job.updated") return;
+      try {
+        const data = JSON.parse(event.data) as Job;
+        if (data.id === initial.id) take(data);
+      } catch {
+        // not JSON: ignored, the next poll or event brings the job
+      }
+    }, () => { void read(); }, (live) => { connected = live; });
+    const poll = () => {
+      timer = setTimeout(async () => {
+        if (!connected) await read();
+        if (!stopped) poll();
+      }, 1000);
+    };
+    poll();
+    return () => { stopped = true; clearTimeout(timer); feed.close(); };
+  }, [initial.id]);
+  return [job, (next) => setJob((current) => newerJob(current, next))];
+}
+
+function GenerationStep({ initial, candidates, onDone }: {
+  initial: Job; candidates: number; onDone: (result: GenerationResult | null, notice: Notice | null) => void;
+}) {
+  const { api, report } = useApp();
+  const [job, take] = useJob(initial);
+  const [cancelling, setCancelling] = useState(false);
+
+  useEffect(() => {
+    if (!jobFinished(job)) return;
+    if (job.status === "failed") onDone(null, { text: progressText(job, candidates), error: true });
+    else if (job.status === "cancelled") onDone(null, { text: "Generation cancelled. Change the brief and generate again.", error: false });
+    else finishWith(job);
+  }, [job.status]);
+
+  // A succeeded job carries its result; an event that came without it is read again once.
+  async function finishWith(done: Job) {
+    let result = generationResult(done);
+    if (!result) result = generationResult(await api.json<Job>("GET", `/api/v1/jobs/${done.id}`).catch(() => done));
+    onDone(result, result ? null : { text: "The generation finished, but its result could not be read.", error: true });
+  }
+
+  async function cancel() {
+    setCancelling(true);
+    try {
+      take(await api.json<Job>("POST", `/api/v1/jobs/${job.id}/cancel`, {}));
+    } catch (problem) {
+      report(problem);
+      setCancelling(false);
+    }
+  }
+
+  return (
+    <div class="card wizard-progress">
+      <h2>Generating {candidates === 1 ? "a candidate" : `${candidates} candidates`}</h2>
+      <progress max={1} value={Math.min(1, Math.max(0, job.progress || 0))} aria-label="Generation progress" />
+      <p data-testid="generation-status" role="status">{progressText(job, candidates)}</p>
+      <p class="hint">Each candidate is written in five steps: concept, background, speech, greetings, image prompt.</p>
+      <button type="button" class="secondary" disabled={cancelling || job.cancel_requested} onClick={cancel}>
+        {cancelling || job.cancel_requested ? "Cancelling…" : "Cancel"}
+      </button>
+    </div>
+  );
+}
+
+// ---- 3. The candidates ----
+
+function CandidatesStep({ result, onPick, onBack }: { result: GenerationResult; onPick: (candidate: Candidate) => void; onBack: () => void }) {
+  const marks = nearCopyMarks(result.diversity.pairs, result.candidates.length);
+  const nearCopies = result.diversity.pairs.filter((pair) => pair.near_copy).length;
+  return (
+    <div class="wizard-candidates">
+      <div class="row">
+        <h2>Pick a candidate</h2>
+        <span class="hint">{result.candidates.length} made · {nearCopies === 0 ? "no near-copies" : `${nearCopies} near-copy pair${nearCopies > 1 ? "s" : ""}`}
+          {result.diversity.regenerated > 0 && ` · ${result.diversity.regenerated} made again`}</span>
+        <div class="spacer" />
+        <button type="button" class="secondary" onClick={onBack}>Back to the brief</button>
+      </div>
+      <ul class="cards">
+        {result.candidates.map((candidate, i) => (
+          <CandidateCard key={i} number={i + 1} candidate={candidate} marks={marks[i]} onPick={() => onPick(candidate)} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function CandidateCard({ number, candidate, marks, onPick }: { number: number; candidate: Candidate; marks: string[]; onPick: () => void }) {
+  const name = candidate.name || "(no name)";
+  return (
+    <li class="card candidate" data-candidate={number}>
+      <div class="row">
+        <span class="candidate-number">#{number}</span>
+        <h3 class="candidate-name">{name}</h3>
+        <span class="pill">age {candidate.age}</span>
+        {candidate.minor && <span class="pill warn" title="Under 18: saved with a friendship-only flow">minor</span>}
+      </div>
+      {candidate.pitch && <p class="pitch">{candidate.pitch}</p>}
+      {candidate.traits.length > 0 && <div class="tags small">{candidate.traits.map((trait, i) => <span key={i} class="tag">{trait}</span>)}</div>}
+      {marks.map((mark) => <p key={mark} class="near-copy" role="note">{mark}</p>)}
+      {candidate.consistency.length > 0 && (
+        <>
+          <p class="findings-title">Consistency</p>
+          <ul class="findings" aria-label={`Consistency findings of candidate ${number}`}>
+            {candidate.consistency.map((finding, i) => (
+              <li key={i} class={`finding ${finding.severity}`}>{finding.step}.{finding.field}: {finding.message}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      <button type="button" aria-label={`Pick candidate ${number}, ${name}`} onClick={onPick}>Pick</button>
+    </li>
+  );
+}
+
+// ---- 4. Edit and save ----
+
+function EditStep({ candidate, onBack }: { candidate: Candidate; onBack: () => void }) {
+  const { api, navigate, report } = useApp();
+  const [form, setForm] = useState<DraftForm>(() => draftToForm(candidate.draft));
+  const [step, setStep] = useState<StepName>("concept");
+  const [editedAfter, setEditedAfter] = useState<EditedAfter>({});
+  const [errors, setErrors] = useState<Errors>({});
+  const [saving, setSaving] = useState(false);
+
+  const change = (key: string, value: FieldValue) => {
+    setForm((current) => ({ ...current, [step]: { ...current[step], [key]: value } }));
+    setEditedAfter((marks) => markEdited(marks, step));
+  };
+  const showErrors = (found: Errors) => {
+    setErrors(found);
+    const first = Object.keys(found).map(stepOfField).find((s) => s !== null);
+    if (first) setStep(first);
+  };
+
+  async function save() {
+    const problems = checkForm(form);
+    if (Object.keys(problems).length > 0) return showErrors(problems);
+    setSaving(true);
+    setErrors({});
+    try {
+      const saved = await api.json<Character>("POST", "/api/v1/studio/drafts", { draft: formToDraft(form, candidate.draft) });
+      navigate({ page: "character", characterId: saved.id });
+    } catch (problem) {
+      if (problem instanceof ApiError && (problem.status === 400 || problem.status === 412)) {
+        showErrors({ [formFieldOfError(problem.field, problem.message) || "draft"]: messageBesideField(problem.message) });
+      } else {
+        report(problem);
+      }
+      setSaving(false);
+    }
+  }
+
+  const index = STEPS.indexOf(step);
+  const general = errors.draft ?? errors.brief;
+  return (
+    <div class="wizard-edit">
+      <div class="row">
+        <h2>Edit {(form.concept.name as string) || "the draft"}</h2>
+        <div class="spacer" />
+        <button type="button" class="secondary" onClick={onBack}>Back to the candidates</button>
+        <button type="button" onClick={save} disabled={saving}>{saving ? "Saving…" : "Save as draft character"}</button>
+      </div>
+      {general && <p class="field-error" role="alert">{general}</p>}
+      <StepTabs current={step} editedAfter={editedAfter} errors={errors} onSelect={setStep} />
+      <fieldset class="wizard-step" aria-describedby={editedAfter[step] ? "edited-after" : undefined}>
+        <legend>{index + 1}. {STEP_TITLES[step]}</legend>
+        {editedAfter[step] && <p id="edited-after" class="hint edited-after">{editedAfterHint(editedAfter[step]!)}</p>}
+        {errors[step] && <p class="field-error" role="alert">{errors[step]}</p>}
+        {STEP_FIELDS[step].map((spec) => (
+          <FieldInput key={`${step}.${spec.key}`} id={`${step}.${spec.key}`} spec={spec} value={form[step][spec.key]}
+                      error={errors[`${step}.${spec.key}`]} onChange={(value) => change(spec.key, value)} />
+        ))}
+      </fieldset>
+      <div class="row">
+        <button type="button" class="secondary" disabled={index === 0} onClick={() => setStep(STEPS[index - 1])}>← {index > 0 ? STEP_TITLES[STEPS[index - 1]] : "Back"}</button>
+        <button type="button" class="secondary" disabled={index === STEPS.length - 1} onClick={() => setStep(STEPS[index + 1])}>{index < STEPS.length - 1 ? STEP_TITLES[STEPS[index + 1]] : "Next"} →</button>
+      </div>
+    </div>
+  );
+}
+
+function StepTabs({ current, editedAfter, errors, onSelect }: {
+  current: StepName; editedAfter: EditedAfter; errors: Errors; onSelect: (step: StepName) => void;
+}) {
+  const hasError = (step: StepName) => Object.keys(errors).some((key) => stepOfField(key) === step);
+  return (
+    <nav class="step-tabs" aria-label="Draft steps">
+      {STEPS.map((step, i) => (
+        <button key={step} type="button" class={`ghost${step === current ? " on" : ""}`} aria-current={step === current ? "step" : undefined}
+                onClick={() => onSelect(step)}>
+          {i + 1}. {STEP_TITLES[step]}
+          {editedAfter[step] && <span class="pill warn" title={editedAfterHint(editedAfter[step]!)}>edited after</span>}
+          {hasError(step) && <span class="pill error-pill">error</span>}
+        </button>
+      ))}
+    </nav>
+  );
+}
+
+function FieldInput({ id, spec, value, error, onChange }: {
+  id: string; spec: FieldSpec; value: FieldValue; error?: string; onChange: (value: FieldValue) => void;
+}) {
+  const described = error ? `${id}-error` : undefined;
+  const message = error && <p id={described} class="field-error" role="alert">{error}</p>;
+  if (spec.kind === "dialogues") {
+    return <DialogueEditor label={spec.label} lines={value as DialogueLine[]} onChange={onChange}>{message}</DialogueEditor>;
+  }
+  const text = value as string;
+  const input = (e: Event) => onChange((e.target as HTMLInputElement | HTMLTextAreaElement).value);
+  const common = { name: id, value: text, onInput: input, "aria-invalid": error ? true : undefined, "aria-describedby": described };
+  return (
+    <label>{spec.label}
+      {spec.kind === "line" || spec.kind === "age"
+        ? <input {...common} inputMode={spec.kind === "age" ? "numeric" : undefined} class={spec.kind === "age" ? "narrow" : undefined} />
+        : <textarea {...common} rows={spec.kind === "lines" ? Math.max(3, text.split("\n").length + 1) : 4} />}
+      {message}
+    </label>
+  );
+}
+
+// Example dialogues: a user line and the character's answer per pair; blank pairs are dropped on save.
+function DialogueEditor({ label, lines, onChange, children }: {
+  label: string; lines: DialogueLine[]; onChange: (lines: DialogueLine[]) => void; children?: ComponentChildren;
+}) {
+  const set = (i: number, part: keyof DialogueLine, text: string) =>
+    onChange(lines.map((line, j) => (j === i ? { ...line, [part]: text } : line)));
+  return (
+    <fieldset class="list-field dialogues">
+      <legend>{label}</legend>
+      {lines.map((line, i) => (
+        <div class="dialogue" key={i}>
+          <label>User {i + 1}<input value={line.user} onInput={(e) => set(i, "user", (e.target as HTMLInputElement).value)} /></label>
+          <label>Character {i + 1}<textarea value={line.character} onInput={(e) => set(i, "character", (e.target as HTMLTextAreaElement).value)} /></label>
+          <button type="button" class="ghost" aria-label={`Remove dialogue ${i + 1}`} onClick={() => onChange(lines.filter((_, j) => j !== i))}>×</button>
+        </div>
+      ))}
+      <button type="button" class="secondary" onClick={() => onChange([...lines, { user: "", character: "" }])}>Add dialogue</button>
+      {children}
+    </fieldset>
+  );
+}
