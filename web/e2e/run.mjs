@@ -67,7 +67,11 @@ await new Promise((resolve, reject) => {
 });
 const backendBase = `http://127.0.0.1:${backend.address().port}/v1`;
 
-const server = spawn(troupe, ["serve", "--listen", "127.0.0.1:0", "--model", model], { env, stdio: ["ignore", "ignore", "pipe"] });
+// TROUPE_E2E_WEB_DIR serves a web build from that directory instead of the binary's embedded copy,
+// to test a UI built apart from the binary (`npm run build` writes web/dist).
+const serveArgs = ["serve", "--listen", "127.0.0.1:0", "--model", model];
+if (process.env.TROUPE_E2E_WEB_DIR) serveArgs.push("--web-dir", process.env.TROUPE_E2E_WEB_DIR);
+const server = spawn(troupe, serveArgs, { env, stdio: ["ignore", "ignore", "pipe"] });
 let serverLog = "";
 const port = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`troupe serve did not start:\n${serverLog}`)), 20000);
@@ -339,7 +343,7 @@ await test("sign-in: a wrong key gets a readable message", async (page) => {
 
 // Each area's browser tests live in their own module (web/e2e/<area>.mjs) and get this harness.
 const harness = { test, expect, signIn, callApi, createJuno, waitForTurnToEnd, keys, base, backendBase, backendRequests, cli, data,
-                  troupe, model, env };
+                  troupe, model, env, outDir };
 const areaModules = [
   new URL("./handoff.mjs", import.meta.url).href,
   new URL("./kpis.mjs", import.meta.url).href,
