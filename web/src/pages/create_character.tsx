@@ -248,6 +248,10 @@ function EditStep({ candidate, onBack }: { candidate: Candidate; onBack: () => v
   const change = (key: string, value: FieldValue) => {
     setForm((current) => ({ ...current, [step]: { ...current[step], [key]: value } }));
     setEditedAfter((marks) => markEdited(marks, step));
+    setErrors((current) => {
+      const { [`${step}.${key}`]: _answered, ...rest } = current;
+      return rest;
+    });
   };
   const showErrors = (found: Errors) => {
     setErrors(found);
