@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  checkForm, defaultBrief, draftToForm, editedAfterHint, formFieldOfError, formToDraft, generateBody, generationResult,
+  checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationResult,
   markEdited, messageBesideField, nearCopyMarks, newerJob, parseAge, progressText, splitLines, stepOfField,
   type DialogueLine, type DiversityPair, type Draft, type Job,
 } from "./character_wizard";
@@ -71,6 +71,15 @@ describe("near-copy marks", () => {
     const marks = nearCopyMarks([pair(1, 2, false), pair(1, 3, true, "same name 'Ada'"), pair(2, 3, true)], 3);
     expect(marks).toEqual([["Near-copy of #3 (same name 'Ada')"], ["Near-copy of #3"], ["Near-copy of #1 (same name 'Ada')", "Near-copy of #2"]]);
     expect(nearCopyMarks([pair(1, 9, true)], 2)).toEqual([["Near-copy of #9"], []]);
+  });
+});
+
+describe("a consistency finding", () => {
+  it("points at its field, which names its step, without saying the step twice", () => {
+    const finding = { severity: "warning", step: "concept", field: "concept.setting", message: "" };
+    expect(findingWhere(finding)).toBe("concept.setting");
+    expect(findingWhere({ ...finding, field: "setting" })).toBe("concept.setting");
+    expect(findingWhere({ ...finding, field: "" })).toBe("concept");
   });
 });
 

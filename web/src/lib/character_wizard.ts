@@ -154,6 +154,13 @@ export function nearCopyMarks(pairs: DiversityPair[], count: number): string[][]
   return marks;
 }
 
+// Where a consistency finding points: its field, which names the step already
+// ("greetings.first_message"), else its step.
+export function findingWhere(finding: Finding): string {
+  if (!finding.field) return finding.step;
+  return finding.field.startsWith(`${finding.step}.`) || !finding.step ? finding.field : `${finding.step}.${finding.field}`;
+}
+
 // ---- The draft as a form ----
 
 export type FieldKind = "line" | "text" | "age" | "lines" | "dialogues";

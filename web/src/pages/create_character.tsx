@@ -6,7 +6,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type Character } from "../lib/api";
 import {
-  checkForm, defaultBrief, draftToForm, editedAfterHint, formFieldOfError, formToDraft, generateBody, generationResult,
+  checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationResult,
   jobFinished, markEdited, messageBesideField, nearCopyMarks, newerJob, progressText, stepOfField, ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
   type BriefForm, type Candidate, type DialogueLine, type DraftForm, type EditedAfter, type FieldSpec, type FieldValue,
   type GenerationResult, type Job, type Role, type StepName,
@@ -225,7 +225,7 @@ function CandidateCard({ number, candidate, marks, onPick }: { number: number; c
           <p class="findings-title">Consistency</p>
           <ul class="findings" aria-label={`Consistency findings of candidate ${number}`}>
             {candidate.consistency.map((finding, i) => (
-              <li key={i} class={`finding ${finding.severity}`}>{finding.step}.{finding.field}: {finding.message}</li>
+              <li key={i} class={`finding ${finding.severity}`}>{findingWhere(finding)}: {finding.message}</li>
             ))}
           </ul>
         </>
