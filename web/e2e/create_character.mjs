@@ -1,0 +1,64 @@
+// The Create character wizard, end to end: from the studio's list, a brief for two candidates, the
+// generation job run by the server's stories260K model (its names are gibberish, so only the
+// structure is checked: two cards, each with a name), one picked, renamed in the concept step (the
+// later steps then say they were written before the edit), saved, and the character's page shows
+// the new name on an unpublished character.
+import { join } from "node:path";
+
+export default async function ({ test, expect, signIn, callApi, keys, outDir }) {
+  await test("studio: the Create character wizard generates two candidates, one is renamed and saved", async (page) => {
+    await signIn(page, keys.studio);
+    await page.getByRole("link", { name: "Studio" }).click();
+    await page.getByRole("heading", { name: "Studio" }).waitFor();
+    await page.getByRole("button", { name: "Create character" }).click();
+    await page.getByRole("heading", { name: "Create character" }).waitFor();
+    expect(new URL(page.url()).pathname === "/studio/create", `the wizard should be at /studio/create, got ${page.url()}`);
+
+    await page.getByLabel(/^Theme/).fill("lighthouse keepers");
+    await page.getByLabel(/^Audience/).fill("children who love the sea");
+    await page.getByLabel("Role").selectOption("companion");
+    await page.getByLabel("Candidates").fill("2");
+    const queued = page.waitForResponse((r) => r.url().endsWith("/api/v1/studio/characters/generate"));
+    await page.getByRole("button", { name: "Generate" }).click();
+    const response = await queued;
+    const job = await response.json();
+    expect(response.status() === 202 && job.kind === "studio.generate_characters",
+           `the generation should be queued as a job, got ${response.status()}: ${JSON.stringify(job)}`);
+
+    // The job runs ten model steps; the cards come when it has succeeded.
+    const cards = page.locator(".candidate");
+    await cards.nth(1).waitFor({ timeout: 300000 });
+    expect(await cards.count() === 2, `two candidate cards expected, got ${await cards.count()}`);
+    for (let i = 0; i < 2; ++i) {
+      const name = (await cards.nth(i).locator(".candidate-name").innerText()).trim();
+      expect(name.length > 0 && name !== "(no name)", `candidate ${i + 1} should have a name, got "${name}"`);
+    }
+    const finished = await callApi("GET", `/api/v1/jobs/${job.id}`, keys.studio);
+    expect(finished.status === "succeeded" && finished.progress === 1 && finished.result.candidates.length === 2,
+           `the job should have succeeded with two candidates: ${JSON.stringify({ ...finished, result: undefined })}`);
+    await page.screenshot({ path: join(outDir, "create_character_candidates.png"), fullPage: true });
+
+    await cards.first().getByRole("button", { name: /^Pick candidate 1/ }).click();
+    await page.getByRole("navigation", { name: "Draft steps" }).waitFor();
+    const renamed = "Captain Wren Lumen";
+    await page.getByLabel("Name", { exact: true }).fill(renamed);
+    await page.getByRole("heading", { name: `Edit ${renamed}` }).waitFor();
+    const marked = await page.locator(".step-tabs .pill", { hasText: "edited after" }).count();
+    expect(marked === 4, `the four steps after the concept should say they were written before the edit, got ${marked}`);
+    await page.getByRole("button", { name: /^2\. Background/ }).click();
+    await page.getByText("Concept was edited after this step was written").waitFor();
+    await page.screenshot({ path: join(outDir, "create_character_edit.png"), fullPage: true });
+
+    const saving = page.waitForResponse((r) => r.url().endsWith("/api/v1/studio/drafts"));
+    await page.getByRole("button", { name: "Save as draft character" }).click();
+    const saved = await saving;
+    const character = await saved.json();
+    expect(saved.status() === 201, `the draft should be saved, got ${saved.status()}: ${JSON.stringify(character)}`);
+    await page.waitForURL(`**/studio/${character.id}`);
+    await page.getByRole("heading", { level: 1, name: `Edit ${renamed}` }).waitFor();
+    expect(await page.getByLabel("Name", { exact: true }).inputValue() === renamed, "the character page should show the new name");
+    const stored = await callApi("GET", `/api/v1/characters/${character.id}`, keys.studio);
+    expect(stored.name === renamed && stored.published === false,
+           `the stored character should be the renamed, unpublished draft: ${stored.name}, published ${stored.published}`);
+  });
+}
