@@ -160,7 +160,8 @@ describe("a save error", () => {
   });
 
   it("reads beside its field without the path it starts with", () => {
-    expect(messageBesideField("draft.steps.concept: $.pitch: longer than maxLength")).toBe("Longer than maxLength");
+    expect(messageBesideField("draft.steps.concept: $.pitch: longer than maxLength")).toBe("Too long");
+    expect(messageBesideField("draft.steps.background: $.dislikes: fewer items than minItems")).toBe("Too few items (is it empty?)");
     expect(messageBesideField("draft.steps.concept: the age must be 1..150, got 200")).toBe("The age must be 1..150, got 200");
     expect(messageBesideField("the greetings step has not run")).toBe("The greetings step has not run");
     expect(messageBesideField("draft.steps.speech: $.example_dialogues[0]: missing required property 'user'"))

@@ -291,10 +291,17 @@ export function formFieldOfError(field: string, message = ""): string {
   return head;
 }
 
+// The schema checker's words for a bound, as a person would say them.
+const BOUND_WORDS: Array<[string, string]> = [
+  ["longer than maxLength", "too long"], ["shorter than minLength", "too short (is it empty?)"],
+  ["more items than maxItems", "too many items"], ["fewer items than minItems", "too few items (is it empty?)"],
+];
+
 // A save error's message as shown beside its field: without the path it starts with, which the
-// field's place already says ("draft.steps.concept: $.pitch: longer than maxLength" -> "Longer than maxLength").
+// field's place already says ("draft.steps.concept: $.pitch: longer than maxLength" -> "Too long").
 export function messageBesideField(message: string): string {
-  const text = message.replace(/^(?:[$\w.[\]]+: )+/, "");
+  let text = message.replace(/^(?:[$\w.[\]]+: )+/, "");
+  for (const [bound, words] of BOUND_WORDS) if (text === bound) text = words;
   return text ? text[0].toUpperCase() + text.slice(1) : message;
 }
 
