@@ -288,6 +288,15 @@ Status ApplyStepReply(CharacterDraft& draft, CharacterStep step, std::string_vie
   const Json schema = StepSchemaJson(step, limits);
   Json value = Json::parse(text, nullptr, false);
   if (value.is_discarded()) return InvalidArgument(field + ": the reply is not JSON", field);
+  // Said plainly before the schema check, whose message would list all 150 ages of the enum.
+  if (step == CharacterStep::kConcept && value.is_object() && value.contains("age")) {
+    const Json& age = value["age"];
+    if (!age.is_number_integer() || age.get<int64_t>() < 1 || age.get<int64_t>() > kConceptMaxAge ||
+        (age.is_number_unsigned() && age.get<uint64_t>() > uint64_t{kConceptMaxAge})) {
+      return InvalidArgument("concept: the age must be a whole number 1.." + std::to_string(kConceptMaxAge),
+                             "concept.age");
+    }
+  }
   Status valid = llm::CheckAgainstSchema(schema.dump(), text, field);
   if (!valid.ok()) return valid;
   CharacterDraft updated = draft;

@@ -56,7 +56,8 @@ TEST(DraftJsonTest, WhatIsWrongIsNamedByItsPath) {
   };
   nlohmann::ordered_json edited = json;
   edited["steps"]["concept"]["age"] = 0;
-  EXPECT_THAT(field_of(edited), HasSubstr("draft.steps.concept"));
+  EXPECT_EQ(field_of(edited), "draft.steps.concept.age");
+  EXPECT_THAT(DraftFromJson(edited, TextLimits{}).status().message(), HasSubstr("whole number 1..150"));
   edited = json;
   edited["steps"]["villain"] = nlohmann::ordered_json::object();
   EXPECT_EQ(field_of(edited), "draft.steps");
