@@ -189,5 +189,31 @@ TEST_F(AnalyticsRoutesTest, EvaluationRunsAreListedAndReadWithTheirReports) {
   EXPECT_EQ(api_->Call("GET", "/api/v1/eval-runs/" + std::to_string(second), agent_).status, 403);
 }
 
+TEST_F(AnalyticsRoutesTest, AConversationsSentimentIsItsUsersScoresInOrderWithTheirTrajectory) {
+  const int64_t conversation = StartAt("intro");
+  Say(conversation, store::MessageRole::kUser, "intro", -0.5);
+  Say(conversation, store::MessageRole::kAssistant, "intro", 0.9);  // replies do not count
+  Say(conversation, store::MessageRole::kUser, "intro", std::nullopt);  // nor unscored messages
+  Say(conversation, store::MessageRole::kUser, "intro", 0.1);
+  Say(conversation, store::MessageRole::kUser, "friendly", 0.7);
+  const json sentiment = Get("/api/v1/conversations/" + std::to_string(conversation) + "/sentiment", agent_);
+  EXPECT_EQ(sentiment["conversation_id"], conversation);
+  ASSERT_EQ(sentiment["points"].size(), 3u);
+  EXPECT_EQ(sentiment["points"][0]["score"], -0.5);
+  EXPECT_EQ(sentiment["points"][2]["score"], 0.7);
+  const json& trajectory = sentiment["trajectory"];
+  EXPECT_EQ(trajectory["count"], 3);
+  EXPECT_NEAR(trajectory["mean"].get<double>(), 0.1, 1e-12);
+  EXPECT_EQ(trajectory["start_mean"], -0.5);
+  EXPECT_EQ(trajectory["end_mean"], 0.7);
+  EXPECT_NEAR(trajectory["slope"].get<double>(), 0.6, 1e-12);
+  EXPECT_EQ(trajectory["trend"], "improving");
+
+  const json empty = Get("/api/v1/conversations/" + std::to_string(StartAt("")) + "/sentiment", studio_);
+  EXPECT_TRUE(empty["points"].empty());
+  EXPECT_EQ(empty["trajectory"]["trend"], "none");
+  EXPECT_TRUE(empty["trajectory"]["mean"].is_null());
+}
+
 }  // namespace
 }  // namespace troupe::server::testing

@@ -150,6 +150,7 @@ std::vector<Row> Rows() {
       {"PATCH", in_pinned_memory(), Body(R"({"content":"changed"})"), own_reads},
       {"DELETE", in_pinned_memory(), NoBody(), {401, 204, 403, 204, 204, 404}},
       {"GET", in_conversation("/search?q=hello"), NoBody(), {401, 200, 200, 200, 200, 404}},
+      {"GET", in_conversation("/sentiment"), NoBody(), {401, 200, 200, 200, 200, 404}},
       {"GET", Fixed("/api/v1/openapi.json"), NoBody(), {200, 200, 200, 200, 200, 200}},
       // The live feed: a client's stream carries only its own end user's events (see api_test).
       {"GET", Fixed("/api/v1/events"), NoBody(), {401, 200, 200, 200, 200, 200}},

@@ -6,6 +6,7 @@
 #include "chat/flow.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
+#include "analytics/sentiment_trajectory.h"
 #include "studio/stage_funnel.h"
 #include "store/kpi_report.h"
 
@@ -161,9 +162,44 @@ Response GetEvalRun(ApiCall& call) {
   return Response::Json(body);
 }
 
+// The conversation's most recent messages a trajectory is drawn from.
+constexpr int kSentimentMessages = 5000;
+
+Response GetConversationSentiment(ApiCall& call) {
+  Result<store::Conversation> conversation = call.VisibleConversation();
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  Result<std::vector<store::Message>> messages = call.store.messages().Latest(conversation->id, kSentimentMessages);
+  if (!messages.ok()) return Response::Error(messages.status());
+  json points = json::array();
+  std::vector<double> scores;
+  for (const store::Message& message : *messages) {
+    if (message.role != store::MessageRole::kUser || !message.sentiment) continue;
+    points.push_back({{"message_id", message.id}, {"created_at", message.created_at}, {"score", *message.sentiment}});
+    scores.push_back(*message.sentiment);
+  }
+  const analytics::SentimentTrajectory trajectory = analytics::SummarizeSentiment(scores);
+  auto optional = [](const std::optional<double>& value) { return value ? json(*value) : json(); };
+  return Response::Json({{"conversation_id", conversation->id},
+                         {"points", points},
+                         {"trajectory",
+                          {{"count", trajectory.count},
+                           {"mean", optional(trajectory.mean)},
+                           {"start_mean", optional(trajectory.start_mean)},
+                           {"end_mean", optional(trajectory.end_mean)},
+                           {"slope", optional(trajectory.slope)},
+                           {"min", optional(trajectory.min)},
+                           {"max", optional(trajectory.max)},
+                           {"trend", analytics::TrendName(trajectory.trend)}}}});
+}
+
 }  // namespace
 
 void AddAnalyticsRoutes(RouteTable& table) {
+  table.push_back({"GET", "/api/v1/conversations/{conversation_id}/sentiment", "getConversationSentiment", "analytics",
+                   "The sentiment of the user's messages in a conversation, in order, and its trajectory (start, "
+                   "end, slope per message, trend)",
+                   {kScopeAgent, kScopeClient, kScopeStudio}, false, {}, "", "SentimentTrajectory", false, 200,
+                   GetConversationSentiment});
   table.push_back({"GET", "/api/v1/analytics/overview", "getAnalyticsOverview", "analytics",
                    "Per-day volume, sentiment and ratings of a period (UTC days), of every character or one, "
                    "with that character's stage funnel",

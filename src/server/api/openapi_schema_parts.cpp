@@ -227,6 +227,21 @@ void AddAnalyticsSchemas(json& schemas) {
   schemas["EvalRun"] = Object(run, {"id", "character_id", "dataset", "cases", "bleu", "chrf", "rouge_l"});
   run["report"] = AnyObject();
   schemas["EvalRunWithReport"] = Object(run, {"id", "character_id", "report"});
+  const json point = Object({{"message_id", Type("integer")}, {"created_at", Type("integer")}, {"score", Type("number")}},
+                            {"message_id", "created_at", "score"});
+  schemas["SentimentTrajectory"] = Object(
+      {{"conversation_id", Type("integer")},
+       {"points", {{"type", "array"}, {"items", point}}},
+       {"trajectory", Object({{"count", Type("integer")},
+                              {"mean", number},
+                              {"start_mean", number},
+                              {"end_mean", number},
+                              {"slope", number},
+                              {"min", number},
+                              {"max", number},
+                              {"trend", Enum({"none", "improving", "declining", "steady"})}},
+                             {"count", "trend"})}},
+      {"conversation_id", "points", "trajectory"});
 }
 
 // The studio's pipelines (studio_routes.cpp). A draft is draft_json.h's shape; its steps are
