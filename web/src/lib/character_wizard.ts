@@ -41,29 +41,8 @@ export function generateBody(form: BriefForm): Record<string, unknown> {
   return body;
 }
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
-
-export interface Job {
-  id: number;
-  kind: string;
-  status: JobStatus;
-  progress: number;
-  result: unknown;
-  error: string;
-  cancel_requested?: boolean;
-  updated_at?: number;
-}
-
-export const jobFinished = (job: Job) => job.status === "succeeded" || job.status === "failed" || job.status === "cancelled";
-
-// The job to show when another copy of it arrives (an event, a poll): never a running one over a
-// finished one, since an event and a poll may cross.
-export function newerJob(current: Job | null, next: Job): Job {
-  if (!current || current.id !== next.id) return next;
-  if (jobFinished(current) && !jobFinished(next)) return current;
-  if (!jobFinished(next) && (current.updated_at ?? 0) > (next.updated_at ?? 0)) return current;
-  return next;
-}
+export { jobFinished, newerJob, type Job, type JobStatus } from "./jobs";
+import type { Job } from "./jobs";
 
 const clamp01 = (value: number) => Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
 

@@ -7,11 +7,11 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, type Character } from "../lib/api";
 import {
   checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationResult,
-  jobFinished, markEdited, messageBesideField, nearCopyMarks, newerJob, progressText, stepOfField, ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
+  jobFinished, markEdited, messageBesideField, nearCopyMarks, progressText, stepOfField, ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
   type BriefForm, type Candidate, type DialogueLine, type DraftForm, type EditedAfter, type FieldSpec, type FieldValue,
   type GenerationResult, type Job, type Role, type StepName,
 } from "../lib/character_wizard";
-import { openLiveFeed } from "../lib/live";
+import { useJob } from "../components/use_job";
 import { useApp } from "../context";
 import "./create_character.css";
 
@@ -107,38 +107,6 @@ function BriefStep({ form, onChange, onQueued }: { form: BriefForm; onChange: (f
 }
 
 // ---- 2. The generation job ----
-
-// The job as it changes: job.updated events from the live feed, and a read every second while
-// the feed is not connected (refused, dropped, or not yet open).
-function useJob(initial: Job): [Job, (next: Job) => void] {
-  const { api, report } = useApp();
-  const [job, setJob] = useState(initial);
-  useEffect(() => {
-    let stopped = false;
-    let connected = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const take = (next: Job) => { if (!stopped) setJob((current) => newerJob(current, next)); };
-    const read = () => api.json<Job>("GET", `/api/v1/jobs/${initial.id}`).then(take).catch(report);
-    const feed = openLiveFeed(api, (event) => {
-      if (event.type !== "job.updated") return;
-      try {
-        const data = JSON.parse(event.data) as Job;
-        if (data.id === initial.id) take(data);
-      } catch {
-        // not JSON: ignored, the next poll or event brings the job
-      }
-    }, () => { void read(); }, (live) => { connected = live; });
-    const poll = () => {
-      timer = setTimeout(async () => {
-        if (!connected) await read();
-        if (!stopped) poll();
-      }, 1000);
-    };
-    poll();
-    return () => { stopped = true; clearTimeout(timer); feed.close(); };
-  }, [initial.id]);
-  return [job, (next) => setJob((current) => newerJob(current, next))];
-}
 
 function GenerationStep({ initial, candidates, onDone }: {
   initial: Job; candidates: number; onDone: (result: GenerationResult | null, notice: Notice | null) => void;
