@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import {
+  cardMarksMinor, defaultGenerateForm, defaultOptimizeForm, flowJobText, generateFlowBody, generatedFlow, optimization,
+  optimizeFlowBody, parseDiff, percent, performanceRows,
+} from "./flow_tools";
+import type { Job } from "./jobs";
+
+const job = (fields: Partial<Job>): Job => ({ id: 1, kind: "studio.optimize_flow", status: "running", progress: 0, result: null, error: "", ...fields });
+
+describe("request bodies", () => {
+  it("leave blank numbers out of a generation", () => {
+    const form = { ...defaultGenerateForm(false), topic: " tea ", goal: "a calm chat " };
+    expect(generateFlowBody(form)).toEqual({ topic: "tea", goal: "a calm chat" });
+  });
+  it("send the minor flag and stage range when given", () => {
+    const form = { ...defaultGenerateForm(true), topic: "t", goal: "g", minStages: "3", maxStages: "4", seed: "7" };
+    expect(generateFlowBody(form)).toEqual({ topic: "t", goal: "g", minor: true, min_stages: 3, max_stages: 4, seed: 7 });
+  });
+  it("leave a blank period and edit count out of an optimization", () => {
+    expect(optimizeFlowBody(5, defaultOptimizeForm())).toEqual({ character_id: 5 });
+    expect(optimizeFlowBody(5, { from: "2026-11-01", to: " ", maxEdits: "2" })).toEqual({ character_id: 5, from: "2026-11-01", max_edits: 2 });
+  });
+});
+
+describe("cardMarksMinor", () => {
+  it("reads troupe.minor and troupe.age as the safety gate does", () => {
+    expect(cardMarksMinor({ troupe: { minor: true } })).toBe(true);
+    expect(cardMarksMinor({ troupe: { age: 12 } })).toBe(true);
+    expect(cardMarksMinor({ troupe: { age: "15" } })).toBe(true);
+    expect(cardMarksMinor({ troupe: { age: 34, minor: false } })).toBe(false);
+    expect(cardMarksMinor({ troupe: { age: "" } })).toBe(false);
+    expect(cardMarksMinor({})).toBe(false);
+    expect(cardMarksMinor(null)).toBe(false);
+  });
+});
+
+describe("parseDiff", () => {
+  it("types each line and keeps its prefix", () => {
+    const diff = "--- flow_before\n+++ flow_after\n@@ -1,3 +1,3 @@\n start: talk\n-    prompt: Old.\n+    prompt: New.\n";
+    expect(parseDiff(diff)).toEqual([
+      { kind: "header", text: "--- flow_before" }, { kind: "header", text: "+++ flow_after" },
+      { kind: "hunk", text: "@@ -1,3 +1,3 @@" }, { kind: "context", text: " start: talk" },
+      { kind: "removed", text: "-    prompt: Old." }, { kind: "added", text: "+    prompt: New." },
+    ]);
+  });
+  it("makes nothing of an empty diff", () => {
+    expect(parseDiff("")).toEqual([]);
+  });
+});
+
+describe("performance", () => {
+  it("shows rates as percentages and a missing value as -", () => {
+    expect(percent(0)).toBe("0%");
+    expect(percent(0.125)).toBe("12.5%");
+    expect(percent(1)).toBe("100%");
+    expect(percent(null)).toBe("-");
+    expect(performanceRows([
+      { stage: "hello", reached: 4, drop_off_rate: 0.25, sentiment_mean: 0.5, rating_mean: null },
+      { stage: "friends", reached: null, drop_off_rate: null, sentiment_mean: null, rating_mean: 1 },
+    ])).toEqual([
+      { stage: "hello", reached: "4", dropOff: "25%", sentiment: "0.50", rating: "-" },
+      { stage: "friends", reached: "-", dropOff: "-", sentiment: "-", rating: "1.00" },
+    ]);
+  });
+});
+
+describe("job results", () => {
+  it("reads a generated flow and an optimization, or null", () => {
+    expect(generatedFlow(job({ result: { flow: "start: a\n", stages: ["a"] } }))).toEqual({ flow: "start: a\n", stages: ["a"] });
+    expect(generatedFlow(job({ result: null }))).toBeNull();
+    expect(optimization(job({ result: { flow_after: "x", diff: "" } }))?.edits).toEqual([]);
+    expect(optimization(job({ result: { edits: [] } }))).toBeNull();
+  });
+  it("says where a job is", () => {
+    expect(flowJobText(job({ status: "queued" }))).toBe("Waiting for a worker…");
+    expect(flowJobText(job({ progress: 0.5 }))).toBe("Asking the model… 50%");
+    expect(flowJobText(job({ status: "failed", error: "model busy" }))).toBe("Failed: model busy");
+  });
+});
