@@ -1,10 +1,13 @@
 // The studio: every character (drafts too), card import by file picker or drag-and-drop (JSON or
 // PNG), export, and the editor for every card field, the lorebook, the avatar and the flow (checked
-// as it is typed, errors beside the field), with a playground to try a draft before publishing.
+// as it is typed, errors beside the field, with tools to generate or optimize it), with a playground
+// to try a draft before publishing.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type Character, type CharacterBook, type Conversation, type LorebookEntry } from "../lib/api";
 import { useApp } from "../context";
 import { Avatar } from "../components/avatar";
+import { FlowGenerator, FlowOptimizer } from "../components/flow_tools";
+import { cardMarksMinor } from "../lib/flow_tools";
 
 async function importFile(api: ReturnType<typeof useApp>["api"], file: File): Promise<Character> {
   const isPng = file.type === "image/png" || file.name.toLowerCase().endsWith(".png");
@@ -248,6 +251,7 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
 
   const error = (field: string) => fieldErrors[field] && <p class="field-error" role="alert">{fieldErrors[field]}</p>;
   const flowError = flowCheck && !flowCheck.valid ? flowCheck.error : undefined;
+  const minor = (() => { try { return cardMarksMinor(JSON.parse(extensionsText)); } catch { return false; } })();
 
   return (
     <form class="editor" onSubmit={save}>
@@ -311,6 +315,8 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
               {flowCheck === null ? "Checking…" : flowError ? flowError.message : `Valid: ${flowCheck.stages?.join(" → ") ?? ""}`}
             </p>
             {error("flow")}
+            <FlowGenerator minor={minor} onUse={(flow) => set("flow", flow)} />
+            {draft.id && draft.flow.trim() !== "" && <FlowOptimizer characterId={draft.id} onApply={(flow) => set("flow", flow)} />}
           </fieldset>
           <fieldset>
             <legend>Lorebook</legend>

@@ -1,0 +1,225 @@
+// The flow tools beside the character editor's flow textarea: "Generate a flow" from a topic and a
+// goal, and "Optimize this flow" from how its stages did; each runs a studio job (followed with
+// useJob, Cancel while it runs) and hands its YAML to the textarea, which the operator then saves.
+// They sit inside the editor's <form>, so they use no form of their own and Enter starts them.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError } from "../lib/api";
+import {
+  defaultGenerateForm, defaultOptimizeForm, flowJobText, generateFlowBody, generatedFlow, optimization, optimizeFlowBody, parseDiff,
+  performanceRows, type GenerateFlowForm, type GeneratedFlow, type Optimization, type OptimizeFlowForm,
+} from "../lib/flow_tools";
+import { jobFinished, type Job } from "../lib/jobs";
+import { useApp } from "../context";
+import { useJob } from "./use_job";
+import "./flow_tools.css";
+
+// Enter in a tool's field starts the tool instead of saving the whole character.
+const enterStarts = (start: () => void) => (e: KeyboardEvent) => {
+  if (e.key === "Enter") { e.preventDefault(); start(); }
+};
+
+// A job's progress with Cancel; onDone gets the finished job, read again once if it came without its result.
+function FlowJob({ initial, title, onDone }: { initial: Job; title: string; onDone: (job: Job) => void }) {
+  const { api, report } = useApp();
+  const [job, take] = useJob(initial);
+  const [cancelling, setCancelling] = useState(false);
+
+  useEffect(() => {
+    if (!jobFinished(job)) return;
+    if (job.status === "succeeded" && job.result == null) {
+      api.json<Job>("GET", `/api/v1/jobs/${job.id}`).catch(() => job).then(onDone);
+    } else {
+      onDone(job);
+    }
+  }, [job.status]);
+
+  async function cancel() {
+    setCancelling(true);
+    try {
+      take(await api.json<Job>("POST", `/api/v1/jobs/${job.id}/cancel`, {}));
+    } catch (problem) {
+      report(problem);
+      setCancelling(false);
+    }
+  }
+
+  return (
+    <div class="flow-job">
+      <progress max={1} value={Math.min(1, Math.max(0, job.progress || 0))} aria-label={`${title} progress`} />
+      <span class="hint" role="status">{flowJobText(job)}</span>
+      <button type="button" class="secondary" disabled={cancelling || job.cancel_requested} onClick={cancel}>
+        {cancelling || job.cancel_requested ? "Cancelling…" : "Cancel"}
+      </button>
+    </div>
+  );
+}
+
+interface Notice { text: string; error: boolean }
+const NoticeLine = ({ notice }: { notice: Notice | null }) =>
+  notice && <p class={notice.error ? "field-error" : "hint"} role={notice.error ? "alert" : "status"}>{notice.text}</p>;
+
+// ---- Generate a flow ----
+
+export function FlowGenerator({ minor, onUse }: { minor: boolean; onUse: (flow: string) => void }) {
+  const { api, report } = useApp();
+  const [form, setForm] = useState<GenerateFlowForm>(() => defaultGenerateForm(minor));
+  const [job, setJob] = useState<Job | null>(null);
+  const [result, setResult] = useState<GeneratedFlow | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [starting, setStarting] = useState(false);
+
+  // The card's extensions may load or change after the form was made: the checkbox follows them until touched.
+  const [minorTouched, setMinorTouched] = useState(false);
+  useEffect(() => { if (!minorTouched) setForm((current) => ({ ...current, minor })); }, [minor]);
+
+  const ready = form.topic.trim() !== "" && form.goal.trim() !== "" && !job && !starting;
+  async function start() {
+    if (!ready) return;
+    setStarting(true);
+    setNotice(null);
+    setResult(null);
+    try {
+      setJob(await api.json<Job>("POST", "/api/v1/studio/flows/generate", generateFlowBody(form)));
+    } catch (problem) {
+      if (problem instanceof ApiError && problem.status === 400) setNotice({ text: problem.message, error: true });
+      else report(problem);
+    } finally {
+      setStarting(false);
+    }
+  }
+  function finished(done: Job) {
+    setJob(null);
+    const flow = done.status === "succeeded" ? generatedFlow(done) : null;
+    setResult(flow);
+    if (done.status === "cancelled") setNotice({ text: "Generation cancelled.", error: false });
+    else if (!flow) setNotice({ text: done.status === "failed" ? flowJobText(done) : "The generation finished, but its flow could not be read.", error: true });
+  }
+
+  const text = (name: "topic" | "goal" | "minStages" | "maxStages" | "seed") => ({
+    name: `flow-${name}`, value: form[name], onKeyDown: enterStarts(start),
+    onInput: (e: Event) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value }),
+  });
+  return (
+    <details class="flow-tool" aria-label="Generate a flow">
+      <summary>Generate a flow</summary>
+      <label>Topic<input {...text("topic")} placeholder="a tea shop" /></label>
+      <label>Goal<input {...text("goal")} placeholder="the visitor picks a tea they like" /></label>
+      <div class="row">
+        <label class="inline"><input type="checkbox" checked={form.minor}
+               onChange={(e) => { setMinorTouched(true); setForm({ ...form, minor: (e.target as HTMLInputElement).checked }); }} /> For a minor</label>
+        <label>Stages from<input type="number" min="2" max="12" class="narrow" placeholder="5" {...text("minStages")} /></label>
+        <label>to<input type="number" min="2" max="12" class="narrow" placeholder="7" {...text("maxStages")} /></label>
+        <label>Seed<input type="number" min="0" class="narrow" placeholder="1" {...text("seed")} /></label>
+      </div>
+      {!job && <button type="button" disabled={!ready} onClick={start}>{starting ? "Starting…" : "Generate flow"}</button>}
+      {job && <FlowJob key={job.id} initial={job} title="Flow generation" onDone={finished} />}
+      <NoticeLine notice={notice} />
+      {result && (
+        <div class="flow-result">
+          <p class="hint">Stages: {result.stages.join(" → ") || "(none named)"}</p>
+          <pre class="code flow-yaml" aria-label="Generated flow">{result.flow}</pre>
+          <button type="button" onClick={() => { onUse(result.flow); setNotice({ text: "Put into the flow field: save the character to keep it.", error: false }); }}>
+            Use this flow
+          </button>
+        </div>
+      )}
+    </details>
+  );
+}
+
+// ---- Optimize this flow ----
+
+export function FlowOptimizer({ characterId, onApply }: { characterId: number; onApply: (flow: string) => void }) {
+  const { api, report } = useApp();
+  const [form, setForm] = useState<OptimizeFlowForm>(defaultOptimizeForm);
+  const [job, setJob] = useState<Job | null>(null);
+  const [result, setResult] = useState<Optimization | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [starting, setStarting] = useState(false);
+
+  async function start() {
+    if (job || starting) return;
+    setStarting(true);
+    setNotice(null);
+    setResult(null);
+    try {
+      setJob(await api.json<Job>("POST", "/api/v1/studio/flows/optimize", optimizeFlowBody(characterId, form)));
+    } catch (problem) {
+      if (problem instanceof ApiError && problem.status === 412) setNotice({ text: "This character has no flow of its own: save one first.", error: true });
+      else if (problem instanceof ApiError && problem.status === 400) setNotice({ text: problem.message, error: true });
+      else report(problem);
+    } finally {
+      setStarting(false);
+    }
+  }
+  function finished(done: Job) {
+    setJob(null);
+    const found = done.status === "succeeded" ? optimization(done) : null;
+    setResult(found);
+    if (done.status === "cancelled") setNotice({ text: "Optimization cancelled.", error: false });
+    else if (!found) setNotice({ text: done.status === "failed" ? flowJobText(done) : "The optimization finished, but its result could not be read.", error: true });
+  }
+
+  const field = (name: keyof OptimizeFlowForm) => ({
+    name: `optimize-${name}`, value: form[name], onKeyDown: enterStarts(start),
+    onInput: (e: Event) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value }),
+  });
+  return (
+    <details class="flow-tool" aria-label="Optimize this flow">
+      <summary>Optimize this flow</summary>
+      <p class="hint">The model reads how each stage did (reached, drop-off, sentiment, ratings) and proposes edits. Blank period: the last 30 days.</p>
+      <div class="row">
+        <label>From<input type="date" {...field("from")} /></label>
+        <label>To<input type="date" {...field("to")} /></label>
+        <label>Max edits<input type="number" min="1" max="10" class="narrow" placeholder="3" {...field("maxEdits")} /></label>
+      </div>
+      {!job && <button type="button" disabled={starting} onClick={start}>{starting ? "Starting…" : "Optimize"}</button>}
+      {job && <FlowJob key={job.id} initial={job} title="Flow optimization" onDone={finished} />}
+      <NoticeLine notice={notice} />
+      {result && <OptimizationView result={result} onApply={() => {
+        onApply(result.flow_after);
+        setNotice({ text: "Applied to the flow field: save the character to keep it.", error: false });
+      }} />}
+    </details>
+  );
+}
+
+function OptimizationView({ result, onApply }: { result: Optimization; onApply: () => void }) {
+  const rows = performanceRows(result.performance);
+  const lines = parseDiff(result.diff);
+  return (
+    <div class="flow-result">
+      <div class="table-scroll">
+        <table class="flow-performance" aria-label="Stage performance">
+          <thead><tr><th>Stage</th><th>Reached</th><th>Drop-off</th><th>Sentiment</th><th>Rating</th></tr></thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.stage} data-stage={row.stage}>
+                <td>{row.stage}</td><td>{row.reached}</td><td>{row.dropOff}</td><td>{row.sentiment}</td><td>{row.rating}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h3>Edits</h3>
+      {result.edits.length === 0 ? <p class="hint">The model proposed no edit.</p> : (
+        <ol class="flow-edits" aria-label="Edits">
+          {result.edits.map((edit, i) => (
+            <li key={i} class="flow-edit">
+              <strong>{edit.stage}</strong>: {edit.reason || "(no reason given)"}
+              {edit.prompt && <div class="hint">New prompt: {edit.prompt}</div>}
+              {typeof edit.messages_at_least === "number" && <div class="hint">Move on after {edit.messages_at_least} messages</div>}
+            </li>
+          ))}
+        </ol>
+      )}
+      <h3>Changes</h3>
+      {lines.length === 0 ? <p class="hint">The flow is unchanged.</p> : (
+        <div class="diff code" role="list" aria-label="Changes to the flow">
+          {lines.map((line, i) => <div key={i} role="listitem" class={`diff-line ${line.kind}`}>{line.text || " "}</div>)}
+        </div>
+      )}
+      <button type="button" onClick={onApply} disabled={result.flow_after.trim() === ""}>Apply</button>
+    </div>
+  );
+}
