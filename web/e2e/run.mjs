@@ -353,6 +353,7 @@ const areaModules = [
   new URL("./first_run.mjs", import.meta.url).href,
   new URL("./analytics.mjs", import.meta.url).href,
   new URL("./create_character.mjs", import.meta.url).href,
+  new URL("./flow_tools.mjs", import.meta.url).href,
 ];
 for (const module of areaModules) await (await import(module)).default(harness);
 

@@ -107,8 +107,8 @@ export function FlowGenerator({ minor, onUse }: { minor: boolean; onUse: (flow: 
       <div class="row">
         <label class="inline"><input type="checkbox" checked={form.minor}
                onChange={(e) => { setMinorTouched(true); setForm({ ...form, minor: (e.target as HTMLInputElement).checked }); }} /> For a minor</label>
-        <label>Stages from<input type="number" min="2" max="12" class="narrow" placeholder="5" {...text("minStages")} /></label>
-        <label>to<input type="number" min="2" max="12" class="narrow" placeholder="7" {...text("maxStages")} /></label>
+        <label>Fewest stages<input type="number" min="2" max="12" class="narrow" placeholder="5" {...text("minStages")} /></label>
+        <label>Most stages<input type="number" min="2" max="12" class="narrow" placeholder="7" {...text("maxStages")} /></label>
         <label>Seed<input type="number" min="0" class="narrow" placeholder="1" {...text("seed")} /></label>
       </div>
       {!job && <button type="button" disabled={!ready} onClick={start}>{starting ? "Starting…" : "Generate flow"}</button>}
