@@ -354,6 +354,7 @@ const areaModules = [
   new URL("./analytics.mjs", import.meta.url).href,
   new URL("./create_character.mjs", import.meta.url).href,
   new URL("./flow_tools.mjs", import.meta.url).href,
+  new URL("./jobs.mjs", import.meta.url).href,
 ];
 for (const module of areaModules) await (await import(module)).default(harness);
 

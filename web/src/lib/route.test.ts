@@ -7,7 +7,7 @@ describe("routes", () => {
       { page: "gallery" }, { page: "signin" }, { page: "chat", conversationId: 12 }, { page: "studio" },
       { page: "character", characterId: "new" }, { page: "character", characterId: 3 }, { page: "agent" },
       { page: "agent", conversationId: 9 }, { page: "kpis" }, { page: "analytics" }, { page: "customers" },
-      { page: "campaigns" }, { page: "campaigns", campaignId: 4 }, { page: "create" },
+      { page: "campaigns" }, { page: "campaigns", campaignId: 4 }, { page: "create" }, { page: "jobs" },
     ];
     for (const route of routes) expect(parseRoute(pathOf(route))).toEqual(route);
   });
@@ -24,6 +24,7 @@ describe("routes", () => {
     expect(parseRoute("/studio/create")).toEqual({ page: "create" });
     expect(parseRoute("/studio/create/")).toEqual({ page: "create" });
     expect(parseRoute("/studio/create/2").page).toBe("notfound");
+    expect(parseRoute("/studio/jobs")).toEqual({ page: "jobs" });
     expect(parseRoute("/studio/12")).toEqual({ page: "character", characterId: 12 });
   });
 });

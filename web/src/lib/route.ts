@@ -7,6 +7,7 @@ export type Route =
   | { page: "campaigns"; campaignId?: number }
   | { page: "character"; characterId: number | "new" }
   | { page: "create" } // the Create character wizard
+  | { page: "jobs" } // the background jobs
   | { page: "agent"; conversationId?: number }
   | { page: "kpis" }
   | { page: "analytics" }
@@ -31,6 +32,7 @@ export function parseRoute(path: string): Route {
   }
   if (first === "studio" && parts.length === 2) {
     if (second === "create") return { page: "create" };
+    if (second === "jobs") return { page: "jobs" };
     if (second === "new") return { page: "character", characterId: "new" };
     if (id(second)) return { page: "character", characterId: id(second)! };
   }
@@ -56,6 +58,8 @@ export function pathOf(route: Route): string {
       return `/studio/${route.characterId}`;
     case "create":
       return "/studio/create";
+    case "jobs":
+      return "/studio/jobs";
     case "campaigns":
       return route.campaignId ? `/studio/campaigns/${route.campaignId}` : "/studio/campaigns";
     case "agent":
