@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/split_mix64.h"
+
 namespace troupe::chat {
 namespace {
 
@@ -37,13 +39,8 @@ bool Holds(const Conditions& when, const ConversationSignals& signals) {
   return true;
 }
 
-// splitmix64's finaliser: the same draw on every platform and standard library.
-uint64_t Mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+// The same draw on every platform and standard library.
+uint64_t Mix(uint64_t x) { return SplitMix64(x); }
 
 uint64_t HashName(std::string_view name) {  // FNV-1a
   uint64_t hash = 0xCBF29CE484222325ull;

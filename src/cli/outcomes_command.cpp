@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analytics/binary_report.h"
+#include "base/split_mix64.h"
 #include "analytics/boosted_classifier.h"
 #include "analytics/outcome_dataset.h"
 #include "base/clock.h"
@@ -32,11 +33,7 @@ struct OutcomesFlags {
 // A conversation's side of the split, from its id and the seed alone (SplitMix64), so a rerun
 // over a grown store keeps the conversations it had on the side they were on.
 bool InTestShare(int64_t conversation_id, uint64_t seed, double share) {
-  uint64_t x = static_cast<uint64_t>(conversation_id) + seed * 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  x ^= x >> 31;
-  return static_cast<double>(x >> 11) / 9007199254740992.0 < share;
+  return UnitInterval(SplitMix64Finalize(static_cast<uint64_t>(conversation_id) + seed * kSplitMix64Gamma)) < share;
 }
 
 nlohmann::json ReportJson(const analytics::BinaryReport& report, const std::vector<double>& gain, size_t train) {

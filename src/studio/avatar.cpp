@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "studio/avatar_font_internal.h"
+#include "base/split_mix64.h"
 
 namespace troupe::studio {
 namespace {
@@ -65,12 +66,7 @@ struct AvatarShape {
 class AvatarRandom {
  public:
   explicit AvatarRandom(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t Next() { return SplitMix64(state_); }
   double Between(double low, double high) {  // uniform in [low, high)
     return low + (high - low) * static_cast<double>(Next() >> 11) / 9007199254740992.0;
   }
@@ -248,7 +244,7 @@ Result<std::string> RenderAvatarPng(const AvatarTraits& traits, int size, uint64
                            "size");
   }
   const AvatarPalette palette = PaletteFor(traits);
-  AvatarRandom random(TraitsHash(traits) ^ (variation * 0x9E3779B97F4A7C15ull));
+  AvatarRandom random(TraitsHash(traits) ^ (variation * kSplitMix64Gamma));
   std::vector<AvatarShape> shapes;
   AddBackgroundShapes(palette, random, shapes);
   AddInitials(traits, palette, shapes);
