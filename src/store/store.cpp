@@ -40,6 +40,7 @@ class SqlStore final : public Store {
     segments_ = repo::NewSegmentRepository(context);
     campaigns_ = repo::NewCampaignRepository(context);
     eval_runs_ = repo::NewEvalRunRepository(context);
+    experiments_ = repo::NewExperimentRepository(context);
     analytics_ = repo::NewAnalyticsRepository(context);
   }
 
@@ -72,6 +73,7 @@ class SqlStore final : public Store {
   SegmentRepository& segments() override { return *segments_; }
   CampaignRepository& campaigns() override { return *campaigns_; }
   EvalRunRepository& eval_runs() override { return *eval_runs_; }
+  ExperimentRepository& experiments() override { return *experiments_; }
   AnalyticsRepository& analytics() override { return *analytics_; }
 
  private:
@@ -97,6 +99,7 @@ class SqlStore final : public Store {
   std::unique_ptr<SegmentRepository> segments_;
   std::unique_ptr<CampaignRepository> campaigns_;
   std::unique_ptr<EvalRunRepository> eval_runs_;
+  std::unique_ptr<ExperimentRepository> experiments_;
   std::unique_ptr<AnalyticsRepository> analytics_;
 };
 

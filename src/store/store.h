@@ -29,6 +29,7 @@
 #include "store/campaign_repository.h"
 #include "store/analytics_repository.h"
 #include "store/eval_run_repository.h"
+#include "store/experiment_repository.h"
 #include "store/character_repository.h"
 #include "store/conversation_repository.h"
 #include "store/customer_repository.h"
@@ -126,6 +127,7 @@ class Store {
   virtual CampaignRepository& campaigns() = 0;
   // Evaluation runs of characters on datasets.
   virtual EvalRunRepository& eval_runs() = 0;
+  virtual ExperimentRepository& experiments() = 0;
   // The sums and counts behind the web studio's analytics dashboards.
   virtual AnalyticsRepository& analytics() = 0;
 };
