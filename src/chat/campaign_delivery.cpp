@@ -3,6 +3,7 @@
 // a message the character wrote first.
 #include "chat/campaign_profile.h"
 #include "chat/campaigns.h"
+#include "chat/experiments.h"
 #include "chat/proactive_turns.h"
 
 namespace troupe::chat {
@@ -107,7 +108,8 @@ Result<store::Conversation> Campaigns::ConversationFor(const store::Campaign& ca
   store::Conversation conversation;
   conversation.user_id = user_id;
   conversation.character_id = campaign.character_id;
-  return store_.conversations().Create(conversation);
+  TROUPE_ASSIGN_OR_RETURN(StartedConversation started, StartConversation(store_, conversation));
+  return started.conversation;
 }
 
 Status Campaigns::DeliverOne(const store::Campaign& campaign, store::CampaignMessage message, DeliveryReport& report) {

@@ -177,6 +177,7 @@ Result<Scene> TurnContext::LoadScene(store::Conversation conversation, const Tur
   scene.conversation = std::move(conversation);
   TROUPE_ASSIGN_OR_RETURN(scene.character, store.characters().Get(scene.conversation.character_id));
   TROUPE_ASSIGN_OR_RETURN(scene.parts, PartsOf(scene.character));
+  TROUPE_RETURN_IF_ERROR(PlayVariant(scene));
   scene.user_name = turn.user_name;
   if (scene.user_name.empty()) {
     Result<store::User> user = store.users().Get(scene.conversation.user_id);

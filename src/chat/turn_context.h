@@ -77,8 +77,11 @@ struct TurnContext {
   // kFailedPrecondition naming the field when the stored flow or lorebook no longer loads.
   Result<CharacterParts> PartsOf(const store::Character& character);
   Result<Scene> LoadScene(int64_t conversation_id, const TurnOptions& turn);
-  // The scene of a conversation the caller has read.
+  // The scene of a conversation the caller has read; an experiment's variant already played.
   Result<Scene> LoadScene(store::Conversation conversation, const TurnOptions& turn);
+  // Plays the conversation's experiment variant (experiments.h), if it has one: another flow,
+  // system prompt or character. experiment_scene.cpp.
+  Status PlayVariant(Scene& scene);
   // The scene a turn admitted with `admitted` plays in when it runs: the conversation as it is now
   // (earlier turns and the user's message changed it), the character and names as admitted.
   Result<Scene> RefreshScene(const Scene& admitted);
@@ -106,6 +109,12 @@ struct TurnContext {
   std::map<const TurnHandle*, std::weak_ptr<TurnHandle>> live_;  // guarded by live_mutex_
   std::mutex parts_mutex_;
   std::map<int64_t, CharacterParts> parts_;  // guarded by parts_mutex_
+  // Experiments by id with their variants parsed: variants never change once stored, and ids are
+  // never reused, so an entry stays true.
+  struct PlayedExperiment;
+  Result<std::shared_ptr<const PlayedExperiment>> ExperimentOf(int64_t experiment_id);
+  std::mutex experiments_mutex_;
+  std::map<int64_t, std::shared_ptr<const PlayedExperiment>> experiments_;  // guarded by experiments_mutex_
 };
 
 }  // namespace troupe::chat::internal

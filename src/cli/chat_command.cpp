@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chat/experiments.h"
 #include "chat/runtime.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
@@ -128,12 +129,12 @@ void Chat(CommandContext& context, const ChatOptions& options) {
     conversation.user_id = user->id;
     conversation.character_id = character->id;
     conversation.title = "terminal chat";
-    Result<store::Conversation> created = database.conversations().Create(conversation);
-    if (!created.ok()) {
-      context.Fail(created.status());
+    Result<chat::StartedConversation> started = chat::StartConversation(database, conversation);
+    if (!started.ok()) {
+      context.Fail(started.status());
       return;
     }
-    conversation = *created;
+    conversation = started->conversation;
   }
   std::cerr << "[" << character->name << ", conversation " << conversation.id << "; end with Ctrl-D]\n";
 

@@ -3,6 +3,7 @@
 // conversation that does not exist, so ids cannot be probed.
 #include <nlohmann/json.hpp>
 
+#include "chat/experiments.h"
 #include "server/api/api_call.h"
 #include "server/api/handoff_assignment.h"
 #include "server/api/json_io.h"
@@ -11,16 +12,6 @@ namespace troupe::server::api {
 namespace {
 
 using nlohmann::json;
-
-// A positive integer id from the query string; nullopt when absent.
-Result<std::optional<int64_t>> IdQuery(const Request& request, std::string_view name) {
-  std::optional<std::string> text = request.QueryParam(name);
-  if (!text) return std::optional<int64_t>();
-  Request probe;  // reuse PathId's parsing and message for a query parameter
-  probe.path_params.emplace(std::string(name), *text);
-  TROUPE_ASSIGN_OR_RETURN(int64_t id, PathId(probe, name));
-  return std::optional<int64_t>(id);
-}
 
 // Client keys: their end user's conversations. Other keys: one user's (?user_id=) or everyone's,
 // for the agent console; ?status= and ?character_id= narrow either.
@@ -112,8 +103,9 @@ Response CreateConversation(ApiCall& call) {
       return Response::Error(character.status());
     }
   }
-  Result<store::Conversation> created = call.store.conversations().Create(std::move(conversation));
-  if (!created.ok()) return Response::Error(created.status());
+  Result<chat::StartedConversation> started = chat::StartConversation(call.store, std::move(conversation));
+  if (!started.ok()) return Response::Error(started.status());
+  const store::Conversation* created = &started->conversation;
   const json stored = ToJson(*created);
   call.events.Publish({"conversation.created", created->user_id, created->id, stored.dump()});
   return Response::Json(stored, 201);
