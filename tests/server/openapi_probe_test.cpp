@@ -136,6 +136,22 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       EXPECT_TRUE(created.ok()) << created.status().ToString();
       replace("eval_run_id", created.ok() ? created->id : 0);
     }
+    if (path.find("{experiment_id}") != std::string::npos) {
+      // A fresh draft of a fresh character each time (started for stopExperiment): start, stop and
+      // delete change it, and a character runs one experiment at a time.
+      store::ExperimentRecord experiment;
+      experiment.character_id = api.MakeCharacter("Tested", false).id;
+      experiment.name = "probe";
+      experiment.kind = "prompt";
+      experiment.metric = "length";
+      experiment.variants_json = R"([{"name":"control"},{"name":"b","system_prompt":"B."}])";
+      Result<store::ExperimentRecord> created = api.store().experiments().Create(experiment);
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      if (path.ends_with("/stop")) {
+        EXPECT_TRUE(api.store().experiments().Start(created->id).ok());
+      }
+      replace("experiment_id", created.ok() ? created->id : 0);
+    }
     EXPECT_EQ(path.find('{'), std::string::npos) << "unknown path parameter in " << path;
     return path;
   };
@@ -164,6 +180,10 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"rerunCharacterStep", json{{"draft", ProbeDraft()}, {"step", "image"}}.dump()},
       {"generateFlow", R"({"topic":"a pen pal","goal":"a whole letter"})"},
       {"optimizeFlow", json{{"character_id", flowing.id}}.dump()},
+      {"createExperiment", json{{"character_id", character.id}, {"name", "probe"}, {"kind", "prompt"},
+                                {"metric", "return"}, {"planned_trials", 100},
+                                {"variants", json::array({{{"name", "control"}}, {{"name", "b"}, {"system_prompt", "B."}}})}}
+                               .dump()},
   };
   store::Segment probe_segment;
   probe_segment.name = "probe-segment";

@@ -71,22 +71,6 @@ Result<json> FunnelJson(const store::Character& character, const store::Analytic
   return json{{"flow", flow.name}, {"stages", std::move(stages)}, {"other_stages", std::move(other)}};
 }
 
-Result<std::optional<int64_t>> CharacterIdQuery(const Request& request) {
-  std::optional<std::string> text = request.QueryParam("character_id");
-  if (!text || text->empty()) return std::optional<int64_t>();
-  int64_t id = 0;
-  size_t used = 0;
-  try {
-    id = std::stoll(*text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text->size() || id <= 0) {
-    return InvalidArgument("character_id must be a positive integer, got '" + *text + "'", "character_id");
-  }
-  return std::optional<int64_t>(id);
-}
-
 // ?from=YYYY-MM-DD&to=YYYY-MM-DD[&character_id=N]
 Response GetAnalyticsOverview(ApiCall& call) {
   const Clock& clock = call.options.clock != nullptr ? *call.options.clock : SystemClock::Instance();
@@ -94,7 +78,7 @@ Response GetAnalyticsOverview(ApiCall& call) {
       store::ParseKpiPeriod(call.request.QueryParam("from").value_or(""), call.request.QueryParam("to").value_or(""),
                             clock.NowMillis());
   if (!period.ok()) return Response::Error(period.status());
-  Result<std::optional<int64_t>> character_id = CharacterIdQuery(call.request);
+  Result<std::optional<int64_t>> character_id = IdQuery(call.request, "character_id");
   if (!character_id.ok()) return Response::Error(character_id.status());
   std::optional<store::Character> character;
   if (*character_id) {

@@ -181,6 +181,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddCampaignRoutes(table);
   api::AddAnalyticsRoutes(table);
   api::AddStudioRoutes(table);
+  api::AddExperimentRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

@@ -111,6 +111,7 @@ void AddCustomerRoutes(RouteTable& table);  // end users' profiles and activity,
 void AddSegmentRoutes(RouteTable& table);   // customer segments by rules or k-means
 void AddCampaignRoutes(RouteTable& table);  // engagement campaigns
 void AddAnalyticsRoutes(RouteTable& table);  // the web studio's dashboards, evaluation runs
+void AddExperimentRoutes(RouteTable& table);  // experiments between variants, their reports
 void AddStudioRoutes(RouteTable& table);     // character generation jobs, saving drafts
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).

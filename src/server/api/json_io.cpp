@@ -178,6 +178,32 @@ json ToJson(const store::Job& j) {
           {"finished_at", Optional(j.finished_at)}};
 }
 
+json ToJson(const store::ExperimentRecord& e) {
+  return {{"id", e.id},
+          {"character_id", e.character_id},
+          {"name", e.name},
+          {"kind", e.kind},
+          {"metric", e.metric},
+          {"return_days", e.return_days},
+          {"planned_trials", e.planned_trials},
+          {"variants", JsonFromText(e.variants_json)},
+          {"status", store::ToString(e.status)},
+          {"started_at", Optional(e.started_at)},
+          {"stopped_at", Optional(e.stopped_at)},
+          {"created_at", e.created_at},
+          {"updated_at", e.updated_at}};
+}
+
+Result<std::optional<int64_t>> IdQuery(const Request& request, std::string_view name) {
+  std::optional<std::string> text = request.QueryParam(name);
+  if (!text || text->empty()) return std::optional<int64_t>();
+  std::optional<int64_t> id = ParseInt(*text);
+  if (!id || *id <= 0) {
+    return InvalidArgument(std::string(name) + " must be a positive integer, got '" + *text + "'", std::string(name));
+  }
+  return std::optional<int64_t>(*id);
+}
+
 Result<int64_t> PathId(const Request& request, std::string_view name) {
   std::optional<int64_t> id = ParseInt(request.PathParam(name));
   if (!id || *id <= 0) {

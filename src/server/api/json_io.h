@@ -29,6 +29,7 @@ nlohmann::json ToJson(const store::ToolCallRecord& call);
 nlohmann::json ToJson(const store::ApiKey& key);
 nlohmann::json ToJson(const store::Job& job);
 nlohmann::json ToJson(const store::CampaignMessage& message);
+nlohmann::json ToJson(const store::ExperimentRecord& experiment);
 
 // {"data":[...],"next_cursor":"..." or null}.
 template <typename T>
@@ -42,6 +43,8 @@ nlohmann::json PageJson(const store::Page<T>& page) {
 
 // A positive integer path parameter; kInvalidArgument naming it otherwise.
 Result<int64_t> PathId(const Request& request, std::string_view name);
+// A positive integer id from the query string; nullopt when absent or empty.
+Result<std::optional<int64_t>> IdQuery(const Request& request, std::string_view name);
 // ?limit= (1..500, default 50) and ?cursor=; kInvalidArgument naming "limit" when it is not an
 // integer in range. The store rejects a malformed cursor naming "cursor".
 Result<store::PageRequest> PageFromQuery(const Request& request);

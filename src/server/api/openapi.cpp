@@ -283,6 +283,7 @@ json Schemas() {
   AddAnalyticsSchemas(schemas);
   AddCampaignSchemas(schemas);
   AddStudioSchemas(schemas);
+  AddExperimentSchemas(schemas);
 
   schemas["Job"] = Object({{"id", Type("integer")},
                            {"kind", Type("string")},

@@ -25,5 +25,6 @@ void AddKpiSchemas(nlohmann::json& schemas);
 void AddAnalyticsSchemas(nlohmann::json& schemas);
 void AddCustomerSchemas(nlohmann::json& schemas);
 void AddStudioSchemas(nlohmann::json& schemas);
+void AddExperimentSchemas(nlohmann::json& schemas);  // openapi_experiment_schemas.cpp
 
 }  // namespace troupe::server::api::openapi_parts

@@ -1,0 +1,74 @@
+// The OpenAPI schemas of /api/v1/studio/experiments (experiments_routes.cpp).
+#include "server/api/openapi_schema_parts.h"
+
+namespace troupe::server::api::openapi_parts {
+
+using nlohmann::json;
+
+void AddExperimentSchemas(json& schemas) {
+  schemas["ExperimentVariant"] = Object({{"name", Type("string")},
+                                         {"weight", {{"type", "number"}, {"exclusiveMinimum", 0}, {"maximum", 1000}}},
+                                         {"flow", Type("string")},
+                                         {"system_prompt", Type("string")},
+                                         {"character_id", Type("integer")}},
+                                        {"name"});
+  const json variants = {{"type", "array"}, {"minItems", 2}, {"maxItems", 8}, {"items", Ref("ExperimentVariant")}};
+  const json kind = Enum({"flow", "prompt", "character"});
+  const json metric = Enum({"length", "return", "rating", "resolution"});
+  const json return_days = {{"type", "integer"}, {"minimum", 1}, {"maximum", 365}};
+  schemas["ExperimentCreate"] = Object(
+      {{"character_id", Type("integer")},
+       {"name", Type("string")},
+       {"kind", kind},
+       {"metric", metric},
+       {"return_days", return_days},
+       {"planned_trials", {{"type", "integer"}, {"minimum", 0}}},
+       {"plan", Object({{"baseline_rate", Type("number")},
+                        {"minimum_effect", Type("number")},
+                        {"alpha", Type("number")},
+                        {"power", Type("number")}},
+                       {"baseline_rate", "minimum_effect"})},
+       {"variants", variants}},
+      {"character_id", "name", "kind", "metric", "variants"});
+  schemas["Experiment"] = Object({{"id", Type("integer")},
+                                  {"character_id", Type("integer")},
+                                  {"name", Type("string")},
+                                  {"kind", kind},
+                                  {"metric", metric},
+                                  {"return_days", return_days},
+                                  {"planned_trials", Type("integer")},
+                                  {"variants", variants},
+                                  {"status", Enum({"draft", "running", "stopped"})},
+                                  {"started_at", Type("integer", true)},
+                                  {"stopped_at", Type("integer", true)},
+                                  {"created_at", Type("integer")},
+                                  {"updated_at", Type("integer")}});
+  const json estimate = Nullable(Object({{"value", Type("number")},
+                                         {"low", Type("number")},
+                                         {"high", Type("number")},
+                                         {"successes", Type("integer")},
+                                         {"standard_deviation", Type("number")}}));
+  const json comparison = Nullable(Object({{"difference", Type("number")},
+                                           {"low", Type("number")},
+                                           {"high", Type("number")},
+                                           {"test", Type("string")},
+                                           {"statistic", Type("number")},
+                                           {"p_value", Type("number")}}));
+  const json variant_report = Object({{"name", Type("string")},
+                                      {"assigned", Type("integer")},
+                                      {"measured", Type("integer")},
+                                      {"pending", Type("integer")},
+                                      {"estimate", estimate},
+                                      {"against_control", comparison},
+                                      {"decision", Nullable(Enum({"continue", "significant", "inconclusive"}))}});
+  const json day = Object({{"day_start_ms", Type("integer")}, {"counts", {{"type", "array"}, {"items", Type("integer")}}}});
+  schemas["ExperimentReport"] = Object({{"metric", metric},
+                                        {"proportion", Type("boolean")},
+                                        {"planned_trials", Type("integer")},
+                                        {"variants", {{"type", "array"}, {"items", variant_report}}},
+                                        {"days", {{"type", "array"}, {"items", day}}},
+                                        {"summary", Type("string")},
+                                        {"experiment", Ref("Experiment")}});
+}
+
+}  // namespace troupe::server::api::openapi_parts
