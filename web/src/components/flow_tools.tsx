@@ -20,9 +20,8 @@ const enterStarts = (start: () => void) => (e: KeyboardEvent) => {
 
 // A job's progress with Cancel; onDone gets the finished job, read again once if it came without its result.
 function FlowJob({ initial, title, onDone }: { initial: Job; title: string; onDone: (job: Job) => void }) {
-  const { api, report } = useApp();
-  const [job, take] = useJob(initial);
-  const [cancelling, setCancelling] = useState(false);
+  const { api } = useApp();
+  const { job, cancel, cancelling } = useJob(initial);
 
   useEffect(() => {
     if (!jobFinished(job)) return;
@@ -33,23 +32,11 @@ function FlowJob({ initial, title, onDone }: { initial: Job; title: string; onDo
     }
   }, [job.status]);
 
-  async function cancel() {
-    setCancelling(true);
-    try {
-      take(await api.json<Job>("POST", `/api/v1/jobs/${job.id}/cancel`, {}));
-    } catch (problem) {
-      report(problem);
-      setCancelling(false);
-    }
-  }
-
   return (
     <div class="flow-job">
       <progress max={1} value={Math.min(1, Math.max(0, job.progress || 0))} aria-label={`${title} progress`} />
       <span class="hint" role="status">{flowJobText(job)}</span>
-      <button type="button" class="secondary" disabled={cancelling || job.cancel_requested} onClick={cancel}>
-        {cancelling || job.cancel_requested ? "Cancelling…" : "Cancel"}
-      </button>
+      <button type="button" class="secondary" disabled={cancelling} onClick={cancel}>{cancelling ? "Cancelling…" : "Cancel"}</button>
     </div>
   );
 }

@@ -1,5 +1,7 @@
-// A studio job (GET /api/v1/jobs/{id}) as the pages follow it: its shape, whether it is over, and
-// which of two copies of it to show when an event and a poll cross.
+// A studio job (GET /api/v1/jobs/{id}) as the pages follow it: its shape, whether it is over,
+// which of two copies of it to show when an event and a poll cross, and how to cancel it.
+import { ApiError } from "./api";
+
 export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 export interface Job {
@@ -9,6 +11,7 @@ export interface Job {
   progress: number;
   result: unknown;
   error: string;
+  payload?: unknown; // the request that queued it, as the server checked it
   cancel_requested?: boolean;
   updated_at?: number;
 }
@@ -22,4 +25,21 @@ export function newerJob(current: Job | null, next: Job): Job {
   if (jobFinished(current) && !jobFinished(next)) return current;
   if (!jobFinished(next) && (current.updated_at ?? 0) > (next.updated_at ?? 0)) return current;
   return next;
+}
+
+// What cancelJob needs of the API client (an interface, so tests hand it a fake).
+export interface JobApi {
+  json<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+// Asks the server to cancel a job and answers the job as it now is (queued: cancelled at once;
+// running: cancel_requested until its next progress report). A job that finished before the
+// request arrived answers 412; the page then wants that finished job, not an error.
+export async function cancelJob<T extends Job = Job>(api: JobApi, id: number): Promise<T> {
+  try {
+    return await api.json<T>("POST", `/api/v1/jobs/${id}/cancel`, {});
+  } catch (problem) {
+    if (problem instanceof ApiError && problem.status === 412) return api.json<T>("GET", `/api/v1/jobs/${id}`);
+    throw problem;
+  }
 }

@@ -111,9 +111,8 @@ function BriefStep({ form, onChange, onQueued }: { form: BriefForm; onChange: (f
 function GenerationStep({ initial, candidates, onDone }: {
   initial: Job; candidates: number; onDone: (result: GenerationResult | null, notice: Notice | null) => void;
 }) {
-  const { api, report } = useApp();
-  const [job, take] = useJob(initial);
-  const [cancelling, setCancelling] = useState(false);
+  const { api } = useApp();
+  const { job, cancel, cancelling } = useJob(initial);
 
   useEffect(() => {
     if (!jobFinished(job)) return;
@@ -129,25 +128,13 @@ function GenerationStep({ initial, candidates, onDone }: {
     onDone(result, result ? null : { text: "The generation finished, but its result could not be read.", error: true });
   }
 
-  async function cancel() {
-    setCancelling(true);
-    try {
-      take(await api.json<Job>("POST", `/api/v1/jobs/${job.id}/cancel`, {}));
-    } catch (problem) {
-      report(problem);
-      setCancelling(false);
-    }
-  }
-
   return (
     <div class="card wizard-progress">
       <h2>Generating {candidates === 1 ? "a candidate" : `${candidates} candidates`}</h2>
       <progress max={1} value={Math.min(1, Math.max(0, job.progress || 0))} aria-label="Generation progress" />
       <p data-testid="generation-status" role="status">{progressText(job, candidates)}</p>
       <p class="hint">Each candidate is written in five steps: concept, background, speech, greetings, image prompt.</p>
-      <button type="button" class="secondary" disabled={cancelling || job.cancel_requested} onClick={cancel}>
-        {cancelling || job.cancel_requested ? "Cancelling…" : "Cancel"}
-      </button>
+      <button type="button" class="secondary" disabled={cancelling} onClick={cancel}>{cancelling ? "Cancelling…" : "Cancel"}</button>
     </div>
   );
 }

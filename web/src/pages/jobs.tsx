@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { useApp } from "../context";
 import type { Page } from "../lib/api";
 import { canCancelJob, jobKindLabel, jobStatusText, upsertJob, type ListedJob } from "../lib/job_list";
+import { cancelJob } from "../lib/jobs";
 import { openLiveFeed } from "../lib/live";
 
 const STATUSES = ["", "queued", "running", "succeeded", "failed", "cancelled"] as const;
@@ -17,6 +18,8 @@ export function JobsPage() {
   const { api, report } = useApp();
   const [jobs, setJobs] = useState<ListedJob[] | null>(null);
   const [status, setStatus] = useState("");
+  // The jobs whose Cancel was clicked and not answered yet: their button waits, so a second click sends nothing.
+  const [cancelling, setCancelling] = useState<ReadonlySet<number>>(new Set());
 
   useEffect(() => {
     let stopped = false;
@@ -40,11 +43,14 @@ export function JobsPage() {
   }, [status]);
 
   async function cancel(job: ListedJob) {
+    setCancelling((ids) => new Set(ids).add(job.id));
     try {
-      const updated = await api.json<ListedJob>("POST", `/api/v1/jobs/${job.id}/cancel`);
+      const updated = await cancelJob<ListedJob>(api, job.id);
       setJobs((current) => upsertJob(current ?? [], updated));
     } catch (error) {
       report(error);
+    } finally {
+      setCancelling((ids) => { const rest = new Set(ids); rest.delete(job.id); return rest; });
     }
   }
 
@@ -71,7 +77,11 @@ export function JobsPage() {
                 <td><progress max={1} value={Math.min(1, Math.max(0, job.progress || 0))} aria-label={`Job ${job.id} progress`} /></td>
                 <td>{when(job.created_at)}</td>
                 <td class="job-error">{job.error}</td>
-                <td>{canCancelJob(job) && <button type="button" class="secondary" onClick={() => cancel(job)}>Cancel</button>}</td>
+                <td>{canCancelJob(job) && (
+                  <button type="button" class="secondary" disabled={cancelling.has(job.id)} onClick={() => cancel(job)}>
+                    {cancelling.has(job.id) ? "Cancelling…" : "Cancel"}
+                  </button>
+                )}</td>
               </tr>
             ))}
           </tbody>
