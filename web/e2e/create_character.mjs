@@ -1,8 +1,9 @@
 // The Create character wizard, end to end: from the studio's list, a brief for two candidates, the
 // generation job run by the server's stories260K model (its names are gibberish, so only the
-// structure is checked: two cards, each with a name), one picked, renamed in the concept step (the
-// later steps then say they were written before the edit), saved, and the character's page shows
-// the new name on an unpublished character.
+// structure is checked: two cards, each with a name) and followed again after a reload mid-job
+// through the URL (?job=), its candidates read from the URL once it is done, one picked, renamed in
+// the concept step (the later steps then say they were written before the edit), saved, and the
+// character's page shows the new name on an unpublished character.
 import { join } from "node:path";
 
 export default async function ({ test, expect, signIn, callApi, keys, outDir }) {
@@ -25,6 +26,19 @@ export default async function ({ test, expect, signIn, callApi, keys, outDir }) 
     expect(response.status() === 202 && job.kind === "studio.generate_characters",
            `the generation should be queued as a job, got ${response.status()}: ${JSON.stringify(job)}`);
 
+    // The job is in the URL: a reload while it runs follows the same job, with the brief it was
+    // queued with (two candidates, not the form's default three).
+    await page.waitForURL(`**/studio/create?job=${job.id}`);
+    const atReload = await callApi("GET", `/api/v1/jobs/${job.id}`, keys.studio);
+    await page.reload();
+    expect(!["succeeded", "failed", "cancelled"].includes(atReload.status),
+           `the job should still run when the page reloads, so the reload tests a running job; it was ${atReload.status}`);
+    await page.locator(".wizard-progress, .candidate").first().waitFor();
+    if (await page.locator(".wizard-progress").count() > 0) {
+      const heading = await page.locator(".wizard-progress h2").innerText();
+      expect(heading === "Generating 2 candidates", `after the reload the wizard should follow the two-candidate job, got "${heading}"`);
+    }
+
     // The job runs ten model steps; the cards come when it has succeeded.
     const cards = page.locator(".candidate");
     await cards.nth(1).waitFor({ timeout: 300000 });
@@ -37,6 +51,20 @@ export default async function ({ test, expect, signIn, callApi, keys, outDir }) 
     expect(finished.status === "succeeded" && finished.progress === 1 && finished.result.candidates.length === 2,
            `the job should have succeeded with two candidates: ${JSON.stringify({ ...finished, result: undefined })}`);
     await page.screenshot({ path: join(outDir, "create_character_candidates.png"), fullPage: true });
+
+    // A finished job's candidates come back from its URL too; Back to the brief shows the brief it
+    // was queued with, and the browser's Back returns to the candidates.
+    const names = await cards.locator(".candidate-name").allInnerTexts();
+    await page.reload();
+    await cards.nth(1).waitFor();
+    const reloaded = await cards.locator(".candidate-name").allInnerTexts();
+    expect(reloaded.join("|") === names.join("|"), `a reload should show the same candidates: ${names} then ${reloaded}`);
+    await page.getByRole("button", { name: "Back to the brief" }).click();
+    await page.waitForURL("**/studio/create");
+    const theme = await page.getByLabel(/^Theme/).inputValue();
+    expect(theme === "lighthouse keepers", `the brief should be the job's, got theme "${theme}"`);
+    await page.goBack();
+    await cards.nth(1).waitFor();
 
     await cards.first().getByRole("button", { name: /^Pick candidate 1/ }).click();
     await page.getByRole("navigation", { name: "Draft steps" }).waitFor();

@@ -27,12 +27,12 @@ function initialTheme(): Theme {
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => loadSession(sessionStorage));
-  const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname));
+  const [route, setRoute] = useState<Route>(() => parseRoute(location.pathname, location.search));
   const [error, setError] = useState("");
   const [theme, setTheme] = useState<Theme>(initialTheme);
 
   useEffect(() => {
-    const onPop = () => setRoute(parseRoute(location.pathname));
+    const onPop = () => setRoute(parseRoute(location.pathname, location.search));
     addEventListener("popstate", onPop);
     return () => removeEventListener("popstate", onPop);
   }, []);
@@ -73,7 +73,7 @@ export function App() {
           onSignedIn={(next) => {
             saveSession(sessionStorage, next);
             setSession(next);
-            const start = parseRoute(location.pathname);
+            const start = parseRoute(location.pathname, location.search);
             setRoute(start.page === "signin" ? { page: "gallery" } : start);
           }}
         />
@@ -134,7 +134,7 @@ function Page({ route }: { route: Route }) {
     case "campaigns":
       return <CampaignsPage campaignId={route.campaignId} />;
     case "create":
-      return <CreateCharacterPage />;
+      return <CreateCharacterPage jobId={route.jobId} />;
     case "jobs":
       return <JobsPage />;
     case "agent":

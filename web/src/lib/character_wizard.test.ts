@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationResult,
+  briefFromJob, checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationEnd, generationResult,
   markEdited, messageBesideField, nearCopyMarks, newerJob, parseAge, progressText, splitLines, stepOfField,
   type DialogueLine, type DiversityPair, type Draft, type Job,
 } from "./character_wizard";
@@ -63,6 +63,28 @@ describe("a generation job", () => {
     });
     expect(generationResult(job({ result: null }))).toBeNull();
     expect(generationResult(job({ result: { candidates: "no" } }))).toBeNull();
+  });
+
+  it("ends with its candidates, or with why there are none", () => {
+    const candidate = { name: "Mara", role: "advisor", age: 41, minor: false, setting: "", pitch: "", traits: [], consistency: [], draft: draft() };
+    expect(generationEnd(job({ status: "succeeded", result: { candidates: [candidate] } }))).toMatchObject({ result: { candidates: [candidate] } });
+    expect(generationEnd(job({ status: "succeeded", result: null })))
+      .toEqual({ notice: "The generation finished, but its result could not be read.", error: true });
+    expect(generationEnd(job({ status: "failed", error: "no valid reply" }))).toEqual({ notice: "Generation failed: no valid reply", error: true });
+    expect(generationEnd(job({ status: "cancelled" }))).toMatchObject({ error: false });
+  });
+
+  it("gives back the brief it was queued with, so a reload of its URL shows it", () => {
+    const payload = { theme: "lighthouses", audience: "sailors", role: "advisor", candidates: 2, seed: 1, temperature: 0.9,
+                      provider: "", regenerate_near_copies: true, save: false };
+    expect(briefFromJob(job({ payload }))).toEqual({
+      theme: "lighthouses", audience: "sailors", role: "advisor", candidates: "2", seed: "1", temperature: "0.9", regenerateNearCopies: true,
+    });
+    // A payload the wizard cannot read in full still gives a brief it can send again.
+    expect(briefFromJob(job({ payload: { theme: "t", role: "pirate" } }))).toEqual({
+      ...defaultBrief(), theme: "t",
+    });
+    expect(briefFromJob(job({ kind: "studio.generate_flow", payload }))).toBeNull();
   });
 });
 

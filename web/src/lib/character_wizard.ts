@@ -44,6 +44,24 @@ export function generateBody(form: BriefForm): Record<string, unknown> {
 export { jobFinished, newerJob, type Job, type JobStatus } from "./jobs";
 import type { Job } from "./jobs";
 
+export const GENERATION_JOB_KIND = "studio.generate_characters";
+
+const asFormText = (value: unknown) => (typeof value === "string" ? value : typeof value === "number" ? String(value) : "");
+
+// The brief a generation job was queued with (its payload, as the server checked it), so the wizard
+// opened on a job's URL shows the brief that made it; null for a job of another kind.
+export function briefFromJob(job: Job): BriefForm | null {
+  if (job.kind !== GENERATION_JOB_KIND) return null;
+  const payload = (job.payload ?? {}) as Record<string, unknown>;
+  const role = (ROLES as readonly unknown[]).includes(payload.role) ? (payload.role as Role) : "companion";
+  const candidates = asFormText(payload.candidates);
+  return {
+    theme: asFormText(payload.theme), audience: asFormText(payload.audience), role, candidates: candidates || "3",
+    seed: asFormText(payload.seed), temperature: asFormText(payload.temperature),
+    regenerateNearCopies: payload.regenerate_near_copies === true,
+  };
+}
+
 const clamp01 = (value: number) => Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
 
 // Where a generation is, in words. The server reports progress as steps done / (candidates x 5).
@@ -119,6 +137,16 @@ export function generationResult(job: Job): GenerationResult | null {
     candidates: result.candidates,
     diversity: { pairs: diversity.pairs ?? [], near_copies: diversity.near_copies ?? [], regenerated: diversity.regenerated ?? 0 },
   };
+}
+
+// How a finished generation ended for the wizard: its candidates, or why there are none.
+export type GenerationEnd = { result: GenerationResult } | { notice: string; error: boolean };
+
+export function generationEnd(job: Job): GenerationEnd {
+  if (job.status === "failed") return { notice: `Generation failed: ${job.error || "no reason given"}`, error: true };
+  if (job.status === "cancelled") return { notice: "Generation cancelled. Change the brief and generate again.", error: false };
+  const result = generationResult(job);
+  return result ? { result } : { notice: "The generation finished, but its result could not be read.", error: true };
 }
 
 // Each candidate's near-copy marks (index 0 is candidate 1): one line per near-copy pair it is in.

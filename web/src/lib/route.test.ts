@@ -10,6 +10,10 @@ describe("routes", () => {
       { page: "campaigns" }, { page: "campaigns", campaignId: 4 }, { page: "create" }, { page: "jobs" },
     ];
     for (const route of routes) expect(parseRoute(pathOf(route))).toEqual(route);
+    const wizard = pathOf({ page: "create", jobId: 42 });
+    expect(wizard).toBe("/studio/create?job=42");
+    const [path, search] = wizard.split("?");
+    expect(parseRoute(path, `?${search}`)).toEqual({ page: "create", jobId: 42 });
   });
 
   it("refuse ids that are not positive integers", () => {
@@ -26,5 +30,14 @@ describe("routes", () => {
     expect(parseRoute("/studio/create/2").page).toBe("notfound");
     expect(parseRoute("/studio/jobs")).toEqual({ page: "jobs" });
     expect(parseRoute("/studio/12")).toEqual({ page: "character", characterId: 12 });
+  });
+
+  it("read the wizard's job from the query, and only a positive integer", () => {
+    expect(parseRoute("/studio/create", "?job=7")).toEqual({ page: "create", jobId: 7 });
+    expect(parseRoute("/studio/create", "?other=1&job=7")).toEqual({ page: "create", jobId: 7 });
+    expect(parseRoute("/studio/create", "?job=0")).toEqual({ page: "create" });
+    expect(parseRoute("/studio/create", "?job=abc")).toEqual({ page: "create" });
+    expect(parseRoute("/studio/create", "")).toEqual({ page: "create" });
+    expect(parseRoute("/studio/jobs", "?job=7")).toEqual({ page: "jobs" });
   });
 });

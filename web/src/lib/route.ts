@@ -1,4 +1,5 @@
-// The app's pages, addressed by the URL path (the server answers every non-API path with the app).
+// The app's pages, addressed by the URL path (the server answers every non-API path with the app)
+// and, where a page follows something that outlives it, a query parameter.
 export type Route =
   | { page: "signin" }
   | { page: "gallery" }
@@ -6,7 +7,7 @@ export type Route =
   | { page: "studio" }
   | { page: "campaigns"; campaignId?: number }
   | { page: "character"; characterId: number | "new" }
-  | { page: "create" } // the Create character wizard
+  | { page: "create"; jobId?: number } // the Create character wizard, following its generation job
   | { page: "jobs" } // the background jobs
   | { page: "agent"; conversationId?: number }
   | { page: "kpis" }
@@ -19,7 +20,12 @@ function id(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-export function parseRoute(path: string): Route {
+// The wizard's generation job (?job=123), so a reload or a shared link follows the same job.
+function jobOf(search: string): number | undefined {
+  return id(new URLSearchParams(search).get("job") ?? undefined);
+}
+
+export function parseRoute(path: string, search = ""): Route {
   const parts = path.split("/").filter((part) => part.length > 0);
   const [first, second] = parts;
   if (parts.length === 0) return { page: "gallery" };
@@ -31,7 +37,10 @@ export function parseRoute(path: string): Route {
     if (id(parts[2])) return { page: "campaigns", campaignId: id(parts[2])! };
   }
   if (first === "studio" && parts.length === 2) {
-    if (second === "create") return { page: "create" };
+    if (second === "create") {
+      const jobId = jobOf(search);
+      return jobId ? { page: "create", jobId } : { page: "create" };
+    }
     if (second === "jobs") return { page: "jobs" };
     if (second === "new") return { page: "character", characterId: "new" };
     if (id(second)) return { page: "character", characterId: id(second)! };
@@ -57,7 +66,7 @@ export function pathOf(route: Route): string {
     case "character":
       return `/studio/${route.characterId}`;
     case "create":
-      return "/studio/create";
+      return route.jobId ? `/studio/create?job=${route.jobId}` : "/studio/create";
     case "jobs":
       return "/studio/jobs";
     case "campaigns":

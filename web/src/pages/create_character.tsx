@@ -1,13 +1,15 @@
 // The studio's Create character wizard (/studio/create): a brief (theme, audience, role, how many
 // candidates), the generation job's progress (job.updated events, or polling while the live feed is
 // down) with Cancel, the candidates side by side with their consistency findings and near-copy
-// marks, then the picked draft edited step by step and saved as an unpublished character.
+// marks, then the picked draft edited step by step and saved as an unpublished character. The job
+// is in the URL (/studio/create?job=123), so a reload follows it again or shows its candidates.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type Character } from "../lib/api";
 import {
-  checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationResult,
-  jobFinished, markEdited, messageBesideField, nearCopyMarks, progressText, stepOfField, ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
+  briefFromJob, checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody,
+  generationEnd, generationResult, jobFinished, markEdited, messageBesideField, nearCopyMarks, progressText, stepOfField,
+  ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
   type BriefForm, type Candidate, type DialogueLine, type DraftForm, type EditedAfter, type FieldSpec, type FieldValue,
   type GenerationResult, type Job, type Role, type StepName,
 } from "../lib/character_wizard";
@@ -20,17 +22,76 @@ interface Notice { text: string; error: boolean }
 const STAGES = ["Brief", "Generate", "Pick", "Edit and save"];
 const BRIEF_FIELDS = ["theme", "audience", "role", "candidates", "seed", "temperature"];
 
-export function CreateCharacterPage() {
-  const { navigate } = useApp();
+// The generation the wizard shows: none (the brief), the URL's job being read, followed while it
+// runs, or done with its candidates. A job that failed or was cancelled goes back to the brief.
+type Generation =
+  | { state: "none" }
+  | { state: "loading"; jobId: number }
+  | { state: "running"; job: Job }
+  | { state: "done"; jobId: number; result: GenerationResult };
+
+const jobIdOf = (generation: Generation) =>
+  generation.state === "none" ? undefined : generation.state === "running" ? generation.job.id : generation.jobId;
+
+// jobId is the URL's ?job=: the generation job to follow or whose candidates to show, so a reload
+// or a shared link comes back to the same generation.
+export function CreateCharacterPage({ jobId }: { jobId?: number }) {
+  const { api, navigate } = useApp();
   const [brief, setBrief] = useState<BriefForm>(defaultBrief);
-  const [job, setJob] = useState<Job | null>(null);
-  const [result, setResult] = useState<GenerationResult | null>(null);
-  const [picked, setPicked] = useState<Candidate | null>(null);
+  const [generation, setGeneration] = useState<Generation>({ state: "none" });
+  const [picked, setPicked] = useState<number | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
 
-  const stage = picked ? 3 : result ? 2 : job ? 1 : 0;
-  const started = (queued: Job) => { setNotice(null); setResult(null); setJob(queued); };
-  const finished = (outcome: GenerationResult | null, told: Notice | null) => { setJob(null); setResult(outcome); setNotice(told); };
+  useEffect(() => {
+    setPicked(null);
+    if (jobId === undefined) {
+      setGeneration({ state: "none" });
+      return;
+    }
+    if (jobIdOf(generation) === jobId) return; // queued from this page: followed already
+    let current = true;
+    setGeneration({ state: "loading", jobId });
+    api.json<Job>("GET", `/api/v1/jobs/${jobId}`)
+      .then((job) => { if (current) follow(job); })
+      .catch((problem) => {
+        if (!current) return;
+        setGeneration({ state: "none" });
+        setNotice({ text: `Job #${jobId} could not be read: ${problem instanceof Error ? problem.message : String(problem)}`, error: true });
+      });
+    return () => { current = false; };
+  }, [jobId]);
+
+  // A job read from the URL: its brief comes back, and it is followed or shown as it ended.
+  function follow(job: Job) {
+    const queuedBrief = briefFromJob(job);
+    if (!queuedBrief) {
+      setGeneration({ state: "none" });
+      return setNotice({ text: `Job #${job.id} is a ${job.kind} job, not a character generation.`, error: true });
+    }
+    setBrief(queuedBrief);
+    if (jobFinished(job)) finished(job);
+    else setGeneration({ state: "running", job });
+  }
+  function finished(job: Job) {
+    const end = generationEnd(job);
+    if ("result" in end) {
+      setNotice(null);
+      setGeneration({ state: "done", jobId: job.id, result: end.result });
+    } else {
+      setNotice({ text: end.notice, error: end.error });
+      setGeneration({ state: "none" });
+    }
+  }
+  function started(queued: Job) {
+    setNotice(null);
+    setGeneration({ state: "running", job: queued });
+    navigate({ page: "create", jobId: queued.id });
+  }
+  const backToBrief = () => { setNotice(null); navigate({ page: "create" }); };
+
+  const result = generation.state === "done" ? generation.result : null;
+  const candidate = result && picked !== null ? result.candidates[picked] : undefined;
+  const stage = candidate ? 3 : result ? 2 : generation.state === "none" ? 0 : 1;
   return (
     <section class="wizard">
       <div class="toolbar">
@@ -42,9 +103,12 @@ export function CreateCharacterPage() {
       </ol>
       {notice && <p class={`banner ${notice.error ? "error" : "info"}`} role={notice.error ? "alert" : "status"}>{notice.text}</p>}
       {stage === 0 && <BriefStep form={brief} onChange={setBrief} onQueued={started} />}
-      {stage === 1 && job && <GenerationStep key={job.id} initial={job} candidates={generateBody(brief).candidates as number} onDone={finished} />}
-      {stage === 2 && result && <CandidatesStep result={result} onPick={setPicked} onBack={() => setResult(null)} />}
-      {stage === 3 && picked && <EditStep candidate={picked} onBack={() => setPicked(null)} />}
+      {generation.state === "loading" && <p class="empty" role="status">Reading job #{generation.jobId}…</p>}
+      {generation.state === "running" && (
+        <GenerationStep key={generation.job.id} initial={generation.job} candidates={generateBody(brief).candidates as number} onDone={finished} />
+      )}
+      {stage === 2 && result && <CandidatesStep result={result} onPick={setPicked} onBack={backToBrief} />}
+      {stage === 3 && candidate && <EditStep candidate={candidate} onBack={() => setPicked(null)} />}
     </section>
   );
 }
@@ -108,25 +172,16 @@ function BriefStep({ form, onChange, onQueued }: { form: BriefForm; onChange: (f
 
 // ---- 2. The generation job ----
 
-function GenerationStep({ initial, candidates, onDone }: {
-  initial: Job; candidates: number; onDone: (result: GenerationResult | null, notice: Notice | null) => void;
-}) {
+// onDone gets the finished job, read again once if it succeeded but came without its result.
+function GenerationStep({ initial, candidates, onDone }: { initial: Job; candidates: number; onDone: (job: Job) => void }) {
   const { api } = useApp();
   const { job, cancel, cancelling } = useJob(initial);
 
   useEffect(() => {
     if (!jobFinished(job)) return;
-    if (job.status === "failed") onDone(null, { text: progressText(job, candidates), error: true });
-    else if (job.status === "cancelled") onDone(null, { text: "Generation cancelled. Change the brief and generate again.", error: false });
-    else finishWith(job);
+    if (job.status === "succeeded" && !generationResult(job)) api.json<Job>("GET", `/api/v1/jobs/${job.id}`).catch(() => job).then(onDone);
+    else onDone(job);
   }, [job.status]);
-
-  // A succeeded job carries its result; an event that came without it is read again once.
-  async function finishWith(done: Job) {
-    let result = generationResult(done);
-    if (!result) result = generationResult(await api.json<Job>("GET", `/api/v1/jobs/${done.id}`).catch(() => done));
-    onDone(result, result ? null : { text: "The generation finished, but its result could not be read.", error: true });
-  }
 
   return (
     <div class="card wizard-progress">
@@ -141,7 +196,7 @@ function GenerationStep({ initial, candidates, onDone }: {
 
 // ---- 3. The candidates ----
 
-function CandidatesStep({ result, onPick, onBack }: { result: GenerationResult; onPick: (candidate: Candidate) => void; onBack: () => void }) {
+function CandidatesStep({ result, onPick, onBack }: { result: GenerationResult; onPick: (index: number) => void; onBack: () => void }) {
   const marks = nearCopyMarks(result.diversity.pairs, result.candidates.length);
   const nearCopies = result.diversity.pairs.filter((pair) => pair.near_copy).length;
   return (
@@ -155,7 +210,7 @@ function CandidatesStep({ result, onPick, onBack }: { result: GenerationResult; 
       </div>
       <ul class="cards">
         {result.candidates.map((candidate, i) => (
-          <CandidateCard key={i} number={i + 1} candidate={candidate} marks={marks[i]} onPick={() => onPick(candidate)} />
+          <CandidateCard key={i} number={i + 1} candidate={candidate} marks={marks[i]} onPick={() => onPick(i)} />
         ))}
       </ul>
     </div>
