@@ -77,6 +77,38 @@ export default async function ({ test, expect, signIn, callApi, keys, outDir }) 
     await page.getByText("Concept was edited after this step was written").waitFor();
     await page.screenshot({ path: join(outDir, "create_character_edit.png"), fullPage: true });
 
+    // Back to the candidates keeps the edit: the card says so, another candidate opens as generated,
+    // and going back to the first shows the new name on the step that was open.
+    await page.getByRole("button", { name: "Back to the candidates" }).click();
+    await cards.first().locator(".pill", { hasText: /^edited$/ }).waitFor();
+    await cards.nth(1).getByRole("button", { name: /^Pick candidate 2/ }).click();
+    const second = await page.getByLabel("Name", { exact: true }).inputValue();
+    const generatedName = String(finished.result.candidates[1].draft.steps.concept.name);
+    expect(second === generatedName, `candidate 2 should open as generated ("${generatedName}"), got "${second}"`);
+    await page.getByRole("button", { name: "Back to the candidates" }).click();
+    await cards.first().getByRole("button", { name: /^Go on editing candidate 1/ }).click();
+    await page.getByRole("heading", { name: `Edit ${renamed}` }).waitFor();
+    await page.getByText("Concept was edited after this step was written").waitFor();
+    await page.getByRole("button", { name: /^1\. Concept/ }).click();
+    const kept = await page.getByLabel("Name", { exact: true }).inputValue();
+    expect(kept === renamed, `the edit should be kept, got "${kept}"`);
+
+    // A new generation would discard the edit: the wizard asks first, and No sends nothing.
+    let generateCalls = 0;
+    page.on("request", (request) => { if (request.url().endsWith("/api/v1/studio/characters/generate")) generateCalls += 1; });
+    await page.getByRole("button", { name: "Back to the candidates" }).click();
+    await page.getByRole("button", { name: "Back to the brief" }).click();
+    let question = "";
+    page.once("dialog", async (dialog) => { question = `${dialog.type()}: ${dialog.message()}`; await dialog.dismiss(); });
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.waitForFunction(() => true); // the dialog handler has run once the click returned
+    expect(question.startsWith("confirm: ") && question.includes(`#1 (${renamed})`),
+           `Generate should ask before discarding the edit to candidate 1, asked: "${question}"`);
+    expect(generateCalls === 0 && new URL(page.url()).search === "", `declining should queue nothing (${generateCalls} requests, ${page.url()})`);
+    await page.goBack();
+    await cards.first().getByRole("button", { name: /^Go on editing candidate 1/ }).click();
+    await page.getByRole("heading", { name: `Edit ${renamed}` }).waitFor();
+
     const saving = page.waitForResponse((r) => r.url().endsWith("/api/v1/studio/drafts"));
     await page.getByRole("button", { name: "Save as draft character" }).click();
     const saved = await saving;

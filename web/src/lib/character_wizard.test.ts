@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  briefFromJob, checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationEnd, generationResult,
+  briefFromJob, candidateEditKey, checkForm, defaultBrief, discardEditsQuestion, editField, startEdit, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationEnd, generationResult,
   markEdited, messageBesideField, nearCopyMarks, newerJob, parseAge, progressText, splitLines, stepOfField,
   type DialogueLine, type DiversityPair, type Draft, type Job,
 } from "./character_wizard";
@@ -163,6 +163,40 @@ describe("edited after", () => {
     expect(markEdited(once, "concept")).toEqual({ background: "concept", speech: "concept", greetings: "concept", image: "concept" });
     expect(markEdited({}, "image")).toEqual({});
     expect(editedAfterHint("concept")).toBe("Concept was edited after this step was written: check that it still fits.");
+  });
+});
+
+describe("edits kept per candidate", () => {
+  it("start from the draft as generated, on the concept step", () => {
+    const edit = startEdit(2, draft());
+    expect(edit).toMatchObject({ number: 2, step: "concept", editedAfter: {}, edited: false });
+    expect(edit.form).toEqual(draftToForm(draft()));
+  });
+
+  it("know whether the form still differs from the draft, and mark the later steps", () => {
+    const renamed = editField(startEdit(1, draft()), draft(), "concept", "name", "Wren");
+    expect(renamed.edited).toBe(true);
+    expect(renamed.form.concept.name).toBe("Wren");
+    expect(renamed.editedAfter.background).toBe("concept");
+    const undone = editField(renamed, draft(), "concept", "name", "Mara Quill");
+    expect(undone.edited).toBe(false);
+    const dialogue = editField(startEdit(1, draft()), draft(), "speech", "example_dialogues", [{ user: "Storm?", character: "Never." }]);
+    expect(dialogue.edited).toBe(true);
+  });
+
+  it("ask before a new generation discards them, naming the candidates edited", () => {
+    const first = editField(startEdit(1, draft()), draft(), "concept", "name", "Wren");
+    const third = editField(startEdit(3, draft()), draft(), "image", "prompt", "a lamp");
+    expect(discardEditsQuestion([startEdit(2, draft())])).toBeNull();
+    expect(discardEditsQuestion([])).toBeNull();
+    expect(discardEditsQuestion([third, startEdit(2, draft()), first]))
+      .toBe("A new generation discards your edits to candidates #1 (Wren), #3 (Mara Quill). Generate anyway?");
+    expect(discardEditsQuestion([first])).toBe("A new generation discards your edits to candidate #1 (Wren). Generate anyway?");
+  });
+
+  it("are kept apart per job and candidate", () => {
+    expect(candidateEditKey(4, 0)).not.toBe(candidateEditKey(40, 0));
+    expect(candidateEditKey(4, 1)).not.toBe(candidateEditKey(4, 0));
   });
 });
 

@@ -280,6 +280,48 @@ export function markEdited(marks: EditedAfter, edited: StepName): EditedAfter {
 export const editedAfterHint = (earlier: StepName) =>
   `${STEP_TITLES[earlier]} was edited after this step was written: check that it still fits.`;
 
+// ---- Edits kept per candidate ----
+
+// The operator's edits to one candidate's draft, kept while they look at the other candidates and
+// come back; only a new generation discards them.
+export interface CandidateEdit {
+  number: number; // 1-based, as the cards number the candidates
+  form: DraftForm;
+  editedAfter: EditedAfter;
+  step: StepName; // the step shown when the operator comes back
+  edited: boolean; // the form differs from the draft as generated
+}
+
+// One key per job and candidate, so a candidate of another job (back and forward in the history)
+// never shows these edits.
+export const candidateEditKey = (jobId: number, index: number) => `${jobId}#${index}`;
+
+export const startEdit = (number: number, draft: Draft): CandidateEdit => ({
+  number, form: draftToForm(draft), editedAfter: {}, step: "concept", edited: false,
+});
+
+const sameValue = (a: FieldValue, b: FieldValue) => (typeof a === "string" || typeof b === "string" ? a === b : JSON.stringify(a) === JSON.stringify(b));
+
+export function sameForm(a: DraftForm, b: DraftForm): boolean {
+  return STEPS.every((step) => STEP_FIELDS[step].every((field) => sameValue(a[step][field.key], b[step][field.key])));
+}
+
+// One field changed: the later steps are marked "edited after", and the edit knows whether the
+// form still differs from the generated draft (typing a change back is no edit to lose).
+export function editField(edit: CandidateEdit, draft: Draft, step: StepName, key: string, value: FieldValue): CandidateEdit {
+  const form = { ...edit.form, [step]: { ...edit.form[step], [key]: value } };
+  return { ...edit, form, editedAfter: markEdited(edit.editedAfter, step), edited: !sameForm(form, draftToForm(draft)) };
+}
+
+// What to ask before a new generation discards edits ("…candidates #1 (Wren), #3 (Ada)…"), or
+// null when no candidate was edited.
+export function discardEditsQuestion(edits: CandidateEdit[]): string | null {
+  const edited = edits.filter((edit) => edit.edited).sort((a, b) => a.number - b.number);
+  if (edited.length === 0) return null;
+  const which = edited.map((edit) => `#${edit.number} (${(edit.form.concept.name as string).trim() || "no name"})`).join(", ");
+  return `A new generation discards your edits to candidate${edited.length > 1 ? "s" : ""} ${which}. Generate anyway?`;
+}
+
 // ---- Save errors ----
 
 const isStep = (text: string): text is StepName => (STEPS as readonly string[]).includes(text);

@@ -7,10 +7,10 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type Character } from "../lib/api";
 import {
-  briefFromJob, checkForm, defaultBrief, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody,
-  generationEnd, generationResult, jobFinished, markEdited, messageBesideField, nearCopyMarks, progressText, stepOfField,
-  ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
-  type BriefForm, type Candidate, type DialogueLine, type DraftForm, type EditedAfter, type FieldSpec, type FieldValue,
+  briefFromJob, candidateEditKey, checkForm, defaultBrief, discardEditsQuestion, editField, editedAfterHint, findingWhere,
+  formFieldOfError, formToDraft, generateBody, generationEnd, generationResult, jobFinished, messageBesideField, nearCopyMarks,
+  progressText, startEdit, stepOfField, ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
+  type BriefForm, type Candidate, type CandidateEdit, type DialogueLine, type EditedAfter, type FieldSpec, type FieldValue,
   type GenerationResult, type Job, type Role, type StepName,
 } from "../lib/character_wizard";
 import { useJob } from "../components/use_job";
@@ -40,6 +40,7 @@ export function CreateCharacterPage({ jobId }: { jobId?: number }) {
   const [brief, setBrief] = useState<BriefForm>(defaultBrief);
   const [generation, setGeneration] = useState<Generation>({ state: "none" });
   const [picked, setPicked] = useState<number | null>(null);
+  const [edits, setEdits] = useState<Record<string, CandidateEdit>>({});
   const [notice, setNotice] = useState<Notice | null>(null);
 
   useEffect(() => {
@@ -84,6 +85,7 @@ export function CreateCharacterPage({ jobId }: { jobId?: number }) {
   }
   function started(queued: Job) {
     setNotice(null);
+    setEdits({}); // the operator agreed to lose them (BriefStep asks)
     setGeneration({ state: "running", job: queued });
     navigate({ page: "create", jobId: queued.id });
   }
@@ -92,6 +94,13 @@ export function CreateCharacterPage({ jobId }: { jobId?: number }) {
   const result = generation.state === "done" ? generation.result : null;
   const candidate = result && picked !== null ? result.candidates[picked] : undefined;
   const stage = candidate ? 3 : result ? 2 : generation.state === "none" ? 0 : 1;
+  const editOf = (index: number) => (generation.state === "done" ? edits[candidateEditKey(generation.jobId, index)] : undefined);
+  const pickedEdit = candidate && picked !== null ? editOf(picked) ?? startEdit(picked + 1, candidate.draft) : null;
+  const changeEdit = (update: (edit: CandidateEdit) => CandidateEdit) => {
+    if (generation.state !== "done" || picked === null || !candidate) return;
+    const key = candidateEditKey(generation.jobId, picked);
+    setEdits((all) => ({ ...all, [key]: update(all[key] ?? startEdit(picked + 1, candidate.draft)) }));
+  };
   return (
     <section class="wizard">
       <div class="toolbar">
@@ -102,20 +111,25 @@ export function CreateCharacterPage({ jobId }: { jobId?: number }) {
         {STAGES.map((name, i) => <li key={name} aria-current={i === stage ? "step" : undefined} class={i < stage ? "done" : ""}>{name}</li>)}
       </ol>
       {notice && <p class={`banner ${notice.error ? "error" : "info"}`} role={notice.error ? "alert" : "status"}>{notice.text}</p>}
-      {stage === 0 && <BriefStep form={brief} onChange={setBrief} onQueued={started} />}
+      {stage === 0 && <BriefStep form={brief} discardQuestion={discardEditsQuestion(Object.values(edits))} onChange={setBrief} onQueued={started} />}
       {generation.state === "loading" && <p class="empty" role="status">Reading job #{generation.jobId}…</p>}
       {generation.state === "running" && (
         <GenerationStep key={generation.job.id} initial={generation.job} candidates={generateBody(brief).candidates as number} onDone={finished} />
       )}
-      {stage === 2 && result && <CandidatesStep result={result} onPick={setPicked} onBack={backToBrief} />}
-      {stage === 3 && candidate && <EditStep candidate={candidate} onBack={() => setPicked(null)} />}
+      {stage === 2 && result && <CandidatesStep result={result} editOf={editOf} onPick={setPicked} onBack={backToBrief} />}
+      {stage === 3 && candidate && pickedEdit && (
+        <EditStep candidate={candidate} edit={pickedEdit} onChange={changeEdit} onBack={() => setPicked(null)} />
+      )}
     </section>
   );
 }
 
 // ---- 1. The brief ----
 
-function BriefStep({ form, onChange, onQueued }: { form: BriefForm; onChange: (form: BriefForm) => void; onQueued: (job: Job) => void }) {
+// discardQuestion, when edits of the last candidates would be lost, is asked before generating.
+function BriefStep({ form, discardQuestion, onChange, onQueued }: {
+  form: BriefForm; discardQuestion: string | null; onChange: (form: BriefForm) => void; onQueued: (job: Job) => void;
+}) {
   const { api, report } = useApp();
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
@@ -127,6 +141,7 @@ function BriefStep({ form, onChange, onQueued }: { form: BriefForm; onChange: (f
 
   async function generate(event: Event) {
     event.preventDefault();
+    if (discardQuestion && !window.confirm(discardQuestion)) return;
     setBusy(true);
     setErrors({});
     try {
@@ -196,7 +211,9 @@ function GenerationStep({ initial, candidates, onDone }: { initial: Job; candida
 
 // ---- 3. The candidates ----
 
-function CandidatesStep({ result, onPick, onBack }: { result: GenerationResult; onPick: (index: number) => void; onBack: () => void }) {
+function CandidatesStep({ result, editOf, onPick, onBack }: {
+  result: GenerationResult; editOf: (index: number) => CandidateEdit | undefined; onPick: (index: number) => void; onBack: () => void;
+}) {
   const marks = nearCopyMarks(result.diversity.pairs, result.candidates.length);
   const nearCopies = result.diversity.pairs.filter((pair) => pair.near_copy).length;
   return (
@@ -210,14 +227,17 @@ function CandidatesStep({ result, onPick, onBack }: { result: GenerationResult; 
       </div>
       <ul class="cards">
         {result.candidates.map((candidate, i) => (
-          <CandidateCard key={i} number={i + 1} candidate={candidate} marks={marks[i]} onPick={() => onPick(i)} />
+          <CandidateCard key={i} number={i + 1} candidate={candidate} marks={marks[i]} edited={editOf(i)?.edited === true}
+                         onPick={() => onPick(i)} />
         ))}
       </ul>
     </div>
   );
 }
 
-function CandidateCard({ number, candidate, marks, onPick }: { number: number; candidate: Candidate; marks: string[]; onPick: () => void }) {
+function CandidateCard({ number, candidate, marks, edited, onPick }: {
+  number: number; candidate: Candidate; marks: string[]; edited: boolean; onPick: () => void;
+}) {
   const name = candidate.name || "(no name)";
   return (
     <li class="card candidate" data-candidate={number}>
@@ -226,6 +246,7 @@ function CandidateCard({ number, candidate, marks, onPick }: { number: number; c
         <h3 class="candidate-name">{name}</h3>
         <span class="pill">age {candidate.age}</span>
         {candidate.minor && <span class="pill warn" title="Under 18: saved with a friendship-only flow">minor</span>}
+        {edited && <span class="pill" title="You changed this draft: picking it again shows your edits">edited</span>}
       </div>
       {candidate.pitch && <p class="pitch">{candidate.pitch}</p>}
       {candidate.traits.length > 0 && <div class="tags small">{candidate.traits.map((trait, i) => <span key={i} class="tag">{trait}</span>)}</div>}
@@ -240,24 +261,27 @@ function CandidateCard({ number, candidate, marks, onPick }: { number: number; c
           </ul>
         </>
       )}
-      <button type="button" aria-label={`Pick candidate ${number}, ${name}`} onClick={onPick}>Pick</button>
+      <button type="button" aria-label={`${edited ? "Go on editing" : "Pick"} candidate ${number}, ${name}`} onClick={onPick}>
+        {edited ? "Go on editing" : "Pick"}
+      </button>
     </li>
   );
 }
 
 // ---- 4. Edit and save ----
 
-function EditStep({ candidate, onBack }: { candidate: Candidate; onBack: () => void }) {
+// The edit lives in the page (onChange updates it), so Back to the candidates keeps it.
+function EditStep({ candidate, edit, onChange, onBack }: {
+  candidate: Candidate; edit: CandidateEdit; onChange: (update: (edit: CandidateEdit) => CandidateEdit) => void; onBack: () => void;
+}) {
   const { api, navigate, report } = useApp();
-  const [form, setForm] = useState<DraftForm>(() => draftToForm(candidate.draft));
-  const [step, setStep] = useState<StepName>("concept");
-  const [editedAfter, setEditedAfter] = useState<EditedAfter>({});
   const [errors, setErrors] = useState<Errors>({});
   const [saving, setSaving] = useState(false);
+  const { form, step, editedAfter } = edit;
+  const setStep = (next: StepName) => onChange((current) => ({ ...current, step: next }));
 
   const change = (key: string, value: FieldValue) => {
-    setForm((current) => ({ ...current, [step]: { ...current[step], [key]: value } }));
-    setEditedAfter((marks) => markEdited(marks, step));
+    onChange((current) => editField(current, candidate.draft, step, key, value));
     setErrors((current) => {
       const { [`${step}.${key}`]: _answered, ...rest } = current;
       return rest;
