@@ -1,8 +1,9 @@
 // The flow tools in the character editor, end to end on Pip (examples/characters, a minor with a
 // flow of his own): "Optimize this flow" runs the server's job with the stories260K model (its
 // words are gibberish, so only the structure is checked: a performance row per stage, at least one
-// edit, a diff) and Apply puts flow_after into the flow field; then "Generate a flow" with 3 to 4
-// stages, preset for a minor from his card, and "Use this flow" leaves the field valid.
+// edit, a diff); then "Generate a flow" with 3 to 4 stages, preset for a minor from his card, and
+// "Use this flow" leaves the field valid, the optimization stale (no Apply) and Optimize refused
+// (the field is not the saved flow); with his flow back in the field, Apply puts flow_after there.
 import { join } from "node:path";
 
 export default async function ({ test, expect, signIn, callApi, keys, outDir }) {
@@ -46,20 +47,9 @@ export default async function ({ test, expect, signIn, callApi, keys, outDir }) 
       await status.filter({ hasText: `Valid: ${check.stages.join(" → ")}` }).waitFor();
       return check.stages;
     };
-    // Caught at once: when Apply changes nothing no check is made, and the wait ends with the page.
-    const checkAnswer = () => {
-      const answer = page.waitForResponse((r) => r.url().endsWith("/api/v1/flows/check"));
-      answer.catch(() => {});
-      return answer;
-    };
-    let checking = checkAnswer();
-    await page.getByRole("button", { name: "Apply", exact: true }).click();
-    const applied = await flow.inputValue();
-    expect(applied === finished.result.flow_after, "Apply should put flow_after into the flow field");
-    expect(applied !== before || finished.result.flow_after === before, "the field should hold the optimized flow");
-    await page.getByText("Applied to the flow field").waitFor();
-    if (applied !== before) await validStatus(checking);
-    else await status.filter({ hasText: "Valid: " }).waitFor();
+    const checkAnswer = () => page.waitForResponse((r) => r.url().endsWith("/api/v1/flows/check"));
+    const apply = page.getByRole("button", { name: "Apply", exact: true });
+    expect(await apply.isEnabled(), "Apply should be offered while the field holds the flow that was optimized");
 
     // Generate: a minor's card presets the checkbox; the generated flow passes his safety gate.
     await page.locator("summary", { hasText: "Generate a flow" }).click();
@@ -76,12 +66,35 @@ export default async function ({ test, expect, signIn, callApi, keys, outDir }) 
            `the generation should be queued as a job, got ${generated.status()}: ${JSON.stringify(generateJob)}`);
     await page.getByRole("button", { name: "Use this flow" }).waitFor({ timeout: 300000 });
     const yaml = await page.getByLabel("Generated flow").innerText();
-    checking = checkAnswer();
+    let checking = checkAnswer();
     await page.getByRole("button", { name: "Use this flow" }).click();
     const used = await flow.inputValue();
     expect(used.trim() === yaml.trim(), "Use this flow should put the generated YAML into the flow field");
     const count = (await validStatus(checking)).length;
     expect(count >= 3 && count <= 4, `the generated flow should have 3 to 4 stages, got ${count}: ${await status.innerText()}`);
     await page.screenshot({ path: join(outDir, "flow_tools_generated.png"), fullPage: true });
+
+    // The optimization was made for Pip's flow, not the generated one: its Apply is no longer offered,
+    // and Optimize refuses the field, since the server measures and edits the saved flow.
+    await page.locator(".flow-fit.stale").waitFor();
+    expect(await apply.isDisabled(), "Apply should be disabled once another flow is in the field");
+    await page.locator(".flow-blocker", { hasText: "differs from the saved flow" }).waitFor();
+    expect(await page.getByRole("button", { name: "Optimize", exact: true }).isDisabled(),
+           "Optimize should refuse a field that differs from the saved flow");
+
+    // With Pip's flow back in the field the proposal applies again, and Apply puts flow_after there.
+    checking = checkAnswer();
+    await flow.fill(before);
+    await validStatus(checking);
+    expect(await apply.isEnabled(), "Apply should be offered again once the field holds the optimized flow");
+    expect(await page.locator(".flow-blocker").count() === 0, "the saved flow in the field should be optimizable");
+    checking = checkAnswer();
+    await apply.click();
+    const applied = await flow.inputValue();
+    expect(applied === finished.result.flow_after, "Apply should put flow_after into the flow field");
+    expect(applied !== before, "the diff showed changes, so the field should hold another flow");
+    await page.getByText("Applied to the flow field").waitFor();
+    await validStatus(checking);
+    expect(await page.getByRole("button", { name: "Applied", exact: true }).isDisabled(), "an applied proposal is not applied twice");
   });
 }

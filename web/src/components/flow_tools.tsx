@@ -2,11 +2,14 @@
 // goal, and "Optimize this flow" from how its stages did; each runs a studio job (followed with
 // useJob, Cancel while it runs) and hands its YAML to the textarea, which the operator then saves.
 // They sit inside the editor's <form>, so they use no form of their own and Enter starts them.
+// The optimizer works on the saved flow only (the API reads the stored one), and its Apply only
+// onto the flow it was made for, so a proposal never lands on a flow it was not computed from.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import {
-  defaultGenerateForm, defaultOptimizeForm, flowJobText, generateFlowBody, generatedFlow, optimization, optimizeFlowBody, parseDiff,
-  performanceRows, type GenerateFlowForm, type GeneratedFlow, type Optimization, type OptimizeFlowForm,
+  defaultGenerateForm, defaultOptimizeForm, flowJobText, generateFlowBody, generatedFlow, optimization, optimizationFit, optimizeBlocker,
+  optimizeFlowBody, parseDiff, performanceRows, type GenerateFlowForm, type GeneratedFlow, type Optimization, type OptimizationFit,
+  type OptimizeFlowForm,
 } from "../lib/flow_tools";
 import { jobFinished, type Job } from "../lib/jobs";
 import { useApp } from "../context";
@@ -116,19 +119,26 @@ export function FlowGenerator({ minor, onUse }: { minor: boolean; onUse: (flow: 
 
 // ---- Optimize this flow ----
 
-export function FlowOptimizer({ characterId, onApply }: { characterId: number; onApply: (flow: string) => void }) {
+// savedFlow is the character's flow as stored, which the optimizer measures; fieldFlow what the
+// flow field holds now, which an optimization must have been made for to be applied.
+export function FlowOptimizer({ characterId, savedFlow, fieldFlow, onApply }: {
+  characterId: number; savedFlow: string; fieldFlow: string; onApply: (flow: string) => void;
+}) {
   const { api, report } = useApp();
   const [form, setForm] = useState<OptimizeFlowForm>(defaultOptimizeForm);
   const [job, setJob] = useState<Job | null>(null);
   const [result, setResult] = useState<Optimization | null>(null);
+  const [madeFor, setMadeFor] = useState(""); // the field's flow when Optimize was pressed
   const [notice, setNotice] = useState<Notice | null>(null);
   const [starting, setStarting] = useState(false);
+  const blocker = optimizeBlocker(savedFlow, fieldFlow);
 
   async function start() {
-    if (job || starting) return;
+    if (job || starting || blocker) return;
     setStarting(true);
     setNotice(null);
     setResult(null);
+    setMadeFor(fieldFlow);
     try {
       setJob(await api.json<Job>("POST", "/api/v1/studio/flows/optimize", optimizeFlowBody(characterId, form)));
     } catch (problem) {
@@ -160,18 +170,24 @@ export function FlowOptimizer({ characterId, onApply }: { characterId: number; o
         <label>To<input type="date" {...field("to")} /></label>
         <label>Max edits<input type="number" min="1" max="10" class="narrow" placeholder="3" {...field("maxEdits")} /></label>
       </div>
-      {!job && <button type="button" disabled={starting} onClick={start}>{starting ? "Starting…" : "Optimize"}</button>}
+      {blocker && !job && <p class="flow-blocker" role="note">{blocker}</p>}
+      {!job && <button type="button" disabled={starting || blocker !== null} onClick={start}>{starting ? "Starting…" : "Optimize"}</button>}
       {job && <FlowJob key={job.id} initial={job} title="Flow optimization" onDone={finished} />}
       <NoticeLine notice={notice} />
-      {result && <OptimizationView result={result} onApply={() => {
-        onApply(result.flow_after);
-        setNotice({ text: "Applied to the flow field: save the character to keep it.", error: false });
-      }} />}
+      {result && <OptimizationView result={result} fit={optimizationFit(result, madeFor, fieldFlow)} onApply={() => onApply(result.flow_after)} />}
     </details>
   );
 }
 
-function OptimizationView({ result, onApply }: { result: Optimization; onApply: () => void }) {
+const FIT_HINTS: Record<OptimizationFit, string> = {
+  applicable: "",
+  applied: "Applied to the flow field: save the character to keep it.",
+  unchanged: "Nothing to apply: the proposal leaves the flow as it is.",
+  stale: "The flow field has changed since this was proposed (another flow was put in, or it was edited): " +
+    "these edits were made for the flow before it, so they cannot be applied. Optimize again for the flow now in the field.",
+};
+
+function OptimizationView({ result, fit, onApply }: { result: Optimization; fit: OptimizationFit; onApply: () => void }) {
   const rows = performanceRows(result.performance);
   const lines = parseDiff(result.diff);
   return (
@@ -206,7 +222,8 @@ function OptimizationView({ result, onApply }: { result: Optimization; onApply: 
           {lines.map((line, i) => <div key={i} role="listitem" class={`diff-line ${line.kind}`}>{line.text || " "}</div>)}
         </div>
       )}
-      <button type="button" onClick={onApply} disabled={result.flow_after.trim() === ""}>Apply</button>
+      {FIT_HINTS[fit] && <p class={`hint flow-fit ${fit}`} role="status">{FIT_HINTS[fit]}</p>}
+      <button type="button" onClick={onApply} disabled={fit !== "applicable"}>{fit === "applied" ? "Applied" : "Apply"}</button>
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  cardMarksMinor, defaultGenerateForm, defaultOptimizeForm, flowJobText, generateFlowBody, generatedFlow, optimization,
-  optimizeFlowBody, parseDiff, percent, performanceRows,
+  cardMarksMinor, defaultGenerateForm, defaultOptimizeForm, flowJobText, generateFlowBody, generatedFlow, optimization, optimizationFit,
+  optimizeBlocker, optimizeFlowBody, parseDiff, percent, performanceRows, sameFlow, type Optimization,
 } from "./flow_tools";
 import type { Job } from "./jobs";
 
@@ -75,5 +75,38 @@ describe("job results", () => {
     expect(flowJobText(job({ status: "queued" }))).toBe("Waiting for a worker…");
     expect(flowJobText(job({ progress: 0.5 }))).toBe("Asking the model… 50%");
     expect(flowJobText(job({ status: "failed", error: "model busy" }))).toBe("Failed: model busy");
+  });
+});
+
+describe("the optimizer and the flow field", () => {
+  const saved = "start: a\nstages:\n  a:\n    prompt: Hi.\n";
+  const proposal = (after: string): Optimization => ({
+    character_id: 1, edits: [], flow_before: saved, flow_after: after, diff: "", performance: [],
+  });
+
+  it("takes CRLF and a trailing newline as the same flow", () => {
+    expect(sameFlow(saved, saved.replace(/\n/g, "\r\n"))).toBe(true);
+    expect(sameFlow(saved, saved.trimEnd())).toBe(true);
+    expect(sameFlow(saved, saved.replace("Hi.", "Hello."))).toBe(false);
+  });
+
+  it("starts only on the saved flow, since the API optimizes that one", () => {
+    expect(optimizeBlocker(saved, saved)).toBeNull();
+    expect(optimizeBlocker(saved, `${saved}\n# draft\n`)).toMatch(/differs from the saved flow/);
+    expect(optimizeBlocker(saved, "")).toMatch(/differs from the saved flow/);
+    expect(optimizeBlocker("  ", "start: a")).toMatch(/no saved flow/);
+  });
+
+  it("offers Apply only while the field holds the flow the proposal was made for", () => {
+    // The server's flow_before is the saved flow re-serialized (comments gone): the field is
+    // compared with what it held when Optimize was pressed instead.
+    const field = `# Pip's flow\n${saved}`;
+    const after = saved.replace("Hi.", "Hello there.");
+    expect(optimizationFit(proposal(after), field, field)).toBe("applicable");
+    expect(optimizationFit(proposal(after), field, after)).toBe("applied");
+    expect(optimizationFit(proposal(after), field, "start: b\nstages:\n  b:\n    prompt: Other.\n")).toBe("stale");
+    expect(optimizationFit(proposal(after), field, saved)).toBe("stale");
+    expect(optimizationFit(proposal(saved), field, field)).toBe("unchanged");
+    expect(optimizationFit(proposal(" "), field, field)).toBe("unchanged");
   });
 });

@@ -101,6 +101,40 @@ export function optimization(job: Job): Optimization | null {
   };
 }
 
+// ---- The optimizer and the flow field ----
+
+const normalFlow = (text: string) => text.replace(/\r\n?/g, "\n").replace(/\s+$/, "");
+
+// Whether two flow texts are the same flow as the field and the server hold them (a textarea
+// turns CRLF into LF; a trailing newline is no change).
+export const sameFlow = (a: string, b: string) => normalFlow(a) === normalFlow(b);
+
+// Why "Optimize" cannot start, or null. The optimizer measures how far conversations got in each
+// stage of the *saved* flow and proposes edits to that flow; the API takes no flow text, so a field
+// holding anything else would be optimized as something it is not.
+export function optimizeBlocker(savedFlow: string, fieldFlow: string): string | null {
+  if (savedFlow.trim() === "") return "This character has no saved flow of its own: save one first.";
+  if (!sameFlow(savedFlow, fieldFlow)) {
+    return "The flow field differs from the saved flow. The optimizer measures the saved flow's stages and edits that flow, " +
+      "not what is in the field: save the character first (or undo the change) to optimize it.";
+  }
+  return null;
+}
+
+// An optimization against the field now: "applicable" while the field holds the flow it was made
+// for (madeFor: the field when Optimize was pressed, which was the saved flow; not flow_before,
+// which the server re-serializes without comments), "applied" once the field holds its result,
+// "unchanged" when it changes nothing, else "stale" (another flow was put in or typed since, and
+// Apply would overwrite it with edits made for another).
+export type OptimizationFit = "applicable" | "applied" | "unchanged" | "stale";
+
+export function optimizationFit(result: Optimization, madeFor: string, fieldFlow: string): OptimizationFit {
+  if (sameFlow(result.flow_before, result.flow_after) || result.flow_after.trim() === "") return "unchanged";
+  if (sameFlow(fieldFlow, madeFor)) return "applicable";
+  if (sameFlow(fieldFlow, result.flow_after)) return "applied";
+  return "stale";
+}
+
 // Where a flow job is, in words.
 export function flowJobText(job: Job): string {
   switch (job.status) {

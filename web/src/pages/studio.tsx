@@ -147,6 +147,8 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
   const [extensionsText, setExtensionsText] = useState("{}");
   const [multilingualText, setMultilingualText] = useState("");
   const [flowCheck, setFlowCheck] = useState<FlowCheck | null>(null);
+  // The flow as stored: the optimizer measures and edits that one, not the field.
+  const [savedFlow, setSavedFlow] = useState("");
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState("");
   const checkTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -155,6 +157,7 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
     if (characterId === "new") return;
     api.json<Character>("GET", `/api/v1/characters/${characterId}`).then((c) => {
       setDraft(c);
+      setSavedFlow(c.flow);
       setExtensionsText(JSON.stringify(c.extensions ?? {}, null, 2));
       setMultilingualText(c.creator_notes_multilingual ? JSON.stringify(c.creator_notes_multilingual, null, 2) : "");
       setAvatarVersion(c.version);
@@ -215,6 +218,7 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
         ? await api.json<Character>("PATCH", `/api/v1/characters/${id}`, { ...body, version })
         : await api.json<Character>("POST", "/api/v1/characters", body);
       setDraft(stored);
+      setSavedFlow(stored.flow);
       setSaved("Saved.");
       if (!id) navigate({ page: "character", characterId: stored.id });
     } catch (error) {
@@ -317,7 +321,9 @@ export function CharacterPage({ characterId }: { characterId: number | "new" }) 
             </p>
             {error("flow")}
             <FlowGenerator minor={minor} onUse={(flow) => set("flow", flow)} />
-            {draft.id && draft.flow.trim() !== "" && <FlowOptimizer characterId={draft.id} onApply={(flow) => set("flow", flow)} />}
+            {draft.id && savedFlow.trim() !== "" && (
+              <FlowOptimizer characterId={draft.id} savedFlow={savedFlow} fieldFlow={draft.flow} onApply={(flow) => set("flow", flow)} />
+            )}
           </fieldset>
           <fieldset>
             <legend>Lorebook</legend>
