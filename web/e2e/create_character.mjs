@@ -6,7 +6,44 @@
 // character's page shows the new name on an unpublished character.
 import { join } from "node:path";
 
-export default async function ({ test, expect, signIn, callApi, keys, outDir }) {
+export default async function ({ test, expect, signIn, callApi, keys, base, outDir }) {
+  await test("studio: the wizard's advanced fields: a bad temperature caught in the browser, an unknown provider beside its field", async (page) => {
+    await signIn(page, keys.studio);
+    await page.goto(`${base}/studio/create`);
+    await page.getByLabel(/^Theme/).fill("bakers");
+    await page.getByLabel(/^Audience/).fill("early risers");
+    let sent = 0;
+    page.on("request", (request) => { if (request.url().endsWith("/api/v1/studio/characters/generate")) sent += 1; });
+
+    // Typed, then hidden again: the error must open the Advanced part to be read.
+    const advanced = page.locator("details.advanced");
+    await advanced.locator("summary").click();
+    await page.getByLabel(/^Temperature/).fill("2.5");
+    await advanced.locator("summary").click();
+    expect(!(await advanced.evaluate((details) => details.open)), "the Advanced part should be closed before Generate");
+    await page.getByRole("button", { name: "Generate" }).click();
+    const message = page.locator("#temperature-error");
+    await message.waitFor();
+    expect(/from 0 to 2/.test(await message.innerText()), `the message should give the range: ${await message.innerText()}`);
+    expect(await advanced.evaluate((details) => details.open), "the error should open the Advanced part");
+    expect(sent === 0, `a bad temperature should send nothing, ${sent} requests were sent`);
+
+    // The server knows its providers: an unknown one answers 404 naming the field, shown beside it.
+    // Chromium logs that 404 as a console error, expected here: only other errors fail the test.
+    page.removeAllListeners("console");
+    const unexpected = [];
+    page.on("console", (entry) => { if (entry.type() === "error" && !/status of 404/.test(entry.text())) unexpected.push(entry.text()); });
+    await page.getByLabel(/^Temperature/).fill("0.5");
+    await page.getByLabel(/^Provider/).fill("no-such-provider");
+    await page.getByRole("button", { name: "Generate" }).click();
+    const refused = page.locator("#provider-error");
+    await refused.waitFor();
+    expect((await refused.innerText()).includes("no-such-provider"), `the message should name the provider: ${await refused.innerText()}`);
+    expect(sent === 1 && new URL(page.url()).search === "", `one refused request and no job expected (${sent}, ${page.url()})`);
+    expect(await page.locator("#temperature-error").count() === 0, "a valid temperature should have no error");
+    expect(unexpected.length === 0, `the page reported errors: ${unexpected.join("; ")}`);
+  });
+
   await test("studio: the Create character wizard generates two candidates, one is renamed and saved", async (page) => {
     await signIn(page, keys.studio);
     await page.getByRole("link", { name: "Studio" }).click();
@@ -19,12 +56,16 @@ export default async function ({ test, expect, signIn, callApi, keys, outDir }) 
     await page.getByLabel(/^Audience/).fill("children who love the sea");
     await page.getByLabel("Role").selectOption("companion");
     await page.getByLabel("Candidates").fill("2");
+    await page.locator("summary", { hasText: "Advanced" }).click();
+    await page.getByLabel(/^Temperature/).fill("0.8");
     const queued = page.waitForResponse((r) => r.url().endsWith("/api/v1/studio/characters/generate"));
     await page.getByRole("button", { name: "Generate" }).click();
     const response = await queued;
     const job = await response.json();
     expect(response.status() === 202 && job.kind === "studio.generate_characters",
            `the generation should be queued as a job, got ${response.status()}: ${JSON.stringify(job)}`);
+    expect(job.payload.temperature === 0.8 && job.payload.provider === "",
+           `the temperature typed should be sent, and no provider: ${JSON.stringify(job.payload)}`);
 
     // The job is in the URL: a reload while it runs follows the same job, with the brief it was
     // queued with (two candidates, not the form's default three).

@@ -21,12 +21,24 @@ export default async function ({ test, expect, signIn, callApi, keys, outDir }) 
     // Optimize: the job's result draws a table, the edits and the diff.
     await page.locator("summary", { hasText: "Optimize this flow" }).click();
     await page.getByLabel("Max edits").fill("2");
+    // Its Advanced part: a temperature out of range is caught before anything is sent.
+    const optimizer = page.locator("details.flow-tool", { has: page.locator("summary", { hasText: "Optimize this flow" }) });
+    await optimizer.locator("details.advanced summary").click();
+    let sent = 0;
+    page.on("request", (request) => { if (request.url().endsWith("/api/v1/studio/flows/optimize")) sent += 1; });
+    await optimizer.getByLabel(/^Temperature/).fill("-1");
+    await page.getByRole("button", { name: "Optimize", exact: true }).click();
+    await page.locator("#optimize-temperature-error", { hasText: "from 0 to 2" }).waitFor();
+    expect(sent === 0, "a bad temperature should send nothing");
+    await optimizer.getByLabel(/^Temperature/).fill("0.5");
     const queued = page.waitForResponse((r) => r.url().endsWith("/api/v1/studio/flows/optimize"));
     await page.getByRole("button", { name: "Optimize", exact: true }).click();
     const response = await queued;
     const job = await response.json();
     expect(response.status() === 202 && job.kind === "studio.optimize_flow",
            `the optimization should be queued as a job, got ${response.status()}: ${JSON.stringify(job)}`);
+    expect(job.payload.temperature === 0.5 && job.payload.max_edits === 2,
+           `the temperature and edit count typed should be sent: ${JSON.stringify(job.payload)}`);
     await page.getByRole("button", { name: "Apply", exact: true }).waitFor({ timeout: 300000 });
     const finished = await callApi("GET", `/api/v1/jobs/${job.id}`, keys.studio);
     expect(finished.status === "succeeded", `the job should have succeeded: ${JSON.stringify({ ...finished, result: undefined })}`);

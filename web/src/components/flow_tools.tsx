@@ -12,7 +12,9 @@ import {
   type OptimizeFlowForm,
 } from "../lib/flow_tools";
 import { jobFinished, type Job } from "../lib/jobs";
+import { checkModelOptions, MODEL_OPTION_FIELDS } from "../lib/model_options";
 import { useApp } from "../context";
+import { AdvancedOptions, ModelOptionsFields } from "./model_options";
 import { useJob } from "./use_job";
 import "./flow_tools.css";
 
@@ -48,6 +50,13 @@ interface Notice { text: string; error: boolean }
 const NoticeLine = ({ notice }: { notice: Notice | null }) =>
   notice && <p class={notice.error ? "field-error" : "hint"} role={notice.error ? "alert" : "status"}>{notice.text}</p>;
 
+// A refusal about the temperature or the provider (a 400, or a 404 for an unknown provider), as an
+// error beside that field; null for any other problem.
+function modelOptionError(problem: unknown): Record<string, string> | null {
+  if (!(problem instanceof ApiError) || !(MODEL_OPTION_FIELDS as readonly string[]).includes(problem.field)) return null;
+  return { [problem.field]: problem.message };
+}
+
 // ---- Generate a flow ----
 
 export function FlowGenerator({ minor, onUse }: { minor: boolean; onUse: (flow: string) => void }) {
@@ -56,6 +65,7 @@ export function FlowGenerator({ minor, onUse }: { minor: boolean; onUse: (flow: 
   const [job, setJob] = useState<Job | null>(null);
   const [result, setResult] = useState<GeneratedFlow | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const [starting, setStarting] = useState(false);
 
   // The card's extensions may load or change after the form was made: the checkbox follows them until touched.
@@ -65,13 +75,18 @@ export function FlowGenerator({ minor, onUse }: { minor: boolean; onUse: (flow: 
   const ready = form.topic.trim() !== "" && form.goal.trim() !== "" && !job && !starting;
   async function start() {
     if (!ready) return;
+    const problems = checkModelOptions(form);
+    setErrors(problems);
+    if (Object.keys(problems).length > 0) return;
     setStarting(true);
     setNotice(null);
     setResult(null);
     try {
       setJob(await api.json<Job>("POST", "/api/v1/studio/flows/generate", generateFlowBody(form)));
     } catch (problem) {
-      if (problem instanceof ApiError && problem.status === 400) setNotice({ text: problem.message, error: true });
+      const besideField = modelOptionError(problem);
+      if (besideField) setErrors(besideField);
+      else if (problem instanceof ApiError && problem.status === 400) setNotice({ text: problem.message, error: true });
       else report(problem);
     } finally {
       setStarting(false);
@@ -101,6 +116,12 @@ export function FlowGenerator({ minor, onUse }: { minor: boolean; onUse: (flow: 
         <label>Most stages<input type="number" min="2" max="12" class="narrow" placeholder="7" {...text("maxStages")} /></label>
         <label>Seed<input type="number" min="0" class="narrow" placeholder="1" {...text("seed")} /></label>
       </div>
+      <AdvancedOptions hasError={Object.keys(errors).length > 0}>
+        <div class="row">
+          <ModelOptionsFields namePrefix="flow-" form={form} errors={errors} defaultTemperature="0.9" onKeyDown={enterStarts(start)}
+                              onChange={(options) => setForm({ ...form, ...options })} />
+        </div>
+      </AdvancedOptions>
       {!job && <button type="button" disabled={!ready} onClick={start}>{starting ? "Starting…" : "Generate flow"}</button>}
       {job && <FlowJob key={job.id} initial={job} title="Flow generation" onDone={finished} />}
       <NoticeLine notice={notice} />
@@ -130,11 +151,15 @@ export function FlowOptimizer({ characterId, savedFlow, fieldFlow, onApply }: {
   const [result, setResult] = useState<Optimization | null>(null);
   const [madeFor, setMadeFor] = useState(""); // the field's flow when Optimize was pressed
   const [notice, setNotice] = useState<Notice | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const [starting, setStarting] = useState(false);
   const blocker = optimizeBlocker(savedFlow, fieldFlow);
 
   async function start() {
     if (job || starting || blocker) return;
+    const problems = checkModelOptions(form);
+    setErrors(problems);
+    if (Object.keys(problems).length > 0) return;
     setStarting(true);
     setNotice(null);
     setResult(null);
@@ -142,7 +167,9 @@ export function FlowOptimizer({ characterId, savedFlow, fieldFlow, onApply }: {
     try {
       setJob(await api.json<Job>("POST", "/api/v1/studio/flows/optimize", optimizeFlowBody(characterId, form)));
     } catch (problem) {
-      if (problem instanceof ApiError && problem.status === 412) setNotice({ text: "This character has no flow of its own: save one first.", error: true });
+      const besideField = modelOptionError(problem);
+      if (besideField) setErrors(besideField);
+      else if (problem instanceof ApiError && problem.status === 412) setNotice({ text: "This character has no flow of its own: save one first.", error: true });
       else if (problem instanceof ApiError && problem.status === 400) setNotice({ text: problem.message, error: true });
       else report(problem);
     } finally {
@@ -157,7 +184,7 @@ export function FlowOptimizer({ characterId, savedFlow, fieldFlow, onApply }: {
     else if (!found) setNotice({ text: done.status === "failed" ? flowJobText(done) : "The optimization finished, but its result could not be read.", error: true });
   }
 
-  const field = (name: keyof OptimizeFlowForm) => ({
+  const field = (name: "from" | "to" | "maxEdits") => ({
     name: `optimize-${name}`, value: form[name], onKeyDown: enterStarts(start),
     onInput: (e: Event) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value }),
   });
@@ -170,6 +197,12 @@ export function FlowOptimizer({ characterId, savedFlow, fieldFlow, onApply }: {
         <label>To<input type="date" {...field("to")} /></label>
         <label>Max edits<input type="number" min="1" max="10" class="narrow" placeholder="3" {...field("maxEdits")} /></label>
       </div>
+      <AdvancedOptions hasError={Object.keys(errors).length > 0}>
+        <div class="row">
+          <ModelOptionsFields namePrefix="optimize-" form={form} errors={errors} defaultTemperature="0.7" onKeyDown={enterStarts(start)}
+                              onChange={(options) => setForm({ ...form, ...options })} />
+        </div>
+      </AdvancedOptions>
       {blocker && !job && <p class="flow-blocker" role="note">{blocker}</p>}
       {!job && <button type="button" disabled={starting || blocker !== null} onClick={start}>{starting ? "Starting…" : "Optimize"}</button>}
       {job && <FlowJob key={job.id} initial={job} title="Flow optimization" onDone={finished} />}

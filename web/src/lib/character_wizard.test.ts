@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  briefFromJob, candidateEditKey, checkForm, defaultBrief, discardEditsQuestion, editField, startEdit, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationEnd, generationResult,
+  briefFromJob, candidateEditKey, checkBrief, checkForm, defaultBrief, discardEditsQuestion, editField, startEdit, draftToForm, editedAfterHint, findingWhere, formFieldOfError, formToDraft, generateBody, generationEnd, generationResult,
   markEdited, messageBesideField, nearCopyMarks, newerJob, parseAge, progressText, splitLines, stepOfField,
   type DialogueLine, type DiversityPair, type Draft, type Job,
 } from "./character_wizard";
@@ -31,6 +31,18 @@ describe("the brief", () => {
                                          regenerate_near_copies: false, save: false });
     expect(generateBody({ ...form, candidates: "2", seed: "9", temperature: "0.5", regenerateNearCopies: true }))
       .toMatchObject({ candidates: 2, seed: 9, temperature: 0.5, regenerate_near_copies: true });
+    expect(generateBody({ ...form, provider: " remote " }).provider).toBe("remote");
+    expect("provider" in generateBody(form)).toBe(false);
+  });
+
+  it("is checked before anything is sent, each problem by its field", () => {
+    const form = { ...defaultBrief(), theme: "t", audience: "a" };
+    expect(checkBrief(form)).toEqual({});
+    expect(checkBrief({ ...form, candidates: "", seed: "0", temperature: "2" })).toEqual({});
+    expect(Object.keys(checkBrief({ ...form, candidates: "21", seed: "-1", temperature: "2.5" })).sort())
+      .toEqual(["candidates", "seed", "temperature"]);
+    expect(checkBrief({ ...form, candidates: "1.5" }).candidates).toMatch(/1 to 20/);
+    expect(checkBrief({ ...form, temperature: "hot" }).temperature).toMatch(/from 0 to 2/);
   });
 });
 
@@ -78,7 +90,8 @@ describe("a generation job", () => {
     const payload = { theme: "lighthouses", audience: "sailors", role: "advisor", candidates: 2, seed: 1, temperature: 0.9,
                       provider: "", regenerate_near_copies: true, save: false };
     expect(briefFromJob(job({ payload }))).toEqual({
-      theme: "lighthouses", audience: "sailors", role: "advisor", candidates: "2", seed: "1", temperature: "0.9", regenerateNearCopies: true,
+      theme: "lighthouses", audience: "sailors", role: "advisor", candidates: "2", seed: "1", temperature: "0.9", provider: "",
+      regenerateNearCopies: true,
     });
     // A payload the wizard cannot read in full still gives a brief it can send again.
     expect(briefFromJob(job({ payload: { theme: "t", role: "pirate" } }))).toEqual({

@@ -2,6 +2,8 @@
 // request, a generation job's progress in words, the candidates and their near-copy marks, a
 // draft turned into form fields and back, the "edited after" hints, and a save error's field path
 // turned into the form field it is about. No DOM here: the page (pages/create_character.tsx) draws it.
+import { addModelOptions, checkModelOptions, type ModelOptionsForm } from "./model_options";
+
 export const ROLES = ["companion", "advisor", "mascot", "support"] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -14,22 +16,36 @@ export const STEP_TITLES: Record<StepName, string> = {
 
 // ---- The brief and the generation job ----
 
-export interface BriefForm {
+export interface BriefForm extends ModelOptionsForm {
   theme: string;
   audience: string;
   role: Role;
   candidates: string;
   seed: string;
-  temperature: string;
   regenerateNearCopies: boolean;
 }
 
 export const defaultBrief = (): BriefForm => ({
-  theme: "", audience: "", role: "companion", candidates: "3", seed: "", temperature: "", regenerateNearCopies: false,
+  theme: "", audience: "", role: "companion", candidates: "3", seed: "", temperature: "", provider: "", regenerateNearCopies: false,
 });
 
-// The body of POST /api/v1/studio/characters/generate. Blank numbers are left out (the server's
-// defaults apply); the wizard saves through /studio/drafts, so `save` is always false.
+const WHOLE = /^\d+$/;
+
+// What the brief holds that the server would refuse, by field, before a job is queued. The form
+// checks itself (noValidate): the browser's own check cannot show a message inside a closed <details>.
+export function checkBrief(form: BriefForm): Record<string, string> {
+  const problems = checkModelOptions(form);
+  const candidates = form.candidates.trim();
+  if (candidates !== "" && !(WHOLE.test(candidates) && Number(candidates) >= 1 && Number(candidates) <= 20)) {
+    problems.candidates = "Candidates must be a whole number from 1 to 20.";
+  }
+  const seed = form.seed.trim();
+  if (seed !== "" && !(WHOLE.test(seed) && Number.isSafeInteger(Number(seed)))) problems.seed = "The seed must be a whole number, 0 or more.";
+  return problems;
+}
+
+// The body of POST /api/v1/studio/characters/generate. Blank numbers, temperature and provider are
+// left out (the server's defaults apply); the wizard saves through /studio/drafts, so `save` is false.
 export function generateBody(form: BriefForm): Record<string, unknown> {
   const body: Record<string, unknown> = {
     theme: form.theme.trim(), audience: form.audience.trim(), role: form.role,
@@ -37,8 +53,7 @@ export function generateBody(form: BriefForm): Record<string, unknown> {
     regenerate_near_copies: form.regenerateNearCopies, save: false,
   };
   if (form.seed.trim() !== "") body.seed = Number(form.seed);
-  if (form.temperature.trim() !== "") body.temperature = Number(form.temperature);
-  return body;
+  return addModelOptions(body, form);
 }
 
 export { jobFinished, newerJob, type Job, type JobStatus } from "./jobs";
@@ -57,7 +72,7 @@ export function briefFromJob(job: Job): BriefForm | null {
   const candidates = asFormText(payload.candidates);
   return {
     theme: asFormText(payload.theme), audience: asFormText(payload.audience), role, candidates: candidates || "3",
-    seed: asFormText(payload.seed), temperature: asFormText(payload.temperature),
+    seed: asFormText(payload.seed), temperature: asFormText(payload.temperature), provider: asFormText(payload.provider),
     regenerateNearCopies: payload.regenerate_near_copies === true,
   };
 }

@@ -18,7 +18,13 @@ describe("request bodies", () => {
   });
   it("leave a blank period and edit count out of an optimization", () => {
     expect(optimizeFlowBody(5, defaultOptimizeForm())).toEqual({ character_id: 5 });
-    expect(optimizeFlowBody(5, { from: "2026-11-01", to: " ", maxEdits: "2" })).toEqual({ character_id: 5, from: "2026-11-01", max_edits: 2 });
+    expect(optimizeFlowBody(5, { ...defaultOptimizeForm(), from: "2026-11-01", to: " ", maxEdits: "2" }))
+      .toEqual({ character_id: 5, from: "2026-11-01", max_edits: 2 });
+  });
+  it("send a temperature and a provider only when filled", () => {
+    const form = { ...defaultGenerateForm(false), topic: "t", goal: "g", temperature: "0.3", provider: "remote" };
+    expect(generateFlowBody(form)).toEqual({ topic: "t", goal: "g", temperature: 0.3, provider: "remote" });
+    expect(optimizeFlowBody(5, { ...defaultOptimizeForm(), temperature: "1.5" })).toEqual({ character_id: 5, temperature: 1.5 });
   });
 });
 

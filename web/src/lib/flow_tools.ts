@@ -2,10 +2,11 @@
 // bodies of flow generation and optimization, their jobs' results, the unified diff as typed lines
 // and the per-stage performance as table cells. No DOM here: components/flow_tools.tsx draws it.
 import type { Job } from "./jobs";
+import { addModelOptions, type ModelOptionsForm } from "./model_options";
 
 // ---- Requests ----
 
-export interface GenerateFlowForm {
+export interface GenerateFlowForm extends ModelOptionsForm {
   topic: string;
   goal: string;
   minor: boolean;
@@ -15,38 +16,39 @@ export interface GenerateFlowForm {
 }
 
 export const defaultGenerateForm = (minor: boolean): GenerateFlowForm => ({
-  topic: "", goal: "", minor, minStages: "", maxStages: "", seed: "",
+  topic: "", goal: "", minor, minStages: "", maxStages: "", seed: "", temperature: "", provider: "",
 });
 
 const setNumber = (body: Record<string, unknown>, key: string, text: string) => {
   if (text.trim() !== "") body[key] = Number(text);
 };
 
-// The body of POST /api/v1/studio/flows/generate: blank numbers are left out (the server's defaults apply).
+// The body of POST /api/v1/studio/flows/generate: blank numbers, temperature and provider are left
+// out (the server's defaults apply).
 export function generateFlowBody(form: GenerateFlowForm): Record<string, unknown> {
   const body: Record<string, unknown> = { topic: form.topic.trim(), goal: form.goal.trim() };
   if (form.minor) body.minor = true;
   setNumber(body, "min_stages", form.minStages);
   setNumber(body, "max_stages", form.maxStages);
   setNumber(body, "seed", form.seed);
-  return body;
+  return addModelOptions(body, form);
 }
 
-export interface OptimizeFlowForm {
+export interface OptimizeFlowForm extends ModelOptionsForm {
   from: string; // YYYY-MM-DD, as an <input type="date"> gives it, or ""
   to: string;
   maxEdits: string;
 }
 
-export const defaultOptimizeForm = (): OptimizeFlowForm => ({ from: "", to: "", maxEdits: "" });
+export const defaultOptimizeForm = (): OptimizeFlowForm => ({ from: "", to: "", maxEdits: "", temperature: "", provider: "" });
 
-// The body of POST /api/v1/studio/flows/optimize: a blank period or edit count is left out.
+// The body of POST /api/v1/studio/flows/optimize: a blank period, edit count, temperature or provider is left out.
 export function optimizeFlowBody(characterId: number, form: OptimizeFlowForm): Record<string, unknown> {
   const body: Record<string, unknown> = { character_id: characterId };
   if (form.from.trim() !== "") body.from = form.from.trim();
   if (form.to.trim() !== "") body.to = form.to.trim();
   setNumber(body, "max_edits", form.maxEdits);
-  return body;
+  return addModelOptions(body, form);
 }
 
 // Whether a card's extensions mark a minor, as the flow safety gate reads them (docs/flows.md):

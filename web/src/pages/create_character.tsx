@@ -7,12 +7,13 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type Character } from "../lib/api";
 import {
-  briefFromJob, candidateEditKey, checkForm, defaultBrief, discardEditsQuestion, editField, editedAfterHint, findingWhere,
+  briefFromJob, candidateEditKey, checkBrief, checkForm, defaultBrief, discardEditsQuestion, editField, editedAfterHint, findingWhere,
   formFieldOfError, formToDraft, generateBody, generationEnd, generationResult, jobFinished, messageBesideField, nearCopyMarks,
   progressText, startEdit, stepOfField, ROLES, STEPS, STEP_FIELDS, STEP_TITLES,
   type BriefForm, type Candidate, type CandidateEdit, type DialogueLine, type EditedAfter, type FieldSpec, type FieldValue,
   type GenerationResult, type Job, type Role, type StepName,
 } from "../lib/character_wizard";
+import { AdvancedOptions, ModelOptionsFields } from "../components/model_options";
 import { useJob } from "../components/use_job";
 import { useApp } from "../context";
 import "./create_character.css";
@@ -20,7 +21,8 @@ import "./create_character.css";
 type Errors = Record<string, string>;
 interface Notice { text: string; error: boolean }
 const STAGES = ["Brief", "Generate", "Pick", "Edit and save"];
-const BRIEF_FIELDS = ["theme", "audience", "role", "candidates", "seed", "temperature"];
+const ADVANCED_FIELDS = ["seed", "temperature", "provider"];
+const BRIEF_FIELDS = ["theme", "audience", "role", "candidates", ...ADVANCED_FIELDS];
 
 // The generation the wizard shows: none (the brief), the URL's job being read, followed while it
 // runs, or done with its candidates. A job that failed or was cancelled goes back to the brief.
@@ -133,7 +135,7 @@ function BriefStep({ form, discardQuestion, onChange, onQueued }: {
   const { api, report } = useApp();
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
-  const field = (name: "theme" | "audience" | "candidates" | "seed" | "temperature") => ({
+  const field = (name: "theme" | "audience" | "candidates" | "seed") => ({
     name, value: form[name], "aria-invalid": errors[name] ? true : undefined,
     onInput: (e: Event) => onChange({ ...form, [name]: (e.target as HTMLInputElement).value }),
   });
@@ -141,12 +143,15 @@ function BriefStep({ form, discardQuestion, onChange, onQueued }: {
 
   async function generate(event: Event) {
     event.preventDefault();
+    const problems = checkBrief(form);
+    if (Object.keys(problems).length > 0) return setErrors(problems);
     if (discardQuestion && !window.confirm(discardQuestion)) return;
     setBusy(true);
     setErrors({});
     try {
       onQueued(await api.json<Job>("POST", "/api/v1/studio/characters/generate", generateBody(form)));
     } catch (problem) {
+      // An unknown provider is a 404 naming the field: it belongs beside the field too.
       if (problem instanceof ApiError && BRIEF_FIELDS.includes(problem.field)) setErrors({ [problem.field]: problem.message });
       else report(problem);
     } finally {
@@ -155,7 +160,7 @@ function BriefStep({ form, discardQuestion, onChange, onQueued }: {
   }
 
   return (
-    <form class="card wizard-brief" onSubmit={generate} aria-label="Brief">
+    <form class="card wizard-brief" onSubmit={generate} aria-label="Brief" noValidate>
       <h2>What should the characters be?</h2>
       <label>Theme <span class="hint">(a world, a trade, a mood)</span><input required {...field("theme")} />{error("theme")}</label>
       <label>Audience <span class="hint">(who will talk with them)</span><input required {...field("audience")} />{error("audience")}</label>
@@ -168,18 +173,17 @@ function BriefStep({ form, discardQuestion, onChange, onQueued }: {
         </label>
         <label>Candidates <input type="number" min="1" max="20" class="narrow" {...field("candidates")} />{error("candidates")}</label>
       </div>
-      <details>
-        <summary>Advanced</summary>
+      <AdvancedOptions hasError={ADVANCED_FIELDS.some((name) => errors[name])}>
         <div class="row">
           <label>Seed <input type="number" min="0" step="1" class="narrow" placeholder="1" {...field("seed")} />{error("seed")}</label>
-          <label>Temperature <input type="number" min="0" max="2" step="0.1" class="narrow" placeholder="0.9" {...field("temperature")} />{error("temperature")}</label>
+          <ModelOptionsFields form={form} errors={errors} defaultTemperature="0.9" onChange={(options) => onChange({ ...form, ...options })} />
           <label class="inline">
             <input type="checkbox" checked={form.regenerateNearCopies}
                    onChange={(e) => onChange({ ...form, regenerateNearCopies: (e.target as HTMLInputElement).checked })} />
             Make near-copies again
           </label>
         </div>
-      </details>
+      </AdvancedOptions>
       <button type="submit" disabled={busy || !form.theme.trim() || !form.audience.trim()}>{busy ? "Starting…" : "Generate"}</button>
     </form>
   );
