@@ -2,7 +2,7 @@
 // the shared stories260K model) driven by Debian's Chromium through playwright-core, with a small
 // HTTP server on loopback standing in for the operator's backend that Juno's tools call. Each test
 // saves a screenshot under the output directory. Usage:
-//   node e2e/run.mjs TROUPE_BINARY SHARED_DIR OUT_DIR
+//   [TROUPE_E2E_ONLY=core,jobs] node e2e/run.mjs TROUPE_BINARY SHARED_DIR OUT_DIR
 // Exits non-zero when a test fails; prints one line per test and a summary.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -118,6 +118,11 @@ async function test(name, body, viewport = { width: 1200, height: 850 }) {
   if (failure) console.log(`     ${failure.stack || failure}`);
 }
 
+// TROUPE_E2E_ONLY=create_character,jobs runs only those area modules (web/e2e/<name>.mjs), "core"
+// for the tests in this file: a quicker run while working on one area. Unset: everything.
+const only = process.env.TROUPE_E2E_ONLY ? process.env.TROUPE_E2E_ONLY.split(",").map((name) => name.trim()) : null;
+const coreTest = !only || only.includes("core") ? test : async () => {};
+
 function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
@@ -165,7 +170,7 @@ async function waitForTurnToEnd(page) {
 let conversationPath = "";
 let junoConversation = 0;
 
-await test("chat: sign in, pick a character, stream a reply, swipe, rate", async (page) => {
+await coreTest("chat: sign in, pick a character, stream a reply, swipe, rate", async (page) => {
   // The server's model shows before signing in, and after in the top bar (issue: readiness).
   await page.goto(base + "/");
   await page.locator(".server-model .model-status", { hasText: "tokens of context" }).waitFor();
@@ -210,7 +215,7 @@ await test("chat: sign in, pick a character, stream a reply, swipe, rate", async
   await page.getByText("Tell me a story about a cat.").waitFor();
 });
 
-await test("studio: import a card PNG, edit its flow with errors beside the field", async (page) => {
+await coreTest("studio: import a card PNG, edit its flow with errors beside the field", async (page) => {
   await signIn(page, keys.studio);
   await page.getByRole("link", { name: "Studio" }).click();
   await page.getByRole("heading", { name: "Studio" }).waitFor();
@@ -254,7 +259,7 @@ await test("studio: import a card PNG, edit its flow with errors beside the fiel
   await page.getByLabel("Your message").waitFor();
 });
 
-await test("agent: take over a conversation, reply as a human, hand back", async (page) => {
+await coreTest("agent: take over a conversation, reply as a human, hand back", async (page) => {
   expect(conversationPath, "the chat test should have made a conversation");
   const id = conversationPath.split("/").pop();
   await signIn(page, keys.agent);
@@ -269,7 +274,7 @@ await test("agent: take over a conversation, reply as a human, hand back", async
   await page.getByRole("button", { name: "Take over" }).waitFor();
 });
 
-await test("chat: the agent's message is there, on a phone, in the dark theme", async (page) => {
+await coreTest("chat: the agent's message is there, on a phone, in the dark theme", async (page) => {
   await signIn(page, keys.client, "tim");
   await page.goto(base + conversationPath);
   await page.locator(".message.agent", { hasText: "Hello, I am Sam from support." }).waitFor();
@@ -280,7 +285,7 @@ await test("chat: the agent's message is there, on a phone, in the dark theme", 
   expect(!overflow, "nothing should overflow a phone's width");
 }, { width: 390, height: 844 });
 
-await test("chat: Juno checks the balance with her tool, and the reply shows it", async (page) => {
+await coreTest("chat: Juno checks the balance with her tool, and the reply shows it", async (page) => {
   const juno = await createJuno();
   junoConversation = (await callApi("POST", "/api/v1/conversations", keys.client, { character_id: juno.id }, "cust-7")).id;
   await signIn(page, keys.client, "cust-7");
@@ -308,7 +313,7 @@ await test("chat: Juno checks the balance with her tool, and the reply shows it"
   await page.locator(".message.assistant .tool-line", { hasText: "get_balance: ok" }).first().waitFor();
 });
 
-await test("agent: tool calls across conversations and in the conversation", async (page) => {
+await coreTest("agent: tool calls across conversations and in the conversation", async (page) => {
   expect(junoConversation, "the Juno chat test should have made a conversation");
   await signIn(page, keys.agent);
   await page.getByRole("link", { name: "Agent console" }).click();
@@ -331,7 +336,7 @@ await test("agent: tool calls across conversations and in the conversation", asy
   expect(cells.includes("check_balance") && cells.includes("200"), `the row should show the intent and HTTP 200, got: ${cells}`);
 });
 
-await test("sign-in: a wrong key gets a readable message", async (page) => {
+await coreTest("sign-in: a wrong key gets a readable message", async (page) => {
   await page.goto(base + "/");
   // The 401 is expected here; Chromium logs every failed request, so this test listens itself.
   page.removeAllListeners("console");
@@ -356,7 +361,11 @@ const areaModules = [
   new URL("./flow_tools.mjs", import.meta.url).href,
   new URL("./jobs.mjs", import.meta.url).href,
 ];
-for (const module of areaModules) await (await import(module)).default(harness);
+const selected = areaModules.filter((module) => !only || only.includes(module.split("/").pop().replace(/\.mjs$/, "")));
+// A misspelt name would pass by running nothing: it fails the run instead.
+const unknownSelection = only !== null && selected.length + (only.includes("core") ? 1 : 0) !== only.length;
+if (unknownSelection) console.log(`TROUPE_E2E_ONLY names a module that does not exist: ${only.join(", ")}`);
+for (const module of selected) await (await import(module)).default(harness);
 
 await browser.close();
 server.kill("SIGTERM");
@@ -368,4 +377,4 @@ const failed = results.filter((r) => r.failure).length;
 // A failure in the page often has its cause on the server: show what it logged last.
 if (failed) console.log(`troupe serve's log, last lines:\n${serverLog.split("\n").slice(-400).join("\n")}`);
 console.log(`${results.length - failed} of ${results.length} web UI tests passed`);
-process.exit(failed ? 1 : 0);
+process.exit(failed || unknownSelection ? 1 : 0);
