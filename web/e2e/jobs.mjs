@@ -1,7 +1,9 @@
 // The studio's job list: a flow generation queued through the API while the page is open shows up
 // live (job.updated), moves to succeeded with its progress full, and the status filter shows only
-// what it names; a job cancelled from the page ends cancelled.
-export default async function ({ test, expect, signIn, callApi, keys }) {
+// what it names; a job cancelled from the page ends cancelled. Then the wizard's own Cancel (the
+// same cancel helper, through useJob): the generation ends cancelled, the wizard says so from the
+// job's URL even after a reload, and the job list shows it cancelled.
+export default async function ({ test, expect, signIn, callApi, keys, base }) {
   await test("studio: the job list follows a job live, filters by status, and cancels", async (page) => {
     await signIn(page, keys.studio);
     await page.getByRole("link", { name: "Studio" }).click();
@@ -32,5 +34,31 @@ export default async function ({ test, expect, signIn, callApi, keys }) {
     await secondRow.getByRole("button", { name: "Cancel" }).click();
     await page.locator(`tr[data-job-id="${second.id}"][data-status="cancelled"]`).waitFor({ timeout: 300000 });
     expect(await secondRow.getByRole("button", { name: "Cancel" }).count() === 0, "a cancelled job has no Cancel button");
+  });
+
+  await test("studio: the wizard's Cancel stops its generation, and the job list agrees", async (page) => {
+    await signIn(page, keys.studio);
+    await page.goto(`${base}/studio/create`);
+    await page.getByLabel(/^Theme/).fill("night trains");
+    await page.getByLabel(/^Audience/).fill("travellers who cannot sleep");
+    await page.getByLabel("Candidates").fill("3");
+    const queued = page.waitForResponse((r) => r.url().endsWith("/api/v1/studio/characters/generate"));
+    await page.getByRole("button", { name: "Generate" }).click();
+    const job = await (await queued).json();
+    await page.waitForURL(`**/studio/create?job=${job.id}`);
+    // Fifteen model steps: Cancel comes while the job is queued or running.
+    const cancelled = page.waitForResponse((r) => r.url().endsWith(`/api/v1/jobs/${job.id}/cancel`));
+    await page.locator(".wizard-progress").getByRole("button", { name: "Cancel" }).click();
+    expect((await cancelled).status() === 200, "the cancel should be accepted while the job has not finished");
+    await page.getByText("Generation cancelled. Change the brief and generate again.").waitFor({ timeout: 300000 });
+    expect(await page.getByLabel(/^Theme/).inputValue() === "night trains", "the brief should be back, as it was");
+    const stored = await callApi("GET", `/api/v1/jobs/${job.id}`, keys.studio);
+    expect(stored.status === "cancelled", `the job should be cancelled, it is ${stored.status}`);
+
+    // The URL still names the job: a reload says how it ended.
+    await page.reload();
+    await page.getByText("Generation cancelled. Change the brief and generate again.").waitFor();
+    await page.goto(`${base}/studio/jobs`);
+    await page.locator(`tr[data-job-id="${job.id}"][data-status="cancelled"]`).waitFor();
   });
 }
