@@ -149,10 +149,11 @@ Status CheckExperiment(store::Store& store, const store::ExperimentRecord& exper
   for (size_t i = 0; i < variants.size(); ++i) {
     const ExperimentVariant& variant = variants[i];
     if (!variant.flow.empty()) {
+      const std::string field = VariantField(i, "flow");
       Result<Flow> flow = ParseFlow(variant.flow);
-      if (!flow.ok()) return InvalidArgument(flow.status().message(), VariantField(i, "flow"));
+      if (!flow.ok()) return InvalidArgument(field + ": " + flow.status().message(), field);
       if (Status valid = ValidateFlow(*flow, traits); !valid.ok()) {
-        return InvalidArgument(valid.message(), VariantField(i, "flow"));
+        return InvalidArgument(field + ": " + valid.message(), field);
       }
     }
     if (variant.character_id) {

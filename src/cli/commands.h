@@ -40,6 +40,8 @@ void AddStudioAvatarCommand(CLI::App& studio, CommandContext& context);
 void AddStudioBiasCommand(CLI::App& studio, CommandContext& context);
 // `studio generate`: character generation into draft cards (studio_generate_command.cpp).
 void AddStudioGenerateCommand(CLI::App& studio, CommandContext& context);
+// `troupe studio experiment create|list|start|stop|delete|report` (studio_experiment_commands.cpp).
+void AddStoredExperimentCommands(CLI::App& experiment, CommandContext& context);
 // `troupe studio flow generate|optimize` (studio_flow_commands.cpp).
 void AddStudioFlowCommands(CLI::App& studio, CommandContext& context);
 // `analytics topics`, added to the `analytics` subcommand by AddAnalyticsCommands.

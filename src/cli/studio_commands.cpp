@@ -1,6 +1,6 @@
 // `troupe studio ...`: the studio's pipelines from the operator's shell. Each pipeline's
-// subcommands live in their own file and are added to the group here; the experiment statistics
-// are here: `studio experiment plan` (trials each variant needs) and `studio experiment compare`
+// subcommands live in their own file and are added to the group here (stored experiments in
+// studio_experiment_commands.cpp); the experiment statistics are here: `studio experiment plan` (trials each variant needs) and `studio experiment compare`
 // (a variant against the control, with the fixed-horizon stop rule). Result lines are key=value on
 // stdout, or one JSON object with --json.
 #include <cstdio>
@@ -107,8 +107,9 @@ void RunCompare(CommandContext& context, const CompareFlags& flags) {
 }
 
 void AddExperimentCommands(CLI::App& studio, CommandContext& context) {
-  CLI::App* experiment = studio.add_subcommand("experiment", "Plan and read experiments between variants");
+  CLI::App* experiment = studio.add_subcommand("experiment", "Plan, run and read experiments between variants");
   experiment->require_subcommand(1);
+  AddStoredExperimentCommands(*experiment, context);
 
   auto plan = std::make_shared<PlanFlags>();
   CLI::App* plan_command = experiment->add_subcommand(
