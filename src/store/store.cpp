@@ -41,6 +41,7 @@ class SqlStore final : public Store {
     campaigns_ = repo::NewCampaignRepository(context);
     eval_runs_ = repo::NewEvalRunRepository(context);
     experiments_ = repo::NewExperimentRepository(context);
+    predictions_ = repo::NewPredictionRepository(context);
     analytics_ = repo::NewAnalyticsRepository(context);
   }
 
@@ -74,6 +75,7 @@ class SqlStore final : public Store {
   CampaignRepository& campaigns() override { return *campaigns_; }
   EvalRunRepository& eval_runs() override { return *eval_runs_; }
   ExperimentRepository& experiments() override { return *experiments_; }
+  PredictionRepository& predictions() override { return *predictions_; }
   AnalyticsRepository& analytics() override { return *analytics_; }
 
  private:
@@ -100,6 +102,7 @@ class SqlStore final : public Store {
   std::unique_ptr<CampaignRepository> campaigns_;
   std::unique_ptr<EvalRunRepository> eval_runs_;
   std::unique_ptr<ExperimentRepository> experiments_;
+  std::unique_ptr<PredictionRepository> predictions_;
   std::unique_ptr<AnalyticsRepository> analytics_;
 };
 

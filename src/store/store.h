@@ -39,6 +39,7 @@
 #include "store/memory_repository.h"
 #include "store/message_repository.h"
 #include "store/page.h"
+#include "store/prediction_repository.h"
 #include "store/records.h"
 #include "store/segment_repository.h"
 #include "store/tool_call_repository.h"
@@ -128,6 +129,7 @@ class Store {
   // Evaluation runs of characters on datasets.
   virtual EvalRunRepository& eval_runs() = 0;
   virtual ExperimentRepository& experiments() = 0;
+  virtual PredictionRepository& predictions() = 0;
   // The sums and counts behind the web studio's analytics dashboards.
   virtual AnalyticsRepository& analytics() = 0;
 };

@@ -27,6 +27,7 @@ std::unique_ptr<SegmentRepository> NewSegmentRepository(const Context& context);
 std::unique_ptr<CampaignRepository> NewCampaignRepository(const Context& context);
 std::unique_ptr<EvalRunRepository> NewEvalRunRepository(const Context& context);
 std::unique_ptr<ExperimentRepository> NewExperimentRepository(const Context& context);
+std::unique_ptr<PredictionRepository> NewPredictionRepository(const Context& context);
 std::unique_ptr<AnalyticsRepository> NewAnalyticsRepository(const Context& context);
 
 }  // namespace troupe::store::repo
