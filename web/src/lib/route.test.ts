@@ -8,6 +8,7 @@ describe("routes", () => {
       { page: "character", characterId: "new" }, { page: "character", characterId: 3 }, { page: "agent" },
       { page: "agent", conversationId: 9 }, { page: "kpis" }, { page: "analytics" }, { page: "customers" },
       { page: "campaigns" }, { page: "campaigns", campaignId: 4 }, { page: "create" }, { page: "jobs" },
+      { page: "experiments" }, { page: "experiments", experimentId: 5 },
     ];
     for (const route of routes) expect(parseRoute(pathOf(route))).toEqual(route);
     const wizard = pathOf({ page: "create", jobId: 42 });
@@ -30,6 +31,8 @@ describe("routes", () => {
     expect(parseRoute("/studio/create/2").page).toBe("notfound");
     expect(parseRoute("/studio/jobs")).toEqual({ page: "jobs" });
     expect(parseRoute("/studio/12")).toEqual({ page: "character", characterId: 12 });
+    expect(parseRoute("/studio/experiments/0").page).toBe("notfound");
+    expect(parseRoute("/studio/experiments/3/report").page).toBe("notfound");
   });
 
   it("read the wizard's job from the query, and only a positive integer", () => {

@@ -6,6 +6,7 @@ export type Route =
   | { page: "chat"; conversationId: number }
   | { page: "studio" }
   | { page: "campaigns"; campaignId?: number }
+  | { page: "experiments"; experimentId?: number } // the list, or one experiment's report
   | { page: "character"; characterId: number | "new" }
   | { page: "create"; jobId?: number } // the Create character wizard, following its generation job
   | { page: "jobs" } // the background jobs
@@ -35,6 +36,10 @@ export function parseRoute(path: string, search = ""): Route {
   if (first === "studio" && second === "campaigns" && parts.length <= 3) {
     if (parts.length === 2) return { page: "campaigns" };
     if (id(parts[2])) return { page: "campaigns", campaignId: id(parts[2])! };
+  }
+  if (first === "studio" && second === "experiments" && parts.length <= 3) {
+    if (parts.length === 2) return { page: "experiments" };
+    if (id(parts[2])) return { page: "experiments", experimentId: id(parts[2])! };
   }
   if (first === "studio" && parts.length === 2) {
     if (second === "create") {
@@ -71,6 +76,8 @@ export function pathOf(route: Route): string {
       return "/studio/jobs";
     case "campaigns":
       return route.campaignId ? `/studio/campaigns/${route.campaignId}` : "/studio/campaigns";
+    case "experiments":
+      return route.experimentId ? `/studio/experiments/${route.experimentId}` : "/studio/experiments";
     case "agent":
       return route.conversationId ? `/agent/${route.conversationId}` : "/agent";
     case "kpis":
