@@ -360,6 +360,7 @@ const areaModules = [
   new URL("./create_character.mjs", import.meta.url).href,
   new URL("./flow_tools.mjs", import.meta.url).href,
   new URL("./jobs.mjs", import.meta.url).href,
+  new URL("./experiments.mjs", import.meta.url).href,
 ];
 const selected = areaModules.filter((module) => !only || only.includes(module.split("/").pop().replace(/\.mjs$/, "")));
 // A misspelt name would pass by running nothing: it fails the run instead.
