@@ -164,12 +164,11 @@ async function checkCharts(page, expect, apiReport) {
 
   const assignments = page.getByRole("img", { name: /Conversations assigned per UTC day/ });
   await assignments.waitFor();
-  const canvas = page.getByTestId("chart-assignments").locator(".uplot canvas");
-  const size = await canvas.evaluate((c) => ({ width: c.width, height: c.height }));
+  const size = await assignments.evaluate((c) => ({ width: c.width, height: c.height }));
   expect(size.width > 0 && size.height > 0, `the assignments chart should be drawn, got ${size.width}x${size.height}`);
   const days = apiReport.days;
   const span = (days[days.length - 1].day_start_ms - days[0].day_start_ms) / kDayMs + 1;
-  const drawn = Number(await assignments.getAttribute("data-drawn-points"));
+  const drawn = Number(await page.getByTestId("chart-assignments").locator("[data-drawn-points]").getAttribute("data-drawn-points"));
   expect(drawn === span * apiReport.variants.length,
          `one point per day (${span}) and variant (${apiReport.variants.length}) should be drawn, got ${drawn}`);
   const legend = await page.getByTestId("chart-assignments").locator(".u-legend").innerText();

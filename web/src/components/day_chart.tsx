@@ -2,7 +2,7 @@
 // the y axis always spans 0..100, so a lone 100% does not stretch it; `range` fixes it otherwise.
 // A single day gets a day on each side: uPlot 1.6 widens a lone time value by 86400 / ms units,
 // which in seconds is about 2.7 years.
-// The canvas says nothing to a screen reader, so the chart carries `description` as its label;
+// The canvas says nothing to a screen reader, so it carries `description` (or the title) as its label;
 // and since its points are pixels, each draw writes how many it drew (data-drawn-points), which
 // the browser tests read.
 import { useEffect, useRef } from "preact/hooks";
@@ -48,15 +48,18 @@ export function DayChart({ title, testId, x, lines, percent = false, range, desc
       hooks: { draw: [(plot) => { target.dataset.drawnPoints = String(drawnPoints(plot)); }] },
     };
     const plot = new uPlot(options, [x, ...lines.map(([, values]) => values)] as uPlot.AlignedData, target);
+    // The label goes on the canvas, not the whole chart, so the legend (series names) stays readable.
+    plot.ctx.canvas.setAttribute("role", "img");
+    plot.ctx.canvas.setAttribute("aria-label", description ?? title);
     return () => {
       plot.destroy();
       delete target.dataset.drawnPoints;
     };
-  }, [x, lines, percent, range]);
+  }, [x, lines, percent, range, title, description]);
   return (
     <figure class="card kpi-chart" data-testid={testId}>
       <figcaption>{title}</figcaption>
-      <div ref={host} role="img" aria-label={description ?? title} />
+      <div ref={host} />
     </figure>
   );
 }
