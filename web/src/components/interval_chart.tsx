@@ -47,7 +47,7 @@ export function IntervalChart({ title, testId, report, axisLabel }: {
                 {mark.name.length > 22 ? `${mark.name.slice(0, 21)}…` : mark.name}
               </text>
               {mark.x === null ? (
-                <text class="nothing-yet" x={layout.plotLeft + 4} y={mark.y + 4}>nothing measured yet</text>
+                <text class="nothing-yet" x={layout.plotLeft + 4} y={mark.y + 4}>{mark.missing}</text>
               ) : (
                 <g class="interval-mark" stroke={color} fill={color}>
                   <title>{mark.label}</title>

@@ -3,7 +3,7 @@ import { assignmentSeries, intervalLayout, niceTicks } from "./experiment_charts
 import type { ExperimentReport, VariantReport } from "./experiments";
 
 const variant = (name: string, estimate: [number, number, number] | null): VariantReport => ({
-  name, assigned: 5, measured: 5, pending: 0, against_control: null, decision: null,
+  name, assigned: 5, measured: estimate ? 5 : 0, pending: estimate ? 0 : 5, against_control: null, decision: null,
   estimate: estimate && { value: estimate[0], low: estimate[1], high: estimate[2] },
 });
 
@@ -52,6 +52,9 @@ describe("intervalLayout", () => {
     const layout = intervalLayout(report({ variants: [variant("control", null), variant("B", [4, 3, 5])] }));
     expect(layout.marks[0]).toMatchObject({ x: null, label: "control (control): nothing measured yet" });
     expect(layout.controlBand).toBeNull();
+    const one = { ...variant("B", null), measured: 1 };
+    expect(intervalLayout(report({ variants: [variant("control", [3, 2, 4]), one] })).marks[1].label)
+      .toBe("B: too few outcomes for an interval");
   });
 
   it("keeps rates within 0%..100% and labels them as percentages", () => {

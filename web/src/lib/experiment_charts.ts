@@ -35,6 +35,7 @@ export interface IntervalMark {
   low: number | null;
   high: number | null;
   label: string;       // "B: 4.20 (95% interval 3.90 to 4.50)" for titles and the description
+  missing?: string;    // why there is no mark
 }
 
 export interface IntervalLayout {
@@ -80,7 +81,11 @@ export function intervalLayout(report: ExperimentReport, width = 560): IntervalL
     const y = kTop + index * kRowHeight + kRowHeight / 2;
     const estimate = variant.estimate;
     const name = index === 0 ? `${variant.name} (control)` : variant.name;
-    if (!estimate) return { name, index, y, x: null, low: null, high: null, label: `${name}: nothing measured yet` };
+    // A mean needs two outcomes for an interval: the server gives none for one.
+    if (!estimate) {
+      const missing = variant.measured > 0 ? "too few outcomes for an interval" : "nothing measured yet";
+      return { name, index, y, x: null, low: null, high: null, missing, label: `${name}: ${missing}` };
+    }
     return {
       name, index, y, x: x(estimate.value), low: x(estimate.low), high: x(estimate.high),
       label: `${name}: ${formatValue(estimate.value, report.proportion)} (95% interval ` +
