@@ -50,9 +50,10 @@ class JobRepository {
   // (the process is stopping: nothing went wrong with the job). Its checkpoint stays.
   virtual Status Requeue(int64_t id, std::string_view worker_id) = 0;
   virtual Status Complete(int64_t id, std::string_view worker_id, std::string_view result_json) = 0;
-  // Requeues with run_after = now + retry_delay_ms while attempts remain, else marks failed.
-  virtual Status Fail(int64_t id, std::string_view worker_id, std::string_view error,
-                      int64_t retry_delay_ms) = 0;
+  // Requeues with run_after = now + retry_delay_ms while attempts remain and `retryable` (another
+  // attempt could succeed), else marks failed.
+  virtual Status Fail(int64_t id, std::string_view worker_id, std::string_view error, int64_t retry_delay_ms,
+                      bool retryable) = 0;
   // A queued job becomes cancelled; a running one gets cancel_requested (its worker stops at its
   // next progress report and calls MarkCancelled). Finished jobs: kFailedPrecondition.
   virtual Result<Job> Cancel(int64_t id) = 0;

@@ -94,7 +94,7 @@ TEST_P(StoreTest, FailRetriesWithDelayThenGivesUp) {
   flaky.max_attempts = 2;
   ASSERT_OK_AND_ASSIGN(auto job, jobs.Enqueue(flaky));
   ASSERT_OK_AND_ASSIGN(auto first, jobs.Claim("w1", {}));
-  ASSERT_OK(jobs.Fail(job.id, "w1", "timeout", 30'000));
+  ASSERT_OK(jobs.Fail(job.id, "w1", "timeout", 30'000, true));
   ASSERT_OK_AND_ASSIGN(auto requeued, jobs.Get(job.id));
   EXPECT_EQ(requeued.status, JobStatus::kQueued);
   EXPECT_EQ(requeued.error, "timeout");
@@ -107,12 +107,26 @@ TEST_P(StoreTest, FailRetriesWithDelayThenGivesUp) {
   ASSERT_OK_AND_ASSIGN(auto second, jobs.Claim("w2", {}));
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->attempts, 2);
-  ASSERT_OK(jobs.Fail(job.id, "w2", "timeout again", 30'000));
+  ASSERT_OK(jobs.Fail(job.id, "w2", "timeout again", 30'000, true));
   ASSERT_OK_AND_ASSIGN(auto failed, jobs.Get(job.id));
   EXPECT_EQ(failed.status, JobStatus::kFailed);
   EXPECT_EQ(failed.error, "timeout again");
   EXPECT_EQ(failed.finished_at, clock_.NowMillis());
-  EXPECT_EQ(jobs.Fail(job.id, "w2", "x", 0).code(), StatusCode::kConflict);
+  EXPECT_EQ(jobs.Fail(job.id, "w2", "x", 0, true).code(), StatusCode::kConflict);
+}
+
+TEST_P(StoreTest, AFailureThatCannotBeRetriedFailsAtOnce) {
+  JobRepository& jobs = store_->jobs();
+  NewJob job = QueuedJob("train");
+  job.max_attempts = 3;
+  ASSERT_OK_AND_ASSIGN(auto queued, jobs.Enqueue(job));
+  ASSERT_OK_AND_ASSIGN(auto claimed, jobs.Claim("w1", {}));
+  ASSERT_TRUE(claimed.has_value());
+  ASSERT_OK(jobs.Fail(queued.id, "w1", "too few conversations", 30'000, false));
+  ASSERT_OK_AND_ASSIGN(auto failed, jobs.Get(queued.id));
+  EXPECT_EQ(failed.status, JobStatus::kFailed);
+  EXPECT_EQ(failed.attempts, 1);
+  EXPECT_EQ(failed.finished_at, clock_.NowMillis());
 }
 
 TEST_P(StoreTest, CancelQueuedRunningAndFinished) {

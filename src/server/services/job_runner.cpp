@@ -200,7 +200,11 @@ struct JobRunner::State : std::enable_shared_from_this<JobRunner::State> {
       return;
     }
     spdlog::warn("job {} ({}) attempt {} failed: {}", job.id, job.kind, job.attempts, result.status().ToString());
-    if (Status status = store.jobs().Fail(job.id, worker, result.status().ToString(), options.retry_delay_ms);
+    // Bad input or a state the job cannot change fails for good: another attempt would fail alike.
+    const StatusCode code = result.status().code();
+    const bool retryable = code != StatusCode::kInvalidArgument && code != StatusCode::kFailedPrecondition &&
+                           code != StatusCode::kNotFound;
+    if (Status status = store.jobs().Fail(job.id, worker, result.status().ToString(), options.retry_delay_ms, retryable);
         !status.ok()) {
       spdlog::warn("job {}: recording the failure failed: {}", job.id, status.ToString());
     }

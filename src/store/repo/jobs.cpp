@@ -144,14 +144,17 @@ class Jobs final : public JobRepository {
                          {sql::NullIfEmpty(std::string(result_json))});
   }
 
-  Status Fail(int64_t id, std::string_view worker_id, std::string_view error, int64_t retry_delay_ms) override {
+  Status Fail(int64_t id, std::string_view worker_id, std::string_view error, int64_t retry_delay_ms,
+              bool retryable) override {
     const int64_t retry_at = context_.Now() + std::max<int64_t>(0, retry_delay_ms);
+    // A job that may not retry counts as having used all its attempts.
+    const int64_t added_attempts = retryable ? 0 : 1'000'000'000;
     return FinishRunning(id, worker_id,
                          "error = $4, locked_by = '', "
-                         "status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, "
-                         "run_after = CASE WHEN attempts < max_attempts THEN $5 ELSE run_after END, "
-                         "finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE $3 END",
-                         {std::string(error), retry_at});
+                         "status = CASE WHEN attempts + $6 < max_attempts THEN 'queued' ELSE 'failed' END, "
+                         "run_after = CASE WHEN attempts + $6 < max_attempts THEN $5 ELSE run_after END, "
+                         "finished_at = CASE WHEN attempts + $6 < max_attempts THEN NULL ELSE $3 END",
+                         {std::string(error), retry_at, added_attempts});
   }
 
   Result<Job> Cancel(int64_t id) override {
