@@ -8,10 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "analytics/binary_report.h"
-#include "base/split_mix64.h"
-#include "analytics/boosted_classifier.h"
-#include "analytics/outcome_dataset.h"
+#include "analytics/outcome_training.h"
 #include "base/clock.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
@@ -28,31 +25,8 @@ struct OutcomesFlags {
   double test_share = 0.25;
   uint64_t seed = 1;
   bool json = false;
+  bool save = false;
 };
-
-// A conversation's side of the split, from its id and the seed alone (SplitMix64), so a rerun
-// over a grown store keeps the conversations it had on the side they were on.
-bool InTestShare(int64_t conversation_id, uint64_t seed, double share) {
-  return UnitInterval(SplitMix64Finalize(static_cast<uint64_t>(conversation_id) + seed * kSplitMix64Gamma)) < share;
-}
-
-nlohmann::json ReportJson(const analytics::BinaryReport& report, const std::vector<double>& gain, size_t train) {
-  nlohmann::json calibration = nlohmann::json::array();
-  for (const analytics::CalibrationBin& bin : report.calibration) {
-    calibration.push_back({{"low", bin.low}, {"high", bin.high}, {"count", bin.count},
-                           {"mean_predicted", bin.mean_predicted}, {"observed_rate", bin.observed_rate}});
-  }
-  nlohmann::json importance = nlohmann::json::array();
-  const std::vector<std::string>& names = analytics::OutcomeFeatureNames();
-  std::vector<size_t> order(gain.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return gain[a] > gain[b]; });
-  for (size_t i : order) importance.push_back({{"feature", names.at(i)}, {"gain", gain[i]}});
-  return {{"train_examples", train},  {"test_examples", report.examples}, {"test_positives", report.positives},
-          {"auc", report.auc},        {"threshold", report.threshold},    {"precision", report.precision},
-          {"recall", report.recall},  {"f1", report.f1},                  {"accuracy", report.accuracy},
-          {"brier", report.brier},    {"calibration", calibration},       {"feature_importance", importance}};
-}
 
 void PrintReport(const nlohmann::json& report) {
   std::printf("held out: %lld conversations (%lld positive); trained on %lld\n",
@@ -82,36 +56,26 @@ Status RunOutcomes(CommandContext& context, const OutcomesFlags& flags) {
     return Status(StatusCode::kInvalidArgument, "--test-share must be between 0 and 1", "--test-share");
   }
   TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> database, context.OpenStore());
-  analytics::OutcomeOptions options;
-  options.outcome = *outcome;
-  options.first_messages = flags.first_messages;
-  options.return_days = flags.return_days;
-  options.now_ms = SystemClock().NowMillis();
+  analytics::OutcomeTraining training;
+  training.data.outcome = *outcome;
+  training.data.first_messages = flags.first_messages;
+  training.data.return_days = flags.return_days;
+  training.data.now_ms = SystemClock().NowMillis();
+  training.test_share = flags.test_share;
+  training.seed = flags.seed;
   StopOnInterrupt stop_on_interrupt;
-  TROUPE_ASSIGN_OR_RETURN(std::vector<analytics::OutcomeExample> examples,
-                          analytics::BuildOutcomeDataset(*database, options, [](size_t done, size_t total) {
+  TROUPE_ASSIGN_OR_RETURN(analytics::TrainedOutcome trained,
+                          analytics::TrainOutcome(*database, training, [](size_t done, size_t total) {
                             if (done % 1000 == 0 && total >= 1000) std::fprintf(stderr, "read %zu of %zu conversations\n", done, total);
                             return !InterruptRequested();
                           }));
-  std::vector<std::vector<float>> train_rows, test_rows;
-  std::vector<bool> train_labels, test_labels;
-  for (const analytics::OutcomeExample& example : examples) {
-    const bool test = InTestShare(example.conversation_id, flags.seed, flags.test_share);
-    (test ? test_rows : train_rows).push_back(example.features);
-    (test ? test_labels : train_labels).push_back(example.happened);
+  const nlohmann::json report = nlohmann::json::parse(trained.report.dump());
+  if (flags.save) {
+    TROUPE_ASSIGN_OR_RETURN(store::OutcomeModelRecord record, analytics::OutcomeModelRecordOf(trained, training));
+    TROUPE_ASSIGN_OR_RETURN(store::OutcomeModelRecord saved, database->predictions().SaveModel(std::move(record)));
+    std::fprintf(stderr, "saved as outcome model %lld: the runtime predicts %s with it from now on\n",
+                 static_cast<long long>(saved.id), saved.outcome.c_str());
   }
-  if (train_rows.size() < 10 || test_rows.empty()) {
-    return Status(StatusCode::kFailedPrecondition,
-                  std::to_string(examples.size()) + " conversations have a known " + flags.outcome +
-                      " outcome: too few to train on and hold out (at least 10 to train, 1 to test)");
-  }
-  analytics::BoostingOptions boosting;
-  boosting.seed = flags.seed;
-  TROUPE_ASSIGN_OR_RETURN(analytics::BoostedClassifier model,
-                          analytics::BoostedClassifier::Train(train_rows, train_labels, boosting));
-  TROUPE_ASSIGN_OR_RETURN(std::vector<double> predicted, model.Predict(test_rows));
-  TROUPE_ASSIGN_OR_RETURN(std::vector<double> gain, model.FeatureGain());
-  const nlohmann::json report = ReportJson(analytics::EvaluateBinary(predicted, test_labels), gain, train_rows.size());
   if (flags.json) {
     std::cout << report.dump() << std::endl;
   } else {
@@ -133,6 +97,7 @@ void AddOutcomesCommand(CLI::App& analytics_group, CommandContext& context) {
   command->add_option("--test-share", flags->test_share, "share of conversations held out (default 0.25)");
   command->add_option("--seed", flags->seed, "seed of the split and the trees (default 1)");
   command->add_flag("--json", flags->json, "print the report as JSON");
+  command->add_flag("--save", flags->save, "store the model: the runtime then predicts each new conversation's outcome with it");
   command->callback([&context, flags] {
     if (Status status = RunOutcomes(context, *flags); !status.ok()) context.Fail(status);
   });

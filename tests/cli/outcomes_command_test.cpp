@@ -1,6 +1,7 @@
 // `troupe analytics outcomes` through the real binary on SQLite and PostgreSQL: a store where the
 // conversations that went to a person began with long, exclamatory messages, which the held-out
-// report must find; and errors that name the flag or say why nothing can be learned.
+// report must find, and --save storing the model the runtime then predicts with; and errors that
+// name the flag or say why nothing can be learned.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -79,6 +80,16 @@ TEST_P(OutcomesCommandTest, HandoffsArePredictedFromTheFirstMessagesOnAHeldOutSh
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("AUC "));
   EXPECT_THAT(table.out, HasSubstr("feature importance"));
+  EXPECT_FALSE(store_->predictions().LatestModel("handoff").value().has_value());  // nothing saved without --save
+
+  const ProcessResult saved = Troupe({"analytics", "outcomes", "--outcome", "handoff", "--save"});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  EXPECT_THAT(saved.err, HasSubstr("saved as outcome model"));
+  std::optional<store::OutcomeModelRecord> model = store_->predictions().LatestModel("handoff").value();
+  ASSERT_TRUE(model.has_value());
+  EXPECT_EQ(model->examples, 160);
+  EXPECT_EQ(model->first_messages, 6);
+  EXPECT_EQ(json::parse(model->report_json)["auc"], report["auc"]);  // the same seed, the same model
 }
 
 TEST_P(OutcomesCommandTest, ErrorsSayWhatIsWrong) {
