@@ -89,6 +89,10 @@ std::optional<std::string> AutomaticHandoff(const Scene& scene, const Plan& plan
     return routing.value("reason", "") == "handoff_intent" ? "asked" : "low_confidence";
   }
   if (latest.sentiment && *latest.sentiment <= policy.handoff_sentiment) return "negative_sentiment";
+  if (policy.handoff_predicted_above > 0 && plan.predicted_handoff &&
+      *plan.predicted_handoff >= policy.handoff_predicted_above) {
+    return "predicted";
+  }
   const intents::Intent* intent = scene.parts.router->catalog().Find(routing.value("intent", ""));
   if (intent != nullptr && !intent->chit_chat && policy.handoff_after_failures > 0 &&
       UnresolvedInARow(plan.history, *intent) >= policy.handoff_after_failures) {

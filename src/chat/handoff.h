@@ -21,8 +21,8 @@
 namespace troupe::chat::internal {
 
 // Why the reply to the plan's latest user message goes to a human: "asked", "low_confidence",
-// "negative_sentiment" or "repeated_failure"; nullopt when it does not (or the character has no
-// catalog).
+// "negative_sentiment", "predicted" (plan.predicted_handoff reached routing.handoff_predicted_above)
+// or "repeated_failure"; nullopt when it does not (or the character has no catalog).
 std::optional<std::string> AutomaticHandoff(const Scene& scene, const Plan& plan);
 
 // What the reply is told to say instead of answering.

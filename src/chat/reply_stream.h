@@ -28,6 +28,7 @@ struct Plan {
   std::string closing_instruction;
   bool split = true;
   bool tools = true;  // false: the reply calls no tools (it tells the user a human takes over)
+  std::optional<double> predicted_handoff;  // the outcome predictor's, when it ran
   nlohmann::json metadata = nlohmann::json::object();  // stored with every part
 };
 

@@ -166,6 +166,19 @@ void HandOffAfterReply(TurnContext& s, Scene& scene, const std::string& reason, 
   if (s.options.on_conversation_changed) s.options.on_conversation_changed(*handed);
 }
 
+// The predictor's chance that the conversation needs a person, while its history is whole (a long
+// conversation's prediction was made from its first messages long ago). A failing predictor costs
+// the prediction, never the reply.
+void PredictHandoff(TurnContext& s, const Scene& scene, Plan& plan) {
+  if (!s.options.outcome_predictor || !plan.history_is_whole) return;
+  Result<std::optional<double>> predicted = s.options.outcome_predictor->PredictHandoff(scene.conversation, plan.history);
+  if (!predicted.ok()) {
+    spdlog::warn("conversation {}: no handoff prediction: {}", scene.conversation.id, predicted.status().ToString());
+    return;
+  }
+  plan.predicted_handoff = *predicted;
+}
+
 // `admitted`: the scene the turn was admitted in.
 void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<internal::TurnJob>& job) {
   const int64_t conversation_id = admitted.conversation.id;
@@ -201,6 +214,7 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
     plan.history_is_whole = history.size() < static_cast<size_t>(s.options.history_window);
     plan.history = std::move(history);
     plan.parent_id = plan.history.back().id;
+    PredictHandoff(s, *scene, plan);
     return plan;
   };
   Result<Plan> plan = prepare();

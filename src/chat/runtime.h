@@ -38,6 +38,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "chat/memory.h"
+#include "chat/outcome_prediction.h"
 #include "chat/turn_events.h"
 #include "chat/turn_queue.h"
 #include "llm/provider.h"
@@ -86,6 +87,9 @@ struct RuntimeOptions {
   // never offered. A reply makes at most max_tool_steps rounds of calls, then must answer.
   std::shared_ptr<tools::ToolRunner> tool_runner;
   int max_tool_steps = 4;
+  // Predicts whether a conversation will need a person, while its history is short enough to be
+  // whole (chat/outcome_prediction.h); null: no predictions.
+  std::shared_ptr<OutcomePredictor> outcome_predictor;
   // Where standalone intent catalogs live (intents/standalone_catalog.h), <data_dir>/intents;
   // empty: only catalogs inside cards.
   std::filesystem::path intent_catalogs_dir;

@@ -1,10 +1,14 @@
 // Automatic handoff (chat/handoff.h) with Juno: a user who asks for a person, a message the router
 // cannot place, a strongly negative message, and the same request failing again and again each end
 // with Juno saying a colleague takes over, the conversation handed off with a summary for the agent,
-// and Juno quiet until it is handed back.
+// and Juno quiet until it is handed back. A conversation the outcome predictor expects to need a
+// person goes to one early when the catalog asks for it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+
+#include "chat/outcome_prediction.h"
 #include "chat/sentiment.h"
 #include "juno_turns_fixture.h"
 
@@ -220,6 +224,68 @@ TEST_F(HandoffTest, AFollowUpAfterAnAnswerThatWorkedStaysWithTheCharacter) {
   }
   EXPECT_TRUE(HandoffOf(conversation).is_null());
   EXPECT_EQ(store_->conversations().Get(conversation)->status, store::ConversationStatus::kActive);
+}
+
+
+// The predictor the runtime is given (chat/outcome_prediction.h): the probability the test sets,
+// and the messages each call saw. The model behind the real one is tested in tests/server.
+class SetProbability final : public OutcomePredictor {
+ public:
+  explicit SetProbability(double probability) : probability_(probability) {}
+  Result<std::optional<double>> PredictHandoff(const store::Conversation&,
+                                               const std::vector<store::Message>& messages) override {
+    std::lock_guard lock(mutex_);
+    seen_.push_back(messages.size());
+    return std::optional<double>(probability_);
+  }
+  std::vector<size_t> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  const double probability_;
+  std::mutex mutex_;
+  std::vector<size_t> seen_;
+};
+
+class PredictedHandoffTest : public HandoffTest {
+ protected:
+  void StartWith(std::shared_ptr<SetProbability> predictor) {
+    predictor_ = predictor;
+    StartRuntime(4, [predictor](RuntimeOptions& options) { options.outcome_predictor = predictor; });
+  }
+  std::shared_ptr<SetProbability> predictor_;
+};
+
+TEST_F(PredictedHandoffTest, AConversationPredictedToNeedAPersonGoesToOneEarly) {
+  StartWith(std::make_shared<SetProbability>(0.9));
+  const int64_t conversation = Conversation(Extensions(true, {{"handoff_predicted_above", 0.7}}));
+  std::shared_ptr<Posted> posted = Post(conversation, "hello there");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  Answer(posted, 0, "A colleague will take over now.");
+  EXPECT_EQ(HandoffOf(conversation)["reason"], "predicted");
+  EXPECT_EQ(predictor_->seen(), std::vector<size_t>{1});  // the whole conversation: one message
+}
+
+TEST_F(PredictedHandoffTest, BelowTheThresholdTheCharacterAnswers) {
+  StartWith(std::make_shared<SetProbability>(0.3));
+  const int64_t below = Conversation(Extensions(true, {{"handoff_predicted_above", 0.7}}));
+  std::shared_ptr<Posted> posted = Post(below, "hello there");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  Answer(posted, 0, "Hello! How can I help?");
+  EXPECT_TRUE(HandoffOf(below).is_null());
+  EXPECT_EQ(predictor_->seen().size(), 1u);
+}
+
+TEST_F(PredictedHandoffTest, WithoutAThresholdAPredictionIsNeverActedOn) {
+  StartWith(std::make_shared<SetProbability>(0.99));
+  const int64_t unset = Conversation(Extensions());  // handoff_predicted_above 0: never
+  std::shared_ptr<Posted> posted = Post(unset, "hello there");
+  ASSERT_TRUE(provider_.WaitForCalls(1));
+  Answer(posted, 0, "Hello! How can I help?");
+  EXPECT_TRUE(HandoffOf(unset).is_null());
+  EXPECT_EQ(predictor_->seen().size(), 1u);  // predicted all the same, for the dashboards
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 //     llm_threshold: 0.3          # the LLM decides at or above this; below, a human
 //     handoff_sentiment: -0.6     # a message this negative goes to a human
 //     handoff_after_failures: 2   # so does an intent unresolved this many times in a row (0: never)
+//     handoff_predicted_above: 0  # so does a conversation predicted this likely to need one (0: never)
 //     template_similarity: 0.5    # a template matches a message this similar when its intent has none
 //   intents:
 //     - name: check_balance       # [A-Za-z0-9_.-], unique
@@ -57,6 +58,9 @@ struct RoutingThresholds {
   // unresolved this many times in a row (0: never).
   double handoff_sentiment = -0.6;
   int handoff_after_failures = 2;
+  // ... or when the outcome predictor gives the conversation at least this probability of needing
+  // a person (chat/outcome_prediction.h; 0: never, the default).
+  double handoff_predicted_above = 0;
   // A message routed to no intent with templates gets the most similar template (TF-IDF cosine
   // with its text and its intent's examples) at or above this (chat/templates/template_match.h).
   double template_similarity = 0.5;

@@ -98,7 +98,7 @@ class CatalogReader : public Reader {
   void ReadRouting(const YAML::Node& routing) {
     Keys(routing, "routing",
          {"classifier_threshold", "llm_threshold", "handoff_sentiment", "handoff_after_failures",
-          "template_similarity"});
+          "handoff_predicted_above", "template_similarity"});
     RoutingThresholds& thresholds = parsed_.catalog.routing;
     if (const YAML::Node sentiment = routing["handoff_sentiment"]) {
       double value = 0;
@@ -113,6 +113,9 @@ class CatalogReader : public Reader {
         Fail(failures, "routing.handoff_after_failures: expected 0 (never) to 20");
       }
       thresholds.handoff_after_failures = value;
+    }
+    if (routing["handoff_predicted_above"]) {
+      thresholds.handoff_predicted_above = Threshold(routing["handoff_predicted_above"], "routing.handoff_predicted_above");
     }
     if (routing["classifier_threshold"]) {
       thresholds.classifier = Threshold(routing["classifier_threshold"], "routing.classifier_threshold");
