@@ -21,6 +21,7 @@
 #include "server/services/job_runner.h"
 #include "server/services/engine_metrics.h"
 #include "server/services/kpi_metrics.h"
+#include "server/services/outcome_predictions.h"
 #include "server/services/provider_metrics.h"
 #include "server/services/studio_jobs.h"
 #include "server/http/web_ui.h"
@@ -214,6 +215,7 @@ void Serve(CommandContext& context) {
   // provider's stream. Declared before the runtime: its Shutdown waits for the turns using it.
   llm::CurlLoop tool_loop;
   chat::RuntimeOptions runtime_options;
+  runtime_options.outcome_predictor = std::make_shared<server::StoredOutcomePredictor>(database, SystemClock::Instance());
   runtime_options.tool_runner =
       std::make_shared<chat::tools::ToolRunner>(tool_loop, chat::tools::ToolRunnerOptions{config.tools.secrets});
   runtime_options.max_tool_steps = config.tools.max_steps;
@@ -275,12 +277,13 @@ void Serve(CommandContext& context) {
   campaign_options.on_job_enqueued = [&jobs] { jobs.Wake(); };
   chat::Campaigns campaigns(database, providers, campaign_options);
   RegisterCampaignJobs(jobs, campaigns);
-  // The studio's pipelines run on a runner of their own: a character batch can take minutes, and
-  // summaries, proactive messages and webhooks must not wait behind it.
+  // The studio's pipelines and analytics training run on a runner of their own: a character batch
+  // can take minutes, and summaries, proactive messages and webhooks must not wait behind it.
   server::JobRunnerOptions studio_job_options = job_options;
   studio_job_options.worker_id = server::DefaultJobWorkerId() + "-studio";
   server::JobRunner studio_jobs(database, studio_job_options);
   server::RegisterStudioJobs(studio_jobs, database, providers);
+  server::RegisterAnalyticsJobs(studio_jobs, database, SystemClock::Instance());
   server::Router router;
   server::ApiOptions api_options;
   api_options.campaigns = &campaigns;

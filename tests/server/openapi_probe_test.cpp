@@ -180,6 +180,7 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"rerunCharacterStep", json{{"draft", ProbeDraft()}, {"step", "image"}}.dump()},
       {"generateFlow", R"({"topic":"a pen pal","goal":"a whole letter"})"},
       {"optimizeFlow", json{{"character_id", flowing.id}}.dump()},
+      {"trainOutcomeModel", R"({"outcome":"handoff"})"},
       {"createExperiment", json{{"character_id", character.id}, {"name", "probe"}, {"kind", "prompt"},
                                 {"metric", "return"}, {"planned_trials", 100},
                                 {"variants", json::array({{{"name", "control"}}, {{"name", "b"}, {"system_prompt", "B."}}})}}

@@ -182,6 +182,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddAnalyticsRoutes(table);
   api::AddStudioRoutes(table);
   api::AddExperimentRoutes(table);
+  api::AddPredictionRoutes(table);
   ApiRoute openapi;
   openapi.method = "GET";
   openapi.pattern = "/api/v1/openapi.json";

@@ -112,7 +112,12 @@ void AddSegmentRoutes(RouteTable& table);   // customer segments by rules or k-m
 void AddCampaignRoutes(RouteTable& table);  // engagement campaigns
 void AddAnalyticsRoutes(RouteTable& table);  // the web studio's dashboards, evaluation runs
 void AddExperimentRoutes(RouteTable& table);  // experiments between variants, their reports
+void AddPredictionRoutes(RouteTable& table);  // outcome models and conversations' predictions
 void AddStudioRoutes(RouteTable& table);     // character generation jobs, saving drafts
+
+// Queues a job of `kind` with `payload`, wakes the runner and audits it: 202 with the job
+// (jobs_routes.cpp).
+Response QueueJob(ApiCall& call, std::string_view kind, const nlohmann::json& payload, nlohmann::json audit);
 
 // The OpenAPI 3 document for `table` (plus the server's unauthenticated built-in routes).
 nlohmann::json BuildOpenApi(const RouteTable& table);

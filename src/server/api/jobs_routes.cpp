@@ -45,6 +45,17 @@ Response CancelJob(ApiCall& call) {
 
 }  // namespace
 
+Response QueueJob(ApiCall& call, std::string_view kind, const nlohmann::json& payload, nlohmann::json audit) {
+  store::NewJob job;
+  job.kind = std::string(kind);
+  job.payload_json = payload.dump();
+  Result<store::Job> queued = call.store.jobs().Enqueue(job);
+  if (!queued.ok()) return Response::Error(queued.status());
+  if (call.options.on_job_enqueued) call.options.on_job_enqueued();
+  call.Audit(std::string(kind), "job", queued->id, std::move(audit));
+  return Response::Json(ToJson(*queued), 202);
+}
+
 void AddJobRoutes(RouteTable& table) {
   const std::vector<std::string_view> studio = {kScopeStudio};
   table.push_back({"GET", "/api/v1/jobs", "listJobs", "jobs", "List jobs, newest first", studio,

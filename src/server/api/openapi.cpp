@@ -284,6 +284,7 @@ json Schemas() {
   AddCampaignSchemas(schemas);
   AddStudioSchemas(schemas);
   AddExperimentSchemas(schemas);
+  AddPredictionSchemas(schemas);
 
   schemas["Job"] = Object({{"id", Type("integer")},
                            {"kind", Type("string")},

@@ -25,6 +25,7 @@ void AddKpiSchemas(nlohmann::json& schemas);
 void AddAnalyticsSchemas(nlohmann::json& schemas);
 void AddCustomerSchemas(nlohmann::json& schemas);
 void AddStudioSchemas(nlohmann::json& schemas);
-void AddExperimentSchemas(nlohmann::json& schemas);  // openapi_experiment_schemas.cpp
+void AddExperimentSchemas(nlohmann::json& schemas);  // openapi_studio_analytics_schemas.cpp
+void AddPredictionSchemas(nlohmann::json& schemas);  // openapi_studio_analytics_schemas.cpp
 
 }  // namespace troupe::server::api::openapi_parts

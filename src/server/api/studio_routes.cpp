@@ -20,14 +20,7 @@ Response QueueStudioJob(ApiCall& call, std::string_view kind, const nlohmann::js
     Result<llm::Provider*> provider = call.options.providers(payload.value("provider", ""));
     if (!provider.ok()) return Response::Error(provider.status().WithContext("provider"));
   }
-  store::NewJob job;
-  job.kind = std::string(kind);
-  job.payload_json = payload.dump();
-  Result<store::Job> queued = call.store.jobs().Enqueue(job);
-  if (!queued.ok()) return Response::Error(queued.status());
-  if (call.options.on_job_enqueued) call.options.on_job_enqueued();
-  call.Audit(std::string(kind), "job", queued->id, std::move(audit));
-  return Response::Json(ToJson(*queued), 202);
+  return QueueJob(call, kind, payload, std::move(audit));
 }
 
 Response GenerateFlow(ApiCall& call) {

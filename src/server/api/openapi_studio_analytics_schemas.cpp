@@ -1,4 +1,5 @@
-// The OpenAPI schemas of /api/v1/studio/experiments (experiments_routes.cpp).
+// The OpenAPI schemas of /api/v1/studio/experiments (experiments_routes.cpp) and of outcome
+// prediction (prediction_routes.cpp).
 #include "server/api/openapi_schema_parts.h"
 
 namespace troupe::server::api::openapi_parts {
@@ -69,6 +70,31 @@ void AddExperimentSchemas(json& schemas) {
                                         {"days", {{"type", "array"}, {"items", day}}},
                                         {"summary", Type("string")},
                                         {"experiment", Ref("Experiment")}});
+}
+
+void AddPredictionSchemas(json& schemas) {
+  const json outcome = Enum({"handoff", "return", "good_end"});
+  schemas["OutcomeTraining"] = Object({{"outcome", outcome},
+                                       {"first_messages", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}}},
+                                       {"return_days", {{"type", "integer"}, {"minimum", 1}, {"maximum", 3650}}},
+                                       {"test_share", {{"type", "number"}, {"exclusiveMinimum", 0}, {"exclusiveMaximum", 1}}},
+                                       {"seed", {{"type", "integer"}, {"minimum", 0}}}});
+  schemas["OutcomeModel"] = Object({{"id", Type("integer")},
+                                    {"outcome", outcome},
+                                    {"first_messages", Type("integer")},
+                                    {"return_days", Type("integer")},
+                                    {"features", Type("integer")},
+                                    {"examples", Type("integer")},
+                                    {"report", AnyObject()},
+                                    {"created_at", Type("integer")}});
+  const json prediction = Object({{"outcome", outcome},
+                                  {"probability", Type("number")},
+                                  {"model_id", Type("integer")},
+                                  {"messages_seen", Type("integer")},
+                                  {"created_at", Type("integer")},
+                                  {"updated_at", Type("integer")}});
+  schemas["ConversationPredictions"] = Object(
+      {{"conversation_id", Type("integer")}, {"predictions", {{"type", "array"}, {"items", prediction}}}});
 }
 
 }  // namespace troupe::server::api::openapi_parts

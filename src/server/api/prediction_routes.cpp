@@ -1,0 +1,83 @@
+// Outcome prediction: training a predictor as a job (server/services/outcome_predictions.h), the
+// stored models with their held-out reports, and a conversation's predictions, which the runtime
+// writes as the conversation goes (chat/outcome_prediction.h).
+#include <nlohmann/json.hpp>
+
+#include "server/api/api_call.h"
+#include "server/api/json_io.h"
+#include "server/services/outcome_predictions.h"
+
+namespace troupe::server::api {
+namespace {
+
+using PredictionJson = nlohmann::json;
+
+PredictionJson ModelSummaryJson(const store::OutcomeModelRecord& model) {
+  return {{"id", model.id},
+          {"outcome", model.outcome},
+          {"first_messages", model.first_messages},
+          {"return_days", model.return_days},
+          {"features", model.features},
+          {"examples", model.examples},
+          {"report", PredictionJson::parse(model.report_json, nullptr, false)},
+          {"created_at", model.created_at}};
+}
+
+Response TrainOutcomeModel(ApiCall& call) {
+  HttpResult<PredictionJson> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  Result<PredictionJson> payload = CheckTrainOutcomesPayload(*body);
+  if (!payload.ok()) return Response::Error(payload.status());
+  return QueueJob(call, kTrainOutcomesJob, *payload, {{"outcome", (*payload)["outcome"]}});
+}
+
+Response ListOutcomeModels(ApiCall& call) {
+  Result<store::PageRequest> page = PageFromQuery(call.request);
+  if (!page.ok()) return Response::Error(page.status());
+  std::optional<std::string> outcome = call.request.QueryParam("outcome");
+  if (outcome && outcome->empty()) outcome.reset();
+  Result<store::Page<store::OutcomeModelRecord>> found = call.store.predictions().ListModels(outcome, *page);
+  if (!found.ok()) return Response::Error(found.status());
+  PredictionJson data = PredictionJson::array();
+  for (const store::OutcomeModelRecord& model : found->items) data.push_back(ModelSummaryJson(model));
+  return Response::Json({{"data", std::move(data)},
+                         {"next_cursor", found->next_cursor.empty() ? PredictionJson(nullptr) : PredictionJson(found->next_cursor)}});
+}
+
+Response GetConversationPredictions(ApiCall& call) {
+  Result<store::Conversation> conversation = call.VisibleConversation();
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  Result<std::vector<store::OutcomePrediction>> predictions = call.store.predictions().ForConversation(conversation->id);
+  if (!predictions.ok()) return Response::Error(predictions.status());
+  PredictionJson data = PredictionJson::array();
+  for (const store::OutcomePrediction& prediction : *predictions) {
+    data.push_back({{"outcome", prediction.outcome},
+                    {"probability", prediction.probability},
+                    {"model_id", prediction.model_id},
+                    {"messages_seen", prediction.messages_seen},
+                    {"created_at", prediction.created_at},
+                    {"updated_at", prediction.updated_at}});
+  }
+  return Response::Json({{"conversation_id", conversation->id}, {"predictions", std::move(data)}});
+}
+
+}  // namespace
+
+void AddPredictionRoutes(RouteTable& table) {
+  table.push_back({"POST", "/api/v1/analytics/outcome-models", "trainOutcomeModel", "analytics",
+                   "Train an outcome predictor (handoff, return or good_end) on the stored conversations as a job: "
+                   "202 with the queued job, whose result holds the stored model's id and its held-out report",
+                   {kScopeStudio}, false, {}, "OutcomeTraining", "Job", false, 202, TrainOutcomeModel});
+  table.push_back({"GET", "/api/v1/analytics/outcome-models", "listOutcomeModels", "analytics",
+                   "The stored outcome predictors with their held-out reports, newest first (the newest of each "
+                   "outcome is the one in use)",
+                   {kScopeAgent, kScopeStudio}, false, {{"outcome", "string", "handoff, return or good_end"}}, "",
+                   "OutcomeModel", true, 200, ListOutcomeModels});
+  table.push_back({"GET", "/api/v1/conversations/{conversation_id}/predictions", "getConversationPredictions",
+                   "analytics",
+                   "A conversation's predicted outcomes, as the runtime stored them from its first messages",
+                   {kScopeAgent, kScopeStudio}, false, {}, "", "ConversationPredictions", false, 200,
+                   GetConversationPredictions});
+}
+
+}  // namespace troupe::server::api
