@@ -99,6 +99,7 @@ Result<ExperimentReport> BuildExperimentReport(const store::ExperimentRecord& ex
 
   ExperimentReport report;
   report.metric = experiment.metric;
+  report.confidence = confidence;
   report.proportion = *metric == Metric::kReturn || *metric == Metric::kResolution;
   report.planned_trials = experiment.planned_trials;
   std::vector<std::vector<double>> values(variants.size());
@@ -189,7 +190,7 @@ nlohmann::ordered_json ExperimentReportJson(const ExperimentReport& report) {
   }
   ReportJson days = ReportJson::array();
   for (const DayAssignments& day : report.days) days.push_back({{"day_start_ms", day.day_start_ms}, {"counts", day.counts}});
-  return {{"metric", report.metric},          {"proportion", report.proportion},
+  return {{"metric", report.metric},          {"confidence", report.confidence}, {"proportion", report.proportion},
           {"planned_trials", report.planned_trials}, {"variants", std::move(variants)},
           {"days", std::move(days)},          {"summary", report.summary}};
 }

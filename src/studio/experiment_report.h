@@ -48,6 +48,7 @@ struct DayAssignments {
 
 struct ExperimentReport {
   std::string metric;
+  double confidence = 0.95;  // of every interval
   bool proportion = false;  // the metric is a rate (z-test) rather than a value (Mann–Whitney)
   int64_t planned_trials = 0;
   std::vector<VariantReport> variants;  // the control first

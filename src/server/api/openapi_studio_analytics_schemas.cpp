@@ -64,6 +64,7 @@ void AddExperimentSchemas(json& schemas) {
                                       {"decision", Nullable(Enum({"continue", "significant", "inconclusive"}))}});
   const json day = Object({{"day_start_ms", Type("integer")}, {"counts", {{"type", "array"}, {"items", Type("integer")}}}});
   schemas["ExperimentReport"] = Object({{"metric", metric},
+                                        {"confidence", Type("number")},
                                         {"proportion", Type("boolean")},
                                         {"planned_trials", Type("integer")},
                                         {"variants", {{"type", "array"}, {"items", variant_report}}},
