@@ -10,7 +10,7 @@ import { useApp } from "../context";
 import type { Character } from "../lib/api";
 import { assignmentSeries, niceTicks, variantColors } from "../lib/experiment_charts";
 import {
-  decisionLabels, formatDifference, formatInterval, formatPValue, formatValue, metricLabel, variantChange, variantsCsv,
+  confidenceLabel, decisionLabels, formatDifference, formatInterval, formatPValue, formatValue, metricLabel, variantChange, variantsCsv,
   type Experiment, type ExperimentReport, type VariantReport,
 } from "../lib/experiments";
 
@@ -95,7 +95,7 @@ function VariantTable({ report }: { report: ExperimentReport }) {
       <thead>
         <tr>
           <th scope="col">Variant</th><th scope="col">Assigned</th><th scope="col">Measured</th><th scope="col">Pending</th>
-          <th scope="col">Estimate (95% interval)</th><th scope="col">Difference to control (95% interval)</th>
+          <th scope="col">Estimate ({confidenceLabel(report)} interval)</th><th scope="col">Difference to control ({confidenceLabel(report)} interval)</th>
           <th scope="col">p-value</th><th scope="col">Decision</th>
         </tr>
       </thead>

@@ -5,7 +5,7 @@
 // told about (the <desc>) and a test can count (.interval-mark).
 import { useMemo } from "preact/hooks";
 import { intervalLayout, kRowHeight, variantColors } from "../lib/experiment_charts";
-import type { ExperimentReport } from "../lib/experiments";
+import { confidenceLabel, type ExperimentReport } from "../lib/experiments";
 
 export function IntervalChart({ title, testId, report, axisLabel }: {
   title: string; testId: string; report: ExperimentReport; axisLabel: string;
@@ -36,7 +36,7 @@ export function IntervalChart({ title, testId, report, axisLabel }: {
             </g>
           ))}
           <text class="axis-label" x={(layout.plotLeft + layout.plotRight) / 2} y={layout.height - 4} text-anchor="middle">
-            {axisLabel} (95% confidence interval)
+            {axisLabel} ({confidenceLabel(report)} confidence interval)
           </text>
         </g>
         {layout.marks.map((mark) => {

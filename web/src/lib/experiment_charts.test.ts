@@ -8,7 +8,7 @@ const variant = (name: string, estimate: [number, number, number] | null): Varia
 });
 
 const report = (fields: Partial<ExperimentReport>): ExperimentReport => ({
-  metric: "rating", proportion: false, planned_trials: 0, days: [], summary: "",
+  metric: "rating", confidence: 0.95, proportion: false, planned_trials: 0, days: [], summary: "",
   variants: [variant("control", [3, 2.5, 3.5]), variant("B", [4, 3.4, 4.6])],
   experiment: {
     id: 1, character_id: 1, name: "x", kind: "prompt", metric: "rating", return_days: 7, planned_trials: 0,
@@ -59,7 +59,7 @@ describe("intervalLayout", () => {
 
   it("keeps rates within 0%..100% and labels them as percentages", () => {
     const layout = intervalLayout(report({
-      metric: "resolution", proportion: true,
+      metric: "resolution", confidence: 0.95, proportion: true,
       variants: [variant("control", [0.9, 0.8, 0.97]), variant("B", [0.95, 0.87, 1])],
     }));
     expect(layout.ticks[layout.ticks.length - 1].label).toBe("100%");

@@ -1,7 +1,7 @@
 // An experiment's report as chart data: the layout of the estimates chart (each variant's estimate
 // with its confidence interval, the control's interval as a band behind them) and the series of
 // the assignments-per-day chart.
-import { formatInterval, formatValue, type ExperimentReport } from "./experiments";
+import { confidenceLabel, formatInterval, formatValue, type ExperimentReport } from "./experiments";
 
 const kDayMs = 86_400_000;
 
@@ -88,7 +88,7 @@ export function intervalLayout(report: ExperimentReport, width = 560): IntervalL
     }
     return {
       name, index, y, x: x(estimate.value), low: x(estimate.low), high: x(estimate.high),
-      label: `${name}: ${formatValue(estimate.value, report.proportion)} (95% interval ` +
+      label: `${name}: ${formatValue(estimate.value, report.proportion)} (${confidenceLabel(report)} interval ` +
              `${formatInterval(estimate.low, estimate.high, report.proportion)})`,
     };
   });

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import {
+  confidenceLabel, describe, expect, it } from "vitest";
 import {
   blankVariant, canDelete, canStart, canStop, errorSlot, errorSlots, experimentBody, experimentsPath, formatDifference,
   formatPValue, formatValue, newExperimentDraft, variantsCsv, type ExperimentDraft, type ExperimentReport,
@@ -69,7 +70,7 @@ describe("states", () => {
 });
 
 const sampleReport: ExperimentReport = {
-  metric: "rating", proportion: false, planned_trials: 10,
+  metric: "rating", confidence: 0.95, proportion: false, planned_trials: 10,
   variants: [
     { name: "control", assigned: 11, measured: 10, pending: 1, estimate: { value: 3.2, low: 2.6, high: 3.8, standard_deviation: 1 },
       against_control: null, decision: null },
@@ -94,6 +95,12 @@ describe("the report as text", () => {
     expect(formatDifference(-0.5, false)).toBe("−0.50");
     expect(formatPValue(0.0004)).toBe("< 0.001");
     expect(formatPValue(0.0361)).toBe("0.036");
+  });
+
+  it("labels intervals with the report's own confidence level", () => {
+    expect(confidenceLabel(sampleReport)).toBe("95%");
+    expect(confidenceLabel({ ...sampleReport, confidence: 0.9 })).toBe("90%");
+    expect(confidenceLabel({ ...sampleReport, confidence: 0.995 })).toBe("99.5%");
   });
 
   it("writes the variants table as CSV with raw figures, empty where nothing is known", () => {

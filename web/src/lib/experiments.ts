@@ -69,6 +69,7 @@ export interface DayAssignments {
 
 export interface ExperimentReport {
   metric: ExperimentMetric;
+  confidence: number;  // of every interval, e.g. 0.95
   proportion: boolean;
   planned_trials: number;
   variants: VariantReport[];
@@ -76,6 +77,9 @@ export interface ExperimentReport {
   summary: string;
   experiment: Experiment;
 }
+
+// "95%": the report's confidence level, as its intervals are labelled.
+export const confidenceLabel = (report: ExperimentReport) => `${Math.round(report.confidence * 1000) / 10}%`;
 
 // What each state allows, as the server's state machine (draft -> running -> stopped) does; the
 // server still decides (a draft of a character that runs another experiment is refused with 412).
