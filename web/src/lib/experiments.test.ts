@@ -1,7 +1,6 @@
+import { describe, expect, it } from "vitest";
 import {
-  confidenceLabel, describe, expect, it } from "vitest";
-import {
-  blankVariant, canDelete, canStart, canStop, errorSlot, errorSlots, experimentBody, experimentsPath, formatDifference,
+  blankVariant, confidenceLabel, canDelete, canStart, canStop, errorSlot, errorSlots, experimentBody, experimentsPath, formatDifference,
   formatPValue, formatValue, newExperimentDraft, variantsCsv, type ExperimentDraft, type ExperimentReport,
 } from "./experiments";
 
