@@ -194,6 +194,17 @@ json ToJson(const store::ExperimentRecord& e) {
           {"updated_at", e.updated_at}};
 }
 
+json ToJson(const store::OutcomeModelRecord& m) {
+  return {{"id", m.id},
+          {"outcome", m.outcome},
+          {"first_messages", m.first_messages},
+          {"return_days", m.return_days},
+          {"features", m.features},
+          {"examples", m.examples},
+          {"report", JsonFromText(m.report_json)},
+          {"created_at", m.created_at}};
+}
+
 Result<std::optional<int64_t>> IdQuery(const Request& request, std::string_view name) {
   std::optional<std::string> text = request.QueryParam(name);
   if (!text || text->empty()) return std::optional<int64_t>();

@@ -30,6 +30,7 @@ nlohmann::json ToJson(const store::ApiKey& key);
 nlohmann::json ToJson(const store::Job& job);
 nlohmann::json ToJson(const store::CampaignMessage& message);
 nlohmann::json ToJson(const store::ExperimentRecord& experiment);
+nlohmann::json ToJson(const store::OutcomeModelRecord& model);  // without its trees
 
 // {"data":[...],"next_cursor":"..." or null}.
 template <typename T>

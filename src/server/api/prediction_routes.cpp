@@ -12,17 +12,6 @@ namespace {
 
 using PredictionJson = nlohmann::json;
 
-PredictionJson ModelSummaryJson(const store::OutcomeModelRecord& model) {
-  return {{"id", model.id},
-          {"outcome", model.outcome},
-          {"first_messages", model.first_messages},
-          {"return_days", model.return_days},
-          {"features", model.features},
-          {"examples", model.examples},
-          {"report", PredictionJson::parse(model.report_json, nullptr, false)},
-          {"created_at", model.created_at}};
-}
-
 Response TrainOutcomeModel(ApiCall& call) {
   HttpResult<PredictionJson> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
@@ -38,10 +27,7 @@ Response ListOutcomeModels(ApiCall& call) {
   if (outcome && outcome->empty()) outcome.reset();
   Result<store::Page<store::OutcomeModelRecord>> found = call.store.predictions().ListModels(outcome, *page);
   if (!found.ok()) return Response::Error(found.status());
-  PredictionJson data = PredictionJson::array();
-  for (const store::OutcomeModelRecord& model : found->items) data.push_back(ModelSummaryJson(model));
-  return Response::Json({{"data", std::move(data)},
-                         {"next_cursor", found->next_cursor.empty() ? PredictionJson(nullptr) : PredictionJson(found->next_cursor)}});
+  return Response::Json(PageJson(*found));
 }
 
 Response GetConversationPredictions(ApiCall& call) {

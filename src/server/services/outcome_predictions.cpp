@@ -29,6 +29,11 @@ Result<std::shared_ptr<const analytics::OutcomeScorer>> StoredOutcomePredictor::
   return scorer_;
 }
 
+void StoredOutcomePredictor::Refresh() {
+  std::lock_guard lock(mutex_);
+  looked_ = false;
+}
+
 Result<std::optional<double>> StoredOutcomePredictor::PredictHandoff(const store::Conversation& conversation,
                                                                      const std::vector<store::Message>& messages) {
   TROUPE_ASSIGN_OR_RETURN(std::shared_ptr<const analytics::OutcomeScorer> scorer, Current());
@@ -64,9 +69,10 @@ Result<nlohmann::json> CheckTrainOutcomesPayload(const nlohmann::json& request) 
                         {"test_share", test_share}, {"seed", seed}};
 }
 
-void RegisterAnalyticsJobs(JobRunner& runner, store::Store& store, const Clock& clock) {
+void RegisterAnalyticsJobs(JobRunner& runner, store::Store& store, const Clock& clock,
+                           std::function<void()> on_model_saved) {
   runner.Register(std::string(kTrainOutcomesJob),
-                  [&store, &clock](const store::Job& job, JobContext& context) -> Result<nlohmann::json> {
+                  [&store, &clock, on_model_saved](const store::Job& job, JobContext& context) -> Result<nlohmann::json> {
                     TROUPE_ASSIGN_OR_RETURN(nlohmann::json payload,
                                             CheckTrainOutcomesPayload(nlohmann::json::parse(job.payload_json, nullptr, false)));
                     analytics::OutcomeTraining training;
@@ -85,6 +91,7 @@ void RegisterAnalyticsJobs(JobRunner& runner, store::Store& store, const Clock& 
                     TROUPE_ASSIGN_OR_RETURN(store::OutcomeModelRecord record,
                                             analytics::OutcomeModelRecordOf(trained, training));
                     TROUPE_ASSIGN_OR_RETURN(store::OutcomeModelRecord saved, store.predictions().SaveModel(std::move(record)));
+                    if (on_model_saved) on_model_saved();
                     return nlohmann::json{{"model_id", saved.id},
                                           {"outcome", saved.outcome},
                                           {"report", nlohmann::json::parse(trained.report.dump())}};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,6 +29,8 @@ class StoredOutcomePredictor final : public chat::OutcomePredictor {
   StoredOutcomePredictor(store::Store& store, const Clock& clock, int64_t refresh_ms = 60'000);
   Result<std::optional<double>> PredictHandoff(const store::Conversation& conversation,
                                                const std::vector<store::Message>& messages) override;
+  // Looks for the newest model at the next prediction (a model was just trained here).
+  void Refresh();
 
  private:
   Result<std::shared_ptr<const analytics::OutcomeScorer>> Current();
@@ -45,8 +48,9 @@ class StoredOutcomePredictor final : public chat::OutcomePredictor {
 // filled with defaults; kInvalidArgument naming the field.
 Result<nlohmann::json> CheckTrainOutcomesPayload(const nlohmann::json& request);
 
-// Registers kTrainOutcomesJob: trains, stores the model, and returns {"model_id", "outcome",
-// "report"}. `store` must outlive the runner.
-void RegisterAnalyticsJobs(JobRunner& runner, store::Store& store, const Clock& clock);
+// Registers kTrainOutcomesJob: trains, stores the model, calls `on_model_saved` (may be empty) and
+// returns {"model_id", "outcome", "report"}. `store` must outlive the runner.
+void RegisterAnalyticsJobs(JobRunner& runner, store::Store& store, const Clock& clock,
+                           std::function<void()> on_model_saved = {});
 
 }  // namespace troupe::server
