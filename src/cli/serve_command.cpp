@@ -215,7 +215,8 @@ void Serve(CommandContext& context) {
   // provider's stream. Declared before the runtime: its Shutdown waits for the turns using it.
   llm::CurlLoop tool_loop;
   chat::RuntimeOptions runtime_options;
-  runtime_options.outcome_predictor = std::make_shared<server::StoredOutcomePredictor>(database, SystemClock::Instance());
+  auto outcome_predictor = std::make_shared<server::StoredOutcomePredictor>(database, SystemClock::Instance());
+  runtime_options.outcome_predictor = outcome_predictor;
   runtime_options.tool_runner =
       std::make_shared<chat::tools::ToolRunner>(tool_loop, chat::tools::ToolRunnerOptions{config.tools.secrets});
   runtime_options.max_tool_steps = config.tools.max_steps;
@@ -283,7 +284,8 @@ void Serve(CommandContext& context) {
   studio_job_options.worker_id = server::DefaultJobWorkerId() + "-studio";
   server::JobRunner studio_jobs(database, studio_job_options);
   server::RegisterStudioJobs(studio_jobs, database, providers);
-  server::RegisterAnalyticsJobs(studio_jobs, database, SystemClock::Instance());
+  server::RegisterAnalyticsJobs(studio_jobs, database, SystemClock::Instance(),
+                                [outcome_predictor] { outcome_predictor->Refresh(); });
   server::Router router;
   server::ApiOptions api_options;
   api_options.campaigns = &campaigns;

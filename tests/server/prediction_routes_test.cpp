@@ -31,7 +31,8 @@ class PredictionRoutesTest : public ::testing::Test {
       job_options.workers = 1;
       job_options.poll_interval_ms = 50;
       runner_ = std::make_unique<JobRunner>(store, job_options);
-      RegisterAnalyticsJobs(*runner_, store, clock_);
+      predictor_ = std::make_unique<StoredOutcomePredictor>(store, clock_);
+      RegisterAnalyticsJobs(*runner_, store, clock_, [this] { predictor_->Refresh(); });
       runner_->Start();
     });
     studio_ = server_->MintKey({"studio"}).key;
@@ -71,6 +72,7 @@ class PredictionRoutesTest : public ::testing::Test {
   }
 
   ManualClock clock_{1'790'000'000'000};
+  std::unique_ptr<StoredOutcomePredictor> predictor_;  // as serve's: told when the job saves a model
   std::unique_ptr<JobRunner> runner_;
   std::unique_ptr<ApiServer> server_;
   std::string studio_;
@@ -80,6 +82,11 @@ class PredictionRoutesTest : public ::testing::Test {
 
 TEST_F(PredictionRoutesTest, APredictorTrainedThroughTheApiScoresAndStoresNewConversations) {
   SeedHistory();
+  auto [early, early_messages] = Conversation(kAngry);
+  Result<std::optional<double>> before = predictor_->PredictHandoff(early, early_messages);
+  ASSERT_TRUE(before.ok());
+  EXPECT_FALSE(before->has_value());  // no model yet (and the clock stands still from here on)
+
   const json queued = CallExpecting(*server_, studio_, "POST", "/api/v1/analytics/outcome-models",
                                     {{"outcome", "handoff"}, {"first_messages", 4}}, 202);
   EXPECT_EQ(queued["kind"], "analytics.train_outcomes");
@@ -92,13 +99,13 @@ TEST_F(PredictionRoutesTest, APredictorTrainedThroughTheApiScoresAndStoresNewCon
   ASSERT_EQ(models["data"].size(), 1u);
   EXPECT_EQ(models["data"][0]["id"], model_id);
   EXPECT_EQ(models["data"][0]["first_messages"], 4);
-  EXPECT_EQ(models["data"][0]["examples"], 160);
+  EXPECT_EQ(models["data"][0]["examples"], 161);  // the history and the conversation from before training
 
-  StoredOutcomePredictor predictor(server_->store(), clock_);
+  // The model the job just saved is used at once: the job told the predictor.
   auto [angry, angry_messages] = Conversation(kAngry);
   auto [calm, calm_messages] = Conversation(kCalm);
-  Result<std::optional<double>> upset = predictor.PredictHandoff(angry, angry_messages);
-  Result<std::optional<double>> fine = predictor.PredictHandoff(calm, calm_messages);
+  Result<std::optional<double>> upset = predictor_->PredictHandoff(angry, angry_messages);
+  Result<std::optional<double>> fine = predictor_->PredictHandoff(calm, calm_messages);
   ASSERT_TRUE(upset.ok() && fine.ok()) << upset.status().ToString() << fine.status().ToString();
   ASSERT_TRUE(upset->has_value() && fine->has_value());
   EXPECT_GT(**upset, 0.8);
