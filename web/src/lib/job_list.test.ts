@@ -25,6 +25,7 @@ describe("upsertJob", () => {
 describe("job rows in words", () => {
   it("names the kinds it knows and shows the others as they are", () => {
     expect(jobKindLabel("studio.generate_flow")).toBe("Flow generation (studio.generate_flow)");
+    expect(jobKindLabel("analytics.train_outcomes")).toBe("Outcome model training (analytics.train_outcomes)");
     expect(jobKindLabel("something.new")).toBe("something.new");
   });
   it("says the status with progress, attempts and a pending cancel", () => {

@@ -29,6 +29,7 @@ const kindNames: Record<string, string> = {
   "chat.proactive": "Proactive message",
   "campaign.draft": "Campaign drafting",
   "webhook.deliver": "Webhook",
+  "analytics.train_outcomes": "Outcome model training",
 };
 
 // "Flow generation (studio.generate_flow)"; an unknown kind as it is.
