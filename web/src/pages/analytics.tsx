@@ -1,9 +1,11 @@
 // The analytics dashboards (GET /api/v1/analytics/overview): volume, sentiment and ratings per day
 // for every character or one, that character's stage funnel with its drop-off, and its evaluation
-// runs with two compared side by side. Every table downloads as CSV.
+// runs with two compared side by side; and the outcome predictors' held-out reports, with training
+// for studio keys (components/outcome_predictions.tsx). Every table downloads as CSV.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { CsvButton } from "../components/csv_button";
 import { DayChart } from "../components/day_chart";
+import { PredictionsSection } from "../components/outcome_predictions";
 import { useApp } from "../context";
 import {
   compareRuns, comparisonCsv, daysCsv, evalRunsCsv, evalRunsPath, formatPercent, formatScore, funnelCsv, funnelRows,
@@ -71,6 +73,7 @@ export function AnalyticsPage() {
       {overview?.funnel && <Funnel stages={overview.funnel.stages} others={overview.funnel.other_stages}
                                    flow={overview.funnel.flow} scope={scope} />}
       {runs && <EvalRuns runs={runs} characterId={overview?.character_id ?? 0} />}
+      <PredictionsSection canTrain={canSeeRuns} />
     </section>
   );
 }
