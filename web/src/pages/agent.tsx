@@ -1,7 +1,7 @@
 // The agent console: the agent's presence, the handoff queue (conversations waiting for a human,
 // with waiting times, who has each and a Claim button), every active conversation to take over,
-// and the conversation itself: the summary written for the agent, reply as a human, hand it back,
-// and the tools its replies called. With no conversation picked, the tool calls across conversations.
+// and the conversation itself: how likely it is to need a person (its stored prediction), the
+// summary written for the agent, reply as a human, hand it back, and the tools its replies called. With no conversation picked, the tool calls across conversations.
 import { useEffect, useState } from "preact/hooks";
 import type { Character, Conversation, Message } from "../lib/api";
 import { applyEvent, emptyChat, visibleMessages, withConversation, type ChatState } from "../lib/chat_model";
@@ -9,6 +9,7 @@ import { openLiveFeed } from "../lib/live";
 import { useApp } from "../context";
 import { ConversationToolCalls, RecentToolCalls } from "../components/tool_calls";
 import { HandoffQueueList, PresenceToggle } from "../components/handoff_queue";
+import { HandoffPrediction } from "../components/handoff_prediction";
 import { handoffRecord, keyPrefix, type QueueEntry } from "../lib/handoff_queue";
 import { TemplatePicker } from "../components/templates";
 import { insertTemplate } from "../lib/templates";
@@ -134,6 +135,7 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
             <div class="toolbar">
               <h2>Conversation #{conversationId}</h2>
               <span class="pill">{state.status || "…"}</span>
+              <HandoffPrediction key={conversationId} conversationId={conversationId} revision={state.messages.length} />
               {state.status === "active" && <button type="button" disabled={busy} onClick={() => act("handoff", { reason: "taken over by an agent" })}>Take over</button>}
               {state.status === "handed_off" && <button type="button" class="secondary" disabled={busy} onClick={() => act("handback")}>Hand back to the character</button>}
             </div>
