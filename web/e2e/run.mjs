@@ -361,6 +361,7 @@ const areaModules = [
   new URL("./flow_tools.mjs", import.meta.url).href,
   new URL("./jobs.mjs", import.meta.url).href,
   new URL("./experiments.mjs", import.meta.url).href,
+  new URL("./predictions.mjs", import.meta.url).href,
 ];
 const selected = areaModules.filter((module) => !only || only.includes(module.split("/").pop().replace(/\.mjs$/, "")));
 // A misspelt name would pass by running nothing: it fails the run instead.
