@@ -8,8 +8,8 @@ import { useApp } from "../context";
 import { ApiError } from "../lib/api";
 import { jobFinished, type Job } from "../lib/jobs";
 import {
-  defaultTrainForm, heldOutFigures, jobReason, modelsCsv, newestModels, OUTCOMES, outcomeModelsPath, outcomeTitles, sortedModels,
-  trainBody, trainedModelId, trainingJobText, type OutcomeModel, type TrainForm,
+  defaultTrainForm, formatFigure, heldOutFigures, jobReason, modelsCsv, newestModels, OUTCOMES, outcomeModelsPath, outcomeTitles, sortedModels,
+  trainBody, trainedModelId, trainingJobText, withReport, type OutcomeModel, type TrainForm,
 } from "../lib/predictions";
 import { CsvButton } from "./csv_button";
 import { AdvancedOptions } from "./model_options";
@@ -22,7 +22,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T",
 export function PredictionsSection({ canTrain }: { canTrain: boolean }) {
   const { api, report } = useApp();
   const [models, setModels] = useState<OutcomeModel[] | null>(null);
-  const load = () => api.all<OutcomeModel>(outcomeModelsPath).then(setModels);
+  const load = () => api.all<OutcomeModel>(outcomeModelsPath).then((list) => setModels(list.map(withReport)));
   useEffect(() => { load().catch(report); }, []);
   const newest = useMemo(() => newestModels(models ?? []), [models]);
   const untrained = OUTCOMES.filter((outcome) => !newest.some((model) => model.outcome === outcome));
@@ -77,7 +77,7 @@ function NewestModel({ model }: { model: OutcomeModel }) {
 function ModelsTable({ models }: { models: OutcomeModel[] }) {
   const sorted = sortedModels(models);
   const inUse = new Set(newestModels(models).map((model) => model.id));
-  const figure = (value: number) => value.toFixed(3);
+  const figure = formatFigure;
   return (
     <table class="kpi-table" data-testid="prediction-models">
       <caption>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Job } from "./jobs";
 import {
   formatFigure, formatProbability, handoffPrediction, heldOutFigures, jobReason, modelsCsv, newestModels, predictionText,
-  predictionTooltip, trainBody, trainedModelId, trainingJobText, type ConversationPrediction, type OutcomeModel, type TrainForm,
+  predictionTooltip, trainBody, trainedModelId, trainingJobText, withReport, type ConversationPrediction, type OutcomeModel, type TrainForm,
 } from "./predictions";
 
 const model = (id: number, outcome: OutcomeModel["outcome"], created_at: number, auc = 0.8): OutcomeModel => ({
@@ -48,6 +48,16 @@ describe("formatting", () => {
       ["test_examples", "15"],
     ]);
     expect(figures[figures.length - 1].hint).toBe("7 of them positive; 45 more trained on");
+  });
+});
+
+describe("withReport", () => {
+  it("keeps a model whose report did not parse, its figures missing", () => {
+    const broken = withReport({ ...model(5, "handoff", 1), report: null as unknown as OutcomeModel["report"] });
+    expect(broken.report.calibration).toEqual([]);
+    expect(broken.report.feature_importance).toEqual([]);
+    expect(heldOutFigures(broken).map((f) => f.value)).toEqual(["–", "–", "–", "–", "–", "–", "–"]);
+    expect(withReport(model(6, "handoff", 1)).report).toEqual(model(6, "handoff", 1).report);
   });
 });
 

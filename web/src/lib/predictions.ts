@@ -75,6 +75,24 @@ export const outcomeModelsPath = "/api/v1/analytics/outcome-models";
 
 export const predictionsPath = (conversationId: number) => `/api/v1/conversations/${conversationId}/predictions`;
 
+// The server stores each report as JSON and answers it parsed; one that did not parse comes back
+// empty or null. Such a model is still listed, its figures missing ("–") rather than the page failing.
+export function withReport(model: OutcomeModel): OutcomeModel {
+  const given = (model.report ?? {}) as Partial<OutcomeReport>;
+  const number = (value: unknown) => (typeof value === "number" ? value : Number.NaN);
+  return {
+    ...model,
+    report: {
+      train_examples: number(given.train_examples), test_examples: number(given.test_examples),
+      test_positives: number(given.test_positives), auc: number(given.auc), threshold: number(given.threshold),
+      precision: number(given.precision), recall: number(given.recall), f1: number(given.f1),
+      accuracy: number(given.accuracy), brier: number(given.brier),
+      calibration: Array.isArray(given.calibration) ? given.calibration : [],
+      feature_importance: Array.isArray(given.feature_importance) ? given.feature_importance : [],
+    },
+  };
+}
+
 // Newest first: the order the server lists them in and the one the runtime picks by.
 function newerFirst(a: OutcomeModel, b: OutcomeModel): number {
   return b.created_at - a.created_at || b.id - a.id;
@@ -121,7 +139,7 @@ export function heldOutFigures(model: OutcomeModel): HeldOutFigure[] {
     { key: "f1", label: "F1", value: formatFigure(r.f1), hint: `harmonic mean of precision and recall, ${at}` },
     { key: "accuracy", label: "Accuracy", value: formatFigure(r.accuracy), hint: `share of right decisions, ${at}` },
     { key: "brier", label: "Brier", value: formatFigure(r.brier), hint: "mean squared error of the probabilities: lower is better" },
-    { key: "test_examples", label: "Held-out examples", value: String(r.test_examples),
+    { key: "test_examples", label: "Held-out examples", value: Number.isFinite(r.test_examples) ? String(r.test_examples) : "–",
       hint: `${r.test_positives} of them positive; ${r.train_examples} more trained on` },
   ];
 }
