@@ -2,6 +2,8 @@
 // is assigned on its own) sees the conversation in the queue with a waiting time that ticks, claims
 // it, reads the summary and answers; the customer's page shows the answer in the same stream, the
 // customer's next message reaches the agent without a reply from Juno, and the agent hands back.
+// Then the console's re-read of a conversation (the live feed's, on connecting) answering after a
+// Take over must not show the conversation active again.
 export default async function ({ test, expect, signIn, callApi, createJuno, waitForTurnToEnd, keys, base }) {
   await test("handoff: an agent claims a waiting customer, answers live, and hands back", async (page) => {
     await callApi("PUT", "/api/v1/agents/me/presence", keys.agent, { status: "away" });
@@ -53,5 +55,42 @@ export default async function ({ test, expect, signIn, callApi, createJuno, wait
     await agent.getByRole("button", { name: "Hand back to the character" }).click();
     await page.locator(".pill", { hasText: "with a human agent" }).waitFor({ state: "detached" });
     await agent.close();
+  });
+
+  await test("agent: a re-read answering after Take over does not undo it", async (page) => {
+    const characters = await callApi("GET", "/api/v1/characters?limit=200", keys.studio);
+    const lily = characters.data.find((c) => c.name === "Lily");
+    const id = (await callApi("POST", "/api/v1/conversations", keys.client, { character_id: lily.id }, "cust-reread")).id;
+    await signIn(page, keys.agent);
+    // The page reads the conversation on opening and again when its live feed connects: the second
+    // read's answer is held until the take-over has been answered.
+    let reads = 0;
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
+    let secondRead;
+    const secondReadSeen = new Promise((resolve) => { secondRead = resolve; });
+    let finishedReads = 0;
+    const heldFinished = page.waitForEvent("requestfinished", {
+      predicate: (request) => new RegExp(`/api/v1/conversations/${id}/messages`).test(request.url()) && ++finishedReads === 2,
+    });
+    await page.route(new RegExp(`/api/v1/conversations/${id}/messages`), async (route) => {
+      reads += 1;
+      if (reads !== 2) return route.continue();
+      secondRead();
+      const response = await route.fetch();
+      await released;
+      await route.fulfill({ response });
+    });
+    await page.goto(`${base}/agent/${id}`);
+    await secondReadSeen;
+    await page.getByRole("button", { name: "Take over" }).click();
+    await page.getByLabel("Reply as a human agent").waitFor();
+    release();
+    await heldFinished;
+    // Two frames for the held answer, now in the page, to be parsed and rendered.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    const status = await page.locator(".toolbar .pill").first().innerText();
+    expect(status === "handed_off" && await page.getByLabel("Reply as a human agent").count() === 1,
+           `the conversation should stay taken over after the older read answers, the page says "${status}"`);
   });
 }

@@ -2,7 +2,7 @@
 // with waiting times, who has each and a Claim button), every active conversation to take over,
 // and the conversation itself: how likely it is to need a person (its stored prediction), the
 // summary written for the agent, reply as a human, hand it back, and the tools its replies called. With no conversation picked, the tool calls across conversations.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Character, Conversation, Message } from "../lib/api";
 import { applyEvent, emptyChat, visibleMessages, withConversation, type ChatState } from "../lib/chat_model";
 import { openLiveFeed } from "../lib/live";
@@ -36,12 +36,18 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
     setFetchedAt(Date.now());
     setActive(running);
   };
+  // Moves whenever the conversation's state arrives from an action's answer or a live event: a read
+  // begun before that (the live feed's reconnect reads again) is older and must not put back the
+  // status it replaced, or Take over would show the conversation active again.
+  const conversationChanges = useRef(0);
   const loadConversation = async () => {
     if (!conversationId) return;
     const base = `/api/v1/conversations/${conversationId}`;
+    const seen = conversationChanges.current;
     const [conversation, messages] = await Promise.all([api.json<Conversation>("GET", base), api.all<Message>(`${base}/messages`)]);
-    setConversation(conversation);
-    setState((current) => withConversation({ ...current, messages }, conversation));
+    const stale = conversationChanges.current !== seen;
+    if (!stale) setConversation(conversation);
+    setState((current) => (stale ? { ...current, messages } : withConversation({ ...current, messages }, conversation)));
     setCharacterId(conversation.character_id);
   };
 
@@ -58,7 +64,10 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
       // A customer's message moves the queue too (its last message).
       if (event.type.startsWith("conversation.") || event.type === "message.created") loadLists().catch(() => {});
       const about = event.type.startsWith("conversation.") ? data?.id : data?.conversation_id;
-      if (conversationId && about === conversationId && event.type === "conversation.updated") setConversation(data as Conversation);
+      if (conversationId && about === conversationId && event.type === "conversation.updated") {
+        conversationChanges.current += 1;
+        setConversation(data as Conversation);
+      }
       if (conversationId && about === conversationId) setState((current) => applyEvent(current, { type: event.type, data }));
     }, () => { loadLists().catch(report); loadConversation().catch(() => {}); });
     return () => feed.close();
@@ -68,6 +77,7 @@ export function AgentConsole({ conversationId }: { conversationId?: number }) {
     setBusy(true);
     try {
       const changed = await api.json<Conversation>("POST", `/api/v1/conversations/${conversationId}/${path}`, body ?? {});
+      conversationChanges.current += 1;
       setConversation(changed);
       setState((current) => withConversation(current, changed));
       await loadLists();
