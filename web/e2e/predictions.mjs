@@ -183,6 +183,11 @@ export default async function ({ test, expect, signIn, callApi, keys, base, outD
     await agent.getByRole("heading", { name: `Conversation #${calmConversation}` }).waitFor();
     await noneRead;
     expect(await agent.getByTestId("handoff-prediction").count() === 0, "no prediction should be shown for a conversation without one");
+
+    // An agent key reads the models on the Analytics page but gets no training form.
+    await agent.getByRole("link", { name: "Analytics" }).click();
+    await agent.locator(`[data-testid="prediction-handoff"][data-model="${model.id}"] [data-key="auc"] dd`, { hasText: expected.auc }).waitFor();
+    expect(await agent.getByRole("form", { name: "Train a predictor" }).count() === 0, "an agent key should not be offered training");
     await agent.close();
   });
 }
