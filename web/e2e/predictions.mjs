@@ -147,11 +147,7 @@ export default async function ({ test, expect, signIn, callApi, keys, base, outD
     expect(line[2] === "handoff" && line[10] === String(report.auc) && line[16] === String(report.brier),
            `the model's CSV line should hold the API's AUC ${report.auc} and Brier ${report.brier}, got: ${line.join(",")}`);
 
-    // The server looks for a newer model at most once a minute (server/services/outcome_predictions.h),
-    // so a reply in the minute after training may still go without one. Waiting out that minute is
-    // the only way through the API; it is a wait on the server's stated period, not a guess.
-    const lookAgainAt = trained.finished_at + 61_000;
-    if (Date.now() < lookAgainAt) await page.waitForTimeout(lookAgainAt - Date.now());
+    // The training job tells the server's predictor, so the very next reply uses the new model.
     const fresh = await callApi("POST", "/api/v1/conversations", keys.client, { character_id: lily.id }, "pred-new");
     await say(fresh.id, "pred-new", kAngry);
     const stored = await callApi("GET", `/api/v1/conversations/${fresh.id}/predictions`, keys.agent);
