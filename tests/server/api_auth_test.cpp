@@ -98,6 +98,22 @@ std::vector<Row> Rows() {
   // Studio keys too: the playground, where a draft character is tried before it is published.
   const Expected own_chats{401, 503, 503, 403, 503, 404};
   const Expected conversation_reads{401, 200, 200, 200, 200, 404};
+  auto in_experiment = [](std::string suffix, bool running) {
+    return [suffix, running](World& w, const std::string&) {
+      store::ExperimentRecord experiment;
+      experiment.character_id = w.api.MakeCharacter("Tried", false).id;
+      experiment.name = "auth";
+      experiment.kind = "prompt";
+      experiment.metric = "length";
+      experiment.variants_json = R"([{"name":"control"},{"name":"b","system_prompt":"B."}])";
+      Result<store::ExperimentRecord> created = w.api.store().experiments().Create(experiment);
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      if (running) {
+        EXPECT_TRUE(w.api.store().experiments().Start(created->id).ok());
+      }
+      return "/api/v1/studio/experiments/" + Id(created.ok() ? created->id : 0) + suffix;
+    };
+  };
   auto in_conversation = [](std::string suffix) {
     return [suffix](World& w, const std::string& owner) {
       auto [conversation, message] = w.Conversation(owner);
@@ -365,6 +381,25 @@ std::vector<Row> Rows() {
          return "/api/v1/eval-runs/" + Id(created.ok() ? created->id : 0);
        },
        NoBody(), studio_jobs},
+      // Experiments are the studio's; each row gets a fresh draft of a fresh character (started for
+      // stop), since start, stop and delete change it and a character runs one at a time.
+      {"GET", Fixed("/api/v1/studio/experiments"), NoBody(), studio_jobs},
+      {"POST", Fixed("/api/v1/studio/experiments"),
+       [](World& w, const std::string&, bool) {
+         return json{{"character_id", w.published.id}, {"name", "auth"}, {"kind", "prompt"}, {"metric", "length"},
+                     {"variants", json::array({{{"name", "control"}}, {{"name", "b"}, {"system_prompt", "B."}}})}}
+             .dump();
+       },
+       studio_writes_create},
+      {"GET", in_experiment("", false), NoBody(), studio_jobs},
+      {"GET", in_experiment("/report", false), NoBody(), studio_jobs},
+      {"POST", in_experiment("/start", false), NoBody(), studio_jobs},
+      {"POST", in_experiment("/stop", true), NoBody(), studio_jobs},
+      {"DELETE", in_experiment("", false), NoBody(), Expected{401, 204, 204, 403, 403, 403}},
+      // Outcome prediction: training is the studio's, reading models and predictions also the agents'.
+      {"POST", Fixed("/api/v1/analytics/outcome-models"), Body(R"({"outcome":"handoff"})"), kStudioQueued},
+      {"GET", Fixed("/api/v1/analytics/outcome-models"), NoBody(), {401, 200, 200, 200, 403, 403}},
+      {"GET", in_conversation("/predictions"), NoBody(), {401, 200, 200, 200, 403, 403}},
   };
 }
 
