@@ -134,6 +134,7 @@ Status CheckForMinor(const Flow& flow) {
     TROUPE_RETURN_IF_ERROR(wording(path, stage.name));
     TROUPE_RETURN_IF_ERROR(wording(path + ".prompt", stage.prompt));
     if (stage.proactive) TROUPE_RETURN_IF_ERROR(wording(path + ".proactive.prompt", stage.proactive->prompt));
+    if (stage.pictures) TROUPE_RETURN_IF_ERROR(wording(path + ".pictures.prompt", stage.pictures->prompt));
   }
   // Every mood can colour every stage.
   for (size_t i = 0; i < flow.moods.size(); ++i) {
@@ -284,6 +285,12 @@ const Mood* Flow::FindMood(std::string_view name) const {
     if (mood.name == name) return &mood;
   }
   return nullptr;
+}
+
+bool MediaDrawn(double share, int64_t message_id, uint64_t salt) {
+  if (share <= 0) return false;
+  if (share >= 1) return true;
+  return UnitInterval(SplitMix64Finalize(static_cast<uint64_t>(message_id) ^ SplitMix64Finalize(salt))) < share;
 }
 
 Flow DefaultFlow() {

@@ -58,6 +58,21 @@ struct ProactivePolicy {
   int max_unanswered = 3;       // then the character stops writing first (0: never)
 };
 
+// Some replies of a stage sent as voice messages (docs/flows.md, "Voice and pictures"): the text is
+// spoken and kept as the transcript. Which replies: a draw per message, `share` of them.
+struct StageVoice {
+  double share = 0;                // 0..1: the fraction of the stage's reply messages spoken
+  std::string voice;               // the speech provider's voice; "" = the card's troupe.voice, else the default
+  int words_per_minute = 0;        // 80..450; 0 = the card's troupe.voice, else 175
+};
+
+// Some replies of a stage come with a picture the character sends.
+struct StagePictures {
+  double share = 0;     // 0..1: the fraction of the stage's reply messages with a picture
+  std::string prompt;   // the picture's prompt template ({{char}}, {{user}}, {{message}}, {{conversation}});
+                        // "" = the card's image prompt followed by the reply
+};
+
 struct Stage {
   std::string name;
   std::string prompt;
@@ -67,6 +82,8 @@ struct Stage {
   llm::Sampling sampling;           // max_tokens 0 = the runtime's default
   ReplyStyle reply;
   std::optional<ProactivePolicy> proactive;
+  std::optional<StageVoice> voice;        // none: replies are text only
+  std::optional<StagePictures> pictures;  // none: no pictures
   std::vector<Transition> transitions;  // the first that holds is taken
 };
 
@@ -107,6 +124,13 @@ struct Flow {
   const Stage* FindStage(std::string_view name) const;
   const Mood* FindMood(std::string_view name) const;
 };
+
+// Whether message `message_id` of a stage gets a medium sent with `share`: a draw from SplitMix64
+// of the message id and `salt` (one per medium, so voice and pictures are drawn apart), so the same
+// message always gets the same answer. Share 0 never, 1 always.
+bool MediaDrawn(double share, int64_t message_id, uint64_t salt);
+inline constexpr uint64_t kVoiceDrawSalt = 0x766f696365ull;     // "voice"
+inline constexpr uint64_t kPictureDrawSalt = 0x706963747572ull;  // "pictur"
 
 // A single stage that talks as the card says, for characters without a flow.
 Flow DefaultFlow();

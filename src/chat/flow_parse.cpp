@@ -271,6 +271,42 @@ class FlowReader {
     return policy;
   }
 
+  // Share of replies: 0..1.
+  double Share(const YAML::Node& node, const std::string& path) {
+    return Number<double>(node, path, 0, 1);
+  }
+
+  StageVoice ReadVoice(const YAML::Node& node, const std::string& path) {
+    StageVoice voice;
+    Map(node, path);
+    Record(path, node);
+    Keys(node, path, {"share", "voice", "words_per_minute"});
+    const std::string p = path + ".";
+    if (!node["share"]) Fail(p + "share", node, "is required (the fraction of replies spoken, 0 to 1)");
+    voice.share = Share(node["share"], p + "share");
+    if (auto n = node["voice"]) {
+      voice.voice = Text(n, p + "voice");
+      if (voice.voice.empty() || voice.voice.size() > 64) Fail(p + "voice", n, "a voice name has 1 to 64 characters");
+    }
+    if (auto n = node["words_per_minute"]) voice.words_per_minute = Number<int>(n, p + "words_per_minute", 80, 450);
+    return voice;
+  }
+
+  StagePictures ReadPictures(const YAML::Node& node, const std::string& path) {
+    StagePictures pictures;
+    Map(node, path);
+    Record(path, node);
+    Keys(node, path, {"share", "prompt"});
+    const std::string p = path + ".";
+    if (!node["share"]) Fail(p + "share", node, "is required (the fraction of replies with a picture, 0 to 1)");
+    pictures.share = Share(node["share"], p + "share");
+    if (auto n = node["prompt"]) {
+      pictures.prompt = Text(n, p + "prompt");
+      if (pictures.prompt.size() > 4000) Fail(p + "prompt", n, "a picture prompt has at most 4000 bytes");
+    }
+    return pictures;
+  }
+
   Stage ReadStage(const std::string& name, const YAML::Node& node, const std::string& path) {
     Stage stage;
     stage.name = name;
@@ -278,7 +314,7 @@ class FlowReader {
     if (node.IsNull()) return stage;
     Map(node, path);
     Keys(node, path, {"prompt", "romance", "opens_conversation", "provider", "sampling", "reply", "proactive",
-                      "transitions"});
+                      "voice", "pictures", "transitions"});
     const std::string p = path + ".";
     if (auto n = node["prompt"]) stage.prompt = Text(n, p + "prompt");
     if (auto n = node["romance"]) {
@@ -293,6 +329,8 @@ class FlowReader {
     stage.sampling = ReadSampling(node["sampling"], p + "sampling");
     stage.reply = ReadReply(node["reply"], p + "reply");
     if (auto n = node["proactive"]) stage.proactive = ReadProactive(n, p + "proactive");
+    if (auto n = node["voice"]) stage.voice = ReadVoice(n, p + "voice");
+    if (auto n = node["pictures"]) stage.pictures = ReadPictures(n, p + "pictures");
     if (auto n = node["transitions"]) {
       if (!n.IsSequence()) Fail(p + "transitions", n, "expected a list, got " + Describe(n));
       if (transitions_ + n.size() > kMaxFlowTransitions) {

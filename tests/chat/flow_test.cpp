@@ -93,7 +93,7 @@ TEST(FlowTest, ParsesStagesTransitionsMoodsAndStyles) {
 TEST(FlowTest, ParseErrorsNameTheFieldAndThePosition) {
   EXPECT_EQ(ErrorOf("stages:\n  a:\n    promt: hi\n"),
             "stages.a.promt: unknown key (known: prompt, romance, opens_conversation, provider, sampling, reply, "
-            "proactive, transitions) (line 3, column 5)");
+            "proactive, voice, pictures, transitions) (line 3, column 5)");
   EXPECT_EQ(ErrorOf("nme: x\nstages: {a: {}}\n"), "nme: unknown key (known: name, start, moods, stages) (line 1, column 1)");
   EXPECT_EQ(ErrorOf("stages:\n  a:\n    prompt: one\n    prompt: two\n"), "stages.a.prompt: given twice (line 4, column 5)");
   EXPECT_EQ(ErrorOf("stages:\n  a:\n    sampling: {temperature: hot}\n"),
@@ -372,6 +372,72 @@ TEST(FlowTest, ProactiveTimingHonoursBackoffCapsAndQuietHours) {
   const std::optional<int64_t> far = NextProactiveAt(policy, noon, 999, 0, noon);
   ASSERT_TRUE(far.has_value());
   EXPECT_GT(*far, noon + 3000 * kDay);
+}
+
+TEST(FlowTest, StagesMaySendVoiceMessagesAndPictures) {
+  const Flow flow = Parsed(
+      "stages:\n"
+      "  a:\n"
+      "    voice: {share: 0.3, voice: en-gb, words_per_minute: 170}\n"
+      "    pictures: {share: 0.1, prompt: \"{{char}} in the garden\"}\n"
+      "  b:\n"
+      "    voice: {share: 1}\n"
+      "  c: {}\n");
+  ASSERT_EQ(flow.stages.size(), 3u);
+  ASSERT_TRUE(flow.stages[0].voice.has_value());
+  EXPECT_DOUBLE_EQ(flow.stages[0].voice->share, 0.3);
+  EXPECT_EQ(flow.stages[0].voice->voice, "en-gb");
+  EXPECT_EQ(flow.stages[0].voice->words_per_minute, 170);
+  ASSERT_TRUE(flow.stages[0].pictures.has_value());
+  EXPECT_DOUBLE_EQ(flow.stages[0].pictures->share, 0.1);
+  EXPECT_EQ(flow.stages[0].pictures->prompt, "{{char}} in the garden");
+  ASSERT_TRUE(flow.stages[1].voice.has_value());
+  EXPECT_EQ(flow.stages[1].voice->voice, "");
+  EXPECT_EQ(flow.stages[1].voice->words_per_minute, 0);
+  EXPECT_FALSE(flow.stages[1].pictures.has_value());
+  EXPECT_FALSE(flow.stages[2].voice.has_value());
+  EXPECT_EQ(flow.positions.at("stages.a.voice.share").line, 3);
+}
+
+TEST(FlowTest, VoiceAndPictureSettingsAreCheckedWithTheirFieldAndPosition) {
+  EXPECT_EQ(ErrorOf("stages:\n  a:\n    voice: {share: 1.5}\n"),
+            "stages.a.voice.share: must be between 0 and 1, got '1.5' (line 3, column 20)");
+  EXPECT_EQ(FieldOf("stages:\n  a:\n    voice: {share: -0.1}\n"), "stages.a.voice.share");
+  EXPECT_EQ(ErrorOf("stages:\n  a:\n    voice: {share: often}\n"),
+            "stages.a.voice.share: expected a number, got 'often' (line 3, column 20)");
+  EXPECT_EQ(ErrorOf("stages:\n  a:\n    voice: {voice: en-us}\n"),
+            "stages.a.voice.share: is required (the fraction of replies spoken, 0 to 1) (line 3, column 12)");
+  EXPECT_EQ(ErrorOf("stages:\n  a:\n    voice: {share: 0.5, speed: 2}\n"),
+            "stages.a.voice.speed: unknown key (known: share, voice, words_per_minute) (line 3, column 25)");
+  EXPECT_EQ(FieldOf("stages:\n  a:\n    voice: {share: 0.5, words_per_minute: 20}\n"),
+            "stages.a.voice.words_per_minute");
+  EXPECT_EQ(ErrorOf("stages:\n  a:\n    voice: yes\n"), "stages.a.voice: expected a mapping, got 'yes' (line 3, column 12)");
+  EXPECT_EQ(ErrorOf("stages:\n  a:\n    pictures:\n      share: 0.2\n      style: watercolour\n"),
+            "stages.a.pictures.style: unknown key (known: share, prompt) (line 5, column 7)");
+  EXPECT_EQ(ErrorOf("stages:\n  a:\n    pictures: {share: 2}\n"),
+            "stages.a.pictures.share: must be between 0 and 1, got '2' (line 3, column 23)");
+  EXPECT_EQ(FieldOf("stages:\n  a:\n    pictures: {prompt: x}\n"), "stages.a.pictures.share");
+  // The safety gate reads the picture prompt too.
+  EXPECT_EQ(FieldOf("stages:\n  a:\n    pictures: {share: 1, prompt: \"a kiss at sunset\"}\n", {true}),
+            "stages.a.pictures.prompt");
+  EXPECT_EQ(FieldOf("stages:\n  a:\n    pictures: {share: 1, prompt: \"a kiss at sunset\"}\n"), "");
+}
+
+TEST(FlowTest, TheMediaDrawIsStablePerMessageAndNearItsShare) {
+  int voiced = 0, pictured = 0, both = 0;
+  for (int64_t id = 1; id <= 10'000; ++id) {
+    const bool voice = MediaDrawn(0.3, id, kVoiceDrawSalt);
+    const bool picture = MediaDrawn(0.3, id, kPictureDrawSalt);
+    EXPECT_EQ(voice, MediaDrawn(0.3, id, kVoiceDrawSalt));
+    voiced += voice;
+    pictured += picture;
+    both += voice && picture;
+    EXPECT_FALSE(MediaDrawn(0, id, kVoiceDrawSalt));
+    EXPECT_TRUE(MediaDrawn(1, id, kVoiceDrawSalt));
+  }
+  EXPECT_NEAR(voiced, 3000, 200);
+  EXPECT_NEAR(pictured, 3000, 200);
+  EXPECT_NEAR(both, 900, 120);  // drawn apart, not the same messages
 }
 
 TEST(FlowTest, DefaultFlowIsOneValidStage) {
