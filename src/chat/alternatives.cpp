@@ -69,10 +69,26 @@ Result<Alternative> FindAlternative(TurnContext& context, int64_t conversation_i
   return found;
 }
 
+// A voice message speaks the text it was made from, and a picture goes with it: once the text is
+// replaced (a new alternative, an edit) they no longer belong to what is shown, so they leave
+// metadata.media (the media route and the chat read only that) for metadata.retired_media. Their
+// files stay.
+void RetireMedia(json& metadata) {
+  const auto media = metadata.find("media");
+  if (media == metadata.end()) return;
+  json& retired = metadata["retired_media"];
+  if (!retired.is_array()) retired = json::array();
+  if (media->is_array()) {
+    for (json& entry : *media) retired.push_back(std::move(entry));
+  }
+  metadata.erase("media");
+}
+
 // Stores the new alternative on the reply's first message and marks the other parts superseded.
 Result<TurnOutcome> StoreAlternative(TurnContext& context, Alternative& found, const std::string& text,
                                      const llm::Usage& usage, bool incomplete, const TurnSink& sink) {
   found.swipes.push_back(text);
+  RetireMedia(found.metadata);
   found.metadata["swipes"] = found.swipes;
   found.metadata["swipe"] = found.swipes.size() - 1;
   store::MessagePatch patch;
@@ -176,6 +192,7 @@ Result<store::Message> EditMessage(TurnContext& context, int64_t message_id, std
     if (index < metadata["swipes"].size()) metadata["swipes"][index] = content;
   }
   metadata["edited"] = true;
+  RetireMedia(metadata);
   store::MessagePatch patch;
   if (message.role == store::MessageRole::kUser) patch.sentiment = EstimateSentiment(content);
   patch.content = std::move(content);

@@ -14,6 +14,7 @@
 #include "chat/alternatives.h"
 #include "chat/macros.h"
 #include "chat/proactive_turns.h"
+#include "chat/reply_media_step.h"
 #include "chat/reply_stream.h"
 #include "chat/sentiment.h"
 #include "chat/summary_jobs.h"
@@ -229,8 +230,11 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
     plan->tools = false;
     plan->metadata["handoff"] = *reason;
   }
+  // What the reply answers, for a picture's {{conversation}}.
+  std::vector<store::Message> recent(plan->history.end() - std::min<size_t>(plan->history.size(), 4),
+                                     plan->history.end());
   GenerateReply(s, scene, std::move(plan).value(), job->options, job->sink, job->control,
-                [&s, scene, job, moved, conversation_id, handoff](Result<Generated> generated) {
+                [&s, scene, job, moved, conversation_id, handoff, recent = std::move(recent)](Result<Generated> generated) {
                   if (job->posted || moved) {
                     SettleState(s, conversation_id, job->posted ? &*job->posted : nullptr, moved);
                   }
@@ -239,9 +243,17 @@ void ReplyTurn(TurnContext& s, const Scene& admitted, const std::shared_ptr<inte
                   if (!generated.ok()) return job->finish(generated.status());
                   if (scene->conversation.status == store::ConversationStatus::kHandedOff) {
                     Emit(job->sink, HandoffEvent{scene->conversation});
+                    return EndTurn(s, scene, *job,
+                                   TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});
                   }
-                  EndTurn(s, scene, *job,
-                          TurnOutcome{std::move(generated->messages), {}, generated->usage, generated->incomplete});
+                  // The stage's voice and pictures, for a reply written whole.
+                  const Stage* stage = generated->incomplete ? nullptr : s.StageOf(*scene);
+                  internal::AttachMedia(
+                      s, scene, stage, std::move(generated->messages), recent, job->sink, job->control,
+                      [&s, scene, job, usage = generated->usage, incomplete = generated->incomplete](
+                          std::vector<store::Message> messages) {
+                        EndTurn(s, scene, *job, TurnOutcome{std::move(messages), {}, usage, incomplete});
+                      });
                 });
 }
 
@@ -488,6 +500,7 @@ void ChatRuntime::Shutdown() {
   // Every turn ends promptly once cancelled (providers stop, pauses are cut); the bound only
   // keeps a provider that ignores cancellation from holding shutdown forever.
   if (!s.turns.WaitIdle(60'000)) spdlog::error("chat runtime: turns still running after 60 s; stopping anyway");
+  if (s.media_workers) s.media_workers->Stop(TaskPool::StopMode::kDrain);
   s.workers.Stop(TaskPool::StopMode::kDrain);
 }
 

@@ -14,6 +14,11 @@
 // and the caller gets an "error" event and the error; the conversation stays consistent (the
 // user's message and every completed part are stored).
 //
+// Voice and pictures (chat/reply_media.h): after the reply's parts are stored, each part the
+// stage's draw picks is spoken or gets a picture, on the media threads; the file is written, the
+// message's metadata lists it, and a MediaEvent reports it before DoneEvent. A medium that fails
+// leaves the reply as it is, its metadata saying why.
+//
 // Threads: a turn holds no thread while it waits. StartTurn and PostMessage admit a turn, queue it
 // behind its conversation's earlier turns (turn_queue.h) and return; its steps (store reads and
 // writes, prompt assembly) run on the runtime's few workers, the provider streams on its own
@@ -39,6 +44,7 @@
 #include "base/status.h"
 #include "chat/memory.h"
 #include "chat/outcome_prediction.h"
+#include "chat/reply_media.h"
 #include "chat/turn_events.h"
 #include "chat/turn_queue.h"
 #include "llm/provider.h"
@@ -93,6 +99,13 @@ struct RuntimeOptions {
   // Where standalone intent catalogs live (intents/standalone_catalog.h), <data_dir>/intents;
   // empty: only catalogs inside cards.
   std::filesystem::path intent_catalogs_dir;
+  // Voice messages and pictures in replies (chat/reply_media.h): a stage's `voice` and `pictures`
+  // make them through `reply_media`, on `media_threads` threads of their own (synthesis and image
+  // APIs block), and keep the files under `media_dir` (<data_dir>/media). Null or no directory:
+  // stages' voice and pictures are ignored, with no error.
+  std::shared_ptr<ReplyMedia> reply_media;
+  std::filesystem::path media_dir;
+  int media_threads = 2;
   // A reply to a message that matches a response template of the character's intent catalog says
   // the template, its facts kept (chat/template_reply.h); false: every reply is the model's own.
   bool response_templates = true;

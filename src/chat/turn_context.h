@@ -68,6 +68,10 @@ struct TurnContext {
   // Hands `task` to the runtime's workers (turn steps: store reads and writes, prompt assembly).
   void Post(std::function<void()> task);
   TaskPool workers;
+  // Threads that make reply media (blocking calls: speech synthesis, image APIs); null without
+  // RuntimeOptions::reply_media. False when they are stopping.
+  bool PostMedia(std::function<void()> task);
+  std::unique_ptr<TaskPool> media_workers;
   TurnQueue turns;
   // Turns admitted and not yet over, so Shutdown can cancel them.
   void Track(const std::shared_ptr<TurnHandle>& turn);

@@ -11,6 +11,7 @@ struct Namer {
   std::string_view operator()(const ToolCallEvent&) const { return "tool.call"; }
   std::string_view operator()(const ToolResultEvent&) const { return "tool.result"; }
   std::string_view operator()(const MessageEndEvent&) const { return "message.end"; }
+  std::string_view operator()(const MediaEvent&) const { return "message.media"; }
   std::string_view operator()(const HandoffEvent&) const { return "handoff"; }
   std::string_view operator()(const ErrorEvent&) const { return "error"; }
   std::string_view operator()(const DoneEvent&) const { return "done"; }

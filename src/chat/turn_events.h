@@ -9,6 +9,8 @@
 //   ToolCallEvent      the model asked for a tool (between a reply's steps; see chat/tool_calls.h)
 //   ToolResultEvent    the tool's outcome: what it returned went back to the model
 //   MessageEndEvent    the message is stored (no message: the model wrote nothing)
+//   MediaEvent         a stored message got its voice or picture (or the medium failed: the message
+//                      stays, its metadata says why); after every part's MessageEndEvent
 //   HandoffEvent       the conversation is with a human agent: no character reply follows (a
 //                      message posted while handed off, or a reply that handed it off)
 //   ErrorEvent         the turn failed; what was stored before stays (partial_message_id)
@@ -70,6 +72,12 @@ struct ToolResultEvent {
   std::string error;    // why not, when not ok
 };
 
+struct MediaEvent {
+  int message_index = 0;  // the reply's part
+  int media_index = 0;    // in the message's metadata.media
+  store::Message message;  // as stored now
+};
+
 struct HandoffEvent {
   store::Conversation conversation;  // handed off; metadata.handoff says to whom, if anyone yet
 };
@@ -86,11 +94,11 @@ struct DoneEvent {
 };
 
 using TurnEvent = std::variant<UserMessageEvent, MessageStartEvent, DeltaEvent, TypingEvent, ToolCallEvent,
-                               ToolResultEvent, MessageEndEvent, HandoffEvent, ErrorEvent, DoneEvent>;
+                               ToolResultEvent, MessageEndEvent, MediaEvent, HandoffEvent, ErrorEvent, DoneEvent>;
 using TurnSink = std::function<void(const TurnEvent&)>;
 
 // The event's name on the wire: "message", "message.start", "delta", "typing", "tool.call", "tool.result",
-// "message.end", "handoff", "error", "done".
+// "message.end", "message.media", "handoff", "error", "done".
 std::string_view EventName(const TurnEvent& event);
 
 }  // namespace troupe::chat

@@ -38,6 +38,10 @@ struct Writer {
   json operator()(const chat::MessageEndEvent& end) const {
     return {{"message_index", end.message_index}, {"message", end.message ? ToJson(*end.message) : json()}};
   }
+  json operator()(const chat::MediaEvent& media) const {
+    return {{"message_index", media.message_index}, {"media_index", media.media_index},
+            {"message", ToJson(media.message)}};
+  }
   json operator()(const chat::HandoffEvent& handoff) const {
     const json metadata = json::parse(handoff.conversation.metadata_json, nullptr, false);
     const json record = metadata.is_object() ? metadata.value("handoff", json::object()) : json::object();

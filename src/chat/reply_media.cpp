@@ -1,0 +1,128 @@
+// Where reply media live and how a message's metadata records them (reply_media.h).
+#include "chat/reply_media.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace troupe::chat {
+namespace {
+
+struct MediaType {
+  std::string_view mime_type;
+  std::string_view extension;
+};
+constexpr MediaType kMediaTypes[] = {
+    {"audio/ogg", "opus"}, {"audio/wav", "wav"},  {"audio/mpeg", "mp3"},
+    {"image/png", "png"},  {"image/jpeg", "jpg"}, {"image/webp", "webp"},
+};
+
+// Told apart in temporary names, so two writers in one process never share one.
+std::atomic<uint64_t> media_file_writes{0};
+
+}  // namespace
+
+std::string_view MediaKindName(MediaKind kind) { return kind == MediaKind::kVoice ? "voice" : "picture"; }
+
+std::string_view MediaExtension(std::string_view mime_type) {
+  for (const MediaType& type : kMediaTypes) {
+    if (type.mime_type == mime_type) return type.extension;
+  }
+  return "";
+}
+
+Result<std::filesystem::path> MediaFilePath(const std::filesystem::path& media_dir, int64_t conversation_id,
+                                            int64_t message_id, int index, std::string_view mime_type) {
+  const std::string_view extension = MediaExtension(mime_type);
+  if (extension.empty()) {
+    return Status(StatusCode::kInvalidArgument, "media of type '" + std::string(mime_type) + "' are not stored",
+                  "mime_type");
+  }
+  return media_dir / std::to_string(conversation_id) /
+         (std::to_string(message_id) + "-" + std::to_string(index) + "." + std::string(extension));
+}
+
+Status WriteMediaFile(const std::filesystem::path& path, std::string_view bytes) {
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  if (error) {
+    return Status(StatusCode::kUnavailable, path.parent_path().string() + ": cannot be created: " + error.message());
+  }
+  const std::filesystem::path temporary =
+      path.parent_path() / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                            std::to_string(media_file_writes.fetch_add(1)));
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(temporary, error);
+      return Status(StatusCode::kUnavailable, temporary.string() + ": cannot be written");
+    }
+  }
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    return Status(StatusCode::kUnavailable, path.string() + ": cannot be written: " + error.message());
+  }
+  return Status::Ok();
+}
+
+Result<MediaItem> MediaOf(const store::Message& message, int index) {
+  const nlohmann::json metadata = nlohmann::json::parse(message.metadata_json, nullptr, false);
+  const auto none = [&] {
+    return Status(StatusCode::kNotFound,
+                  "message " + std::to_string(message.id) + " has no medium " + std::to_string(index), "index");
+  };
+  if (!metadata.is_object() || index < 0) return none();
+  const auto media = metadata.find("media");
+  if (media == metadata.end() || !media->is_array() || static_cast<size_t>(index) >= media->size()) return none();
+  const nlohmann::json& entry = (*media)[static_cast<size_t>(index)];
+  if (!entry.is_object()) return none();
+  MediaItem item;
+  const std::string kind = entry.value("kind", "");
+  if (kind == "voice") item.kind = MediaKind::kVoice;
+  else if (kind == "picture") item.kind = MediaKind::kPicture;
+  else return none();
+  if (const auto error = entry.find("error"); error != entry.end() && error->is_object()) {
+    item.error = error->value("code", "unknown") + ": " + error->value("message", "");
+    return item;
+  }
+  const auto mime = entry.find("mime_type");
+  if (mime == entry.end() || !mime->is_string() || MediaExtension(mime->get<std::string>()).empty()) return none();
+  item.mime_type = mime->get<std::string>();
+  if (const auto duration = entry.find("duration_ms"); duration != entry.end() && duration->is_number_integer()) {
+    item.duration_ms = duration->get<int64_t>();
+  }
+  return item;
+}
+
+Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const store::Message& message, int index) {
+  TROUPE_ASSIGN_OR_RETURN(MediaItem item, MediaOf(message, index));
+  if (!item.error.empty()) {
+    return Status(StatusCode::kNotFound,
+                  "the " + std::string(MediaKindName(item.kind)) + " of message " + std::to_string(message.id) +
+                      " failed (" + item.error + "), so it has no file",
+                  "index");
+  }
+  TROUPE_ASSIGN_OR_RETURN(std::filesystem::path path,
+                          MediaFilePath(media_dir, message.conversation_id, message.id, index, item.mime_type));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) {
+      return Status(StatusCode::kNotFound, "the file of medium " + std::to_string(index) + " of message " +
+                                               std::to_string(message.id) + " is gone", "index");
+    }
+    return Status(StatusCode::kUnavailable, path.string() + ": cannot be read");
+  }
+  MediaFile file;
+  file.mime_type = item.mime_type;
+  file.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status(StatusCode::kUnavailable, path.string() + ": cannot be read");
+  return file;
+}
+
+}  // namespace troupe::chat

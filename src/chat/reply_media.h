@@ -1,0 +1,98 @@
+// Voice messages and pictures in replies (docs/flows.md, "Voice and pictures"). A stage may send
+// some of its reply messages as voice (the text spoken, kept as the transcript) or with a picture.
+// The runtime asks a ReplyMedia for the bytes; where they come from (espeak-ng, an OpenAI-compatible
+// speech or images API, the offline avatar renderer) is the studio's business
+// (studio/reply_media_providers.h), since chat may not use the studio. The files are kept under
+// the data directory, one per medium:
+//
+//   <media_dir>/<conversation_id>/<message_id>-<index>.<ext>      (media_dir = <data_dir>/media)
+//
+// and the message's metadata lists them: {"media": [{"kind": "voice", "mime_type": "audio/ogg",
+// "duration_ms": 2140, "bytes": 6512}, {"kind": "picture", "mime_type": "image/png", "bytes": ...,
+// "prompt": "..."}, {"kind": "voice", "error": {"code": "unavailable", "message": "..."}}]}.
+// The path is derived from the ids and the MIME type, never read from the metadata, so a reader
+// (the API's media route) cannot be pointed at another file.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "store/records.h"
+
+namespace troupe::chat {
+
+enum class MediaKind { kVoice, kPicture };
+// "voice", "picture".
+std::string_view MediaKindName(MediaKind kind);
+
+// Speak `text` (a reply message's) in `voice` at `words_per_minute`.
+struct VoiceRequest {
+  std::string text;
+  std::string voice;  // the provider's voice name; "" = its default
+  int words_per_minute = 175;
+  const std::atomic<bool>* cancelled = nullptr;  // set: stop as soon as possible
+};
+
+// Draw `prompt` as a picture `character` sends.
+struct PictureRequest {
+  std::string prompt;
+  std::string negative_prompt;  // "" for none
+  const store::Character* character = nullptr;  // the sender: an offline renderer draws from its traits
+  uint64_t seed = 0;                            // the same seed asks for the same picture, where supported
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
+// A medium's file: its bytes and what they are.
+struct MediaContent {
+  std::string bytes;
+  std::string mime_type;    // audio/ogg, audio/wav, audio/mpeg, image/png, image/jpeg or image/webp
+  int64_t duration_ms = 0;  // audio; 0 when unknown
+};
+
+// Makes the media of replies. Calls block (synthesis, a remote API): the runtime calls them on its
+// media threads, never on a turn worker or an HTTP thread. Errors are the providers' own Status
+// (kUnavailable, kDeadlineExceeded, kInvalidArgument, ...); the runtime records them in the
+// message's metadata and keeps the reply. Thread-safe.
+class ReplyMedia {
+ public:
+  virtual ~ReplyMedia() = default;
+  virtual Result<MediaContent> Voice(const VoiceRequest& request) = 0;
+  virtual Result<MediaContent> Picture(const PictureRequest& request) = 0;
+};
+
+// The file extension of a medium's MIME type ("opus" for audio/ogg, "png", ...); "" for a type a
+// medium is never stored as.
+std::string_view MediaExtension(std::string_view mime_type);
+
+// <media_dir>/<conversation_id>/<message_id>-<index>.<ext>; kInvalidArgument for a MIME type
+// without an extension.
+Result<std::filesystem::path> MediaFilePath(const std::filesystem::path& media_dir, int64_t conversation_id,
+                                            int64_t message_id, int index, std::string_view mime_type);
+
+// Writes `bytes` through a temporary file and a rename, creating the folders, so a reader never
+// sees half a file. kUnavailable naming the path when the disk refuses.
+Status WriteMediaFile(const std::filesystem::path& path, std::string_view bytes);
+
+// Medium `index` of a stored message, as its metadata records it.
+struct MediaItem {
+  MediaKind kind = MediaKind::kVoice;
+  std::string mime_type;
+  int64_t duration_ms = 0;
+  std::string error;  // not empty: this medium failed and has no file ("unavailable: ...")
+};
+// kNotFound when the message's metadata records no medium `index` (or something that is not one).
+Result<MediaItem> MediaOf(const store::Message& message, int index);
+
+// The bytes of medium `index` of `message`, with its MIME type: kNotFound for no such medium, a
+// failed one (the message says why) or a file that is gone; kUnavailable when it cannot be read.
+struct MediaFile {
+  std::string bytes;
+  std::string mime_type;
+};
+Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const store::Message& message, int index);
+
+}  // namespace troupe::chat
