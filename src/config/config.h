@@ -119,6 +119,35 @@ struct ExamplesConfig {
   bool install = true;
 };
 
+// Voice messages in replies (docs/studio.md, Voice): the speech provider a stage's `voice` speaks
+// with. espeak: espeak-ng offline; openai: an OpenAI-compatible /v1/audio/speech endpoint.
+struct SpeechConfig {
+  std::string provider = "espeak";
+  std::string base_url = "https://api.openai.com/v1";  // openai
+  std::string api_key;                                 // openai
+  std::string model = "tts-1";                         // openai
+  std::string voice;            // when neither the stage nor the card names one ("": en-us / alloy)
+  std::string format = "opus";  // opus | wav
+  std::string allowed_hosts;    // openai: comma-separated hosts ("": base_url's own)
+  bool allow_private = false;   // openai: a loopback or private address may be connected to
+  int timeout_seconds = 60;
+};
+
+// Pictures in replies (docs/studio.md, Pictures): the image provider a stage's `pictures` draw
+// with. avatar: the offline renderer; openai: an OpenAI-compatible images API; a1111: an
+// Automatic1111-style txt2img server.
+struct ImagesConfig {
+  std::string provider = "avatar";
+  std::string base_url;   // openai, a1111
+  std::string api_key;    // openai, a1111
+  std::string model;      // openai ("": the service's default)
+  int size = 512;         // pixels, square
+  int steps = 25;         // a1111
+  std::string image_hosts;  // hosts an image URL in an answer may come from, comma-separated
+  bool allow_private_image_hosts = false;
+  int timeout_seconds = 120;
+};
+
 struct Config {
   std::string data_dir = "./data";
   LogConfig log;
@@ -129,6 +158,8 @@ struct Config {
   ToolsConfig tools;
   SupportConfig support;
   ExamplesConfig examples;
+  SpeechConfig speech;
+  ImagesConfig images;
   std::map<std::string, ProviderConfig> providers;  // by name
 
   // store.url, or the SQLite file in data_dir when that is empty.

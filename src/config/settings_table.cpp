@@ -362,6 +362,61 @@ void AddExamplesSettings(std::vector<SettingSpec>& list) {
                              In(&Config::examples, &ExamplesConfig::install)));
 }
 
+// Where voice messages and pictures in replies come from.
+void AddMediaSettings(std::vector<SettingSpec>& list) {
+  const auto optional_url = [](const std::string& url) { return url.empty() ? std::string() : CheckHttpUrl(url); };
+  list.push_back(StringSetting("speech.provider",
+                               "speech for voice messages: espeak (offline) or openai (an OpenAI-compatible "
+                               "/v1/audio/speech endpoint)",
+                               In(&Config::speech, &SpeechConfig::provider), OneOf({"espeak", "openai"})));
+  list.push_back(StringSetting("speech.base_url", "speech.provider openai: the API root",
+                               In(&Config::speech, &SpeechConfig::base_url), optional_url));
+  list.back().redact = ShowUrlWithoutCredentials;
+  list.push_back(StringSetting("speech.api_key", "speech.provider openai: the API key (Bearer)",
+                               In(&Config::speech, &SpeechConfig::api_key), {}, /*secret=*/true));
+  list.push_back(StringSetting("speech.model", "speech.provider openai: the model",
+                               In(&Config::speech, &SpeechConfig::model)));
+  list.push_back(StringSetting("speech.voice",
+                               "the voice when neither the stage nor the card names one (empty: en-us for espeak, "
+                               "alloy for openai)",
+                               In(&Config::speech, &SpeechConfig::voice)));
+  list.push_back(StringSetting("speech.format", "audio files of voice messages: opus (Ogg Opus) or wav",
+                               In(&Config::speech, &SpeechConfig::format), OneOf({"opus", "wav"})));
+  list.push_back(StringSetting("speech.allowed_hosts",
+                               "speech.provider openai: hosts requests may go to, comma-separated (empty: "
+                               "base_url's own)",
+                               In(&Config::speech, &SpeechConfig::allowed_hosts)));
+  list.push_back(BoolSetting("speech.allow_private",
+                             "speech.provider openai: allow a loopback or private address (a local server)",
+                             In(&Config::speech, &SpeechConfig::allow_private)));
+  list.push_back(IntSetting<int>("speech.timeout_seconds", "speech.provider openai: time allowed per request",
+                                 In(&Config::speech, &SpeechConfig::timeout_seconds), 1, 3600));
+  list.push_back(StringSetting("images.provider",
+                               "pictures in replies: avatar (offline, drawn from the character), openai (an "
+                               "OpenAI-compatible images API) or a1111 (an Automatic1111-style txt2img server)",
+                               In(&Config::images, &ImagesConfig::provider), OneOf({"avatar", "openai", "a1111"})));
+  list.push_back(StringSetting("images.base_url", "images.provider openai or a1111: the API root (required)",
+                               In(&Config::images, &ImagesConfig::base_url), optional_url));
+  list.back().redact = ShowUrlWithoutCredentials;
+  list.push_back(StringSetting("images.api_key", "images.provider openai or a1111: the API key (Bearer)",
+                               In(&Config::images, &ImagesConfig::api_key), {}, /*secret=*/true));
+  list.push_back(StringSetting("images.model", "images.provider openai: the model (empty: the service's default)",
+                               In(&Config::images, &ImagesConfig::model)));
+  list.push_back(IntSetting<int>("images.size", "pictures' width and height in pixels",
+                                 In(&Config::images, &ImagesConfig::size), 64, 2048));
+  list.push_back(IntSetting<int>("images.steps", "images.provider a1111: sampling steps",
+                                 In(&Config::images, &ImagesConfig::steps), 1, 200));
+  list.push_back(StringSetting("images.image_hosts",
+                               "hosts an image URL in a service's answer may be fetched from, comma-separated "
+                               "(empty: none)",
+                               In(&Config::images, &ImagesConfig::image_hosts)));
+  list.push_back(BoolSetting("images.allow_private_image_hosts",
+                             "fetch image URLs from loopback or private addresses too",
+                             In(&Config::images, &ImagesConfig::allow_private_image_hosts)));
+  list.push_back(IntSetting<int>("images.timeout_seconds", "images.provider openai or a1111: time allowed per request",
+                                 In(&Config::images, &ImagesConfig::timeout_seconds), 1, 3600));
+}
+
 }  // namespace
 
 std::string CheckProviderName(const std::string& name) {
@@ -435,6 +490,7 @@ const std::vector<SettingSpec>& Specs() {
     AddToolSettings(list);
     AddSupportSettings(list);
     AddExamplesSettings(list);
+    AddMediaSettings(list);
     return list;
   }();
   return specs;

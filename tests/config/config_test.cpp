@@ -11,6 +11,7 @@ namespace troupe::config {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Result<LoadedConfig> LoadYaml(const std::string& yaml) { return LoadFromYamlText(yaml, "troupe.yaml"); }
 
@@ -323,6 +324,33 @@ TEST(ConfigTest, ExamplesInstallDefaultsOnAndTurnsOffFromFileOrEnvironment) {
   Result<LoadedConfig> wrong = LoadYaml("examples:\n  install: sometimes\n");
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.status().field(), "examples.install");
+}
+
+TEST(ConfigTest, SpeechAndImageProvidersDefaultOfflineAndAreChecked) {
+  Result<LoadedConfig> defaults = LoadYaml("");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->config.speech.provider, "espeak");
+  EXPECT_EQ(defaults->config.speech.format, "opus");
+  EXPECT_EQ(defaults->config.images.provider, "avatar");
+  EXPECT_EQ(defaults->config.images.size, 512);
+  Result<LoadedConfig> remote = LoadYaml(
+      "speech:\n  provider: openai\n  base_url: http://127.0.0.1:8880/v1\n  api_key: sk-speech\n  voice: nova\n"
+      "images:\n  provider: a1111\n  base_url: http://127.0.0.1:7860\n  size: 768\n");
+  ASSERT_TRUE(remote.ok()) << remote.status().ToString();
+  EXPECT_EQ(remote->config.speech.provider, "openai");
+  EXPECT_EQ(remote->config.speech.voice, "nova");
+  EXPECT_EQ(remote->config.images.provider, "a1111");
+  EXPECT_EQ(remote->config.images.size, 768);
+  EXPECT_THAT(Render(*remote), Not(HasSubstr("sk-speech")));
+  LoadRequest request;
+  request.environment = {{"TROUPE_IMAGES_PROVIDER", "openai"}};
+  Result<LoadedConfig> from_env = Load(request);
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->config.images.provider, "openai");
+  EXPECT_EQ(LoadYaml("speech:\n  provider: festival\n").status().field(), "speech.provider");
+  EXPECT_EQ(LoadYaml("images:\n  provider: dalle\n").status().field(), "images.provider");
+  EXPECT_EQ(LoadYaml("speech:\n  format: mp3\n").status().field(), "speech.format");
+  EXPECT_EQ(LoadYaml("images:\n  base_url: ftp://x\n").status().field(), "images.base_url");
 }
 
 TEST(ConfigTest, ToolSecretsFromFileAndEnvironmentNeverShown) {
