@@ -55,6 +55,7 @@ ApiServer::ApiServer(Backend backend, ApiOptions options,
   }
   // Avatars and card images are kept in the server's own temporary directory unless a test says.
   if (options.data_dir.empty()) options.data_dir = (dir_ / "data").string();
+  data_dir_ = options.data_dir;
   if (before_routes) before_routes(*store_, options);
   Router router;
   routes_ = AddApiRoutes(router, *store_, options);

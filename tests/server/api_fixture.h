@@ -54,6 +54,8 @@ class ApiServer {
   store::Store& store() { return *store_; }
   uint16_t port() const { return server_->port(); }
   const std::vector<ApiRouteInfo>& routes() const { return routes_; }
+  // ApiOptions::data_dir as the server has it (the fixture's temporary one unless the test gave one).
+  const std::string& data_dir() const { return data_dir_; }
 
   MintedTestKey MintKey(std::vector<std::string> scopes, std::optional<int64_t> user_id = {});
 
@@ -73,6 +75,7 @@ class ApiServer {
   ::troupe::testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::vector<ApiRouteInfo> routes_;
+  std::string data_dir_;
   std::unique_ptr<RunningServer> server_;
 };
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "chat/card_png.h"
+#include "chat/reply_media.h"
 #include "server/api_fixture.h"
 
 namespace troupe::server::testing {
@@ -102,6 +103,23 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       Result<store::Memory> created = api.store().memories().Create(memory);
       EXPECT_TRUE(created.ok()) << created.status().ToString();
       replace("memory_id", created.ok() ? created->id : 0);
+    }
+    // A reply with a picture, its file where the runtime keeps it, for the media route.
+    if (path.find("{media_index}") != std::string::npos) {
+      store::Message pictured;
+      pictured.conversation_id = conversation.id;
+      pictured.role = store::MessageRole::kAssistant;
+      pictured.content = "Look!";
+      pictured.metadata_json = R"({"media":[{"kind":"picture","mime_type":"image/png"}]})";
+      Result<store::Message> created = api.store().messages().Append(pictured);
+      EXPECT_TRUE(created.ok()) << created.status().ToString();
+      if (created.ok()) {
+        Result<std::filesystem::path> file = chat::MediaFilePath(std::filesystem::path(api.data_dir()) / "media",
+                                                                 conversation.id, created->id, 0, "image/png");
+        EXPECT_TRUE(file.ok() && chat::WriteMediaFile(*file, *chat::DefaultAvatarPng("Probe")).ok());
+      }
+      replace("message_id", created.ok() ? created->id : 0);
+      if (size_t at = path.find("{media_index}"); at != std::string::npos) path.replace(at, 13, "0");
     }
     // A routed user message, as routing-review needs (a campaign's message_id is its draft, below).
     if (path.find("{message_id}") != std::string::npos && path.find("{campaign_id}") == std::string::npos) {

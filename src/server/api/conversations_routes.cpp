@@ -1,9 +1,13 @@
 // /api/v1/conversations and what hangs off one: messages and feedback. A client key acts for one
 // end user: it sees only that user's conversations, and anyone else's answer 404 exactly like a
 // conversation that does not exist, so ids cannot be probed.
+#include <charconv>
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "chat/experiments.h"
+#include "chat/reply_media.h"
 #include "server/api/api_call.h"
 #include "server/api/handoff_assignment.h"
 #include "server/api/json_io.h"
@@ -270,6 +274,42 @@ Response ListMessages(ApiCall& call) {
   return Response::Json(PageJson(*found));
 }
 
+// The file of medium {media_index} of a message (a voice message's audio, a picture the character
+// sent; chat/reply_media.h), served as its MIME type. Anyone who may read the conversation may read
+// its media; a message of another conversation answers 404.
+Response GetMessageMedia(ApiCall& call) {
+  Result<int64_t> message_id = PathId(call.request, "message_id");
+  if (!message_id.ok()) return Response::Error(message_id.status());
+  const std::string_view index_text = call.request.PathParam("media_index");
+  int index = -1;
+  const auto [end, error] = std::from_chars(index_text.data(), index_text.data() + index_text.size(), index);
+  if (error != std::errc() || end != index_text.data() + index_text.size() || index < 0) {
+    return Response::Error(InvalidArgument("media_index must be a whole number from 0", "media_index"));
+  }
+  Result<store::Conversation> conversation = call.VisibleConversation();
+  if (!conversation.ok()) return Response::Error(conversation.status());
+  Result<store::Message> message = call.store.messages().Get(*message_id);
+  if (!message.ok() && message.status().code() != StatusCode::kNotFound) return Response::Error(message.status());
+  if (!message.ok() || message->conversation_id != conversation->id) {
+    return Response::Error(Status(StatusCode::kNotFound,
+                                  "conversation " + std::to_string(conversation->id) + " has no message " +
+                                      std::to_string(*message_id),
+                                  "message_id"));
+  }
+  if (call.options.data_dir.empty()) {
+    return Response::Error(Status(StatusCode::kNotFound, "this server keeps no media files", "media_index"));
+  }
+  Result<chat::MediaFile> file =
+      chat::ReadMediaFile(std::filesystem::path(call.options.data_dir) / "media", *message, index);
+  if (!file.ok()) return Response::Error(file.status());
+  Response response;
+  response.content_type = file->mime_type;
+  response.body = std::move(file->bytes);
+  // A medium's file never changes once written.
+  response.WithHeader("Cache-Control", "private, max-age=86400");
+  return response;
+}
+
 Response ListFeedback(ApiCall& call) {
   Result<store::PageRequest> page = PageFromQuery(call.request);
   if (!page.ok()) return Response::Error(page.status());
@@ -363,6 +403,11 @@ void AddConversationRoutes(RouteTable& table) {
   table.push_back({"GET", "/api/v1/conversations/{conversation_id}/messages", "listMessages",
                    "messages", "List a conversation's messages, oldest first", readers, false, {},
                    "", "Message", true, 200, ListMessages});
+  table.push_back({"GET", "/api/v1/conversations/{conversation_id}/messages/{message_id}/media/{media_index}",
+                   "getMessageMedia", "messages",
+                   "A medium of a message (metadata.media[media_index]): a voice message's audio (audio/ogg or "
+                   "audio/wav) or a picture the character sent (image/png, image/jpeg, image/webp)",
+                   readers, false, {}, "", "", false, 200, GetMessageMedia});
   table.push_back({"GET", "/api/v1/conversations/{conversation_id}/feedback", "listFeedback",
                    "feedback", "List feedback on a conversation", readers, false, {}, "",
                    "FeedbackEvent", true, 200, ListFeedback});

@@ -326,6 +326,8 @@ json Operation(const ApiRoute& route) {
                           {"required", true},
                           {"schema", rest.substr(open, close - open).ends_with("_name")
                                          ? json{{"type", "string"}}
+                                     : rest.substr(open, close - open).ends_with("_index")
+                                         ? json{{"type", "integer"}, {"minimum", 0}}
                                          : json{{"type", "integer"}, {"minimum", 1}}}});
     rest.remove_prefix(close + 1);
   }
@@ -372,6 +374,12 @@ json Operation(const ApiRoute& route) {
   json success = {{"description", "success"}};
   if (route.operation_id == "exportCardPng") {
     success["content"] = {{"image/png", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}};
+  } else if (route.operation_id == "getMessageMedia") {
+    const json binary = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+    success["content"] = json::object();
+    for (const char* type : {"audio/ogg", "audio/wav", "audio/mpeg", "image/png", "image/jpeg", "image/webp"}) {
+      success["content"][type] = binary;
+    }
   } else if (route.pattern == "/api/v1/openapi.json") {
     success["content"] = {{"application/json", {{"schema", {{"type", "object"}}}}}};
   } else if (route.event_stream) {
