@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "./api";
-import { applyEvent, emptyChat, latestReply, mergeFetched, pendingConfirmation, swipesOf, toolLines, toolLineText, visibleMessages,
+import { applyEvent, emptyChat, latestReply, mediaOf, mergeFetched, pendingConfirmation, swipesOf, toolLines, toolLineText, visibleMessages,
          type TurnEvent } from "./chat_model";
 
 function message(id: number, role: Message["role"], content: string, metadata: Record<string, unknown> = {}): Message {
@@ -152,5 +152,23 @@ describe("chat model", () => {
     expect(pendingConfirmation([question, message(3, "user", "yes")])).toBeNull();
     expect(pendingConfirmation([message(1, "user", "hi"), message(2, "assistant", "Hello!")])).toBeNull();
     expect(pendingConfirmation([message(2, "assistant", "?", { tool_confirmation: { tool: 3 } })])).toBeNull();
+  });
+
+  it("a reply's voice message and picture arrive after it is stored, and a failed one says why", () => {
+    let state = applyEvent(emptyChat, { type: "message.end", data: { message_index: 0, message: message(2, "assistant", "Hello!") } });
+    expect(mediaOf(state.messages[0])).toEqual([]);
+    const voiced = message(2, "assistant", "Hello!", { media: [{ kind: "voice", mime_type: "audio/ogg", duration_ms: 900 }] });
+    state = applyEvent(state, { type: "message.media", data: { message_index: 0, media_index: 0, message: voiced } });
+    expect(state.messages).toHaveLength(1);
+    expect(mediaOf(state.messages[0])).toEqual([{ index: 0, kind: "voice", mime_type: "audio/ogg", duration_ms: 900, error: "" }]);
+    const both = message(2, "assistant", "Hello!", { media: [
+      { kind: "voice", mime_type: "audio/ogg", duration_ms: 900 },
+      { kind: "video" },
+      { kind: "picture", error: { code: "unavailable", message: "the image service is down" } },
+    ] });
+    state = applyEvent(state, { type: "message.media", data: { message_index: 0, media_index: 2, message: both } });
+    expect(mediaOf(state.messages[0]).map((m) => [m.index, m.kind, m.error])).toEqual([
+      [0, "voice", ""], [2, "picture", "the image service is down"]]);
+    expect(applyEvent(state, { type: "message.media", data: {} })).toBe(state);
   });
 });

@@ -126,6 +126,9 @@ export function applyEvent(state: ChatState, event: TurnEvent): ChatState {
       return { ...state, pending, messages: upsert(state.messages, data.message as Message),
                tools: state.tools.filter((t) => !listed.has(t.call_id)) };
     }
+    case "message.media": // a stored message got its voice or picture (or its error)
+      return data && data.message && typeof data.message.id === "number"
+        ? { ...state, messages: upsert(state.messages, data.message as Message) } : state;
     case "handoff": // a person answers this conversation: no reply of the character follows
       return { ...state, typing: false, pending: [], status: "handed_off" };
     case "error":
@@ -139,6 +142,29 @@ export function applyEvent(state: ChatState, event: TurnEvent): ChatState {
     default:
       return state;
   }
+}
+
+// A voice message or picture a reply carries (metadata.media[index]); `error` set when it failed.
+export interface MediaItem {
+  index: number;
+  kind: "voice" | "picture";
+  mime_type: string;
+  duration_ms: number;
+  error: string;
+}
+
+// What metadata.media lists, in order; entries of an unknown kind are skipped (their index kept).
+export function mediaOf(message: Message): MediaItem[] {
+  const media = message.metadata?.media;
+  if (!Array.isArray(media)) return [];
+  const items: MediaItem[] = [];
+  media.forEach((m, index) => {
+    if (!m || (m.kind !== "voice" && m.kind !== "picture")) return;
+    const error = m.error ? (typeof m.error.message === "string" && m.error.message ? m.error.message : "failed") : "";
+    items.push({ index, kind: m.kind, mime_type: typeof m.mime_type === "string" ? m.mime_type : "",
+                 duration_ms: typeof m.duration_ms === "number" ? m.duration_ms : 0, error });
+  });
+  return items;
 }
 
 // The messages a person sees: regenerated replies live on as swipes of their first message.

@@ -2,16 +2,18 @@
 // typing indicator between them), regenerate with swipes, edit, branch, thumbs up/down and a
 // comment, the stage and mood in the header; the tools a reply calls as a muted line, and Yes / No
 // when it asks to confirm a change; proactive and agent messages arrive through the live feed,
-// which reconnects after a network drop and refetches what it missed.
+// which reconnects after a network drop and refetches what it missed. A reply sent as a voice
+// message plays in an audio player with its transcript under it; a picture shows as an image.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Character, Conversation, Message } from "../lib/api";
-import { applyEvent, emptyChat, latestReply, mergeFetched, pendingConfirmation, swipesOf, toolLines, toolLineText, visibleMessages,
+import { applyEvent, emptyChat, latestReply, mediaOf, mergeFetched, pendingConfirmation, swipesOf, toolLines, toolLineText, visibleMessages,
          withConversation, type ChatState, type ToolActivity, type TurnEvent } from "../lib/chat_model";
 import { openLiveFeed } from "../lib/live";
 import type { SseEvent } from "../lib/sse";
 import { useApp } from "../context";
 import { Avatar } from "../components/avatar";
 import { ThumbDown, ThumbUp } from "../components/icons";
+import { MessageMedia } from "../components/message_media";
 
 // The tools a reply called, one muted line each.
 function ToolLines({ tools }: { tools: ToolActivity[] }) {
@@ -197,6 +199,8 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
         {messages.map((message) => {
           const swipes = message.role === "assistant" ? swipesOf(message) : null;
           const isLatest = reply?.id === message.id;
+          const media = mediaOf(message);
+          const voiced = media.some((m) => m.kind === "voice" && !m.error);
           return (
             <li class={`message ${message.role}${message.incomplete ? " incomplete" : ""}`} key={message.id} data-message-id={message.id}>
               {tools.has(message.id) && <ToolLines tools={tools.get(message.id)!} />}
@@ -207,7 +211,14 @@ export function ChatPage({ conversationId }: { conversationId: number }) {
                     <div class="row"><button type="submit">Save</button><button type="button" class="ghost" onClick={() => setEditing(0)}>Cancel</button></div>
                   </form>
                 ) : (
-                  <p class="text">{message.content}</p>
+                  <>
+                    {media.length > 0 && <MessageMedia message={message} items={media} name={name} />}
+                    {voiced ? (
+                      <p class="text transcript"><span class="hint">Transcript: </span>{message.content}</p>
+                    ) : (
+                      <p class="text">{message.content}</p>
+                    )}
+                  </>
                 )}
                 {message.incomplete && <p class="hint">This reply was cut off.</p>}
                 {message.role === "agent" && <p class="hint">from a human agent</p>}
