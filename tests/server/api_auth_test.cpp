@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "chat/reply_media.h"
 #include "server/api_fixture.h"
 
 namespace troupe::server::testing {
@@ -276,6 +277,23 @@ std::vector<Row> Rows() {
       {"GET",
        [](World& w, const std::string& owner) {
          return "/api/v1/conversations/" + Id(w.Conversation(owner).first) + "/messages";
+       },
+       NoBody(), conversation_reads},
+      {"GET",
+       [](World& w, const std::string& owner) {
+         // A reply whose voice message is stored where the runtime keeps it.
+         const int64_t conversation = w.Conversation(owner).first;
+         store::Message voiced;
+         voiced.conversation_id = conversation;
+         voiced.role = store::MessageRole::kAssistant;
+         voiced.content = "Hello.";
+         voiced.metadata_json = R"({"media":[{"kind":"voice","mime_type":"audio/ogg","duration_ms":500}]})";
+         Result<store::Message> stored = w.api.store().messages().Append(voiced);
+         EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+         Result<std::filesystem::path> file = chat::MediaFilePath(std::filesystem::path(w.api.data_dir()) / "media",
+                                                                  conversation, stored->id, 0, "audio/ogg");
+         EXPECT_TRUE(file.ok() && chat::WriteMediaFile(*file, "OggS").ok());
+         return "/api/v1/conversations/" + Id(conversation) + "/messages/" + Id(stored->id) + "/media/0";
        },
        NoBody(), conversation_reads},
       {"GET",
