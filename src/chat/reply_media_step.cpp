@@ -43,7 +43,8 @@ struct MediaTask {
 // metadata; returns the message as stored now and the medium's index, or the store's error.
 Result<std::pair<store::Message, int>> MakeMedium(TurnContext& context, const Scene& scene, const Stage& stage,
                                                   const CardMediaDefaults& defaults, const store::Message& message,
-                                                  MediaKind kind, const std::vector<store::Message>& history) {
+                                                  MediaKind kind, const std::vector<store::Message>& history,
+                                                  const std::atomic<bool>& cancelled) {
   json metadata = ParseObject(message.metadata_json);
   if (!metadata["media"].is_array()) metadata["media"] = json::array();
   const int index = static_cast<int>(metadata["media"].size());
@@ -57,6 +58,7 @@ Result<std::pair<store::Message, int>> MakeMedium(TurnContext& context, const Sc
                                : defaults.words_per_minute > 0   ? defaults.words_per_minute
                                                                  : 175;
     entry["voice"] = request.voice;
+    request.cancelled = &cancelled;
     made = context.options.reply_media->Voice(request);
   } else {
     PictureRequest request;
@@ -66,6 +68,7 @@ Result<std::pair<store::Message, int>> MakeMedium(TurnContext& context, const Sc
     request.character = &scene.character;
     request.seed = SplitMix64Finalize(static_cast<uint64_t>(message.id));
     entry["prompt"] = request.prompt;
+    request.cancelled = &cancelled;
     made = context.options.reply_media->Picture(request);
   }
   if (made.ok()) {
@@ -179,7 +182,8 @@ void AttachMedia(TurnContext& context, std::shared_ptr<const Scene> scene, const
       if (state->control->cancelled()) break;
       store::Message& message = state->messages[task.part];
       Result<std::pair<store::Message, int>> made =
-          MakeMedium(context, *state->scene, *state->stage, defaults, message, task.kind, state->history);
+          MakeMedium(context, *state->scene, *state->stage, defaults, message, task.kind, state->history,
+                     state->control->cancel_flag());
       if (!made.ok()) {
         spdlog::error("conversation {}: the {} of message {} was not recorded: {}", message.conversation_id,
                       MediaKindName(task.kind), message.id, made.status().ToString());
@@ -187,6 +191,8 @@ void AttachMedia(TurnContext& context, std::shared_ptr<const Scene> scene, const
       }
       message = made->first;
       Emit(state->sink, MediaEvent{static_cast<int>(task.part), made->second, made->first});
+      // Open event streams (another tab, the agent console) show the message with its medium.
+      if (context.options.on_message_stored) context.options.on_message_stored(state->scene->conversation, message);
     }
     context.Post([state] { state->done(std::move(state->messages)); });
   });

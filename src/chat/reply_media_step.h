@@ -37,7 +37,8 @@ std::string PicturePrompt(const std::string& stage_template, const CardMediaDefa
 // For each of `messages` (a reply's parts, stored) that the stage's voice or pictures draw picks
 // (MediaDrawn on the message id): the medium is made on the media threads, written under the
 // media directory, listed in the message's metadata (or its error, logged) and reported as a
-// MediaEvent. `done` gets the messages as stored now, on a worker, or at once on this thread when
+// MediaEvent and RuntimeOptions::on_message_stored; cancelling the turn stops a medium in flight
+// (the providers poll TurnControl::cancel_flag) and skips the rest. `done` gets the messages as stored now, on a worker, or at once on this thread when
 // there is nothing to make (no ReplyMedia, no stage settings, nothing drawn, a cancelled turn).
 // `history` is what the reply answered, for the pictures' {{conversation}}.
 void AttachMedia(TurnContext& context, std::shared_ptr<const Scene> scene, const Stage* stage,

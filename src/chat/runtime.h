@@ -76,8 +76,9 @@ struct RuntimeOptions {
   SummaryPolicy summary;
   std::string summary_provider;
   int recall_limit = 4;
-  // Called after anything the runtime stores (replies, greetings, proactive messages), so the
-  // server can tell open event streams; and after it enqueues a job. May be empty.
+  // Called after anything the runtime stores (replies, greetings, proactive messages), and again
+  // with the message when a reply's voice or picture is attached, so the server can tell open
+  // event streams; and after it enqueues a job. May be empty.
   std::function<void(const store::Conversation&, const store::Message&)> on_message_stored;
   std::function<void()> on_job_enqueued;
   // Called when a reply hands its conversation to a human on its own (chat/handoff.h), with the

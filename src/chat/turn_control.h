@@ -25,6 +25,8 @@ class TurnControl final : public TurnHandle {
   void Cancel() override;
   // Cancelled through Cancel, or through the caller's flag (TurnOptions::cancel).
   bool cancelled() const;
+  // Set by Cancel (not by the caller's flag): for blocking calls that poll a flag (reply media).
+  const std::atomic<bool>& cancel_flag() const { return cancelled_; }
 
   // The provider call in flight, so Cancel reaches it. Cancels it at once when already cancelled.
   void SetCall(std::shared_ptr<llm::ChatCall> call);
