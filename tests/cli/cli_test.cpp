@@ -220,6 +220,16 @@ TEST_F(CliTest, UnreachablePostgresIsAnEnvironmentError) {
   EXPECT_THAT(result.err, Not(HasSubstr(":pw@")));
 }
 
+TEST_F(CliTest, ServeRefusesARemoteImageProviderWithoutItsAddress) {
+  ProcessResult result = Troupe({"serve", "--listen", "127.0.0.1:0"}, {{"TROUPE_IMAGES_PROVIDER", "a1111"}});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("images.base_url is required with images.provider a1111"));
+  ProcessResult speech = Troupe({"serve", "--listen", "127.0.0.1:0"},
+                                {{"TROUPE_SPEECH_PROVIDER", "openai"}, {"TROUPE_SPEECH_TIMEOUT_SECONDS", "0"}});
+  EXPECT_EQ(speech.exit_code, 1);
+  EXPECT_THAT(speech.err, HasSubstr("speech.timeout_seconds"));
+}
+
 TEST_F(CliTest, UnsupportedDatabaseUrlIsAUserError) {
   ProcessResult result = Troupe({"--database", "mysql://localhost/troupe", "db", "migrate"});
   EXPECT_EQ(result.exit_code, 1);
