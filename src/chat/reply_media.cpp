@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace troupe::chat {
 namespace {
@@ -123,6 +124,32 @@ Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const st
   file.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) return Status(StatusCode::kUnavailable, path.string() + ": cannot be read");
   return file;
+}
+
+Result<std::vector<int64_t>> ConversationIdsOf(store::Store& store, int64_t user_id) {
+  std::vector<int64_t> ids;
+  store::PageRequest page{"", 500};
+  while (true) {
+    TROUPE_ASSIGN_OR_RETURN(store::Page<store::Conversation> found, store.conversations().ListForUser(user_id, page));
+    for (const store::Conversation& conversation : found.items) ids.push_back(conversation.id);
+    if (found.next_cursor.empty()) return ids;
+    page.cursor = found.next_cursor;
+  }
+}
+
+int RemoveConversationMedia(const std::filesystem::path& media_dir, const std::vector<int64_t>& conversation_ids) {
+  int removed = 0;
+  for (int64_t id : conversation_ids) {
+    std::error_code error;
+    const std::filesystem::path folder = media_dir / std::to_string(id);
+    const auto count = std::filesystem::remove_all(folder, error);
+    if (error) {
+      spdlog::error("the media of conversation {} were not removed ({}): {}", id, folder.string(), error.message());
+    } else if (count > 0) {
+      ++removed;
+    }
+  }
+  return removed;
 }
 
 }  // namespace troupe::chat

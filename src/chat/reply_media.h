@@ -19,9 +19,11 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "store/records.h"
+#include "store/store.h"
 
 namespace troupe::chat {
 
@@ -94,5 +96,13 @@ struct MediaFile {
   std::string mime_type;
 };
 Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const store::Message& message, int index);
+
+// The ids of every conversation of `user_id` (all pages), for RemoveUserMedia before the user is
+// deleted: the store's deletion takes the rows, not the files.
+Result<std::vector<int64_t>> ConversationIdsOf(store::Store& store, int64_t user_id);
+// Removes <media_dir>/<conversation_id>/ for each id, so a deleted user's voice and pictures go
+// with their messages. Returns how many folders were removed; a folder that cannot be removed is
+// logged and skipped (the deletion itself has happened).
+int RemoveConversationMedia(const std::filesystem::path& media_dir, const std::vector<int64_t>& conversation_ids);
 
 }  // namespace troupe::chat

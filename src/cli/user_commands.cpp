@@ -7,8 +7,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
+#include "chat/reply_media.h"
 #include "cli/commands.h"
 #include "server/api/user_archive_json.h"
 
@@ -101,7 +103,11 @@ Status DeleteUser(CommandContext& context, const UserDeleteOptions& options) {
                       ": this removes the user and everything stored about them for good; run again with --yes",
                   "--yes");
   }
+  // Their voice messages and pictures are files under data_dir: listed before the rows go.
+  TROUPE_ASSIGN_OR_RETURN(const std::vector<int64_t> conversations, chat::ConversationIdsOf(*database, user.id));
   TROUPE_ASSIGN_OR_RETURN(store::DeletionReport report, database->user_data().DeleteUser(user.id));
+  TROUPE_ASSIGN_OR_RETURN(const config::LoadedConfig* loaded, context.Configuration());
+  chat::RemoveConversationMedia(std::filesystem::path(loaded->config.data_dir) / "media", conversations);
   const nlohmann::json report_json = server::api::DeletionReportJson(report);
   if (options.json) {
     std::cout << report_json.dump() << std::endl;

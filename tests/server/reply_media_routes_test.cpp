@@ -227,6 +227,20 @@ TEST_F(ReplyMediaRoutesTest, AStageWithVoiceShareOneSendsEveryReplyAsAVoiceMessa
   EXPECT_EQ(server_->Call("GET", latest + "/media/0", key_).status, 404);
 }
 
+TEST_F(ReplyMediaRoutesTest, DeletingTheUserRemovesTheirVoiceMessagesToo) {
+  StartServer();
+  const std::string conversation = Conversation("    voice: {share: 1}\n", "leaving");
+  Send(conversation, "Hello!");
+  const std::string id = conversation.substr(conversation.rfind('/') + 1);
+  ASSERT_TRUE(std::filesystem::exists(media_dir_ / id));
+  const std::string admin = server_->MintKey({"admin"}).key;
+  const json user = json::parse(server_->Call("GET", conversation, key_).body);
+  ClientResponse deleted =
+      server_->Call("DELETE", "/api/v1/users/" + std::to_string(user["user_id"].get<int64_t>()), admin);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_FALSE(std::filesystem::exists(media_dir_ / id));
+}
+
 TEST_F(ReplyMediaRoutesTest, ShareZeroNeverSpeaksAndAStageWithoutSettingsNeither) {
   StartServer();
   for (const std::string& media : {std::string("    voice: {share: 0}\n    pictures: {share: 0}\n"), std::string()}) {

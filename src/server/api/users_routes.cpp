@@ -4,6 +4,7 @@
 // and deleted whole (by an operator only).
 #include <nlohmann/json.hpp>
 
+#include "chat/reply_media.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 #include "server/api/user_archive_json.h"
@@ -103,8 +104,14 @@ Response ExportUser(ApiCall& call) {
 Response DeleteUser(ApiCall& call) {
   Result<int64_t> id = PathId(call.request, "user_id");
   if (!id.ok()) return Response::Error(id.status());
+  // Their voice messages and pictures are files: the conversations are listed before the rows go.
+  Result<std::vector<int64_t>> conversations = chat::ConversationIdsOf(call.store, *id);
+  if (!conversations.ok()) return Response::Error(conversations.status());
   Result<store::DeletionReport> report = call.store.user_data().DeleteUser(*id);
   if (!report.ok()) return Response::Error(report.status());
+  if (!call.options.data_dir.empty()) {
+    chat::RemoveConversationMedia(std::filesystem::path(call.options.data_dir) / "media", *conversations);
+  }
   json body = DeletionReportJson(*report);
   call.Audit("user.delete", "user", *id, body["deleted"]);
   return Response::Json(body);
