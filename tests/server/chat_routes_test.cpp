@@ -43,36 +43,7 @@ stages:
 
 constexpr char kBook[] = R"({"scan_depth": 1, "entries": [{"keys": ["dragon"], "content": "Dragons are friendly here."}]})";
 
-struct SseEvent {
-  std::string type;
-  json data;
-};
-
-std::vector<SseEvent> ParseEvents(const std::string& body) {
-  std::vector<SseEvent> events;
-  SseEvent current;
-  std::string data;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    const std::string line = body.substr(start, end - start);
-    start = end + 1;
-    if (line.empty()) {
-      if (!current.type.empty()) {
-        current.data = json::parse(data, nullptr, false);
-        events.push_back(current);
-      }
-      current = {};
-      data.clear();
-    } else if (line.rfind("event: ", 0) == 0) {
-      current.type = line.substr(7);
-    } else if (line.rfind("data: ", 0) == 0) {
-      data += line.substr(6);
-    }
-  }
-  return events;
-}
+using SseEvent = StreamEvent;
 
 class ChatRoutesTest : public ::testing::Test {
  protected:
@@ -122,7 +93,7 @@ class ChatRoutesTest : public ::testing::Test {
     EXPECT_EQ(response.Header("content-type").rfind("text/event-stream", 0), 0u);
     EXPECT_TRUE(client.ReadStreamToEnd());
     clock_.Advance(1000);
-    return ParseEvents(client.stream_body());
+    return ParseStreamEvents(client.stream_body());
   }
 
   json Get(const std::string& target) {
@@ -421,7 +392,7 @@ TEST_F(ChatRoutesTest, PastAUsersTurnLimitTheAnswerIs429WithRetryAfterAndNothing
   remote_server_.ReleasePaused();
   for (const auto& client : held) {
     ASSERT_TRUE(client->ReadStreamToEnd());
-    const std::vector<SseEvent> events = ParseEvents(client->stream_body());
+    const std::vector<SseEvent> events = ParseStreamEvents(client->stream_body());
     ASSERT_FALSE(events.empty());
     EXPECT_EQ(events.back().type, "done");
   }

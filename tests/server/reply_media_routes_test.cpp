@@ -24,36 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-struct MediaSseEvent {
-  std::string type;
-  json data;
-};
-
-std::vector<MediaSseEvent> ParseMediaEvents(const std::string& body) {
-  std::vector<MediaSseEvent> events;
-  MediaSseEvent current;
-  std::string data;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    const std::string line = body.substr(start, end - start);
-    start = end + 1;
-    if (line.empty()) {
-      if (!current.type.empty()) {
-        current.data = json::parse(data, nullptr, false);
-        events.push_back(current);
-      }
-      current = {};
-      data.clear();
-    } else if (line.rfind("event: ", 0) == 0) {
-      current.type = line.substr(7);
-    } else if (line.rfind("data: ", 0) == 0) {
-      data += line.substr(6);
-    }
-  }
-  return events;
-}
+using MediaSseEvent = StreamEvent;
 
 // A ReplyMedia whose every call fails, as an unreachable speech or image service would.
 class FailingReplyMedia final : public chat::ReplyMedia {
@@ -130,7 +101,7 @@ class ReplyMediaRoutesTest : public ::testing::Test {
         {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}});
     EXPECT_EQ(response.status, 200) << response.body;
     EXPECT_TRUE(client.ReadStreamToEnd());
-    return ParseMediaEvents(client.stream_body());
+    return ParseStreamEvents(client.stream_body());
   }
 
   json Replies(const std::string& conversation) {

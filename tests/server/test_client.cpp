@@ -16,6 +16,32 @@
 
 namespace troupe::server::testing {
 
+std::vector<StreamEvent> ParseStreamEvents(const std::string& body) {
+  std::vector<StreamEvent> events;
+  StreamEvent current;
+  std::string data;
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string::npos) end = body.size();
+    const std::string line = body.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) {
+      if (!current.type.empty()) {
+        current.data = nlohmann::json::parse(data, nullptr, false);
+        events.push_back(current);
+      }
+      current = {};
+      data.clear();
+    } else if (line.rfind("event: ", 0) == 0) {
+      current.type = line.substr(7);
+    } else if (line.rfind("data: ", 0) == 0) {
+      data += line.substr(6);
+    }
+  }
+  return events;
+}
+
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;

@@ -14,6 +14,15 @@
 
 namespace troupe::server::testing {
 
+// One event of a server-sent event stream: its type and its data lines joined and parsed as JSON
+// (discarded when they are not JSON).
+struct StreamEvent {
+  std::string type;
+  nlohmann::json data;
+};
+// The events of a stream's body, in order; events without a type are left out.
+std::vector<StreamEvent> ParseStreamEvents(const std::string& body);
+
 struct ClientResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased

@@ -22,28 +22,7 @@ namespace {
 using nlohmann::json;
 using ::troupe::testing::FaultHttpServer;
 
-struct Event {
-  std::string type;
-  json data;
-};
-
-std::vector<Event> Events(const std::string& body) {
-  std::vector<Event> events;
-  Event current;
-  for (size_t start = 0; start < body.size();) {
-    size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    const std::string line = body.substr(start, end - start);
-    start = end + 1;
-    if (line.rfind("event: ", 0) == 0) current.type = line.substr(7);
-    if (line.rfind("data: ", 0) == 0) current.data = json::parse(line.substr(6), nullptr, false);
-    if (line.empty() && !current.type.empty()) {
-      events.push_back(current);
-      current = {};
-    }
-  }
-  return events;
-}
+using Event = StreamEvent;
 
 FaultHttpServer::Response Json(int status, const std::string& body) {
   FaultHttpServer::Response response;
@@ -128,7 +107,7 @@ class ToolRoutesTest : public ::testing::Test {
         {{"Authorization", "Bearer " + client_key_}, {"Content-Type", "application/json"}});
     EXPECT_EQ(response.status, 200) << response.body;
     EXPECT_TRUE(client.ReadStreamToEnd());
-    return Events(client.stream_body());
+    return ParseStreamEvents(client.stream_body());
   }
 
   static const Event* Find(const std::vector<Event>& events, const std::string& type) {
