@@ -11,21 +11,28 @@ namespace troupe::server {
 StoredOutcomePredictor::StoredOutcomePredictor(store::Store& store, const Clock& clock, int64_t refresh_ms)
     : store_(store), clock_(clock), refresh_ms_(refresh_ms) {}
 
+// One turn looks for a newer model; the others meanwhile keep predicting with the current one, and
+// no store read or model load happens under the lock.
 Result<std::shared_ptr<const analytics::OutcomeScorer>> StoredOutcomePredictor::Current() {
-  std::lock_guard lock(mutex_);
-  const int64_t now = clock_.NowMillis();
-  if (looked_ && now - looked_at_ < refresh_ms_) return scorer_;
-  looked_ = true;
-  looked_at_ = now;
-  TROUPE_ASSIGN_OR_RETURN(store::Page<store::OutcomeModelRecord> newest, store_.predictions().ListModels("handoff", {"", 1}));
-  if (newest.items.empty()) {
-    scorer_.reset();
-    return scorer_;
+  std::shared_ptr<const analytics::OutcomeScorer> current;
+  {
+    std::lock_guard lock(mutex_);
+    const int64_t now = clock_.NowMillis();
+    if (looked_ && now - looked_at_ < refresh_ms_) return scorer_;
+    looked_ = true;
+    looked_at_ = now;
+    current = scorer_;
   }
-  if (scorer_ != nullptr && scorer_->record().id == newest.items.front().id) return scorer_;
-  TROUPE_ASSIGN_OR_RETURN(store::OutcomeModelRecord record, store_.predictions().GetModel(newest.items.front().id));
-  TROUPE_ASSIGN_OR_RETURN(analytics::OutcomeScorer scorer, analytics::OutcomeScorer::FromRecord(record));
-  scorer_ = std::make_shared<const analytics::OutcomeScorer>(std::move(scorer));
+  TROUPE_ASSIGN_OR_RETURN(store::Page<store::OutcomeModelRecord> newest, store_.predictions().ListModels("handoff", {"", 1}));
+  std::shared_ptr<const analytics::OutcomeScorer> next;
+  if (!newest.items.empty()) {
+    if (current != nullptr && current->record().id == newest.items.front().id) return current;
+    TROUPE_ASSIGN_OR_RETURN(store::OutcomeModelRecord record, store_.predictions().GetModel(newest.items.front().id));
+    TROUPE_ASSIGN_OR_RETURN(analytics::OutcomeScorer scorer, analytics::OutcomeScorer::FromRecord(record));
+    next = std::make_shared<const analytics::OutcomeScorer>(std::move(scorer));
+  }
+  std::lock_guard lock(mutex_);
+  scorer_ = next;
   return scorer_;
 }
 
