@@ -100,8 +100,9 @@ void Account(TurnContext& s, const store::Message& message) {
 
 // Stores the user's message with the first level of its routing decision (when the scene's
 // character has an intent catalog), which it returns in `routing`.
-Result<store::Message> StoreUserMessage(TurnContext& s, const Scene& scene, std::string text,
-                                        std::optional<intents::RoutingDecision>* routing = nullptr) {
+// The user's message as stored: its sentiment, its stage, and the routing decided from it now.
+store::Message UserMessageOf(const Scene& scene, std::string text,
+                             std::optional<intents::RoutingDecision>* routing = nullptr) {
   store::Message message;
   message.conversation_id = scene.conversation.id;
   message.role = store::MessageRole::kUser;
@@ -110,7 +111,7 @@ Result<store::Message> StoreUserMessage(TurnContext& s, const Scene& scene, std:
   message.stage = scene.conversation.stage;
   std::optional<intents::RoutingDecision> decision = internal::RouteFirst(scene, message);
   if (routing != nullptr) *routing = std::move(decision);
-  return s.store.messages().AppendAfterLatest(std::move(message));
+  return message;
 }
 
 // A turn that ended before it was returned: there is nothing left to cancel.
@@ -424,31 +425,62 @@ Result<PostedMessage> ChatRuntime::PostMessage(int64_t conversation_id, std::str
 
 Result<PostedMessage> ChatRuntime::PostMessage(store::Conversation conversation, std::string text,
                                                TurnOptions options, TurnSink sink, TurnDone done) {
-  TurnContext& s = *context_;
-  if (TrimSpace(text).empty()) return Status(StatusCode::kInvalidArgument, "the message is empty", "content");
-  if (conversation.status == store::ConversationStatus::kHandedOff) {
-    return PostToAgent(s, conversation, std::move(text), sink, done);
-  }
-  const int64_t conversation_id = conversation.id;
-  Result<Scene> scene = s.LoadScene(std::move(conversation), options);
-  TROUPE_ASSIGN_OR_RETURN(Admitted admitted,
-                          Admit(s, std::move(scene), std::move(options), std::move(sink), std::move(done)));
+  std::promise<Result<PostedMessage>> promise;
+  std::future<Result<PostedMessage>> future = promise.get_future();
+  PostMessage(std::move(conversation), std::move(text), std::move(options), std::move(sink), std::move(done),
+              [&promise](Result<PostedMessage> posted) { promise.set_value(std::move(posted)); });
+  return future.get();
+}
+
+namespace {
+
+// A user's message on its way to the store, with the reply admitted after it.
+struct PendingPost {
+  Admitted admitted;
   std::optional<intents::RoutingDecision> routing;
-  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, *admitted.scene, std::move(text), &routing));
-  // Before the turn is queued, so it is the stream's first event.
+  ChatRuntime::Posted posted;
+};
+
+// The message is stored: the stream's first event, then the reply behind the conversation's
+// earlier turns.
+PostedMessage QueueReply(TurnContext& s, PendingPost& pending, store::Message stored) {
+  Admitted& admitted = pending.admitted;
   Emit(admitted.job->sink, UserMessageEvent{stored});
   PostedMessage posted{stored, admitted.job->control};
-  admitted.job->posted = stored;
+  admitted.job->posted = std::move(stored);
+  const int64_t conversation_id = admitted.scene->conversation.id;
   TurnBody body = BodyOf(s, TurnRequest{TurnRequest::Kind::kReply, conversation_id, 0, 0}, admitted.scene);
-  if (routing && routing->level == intents::RoutingLevel::kLlm) {
+  if (pending.routing && pending.routing->level == intents::RoutingLevel::kLlm) {
     // The LLM decides the intent first, when the turn's time comes, so the reply can follow it.
-    body = [&s, scene = admitted.scene, first = std::move(*routing),
+    body = [&s, scene = admitted.scene, first = std::move(*pending.routing),
             reply = std::move(body)](const std::shared_ptr<internal::TurnJob>& job) {
       internal::RouteWithLlm(s, scene, job, first, [reply, job] { reply(job); });
     };
   }
   Queue(s, std::move(admitted), std::move(body));
   return posted;
+}
+
+}  // namespace
+
+void ChatRuntime::PostMessage(store::Conversation conversation, std::string text, TurnOptions options,
+                              TurnSink sink, TurnDone done, Posted posted) {
+  TurnContext& s = *context_;
+  if (TrimSpace(text).empty()) return posted(Status(StatusCode::kInvalidArgument, "the message is empty", "content"));
+  if (conversation.status == store::ConversationStatus::kHandedOff) {
+    return posted(PostToAgent(s, conversation, std::move(text), sink, done));
+  }
+  Result<Scene> scene = s.LoadScene(std::move(conversation), options);
+  Result<Admitted> admitted = Admit(s, std::move(scene), std::move(options), std::move(sink), std::move(done));
+  if (!admitted.ok()) return posted(admitted.status());
+  auto pending = std::make_shared<PendingPost>(PendingPost{std::move(*admitted), std::nullopt, std::move(posted)});
+  store::Message message = UserMessageOf(*pending->admitted.scene, std::move(text), &pending->routing);
+  // Stored with whatever other messages arrive meanwhile; the turn's place is held until then, and
+  // given back with `pending` when the message could not be stored.
+  s.intake.Submit(std::move(message), [&s, pending](Result<store::Message> stored) {
+    if (!stored.ok()) return pending->posted(stored.status());
+    pending->posted(QueueReply(s, *pending, std::move(stored).value()));
+  });
 }
 
 Result<store::Message> ChatRuntime::AddUserMessage(int64_t conversation_id, std::string text) {
@@ -465,7 +497,7 @@ Result<store::Message> ChatRuntime::AddUserMessage(int64_t conversation_id, std:
     Result<internal::CharacterParts> parts = s.PartsOf(*character);
     if (parts.ok()) scene.parts = std::move(parts).value();
   }
-  TROUPE_ASSIGN_OR_RETURN(store::Message stored, StoreUserMessage(s, scene, std::move(text)));
+  TROUPE_ASSIGN_OR_RETURN(store::Message stored, s.store.messages().AppendAfterLatest(UserMessageOf(scene, std::move(text))));
   TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<TurnQueue::Exclusive> turn, s.turns.Acquire(conversation_id));
   Account(s, stored);
   return stored;
@@ -496,6 +528,9 @@ Result<TurnOutcome> ChatRuntime::Regenerate(int64_t conversation_id, int64_t mes
 void ChatRuntime::Shutdown() {
   TurnContext& s = *context_;
   s.turns.Close();
+  // Messages handed to the store are stored and their replies queued, so the cancel below reaches
+  // them: the messages stay, their replies end at once.
+  s.intake.Close();
   s.CancelAll();
   // Every turn ends promptly once cancelled (providers stop, pauses are cut); the bound only
   // keeps a provider that ignores cancellation from holding shutdown forever.

@@ -194,6 +194,14 @@ class ChatRuntime {
   // runtime then need not read again before the message is stored.
   Result<PostedMessage> PostMessage(store::Conversation conversation, std::string text, TurnOptions options,
                                     TurnSink sink, TurnDone done);
+  // The same without waiting for the store: `posted` runs once, with the stored message and its
+  // queued reply, or with why the message was refused or not stored (then nothing was stored and
+  // `done` never runs). It runs on the calling thread when the message is refused before it is
+  // stored, else on the thread that stores messages, many at once (message_intake.h), where it
+  // must not block.
+  using Posted = std::function<void(Result<PostedMessage>)>;
+  void PostMessage(store::Conversation conversation, std::string text, TurnOptions options, TurnSink sink,
+                   TurnDone done, Posted posted);
 
   // Admits a call that is no conversation's turn (a /v1 completion) against this node's, the
   // user's (0: none) and the provider's limits; its place is held until the token goes.

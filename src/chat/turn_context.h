@@ -22,6 +22,7 @@
 #include "chat/intents/intent_router.h"
 #include "chat/tools/http_tool.h"
 #include "chat/lorebook.h"
+#include "chat/message_intake.h"
 #include "base/task_pool.h"
 #include "chat/runtime.h"
 #include "chat/turn_events.h"
@@ -73,6 +74,8 @@ struct TurnContext {
   bool PostMedia(std::function<void()> task);
   std::unique_ptr<TaskPool> media_workers;
   TurnQueue turns;
+  // Where users' messages are stored, many at once.
+  MessageIntake intake;
   // Turns admitted and not yet over, so Shutdown can cancel them.
   void Track(const std::shared_ptr<TurnHandle>& turn);
   void Untrack(const TurnHandle* turn);

@@ -127,6 +127,46 @@ TEST_P(StoreTest, AppendAfterLatestChainsMessagesEvenWhenAppendedAtOnce) {
   EXPECT_EQ(no_conversation.field(), "conversation_id");
 }
 
+TEST_P(StoreTest, AppendAllAfterLatestStoresABatchAndFailsOnlyTheBadMessages) {
+  const Conversation conversation = MakeConversation(MakeUser().id, MakeCharacter().id);
+  const Conversation other = MakeConversation(MakeUser("user-2").id, MakeCharacter("B").id);
+  auto message = [](int64_t conversation_id, std::string content) {
+    Message m;
+    m.conversation_id = conversation_id;
+    m.content = std::move(content);
+    m.parent_id = 4242;  // ignored, as by AppendAfterLatest
+    return m;
+  };
+  ASSERT_OK_AND_ASSIGN(Message earlier, store_->messages().AppendAfterLatest(message(conversation.id, "earlier")));
+  std::vector<Message> batch{message(conversation.id, "one"), message(9999, "nobody's"),
+                             message(other.id, "elsewhere"), message(conversation.id, "two")};
+  batch.push_back(message(conversation.id, "bad rating"));
+  batch.back().rating = 7;
+  std::vector<Result<Message>> results = store_->messages().AppendAllAfterLatest(std::move(batch));
+  ASSERT_EQ(results.size(), 5u);
+  ASSERT_OK(results[0].status());
+  EXPECT_EQ(results[0]->parent_id, earlier.id);
+  EXPECT_EQ(results[1].status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(results[1].status().field(), "conversation_id");
+  ASSERT_OK(results[2].status());
+  EXPECT_FALSE(results[2]->parent_id.has_value());
+  ASSERT_OK(results[3].status());
+  EXPECT_EQ(results[3]->parent_id, results[0]->id);  // the batch's own earlier message
+  EXPECT_EQ(results[4].status().code(), StatusCode::kInvalidArgument);
+
+  // What was stored is what the results say, counted once each; the failures left nothing.
+  ASSERT_OK_AND_ASSIGN(std::vector<Message> stored, store_->messages().Latest(conversation.id, 10));
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_EQ(stored[1].content, "one");
+  EXPECT_EQ(stored[2].content, "two");
+  EXPECT_EQ(stored[2].id, results[3]->id);
+  ASSERT_OK_AND_ASSIGN(Conversation counted, store_->conversations().Get(conversation.id));
+  EXPECT_EQ(counted.message_count, 3);
+  ASSERT_OK_AND_ASSIGN(Conversation counted_other, store_->conversations().Get(other.id));
+  EXPECT_EQ(counted_other.message_count, 1);
+  EXPECT_TRUE(store_->messages().AppendAllAfterLatest({}).empty());
+}
+
 TEST_P(StoreTest, MessagesListLatestAndPatch) {
   const Conversation conversation = MakeConversation(MakeUser().id, MakeCharacter().id);
   const Conversation other = MakeConversation(MakeUser("user-2").id, MakeCharacter("B").id);

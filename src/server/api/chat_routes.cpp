@@ -69,10 +69,10 @@ Status BeforeTurnForCaller(const Status& status, const ErrorAudience& audience) 
 
 // A turn the runtime refused: past a limit it is 429 with Retry-After, the client's own mistakes
 // are told as they are, anything else may come from finding the provider.
-Response Refused(const ApiCall& call, const Status& status, const ErrorAudience& audience) {
+Response Refused(int retry_after_seconds, const Status& status, const ErrorAudience& audience) {
   Response response = Response::Error(BeforeTurnForCaller(status, audience));
   if (status.code() == StatusCode::kResourceExhausted) {
-    response.WithHeader("Retry-After", std::to_string(call.options.runtime->limits().retry_after_seconds));
+    response.WithHeader("Retry-After", std::to_string(retry_after_seconds));
   }
   return response;
 }
@@ -84,22 +84,41 @@ chat::TurnOptions OptionsOf(const StreamFlags& flags) {
   return options;
 }
 
-using TurnStarter =
-    std::function<Result<std::shared_ptr<chat::TurnHandle>>(chat::TurnOptions, chat::TurnSink, chat::TurnDone)>;
-
-// The event stream of the turn `start` admits: the runtime's events as they come, an "error" event
-// for a failure the runtime had not reported, and the end. A client that leaves cancels the turn.
-Response StreamTurn(ApiCall& call, const StreamFlags& flags, const TurnStarter& start) {
-  const ErrorAudience audience{call.principal().HasScope(kScopeAdmin), call.request.request_id};
+// The event stream of one turn, before the turn is admitted: the runtime's events as they come,
+// an "error" event for a failure the runtime had not reported, and the end.
+struct TurnStream {
   SseStream stream;
+  chat::TurnSink sink;
+  chat::TurnDone done;
+  ErrorAudience audience;
+  int retry_after_seconds = 0;
+
+  // The response once the runtime admitted the turn (`turn`) or refused it. A client that leaves
+  // cancels the turn.
+  Response Answer(const Result<std::shared_ptr<chat::TurnHandle>>& turn) {
+    if (!turn.ok()) {
+      stream.Close();
+      return Refused(retry_after_seconds, turn.status(), audience);
+    }
+    stream.OnCancel([weak = std::weak_ptr<chat::TurnHandle>(*turn)] {
+      if (auto handle = weak.lock()) handle->Cancel();
+    });
+    return Response::EventStream(stream);
+  }
+};
+
+TurnStream NewTurnStream(const ApiCall& call) {
+  TurnStream turn;
+  turn.audience = ErrorAudience{call.principal().HasScope(kScopeAdmin), call.request.request_id};
+  turn.retry_after_seconds = call.options.runtime->limits().retry_after_seconds;
   // The runtime reports its own failures as "error" events before ending; only a failure before
   // the turn started generating needs one here.
   auto sent_error = std::make_shared<std::atomic<bool>>(false);
-  chat::TurnSink sink = [stream, audience, sent_error](const chat::TurnEvent& event) mutable {
+  turn.sink = [stream = turn.stream, audience = turn.audience, sent_error](const chat::TurnEvent& event) mutable {
     if (std::holds_alternative<chat::ErrorEvent>(event)) *sent_error = true;
     stream.Send(ToSse(event, audience));
   };
-  chat::TurnDone done = [stream, audience, sent_error](Result<chat::TurnOutcome> outcome) mutable {
+  turn.done = [stream = turn.stream, audience = turn.audience, sent_error](Result<chat::TurnOutcome> outcome) mutable {
     if (!outcome.ok() && !sent_error->load()) {
       const Status status = BeforeTurnForCaller(outcome.status(), audience);
       stream.Send("error", json{{"code", std::string(StatusCodeName(status.code()))}, {"message", status.message()}}
@@ -107,17 +126,11 @@ Response StreamTurn(ApiCall& call, const StreamFlags& flags, const TurnStarter& 
     }
     stream.Close();
   };
-  Result<std::shared_ptr<chat::TurnHandle>> turn = start(OptionsOf(flags), std::move(sink), std::move(done));
-  if (!turn.ok()) {
-    stream.Close();
-    return Refused(call, turn.status(), audience);
-  }
-  stream.OnCancel([weak = std::weak_ptr<chat::TurnHandle>(*turn)] {
-    if (auto handle = weak.lock()) handle->Cancel();
-  });
-  return Response::EventStream(std::move(stream));
+  return turn;
 }
 
+// A user's message: answered once the message is stored (with other messages arriving meanwhile),
+// so no handler thread waits for the database.
 Response PostMessage(ApiCall& call) {
   HttpResult<json> body = ObjectBody(call.request);
   if (!body.ok()) return Response::Error(body.error());
@@ -130,17 +143,20 @@ Response PostMessage(ApiCall& call) {
   ReadStreamFlags(reader, flags);
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
 
-  chat::ChatRuntime& runtime = *call.options.runtime;
-  const store::Conversation& target = *conversation;
-  EventHub& events = call.events;
-  return StreamTurn(call, flags, [&](chat::TurnOptions options, chat::TurnSink sink, chat::TurnDone done)
-                                     -> Result<std::shared_ptr<chat::TurnHandle>> {
-    TROUPE_ASSIGN_OR_RETURN(chat::PostedMessage posted, runtime.PostMessage(target, std::move(content),
-                                                                            std::move(options), std::move(sink),
-                                                                            std::move(done)));
-    events.Publish({"message.created", target.user_id, target.id, ToJson(posted.message).dump()});
-    return posted.turn;
-  });
+  TurnStream turn = NewTurnStream(call);
+  DeferredResponse pending;
+  chat::ChatRuntime::Posted posted = [pending, turn, events = &call.events, user_id = conversation->user_id,
+                                      conversation_id = conversation->id](Result<chat::PostedMessage> result) mutable {
+    if (result.ok()) {
+      events->Publish({"message.created", user_id, conversation_id, ToJson(result->message).dump()});
+      pending.Complete(turn.Answer(result->turn));
+    } else {
+      pending.Complete(turn.Answer(result.status()));
+    }
+  };
+  call.options.runtime->PostMessage(std::move(*conversation), std::move(content), OptionsOf(flags), turn.sink,
+                                    turn.done, std::move(posted));
+  return Response::Later(std::move(pending));
 }
 
 // Reads the optional stream flags (and `extra` fields) of a body that may be empty; the error
@@ -158,10 +174,8 @@ std::optional<Response> ReadOptionalBody(ApiCall& call, StreamFlags& flags,
 }
 
 Response StartStreamed(ApiCall& call, const chat::TurnRequest& request, const StreamFlags& flags) {
-  chat::ChatRuntime& runtime = *call.options.runtime;
-  return StreamTurn(call, flags, [&](chat::TurnOptions options, chat::TurnSink sink, chat::TurnDone done) {
-    return runtime.StartTurn(request, std::move(options), std::move(sink), std::move(done));
-  });
+  TurnStream turn = NewTurnStream(call);
+  return turn.Answer(call.options.runtime->StartTurn(request, OptionsOf(flags), turn.sink, turn.done));
 }
 
 Response PostReply(ApiCall& call) {

@@ -117,6 +117,20 @@ class Messages final : public MessageRepository {
     return ReadAll(rows);
   }
 
+  std::vector<Result<Message>> AppendAllAfterLatest(std::vector<Message> messages) override {
+    std::vector<Result<Message>> results;
+    results.reserve(messages.size());
+    Status batch = AppendBatch(messages, results);
+    if (!batch.ok()) {
+      for (Result<Message>& result : results) {
+        if (result.ok()) result = batch;
+      }
+    }
+    while (results.size() < messages.size()) results.emplace_back(batch);
+    index_.Appended();
+    return results;
+  }
+
  private:
   Result<Message> AppendIndexed(Message m, bool after_latest) {
     TROUPE_ASSIGN_OR_RETURN(Message appended, AppendRow(std::move(m), after_latest));
@@ -125,31 +139,69 @@ class Messages final : public MessageRepository {
   }
 
   Result<Message> AppendRow(Message m, bool after_latest) {
-    TROUPE_RETURN_IF_ERROR(ValidateJson(m.metadata_json, "metadata_json"));
-    TROUPE_RETURN_IF_ERROR(ValidateRating(m.rating));
-    TROUPE_RETURN_IF_ERROR(ValidateSentiment(m.sentiment));
+    TROUPE_RETURN_IF_ERROR(Validate(m));
     m.created_at = m.updated_at = context_.Now();
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
+    TROUPE_RETURN_IF_ERROR(InsertOn(*connection, m, after_latest));
+    TROUPE_RETURN_IF_ERROR(transaction.Commit());
+    return m;
+  }
+
+  // Each message in a savepoint of one transaction, so one that fails undoes only its own rows.
+  // Fills `results` for every message it got to; the error when the batch as a whole failed.
+  Status AppendBatch(std::vector<Message>& messages, std::vector<Result<Message>>& results) {
+    const int64_t now = context_.Now();
+    TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
+    TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
+    for (Message& m : messages) {
+      m.parent_id.reset();
+      m.created_at = m.updated_at = now;
+      if (Status invalid = Validate(m); !invalid.ok()) {
+        results.emplace_back(invalid);
+        continue;
+      }
+      TROUPE_RETURN_IF_ERROR(connection->ExecScript("SAVEPOINT troupe_append"));
+      Status inserted = InsertOn(*connection, m, true);
+      TROUPE_RETURN_IF_ERROR(connection->ExecScript(
+          inserted.ok() ? "RELEASE troupe_append" : "ROLLBACK TO troupe_append; RELEASE troupe_append"));
+      if (inserted.ok()) {
+        results.emplace_back(std::move(m));
+      } else {
+        results.emplace_back(inserted);
+      }
+    }
+    return transaction.Commit();
+  }
+
+  static Status Validate(const Message& m) {
+    TROUPE_RETURN_IF_ERROR(ValidateJson(m.metadata_json, "metadata_json"));
+    TROUPE_RETURN_IF_ERROR(ValidateRating(m.rating));
+    return ValidateSentiment(m.sentiment);
+  }
+
+  // The message's rows inside the caller's write transaction; sets m.id (and m.parent_id when
+  // `after_latest`).
+  static Status InsertOn(sql::Connection& connection, Message& m, bool after_latest) {
     // The conversation row goes first: on PostgreSQL its row lock orders concurrent appends.
     TROUPE_ASSIGN_OR_RETURN(
         int64_t bumped,
-        connection->Exec("UPDATE conversations SET message_count = message_count + 1, last_activity_at = $2, "
-                         "updated_at = $2 WHERE id = $1",
-                         {m.conversation_id, m.created_at}));
+        connection.Exec("UPDATE conversations SET message_count = message_count + 1, last_activity_at = $2, "
+                        "updated_at = $2 WHERE id = $1",
+                        {m.conversation_id, m.created_at}));
     if (bumped == 0) {
       return FieldError(StatusCode::kNotFound, "conversation " + std::to_string(m.conversation_id) + " not found",
                         "conversation_id");
     }
     if (after_latest) {
       TROUPE_ASSIGN_OR_RETURN(sql::Rows latest,
-                              connection->Query("SELECT id FROM messages WHERE conversation_id = $1 "
-                                                "ORDER BY id DESC LIMIT 1",
-                                                {m.conversation_id}));
+                              connection.Query("SELECT id FROM messages WHERE conversation_id = $1 "
+                                               "ORDER BY id DESC LIMIT 1",
+                                               {m.conversation_id}));
       if (!latest.empty()) m.parent_id = latest.front().Int(0);
     } else if (m.parent_id) {
-      TROUPE_ASSIGN_OR_RETURN(sql::Rows parent, connection->Query("SELECT conversation_id FROM messages WHERE id = $1",
-                                                                  {*m.parent_id}));
+      TROUPE_ASSIGN_OR_RETURN(sql::Rows parent, connection.Query("SELECT conversation_id FROM messages WHERE id = $1",
+                                                                 {*m.parent_id}));
       if (parent.empty()) {
         return FieldError(StatusCode::kNotFound, "parent message " + std::to_string(*m.parent_id) + " not found",
                           "parent_id");
@@ -160,7 +212,7 @@ class Messages final : public MessageRepository {
     }
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows rows,
-        connection->Query(
+        connection.Query(
             "INSERT INTO messages (conversation_id, parent_id, role, content, stage, prompt_tokens, "
             "completion_tokens, latency_ms, sentiment, rating, incomplete, metadata_json, created_at, updated_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
@@ -168,8 +220,7 @@ class Messages final : public MessageRepository {
              m.prompt_tokens, m.completion_tokens, m.latency_ms, sql::Nullable(m.sentiment),
              sql::Nullable(m.rating), m.incomplete, m.metadata_json, m.created_at, m.updated_at}));
     m.id = rows.at(0).Int(0);
-    TROUPE_RETURN_IF_ERROR(transaction.Commit());
-    return m;
+    return Status::Ok();
   }
 
   Context context_;
