@@ -22,6 +22,7 @@
 #include "server/services/engine_metrics.h"
 #include "server/services/kpi_metrics.h"
 #include "server/services/outcome_predictions.h"
+#include "server/services/topic_jobs.h"
 #include "server/services/provider_metrics.h"
 #include "server/services/studio_jobs.h"
 #include "server/http/web_ui.h"
@@ -364,6 +365,7 @@ void Serve(CommandContext& context) {
   server::RegisterStudioJobs(studio_jobs, database, providers);
   server::RegisterAnalyticsJobs(studio_jobs, database, SystemClock::Instance(),
                                 [outcome_predictor] { outcome_predictor->Refresh(); });
+  server::RegisterTopicsJob(studio_jobs, database, SystemClock::Instance(), providers);
   server::Router router;
   server::ApiOptions api_options;
   api_options.campaigns = &campaigns;

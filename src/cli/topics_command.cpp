@@ -13,10 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "analytics/lda_model.h"
 #include "analytics/message_jsonl.h"
-#include "analytics/topic_coherence.h"
-#include "analytics/topic_vocabulary.h"
+#include "analytics/topic_report.h"
+#include "store/kpi_report.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/topics_extras.h"
@@ -42,108 +41,12 @@ struct TopicsFlags {
   bool name_topics = false;
 };
 
-// What the topics are found in: the texts, and their times when they come from the store.
-struct TopicsInput {
-  std::vector<std::string> texts;
-  std::vector<int64_t> created_at_ms;
-  std::string source;
-};
-
-// Candidates tried by --topics auto: a range that suits a few thousand chat messages.
-const std::vector<size_t> kAutoTopicCounts = {5, 10, 15, 20};
-constexpr size_t kMaxTopicCount = 1000;
-
-Result<std::vector<size_t>> ParseTopicCounts(const std::string& text) {
-  if (text == "auto") return kAutoTopicCounts;
-  const Status bad = InvalidArgument(
-      "--topics must be a count (1.." + std::to_string(kMaxTopicCount) + "), a list like 5,10,15, or auto; got '" +
-          Excerpt(text) + "'",
-      "--topics");
-  std::vector<size_t> counts;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string item = text.substr(start, end - start);
-    const bool digits = std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (item.empty() || item.size() > 4 || !digits) return bad;
-    const size_t count = std::stoul(item);
-    if (count == 0 || count > kMaxTopicCount) return bad;
-    counts.push_back(count);
-    start = end + 1;
-  }
-  return counts;
-}
-
-struct TopicRow {
-  size_t topic = 0;
-  double share = 0;
-  analytics::TopicCoherence coherence;
-  std::vector<std::string> words;
-  std::optional<analytics::TopicName> name;
-  std::optional<double> slope;  // share points per week
-};
-
-// The chosen model's topics, largest share first.
-std::vector<TopicRow> TopicRows(const analytics::TopicCountChoice& choice, const analytics::TopicVocabulary& vocabulary,
-                                size_t top_words) {
-  std::vector<TopicRow> rows;
-  for (size_t topic = 0; topic < choice.model.topic_count(); ++topic) {
-    TopicRow row{topic, choice.model.topic_shares()[topic], choice.coherence[topic], {}, std::nullopt, std::nullopt};
-    for (int32_t word : choice.model.TopWords(topic, top_words)) row.words.push_back(vocabulary.display_word(word));
-    rows.push_back(std::move(row));
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const TopicRow& a, const TopicRow& b) { return a.share > b.share; });
-  return rows;
-}
-
-void PrintTopicsJson(const TopicsFlags& flags, const analytics::TopicCorpus& corpus,
-                     const analytics::TopicCountChoice& choice, const std::vector<TopicRow>& rows,
-                     const std::vector<analytics::TopicWeek>& weeks) {
-  nlohmann::json candidates = nlohmann::json::array();
-  for (const analytics::TopicCountCandidate& candidate : choice.candidates) {
-    candidates.push_back(
-        {{"topics", candidate.topics}, {"mean_npmi", candidate.mean_npmi}, {"mean_umass", candidate.mean_umass}});
-  }
-  nlohmann::json topics = nlohmann::json::array();
-  for (size_t rank = 0; rank < rows.size(); ++rank) {
-    nlohmann::json topic{{"rank", rank + 1},
-                         {"topic", rows[rank].topic},
-                         {"share", rows[rank].share},
-                         {"npmi", rows[rank].coherence.npmi},
-                         {"umass", rows[rank].coherence.umass},
-                         {"words", rows[rank].words}};
-    if (rows[rank].name) {
-      topic["name"] = rows[rank].name->name;
-      topic["name_from_model"] = rows[rank].name->from_model;
-      if (!rows[rank].name->problem.empty()) topic["name_problem"] = rows[rank].name->problem;
-    }
-    if (rows[rank].slope) topic["slope_per_week"] = *rows[rank].slope;
-    topics.push_back(std::move(topic));
-  }
+void PrintTopicsTable(const analytics::TopicReport& report) {
+  const analytics::TopicCountChoice& choice = report.choice;
   const analytics::TopicCountCandidate& chosen = choice.candidates[choice.chosen];
-  nlohmann::json report = {{"messages", corpus.documents.size()},
-                                 {"vocabulary", corpus.vocabulary.size()},
-                                 {"tokens", corpus.token_count},
-                                 {"topic_count", chosen.topics},
-                                 {"iterations", flags.iterations},
-                                 {"seed", flags.seed},
-                                 {"alpha", choice.model.alpha()},
-                                 {"beta", choice.model.beta()},
-                                 {"candidates", candidates},
-                                 {"mean_npmi", chosen.mean_npmi},
-                                 {"mean_umass", chosen.mean_umass},
-                                 {"topics", topics}};
-  if (flags.trends) report["weeks"] = TopicWeeksJson(weeks);
-  std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-}
-
-void PrintTopicsTable(const TopicsFlags& flags, const analytics::TopicCorpus& corpus,
-                      const analytics::TopicCountChoice& choice, const std::vector<TopicRow>& rows) {
-  const analytics::TopicCountCandidate& chosen = choice.candidates[choice.chosen];
-  std::printf("messages=%zu vocabulary=%zu tokens=%zu topics=%zu iterations=%zu seed=%llu\n", corpus.documents.size(),
-              corpus.vocabulary.size(), corpus.token_count, chosen.topics, flags.iterations,
-              static_cast<unsigned long long>(flags.seed));
+  std::printf("messages=%zu vocabulary=%zu tokens=%zu topics=%zu iterations=%zu seed=%llu\n", report.messages,
+              report.vocabulary, report.tokens, chosen.topics, report.iterations,
+              static_cast<unsigned long long>(report.seed));
   if (choice.candidates.size() > 1) {
     for (const analytics::TopicCountCandidate& candidate : choice.candidates) {
       std::printf("candidate topics=%zu mean_npmi=%.4f mean_umass=%.4f%s\n", candidate.topics, candidate.mean_npmi,
@@ -151,118 +54,98 @@ void PrintTopicsTable(const TopicsFlags& flags, const analytics::TopicCorpus& co
     }
   }
   std::printf("%-5s %-6s %-7s %-7s %s\n", "topic", "share", "npmi", "umass", "top words");
-  for (size_t rank = 0; rank < rows.size(); ++rank) {
+  for (size_t rank = 0; rank < report.rows.size(); ++rank) {
+    const analytics::TopicReportRow& row = report.rows[rank];
     std::string words;
-    for (const std::string& word : rows[rank].words) words += (words.empty() ? "" : " ") + word;
-    std::printf("%-5zu %-6.4f %-7.4f %-7.4f %s\n", rank + 1, rows[rank].share, rows[rank].coherence.npmi,
-                rows[rank].coherence.umass, words.c_str());
-    if (rows[rank].name) std::printf("      name: %s\n", rows[rank].name->name.c_str());
-    if (rows[rank].slope) std::printf("      trend: %+.4f share per week\n", *rows[rank].slope);
+    for (const std::string& word : row.words) words += (words.empty() ? "" : " ") + word;
+    std::printf("%-5zu %-6.4f %-7.4f %-7.4f %s\n", rank + 1, row.share, row.coherence.npmi, row.coherence.umass,
+                words.c_str());
+    if (row.name) std::printf("      name: %s\n", row.name->name.c_str());
+    if (row.slope) std::printf("      trend: %+.4f share per week\n", *row.slope);
   }
   std::printf("mean_npmi=%.4f mean_umass=%.4f\n", chosen.mean_npmi, chosen.mean_umass);
+  for (const analytics::TopicWeek& week : report.weeks) {
+    std::string shares;
+    for (const analytics::TopicReportRow& row : report.rows) {
+      char text[16];
+      std::snprintf(text, sizeof(text), " %.3f", week.shares[row.topic]);
+      shares += text;
+    }
+    std::printf("week %s messages=%zu shares (by rank):%s\n", store::KpiDay(week.week_start_ms).c_str(), week.messages,
+                shares.c_str());
+  }
   std::fflush(stdout);
 }
 
-analytics::LdaOptions TopicsLdaOptions(const TopicsFlags& flags) {
-  analytics::LdaOptions options;
-  options.iterations = flags.iterations;
-  options.seed = flags.seed;
-  options.progress = [](const analytics::LdaProgress& progress) {
-    // Every tenth of the run, and at least every 100 sweeps so a long run still shows it is alive.
-    const size_t step = std::clamp<size_t>(progress.iterations / 10, 1, 100);
-    if (progress.iteration % step == 0 || progress.iteration == progress.iterations) {
-      std::fprintf(stderr, "troupe analytics topics: topics=%zu sweep %zu/%zu\n", progress.topics, progress.iteration,
-                   progress.iterations);
-    }
-    return !InterruptRequested();
-  };
-  return options;
+bool ShowTopicsProgress(const analytics::LdaProgress& progress) {
+  // Every tenth of the run, and at least every 100 sweeps so a long run still shows it is alive.
+  const size_t step = std::clamp<size_t>(progress.iterations / 10, 1, 100);
+  if (progress.iteration % step == 0 || progress.iteration == progress.iterations) {
+    std::fprintf(stderr, "troupe analytics topics: topics=%zu sweep %zu/%zu\n", progress.topics, progress.iteration,
+                 progress.iterations);
+  }
+  return !InterruptRequested();
 }
 
-Result<TopicsInput> ReadTopicsInput(CommandContext& context, const TopicsFlags& flags) {
-  TopicsInput input;
+Result<analytics::TopicMessages> ReadTopicsInput(CommandContext& context, const TopicsFlags& flags) {
   if (!flags.from_store) {
     if (flags.trends) return InvalidArgument("--trends needs --from-store (a file's messages have no times)", "--trends");
+    analytics::TopicMessages input;
     TROUPE_ASSIGN_OR_RETURN(input.texts, analytics::ReadMessageJsonl(flags.input));
     input.source = flags.input;
     return input;
   }
-  TROUPE_ASSIGN_OR_RETURN(StoredTopicMessages stored, ReadStoredTopicMessages(context, flags.from, flags.to, flags.character));
-  input.texts = std::move(stored.texts);
-  input.created_at_ms = std::move(stored.created_at_ms);
-  input.source = stored.description;
-  return input;
-}
-
-// Names and trends, when asked for, on the rows of the chosen model.
-Status AddTopicExtras(CommandContext& context, const TopicsFlags& flags, const TopicsInput& input,
-                      const analytics::TopicCorpus& corpus, const analytics::LdaModel& model, std::vector<TopicRow>& rows,
-                      std::vector<analytics::TopicWeek>& weeks) {
-  if (flags.trends) {
-    weeks = analytics::WeeklyTopicShares(model, corpus.documents, input.created_at_ms);
-    const std::vector<double> slopes = analytics::TopicShareSlopes(weeks, model.topic_count());
-    for (TopicRow& row : rows) row.slope = slopes[row.topic];
-  }
-  if (flags.name_topics) {
-    std::fprintf(stderr, "troupe analytics topics: naming %zu topics\n", rows.size());
-    const std::vector<std::vector<std::string>> examples = TopicExamples(model, corpus.documents, input.texts, 3);
-    std::vector<analytics::TopicToName> topics;
-    for (const TopicRow& row : rows) topics.push_back({row.words, examples[row.topic]});
-    TROUPE_ASSIGN_OR_RETURN(std::vector<analytics::TopicName> names, NameTopicsWithConfiguredModel(context, topics));
-    for (size_t i = 0; i < rows.size(); ++i) rows[i].name = names[i];
-  }
-  return Status::Ok();
+  return ReadStoredTopicMessages(context, flags.from, flags.to, flags.character);
 }
 
 void FindTopics(CommandContext& context, const TopicsFlags& flags) {
-  Result<std::vector<size_t>> counts = ParseTopicCounts(flags.topics);
+  Result<std::vector<size_t>> counts = analytics::ParseTopicCounts(flags.topics, "--topics");
   if (!counts.ok()) return (void)context.Fail(counts.status());
   if (flags.from_store == !flags.input.empty()) {
     return (void)context.Fail(InvalidArgument("give --input FILE or --from-store, one of them", "--input"));
   }
   StopOnInterrupt stop_on_interrupt;
-  Result<TopicsInput> input = ReadTopicsInput(context, flags);
+  Result<analytics::TopicMessages> input = ReadTopicsInput(context, flags);
   if (!input.ok()) return (void)context.Fail(input.status());
-  analytics::TopicVocabularyOptions vocabulary;
-  vocabulary.min_document_count = flags.min_documents;
-  vocabulary.max_document_fraction = flags.max_document_fraction;
-  vocabulary.max_vocabulary = flags.max_vocabulary;
-  const analytics::TopicCorpus corpus = analytics::BuildTopicCorpus(input->texts, vocabulary);
-  std::fprintf(stderr, "troupe analytics topics: %zu messages, %zu words kept, %zu tokens\n", corpus.documents.size(),
-               corpus.vocabulary.size(), corpus.token_count);
-  Result<analytics::TopicCountChoice> choice = analytics::ChooseTopicCount(
-      corpus.documents, corpus.vocabulary.size(), *counts, TopicsLdaOptions(flags), flags.top_words);
+  analytics::TopicReportOptions options;
+  options.topic_counts = *counts;
+  options.top_words = flags.top_words;
+  options.iterations = flags.iterations;
+  options.seed = flags.seed;
+  options.vocabulary.min_document_count = flags.min_documents;
+  options.vocabulary.max_document_fraction = flags.max_document_fraction;
+  options.vocabulary.max_vocabulary = flags.max_vocabulary;
+  options.trends = flags.trends;
+  options.progress = ShowTopicsProgress;
+  options.cancel = InterruptFlag();
+  std::unique_ptr<ConfiguredProvider> namer;
+  if (flags.name_topics) {
+    Result<std::unique_ptr<ConfiguredProvider>> configured = ConfiguredDefaultProvider(context);
+    if (!configured.ok()) return (void)context.Fail(configured.status());
+    namer = std::move(*configured);
+    options.namer = namer->provider;
+  }
+  options.on_corpus = [](const analytics::TopicCorpus& corpus) {
+    std::fprintf(stderr, "troupe analytics topics: %zu messages, %zu words kept, %zu tokens\n", corpus.documents.size(),
+                 corpus.vocabulary.size(), corpus.token_count);
+  };
+  Result<analytics::TopicReport> report = analytics::FindTopics(*input, options);
   if (InterruptRequested()) {
     std::cerr << "troupe: interrupted\n";
     context.exit_code = kInterruptedExitCode;
     return;
   }
-  if (!choice.ok()) {
-    Status status = choice.status();
+  if (!report.ok()) {
+    Status status = report.status();
     if (status.field() == "documents") status = status.WithContext(input->source + ": try a lower --min-documents");
     return (void)context.Fail(status);
   }
-  std::vector<TopicRow> rows = TopicRows(*choice, corpus.vocabulary, flags.top_words);
-  std::vector<analytics::TopicWeek> weeks;
-  if (Status extras = AddTopicExtras(context, flags, *input, corpus, choice->model, rows, weeks); !extras.ok()) {
-    return (void)context.Fail(extras);
-  }
   if (flags.json) {
-    PrintTopicsJson(flags, corpus, *choice, rows, weeks);
+    std::cout << analytics::TopicReportJson(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << '\n';
     return;
   }
-  PrintTopicsTable(flags, corpus, *choice, rows);
-  for (const analytics::TopicWeek& week : weeks) {
-    std::string shares;
-    for (const TopicRow& row : rows) {
-      char text[16];
-      std::snprintf(text, sizeof(text), " %.3f", week.shares[row.topic]);
-      shares += text;
-    }
-    std::printf("week %s messages=%zu shares (by rank):%s\n", TopicWeekLabel(week).c_str(), week.messages,
-                shares.c_str());
-  }
-  std::fflush(stdout);
+  PrintTopicsTable(*report);
 }
 
 }  // namespace

@@ -416,6 +416,7 @@ std::vector<Row> Rows() {
       {"DELETE", in_experiment("", false), NoBody(), Expected{401, 204, 204, 403, 403, 403}},
       // Outcome prediction: training is the studio's, reading models and predictions also the agents'.
       {"POST", Fixed("/api/v1/analytics/outcome-models"), Body(R"({"outcome":"handoff"})"), kStudioQueued},
+      {"POST", Fixed("/api/v1/analytics/topics"), Body(R"({"topics":"3"})"), kStudioQueued},
       {"GET", Fixed("/api/v1/analytics/outcome-models"), NoBody(), {401, 200, 200, 200, 403, 403}},
       {"GET", in_conversation("/predictions"), NoBody(), {401, 200, 200, 200, 403, 403}},
   };

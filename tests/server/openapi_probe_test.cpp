@@ -199,6 +199,7 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"generateFlow", R"({"topic":"a pen pal","goal":"a whole letter"})"},
       {"optimizeFlow", json{{"character_id", flowing.id}}.dump()},
       {"trainOutcomeModel", R"({"outcome":"handoff"})"},
+      {"findTopics", R"({"topics":"3"})"},
       {"createExperiment", json{{"character_id", character.id}, {"name", "probe"}, {"kind", "prompt"},
                                 {"metric", "return"}, {"planned_trials", 100},
                                 {"variants", json::array({{{"name", "control"}}, {{"name", "b"}, {"system_prompt", "B."}}})}}

@@ -96,6 +96,20 @@ void AddPredictionSchemas(json& schemas) {
                                   {"updated_at", Type("integer")}});
   schemas["ConversationPredictions"] = Object(
       {{"conversation_id", Type("integer")}, {"predictions", {{"type", "array"}, {"items", prediction}}}});
+  const json day = {{"type", "string"}, {"format", "date"}};
+  schemas["TopicsRequest"] =
+      Object({{"from", day},
+              {"to", day},
+              {"character_id", {{"type", "integer"}, {"minimum", 1}}},
+              {"topics", {{"oneOf", json::array({{{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}},
+                                                  {{"type", "string"}, {"pattern", "^(auto|[0-9]{1,4}(,[0-9]{1,4})*)$"}}})}}},
+              {"top_words", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}},
+              {"iterations", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5000}}},
+              {"seed", {{"type", "integer"}, {"minimum", 0}}},
+              {"min_documents", {{"type", "integer"}, {"minimum", 1}}},
+              {"max_document_fraction", {{"type", "number"}, {"exclusiveMinimum", 0}, {"maximum", 1}}},
+              {"name_topics", Type("boolean")},
+              {"provider", Type("string")}});
 }
 
 }  // namespace troupe::server::api::openapi_parts

@@ -1,11 +1,14 @@
-// Outcome prediction: training a predictor as a job (server/services/outcome_predictions.h), the
-// stored models with their held-out reports, and a conversation's predictions, which the runtime
-// writes as the conversation goes (chat/outcome_prediction.h).
+// The analytics that run as jobs and what they store: outcome prediction (training a predictor,
+// server/services/outcome_predictions.h; the stored models with their held-out reports; a
+// conversation's predictions, which the runtime writes as the conversation goes,
+// chat/outcome_prediction.h) and the topics of a period's stored messages
+// (server/services/topic_jobs.h).
 #include <nlohmann/json.hpp>
 
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 #include "server/services/outcome_predictions.h"
+#include "server/services/topic_jobs.h"
 
 namespace troupe::server::api {
 namespace {
@@ -18,6 +21,25 @@ Response TrainOutcomeModel(ApiCall& call) {
   Result<PredictionJson> payload = CheckTrainOutcomesPayload(*body);
   if (!payload.ok()) return Response::Error(payload.status());
   return QueueJob(call, kTrainOutcomesJob, *payload, {{"outcome", (*payload)["outcome"]}});
+}
+
+Response FindTopicsOfPeriod(ApiCall& call) {
+  HttpResult<PredictionJson> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  const Clock& clock = call.options.clock != nullptr ? *call.options.clock : SystemClock::Instance();
+  Result<PredictionJson> payload = CheckTopicsPayload(*body, clock.NowMillis());
+  if (!payload.ok()) return Response::Error(payload.status());
+  if ((*payload)["character_id"].is_number_integer()) {
+    const int64_t character_id = (*payload)["character_id"].get<int64_t>();
+    Result<store::Character> character = call.store.characters().Get(character_id);
+    if (!character.ok()) {
+      if (character.status().code() != StatusCode::kNotFound) return Response::Error(character.status());
+      return Response::Error(
+          Status(StatusCode::kNotFound, "character " + std::to_string(character_id) + " not found", "character_id"));
+    }
+  }
+  return QueueJob(call, kFindTopicsJob, *payload,
+                  {{"from", (*payload)["from"]}, {"to", (*payload)["to"]}, {"character_id", (*payload)["character_id"]}});
 }
 
 Response ListOutcomeModels(ApiCall& call) {
@@ -54,6 +76,11 @@ void AddPredictionRoutes(RouteTable& table) {
                    "Train an outcome predictor (handoff, return or good_end) on the stored conversations as a job: "
                    "202 with the queued job, whose result holds the stored model's id and its held-out report",
                    {kScopeStudio}, false, {}, "OutcomeTraining", "Job", false, 202, TrainOutcomeModel});
+  table.push_back({"POST", "/api/v1/analytics/topics", "findTopics", "analytics",
+                   "Find the topics of the users' messages stored over a period (UTC days, every character or "
+                   "one) as a job: 202 with the queued job, whose result holds each topic's top words, share, "
+                   "coherence, weekly trend and, when asked, a name from the language model",
+                   {kScopeStudio}, false, {}, "TopicsRequest", "Job", false, 202, FindTopicsOfPeriod});
   table.push_back({"GET", "/api/v1/analytics/outcome-models", "listOutcomeModels", "analytics",
                    "The stored outcome predictors with their held-out reports, newest first (the newest of each "
                    "outcome is the one in use)",
