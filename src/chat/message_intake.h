@@ -4,8 +4,7 @@
 // of messages from many connections costs one commit and no hand-off between the callers, instead
 // of every caller waiting in turn for the database and then for its commit.
 //
-// Messages are stored in the order they were handed over, so two messages one caller hands over for
-// a conversation keep their order. Each message succeeds or fails alone (its conversation is gone,
+// A conversation's messages are stored in the order they were handed over. Each message succeeds or fails alone (its conversation is gone,
 // a field is invalid); a commit that fails fails every message of its batch, and none of them is
 // reported stored.
 #pragma once

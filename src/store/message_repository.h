@@ -46,9 +46,10 @@ class MessageRepository {
   // Append, with parent_id (ignored if set) the conversation's latest message, or none for its
   // first, read in the same transaction: two messages appended at once never share a parent.
   virtual Result<Message> AppendAfterLatest(Message message) = 0;
-  // AppendAfterLatest for each message, in order, in one transaction with one commit: the
-  // results line up with `messages`. A message that fails (its conversation is gone, a field is
-  // invalid) fails alone; a commit that fails fails every message that had not.
+  // AppendAfterLatest for each message in one transaction with one commit, each conversation's
+  // messages in the order given: the results line up with `messages`. A message that fails (its
+  // conversation is gone, a field is invalid) fails alone; a commit that fails fails every message
+  // that had not.
   virtual std::vector<Result<Message>> AppendAllAfterLatest(std::vector<Message> messages) = 0;
   virtual Result<Message> Get(int64_t id) = 0;
   // Oldest first.

@@ -1,6 +1,7 @@
 // Messages of a conversation, appended durably and read oldest first.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "store/repo/message_index.h"
 #include "store/repo/record_rows.h"
@@ -120,13 +121,12 @@ class Messages final : public MessageRepository {
   std::vector<Result<Message>> AppendAllAfterLatest(std::vector<Message> messages) override {
     std::vector<Result<Message>> results;
     results.reserve(messages.size());
-    Status batch = AppendBatch(messages, results);
-    if (!batch.ok()) {
-      for (Result<Message>& result : results) {
-        if (result.ok()) result = batch;
-      }
+    for (size_t i = 0; i < messages.size(); ++i) results.emplace_back(Internal("the batch ended before this message"));
+    std::vector<bool> reached(messages.size(), false);
+    const Status batch = AppendBatch(messages, results, reached);
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!batch.ok() && (results[i].ok() || !reached[i])) results[i] = batch;
     }
-    while (results.size() < messages.size()) results.emplace_back(batch);
     index_.Appended();
     return results;
   }
@@ -149,26 +149,35 @@ class Messages final : public MessageRepository {
   }
 
   // Each message in a savepoint of one transaction, so one that fails undoes only its own rows.
-  // Fills `results` for every message it got to; the error when the batch as a whole failed.
-  Status AppendBatch(std::vector<Message>& messages, std::vector<Result<Message>>& results) {
+  // The rows go in by conversation (each conversation's messages keep their order), so batches
+  // running at once on several PostgreSQL nodes lock conversation rows in one order and cannot
+  // deadlock. Fills results[i] and reached[i] for every message it got to; the error when the
+  // batch as a whole failed.
+  Status AppendBatch(std::vector<Message>& messages, std::vector<Result<Message>>& results, std::vector<bool>& reached) {
+    std::vector<size_t> order(messages.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&messages](size_t a, size_t b) {
+      return messages[a].conversation_id < messages[b].conversation_id;
+    });
     const int64_t now = context_.Now();
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
-    for (Message& m : messages) {
+    for (size_t i : order) {
+      Message& m = messages[i];
       m.parent_id.reset();
       m.created_at = m.updated_at = now;
-      if (Status invalid = Validate(m); !invalid.ok()) {
-        results.emplace_back(invalid);
-        continue;
-      }
-      TROUPE_RETURN_IF_ERROR(connection->ExecScript("SAVEPOINT troupe_append"));
-      Status inserted = InsertOn(*connection, m, true);
-      TROUPE_RETURN_IF_ERROR(connection->ExecScript(
-          inserted.ok() ? "RELEASE troupe_append" : "ROLLBACK TO troupe_append; RELEASE troupe_append"));
+      Status inserted = Validate(m);
       if (inserted.ok()) {
-        results.emplace_back(std::move(m));
+        TROUPE_RETURN_IF_ERROR(connection->ExecScript("SAVEPOINT troupe_append"));
+        inserted = InsertOn(*connection, m, true);
+        TROUPE_RETURN_IF_ERROR(connection->ExecScript(
+            inserted.ok() ? "RELEASE troupe_append" : "ROLLBACK TO troupe_append; RELEASE troupe_append"));
+      }
+      reached[i] = true;
+      if (inserted.ok()) {
+        results[i] = std::move(m);
       } else {
-        results.emplace_back(inserted);
+        results[i] = inserted;
       }
     }
     return transaction.Commit();
