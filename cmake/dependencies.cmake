@@ -13,6 +13,8 @@ find_package(Boost 1.74 REQUIRED)
 find_package(PNG REQUIRED)
 # Eigen: the dense linear algebra of customer k-means (header-only).
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+# XGBoost runs its loops on OpenMP; the analytics library scopes its thread count (libgomp, GCC's).
+find_package(OpenMP REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 # libcurl: model downloads (`troupe models pull`), with resume and redirects.

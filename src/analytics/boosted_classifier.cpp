@@ -1,5 +1,6 @@
 #include "analytics/boosted_classifier.h"
 
+#include <omp.h>
 #include <xgboost/c_api.h>
 
 #include <algorithm>
@@ -10,6 +11,18 @@
 namespace troupe::analytics {
 
 namespace {
+
+// The calling thread's OpenMP loops run on that thread alone while this lives.
+class SingleOpenMpThread {
+ public:
+  SingleOpenMpThread() : previous_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~SingleOpenMpThread() { omp_set_num_threads(previous_); }
+  SingleOpenMpThread(const SingleOpenMpThread&) = delete;
+  SingleOpenMpThread& operator=(const SingleOpenMpThread&) = delete;
+
+ private:
+  const int previous_;
+};
 
 Status XgbFailure(std::string_view call) {
   return Status(StatusCode::kInternal, std::string(call) + " failed: " + XGBGetLastError());
@@ -107,14 +120,21 @@ Result<BoostedClassifier> BoostedClassifier::Train(const std::vector<std::vector
 Result<BoostedClassifier> BoostedClassifier::Deserialize(std::string_view bytes, size_t features) {
   auto booster = std::make_unique<Booster>();
   if (XGBoosterCreate(nullptr, 0, &booster->handle) != 0) return XgbFailure("XGBoosterCreate");
+  // One thread, as in training: a model is loaded and asked about one conversation at a time on a
+  // turn's thread, where an OpenMP team would only add threads (whose barriers ThreadSanitizer
+  // cannot see) and wake-ups. Loading parses the trees in a parallel loop sized by the calling
+  // thread's OpenMP setting, and the thread count is not part of the stored model, so both are set.
+  const SingleOpenMpThread single;
   if (XGBoosterLoadModelFromBuffer(booster->handle, bytes.data(), bytes.size()) != 0) {
     return Status(StatusCode::kInvalidArgument, std::string("not a boosted-trees model: ") + XGBGetLastError());
   }
+  if (XGBoosterSetParam(booster->handle, "nthread", "1") != 0) return XgbFailure("XGBoosterSetParam");
   return BoostedClassifier(std::move(booster), features);
 }
 
 Result<std::vector<double>> BoostedClassifier::Predict(const std::vector<std::vector<float>>& rows) const {
   if (rows.empty()) return std::vector<double>{};
+  const SingleOpenMpThread single;
   MatrixHolder matrix;
   TROUPE_RETURN_IF_ERROR(MakeMatrix(rows, features_, matrix));
   const char* config = R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
