@@ -15,6 +15,17 @@ describe("routes", () => {
     expect(wizard).toBe("/studio/create?job=42");
     const [path, search] = wizard.split("?");
     expect(parseRoute(path, `?${search}`)).toEqual({ page: "create", jobId: 42 });
+    const topics = pathOf({ page: "analytics", topicsJobId: 8 });
+    expect(topics).toBe("/analytics?topics_job=8");
+    const [topicsPath, topicsSearch] = topics.split("?");
+    expect(parseRoute(topicsPath, `?${topicsSearch}`)).toEqual({ page: "analytics", topicsJobId: 8 });
+  });
+
+  it("read the Analytics page's topics job from its own parameter only", () => {
+    expect(parseRoute("/analytics", "?topics_job=12")).toEqual({ page: "analytics", topicsJobId: 12 });
+    expect(parseRoute("/analytics", "?job=12")).toEqual({ page: "analytics" });
+    expect(parseRoute("/analytics", "?topics_job=-3")).toEqual({ page: "analytics" });
+    expect(parseRoute("/kpis", "?topics_job=12")).toEqual({ page: "kpis" });
   });
 
   it("refuse ids that are not positive integers", () => {

@@ -12,7 +12,7 @@ export type Route =
   | { page: "jobs" } // the background jobs
   | { page: "agent"; conversationId?: number }
   | { page: "kpis" }
-  | { page: "analytics" }
+  | { page: "analytics"; topicsJobId?: number } // the dashboards, following a topics job (?topics_job=123)
   | { page: "customers" }
   | { page: "notfound"; path: string };
 
@@ -21,9 +21,10 @@ function id(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-// The wizard's generation job (?job=123), so a reload or a shared link follows the same job.
-function jobOf(search: string): number | undefined {
-  return id(new URLSearchParams(search).get("job") ?? undefined);
+// A page's job in the query (the wizard's ?job=123, the Analytics page's ?topics_job=123), so a
+// reload or a shared link follows the same job.
+function jobOf(search: string, name = "job"): number | undefined {
+  return id(new URLSearchParams(search).get(name) ?? undefined);
 }
 
 export function parseRoute(path: string, search = ""): Route {
@@ -52,7 +53,10 @@ export function parseRoute(path: string, search = ""): Route {
   }
   if (first === "agent" && parts.length === 1) return { page: "agent" };
   if (first === "kpis" && parts.length === 1) return { page: "kpis" };
-  if (first === "analytics" && parts.length === 1) return { page: "analytics" };
+  if (first === "analytics" && parts.length === 1) {
+    const topicsJobId = jobOf(search, "topics_job");
+    return topicsJobId ? { page: "analytics", topicsJobId } : { page: "analytics" };
+  }
   if (first === "customers" && parts.length === 1) return { page: "customers" };
   if (first === "agent" && parts.length === 2 && id(second)) return { page: "agent", conversationId: id(second)! };
   return { page: "notfound", path };
@@ -83,7 +87,7 @@ export function pathOf(route: Route): string {
     case "kpis":
       return "/kpis";
     case "analytics":
-      return "/analytics";
+      return route.topicsJobId ? `/analytics?topics_job=${route.topicsJobId}` : "/analytics";
     case "customers":
       return "/customers";
     case "notfound":
