@@ -1,7 +1,8 @@
 // A uPlot line chart of values per UTC day (the KPI, Analytics and Experiments pages). `percent`:
 // the y axis always spans 0..100, so a lone 100% does not stretch it; `range` fixes it otherwise.
 // A single day gets a day on each side: uPlot 1.6 widens a lone time value by 86400 / ms units,
-// which in seconds is about 2.7 years.
+// which in seconds is about 2.7 years. `stepSeconds` is the time between two x values (a week for
+// weekly figures), so a lone week gets a week on each side and an axis of days, not of hours.
 // The canvas says nothing to a screen reader, so it carries `description` (or the title) as its label;
 // and since its points are pixels, each draw writes how many it drew (data-drawn-points), which
 // the browser tests read.
@@ -21,18 +22,18 @@ function drawnPoints(plot: uPlot): number {
 }
 
 const kDaySeconds = 86_400;
-const xScale: uPlot.Scale = {
+const xScale = (stepSeconds: number): uPlot.Scale => ({
   time: true,
   range: (plot, min, max) => {
     const days = plot.data[0];
     const lone = days.length > 0 && days[0] === days[days.length - 1];
-    return lone ? [days[0] - kDaySeconds, days[0] + kDaySeconds] : [min, max];
+    return lone ? [days[0] - stepSeconds, days[0] + stepSeconds] : [min, max];
   },
-};
+});
 
-export function DayChart({ title, testId, x, lines, percent = false, range, description }: {
+export function DayChart({ title, testId, x, lines, percent = false, range, description, stepSeconds = kDaySeconds }: {
   title: string; testId: string; x: number[]; lines: ChartLine[]; percent?: boolean; range?: [number, number];
-  description?: string;
+  description?: string; stepSeconds?: number;
 }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -44,7 +45,7 @@ export function DayChart({ title, testId, x, lines, percent = false, range, desc
       height: 220,
       series: [{}, ...lines.map(([label, , stroke]) => ({ label, stroke, width: 2, spanGaps: false, points: { show: true } }))],
       axes: [{}, { size: 50 }],
-      scales: yRange ? { x: xScale, y: { range: yRange } } : { x: xScale },
+      scales: yRange ? { x: xScale(stepSeconds), y: { range: yRange } } : { x: xScale(stepSeconds) },
       hooks: { draw: [(plot) => { target.dataset.drawnPoints = String(drawnPoints(plot)); }] },
     };
     const plot = new uPlot(options, [x, ...lines.map(([, values]) => values)] as uPlot.AlignedData, target);
@@ -55,7 +56,7 @@ export function DayChart({ title, testId, x, lines, percent = false, range, desc
       plot.destroy();
       delete target.dataset.drawnPoints;
     };
-  }, [x, lines, percent, range, title, description]);
+  }, [x, lines, percent, range, title, description, stepSeconds]);
   return (
     <figure class="card kpi-chart" data-testid={testId}>
       <figcaption>{title}</figcaption>
