@@ -145,7 +145,7 @@ function Page({ route }: { route: Route }) {
     case "kpis":
       return <KpisPage />;
     case "analytics":
-      return <AnalyticsPage />;
+      return <AnalyticsPage topicsJobId={route.topicsJobId} />;
     case "customers":
       return <CustomersPage />;
     case "notfound":

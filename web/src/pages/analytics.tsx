@@ -1,11 +1,14 @@
 // The analytics dashboards (GET /api/v1/analytics/overview): volume, sentiment and ratings per day
 // for every character or one, that character's stage funnel with its drop-off, and its evaluation
 // runs with two compared side by side; and the outcome predictors' held-out reports, with training
-// for studio keys (components/outcome_predictions.tsx). Every table downloads as CSV.
+// for studio keys (components/outcome_predictions.tsx); and for studio keys the topics of a period's
+// messages as a job (components/topics_section.tsx), followed from the URL's ?topics_job=. Every
+// table downloads as CSV.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { CsvButton } from "../components/csv_button";
 import { DayChart } from "../components/day_chart";
 import { PredictionsSection } from "../components/outcome_predictions";
+import { TopicsSection } from "../components/topics_section";
 import { useApp } from "../context";
 import {
   compareRuns, comparisonCsv, daysCsv, evalRunsCsv, evalRunsPath, formatPercent, formatScore, funnelCsv, funnelRows,
@@ -15,7 +18,7 @@ import type { Character } from "../lib/api";
 import { defaultPeriod } from "../lib/kpis";
 import { abilitiesOf } from "../lib/session";
 
-export function AnalyticsPage() {
+export function AnalyticsPage({ topicsJobId }: { topicsJobId?: number }) {
   const { api, report, session } = useApp();
   const canSeeRuns = abilitiesOf(session.scopes).studio;
   const [period, setPeriod] = useState(() => defaultPeriod(Date.now()));
@@ -74,6 +77,7 @@ export function AnalyticsPage() {
                                    flow={overview.funnel.flow} scope={scope} />}
       {runs && <EvalRuns runs={runs} characterId={overview?.character_id ?? 0} />}
       <PredictionsSection canTrain={canSeeRuns} />
+      {canSeeRuns && <TopicsSection characters={characters} jobId={topicsJobId} />}
     </section>
   );
 }
