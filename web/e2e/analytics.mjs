@@ -43,7 +43,8 @@ export default async function ({ test, expect, signIn, callApi, keys, base, data
     await page.getByRole("link", { name: "Analytics" }).click();
     await page.getByRole("heading", { name: "Analytics" }).waitFor();
     await page.getByTestId("analytics-days").waitFor();
-    await page.getByLabel("Character").selectOption(String(dash.id));
+    // The dashboards' own filter: the Topics form further down has a Character field too.
+    await page.getByRole("form", { name: "Dashboards' period" }).getByLabel("Character").selectOption(String(dash.id));
     const overview = page.waitForResponse((r) => r.url().includes(`/analytics/overview?`) && r.url().includes(`character_id=${dash.id}`));
     await page.getByRole("button", { name: "Show" }).click();
     expect((await overview).ok(), "the overview of Dash should load");

@@ -188,7 +188,7 @@ function TopicsFields({ form, characters, errors, onChange }: {
       <div class="row">
         <label>From<input type="date" name="topics-from" {...text("from")} {...field("from")} />{error("from")}</label>
         <label>To<input type="date" name="topics-to" {...text("to")} {...field("to")} />{error("to")}</label>
-        <label>Character
+        <label>Character{" "}
           <select name="topics-character" value={form.characterId === null ? "" : String(form.characterId)} {...field("character_id")}
                   onChange={(e) => {
                     const value = (e.target as HTMLSelectElement).value;
@@ -201,7 +201,7 @@ function TopicsFields({ form, characters, errors, onChange }: {
         </label>
       </div>
       <div class="row">
-        <label>Topics
+        <label>Topics{" "}
           <select name="topics-mode" value={form.topicsMode}
                   onChange={(e) => onChange({ ...form, topicsMode: (e.target as HTMLSelectElement).value as TopicsForm["topicsMode"] })}>
             <option value="auto">Auto (by coherence)</option>

@@ -53,7 +53,8 @@ export function AnalyticsPage({ topicsJobId }: { topicsJobId?: number }) {
   const scope = overview ? `${overview.character_id ?? "all"}-${overview.from}-${overview.to}` : "";
   return (
     <section class="kpis analytics">
-      <form class="kpi-period" onSubmit={submit}>
+      {/* Named, since the Topics form below has a period and a character of its own. */}
+      <form class="kpi-period" aria-label="Dashboards' period" onSubmit={submit}>
         <h1>Analytics</h1>
         <label>From <input type="date" name="from" value={period.from} required
                            onInput={(e) => setPeriod({ ...period, from: (e.target as HTMLInputElement).value })} /></label>
