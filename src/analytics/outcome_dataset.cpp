@@ -23,6 +23,34 @@ float MeanOf(const std::vector<double>& values) {
   return static_cast<float>(sum / static_cast<double>(values.size()));
 }
 
+// What the runtime wrote into the first messages' metadata: regenerations a user asked for
+// (chat/alternatives.h keeps every alternative in the reply's metadata.swipes) and how the user's
+// messages were routed (chat/message_routing.h: metadata.routing's intent, level and confidence).
+struct MetadataSignals {
+  size_t swipes = 0;
+  std::set<std::string> intents;
+  size_t human_routed = 0;
+  std::vector<double> confidences;
+
+  void Read(const store::Message& message) {
+    if (message.metadata_json.empty() || message.metadata_json == "{}") return;
+    const nlohmann::json metadata = nlohmann::json::parse(message.metadata_json, nullptr, false);
+    if (!metadata.is_object()) return;
+    if (message.role == store::MessageRole::kAssistant) {
+      const auto swiped = metadata.find("swipes");
+      if (swiped != metadata.end() && swiped->is_array() && swiped->size() > 1) swipes += swiped->size() - 1;
+      return;
+    }
+    const auto routing = metadata.find("routing");
+    if (message.role != store::MessageRole::kUser || routing == metadata.end() || !routing->is_object()) return;
+    const std::string intent = routing->value("intent", "");
+    if (!intent.empty()) intents.insert(intent);
+    if (routing->value("level", "") == "human") ++human_routed;
+    const auto confidence = routing->find("confidence");
+    if (confidence != routing->end() && confidence->is_number()) confidences.push_back(confidence->get<double>());
+  }
+};
+
 size_t CountOf(std::string_view text, char wanted) { return static_cast<size_t>(std::count(text.begin(), text.end(), wanted)); }
 
 bool HandedOff(const store::Conversation& conversation, const std::vector<store::Message>& messages) {
@@ -111,7 +139,8 @@ const std::vector<std::string>& OutcomeFeatureNames() {
       "user_messages",       "assistant_messages",     "mean_user_chars",      "max_user_chars",
       "questions_per_user_message", "exclamations_per_user_message", "mean_user_sentiment",
       "min_user_sentiment",  "last_user_sentiment",    "sentiment_trend",      "mean_reply_latency_s",
-      "mean_user_gap_s",     "start_hour_utc",         "stages_seen",          "thumbs_sum"};
+      "mean_user_gap_s",     "start_hour_utc",         "stages_seen",          "thumbs_sum",
+      "swipes",              "distinct_intents",       "human_routed",         "mean_intent_confidence"};
   return names;
 }
 
@@ -122,7 +151,9 @@ std::vector<float> OutcomeFeatures(const store::Conversation& conversation,
   std::set<std::string> stages;
   int thumbs = 0;
   std::optional<int64_t> previous_user_at;
+  MetadataSignals signals;
   for (const store::Message& message : first_messages) {
+    signals.Read(message);
     if (!message.stage.empty()) stages.insert(message.stage);
     if (message.rating) thumbs += *message.rating;
     if (message.role == store::MessageRole::kAssistant) {
@@ -156,7 +187,11 @@ std::vector<float> OutcomeFeatures(const store::Conversation& conversation,
           MeanOf(gaps),
           static_cast<float>(start_hour),
           static_cast<float>(stages.size()),
-          static_cast<float>(thumbs)};
+          static_cast<float>(thumbs),
+          static_cast<float>(signals.swipes),
+          static_cast<float>(signals.intents.size()),
+          static_cast<float>(signals.human_routed),
+          MeanOf(signals.confidences)};
 }
 
 Result<std::vector<OutcomeExample>> BuildOutcomeDataset(store::Store& store, const OutcomeOptions& options,

@@ -82,7 +82,49 @@ TEST_F(OutcomeDatasetTest, FeaturesOfTheFirstMessages) {
   EXPECT_FLOAT_EQ(feature("sentiment_trend"), 1.2f);
   EXPECT_FLOAT_EQ(feature("mean_reply_latency_s"), 1.5f);
   EXPECT_FLOAT_EQ(feature("mean_user_gap_s"), 60.0f);
+  EXPECT_EQ(feature("swipes"), 0);
+  EXPECT_EQ(feature("distinct_intents"), 0);
+  EXPECT_EQ(feature("human_routed"), 0);
+  EXPECT_TRUE(std::isnan(feature("mean_intent_confidence")));  // nothing was routed
   EXPECT_FALSE((*examples)[0].happened);
+}
+
+TEST_F(OutcomeDatasetTest, SwipesAndRoutedIntentsOfTheFirstMessagesAreFeatures) {
+  store::Conversation conversation;
+  conversation.user_id = NewUser("router");
+  conversation.character_id = character_id_;
+  const int64_t id = store_->conversations().Create(conversation)->id;
+  // As the runtime writes them: routing on the user's messages, alternatives on a regenerated reply.
+  const std::vector<std::pair<store::MessageRole, std::string>> script = {
+      {store::MessageRole::kUser, R"({"routing":{"intent":"order_status","level":"classifier","confidence":0.9}})"},
+      {store::MessageRole::kAssistant, R"({"swipes":["first","second","third"],"swipe":2})"},
+      {store::MessageRole::kUser, R"({"routing":{"intent":"refund","level":"llm","confidence":0.5}})"},
+      {store::MessageRole::kAssistant, R"({"swipes":["only"]})"},
+      {store::MessageRole::kUser, R"({"routing":{"intent":"refund","level":"human","confidence":0.7}})"},
+      {store::MessageRole::kAssistant, "{}"},
+      {store::MessageRole::kUser, R"({"routing":{"intent":"beyond_the_first_six","level":"human"}})"},
+  };
+  for (const auto& [role, metadata] : script) {
+    store::Message message;
+    message.conversation_id = id;
+    message.role = role;
+    message.content = "text";
+    message.metadata_json = metadata;
+    ASSERT_TRUE(store_->messages().Append(message).ok());
+  }
+  Result<std::vector<OutcomeExample>> examples =
+      BuildOutcomeDataset(*store_, {Outcome::kHandoff, /*first_messages=*/6, 7, clock_.NowMillis()});
+  ASSERT_TRUE(examples.ok()) << examples.status().ToString();
+  ASSERT_EQ(examples->size(), 1u);
+  const std::vector<std::string>& names = OutcomeFeatureNames();
+  ASSERT_EQ((*examples)[0].features.size(), names.size());
+  auto feature = [&](const std::string& name) {
+    return (*examples)[0].features[std::find(names.begin(), names.end(), name) - names.begin()];
+  };
+  EXPECT_EQ(feature("swipes"), 2);            // three alternatives: two regenerations
+  EXPECT_EQ(feature("distinct_intents"), 2);  // order_status and refund
+  EXPECT_EQ(feature("human_routed"), 1);      // the seventh message is not among the first six
+  EXPECT_FLOAT_EQ(feature("mean_intent_confidence"), (0.9f + 0.5f + 0.7f) / 3);
 }
 
 TEST_F(OutcomeDatasetTest, ReturnIsKnownOnlyOnceItsWindowHasClosed) {
