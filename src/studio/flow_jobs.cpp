@@ -94,7 +94,8 @@ JobJson PerformanceJson(const StageFunnel& funnel) {
                     {"reached", stage.reached},
                     {"drop_off_rate", optional(stage.drop_off_rate)},
                     {"sentiment_mean", optional(stage.sentiment_mean)},
-                    {"rating_mean", optional(stage.rating_mean)}});
+                    {"rating_mean", optional(stage.rating_mean)},
+                    {"regenerated_rate", optional(stage.regenerated_rate)}});
   }
   return list;
 }

@@ -60,10 +60,17 @@ Status CheckEditedFlow(std::string_view yaml, const chat::CharacterTraits& trait
 }  // namespace
 
 std::string PerformanceSummary(const StageFunnel& funnel) {
-  std::string text = "stage | reached | lost | sentiment | rating\n";
+  // The share of replies users regenerated, when any stage has replies: small models' context is
+  // short, so a column of dashes is left out.
+  const bool swipes = std::any_of(funnel.stages.begin(), funnel.stages.end(),
+                                  [](const FunnelStage& stage) { return stage.regenerated_rate.has_value(); });
+  std::string text = swipes ? "stage | reached | lost | sentiment | rating | regenerated\n"
+                            : "stage | reached | lost | sentiment | rating\n";
   for (const FunnelStage& stage : funnel.stages) {
     text += stage.name + " | " + std::to_string(stage.reached) + " | " + Figure(stage.drop_off_rate, "%.0f%%", 100) +
-            " | " + Figure(stage.sentiment_mean, "%.2f") + " | " + Figure(stage.rating_mean, "%.2f") + "\n";
+            " | " + Figure(stage.sentiment_mean, "%.2f") + " | " + Figure(stage.rating_mean, "%.2f");
+    if (swipes) text += " | " + Figure(stage.regenerated_rate, "%.0f%%", 100);
+    text += "\n";
   }
   return text;
 }

@@ -38,7 +38,8 @@ struct FlowProposal {
   std::string diff;         // line_diff.h, yaml_before → yaml_after
 };
 
-// The figures the model sees, one line per stage in the flow's order.
+// The figures the model sees, one line per stage in the flow's order: reach, loss, sentiment,
+// rating, and the share of replies users regenerated when any stage has replies.
 std::string PerformanceSummary(const StageFunnel& funnel);
 
 // The reply's schema: 1..max_edits edits whose `stage` is one of the flow's stage names.

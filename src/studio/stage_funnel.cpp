@@ -14,6 +14,10 @@ void AddStageFigures(FunnelStage& stage, const store::AnalyticsStage& figures) {
   stage.at_stage += figures.conversations;
   stage.sentiment_count += figures.sentiment_count;
   stage.rating_count += figures.rating_count;
+  stage.replies += figures.reply_count;
+  stage.regenerated += figures.regenerated_count;
+  stage.first_kept += figures.first_kept_count;
+  stage.regenerated_rate = FunnelMean(static_cast<double>(stage.regenerated), stage.replies);
 }
 
 }  // namespace

@@ -28,6 +28,12 @@ struct FunnelStage {
   std::optional<double> sentiment_mean = std::nullopt;
   int64_t rating_count = 0;
   std::optional<double> rating_mean = std::nullopt;
+  // The character's messages written at the stage, those the user regenerated, and those where
+  // the user went back to the first alternative; regenerated / replies (absent without replies).
+  int64_t replies = 0;
+  int64_t regenerated = 0;
+  int64_t first_kept = 0;
+  std::optional<double> regenerated_rate = std::nullopt;
 };
 
 struct StageFunnel {

@@ -58,7 +58,7 @@ class AnalyticsRoutesTest : public ::testing::Test {
   }
 
   // Five conversations on March 1: "" (the flow's start, intro), intro, friendly, close, and one
-  // at "gone". At friendly: a user message of sentiment 0.4 and a reply rated -1.
+  // at "gone". At friendly: a user message of sentiment 0.4 and a reply rated -1, then regenerated.
   void MakeConversations() {
     clock_.Set(kAnalyticsMarch1 + 1000);
     StartAt("");
@@ -71,6 +71,9 @@ class AnalyticsRoutesTest : public ::testing::Test {
     ClientResponse rated = api_->Call("POST", "/api/v1/conversations/" + std::to_string(friendly) + "/feedback",
                                       studio_, json{{"kind", "rating"}, {"rating", -1}, {"message_id", reply}}.dump());
     ASSERT_EQ(rated.status, 201) << rated.body;
+    store::MessagePatch swiped;  // regenerated once, the new alternative kept, as the runtime marks it
+    swiped.metadata_json = R"({"swipes":["first","second"],"swipe":1})";
+    ASSERT_TRUE(api_->store().messages().Patch(reply, swiped).ok());
   }
 
   json Get(const std::string& path, const std::string& key) {
@@ -124,6 +127,12 @@ TEST_F(AnalyticsRoutesTest, DaysAndTheFunnelAreExact) {
   EXPECT_DOUBLE_EQ(friendly["drop_off_rate"].get<double>(), 0.5);
   EXPECT_DOUBLE_EQ(friendly["sentiment_mean"].get<double>(), 0.4);
   EXPECT_DOUBLE_EQ(friendly["rating_mean"].get<double>(), -1.0);
+  EXPECT_EQ(friendly["replies"], 1);
+  EXPECT_EQ(friendly["regenerated"], 1);
+  EXPECT_EQ(friendly["first_kept"], 0);
+  EXPECT_DOUBLE_EQ(friendly["regenerated_rate"].get<double>(), 1.0);
+  EXPECT_EQ(intro["replies"], 0);
+  EXPECT_TRUE(intro["regenerated_rate"].is_null());
   const json& close = funnel["stages"][2];
   EXPECT_EQ(close["reached"], 1);
   EXPECT_TRUE(close["drop_off"].is_null());

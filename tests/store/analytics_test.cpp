@@ -56,9 +56,18 @@ class AnalyticsStoreTest : public StoreTest {
     EXPECT_OK(store_->feedback().Record(event).status());
   }
 
-  // A (Juno, day 1, now "friendly"): day 1 user 0.5 at intro, assistant at intro rated +1, user
+  // As the runtime marks a regenerated reply: every alternative, and the index of the one shown.
+  void Swiped(int64_t message_id, int shown) {
+    MessagePatch patch;
+    patch.metadata_json = R"({"swipes":["one","two","three"],"swipe":)" + std::to_string(shown) + "}";
+    EXPECT_OK(store_->messages().Patch(message_id, patch).status());
+  }
+
+  // A (Juno, day 1, now "friendly"): day 1 user 0.5 at intro, assistant at intro rated +1 (then
+  //   regenerated, the last alternative kept), user
   //   -0.25 at friendly; day 2 a user message without a score at friendly, and csat 4.
-  // B (Juno, day 2, "intro"): user 1.0, assistant rated -1 (day 2), csat 2.
+  // B (Juno, day 2, "intro"): user 1.0, assistant rated -1 (day 2; regenerated, back to the
+  //   first alternative), csat 2.
   // C (Other, day 1, "x"): user -1.0, assistant rated +1.
   // D (Juno, day 3: after the period): one user message 0.9.
   void MakeConversations() {
@@ -66,6 +75,7 @@ class AnalyticsStoreTest : public StoreTest {
     Say(a, MessageRole::kUser, day1_ + 10 * kAnalyticsTestHour + 1, "intro", 0.5);
     const int64_t a_reply = Say(a, MessageRole::kAssistant, day1_ + 10 * kAnalyticsTestHour + 2, "intro");
     Feedback(a, a_reply, "rating", 1, day1_ + 11 * kAnalyticsTestHour);
+    Swiped(a_reply, 2);  // regenerated twice, the latest kept
     Say(a, MessageRole::kUser, day1_ + 12 * kAnalyticsTestHour, "friendly", -0.25);
     Say(a, MessageRole::kUser, day2_ + kAnalyticsTestHour, "friendly");
     Feedback(a, std::nullopt, "csat", 4, day2_ + 2 * kAnalyticsTestHour);
@@ -74,6 +84,7 @@ class AnalyticsStoreTest : public StoreTest {
     Say(b, MessageRole::kUser, day2_ + 5 * kAnalyticsTestHour + 1, "intro", 1.0);
     const int64_t b_reply = Say(b, MessageRole::kAssistant, day2_ + 5 * kAnalyticsTestHour + 2, "intro");
     Feedback(b, b_reply, "rating", -1, day2_ + 6 * kAnalyticsTestHour);
+    Swiped(b_reply, 0);  // regenerated, then back to the first
     Feedback(b, std::nullopt, "csat", 2, day2_ + 7 * kAnalyticsTestHour);
 
     const int64_t c = Start(other_, day1_ + 3 * kAnalyticsTestHour, "x");
@@ -143,6 +154,7 @@ TEST_P(AnalyticsStoreTest, OneCharacterWithItsStages) {
   EXPECT_EQ(friendly.sentiment_count, 1);  // the day-2 message has no score
   EXPECT_DOUBLE_EQ(friendly.sentiment_sum, -0.25);
   EXPECT_EQ(friendly.rating_count, 0);
+  EXPECT_EQ(friendly.reply_count, 0);
   const AnalyticsStage& intro = overview.stages[1];
   EXPECT_EQ(intro.name, "intro");
   EXPECT_EQ(intro.conversations, 1);  // B
@@ -150,6 +162,9 @@ TEST_P(AnalyticsStoreTest, OneCharacterWithItsStages) {
   EXPECT_DOUBLE_EQ(intro.sentiment_sum, 1.5);  // 0.5 + 1.0
   EXPECT_EQ(intro.rating_count, 2);
   EXPECT_DOUBLE_EQ(intro.rating_sum, 0.0);  // +1 - 1
+  EXPECT_EQ(intro.reply_count, 2);        // A's and B's
+  EXPECT_EQ(intro.regenerated_count, 2);
+  EXPECT_EQ(intro.first_kept_count, 1);   // B went back to its first
 }
 
 TEST_P(AnalyticsStoreTest, AnEmptyPeriodHasEveryDayAtZero) {

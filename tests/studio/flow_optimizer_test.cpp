@@ -38,7 +38,8 @@ StageFunnel StepsFunnel() {
   StageFunnel funnel;
   funnel.stages = {{.name = "intro", .at_stage = 6, .reached = 10, .drop_off = 6, .drop_off_rate = 0.6},
                    {.name = "friendly", .at_stage = 3, .reached = 4, .drop_off = 3, .drop_off_rate = 0.75,
-                    .sentiment_count = 5, .sentiment_mean = -0.2},
+                    .sentiment_count = 5, .sentiment_mean = -0.2, .replies = 8, .regenerated = 2,
+                    .regenerated_rate = 0.25},
                    {.name = "close", .at_stage = 1, .reached = 1, .rating_count = 1, .rating_mean = 1.0}};
   return funnel;
 }
@@ -71,9 +72,9 @@ TEST(FlowOptimizerTest, AnUnknownStageOrAFlowTheValidatorRefusesIsAnError) {
 
 TEST(FlowOptimizerTest, TheModelSeesEachStagesFigures) {
   const std::string summary = PerformanceSummary(StepsFunnel());
-  EXPECT_THAT(summary, HasSubstr("intro | 10 | 60% | - | -\n"));
-  EXPECT_THAT(summary, HasSubstr("friendly | 4 | 75% | -0.20 | -\n"));
-  EXPECT_THAT(summary, HasSubstr("close | 1 | - | - | 1.00\n"));
+  EXPECT_THAT(summary, HasSubstr("intro | 10 | 60% | - | - | -\n"));
+  EXPECT_THAT(summary, HasSubstr("friendly | 4 | 75% | -0.20 | - | 25%\n"));
+  EXPECT_THAT(summary, HasSubstr("close | 1 | - | - | 1.00 | -\n"));
   const chat::Flow flow = chat::ParseFlow(kThreeStageFlow).value();
   const nlohmann::json schema = nlohmann::json::parse(FlowEditSchema(flow, TextLimits{}));
   EXPECT_EQ(schema["properties"]["edits"]["items"]["properties"]["stage"]["enum"],
@@ -109,7 +110,11 @@ TEST(FlowOptimizerTest, TheLocalEngineProposesEditsToTheFlowsOwnStages) {
   FlowOptimizerOptions options;
   options.limits = LimitsForContext(provider->info().context_length);
   options.max_edits = 1;  // what 512 tokens of context leave room for after the prompt
-  Result<FlowProposal> proposal = ProposeFlowEdits(*provider, kThreeStageFlow, {}, StepsFunnel(), options);
+  // Without reply counts, so the summary has no regenerated column: stories260K's 512 tokens hold
+  // the prompt and a one-edit reply with nothing to spare.
+  StageFunnel funnel = StepsFunnel();
+  for (FunnelStage& stage : funnel.stages) stage.regenerated_rate.reset();
+  Result<FlowProposal> proposal = ProposeFlowEdits(*provider, kThreeStageFlow, {}, funnel, options);
   ASSERT_TRUE(proposal.ok()) << proposal.status().ToString();
   ASSERT_EQ(proposal->edits.size(), 1u);
   for (const FlowEdit& edit : proposal->edits) EXPECT_THAT(edit.stage, ::testing::AnyOf("intro", "friendly", "close"));

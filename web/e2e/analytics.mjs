@@ -31,6 +31,14 @@ export default async function ({ test, expect, signIn, callApi, keys, base, data
     expect(userMessages === 1 && assistantMessages.length >= 1, `one message and a reply expected, got ${JSON.stringify(messages.data)}`);
     await callApi("POST", `/api/v1/conversations/${first.id}/feedback`, keys.client,
                   { kind: "rating", rating: 1, message_id: assistantMessages.at(-1).id }, "dash-a");
+    // The user swipes the reply once: the funnel counts it as regenerated at its stage.
+    const swipe = await fetch(`${base}/api/v1/conversations/${first.id}/messages/${assistantMessages[0].id}/regenerate`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${keys.client}`, "X-Troupe-User": "dash-a", "Content-Type": "application/json" },
+      body: JSON.stringify({ typing_delays: false }),
+    });
+    const swiped = await swipe.text();
+    expect(swipe.ok && swiped.includes("event: done"), `the regeneration answered ${swipe.status}: ${swiped}`);
 
     const dataset = join(data, "dash-eval.jsonl");
     writeFileSync(dataset, '{"prompt": "Hello", "reference": "Hello there"}\n{"prompt": "Bye", "reference": "Goodbye"}\n');
@@ -67,6 +75,9 @@ export default async function ({ test, expect, signIn, callApi, keys, base, data
     const hello = await page.getByTestId("analytics-funnel").locator('tr[data-key="hello"] td').allInnerTexts();
     expect(hello[0].includes("2 (100%)") && hello[2] === "2 (100%)",
            `every conversation is at hello, so all drop before friends: got ${JSON.stringify(hello)}`);
+    const replies = assistantMessages.length;
+    expect(hello[5] === `1 of ${replies} (${Math.round(100 / replies)}%)`,
+           `one of the ${replies} replies at hello was regenerated, got ${JSON.stringify(hello)}`);
     const friends = await page.getByTestId("analytics-funnel").locator('tr[data-key="friends"] td').allInnerTexts();
     expect(friends[0].includes("0 (0%)"), `no conversation reached friends, got ${JSON.stringify(friends)}`);
 

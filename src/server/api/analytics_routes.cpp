@@ -46,7 +46,11 @@ json FunnelStageJson(const FunnelStage& stage) {
           {"sentiment_count", stage.sentiment_count},
           {"sentiment_mean", AnalyticsOptional(stage.sentiment_mean)},
           {"rating_count", stage.rating_count},
-          {"rating_mean", AnalyticsOptional(stage.rating_mean)}};
+          {"rating_mean", AnalyticsOptional(stage.rating_mean)},
+          {"replies", stage.replies},
+          {"regenerated", stage.regenerated},
+          {"first_kept", stage.first_kept},
+          {"regenerated_rate", AnalyticsOptional(stage.regenerated_rate)}};
 }
 
 // The character's flow as the runtime reads it: "" is the default single-stage flow.

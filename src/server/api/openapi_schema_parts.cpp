@@ -209,7 +209,11 @@ void AddAnalyticsSchemas(json& schemas) {
                                    {"sentiment_count", Type("integer")},
                                    {"sentiment_mean", number},
                                    {"rating_count", Type("integer")},
-                                   {"rating_mean", number}},
+                                   {"rating_mean", number},
+                                   {"replies", Type("integer")},
+                                   {"regenerated", Type("integer")},
+                                   {"first_kept", Type("integer")},
+                                   {"regenerated_rate", number}},
                                   {"stage", "at_stage", "reached"});
   schemas["StageFunnel"] = Object(
       {{"flow", Type("string")}, {"stages", ArrayOf("FunnelStage")}, {"other_stages", ArrayOf("FunnelStage")}},

@@ -150,9 +150,31 @@ class Analytics final : public AnalyticsRepository {
       stage.rating_count = row.Int(1);
       stage.rating_sum = row.OptionalDouble(2).value_or(0.0);
     }
+    TROUPE_RETURN_IF_ERROR(ReadStageSwipes(connection, scope, stages));
     for (auto& [name, stage] : stages) {
       stage.name = name;
       overview.stages.push_back(std::move(stage));
+    }
+    return Status::Ok();
+  }
+
+  // The character's replies written at each stage in the period, those the user regenerated (the
+  // runtime keeps the chosen alternative's index in metadata.swipe), and those whose user went
+  // back to the first alternative.
+  Status ReadStageSwipes(sql::Connection& connection, const Scope& scope,
+                         std::map<std::string, AnalyticsStage>& stages) const {
+    const std::string swipe = context_.dialect->JsonFieldText("m.metadata_json", {"swipe"});
+    TROUPE_ASSIGN_OR_RETURN(
+        sql::Rows replies,
+        connection.Query("SELECT m.stage, COUNT(*), COUNT(" + swipe + "), SUM(CASE WHEN " + swipe +
+                             " = '0' THEN 1 ELSE 0 END) FROM messages m" + scope.Where("m") +
+                             " AND m.role = 'assistant' GROUP BY m.stage",
+                         scope.Parameters()));
+    for (const sql::Row& row : replies) {
+      AnalyticsStage& stage = stages[row.Text(0)];
+      stage.reply_count = row.Int(1);
+      stage.regenerated_count = row.Int(2);
+      stage.first_kept_count = row.OptionalInt(3).value_or(0);
     }
     return Status::Ok();
   }

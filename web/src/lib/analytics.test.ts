@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   compareRuns, comparisonCsv, daysCsv, evalRunsCsv, formatScore, funnelCsv, funnelRows, overviewPath, overviewSeries,
+  regeneratedText,
   type AnalyticsDay, type EvalRun, type FunnelStage,
 } from "./analytics";
 
@@ -15,7 +16,8 @@ const busy: AnalyticsDay = {
 
 const stage = (name: string, atStage: number, reached: number, dropOff: number | null, rate: number | null): FunnelStage => ({
   stage: name, at_stage: atStage, reached, drop_off: dropOff, drop_off_rate: rate, sentiment_count: 0,
-  sentiment_mean: null, rating_count: 0, rating_mean: null,
+  sentiment_mean: null, rating_count: 0, rating_mean: null, replies: 0, regenerated: 0, first_kept: 0,
+  regenerated_rate: null,
 });
 
 const run = (id: number, bleu: number, perplexity: number | null): EvalRun => ({
@@ -56,13 +58,23 @@ describe("analytics", () => {
     expect(formatScore(null)).toBe("–");
   });
 
+  it("says how many of a stage's replies were regenerated", () => {
+    const base = stage("intro", 2, 4, 2, 0.5);
+    expect(regeneratedText(base)).toBe("–");
+    expect(regeneratedText({ ...base, replies: 8, regenerated: 2, regenerated_rate: 0.25 })).toBe("2 of 8 (25%)");
+    expect(regeneratedText({ ...base, replies: 8, regenerated: 2, first_kept: 1, regenerated_rate: 0.25 })).toBe(
+      "2 of 8 (25%), 1 back to the first");
+  });
+
   it("writes every table as CSV with raw numbers", () => {
     expect(daysCsv([busy]).split("\r\n")).toEqual([
       "day,conversations,user_messages,assistant_messages,sentiment_mean,sentiment_count,thumbs_up,thumbs_down,csat_mean,csat_count",
       "2026-03-01,5,3,2,0.25,2,1,2,4,1", ""]);
-    expect(funnelCsv([stage("intro", 2, 4, 2, 0.5)], [stage("gone, old", 1, 0, null, null)]).split("\r\n")).toEqual([
-      "stage,in_flow,at_stage,reached,drop_off,drop_off_rate,sentiment_mean,sentiment_count,rating_mean,rating_count",
-      "intro,true,2,4,2,0.5,,0,,0", '"gone, old",false,1,,,,,0,,0', ""]);
+    const swiped = { ...stage("intro", 2, 4, 2, 0.5), replies: 8, regenerated: 2, first_kept: 1, regenerated_rate: 0.25 };
+    expect(funnelCsv([swiped], [stage("gone, old", 1, 0, null, null)]).split("\r\n")).toEqual([
+      "stage,in_flow,at_stage,reached,drop_off,drop_off_rate,sentiment_mean,sentiment_count,rating_mean,rating_count," +
+        "replies,regenerated,first_kept,regenerated_rate",
+      "intro,true,2,4,2,0.5,,0,,0,8,2,1,0.25", '"gone, old",false,1,,,,,0,,0,0,0,0,', ""]);
     expect(evalRunsCsv([run(7, 0.125, null)]).split("\r\n")[1]).toBe(
       "7,2026-03-01T12:00:00.000Z,greetings.jsonl,f,local,4,0.125,0.5,0.25,");
     expect(comparisonCsv(run(1, 0.25, 12), run(2, 0.5, 10)).split("\r\n").slice(0, 3)).toEqual([

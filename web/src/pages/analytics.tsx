@@ -11,7 +11,7 @@ import { PredictionsSection } from "../components/outcome_predictions";
 import { TopicsSection } from "../components/topics_section";
 import { useApp } from "../context";
 import {
-  compareRuns, comparisonCsv, daysCsv, evalRunsCsv, evalRunsPath, formatPercent, formatScore, funnelCsv, funnelRows,
+  compareRuns, comparisonCsv, daysCsv, evalRunsCsv, evalRunsPath, formatPercent, formatScore, funnelCsv, funnelRows, regeneratedText,
   overviewPath, overviewSeries, type AnalyticsOverview, type EvalRun, type FunnelStage,
 } from "../lib/analytics";
 import type { Character } from "../lib/api";
@@ -133,6 +133,7 @@ function Funnel({ stages, others, flow, scope }: { stages: FunnelStage[]; others
         <tr>
           <th scope="col">Stage</th><th scope="col">Reached</th><th scope="col">At stage now</th>
           <th scope="col">Dropped before next</th><th scope="col">Sentiment</th><th scope="col">Rating</th>
+          <th scope="col">Regenerated replies</th>
         </tr>
       </thead>
       <tbody>
@@ -147,12 +148,14 @@ function Funnel({ stages, others, flow, scope }: { stages: FunnelStage[]; others
             <td>{r.drop_off === null ? "–" : `${r.drop_off} (${formatPercent(r.dropOffPercent)})`}</td>
             <td>{formatScore(r.sentiment_mean)}</td>
             <td>{formatScore(r.rating_mean)}</td>
+            <td>{regeneratedText(r)}</td>
           </tr>
         ))}
         {others.map((r) => (
           <tr key={`other-${r.stage}`} data-key={`other:${r.stage}`} class="other-stage">
             <th scope="row">{r.stage} (not in the flow)</th><td>–</td><td>{r.at_stage}</td><td>–</td>
             <td>{formatScore(r.sentiment_mean)}</td><td>{formatScore(r.rating_mean)}</td>
+            <td>{regeneratedText(r)}</td>
           </tr>
         ))}
       </tbody>
