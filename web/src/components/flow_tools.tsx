@@ -11,40 +11,17 @@ import {
   optimizeFlowBody, parseDiff, performanceRows, type GenerateFlowForm, type GeneratedFlow, type Optimization, type OptimizationFit,
   type OptimizeFlowForm,
 } from "../lib/flow_tools";
-import { jobFinished, type Job } from "../lib/jobs";
+import type { Job } from "../lib/jobs";
 import { checkModelOptions, MODEL_OPTION_FIELDS } from "../lib/model_options";
 import { useApp } from "../context";
 import { AdvancedOptions, ModelOptionsFields } from "./model_options";
-import { useJob } from "./use_job";
+import { JobProgress } from "./job_progress";
 import "./flow_tools.css";
 
 // Enter in a tool's field starts the tool instead of saving the whole character.
 const enterStarts = (start: () => void) => (e: KeyboardEvent) => {
   if (e.key === "Enter") { e.preventDefault(); start(); }
 };
-
-// A job's progress with Cancel; onDone gets the finished job, read again once if it came without its result.
-function FlowJob({ initial, title, onDone }: { initial: Job; title: string; onDone: (job: Job) => void }) {
-  const { api } = useApp();
-  const { job, cancel, cancelling } = useJob(initial);
-
-  useEffect(() => {
-    if (!jobFinished(job)) return;
-    if (job.status === "succeeded" && job.result == null) {
-      api.json<Job>("GET", `/api/v1/jobs/${job.id}`).catch(() => job).then(onDone);
-    } else {
-      onDone(job);
-    }
-  }, [job.status]);
-
-  return (
-    <div class="flow-job">
-      <progress max={1} value={Math.min(1, Math.max(0, job.progress || 0))} aria-label={`${title} progress`} />
-      <span class="hint" role="status">{flowJobText(job)}</span>
-      <button type="button" class="secondary" disabled={cancelling} onClick={cancel}>{cancelling ? "Cancelling…" : "Cancel"}</button>
-    </div>
-  );
-}
 
 interface Notice { text: string; error: boolean }
 const NoticeLine = ({ notice }: { notice: Notice | null }) =>
@@ -123,7 +100,7 @@ export function FlowGenerator({ minor, onUse }: { minor: boolean; onUse: (flow: 
         </div>
       </AdvancedOptions>
       {!job && <button type="button" disabled={!ready} onClick={start}>{starting ? "Starting…" : "Generate flow"}</button>}
-      {job && <FlowJob key={job.id} initial={job} title="Flow generation" onDone={finished} />}
+      {job && <JobProgress key={job.id} initial={job} label="Flow generation progress" text={flowJobText} onDone={finished} />}
       <NoticeLine notice={notice} />
       {result && (
         <div class="flow-result">
@@ -205,7 +182,7 @@ export function FlowOptimizer({ characterId, savedFlow, fieldFlow, onApply }: {
       </AdvancedOptions>
       {blocker && !job && <p class="flow-blocker" role="note">{blocker}</p>}
       {!job && <button type="button" disabled={starting || blocker !== null} onClick={start}>{starting ? "Starting…" : "Optimize"}</button>}
-      {job && <FlowJob key={job.id} initial={job} title="Flow optimization" onDone={finished} />}
+      {job && <JobProgress key={job.id} initial={job} label="Flow optimization progress" text={flowJobText} onDone={finished} />}
       <NoticeLine notice={notice} />
       {result && <OptimizationView result={result} fit={optimizationFit(result, madeFor, fieldFlow)} onApply={() => onApply(result.flow_after)} />}
     </details>

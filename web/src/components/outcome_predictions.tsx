@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { useApp } from "../context";
 import { ApiError } from "../lib/api";
-import { jobFinished, type Job } from "../lib/jobs";
+import type { Job } from "../lib/jobs";
 import {
   defaultTrainForm, formatFigure, heldOutFigures, jobReason, modelsCsv, newestModels, OUTCOMES, outcomeModelsPath, outcomeTitles, sortedModels,
   trainBody, trainedModelId, trainingJobText, withReport, type OutcomeModel, type TrainForm,
@@ -14,7 +14,7 @@ import {
 import { CsvButton } from "./csv_button";
 import { AdvancedOptions } from "./model_options";
 import { ImportanceChart, ReliabilityChart } from "./prediction_charts";
-import { useJob } from "./use_job";
+import { JobProgress } from "./job_progress";
 import "./outcome_predictions.css";
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
@@ -107,24 +107,6 @@ function ModelsTable({ models }: { models: OutcomeModel[] }) {
 
 // ---- Training ----
 
-function TrainingJob({ initial, onDone }: { initial: Job; onDone: (job: Job) => void }) {
-  const { api } = useApp();
-  const { job, cancel, cancelling } = useJob(initial);
-  useEffect(() => {
-    if (!jobFinished(job)) return;
-    // A job.updated event may come without the result: read the job once more for it.
-    if (job.status === "succeeded" && job.result == null) api.json<Job>("GET", `/api/v1/jobs/${job.id}`).catch(() => job).then(onDone);
-    else onDone(job);
-  }, [job.status]);
-  return (
-    <div class="training-job">
-      <progress max={1} value={Math.min(1, Math.max(0, job.progress || 0))} aria-label="Training progress" />
-      <span class="hint" role="status">{trainingJobText(job)}</span>
-      <button type="button" class="secondary" disabled={cancelling} onClick={cancel}>{cancelling ? "Cancelling…" : "Cancel"}</button>
-    </div>
-  );
-}
-
 interface Notice { text: string; error: boolean }
 
 // The body's fields that have an input of their own, where the server's refusal of one is shown.
@@ -206,7 +188,7 @@ function TrainOutcomeModel({ onTrained }: { onTrained: () => void }) {
         </div>
       </AdvancedOptions>
       {!job && <button type="submit" disabled={starting}>{starting ? "Starting…" : "Train"}</button>}
-      {job && <TrainingJob key={job.id} initial={job} onDone={finished} />}
+      {job && <JobProgress key={job.id} initial={job} label="Training progress" text={trainingJobText} onDone={finished} />}
       {notice && <p class={notice.error ? "field-error" : "hint"} role={notice.error ? "alert" : "status"}>{notice.text}</p>}
     </form>
   );

@@ -16,7 +16,7 @@ import {
 import { CsvButton } from "./csv_button";
 import { DayChart } from "./day_chart";
 import { AdvancedOptions } from "./model_options";
-import { useJob } from "./use_job";
+import { JobProgress } from "./job_progress";
 import "./topics_section.css";
 
 interface Notice { text: string; error: boolean }
@@ -96,24 +96,6 @@ export function TopicsSection({ characters, jobId }: { characters: Character[]; 
   );
 }
 
-// A job's progress with Cancel; onDone gets the finished job, read again once if it came without its result.
-function TopicsJob({ initial, onDone }: { initial: Job; onDone: (job: Job) => void }) {
-  const { api } = useApp();
-  const { job, cancel, cancelling } = useJob(initial);
-  useEffect(() => {
-    if (!jobFinished(job)) return;
-    if (job.status === "succeeded" && job.result == null) api.json<Job>("GET", `/api/v1/jobs/${job.id}`).catch(() => job).then(onDone);
-    else onDone(job);
-  }, [job.status]);
-  return (
-    <div class="topics-job">
-      <progress max={1} value={Math.min(1, Math.max(0, job.progress || 0))} aria-label="Topics progress" />
-      <span class="hint" role="status">{topicsJobText(job)}</span>
-      <button type="button" class="secondary" disabled={cancelling} onClick={cancel}>{cancelling ? "Cancelling…" : "Cancel"}</button>
-    </div>
-  );
-}
-
 // The server's refusal as an error beside the field it names (a 400, or the 404 of an unknown
 // character), null for any other problem.
 function fieldError(problem: unknown): Record<string, string> | null {
@@ -164,7 +146,7 @@ function FindTopicsForm({ form, characters, onChange, finding, notice, onStarted
       <h3>Find topics</h3>
       <TopicsFields form={form} characters={characters} errors={errors} onChange={onChange} />
       {finding.state !== "running" && <button type="submit" disabled={busy}>{starting ? "Starting…" : "Find topics"}</button>}
-      {finding.state === "running" && <TopicsJob key={finding.job.id} initial={finding.job} onDone={onFinished} />}
+      {finding.state === "running" && <JobProgress key={finding.job.id} initial={finding.job} label="Topics progress" text={topicsJobText} onDone={onFinished} />}
       {notice && <p class={notice.error ? "field-error" : "hint"} role={notice.error ? "alert" : "status"}>{notice.text}</p>}
     </form>
   );
