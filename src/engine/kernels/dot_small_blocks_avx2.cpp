@@ -72,23 +72,9 @@ struct FloatTiles {
 
   template <size_t R, size_t T>
   TROUPE_DOT_TARGET static void Run(const DotRowsProblem& p, size_t first_row, size_t first_token) {
-    const uint8_t* rows[R];
-#pragma GCC unroll 16
-    for (size_t r = 0; r < R; ++r) {
-      rows[r] = reinterpret_cast<const uint8_t*>(p.rows + (first_row + r) * p.row_bytes);
-    }
-    const uint8_t* tokens[T];
-#pragma GCC unroll 16
-    for (size_t t = 0; t < T; ++t) {
-      tokens[t] = reinterpret_cast<const uint8_t*>(p.activations +
-                                                   (first_token + t) * p.activation_row_bytes);
-    }
+    const auto& [rows, tokens] = StartsOf<R, T>(p, first_row, first_token);
     __m256 sums[R][T];
-#pragma GCC unroll 16
-    for (size_t r = 0; r < R; ++r) {
-#pragma GCC unroll 16
-      for (size_t t = 0; t < T; ++t) sums[r][t] = _mm256_setzero_ps();
-    }
+    ZeroSums(sums, _mm256_setzero_ps());
     size_t i = 0;
     for (; i + kStep <= p.cols; i += kStep) {
       __m256 weights[R];
