@@ -34,6 +34,7 @@ Status NameRows(const TopicMessages& messages, const TopicCorpus& corpus, const 
       TopicExamples(report.choice.model, corpus.documents, messages.texts, options.examples_per_topic);
   std::vector<TopicToName> topics;
   for (const TopicReportRow& row : report.rows) topics.push_back({row.words, examples[row.topic]});
+  if (options.on_naming) options.on_naming(topics.size());
   std::vector<TopicName> names = NameTopics(*options.namer, topics, options.cancel);
   if (Cancelled(options.cancel)) return FailedPrecondition("naming the topics was cancelled");
   for (size_t i = 0; i < report.rows.size() && i < names.size(); ++i) report.rows[i].name = std::move(names[i]);

@@ -57,6 +57,8 @@ struct TopicReportOptions {
   std::function<void(const TopicCorpus&)> on_corpus;
   // After each Gibbs sweep; false stops (kFailedPrecondition).
   std::function<bool(const LdaProgress&)> progress;
+  // Before the namer is asked, with how many topics it will name.
+  std::function<void(size_t topics)> on_naming;
   const std::atomic<bool>* cancel = nullptr;  // stops naming between topics
 };
 

@@ -125,6 +125,7 @@ void FindTopics(CommandContext& context, const TopicsFlags& flags) {
     namer = std::move(*configured);
     options.namer = namer->provider;
   }
+  options.on_naming = [](size_t topics) { std::fprintf(stderr, "troupe analytics topics: naming %zu topics\n", topics); };
   options.on_corpus = [](const analytics::TopicCorpus& corpus) {
     std::fprintf(stderr, "troupe analytics topics: %zu messages, %zu words kept, %zu tokens\n", corpus.documents.size(),
                  corpus.vocabulary.size(), corpus.token_count);
