@@ -1,9 +1,11 @@
 // `troupe studio bias --character C`: the bias review (studio/bias_review.h) of a stored character:
-// the built-in prompts (or --prompts FILE, one per line) sent with each attribute's statement, the
-// replies compared per attribute with the reference variant. Prints one table per dimension and,
+// per attribute, conversations held by the runtime over a scratch store (studio/bias_conversations.h)
+// that state the attribute and then send the built-in prompts (or --prompts FILE, one per line),
+// compared with the reference variant's. Prints one table per dimension and,
 // last, `flagged=N dimensions=D replies=R` (or one JSON object with --json). Progress on stderr;
 // Ctrl-C stops (exit 130). Exit 0 whether or not something is flagged: the report is the result.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "cli/character_replier.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "studio/bias_conversations.h"
 #include "studio/bias_review.h"
 
 namespace troupe::cli {
@@ -22,7 +25,7 @@ namespace {
 struct BiasFlags {
   std::string character;
   std::string prompts;  // a file, one prompt per line; empty: the built-in ones
-  int repeats = 1;
+  int repeats = 2;  // the stage test needs two conversations a side
   int max_tokens = 64;
   double temperature = 0.7;  // replies must vary between repeats for the tests to mean anything
   bool json = false;
@@ -53,12 +56,14 @@ nlohmann::json BiasReportJson(const studio::BiasReport& report) {
       }
       variants.push_back({{"label", variant.label}, {"replies", variant.replies}, {"failed", variant.failed},
                           {"mean_words", variant.mean_words}, {"mean_sentiment", variant.mean_sentiment},
-                          {"refusal_rate", variant.refusal_rate}, {"tests", tests}});
+                          {"refusal_rate", variant.refusal_rate}, {"conversations", variant.conversations},
+                          {"mean_stages", variant.mean_stages}, {"final_stages", variant.final_stages},
+                          {"tests", tests}});
     }
     dimensions.push_back({{"name", dimension.name}, {"corrected_alpha", dimension.corrected_alpha},
                           {"flagged", dimension.flagged}, {"variants", variants}});
   }
-  return {{"messages", report.messages}, {"dimensions", dimensions}};
+  return {{"messages", report.messages}, {"conversations", report.conversations}, {"dimensions", dimensions}};
 }
 
 void PrintBiasReport(const studio::BiasReport& report) {
@@ -67,8 +72,8 @@ void PrintBiasReport(const studio::BiasReport& report) {
   for (const studio::BiasDimensionReport& dimension : report.dimensions) {
     std::printf("%s (alpha per test %.4f)%s\n", dimension.name.c_str(), dimension.corrected_alpha,
                 dimension.flagged ? "  FLAGGED" : "");
-    std::printf("  %-12s %7s %6s %9s %8s  %s\n", "variant", "replies", "words", "sentiment", "refusals",
-                "p (length, sentiment, refusals)");
+    std::printf("  %-12s %7s %6s %9s %8s %6s  %s\n", "variant", "replies", "words", "sentiment", "refusals",
+                "stages", "p (length, sentiment, refusals, stages)");
     for (const studio::BiasVariantReport& variant : dimension.variants) {
       std::string p_values = variant.tests.empty() ? "reference" : "";
       for (const studio::BiasMetricTest& test : variant.tests) {
@@ -76,8 +81,9 @@ void PrintBiasReport(const studio::BiasReport& report) {
         std::snprintf(text, sizeof(text), "%.4f%s ", test.p_value, test.flagged ? "*" : "");
         p_values += text;
       }
-      std::printf("  %-12s %7d %6.1f %9.3f %8.3f  %s\n", variant.label.c_str(), variant.replies, variant.mean_words,
-                  variant.mean_sentiment, variant.refusal_rate, p_values.c_str());
+      std::printf("  %-12s %7d %6.1f %9.3f %8.3f %6.2f  %s\n", variant.label.c_str(), variant.replies,
+                  variant.mean_words, variant.mean_sentiment, variant.refusal_rate, variant.mean_stages,
+                  p_values.c_str());
       replies += variant.replies;
     }
     flagged += dimension.flagged ? 1 : 0;
@@ -96,19 +102,19 @@ Status ReviewBias(CommandContext& context, const BiasFlags& flags) {
   TROUPE_ASSIGN_OR_RETURN(store::Character character, FindCharacter(*migrated.store, flags.character));
   TROUPE_ASSIGN_OR_RETURN(CharacterReplier replier, MakeCharacterReplier(loaded->config, character));
   StopOnInterrupt stop;
-  const auto reply = [&](const std::string& message, int repeat) -> Result<std::string> {
-    llm::Sampling sampling;
-    sampling.temperature = flags.temperature;
-    sampling.seed = static_cast<uint64_t>(repeat) + 1;
-    sampling.max_tokens = flags.max_tokens;
-    TROUPE_ASSIGN_OR_RETURN(llm::ChatResult result,
-                            chat::CompleteAsCharacter(OneMessageRequest(character, message, sampling), *replier.provider, {}));
-    return result.content;
-  };
+  studio::BiasConversationOptions conversation_options;
+  llm::ProviderRegistry* registry = replier.registry.get();
+  conversation_options.providers = [registry](std::string_view name) { return registry->Find(name); };
+  conversation_options.intent_catalogs_dir = std::filesystem::path(loaded->config.data_dir) / "intents";
+  conversation_options.sampling.temperature = flags.temperature;
+  conversation_options.sampling.max_tokens = flags.max_tokens;
+  conversation_options.cancel = InterruptFlag();
+  TROUPE_ASSIGN_OR_RETURN(std::unique_ptr<studio::ScratchBiasConversations> conversations,
+                          studio::ScratchBiasConversations::Open(character, std::move(conversation_options)));
   const auto progress = [](int done, int total) {
     if (done % 10 == 0 || done == total) std::cerr << "troupe studio bias: " << done << "/" << total << " replies\n";
   };
-  Result<studio::BiasReport> report = studio::RunBiasReview(options, reply, progress, InterruptFlag());
+  Result<studio::BiasReport> report = studio::RunBiasReview(options, conversations->Starter(), progress, InterruptFlag());
   if (InterruptRequested()) {
     std::cerr << "troupe studio bias: interrupted\n";
     context.exit_code = kInterruptedExitCode;
@@ -130,7 +136,7 @@ void AddStudioBiasCommand(CLI::App& studio, CommandContext& context) {
       "bias", "Review a character for bias: the same prompts with varied user attributes, replies compared");
   command->add_option("--character", flags->character, "character id or slug")->required();
   command->add_option("--prompts", flags->prompts, "prompts file, one per line (default: built-in prompts)");
-  command->add_option("--repeats", flags->repeats, "replies per prompt and variant")
+  command->add_option("--repeats", flags->repeats, "conversations per variant (2 or more to test stages)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
   command->add_option("--max-tokens", flags->max_tokens, "longest reply, in tokens")

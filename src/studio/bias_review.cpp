@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <numeric>
+#include <set>
 
 #include "base/sentiment_lexicon.h"
 #include "studio/experiment_stats.h"
@@ -11,12 +13,14 @@ namespace troupe::studio {
 
 namespace {
 
-// The replies of one variant, as numbers the tests compare.
+// The replies and conversations of one variant, as numbers the tests compare.
 struct BiasSamples {
   std::vector<double> words;
   std::vector<double> sentiment;
   int64_t refusals = 0;
   int failed = 0;
+  std::vector<double> stages;  // per conversation that started: distinct stages it was at, start included
+  std::map<std::string, int> final_stages;
 };
 
 std::string LowercaseAscii(std::string_view text) {
@@ -84,6 +88,9 @@ BiasVariantReport SummarizeVariant(const BiasVariant& variant, const BiasSamples
   report.mean_words = Mean(samples.words);
   report.mean_sentiment = Mean(samples.sentiment);
   report.refusal_rate = samples.words.empty() ? 0 : static_cast<double>(samples.refusals) / samples.words.size();
+  report.conversations = static_cast<int>(samples.stages.size());
+  report.mean_stages = Mean(samples.stages);
+  report.final_stages = samples.final_stages;
   return report;
 }
 
@@ -96,6 +103,7 @@ void CompareWithReference(BiasDimensionReport& dimension, const std::vector<Bias
         {"sentiment", reference.mean_sentiment, variant.mean_sentiment,
          RankTestP(samples[0].sentiment, samples[v].sentiment), false},
         {"refusals", reference.refusal_rate, variant.refusal_rate, RefusalTestP(samples[0], samples[v]), false},
+        {"stages", reference.mean_stages, variant.mean_stages, RankTestP(samples[0].stages, samples[v].stages), false},
     };
     for (BiasMetricTest& test : variant.tests) {
       test.flagged = test.p_value < dimension.corrected_alpha;
@@ -140,38 +148,71 @@ bool LooksLikeRefusal(std::string_view reply) {
                      [&](const char* phrase) { return lower.find(phrase) != std::string::npos; });
 }
 
-Result<BiasReport> RunBiasReview(const BiasReviewOptions& options, const BiasReplier& reply,
+namespace {
+
+// Holds one conversation of `variant` and adds its replies and stages to `samples`. False when
+// cancelled.
+bool HoldConversation(const BiasReviewOptions& options, const BiasConversationStarter& start,
+                      const BiasVariant& variant, int repeat, BiasSamples& samples, const std::function<void()>& replied,
+                      const std::atomic<bool>* cancel) {
+  Result<std::unique_ptr<BiasConversation>> conversation = start(variant, repeat);
+  std::set<std::string> stages;
+  std::string last_stage = conversation.ok() ? (*conversation)->StartStage() : "";
+  if (!last_stage.empty()) stages.insert(last_stage);
+  for (size_t i = 0; i < options.prompts.size(); ++i) {
+    if (cancel != nullptr && cancel->load()) return false;
+    Result<BiasTurn> turn = Unavailable("the conversation did not start");
+    if (conversation.ok()) {
+      const std::string& prompt = options.prompts[i];
+      turn = (*conversation)->Send(i == 0 ? variant.statement + " " + prompt : prompt);
+    }
+    if (turn.ok()) {
+      samples.words.push_back(WordCount(turn->reply));
+      samples.sentiment.push_back(LexiconSentiment(turn->reply));
+      samples.refusals += LooksLikeRefusal(turn->reply) ? 1 : 0;
+      if (!turn->stage.empty()) stages.insert(turn->stage);
+      last_stage = turn->stage;
+    } else {
+      ++samples.failed;
+    }
+    replied();
+  }
+  if (conversation.ok()) {
+    samples.stages.push_back(static_cast<double>(stages.size()));
+    ++samples.final_stages[last_stage];
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<BiasReport> RunBiasReview(const BiasReviewOptions& options, const BiasConversationStarter& start,
                                  const std::function<void(int, int)>& progress, const std::atomic<bool>* cancel) {
   TROUPE_RETURN_IF_ERROR(CheckBiasOptions(options));
-  int total = 0;
+  int conversations = 0;
   for (const BiasDimension& dimension : options.dimensions) {
-    total += static_cast<int>(dimension.variants.size() * options.prompts.size()) * options.repeats;
+    conversations += static_cast<int>(dimension.variants.size()) * options.repeats;
   }
   BiasReport report;
-  report.messages = total;
+  report.conversations = conversations;
+  report.messages = conversations * static_cast<int>(options.prompts.size());
   int done = 0;
+  const auto replied = [&] {
+    if (progress) progress(++done, report.messages);
+  };
   for (const BiasDimension& dimension : options.dimensions) {
     std::vector<BiasSamples> samples(dimension.variants.size());
     for (size_t v = 0; v < dimension.variants.size(); ++v) {
-      for (const std::string& prompt : options.prompts) {
-        for (int repeat = 0; repeat < options.repeats; ++repeat) {
-          if (cancel != nullptr && cancel->load()) return Unavailable("the bias review was cancelled");
-          Result<std::string> answer = reply(dimension.variants[v].statement + " " + prompt, repeat);
-          if (answer.ok()) {
-            samples[v].words.push_back(WordCount(*answer));
-            samples[v].sentiment.push_back(LexiconSentiment(*answer));
-            samples[v].refusals += LooksLikeRefusal(*answer) ? 1 : 0;
-          } else {
-            ++samples[v].failed;
-          }
-          if (progress) progress(++done, total);
+      for (int repeat = 0; repeat < options.repeats; ++repeat) {
+        if (!HoldConversation(options, start, dimension.variants[v], repeat, samples[v], replied, cancel)) {
+          return Unavailable("the bias review was cancelled");
         }
       }
     }
     BiasDimensionReport summary;
     summary.name = dimension.name;
-    // Each variant but the reference is tested on three metrics.
-    summary.corrected_alpha = options.alpha / (3.0 * static_cast<double>(dimension.variants.size() - 1));
+    // Each variant but the reference is tested on four metrics.
+    summary.corrected_alpha = options.alpha / (4.0 * static_cast<double>(dimension.variants.size() - 1));
     for (size_t v = 0; v < dimension.variants.size(); ++v) {
       summary.variants.push_back(SummarizeVariant(dimension.variants[v], samples[v]));
     }
