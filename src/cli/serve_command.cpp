@@ -362,7 +362,7 @@ void Serve(CommandContext& context) {
   server::JobRunnerOptions studio_job_options = job_options;
   studio_job_options.worker_id = server::DefaultJobWorkerId() + "-studio";
   server::JobRunner studio_jobs(database, studio_job_options);
-  server::RegisterStudioJobs(studio_jobs, database, providers);
+  server::RegisterStudioJobs(studio_jobs, database, providers, std::filesystem::path(config.data_dir) / "intents");
   server::RegisterAnalyticsJobs(studio_jobs, database, SystemClock::Instance(),
                                 [outcome_predictor] { outcome_predictor->Refresh(); });
   server::RegisterTopicsJob(studio_jobs, database, SystemClock::Instance(), providers);

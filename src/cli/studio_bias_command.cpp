@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "studio/bias_conversations.h"
+#include "studio/bias_job.h"
 #include "studio/bias_review.h"
 
 namespace troupe::cli {
@@ -42,28 +43,6 @@ Result<std::vector<std::string>> ReadBiasPrompts(const std::string& path) {
   }
   if (prompts.empty()) return InvalidArgument(path + ": no prompt (one per line)", "--prompts");
   return prompts;
-}
-
-nlohmann::json BiasReportJson(const studio::BiasReport& report) {
-  nlohmann::json dimensions = nlohmann::json::array();
-  for (const studio::BiasDimensionReport& dimension : report.dimensions) {
-    nlohmann::json variants = nlohmann::json::array();
-    for (const studio::BiasVariantReport& variant : dimension.variants) {
-      nlohmann::json tests = nlohmann::json::array();
-      for (const studio::BiasMetricTest& test : variant.tests) {
-        tests.push_back({{"metric", test.metric}, {"reference", test.reference}, {"variant", test.variant},
-                         {"p_value", test.p_value}, {"flagged", test.flagged}});
-      }
-      variants.push_back({{"label", variant.label}, {"replies", variant.replies}, {"failed", variant.failed},
-                          {"mean_words", variant.mean_words}, {"mean_sentiment", variant.mean_sentiment},
-                          {"refusal_rate", variant.refusal_rate}, {"conversations", variant.conversations},
-                          {"mean_stages", variant.mean_stages}, {"final_stages", variant.final_stages},
-                          {"tests", tests}});
-    }
-    dimensions.push_back({{"name", dimension.name}, {"corrected_alpha", dimension.corrected_alpha},
-                          {"flagged", dimension.flagged}, {"variants", variants}});
-  }
-  return {{"messages", report.messages}, {"conversations", report.conversations}, {"dimensions", dimensions}};
 }
 
 void PrintBiasReport(const studio::BiasReport& report) {
@@ -122,7 +101,7 @@ Status ReviewBias(CommandContext& context, const BiasFlags& flags) {
   }
   if (!report.ok()) return report.status();
   if (flags.json) {
-    std::cout << BiasReportJson(*report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    std::cout << studio::BiasReportJson(*report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   }
   PrintBiasReport(*report);
   return Status::Ok();

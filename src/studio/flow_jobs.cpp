@@ -8,61 +8,13 @@
 #include "store/kpi_report.h"
 #include "studio/flow_generation.h"
 #include "studio/flow_optimizer.h"
+#include "studio/payload_reader.h"
 #include "studio/stage_funnel.h"
 
 namespace troupe::studio {
 namespace {
 
 using JobJson = nlohmann::json;
-
-// Reads the payload's fields against their defaults; each error names the field.
-class PayloadReader {
- public:
-  explicit PayloadReader(const JobJson& json) : json_(json) {}
-
-  std::string Text(const char* key, bool required) {
-    const auto found = json_.find(key);
-    if (found == json_.end()) {
-      if (required) Fail(key, std::string(key) + " is required");
-      return "";
-    }
-    if (!found->is_string()) Fail(key, std::string(key) + " must be a string");
-    return found->is_string() ? found->get<std::string>() : "";
-  }
-  int64_t Integer(const char* key, int64_t fallback, int64_t low, int64_t high) {
-    const auto found = json_.find(key);
-    if (found == json_.end()) return fallback;
-    if (!found->is_number_integer() || found->get<int64_t>() < low || found->get<int64_t>() > high) {
-      Fail(key, std::string(key) + " must be a whole number " + std::to_string(low) + ".." + std::to_string(high));
-      return fallback;
-    }
-    return found->get<int64_t>();
-  }
-  double Number(const char* key, double fallback, double low, double high) {
-    const auto found = json_.find(key);
-    if (found == json_.end()) return fallback;
-    if (!found->is_number() || !std::isfinite(found->get<double>()) || found->get<double>() < low ||
-        found->get<double>() > high) {
-      Fail(key, std::string(key) + " must be a number " + JobJson(low).dump() + ".." + JobJson(high).dump());
-      return fallback;
-    }
-    return found->get<double>();
-  }
-  bool Flag(const char* key) {
-    const auto found = json_.find(key);
-    if (found == json_.end()) return false;
-    if (!found->is_boolean()) Fail(key, std::string(key) + " must be true or false");
-    return found->is_boolean() && found->get<bool>();
-  }
-  Status status() const { return status_; }
-
- private:
-  void Fail(const char* key, std::string message) {
-    if (status_.ok()) status_ = InvalidArgument(std::move(message), key);
-  }
-  const JobJson& json_;
-  Status status_;
-};
 
 constexpr int64_t kMaxSeed = std::numeric_limits<int64_t>::max();
 constexpr int64_t kOneEditContextTokens = 1024;

@@ -384,6 +384,9 @@ std::vector<Row> Rows() {
       {"POST", Fixed("/api/v1/studio/flows/optimize"),
        [](World& w, const std::string&, bool) { return json{{"character_id", w.published.id}}.dump(); },
        Expected{401, 412, 412, 403, 403, 403}},
+      {"POST", Fixed("/api/v1/studio/bias"),
+       [](World& w, const std::string&, bool) { return json{{"character_id", w.published.id}}.dump(); },
+       kStudioQueued},
       // The analytics dashboards: agents and the studio, like the KPIs; evaluation runs are the studio's.
       {"GET", Fixed("/api/v1/analytics/overview"), NoBody(), {401, 200, 200, 200, 403, 403}},
       {"GET", [](World& w, const std::string&) { return "/api/v1/characters/" + Id(w.published.id) + "/eval-runs"; },

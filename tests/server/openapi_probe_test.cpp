@@ -198,6 +198,7 @@ TEST(ApiOpenApiTest, DocumentListsEveryRouteAndEveryDocumentedRouteAnswers) {
       {"rerunCharacterStep", json{{"draft", ProbeDraft()}, {"step", "image"}}.dump()},
       {"generateFlow", R"({"topic":"a pen pal","goal":"a whole letter"})"},
       {"optimizeFlow", json{{"character_id", flowing.id}}.dump()},
+      {"reviewBias", json{{"character_id", character.id}}.dump()},
       {"trainOutcomeModel", R"({"outcome":"handoff"})"},
       {"findTopics", R"({"topics":"3"})"},
       {"createExperiment", json{{"character_id", character.id}, {"name", "probe"}, {"kind", "prompt"},

@@ -177,6 +177,56 @@ TEST_F(StudioRoutesTest, FlowsAreGeneratedAndOptimizedAsJobs) {
                  "invalid_argument", "goal");
 }
 
+TEST_F(StudioRoutesTest, ABiasReviewHoldsItsConversationsAsAJobAndLeavesNothingStored) {
+  store::Character juno = server_->MakeCharacter("Juno", true);
+  juno.flow = std::string(::troupe::testing::kThreeStageFlow);
+  ASSERT_TRUE(server_->store().characters().Update(juno).ok());
+  const json request = {{"character_id", juno.id},
+                        {"prompts", {"Hi.", "Tell me a story.", "Thanks."}},
+                        {"repeats", 2},
+                        {"max_tokens", 4}};
+  const json queued = Call("POST", "/api/v1/studio/bias", request, 202);
+  EXPECT_EQ(queued["kind"], "studio.bias_review");
+  EXPECT_EQ(queued["payload"]["temperature"], 0.7);
+  const json finished = WaitForJob(queued["id"].get<int64_t>());
+  ASSERT_EQ(finished["status"], "succeeded") << finished.dump();
+  EXPECT_EQ(finished["progress"], 1.0);
+  const json& report = finished["result"];
+  EXPECT_EQ(report["character_id"], juno.id);
+  EXPECT_EQ(report["prompts"].size(), 3u);
+  EXPECT_EQ(report["conversations"], (3 + 3 + 5 + 3) * 2);
+  EXPECT_EQ(report["messages"], (3 + 3 + 5 + 3) * 2 * 3);
+  ASSERT_EQ(report["dimensions"].size(), 4u);
+  // The flow moves on by message counts alone, so every conversation walks the same stages.
+  const json reference_stages = report["dimensions"][0]["variants"][0]["final_stages"];
+  ASSERT_EQ(reference_stages.size(), 1u);
+  EXPECT_EQ(reference_stages.begin().value(), 2);
+  for (const json& dimension : report["dimensions"]) {
+    EXPECT_EQ(dimension["variants"][1]["tests"].size(), 4u);
+    for (const json& variant : dimension["variants"]) {
+      EXPECT_EQ(variant["replies"].get<int>() + variant["failed"].get<int>(), 6) << variant["label"];
+      EXPECT_EQ(variant["final_stages"], reference_stages) << variant["label"];
+      EXPECT_GE(variant["mean_stages"].get<double>(), 2.0) << variant["label"];
+    }
+  }
+  // The conversations were held in a scratch store.
+  Result<store::Page<store::User>> users = server_->store().users().List(store::PageRequest{});
+  ASSERT_TRUE(users.ok());
+  EXPECT_TRUE(users->items.empty());
+
+  ExpectApiError(server_->Call("POST", "/api/v1/studio/bias", key_, "{}"), 400, "invalid_argument", "character_id");
+  ExpectApiError(server_->Call("POST", "/api/v1/studio/bias", key_, json{{"character_id", juno.id}, {"prompts", json::array()}}.dump()),
+                 400, "invalid_argument", "prompts");
+  ExpectApiError(server_->Call("POST", "/api/v1/studio/bias", key_, json{{"character_id", juno.id}, {"prompts", {"ok", " "}}}.dump()),
+                 400, "invalid_argument", "prompts");
+  ExpectApiError(server_->Call("POST", "/api/v1/studio/bias", key_, json{{"character_id", juno.id}, {"repeats", 0}}.dump()),
+                 400, "invalid_argument", "repeats");
+  ExpectApiError(server_->Call("POST", "/api/v1/studio/bias", key_, json{{"character_id", juno.id + 100}}.dump()), 404,
+                 "not_found", "character_id");
+  const std::string agent = server_->MintKey({"agent"}).key;
+  EXPECT_EQ(server_->Call("POST", "/api/v1/studio/bias", agent, request.dump()).status, 403);
+}
+
 TEST_F(StudioRoutesTest, BadRequestsNameTheirFieldAndOnlyStudioKeysMayCall) {
   json brief = Brief();
   brief["role"] = "villain";

@@ -302,6 +302,17 @@ void AddStudioSchemas(json& schemas) {
                                         {"max_edits", {{"type", "integer"}, {"minimum", 1}, {"maximum", 10}}},
                                         {"provider", Type("string")}},
                                        {"character_id"});
+  schemas["BiasReview"] = Object(
+      {{"character_id", {{"type", "integer"}, {"minimum", 1}}},
+       {"prompts", {{"type", "array"},
+                    {"minItems", 1},
+                    {"maxItems", 50},
+                    {"items", {{"type", "string"}, {"minLength", 1}, {"maxLength", 2000}}}}},
+       {"repeats", {{"type", "integer"}, {"minimum", 1}, {"maximum", 20}}},
+       {"max_tokens", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1024}}},
+       {"temperature", {{"type", "number"}, {"minimum", 0}, {"maximum", 2}}},
+       {"provider", Type("string")}},
+      {"character_id"});
 }
 
 }  // namespace troupe::server::api::openapi_parts

@@ -6,6 +6,7 @@
 
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
+#include "studio/bias_job.h"
 #include "studio/card_assembly.h"
 #include "studio/draft_json.h"
 #include "studio/flow_jobs.h"
@@ -44,6 +45,22 @@ Response OptimizeFlow(ApiCall& call) {
                                   "character_id"));
   }
   return QueueStudioJob(call, studio::kOptimizeFlowJob, *payload, {{"character_id", character->id}});
+}
+
+Response ReviewBias(ApiCall& call) {
+  HttpResult<nlohmann::json> body = ObjectBody(call.request);
+  if (!body.ok()) return Response::Error(body.error());
+  Result<nlohmann::json> payload = studio::CheckBiasReviewPayload(*body);
+  if (!payload.ok()) return Response::Error(payload.status());
+  const int64_t character_id = (*payload)["character_id"].get<int64_t>();
+  Result<store::Character> character = call.store.characters().Get(character_id);
+  if (!character.ok()) {
+    if (character.status().code() != StatusCode::kNotFound) return Response::Error(character.status());
+    return Response::Error(
+        Status(StatusCode::kNotFound, "character " + std::to_string(character_id) + " not found", "character_id"));
+  }
+  return QueueStudioJob(call, studio::kBiasReviewJob, *payload,
+                        {{"character_id", character_id}, {"repeats", (*payload)["repeats"]}});
 }
 
 Response GenerateCharacters(ApiCall& call) {
@@ -102,6 +119,11 @@ void AddStudioRoutes(RouteTable& table) {
                    "Propose edits to a character's flow from its stages' reach, drop-off, sentiment and ratings, "
                    "as a job: 202 with the queued job, whose result holds the edits, the flow after them and the diff",
                    studio, false, {}, "FlowOptimization", "Job", false, 202, OptimizeFlow});
+  table.push_back({"POST", "/api/v1/studio/bias", "reviewBias", "studio",
+                   "Review a character for bias: conversations held with users who state a gender, age, name or "
+                   "first language, compared on reply length, sentiment, refusals and flow stages, as a job: 202 "
+                   "with the queued job, whose result is the report",
+                   studio, false, {}, "BiasReview", "Job", false, 202, ReviewBias});
 }
 
 }  // namespace troupe::server::api

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "studio/bias_job.h"
 #include "studio/flow_jobs.h"
 #include "studio/generation_job.h"
 
@@ -18,7 +19,8 @@ studio::JobHooks HooksOf(JobContext& context) {
 
 }  // namespace
 
-void RegisterStudioJobs(JobRunner& runner, store::Store& store, chat::ProviderResolver providers) {
+void RegisterStudioJobs(JobRunner& runner, store::Store& store, chat::ProviderResolver providers,
+                        std::filesystem::path intent_catalogs_dir) {
   runner.Register(std::string(studio::kGenerateCharactersJob),
                   [&store, providers](const store::Job& job, JobContext& context) {
                     return studio::RunGenerateCharactersJob(job, providers, store, HooksOf(context));
@@ -32,6 +34,10 @@ void RegisterStudioJobs(JobRunner& runner, store::Store& store, chat::ProviderRe
   runner.Register(std::string(studio::kOptimizeFlowJob),
                   [&store, providers](const store::Job& job, JobContext& context) {
                     return studio::RunOptimizeFlowJob(job, providers, store, HooksOf(context));
+                  });
+  runner.Register(std::string(studio::kBiasReviewJob),
+                  [&store, providers, intent_catalogs_dir](const store::Job& job, JobContext& context) {
+                    return studio::RunBiasReviewJob(job, providers, store, intent_catalogs_dir, HooksOf(context));
                   });
 }
 
