@@ -1,6 +1,6 @@
 // The figures behind the web studio's analytics dashboards (docs/analytics.md, "Dashboards"): per
-// UTC day, the conversations started, the user and assistant messages written, their sentiment and
-// the ratings given; and, for one character, how many of its conversations sit at each flow stage
+// UTC day, the conversations started, the user and assistant messages written, their sentiment, the
+// ratings given and the feedback comments left with their sentiment; and, for one character, how many of its conversations sit at each flow stage
 // with the sentiment and thumbs ratings of each stage. Sums and counts only: means, the funnel
 // (which needs the character's flow) and JSON are the caller's. Plain SQL both databases run alike.
 // Thread-safe; failures are Status values as store.h says for every repository.
@@ -16,7 +16,7 @@
 namespace troupe::store {
 
 // One UTC day. Each figure counts what happened that day: conversations by their start, messages,
-// ratings and csat by their own time.
+// ratings, csat and comments by their own time.
 struct AnalyticsDay {
   int64_t start_ms = 0;  // midnight UTC
   int64_t conversations = 0;
@@ -28,6 +28,11 @@ struct AnalyticsDay {
   int64_t thumbs_down = 0;  // feedback kind "rating", -1
   int64_t csat_count = 0;   // feedback kind "csat", 1..5
   double csat_sum = 0;
+  int64_t comments = 0;     // feedback events of any kind with a non-empty comment
+  // Of those, the ones with a sentiment score (-1..1, scored when recorded; comments recorded
+  // before migration 12 have none) and the sum of their scores.
+  int64_t comment_sentiment_count = 0;
+  double comment_sentiment_sum = 0;
 };
 
 // One stage name of a character, as stored (conversations.stage for the current stage,

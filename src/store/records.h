@@ -147,6 +147,10 @@ struct FeedbackEvent {
   std::string kind;  // "rating", "csat" (after the conversation), "comment", "report", ...
   std::optional<int> rating;  // -1, 0 or +1 when kind is "rating"; 1..5 when kind is "csat"
   std::string comment;
+  // The comment's tone, -1..1 (base/sentiment_lexicon.h), set by FeedbackRepository::Record when
+  // the comment is not empty; empty for events without text and for those recorded before scoring
+  // existed (migration 12).
+  std::optional<double> sentiment;
   int64_t created_at = 0;
 };
 

@@ -1,6 +1,7 @@
 // The dashboards' figures on both backends: hand-made conversations, messages (with sentiment and
 // stage) and feedback over three days on a manual clock, read back per day for everyone and for one
 // character, with that character's stages; every expected number is worked out in the comments.
+#include "base/sentiment_lexicon.h"
 #include "store/analytics_repository.h"
 #include "store/kpi_report.h"
 #include "store_test_fixture.h"
@@ -53,6 +54,17 @@ class AnalyticsStoreTest : public StoreTest {
     event.message_id = message_id;
     event.kind = kind;
     event.rating = rating;
+    EXPECT_OK(store_->feedback().Record(event).status());
+  }
+
+  void Comment(int64_t conversation_id, const std::string& kind, std::optional<int> rating, const std::string& text,
+               int64_t at) {
+    clock_.Set(at);
+    FeedbackEvent event;
+    event.conversation_id = conversation_id;
+    event.kind = kind;
+    event.rating = rating;
+    event.comment = text;
     EXPECT_OK(store_->feedback().Record(event).status());
   }
 
@@ -167,11 +179,47 @@ TEST_P(AnalyticsStoreTest, OneCharacterWithItsStages) {
   EXPECT_EQ(intro.first_kept_count, 1);   // B went back to its first
 }
 
+// Comments count by their own day whatever their kind (a csat may carry one), with the lexicon's
+// score of each; the csat's rating still counts as a csat.
+TEST_P(AnalyticsStoreTest, CommentsPerDayWithTheirSentiment) {
+  const int64_t juno_chat = Start(juno_, day1_ + kAnalyticsTestHour, "intro");
+  const int64_t other_chat = Start(other_, day1_ + kAnalyticsTestHour, "x");
+  const std::string thanks = "Thanks, that was wonderful!";
+  const std::string slow = "Slow and useless answers.";
+  const std::string fine = "It was fine, I guess.";
+  Comment(juno_chat, "comment", std::nullopt, thanks, day1_ + 2 * kAnalyticsTestHour);
+  Comment(other_chat, "report", std::nullopt, slow, day1_ + 3 * kAnalyticsTestHour);
+  Comment(juno_chat, "csat", 5, fine, day2_ + kAnalyticsTestHour);
+  Comment(juno_chat, "csat", 2, "", day2_ + 2 * kAnalyticsTestHour);  // no text: no comment
+  Comment(juno_chat, "comment", std::nullopt, thanks, day3_ + kAnalyticsTestHour);  // after the period
+
+  ASSERT_OK_AND_ASSIGN(AnalyticsOverview everyone, store_->analytics().Overview(day1_, day3_, std::nullopt));
+  ASSERT_EQ(everyone.days.size(), 2u);
+  EXPECT_EQ(everyone.days[0].comments, 2);
+  EXPECT_EQ(everyone.days[0].comment_sentiment_count, 2);
+  EXPECT_NEAR(everyone.days[0].comment_sentiment_sum, LexiconSentiment(thanks) + LexiconSentiment(slow), 1e-12);
+  EXPECT_EQ(everyone.days[1].comments, 1);
+  EXPECT_EQ(everyone.days[1].comment_sentiment_count, 1);
+  EXPECT_NEAR(everyone.days[1].comment_sentiment_sum, LexiconSentiment(fine), 1e-12);
+  EXPECT_EQ(everyone.days[1].csat_count, 2);
+  EXPECT_DOUBLE_EQ(everyone.days[1].csat_sum, 7.0);
+
+  ASSERT_OK_AND_ASSIGN(AnalyticsOverview juno, store_->analytics().Overview(day1_, day3_, juno_));
+  EXPECT_EQ(juno.days[0].comments, 1);
+  EXPECT_NEAR(juno.days[0].comment_sentiment_sum, LexiconSentiment(thanks), 1e-12);
+  EXPECT_EQ(juno.days[1].comments, 1);
+  // The lexicon's verdicts the chart will show: praise above zero, the complaint below.
+  EXPECT_GT(LexiconSentiment(thanks), 0.0);
+  EXPECT_LT(LexiconSentiment(slow), 0.0);
+}
+
 TEST_P(AnalyticsStoreTest, AnEmptyPeriodHasEveryDayAtZero) {
   ASSERT_OK_AND_ASSIGN(AnalyticsOverview overview, store_->analytics().Overview(day1_, day3_, juno_));
   ASSERT_EQ(overview.days.size(), 2u);
   EXPECT_EQ(overview.days[1].start_ms, day2_);
   EXPECT_EQ(overview.days[1].conversations, 0);
+  EXPECT_EQ(overview.days[1].comments, 0);
+  EXPECT_EQ(overview.days[1].comment_sentiment_count, 0);
   EXPECT_TRUE(overview.stages.empty());
 }
 

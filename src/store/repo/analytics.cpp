@@ -32,6 +32,7 @@ class Analytics final : public AnalyticsRepository {
     TROUPE_RETURN_IF_ERROR(ReadDailyConversations(*connection, scope, overview));
     TROUPE_RETURN_IF_ERROR(ReadDailyMessages(*connection, scope, overview));
     TROUPE_RETURN_IF_ERROR(ReadDailyFeedback(*connection, scope, overview));
+    TROUPE_RETURN_IF_ERROR(ReadDailyComments(*connection, scope, overview));
     if (character_id) TROUPE_RETURN_IF_ERROR(ReadStages(*connection, scope, overview));
     TROUPE_RETURN_IF_ERROR(transaction.Commit());
     return overview;
@@ -117,6 +118,22 @@ class Analytics final : public AnalyticsRepository {
       } else if (rating < 0) {
         day->thumbs_down += count;
       }
+    }
+    return Status::Ok();
+  }
+
+  // Comments whatever the event's kind: a rating or a csat may carry one too.
+  Status ReadDailyComments(sql::Connection& connection, const Scope& scope, AnalyticsOverview& overview) const {
+    const std::string statement =
+        "SELECT f.created_at / 86400000, COUNT(*), COUNT(f.sentiment), SUM(f.sentiment) FROM feedback_events f" +
+        scope.Where("f") + " AND f.comment <> '' GROUP BY f.created_at / 86400000";
+    TROUPE_ASSIGN_OR_RETURN(sql::Rows found, connection.Query(statement, scope.Parameters()));
+    for (const sql::Row& row : found) {
+      AnalyticsDay* day = DayOf(overview, row.Int(0));
+      if (day == nullptr) continue;
+      day->comments = row.Int(1);
+      day->comment_sentiment_count = row.Int(2);
+      day->comment_sentiment_sum = row.OptionalDouble(3).value_or(0.0);
     }
     return Status::Ok();
   }

@@ -1,4 +1,5 @@
 // Feedback events; a rating on a message is mirrored onto the message in the same transaction.
+#include "base/sentiment_lexicon.h"
 #include "store/repo/record_rows.h"
 #include "store/repo/repositories.h"
 
@@ -27,6 +28,7 @@ class Feedback final : public FeedbackRepository {
   Result<FeedbackEvent> Record(FeedbackEvent e) override {
     TROUPE_RETURN_IF_ERROR(Validate(e));
     e.created_at = context_.Now();
+    e.sentiment = e.comment.empty() ? std::nullopt : std::optional<double>(LexiconSentiment(e.comment));
     TROUPE_ASSIGN_OR_RETURN(auto connection, context_.pool->Acquire());
     TROUPE_ASSIGN_OR_RETURN(auto transaction, sql::Transaction::Begin(*connection, sql::TransactionMode::kWrite));
     TROUPE_ASSIGN_OR_RETURN(sql::Rows conversation,
@@ -65,9 +67,9 @@ class Feedback final : public FeedbackRepository {
     TROUPE_ASSIGN_OR_RETURN(
         sql::Rows rows,
         connection->Query("INSERT INTO feedback_events (conversation_id, message_id, user_id, kind, rating, comment, "
-                          "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                          "sentiment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                           {e.conversation_id, sql::Nullable(e.message_id), sql::Nullable(e.user_id), e.kind,
-                           sql::Nullable(e.rating), e.comment, e.created_at}));
+                           sql::Nullable(e.rating), e.comment, sql::Nullable(e.sentiment), e.created_at}));
     e.id = rows.at(0).Int(0);
     TROUPE_RETURN_IF_ERROR(transaction.Commit());
     return e;
@@ -76,6 +78,18 @@ class Feedback final : public FeedbackRepository {
   Result<Page<FeedbackEvent>> ListForConversation(int64_t conversation_id, const PageRequest& page) override {
     return PageByAscendingId<FeedbackEvent>(context_, "SELECT " + std::string(kFeedbackColumns) + " FROM feedback_events",
                                             "conversation_id = $1", {conversation_id}, page, ReadFeedbackEvent);
+  }
+
+  Result<Page<FeedbackEvent>> ListComments(const FeedbackCommentQuery& query, const PageRequest& page) override {
+    if (query.to_ms <= query.from_ms) return InvalidArgument("the period must end after it starts", "to_ms");
+    std::vector<sql::Value> params{query.from_ms, query.to_ms};
+    std::string filter = "comment <> '' AND created_at >= $1 AND created_at < $2";
+    if (query.character_id) {
+      filter += " AND conversation_id IN (SELECT id FROM conversations WHERE character_id = " +
+                Bind(params, *query.character_id) + ")";
+    }
+    return PageByAscendingId<FeedbackEvent>(context_, "SELECT " + std::string(kFeedbackColumns) + " FROM feedback_events",
+                                            filter, std::move(params), page, ReadFeedbackEvent);
   }
 
  private:

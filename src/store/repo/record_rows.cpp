@@ -80,6 +80,7 @@ FeedbackEvent ReadFeedbackEvent(const sql::Row& row) {
   e.kind = read.Text();
   if (std::optional<int64_t> rating = read.OptionalInt()) e.rating = static_cast<int>(*rating);
   e.comment = read.Text();
+  e.sentiment = read.OptionalDouble();
   e.created_at = read.Int();
   return e;
 }

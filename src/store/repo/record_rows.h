@@ -21,7 +21,7 @@ inline constexpr std::string_view kMessageColumns =
 inline constexpr std::string_view kMemoryColumns =
     "id, conversation_id, kind, content, covers_until_message_id, created_at, updated_at";
 inline constexpr std::string_view kFeedbackColumns =
-    "id, conversation_id, message_id, user_id, kind, rating, comment, created_at";
+    "id, conversation_id, message_id, user_id, kind, rating, comment, sentiment, created_at";
 inline constexpr std::string_view kToolCallColumns =
     "id, conversation_id, message_id, call_id, tool, intent, arguments_json, method, url, http_status, outcome, "
     "error, latency_ms, attempts, created_at";
