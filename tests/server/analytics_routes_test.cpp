@@ -1,11 +1,12 @@
 // The dashboards' routes over a real socket: a character with a three-stage flow and conversations
 // at each stage (one before the flow ran, one at a stage the flow no longer has), a day's volume,
-// sentiment and ratings, the funnel with its drop-off; evaluation runs listed and read with their
+// sentiment, ratings and feedback comments, the funnel with its drop-off; evaluation runs listed and read with their
 // reports; and the errors naming the parameter, and the scopes.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "base/sentiment_lexicon.h"
 #include "server/api_fixture.h"
 #include "support/test_flows.h"
 
@@ -140,6 +141,33 @@ TEST_F(AnalyticsRoutesTest, DaysAndTheFunnelAreExact) {
   ASSERT_EQ(funnel["other_stages"].size(), 1u);
   EXPECT_EQ(funnel["other_stages"][0]["stage"], "gone");
   EXPECT_EQ(funnel["other_stages"][0]["at_stage"], 1);
+}
+
+// Comments posted through the feedback route come back scored, and the overview counts them per
+// day with their mean sentiment; a day without comments has no mean.
+TEST_F(AnalyticsRoutesTest, CommentsAndTheirSentimentPerDay) {
+  clock_.Set(kAnalyticsMarch1 + 1000);
+  const std::string path = "/api/v1/conversations/" + std::to_string(StartAt("intro")) + "/feedback";
+  const std::string praise = "Lovely, thank you so much!";
+  const std::string complaint = "Rude and unhelpful.";
+  ClientResponse first = api_->Call("POST", path, studio_, json{{"kind", "comment"}, {"comment", praise}}.dump());
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_DOUBLE_EQ(first.Json()["sentiment"].get<double>(), LexiconSentiment(praise));
+  ClientResponse second = api_->Call("POST", path, studio_, json{{"kind", "report"}, {"comment", complaint}}.dump());
+  ASSERT_EQ(second.status, 201) << second.body;
+  ClientResponse csat = api_->Call("POST", path, studio_, json{{"kind", "csat"}, {"rating", 4}}.dump());
+  ASSERT_EQ(csat.status, 201) << csat.body;
+  EXPECT_TRUE(csat.Json()["sentiment"].is_null());
+
+  const json overview = Get("/api/v1/analytics/overview?from=2026-03-01&to=2026-03-02", studio_);
+  const json& day = overview["days"][0];
+  EXPECT_EQ(day["comments"], 2);
+  EXPECT_EQ(day["comment_sentiment_count"], 2);
+  EXPECT_NEAR(day["comment_sentiment_mean"].get<double>(),
+              (LexiconSentiment(praise) + LexiconSentiment(complaint)) / 2, 1e-12);
+  EXPECT_EQ(day["csat_count"], 1);
+  EXPECT_EQ(overview["days"][1]["comments"], 0);
+  EXPECT_TRUE(overview["days"][1]["comment_sentiment_mean"].is_null());
 }
 
 TEST_F(AnalyticsRoutesTest, EveryCharacterHasNoFunnelAndAgentsMayRead) {

@@ -1,13 +1,14 @@
 // The Analytics page: a character with a two-stage flow made through the API, two conversations
-// (one with a turn whose reply is rated up), two evaluation runs stored by `troupe eval
-// --character`; the page draws the charts (uPlot canvases), shows today's figures and the funnel,
-// compares the runs, and its tables' "Download CSV" buttons download the same numbers.
+// (one with a turn whose reply is rated up, and a feedback comment the server scores), two
+// evaluation runs stored by `troupe eval --character`; the page draws the charts (uPlot canvases),
+// shows today's figures with the comment and its sentiment and the funnel, compares the runs, and
+// its tables' "Download CSV" buttons download the same numbers.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export default async function ({ test, expect, signIn, callApi, keys, base, data, troupe, model, env }) {
-  await test("analytics: charts, today's figures, the funnel, two runs side by side, CSV downloads", async (page) => {
+  await test("analytics: charts, today's figures with comments, the funnel, two runs side by side, CSV downloads", async (page) => {
     const flow = "name: two_steps\nstart: hello\nstages:\n  hello:\n    prompt: Say hello.\n" +
       "    sampling: {temperature: 0.8, max_tokens: 12}\n    reply: {split: none, typing_chars_per_second: 0}\n" +
       "    transitions:\n      - to: friends\n        when: {messages_at_least: 50}\n  friends:\n    prompt: Be warm.\n";
@@ -31,6 +32,11 @@ export default async function ({ test, expect, signIn, callApi, keys, base, data
     expect(userMessages === 1 && assistantMessages.length >= 1, `one message and a reply expected, got ${JSON.stringify(messages.data)}`);
     await callApi("POST", `/api/v1/conversations/${first.id}/feedback`, keys.client,
                   { kind: "rating", rating: 1, message_id: assistantMessages.at(-1).id }, "dash-a");
+    const comment = await callApi("POST", `/api/v1/conversations/${first.id}/feedback`, keys.client,
+                                  { kind: "comment", comment: "Thank you, this was really helpful and lovely!" }, "dash-a");
+    expect(typeof comment.sentiment === "number" && comment.sentiment > 0,
+           `the comment should come back with a positive sentiment, got ${JSON.stringify(comment)}`);
+    const commentScore = Number.isInteger(comment.sentiment) ? comment.sentiment.toFixed(0) : comment.sentiment.toFixed(3);
     // The user swipes the reply once: the funnel counts it as regenerated at its stage.
     const swipe = await fetch(`${base}/api/v1/conversations/${first.id}/messages/${assistantMessages[0].id}/regenerate`, {
       method: "POST",
@@ -65,6 +71,12 @@ export default async function ({ test, expect, signIn, callApi, keys, base, data
     expect(JSON.stringify(cells.slice(0, 3)) === JSON.stringify(expected) && cells[4] === "1" && cells[5] === "0",
            `today's row should start ${JSON.stringify(expected)} with 1 thumbs up, 0 down, got ${JSON.stringify(cells)}`);
 
+    expect(cells[7] === "1" && cells[8] === commentScore,
+           `today's row should show 1 comment of sentiment ${commentScore}, got ${JSON.stringify(cells)}`);
+    // Today has a mean for the user's message and one for the comment; the other days are gaps.
+    const sentimentPoints = page.getByTestId("chart-sentiment").locator('[data-drawn-points="2"]');
+    await sentimentPoints.waitFor();
+
     for (const chart of ["chart-volume", "chart-sentiment", "chart-ratings"]) {
       const canvas = page.getByTestId(chart).locator(".uplot canvas");
       await canvas.waitFor();
@@ -93,11 +105,14 @@ export default async function ({ test, expect, signIn, callApi, keys, base, data
     expect(file.suggestedFilename().endsWith(".csv"), `a .csv file expected, got ${file.suggestedFilename()}`);
     const csv = readFileSync(await file.path(), "utf8");
     const lines = csv.split("\r\n");
-    expect(lines[0] === "day,conversations,user_messages,assistant_messages,sentiment_mean,sentiment_count,thumbs_up,thumbs_down,csat_mean,csat_count",
+    expect(lines[0] === "day,conversations,user_messages,assistant_messages,sentiment_mean,sentiment_count,thumbs_up," +
+             "thumbs_down,csat_mean,csat_count,comments,comment_sentiment_mean,comment_sentiment_count",
            `the CSV's header, got: ${lines[0]}`);
     const todayLine = lines.find((line) => line.startsWith(`${today},`))?.split(",") ?? [];
     expect(todayLine[1] === "2" && todayLine[2] === "1" && todayLine[3] === String(assistantMessages.length) &&
-           todayLine[6] === "1" && todayLine[7] === "0", `today's CSV line, got: ${todayLine.join(",")}`);
+           todayLine[6] === "1" && todayLine[7] === "0" && todayLine[10] === "1" &&
+           Number(todayLine[11]) === comment.sentiment && todayLine[12] === "1",
+           `today's CSV line, got: ${todayLine.join(",")}`);
 
     const funnelDownload = page.waitForEvent("download");
     await page.getByTestId("analytics-funnel").getByRole("button", { name: "Download CSV" }).click();

@@ -1,6 +1,6 @@
-// The web studio's analytics dashboards: per-day volume, sentiment and ratings of a period (all
-// characters or one, with that character's stage funnel), and a character's evaluation runs with
-// their reports so two can be compared side by side.
+// The web studio's analytics dashboards: per-day volume, sentiment, ratings and feedback comments
+// of a period (all characters or one, with that character's stage funnel), and a character's
+// evaluation runs with their reports so two can be compared side by side.
 #include <nlohmann/json.hpp>
 
 #include "chat/flow.h"
@@ -34,7 +34,10 @@ json AnalyticsDayJson(const store::AnalyticsDay& day) {
           {"thumbs_up", day.thumbs_up},
           {"thumbs_down", day.thumbs_down},
           {"csat_count", day.csat_count},
-          {"csat_mean", AnalyticsMean(day.csat_sum, day.csat_count)}};
+          {"csat_mean", AnalyticsMean(day.csat_sum, day.csat_count)},
+          {"comments", day.comments},
+          {"comment_sentiment_count", day.comment_sentiment_count},
+          {"comment_sentiment_mean", AnalyticsMean(day.comment_sentiment_sum, day.comment_sentiment_count)}};
 }
 
 json FunnelStageJson(const FunnelStage& stage) {

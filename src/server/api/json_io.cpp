@@ -114,6 +114,7 @@ json ToJson(const store::FeedbackEvent& e) {
           {"kind", e.kind},
           {"rating", Optional(e.rating)},
           {"comment", e.comment},
+          {"sentiment", Optional(e.sentiment)},
           {"created_at", e.created_at}};
 }
 

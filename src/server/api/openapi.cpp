@@ -222,6 +222,11 @@ json Schemas() {
                                      {"kind", Type("string")},
                                      {"rating", Type("integer", true)},
                                      {"comment", Type("string")},
+                                     {"sentiment", {{"type", "number"},
+                                                    {"nullable", true},
+                                                    {"description", "the comment's tone, -1 to 1, scored when "
+                                                                    "recorded; null without a comment or when "
+                                                                    "recorded before scoring existed"}}},
                                      {"created_at", Type("integer")}});
   schemas["ToolCall"] = Object({{"id", Type("integer")},
                                 {"conversation_id", Type("integer")},

@@ -199,7 +199,15 @@ void AddAnalyticsSchemas(json& schemas) {
                                     {"thumbs_up", Type("integer")},
                                     {"thumbs_down", Type("integer")},
                                     {"csat_count", Type("integer")},
-                                    {"csat_mean", number}},
+                                    {"csat_mean", number},
+                                    {"comments", {{"type", "integer"},
+                                                  {"description", "feedback events of any kind with a comment"}}},
+                                    {"comment_sentiment_count", Type("integer")},
+                                    {"comment_sentiment_mean",
+                                     {{"type", "number"},
+                                      {"nullable", true},
+                                      {"description", "the mean lexicon sentiment (-1 to 1) of the day's scored "
+                                                      "comments; comments recorded before scoring are not scored"}}}},
                                    {"day", "conversations", "user_messages", "assistant_messages"});
   schemas["FunnelStage"] = Object({{"stage", Type("string")},
                                    {"at_stage", Type("integer")},

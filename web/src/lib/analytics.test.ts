@@ -7,11 +7,13 @@ import {
 
 const quiet: AnalyticsDay = {
   day: "2026-03-02", conversations: 0, user_messages: 0, assistant_messages: 0, sentiment_count: 0,
-  sentiment_mean: null, thumbs_up: 0, thumbs_down: 0, csat_count: 0, csat_mean: null,
+  sentiment_mean: null, thumbs_up: 0, thumbs_down: 0, csat_count: 0, csat_mean: null, comments: 0,
+  comment_sentiment_count: 0, comment_sentiment_mean: null,
 };
 const busy: AnalyticsDay = {
   day: "2026-03-01", conversations: 5, user_messages: 3, assistant_messages: 2, sentiment_count: 2,
-  sentiment_mean: 0.25, thumbs_up: 1, thumbs_down: 2, csat_count: 1, csat_mean: 4,
+  sentiment_mean: 0.25, thumbs_up: 1, thumbs_down: 2, csat_count: 1, csat_mean: 4, comments: 3,
+  comment_sentiment_count: 2, comment_sentiment_mean: -0.5,
 };
 
 const stage = (name: string, atStage: number, reached: number, dropOff: number | null, rate: number | null): FunnelStage => ({
@@ -40,6 +42,8 @@ describe("analytics", () => {
     expect(series.sentiment).toEqual([0.25, null]);
     expect(series.thumbsDown).toEqual([2, 0]);
     expect(series.csat).toEqual([4, null]);
+    expect(series.commentSentiment).toEqual([-0.5, null]);
+    expect(series.comments).toEqual([3, 0]);
   });
 
   it("gives each funnel stage its share of the conversations that entered", () => {
@@ -68,8 +72,10 @@ describe("analytics", () => {
 
   it("writes every table as CSV with raw numbers", () => {
     expect(daysCsv([busy]).split("\r\n")).toEqual([
-      "day,conversations,user_messages,assistant_messages,sentiment_mean,sentiment_count,thumbs_up,thumbs_down,csat_mean,csat_count",
-      "2026-03-01,5,3,2,0.25,2,1,2,4,1", ""]);
+      "day,conversations,user_messages,assistant_messages,sentiment_mean,sentiment_count,thumbs_up,thumbs_down,csat_mean," +
+        "csat_count,comments,comment_sentiment_mean,comment_sentiment_count",
+      "2026-03-01,5,3,2,0.25,2,1,2,4,1,3,-0.5,2", ""]);
+    expect(daysCsv([quiet]).split("\r\n")[1]).toBe("2026-03-02,0,0,0,,0,0,0,,0,0,,0");
     const swiped = { ...stage("intro", 2, 4, 2, 0.5), replies: 8, regenerated: 2, first_kept: 1, regenerated_rate: 0.25 };
     expect(funnelCsv([swiped], [stage("gone, old", 1, 0, null, null)]).split("\r\n")).toEqual([
       "stage,in_flow,at_stage,reached,drop_off,drop_off_rate,sentiment_mean,sentiment_count,rating_mean,rating_count," +

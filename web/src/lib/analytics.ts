@@ -14,6 +14,9 @@ export interface AnalyticsDay {
   thumbs_down: number;
   csat_count: number;
   csat_mean: number | null;
+  comments: number;                       // feedback of any kind with a comment, given that day
+  comment_sentiment_count: number;        // of those, scored (older comments have no score)
+  comment_sentiment_mean: number | null;  // the same lexicon as user messages, -1..1
 }
 
 export interface FunnelStage {
@@ -73,6 +76,8 @@ export interface OverviewSeries {
   userMessages: number[];
   assistantMessages: number[];
   sentiment: (number | null)[];
+  commentSentiment: (number | null)[];
+  comments: number[];
   thumbsUp: number[];
   thumbsDown: number[];
   csat: (number | null)[];
@@ -87,6 +92,8 @@ export function overviewSeries(days: AnalyticsDay[]): OverviewSeries {
     userMessages: sorted.map((d) => d.user_messages),
     assistantMessages: sorted.map((d) => d.assistant_messages),
     sentiment: sorted.map((d) => d.sentiment_mean),
+    commentSentiment: sorted.map((d) => d.comment_sentiment_mean),
+    comments: sorted.map((d) => d.comments),
     thumbsUp: sorted.map((d) => d.thumbs_up),
     thumbsDown: sorted.map((d) => d.thumbs_down),
     csat: sorted.map((d) => d.csat_mean),
@@ -154,9 +161,10 @@ export function formatPercent(value: number | null): string {
 export function daysCsv(days: AnalyticsDay[]): string {
   return toCsv(
     ["day", "conversations", "user_messages", "assistant_messages", "sentiment_mean", "sentiment_count", "thumbs_up",
-     "thumbs_down", "csat_mean", "csat_count"],
+     "thumbs_down", "csat_mean", "csat_count", "comments", "comment_sentiment_mean", "comment_sentiment_count"],
     days.map((d) => [d.day, d.conversations, d.user_messages, d.assistant_messages, d.sentiment_mean, d.sentiment_count,
-                     d.thumbs_up, d.thumbs_down, d.csat_mean, d.csat_count]));
+                     d.thumbs_up, d.thumbs_down, d.csat_mean, d.csat_count, d.comments, d.comment_sentiment_mean,
+                     d.comment_sentiment_count]));
 }
 
 export function funnelCsv(stages: FunnelStage[], others: FunnelStage[] = []): string {

@@ -1,5 +1,5 @@
-// The analytics dashboards (GET /api/v1/analytics/overview): volume, sentiment and ratings per day
-// for every character or one, that character's stage funnel with its drop-off, and its evaluation
+// The analytics dashboards (GET /api/v1/analytics/overview): volume, sentiment (users' messages and
+// their feedback comments) and feedback per day for every character or one, that character's stage funnel with its drop-off, and its evaluation
 // runs with two compared side by side; and the outcome predictors' held-out reports, with training
 // for studio keys (components/outcome_predictions.tsx); and for studio keys the topics of a period's
 // messages as a job (components/topics_section.tsx), followed from the URL's ?topics_job=. Every
@@ -71,7 +71,7 @@ export function AnalyticsPage({ topicsJobId }: { topicsJobId?: number }) {
           </select>
         </label>
         <button type="submit" disabled={loading}>{loading ? "Loading…" : "Show"}</button>
-        <span class="hint">UTC days; conversations by the day they started, messages and ratings by their own.</span>
+        <span class="hint">UTC days; conversations by the day they started, messages, ratings and comments by their own.</span>
       </form>
       {overview && <Dashboards overview={overview} scope={scope} />}
       {overview?.funnel && <Funnel stages={overview.funnel.stages} others={overview.funnel.other_stages}
@@ -91,12 +91,15 @@ function Dashboards({ overview, scope }: { overview: AnalyticsOverview; scope: s
         <DayChart title="Volume" testId="chart-volume" x={series.x}
                   lines={[["Conversations", series.conversations, "#6d4aff"],
                           ["Messages", series.messages, "#e07a00"]]} />
-        <DayChart title="Mean user sentiment (-1..1)" testId="chart-sentiment" x={series.x} range={[-1, 1]}
-                  lines={[["Sentiment", series.sentiment, "#2a9d4b"]]} />
-        <DayChart title="Ratings" testId="chart-ratings" x={series.x}
+        {/* Both scored by the same lexicon, so the two lines compare directly. */}
+        <DayChart title="Mean sentiment (-1..1)" testId="chart-sentiment" x={series.x} range={[-1, 1]}
+                  lines={[["User messages", series.sentiment, "#2a9d4b"],
+                          ["Feedback comments", series.commentSentiment, "#d35400"]]} />
+        <DayChart title="Ratings and comments" testId="chart-ratings" x={series.x}
                   lines={[["Thumbs up", series.thumbsUp, "#1f77b4"],
                           ["Thumbs down", series.thumbsDown, "#c0392b"],
-                          ["Mean CSAT (1..5)", series.csat, "#8e44ad"]]} />
+                          ["Mean CSAT (1..5)", series.csat, "#8e44ad"],
+                          ["Comments", series.comments, "#7f8c8d"]]} />
       </div>
       <table class="kpi-table" data-testid="analytics-days">
         <caption>Per day <CsvButton fileName={`analytics-days-${scope}.csv`} csv={() => daysCsv(overview.days)} /></caption>
@@ -104,7 +107,8 @@ function Dashboards({ overview, scope }: { overview: AnalyticsOverview; scope: s
           <tr>
             <th scope="col">Day</th><th scope="col">Conversations</th><th scope="col">User messages</th>
             <th scope="col">Assistant messages</th><th scope="col">Sentiment</th><th scope="col">Thumbs up</th>
-            <th scope="col">Thumbs down</th><th scope="col">CSAT</th>
+            <th scope="col">Thumbs down</th><th scope="col">CSAT</th><th scope="col">Comments</th>
+            <th scope="col">Comment sentiment</th>
           </tr>
         </thead>
         <tbody>
@@ -112,7 +116,8 @@ function Dashboards({ overview, scope }: { overview: AnalyticsOverview; scope: s
             <tr key={d.day} data-key={d.day}>
               <th scope="row">{d.day}</th><td>{d.conversations}</td><td>{d.user_messages}</td>
               <td>{d.assistant_messages}</td><td>{formatScore(d.sentiment_mean)}</td><td>{d.thumbs_up}</td>
-              <td>{d.thumbs_down}</td><td>{formatScore(d.csat_mean)}</td>
+              <td>{d.thumbs_down}</td><td>{formatScore(d.csat_mean)}</td><td>{d.comments}</td>
+              <td>{formatScore(d.comment_sentiment_mean)}</td>
             </tr>
           ))}
         </tbody>
