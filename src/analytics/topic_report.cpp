@@ -82,6 +82,41 @@ Result<TopicMessages> ReadStoredUserMessages(store::Store& store, int64_t from_m
   return messages;
 }
 
+Result<TopicMessages> ReadStoredFeedbackComments(store::Store& store, int64_t from_ms, int64_t to_ms,
+                                                 std::optional<int64_t> character_id,
+                                                 const std::atomic<bool>* cancel) {
+  store::FeedbackCommentQuery query{from_ms, to_ms, character_id};
+  TopicMessages comments;
+  comments.source = "feedback comments from " + store::KpiDay(from_ms) + " to " + store::KpiDay(to_ms - 1);
+  store::PageRequest page{"", 500};
+  do {
+    if (Cancelled(cancel)) return FailedPrecondition("reading the comments was cancelled");
+    TROUPE_ASSIGN_OR_RETURN(store::Page<store::FeedbackEvent> batch, store.feedback().ListComments(query, page));
+    for (store::FeedbackEvent& event : batch.items) {
+      comments.texts.push_back(std::move(event.comment));
+      comments.created_at_ms.push_back(event.created_at);
+    }
+    page.cursor = batch.next_cursor;
+  } while (!page.cursor.empty());
+  return comments;
+}
+
+Result<TopicSource> ParseTopicSource(const std::string& text, const std::string& field) {
+  if (text == "messages") return TopicSource::kMessages;
+  if (text == "comments") return TopicSource::kComments;
+  return InvalidArgument(field + " must be messages or comments; got '" + Excerpt(text) + "'", field);
+}
+
+std::string TopicSourceName(TopicSource source) {
+  return source == TopicSource::kComments ? "comments" : "messages";
+}
+
+Result<TopicMessages> ReadStoredTopicTexts(store::Store& store, TopicSource source, int64_t from_ms, int64_t to_ms,
+                                           std::optional<int64_t> character_id, const std::atomic<bool>* cancel) {
+  if (source == TopicSource::kComments) return ReadStoredFeedbackComments(store, from_ms, to_ms, character_id, cancel);
+  return ReadStoredUserMessages(store, from_ms, to_ms, character_id, cancel);
+}
+
 Result<TopicReport> FindTopics(const TopicMessages& messages, const TopicReportOptions& options) {
   if (options.trends && messages.created_at_ms.size() != messages.texts.size()) {
     return InvalidArgument("trends need the time of every message (stored messages have them; a file's do not)",

@@ -1,5 +1,5 @@
-// Topics of a set of messages as one report, the same from the CLI (a file, or the store) and from
-// the server's job: the corpus (BuildTopicCorpus), K given or chosen by coherence among candidates
+// Topics of a set of messages as one report, the same from the CLI (a file, or the store: users'
+// messages or feedback comments) and from the server's job: the corpus (BuildTopicCorpus), K given or chosen by coherence among candidates
 // (ChooseTopicCount), each topic's top words, share and coherence, largest share first; with the
 // messages' times, each topic's share per UTC week and its slope; with a language model, a name
 // per topic written from its top words and the messages most about it.
@@ -43,6 +43,24 @@ struct TopicMessages {
 Result<TopicMessages> ReadStoredUserMessages(store::Store& store, int64_t from_ms, int64_t to_ms,
                                              std::optional<int64_t> character_id,
                                              const std::atomic<bool>* cancel = nullptr);
+
+// The feedback comments stored in [from_ms, to_ms) (any kind of feedback with text: what end
+// users chose to tell about the service), of one character's conversations when given, oldest
+// first; stops early (kFailedPrecondition) when `cancel` is set.
+Result<TopicMessages> ReadStoredFeedbackComments(store::Store& store, int64_t from_ms, int64_t to_ms,
+                                                 std::optional<int64_t> character_id,
+                                                 const std::atomic<bool>* cancel = nullptr);
+
+// Which stored texts a period's topics are found in.
+enum class TopicSource { kMessages, kComments };
+// "messages" or "comments"; kInvalidArgument naming `field` otherwise.
+Result<TopicSource> ParseTopicSource(const std::string& text, const std::string& field);
+std::string TopicSourceName(TopicSource source);  // "messages" or "comments"
+
+// ReadStoredUserMessages or ReadStoredFeedbackComments, as `source` says.
+Result<TopicMessages> ReadStoredTopicTexts(store::Store& store, TopicSource source, int64_t from_ms, int64_t to_ms,
+                                           std::optional<int64_t> character_id,
+                                           const std::atomic<bool>* cancel = nullptr);
 
 struct TopicReportOptions {
   std::vector<size_t> topic_counts = {10};  // one: that K; several: chosen by NPMI

@@ -1,6 +1,6 @@
 // `troupe analytics topics`: LDA topics of the messages in a JSON Lines file (one object with a
-// "text" per line) or of the users' messages stored over a period (--from-store, by day and
-// character), each shown by its top words, its share of the corpus and its coherence. K is given,
+// "text" per line) or of the users' messages or feedback comments (--source) stored over a period
+// (--from-store, by day and character), each shown by its top words, its share of the corpus and its coherence. K is given,
 // or chosen by coherence among candidates (--topics auto or 5,10,15). With --trends (stored
 // messages only) each topic's share per week and its slope; with --name-topics a name written by
 // the configured language model. Results on stdout, progress on stderr; Ctrl-C stops (exit 130).
@@ -34,6 +34,7 @@ struct TopicsFlags {
   size_t max_vocabulary = 0;
   bool json = false;
   bool from_store = false;
+  std::string source;  // "" = messages
   std::string from;
   std::string to;
   std::string character;
@@ -90,12 +91,15 @@ bool ShowTopicsProgress(const analytics::LdaProgress& progress) {
 Result<analytics::TopicMessages> ReadTopicsInput(CommandContext& context, const TopicsFlags& flags) {
   if (!flags.from_store) {
     if (flags.trends) return InvalidArgument("--trends needs --from-store (a file's messages have no times)", "--trends");
+    if (!flags.source.empty()) return InvalidArgument("--source needs --from-store (a file is its own source)", "--source");
     analytics::TopicMessages input;
     TROUPE_ASSIGN_OR_RETURN(input.texts, analytics::ReadMessageJsonl(flags.input));
     input.source = flags.input;
     return input;
   }
-  return ReadStoredTopicMessages(context, flags.from, flags.to, flags.character);
+  TROUPE_ASSIGN_OR_RETURN(analytics::TopicSource source,
+                          analytics::ParseTopicSource(flags.source.empty() ? "messages" : flags.source, "--source"));
+  return ReadStoredTopicMessages(context, source, flags.from, flags.to, flags.character);
 }
 
 void FindTopics(CommandContext& context, const TopicsFlags& flags) {
@@ -157,6 +161,8 @@ void AddTopicsCommand(CLI::App& analytics, CommandContext& context) {
       "topics", "Topics of messages (a JSON Lines file, or stored over a period; LDA): top words, share, coherence");
   command->add_option("--input", flags->input, "JSON Lines FILE, one object with a \"text\" field per line");
   command->add_flag("--from-store", flags->from_store, "the users' messages stored over a period instead of a file");
+  command->add_option("--source", flags->source,
+                      "with --from-store: messages (the users', the default) or comments (their feedback comments)");
   command->add_option("--from", flags->from, "with --from-store: first day, YYYY-MM-DD (default: 29 days before --to)");
   command->add_option("--to", flags->to, "with --from-store: last day, included, YYYY-MM-DD (default: today, UTC)");
   command->add_option("--character", flags->character, "with --from-store: only this character's conversations");

@@ -8,8 +8,9 @@
 
 namespace troupe::cli {
 
-Result<analytics::TopicMessages> ReadStoredTopicMessages(CommandContext& context, const std::string& from,
-                                                         const std::string& to, const std::string& character) {
+Result<analytics::TopicMessages> ReadStoredTopicMessages(CommandContext& context, analytics::TopicSource source,
+                                                         const std::string& from, const std::string& to,
+                                                         const std::string& character) {
   Result<std::pair<int64_t, int64_t>> period = store::ParseKpiPeriod(from, to, SystemClock::Instance().NowMillis());
   if (!period.ok()) return period.status().WithContext("--" + period.status().field());
   TROUPE_ASSIGN_OR_RETURN(CommandContext::MigratedStore migrated, context.ConnectAndMigrate());
@@ -21,8 +22,8 @@ Result<analytics::TopicMessages> ReadStoredTopicMessages(CommandContext& context
     slug = found.slug;
   }
   TROUPE_ASSIGN_OR_RETURN(analytics::TopicMessages messages,
-                          analytics::ReadStoredUserMessages(*migrated.store, period->first, period->second,
-                                                            character_id, InterruptFlag()));
+                          analytics::ReadStoredTopicTexts(*migrated.store, source, period->first, period->second,
+                                                          character_id, InterruptFlag()));
   if (!slug.empty()) messages.source += " (" + slug + ")";
   return messages;
 }

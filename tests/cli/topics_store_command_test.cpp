@@ -1,8 +1,8 @@
 // `troupe analytics topics --from-store` through the real binary on SQLite and PostgreSQL: users'
 // messages seeded three weeks apart through a store on a manual clock (weather talk early, billing
 // talk late, another character's pizza talk), found by period and character, with each topic's
-// weekly trend; names from the shared stories260K model under the schema (structure only); and the
-// errors of mixing the sources.
+// weekly trend; names from the shared stories260K model under the schema (structure only); the
+// feedback comments read instead with --source comments; and the errors of mixing the sources.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -123,6 +123,48 @@ TEST_P(TopicsStoreCommandTest, FindsACharactersTopicsOfAPeriodAndTheirTrends) {
   EXPECT_THAT(table.out, ::testing::ContainsRegex("week [0-9]{4}-[0-9]{2}-[0-9]{2} messages=[0-9]+ shares"));
 }
 
+// Pip's users complain about waiting and praise the voice in their feedback; Juno's leave two
+// comments; none of it is what they said in the chat (weather, billing, pizza).
+TEST_P(TopicsStoreCommandTest, SourceCommentsReadsTheFeedbackComments) {
+  const std::vector<std::string> waiting = {"slow", "waiting", "queue", "delay", "loading", "minutes"};
+  const std::vector<std::string> voice = {"voice", "lovely", "calm", "warm", "gentle", "friendly"};
+  const auto leave = [this](int64_t conversation_id, const std::string& kind, const std::string& text) {
+    store::FeedbackEvent event;
+    event.conversation_id = conversation_id;
+    event.kind = kind;
+    event.comment = text;
+    if (kind == "csat") event.rating = 3;
+    ASSERT_TRUE(timed_->feedback().Record(event).ok());
+    clock_.Advance(60'000);
+  };
+  for (int i = 0; i < 16; ++i) leave(pip_, i % 4 == 0 ? "csat" : "comment", Words(i % 2 == 0 ? waiting : voice, i));
+  leave(pip_, "csat", "");  // a rating without text is no comment
+  leave(juno_, "report", Words(waiting, 1));
+  leave(juno_, "comment", Words(voice, 2));
+
+  const ProcessResult pip = Troupe({"analytics", "topics", "--from-store", "--source", "comments", "--character", "pip",
+                                    "--topics", "2", "--trends", "--json", "--min-documents", "2",
+                                    "--max-document-fraction", "0.9", "--iterations", "100"});
+  ASSERT_EQ(pip.exit_code, 0) << pip.err;
+  const json report = json::parse(pip.out);
+  EXPECT_EQ(report["messages"], 16);
+  std::set<std::string> comment_words(waiting.begin(), waiting.end());
+  comment_words.insert(voice.begin(), voice.end());
+  for (const json& topic : report["topics"]) {
+    for (const json& word : topic["words"]) {
+      EXPECT_EQ(comment_words.count(word.get<std::string>()), 1u) << "not a comment's word: " << topic.dump();
+    }
+  }
+  const ProcessResult everyone = Troupe({"analytics", "topics", "--from-store", "--source", "comments", "--topics",
+                                         "2", "--min-documents", "2", "--iterations", "20"});
+  ASSERT_EQ(everyone.exit_code, 0) << everyone.err;
+  EXPECT_THAT(everyone.out, HasSubstr("messages=18 "));
+  const ProcessResult messages = Troupe({"analytics", "topics", "--from-store", "--source", "messages", "--topics",
+                                         "2", "--min-documents", "2", "--iterations", "20"});
+  ASSERT_EQ(messages.exit_code, 0) << messages.err;
+  EXPECT_THAT(messages.out, HasSubstr("messages=74 "));
+}
+
 TEST_P(TopicsStoreCommandTest, NamesTopicsWithTheConfiguredModel) {
   std::vector<std::string> args = {"analytics", "topics", "--from-store", "--character", "pip", "--topics", "2",
                                    "--name-topics", "--json", "--min-documents", "2", "--iterations", "50",
@@ -151,6 +193,13 @@ TEST_P(TopicsStoreCommandTest, SourcesAndPeriodsAreCheckedFirst) {
   const ProcessResult day = Troupe({"analytics", "topics", "--from-store", "--from", "2026-13-01", "--topics", "2"});
   EXPECT_EQ(day.exit_code, 1);
   EXPECT_THAT(day.err, HasSubstr("--from"));
+  const ProcessResult source = Troupe({"analytics", "topics", "--from-store", "--source", "tweets", "--topics", "2"});
+  EXPECT_EQ(source.exit_code, 1);
+  EXPECT_THAT(source.err, HasSubstr("--source must be messages or comments"));
+  const ProcessResult file_source =
+      Troupe({"analytics", "topics", "--input", "x.jsonl", "--source", "comments", "--topics", "2"});
+  EXPECT_EQ(file_source.exit_code, 1);
+  EXPECT_THAT(file_source.err, HasSubstr("--source needs --from-store"));
   const ProcessResult nobody = Troupe({"analytics", "topics", "--from-store", "--character", "nobody", "--topics", "2"});
   EXPECT_EQ(nobody.exit_code, 1);
   EXPECT_THAT(nobody.err, HasSubstr("nobody"));

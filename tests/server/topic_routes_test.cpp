@@ -1,7 +1,8 @@
 // Topics of stored messages over a real socket with a real job runner: three weeks of users'
 // messages about two planted subjects, one growing and one fading, found through the API as a job
 // whose result has both subjects' words, the weeks and the trends' signs; names written by the
-// real local engine (stories260K) when asked; and the errors that name their field.
+// real local engine (stories260K) when asked; the feedback comments as the source instead, on
+// subjects of their own; and the errors that name their field.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -28,6 +29,8 @@ constexpr int64_t kWeekMs = 7 * 86'400'000LL;
 
 const std::vector<std::string> kFood = {"pizza", "pasta", "cheese", "oven", "sauce", "garlic", "basil", "dough"};
 const std::vector<std::string> kTravel = {"flight", "airport", "hotel", "luggage", "passport", "beach", "train", "ticket"};
+const std::vector<std::string> kBilling = {"invoice", "refund", "charge", "payment", "billing", "receipt", "price", "card"};
+const std::vector<std::string> kWaiting = {"slow", "waiting", "delay", "lag", "loading", "timeout", "minutes", "queue"};
 
 class TopicRoutesTest : public ::testing::Test {
  protected:
@@ -88,6 +91,29 @@ class TopicRoutesTest : public ::testing::Test {
         ASSERT_TRUE(server_->store().messages().Append(message).ok());
       }
     }
+    clock_.Set(kMonday + 3 * kWeekMs);
+  }
+
+  // 40 feedback comments through the feedback route, on the Wednesdays of the first two weeks: half
+  // about billing, half about waiting, six words each; of every kind that carries text.
+  void SeedComments() {
+    const store::Conversation conversation = server_->MakeConversation(user_, character_);
+    const std::string path = "/api/v1/conversations/" + std::to_string(conversation.id) + "/feedback";
+    uint64_t state = 11;
+    auto next = [&state](size_t bound) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      return static_cast<size_t>((state >> 33) % bound);
+    };
+    for (int i = 0; i < 40; ++i) {
+      clock_.Set(kMonday + (i % 2) * kWeekMs + 2 * 86'400'000LL + i);
+      const std::vector<std::string>& subject = i < 20 ? kBilling : kWaiting;
+      std::string text;
+      for (int word = 0; word < 6; ++word) text += (word == 0 ? "" : " ") + subject[next(subject.size())];
+      json body = {{"kind", i % 3 == 0 ? "report" : "comment"}, {"comment", text}};
+      if (i % 5 == 0) body = {{"kind", "csat"}, {"rating", 2}, {"comment", text}};
+      Call("POST", path, body, 201);
+    }
+    Call("POST", path, {{"kind", "csat"}, {"rating", 5}}, 201);  // no text: not read
     clock_.Set(kMonday + 3 * kWeekMs);
   }
 
@@ -161,6 +187,49 @@ TEST_F(TopicRoutesTest, AJobFindsThePlantedSubjectsWithTheirWeeksAndTrends) {
   EXPECT_EQ(again["result"]["topics"], result["topics"]);
 }
 
+// The users' messages are about food and travel; their comments, about billing and waiting. With
+// source "comments" only the comments are read, and the topics are theirs.
+TEST_F(TopicRoutesTest, CommentsAreASourceOfTheirOwn) {
+  SeedThreeWeeks();
+  SeedComments();
+  json request = Request();
+  request["source"] = "comments";
+  const json queued = Call("POST", "/api/v1/analytics/topics", request, 202);
+  EXPECT_EQ(queued["payload"]["source"], "comments");
+  const json job = WaitForFinishedJob(*server_, key_, queued["id"].get<int64_t>());
+  ASSERT_EQ(job["status"], "succeeded") << job.dump();
+  const json& result = job["result"];
+  EXPECT_EQ(result["messages"], 40);
+  EXPECT_EQ(result["source"], "feedback comments from 2026-09-21 to 2026-10-11");
+  std::set<std::string> subjects;
+  for (const json& topic : result["topics"]) {
+    size_t billing = 0;
+    size_t waiting = 0;
+    for (const json& word : topic["words"]) {
+      const std::string text = word.get<std::string>();
+      billing += std::count(kBilling.begin(), kBilling.end(), text);
+      waiting += std::count(kWaiting.begin(), kWaiting.end(), text);
+    }
+    EXPECT_EQ(billing + waiting, topic["words"].size()) << "a word not from the comments: " << topic.dump();
+    subjects.insert(billing > 0 && waiting == 0 ? "billing" : waiting > 0 && billing == 0 ? "waiting" : "");
+  }
+  EXPECT_EQ(subjects, (std::set<std::string>{"billing", "waiting"}));
+  ASSERT_EQ(result["weeks"].size(), 2u);  // by the comments' own times; the third week has none
+  EXPECT_EQ(result["weeks"][0]["messages"], 20);
+  EXPECT_EQ(result["weeks"][1]["messages"], 20);
+
+  // The default is still the users' messages.
+  const json messages = WaitForFinishedJob(*server_, key_, Call("POST", "/api/v1/analytics/topics", Request(), 202)["id"]);
+  EXPECT_EQ(messages["result"]["messages"], 120);
+  EXPECT_EQ(messages["payload"]["source"], "messages");
+
+  // Another character's conversations have no comments: the job says so in comments.
+  request["character_id"] = server_->MakeCharacter("Quiet", true).id;
+  const json quiet = WaitForFinishedJob(*server_, key_, Call("POST", "/api/v1/analytics/topics", request, 202)["id"]);
+  EXPECT_EQ(quiet["status"], "failed");
+  EXPECT_NE(quiet["error"].get<std::string>().find("0 comments"), std::string::npos) << quiet.dump();
+}
+
 TEST_F(TopicRoutesTest, NamesComeFromTheLanguageModelOrFallBackToTheTopWords) {
   SeedThreeWeeks();
   json request = Request();
@@ -193,6 +262,13 @@ TEST_F(TopicRoutesTest, BadRequestsNameTheirFieldAndAnEmptyPeriodFailsTheJob) {
   request = Request();
   request["character_id"] = 9999;
   EXPECT_EQ(Call("POST", "/api/v1/analytics/topics", request, 404)["error"]["field"], "character_id");
+  request = Request();
+  request["source"] = "tweets";
+  const json unknown_source = Call("POST", "/api/v1/analytics/topics", request, 400);
+  EXPECT_EQ(unknown_source["error"]["field"], "source");
+  EXPECT_NE(unknown_source["error"]["message"].get<std::string>().find("messages or comments"), std::string::npos);
+  request["source"] = 3;
+  EXPECT_EQ(Call("POST", "/api/v1/analytics/topics", request, 400)["error"]["field"], "source");
   request = Request();
   request["colour"] = "blue";
   EXPECT_EQ(Call("POST", "/api/v1/analytics/topics", request, 400)["error"]["field"], "colour");

@@ -97,8 +97,12 @@ void AddPredictionSchemas(json& schemas) {
   schemas["ConversationPredictions"] = Object(
       {{"conversation_id", Type("integer")}, {"predictions", {{"type", "array"}, {"items", prediction}}}});
   const json day = {{"type", "string"}, {"format", "date"}};
+  json source = Enum({"messages", "comments"});
+  source["default"] = "messages";
+  source["description"] = "the users' messages, or the feedback comments (any kind of feedback with text) of the period";
   schemas["TopicsRequest"] =
-      Object({{"from", day},
+      Object({{"source", source},
+              {"from", day},
               {"to", day},
               {"character_id", {{"type", "integer"}, {"minimum", 1}}},
               {"topics", {{"oneOf", json::array({{{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}},

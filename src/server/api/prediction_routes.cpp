@@ -1,7 +1,7 @@
 // The analytics that run as jobs and what they store: outcome prediction (training a predictor,
 // server/services/outcome_predictions.h; the stored models with their held-out reports; a
 // conversation's predictions, which the runtime writes as the conversation goes,
-// chat/outcome_prediction.h) and the topics of a period's stored messages
+// chat/outcome_prediction.h) and the topics of a period's stored messages or feedback comments
 // (server/services/topic_jobs.h).
 #include <nlohmann/json.hpp>
 
@@ -39,7 +39,10 @@ Response FindTopicsOfPeriod(ApiCall& call) {
     }
   }
   return QueueJob(call, kFindTopicsJob, *payload,
-                  {{"from", (*payload)["from"]}, {"to", (*payload)["to"]}, {"character_id", (*payload)["character_id"]}});
+                  {{"source", (*payload)["source"]},
+                   {"from", (*payload)["from"]},
+                   {"to", (*payload)["to"]},
+                   {"character_id", (*payload)["character_id"]}});
 }
 
 Response ListOutcomeModels(ApiCall& call) {
@@ -77,8 +80,8 @@ void AddPredictionRoutes(RouteTable& table) {
                    "202 with the queued job, whose result holds the stored model's id and its held-out report",
                    {kScopeStudio}, false, {}, "OutcomeTraining", "Job", false, 202, TrainOutcomeModel});
   table.push_back({"POST", "/api/v1/analytics/topics", "findTopics", "analytics",
-                   "Find the topics of the users' messages stored over a period (UTC days, every character or "
-                   "one) as a job: 202 with the queued job, whose result holds each topic's top words, share, "
+                   "Find the topics of the users' messages (or, with source comments, of their feedback "
+                   "comments) stored over a period (UTC days, every character or one) as a job: 202 with the queued job, whose result holds each topic's top words, share, "
                    "coherence, weekly trend and, when asked, a name from the language model",
                    {kScopeStudio}, false, {}, "TopicsRequest", "Job", false, 202, FindTopicsOfPeriod});
   table.push_back({"GET", "/api/v1/analytics/outcome-models", "listOutcomeModels", "analytics",

@@ -55,8 +55,10 @@ Result<TopicsJson> RunTopicsJob(const store::Job& job, JobContext& context, stor
                                                              payload["to"].get<std::string>(), clock.NowMillis()));
   std::optional<int64_t> character_id;
   if (payload["character_id"].is_number_integer()) character_id = payload["character_id"].get<int64_t>();
+  TROUPE_ASSIGN_OR_RETURN(analytics::TopicSource source,
+                          analytics::ParseTopicSource(payload["source"].get<std::string>(), "source"));
   TROUPE_ASSIGN_OR_RETURN(analytics::TopicMessages messages,
-                          analytics::ReadStoredUserMessages(store, period.first, period.second, character_id));
+                          analytics::ReadStoredTopicTexts(store, source, period.first, period.second, character_id));
   analytics::TopicReportOptions options;
   options.topic_counts = *analytics::ParseTopicCounts(payload["topics"].get<std::string>(), "topics");
   options.top_words = payload["top_words"].get<size_t>();
@@ -73,8 +75,9 @@ Result<TopicsJson> RunTopicsJob(const store::Job& job, JobContext& context, stor
   Result<analytics::TopicReport> report = analytics::FindTopics(messages, options);
   if (!report.ok()) {
     if (report.status().field() == "documents") {
-      return report.status().WithContext(messages.source + ": " + std::to_string(messages.texts.size()) +
-                                         " messages; try a longer period or a lower min_documents");
+      return report.status().WithContext(messages.source + ": " + std::to_string(messages.texts.size()) + " " +
+                                         analytics::TopicSourceName(source) +
+                                         "; try a longer period or a lower min_documents");
     }
     return report.status();
   }
@@ -104,7 +107,9 @@ Result<nlohmann::json> CheckTopicsPayload(const nlohmann::json& request, int64_t
   const double max_fraction = reader.OptionalNumber("max_document_fraction").value_or(0.5);
   const bool name_topics = reader.OptionalBool("name_topics").value_or(false);
   const std::string provider = reader.OptionalString("provider").value_or("");
+  const std::string source = reader.OptionalString("source").value_or("messages");
   TROUPE_RETURN_IF_ERROR(reader.Finish());
+  TROUPE_RETURN_IF_ERROR(analytics::ParseTopicSource(source, "source").status());
   // The days are fixed now, so a job that waits or runs again covers what was asked.
   TROUPE_ASSIGN_OR_RETURN(auto period, store::ParseKpiPeriod(from, to, now_ms));
   if (!(max_fraction > 0 && max_fraction <= 1)) {
@@ -120,7 +125,8 @@ Result<nlohmann::json> CheckTopicsPayload(const nlohmann::json& request, int64_t
                     {"min_documents", min_documents},
                     {"max_document_fraction", max_fraction},
                     {"name_topics", name_topics},
-                    {"provider", provider}};
+                    {"provider", provider},
+                    {"source", source}};
 }
 
 void RegisterTopicsJob(JobRunner& runner, store::Store& store, const Clock& clock, chat::ProviderResolver providers) {
