@@ -4,13 +4,16 @@
 // names, and a period without messages shows the failed job's reason; then two topics found from the
 // form (a small number of sweeps, names asked of the model) follow the job from the URL, and the
 // table, the summary, the chart and both CSV files are checked against GET /api/v1/jobs/{id}; a
-// reload shows the same report again.
+// reload shows the same report again. Then the feedback comments as the source (Advanced): 36
+// comments on two other planted subjects, left without a chat turn, give their own two topics.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const kPizza = ["pizza", "cheese", "oven", "dough", "tomato", "basil", "crust", "mozzarella"];
 const kRain = ["rain", "umbrella", "storm", "cloud", "thunder", "drizzle", "forecast", "puddle"];
 const kPerSubject = 18;
+const kWaiting = ["slow", "waiting", "queue", "delay", "loading", "minutes", "hours", "timeout"];
+const kPrice = ["price", "refund", "invoice", "charge", "payment", "expensive", "billing", "receipt"];
 
 // Four words of a pool per message, shifted each time, so every word is in half of its subject's
 // messages: often enough to be kept (min_documents 3), in well under half of all of them.
@@ -39,11 +42,11 @@ export default async function ({ test, expect, signIn, callApi, keys, base, outD
   }
 
   // A published character whose replies are a few tokens, so the 36 turns are quick.
-  async function createTopo() {
+  async function createTopo(name = "Topo") {
     const flow = "start: talk\nstages:\n  talk:\n    prompt: Listen.\n    sampling: {temperature: 0.8, max_tokens: 4}\n" +
       "    reply: {split: none, typing_chars_per_second: 0}\n";
     const card = { spec: "chara_card_v2", spec_version: "2.0",
-                   data: { name: "Topo", description: "Hears what people talk about.", first_mes: "", extensions: { troupe: { flow } } } };
+                   data: { name, description: "Hears what people talk about.", first_mes: "", extensions: { troupe: { flow } } } };
     const created = await callApi("POST", "/api/v1/characters", keys.admin, card);
     return callApi("PATCH", `/api/v1/characters/${created.id}`, keys.admin, { published: true, version: created.version });
   }
@@ -210,5 +213,57 @@ export default async function ({ test, expect, signIn, callApi, keys, base, outD
     const unexpected = consoleErrors.filter((text) => !/status of 400/.test(text));
     expect(consoleErrors.length - unexpected.length === 1 && unexpected.length === 0,
            `the console should hold the refused request's 400 and nothing else, got:\n  ${consoleErrors.join("\n  ")}`);
+  });
+
+  await test("topics: the feedback comments as the source give their own topics", async (page) => {
+    const critic = await createTopo("Critic");
+    for (let i = 0; i < kPerSubject; ++i) {
+      for (const [subject, pool] of [["waiting", kWaiting], ["price", kPrice]]) {
+        const user = `comments-${subject}-${i}`;
+        const conversation = await callApi("POST", "/api/v1/conversations", keys.client, { character_id: critic.id }, user);
+        const kind = i % 3 === 0 ? "report" : "comment";
+        await callApi("POST", `/api/v1/conversations/${conversation.id}/feedback`, keys.client,
+                      { kind, comment: plantedMessage(pool, i) }, user);
+      }
+    }
+
+    await signIn(page, keys.studio);
+    await page.getByRole("link", { name: "Analytics" }).click();
+    const form = page.getByRole("form", { name: "Find topics" });
+    await form.waitFor();
+    await form.getByLabel("Character").selectOption(String(critic.id));
+    await form.getByLabel(/^Topics/).selectOption("count");
+    await form.getByLabel(/^Count/).fill("2");
+    await form.locator("details.advanced summary").click();
+    await form.getByLabel(/^Read/).selectOption("comments");
+    await form.getByLabel(/^Iterations/).fill("60");
+    await form.getByLabel(/^Seed/).fill("3");
+    await form.getByLabel(/^Top words/).fill("5");
+    const answer = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/api/v1/analytics/topics"));
+    await form.getByRole("button", { name: "Find topics" }).click();
+    const queued = await (await answer).json();
+    expect(queued.payload?.source === "comments", `the job should read comments, got ${JSON.stringify(queued.payload)}`);
+    const reportView = page.locator(`[data-testid="topics-report"][data-job="${queued.id}"]`);
+    await reportView.waitFor({ timeout: 180000 });
+    const job = await callApi("GET", `/api/v1/jobs/${queued.id}`, keys.studio);
+    expect(job.status === "succeeded", `the comments' topics job should succeed: ${JSON.stringify({ ...job, result: undefined })}`);
+    const result = job.result;
+    expect(result.messages === 2 * kPerSubject && result.source.startsWith("feedback comments from "),
+           `${2 * kPerSubject} feedback comments expected, got ${JSON.stringify({ ...result, topics: undefined, weeks: undefined })}`);
+    const poolOf = (topic) => (topic.words.every((w) => kWaiting.includes(w)) ? "waiting" : topic.words.every((w) => kPrice.includes(w)) ? "price" : "mixed");
+    const pools = result.topics.map(poolOf).sort();
+    expect(JSON.stringify(pools) === '["price","waiting"]', `one waiting and one price topic expected, got ${JSON.stringify(result.topics)}`);
+
+    const heading = await reportView.locator("#topics-report-heading").innerText();
+    expect(heading.startsWith(`Topics of the ${result.source}`), `the heading should name the comments, got: ${heading}`);
+    const summary = await reportView.getByTestId("topics-summary").innerText();
+    expect(summary.startsWith(`${result.messages} comments, ${result.vocabulary} words kept`), `the summary should count comments, got: ${summary}`);
+    const words = await reportView.locator(".topic-words").allInnerTexts();
+    expect(JSON.stringify(words) === JSON.stringify(result.topics.map((t) => t.words.join(", "))), `the table should show the API's topics, got ${words}`);
+
+    // A reload follows the job from the URL and shows the source it was asked with.
+    await page.reload();
+    await reportView.getByTestId("topics-table").locator("tbody tr").first().waitFor();
+    expect(await form.locator('select[name="topics-source"]').inputValue() === "comments", "the reloaded form should show the comments as the source");
   });
 }

@@ -1,5 +1,6 @@
 // The Analytics page's Topics section (studio keys): a form that queues the analytics.topics job
-// over a period's stored users' messages (every character or one; the count of topics, or "auto"
+// over a period's stored users' messages or, under Advanced, their feedback comments (every
+// character or one; the count of topics, or "auto"
 // to choose it by coherence; names from the language model if asked), its progress with Cancel,
 // then the report: the summary, a table of topics with their trends, a chart of each topic's weekly
 // share, and both as CSV. The job is in the URL (/analytics?topics_job=123), so a reload follows
@@ -12,6 +13,7 @@ import { defaultPeriod } from "../lib/kpis";
 import {
   defaultTopicsForm, formFromPayload, kTopicsFormFields, kTopicsJobKind, topicsBody, topicsCsv, topicsJobReason, topicsJobText,
   topicsPath, topicsResult, topicsSummary, topicTableRows, weeklySeries, weeksCsv, type TopicsForm, type TopicsResult,
+  type TopicSource,
 } from "../lib/topics";
 import { CsvButton } from "./csv_button";
 import { DayChart } from "./day_chart";
@@ -85,8 +87,9 @@ export function TopicsSection({ characters, jobId }: { characters: Character[]; 
     <section class="topics" aria-labelledby="topics-heading" data-testid="topics">
       <h2 id="topics-heading">Topics</h2>
       <p class="hint">
-        What the users wrote about over a period: topics found in their stored messages (LDA), each with its top words, its share
-        of the words, how well its words go together (NPMI, -1 to 1) and how its share moved from week to week.
+        What the users wrote about over a period: topics found in their stored messages (LDA), or in their feedback comments
+        (under Advanced), each with its top words, its share of the words, how well its words go together (NPMI, -1 to 1) and
+        how its share moved from week to week.
       </p>
       <FindTopicsForm form={form} characters={characters} onChange={setForm} finding={finding} notice={notice}
                       onStarted={started} onFinished={finished} onNotice={setNotice} />
@@ -202,7 +205,17 @@ function TopicsFields({ form, characters, errors, onChange }: {
         <input type="checkbox" name="topics-name" checked={form.nameTopics}
                onChange={(e) => onChange({ ...form, nameTopics: (e.target as HTMLInputElement).checked })} /> Name topics with the language model
       </label>
-      <AdvancedOptions hasError={Boolean(errors.iterations || errors.seed || errors.top_words)}>
+      <AdvancedOptions hasError={Boolean(errors.source || errors.iterations || errors.seed || errors.top_words)}>
+        <div class="row">
+          <label>Read{" "}
+            <select name="topics-source" value={form.source} {...field("source")}
+                    onChange={(e) => onChange({ ...form, source: (e.target as HTMLSelectElement).value as TopicSource })}>
+              <option value="messages">Users' messages</option>
+              <option value="comments">Feedback comments</option>
+            </select>
+            {error("source")}
+          </label>
+        </div>
         <div class="row">
           <label>Iterations <span class="hint">(1 to 5000)</span>
             <input name="topics-iterations" {...number} placeholder="500" {...text("iterations")} {...field("iterations")} />{error("iterations")}
@@ -224,7 +237,7 @@ function TopicsReport({ jobId, result, characters }: { jobId: number; result: To
   const character = result.character_id === null ? "every character" : characters.find((c) => c.id === result.character_id)?.name ??
     `character #${result.character_id}`;
   const scope = `${result.character_id ?? "all"}-${result.from}-${result.to}`;
-  const description = `Share of each week's messages per topic, in percent: ${series.lines.map(([label]) => label).join("; ")}.`;
+  const description = `Share of each week's ${result.kind} per topic, in percent: ${series.lines.map(([label]) => label).join("; ")}.`;
   return (
     <article class="topics-report" data-testid="topics-report" data-job={jobId} aria-labelledby="topics-report-heading">
       <h3 id="topics-report-heading">Topics of the {result.source}, {character} <span class="hint">job #{jobId}</span></h3>
@@ -249,7 +262,7 @@ function TopicsReport({ jobId, result, characters }: { jobId: number; result: To
           ))}
         </tbody>
       </table>
-      {result.weeks.length < 2 && <p class="hint">All these messages fall in one week: a trend needs two or more.</p>}
+      {result.weeks.length < 2 && <p class="hint">All these {result.kind} fall in one week: a trend needs two or more.</p>}
       <DayChart title="Weekly share of each topic (%)" testId="topics-chart" x={series.x} lines={series.lines} percent description={description}
                 stepSeconds={7 * 86_400} />
       <p class="topics-weeks-csv">

@@ -87,6 +87,13 @@ describe("the topics table", () => {
     const given = topicsResult(job({ result: { ...report, candidates: [report.candidates[0]], messages: 1 } }));
     expect(given && topicsSummary(given)).toBe("1 message, 85 words kept, 640 tokens. 2 topics, mean NPMI 0.200.");
   });
+
+  it("counts comments as comments when the job read the feedback", () => {
+    expect(read().kind).toBe("messages");
+    const comments = topicsResult(job({ payload: { source: "comments" }, result: { ...report, candidates: [], messages: 40 } }));
+    expect(comments?.kind).toBe("comments");
+    expect(comments && topicsSummary(comments)).toBe("40 comments, 85 words kept, 640 tokens. 2 topics, mean NPMI 0.200.");
+  });
 });
 
 describe("the weekly chart and the CSV", () => {
@@ -131,6 +138,12 @@ describe("topicsBody", () => {
     expect(topicsBody(form({ from: "", to: "" })).body).toEqual({ topics: "auto", name_topics: false });
   });
 
+  it("asks for the feedback comments only when chosen, the messages being the server's default", () => {
+    expect(topicsBody(form({ source: "comments" })).body).toEqual(
+      { from: "2026-11-08", to: "2026-12-07", source: "comments", topics: "auto", name_topics: false });
+    expect(topicsBody(form({ source: "messages" })).body.source).toBeUndefined();
+  });
+
   it("names each field it refuses, in the server's bounds", () => {
     const { errors } = topicsBody(form({ from: "08/11/2026", topicsMode: "count", count: "0", iterations: "5001", seed: "-1", topWords: "2.5" }));
     expect(Object.keys(errors).sort()).toEqual(["from", "iterations", "seed", "top_words", "topics"]);
@@ -145,8 +158,10 @@ describe("topicsBody", () => {
   it("fills the form back from a queued job's payload", () => {
     const payload = { from: "2026-01-01", to: "2026-01-31", character_id: 2, topics: "8", top_words: 10, iterations: 40, seed: 3,
                       min_documents: 3, max_document_fraction: 0.5, name_topics: true, provider: "" };
-    expect(formFromPayload(payload)).toEqual({ from: "2026-01-01", to: "2026-01-31", characterId: 2, topicsMode: "count", count: "8",
-                                               nameTopics: true, iterations: "40", seed: "3", topWords: "10" });
+    expect(formFromPayload(payload)).toEqual({ from: "2026-01-01", to: "2026-01-31", characterId: 2, source: "messages",
+                                               topicsMode: "count", count: "8", nameTopics: true, iterations: "40", seed: "3",
+                                               topWords: "10" });
+    expect(formFromPayload({ ...payload, source: "comments" })?.source).toBe("comments");
     expect(formFromPayload({ ...payload, topics: "auto", character_id: null })).toMatchObject({ topicsMode: "auto", count: "", characterId: null });
     expect(formFromPayload({ outcome: "handoff" })).toBeNull();
   });

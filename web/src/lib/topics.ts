@@ -1,4 +1,4 @@
-// Topics of the stored users' messages as the Analytics page finds them (POST
+// Topics of the stored users' messages or feedback comments as the Analytics page finds them (POST
 // /api/v1/analytics/topics, an analytics.topics job): the form and its request body, the job's
 // result read defensively, and what the page makes of it: the topics table, the summary line, one
 // chart series of weekly shares per topic, and both tables' CSV.
@@ -33,8 +33,12 @@ export interface TopicWeek {
   shares: number[];         // by topic index
 }
 
+// What a period's topics are found in: the users' messages, or their feedback comments.
+export type TopicSource = "messages" | "comments";
+
 export interface TopicsResult {
-  source: string;
+  source: string;           // what was read, in words ("feedback comments from ... to ...")
+  kind: TopicSource;        // as the job was asked
   from: string;
   to: string;
   character_id: number | null;
@@ -87,8 +91,9 @@ export function topicsResult(job: Job): TopicsResult | null {
     ? r.candidates.filter(isObject).map((c) => ({ topics: number(c.topics), mean_npmi: number(c.mean_npmi), mean_umass: number(c.mean_umass) }))
     : [];
   const weeks = Array.isArray(r.weeks) ? r.weeks.map(readWeek).filter((week): week is TopicWeek => week !== null) : [];
+  const kind: TopicSource = isObject(job.payload) && job.payload.source === "comments" ? "comments" : "messages";
   return {
-    source: typeof r.source === "string" ? r.source : "", from: typeof r.from === "string" ? r.from : "",
+    source: typeof r.source === "string" ? r.source : "", kind, from: typeof r.from === "string" ? r.from : "",
     to: typeof r.to === "string" ? r.to : "", character_id: isNumber(r.character_id) ? r.character_id : null,
     messages: number(r.messages), vocabulary: number(r.vocabulary), tokens: number(r.tokens), topic_count: number(r.topic_count),
     iterations: number(r.iterations), seed: number(r.seed), candidates, mean_npmi: number(r.mean_npmi), mean_umass: number(r.mean_umass),
@@ -154,8 +159,11 @@ export function topicTableRows(result: TopicsResult): TopicTableRow[] {
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 // "120 messages, 85 words kept, 640 tokens. 5 topics, chosen by coherence among 5 (NPMI 0.123), 10 (0.101)."
+// ("40 comments, ..." for feedback comments.)
 export function topicsSummary(result: TopicsResult): string {
-  const corpus = `${plural(result.messages, "message", "messages")}, ${plural(result.vocabulary, "word", "words")} kept, ` +
+  const texts = result.kind === "comments" ? plural(result.messages, "comment", "comments")
+    : plural(result.messages, "message", "messages");
+  const corpus = `${texts}, ${plural(result.vocabulary, "word", "words")} kept, ` +
     `${plural(result.tokens, "token", "tokens")}.`;
   const chosen = `${plural(result.topic_count, "topic", "topics")}, mean NPMI ${formatCoherence(result.mean_npmi)}`;
   if (result.candidates.length < 2) return `${corpus} ${chosen}.`;
@@ -204,6 +212,7 @@ export interface TopicsForm {
   from: string;
   to: string;
   characterId: number | null;
+  source: TopicSource;
   topicsMode: "auto" | "count";
   count: string;
   nameTopics: boolean;
@@ -213,7 +222,7 @@ export interface TopicsForm {
 }
 
 export const defaultTopicsForm = (period: { from: string; to: string }): TopicsForm => ({
-  from: period.from, to: period.to, characterId: null, topicsMode: "auto", count: "", nameTopics: false,
+  from: period.from, to: period.to, characterId: null, source: "messages", topicsMode: "auto", count: "", nameTopics: false,
   iterations: "", seed: "", topWords: "",
 });
 
@@ -221,6 +230,7 @@ export interface TopicsBody {
   from?: string;
   to?: string;
   character_id?: number;
+  source?: TopicSource;     // the server reads messages when absent
   topics: number | string;  // a count, "auto", or candidates such as "5,10,15"
   top_words?: number;
   iterations?: number;
@@ -229,7 +239,7 @@ export interface TopicsBody {
 }
 
 // The body's fields that have an input of their own, where the server's refusal of one is shown.
-export const kTopicsFormFields = ["from", "to", "character_id", "topics", "top_words", "iterations", "seed"] as const;
+export const kTopicsFormFields = ["from", "to", "character_id", "source", "topics", "top_words", "iterations", "seed"] as const;
 
 const kDay = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -254,6 +264,7 @@ export function topicsBody(form: TopicsForm): { body: TopicsBody; errors: Record
   }
   if (body.from && body.to && body.to < body.from) errors.to = "not before the first day";
   if (form.characterId !== null) body.character_id = form.characterId;
+  if (form.source === "comments") body.source = "comments";
   const integer = (text: string, low: number, high: number): number | string => {
     const value = Number(text.trim());
     if (Number.isInteger(value) && value >= low && value <= high) return value;
@@ -285,7 +296,7 @@ export function formFromPayload(payload: unknown): TopicsForm | null {
   const count = topicCounts(topics) ? topics : "";
   return {
     from: payload.from, to: payload.to, characterId: isNumber(payload.character_id) ? payload.character_id : null,
-    topicsMode: count ? "count" : "auto", count, nameTopics: payload.name_topics === true,
+    source: payload.source === "comments" ? "comments" : "messages", topicsMode: count ? "count" : "auto", count, nameTopics: payload.name_topics === true,
     iterations: text(payload.iterations), seed: text(payload.seed), topWords: text(payload.top_words),
   };
 }
