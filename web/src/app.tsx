@@ -15,6 +15,7 @@ import { CustomersPage } from "./pages/customers";
 import { CampaignsPage } from "./pages/campaigns";
 import { JobsPage } from "./pages/jobs";
 import { ExperimentsPage } from "./pages/experiments";
+import { BiasPage } from "./pages/bias";
 import { CreateCharacterPage } from "./pages/create_character";
 import { ModelStatus } from "./components/model_status";
 
@@ -95,7 +96,7 @@ export function App() {
           <nav aria-label="Main">
             {can.chat && <a href="/" aria-current={route.page === "gallery" || route.page === "chat" ? "page" : undefined} onClick={go({ page: "gallery" })}>Chat</a>}
             {can.studio && <a href="/customers" aria-current={route.page === "customers" ? "page" : undefined} onClick={go({ page: "customers" })}>Customers</a>}
-            {can.studio && <a href="/studio" aria-current={route.page === "studio" || route.page === "character" || route.page === "campaigns" || route.page === "create" || route.page === "jobs" || route.page === "experiments" ? "page" : undefined} onClick={go({ page: "studio" })}>Studio</a>}
+            {can.studio && <a href="/studio" aria-current={route.page === "studio" || route.page === "character" || route.page === "campaigns" || route.page === "create" || route.page === "jobs" || route.page === "experiments" || route.page === "bias" ? "page" : undefined} onClick={go({ page: "studio" })}>Studio</a>}
             {can.agent && <a href="/agent" aria-current={route.page === "agent" ? "page" : undefined} onClick={go({ page: "agent" })}>Agent console</a>}
             {can.kpis && <a href="/kpis" aria-current={route.page === "kpis" ? "page" : undefined} onClick={go({ page: "kpis" })}>KPIs</a>}
             {can.kpis && <a href="/analytics" aria-current={route.page === "analytics" ? "page" : undefined} onClick={go({ page: "analytics" })}>Analytics</a>}
@@ -140,6 +141,8 @@ function Page({ route }: { route: Route }) {
       return <JobsPage />;
     case "experiments":
       return <ExperimentsPage experimentId={route.experimentId} />;
+    case "bias":
+      return <BiasPage jobId={route.jobId} />;
     case "agent":
       return <AgentConsole conversationId={route.conversationId} />;
     case "kpis":

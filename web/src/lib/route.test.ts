@@ -8,7 +8,7 @@ describe("routes", () => {
       { page: "character", characterId: "new" }, { page: "character", characterId: 3 }, { page: "agent" },
       { page: "agent", conversationId: 9 }, { page: "kpis" }, { page: "analytics" }, { page: "customers" },
       { page: "campaigns" }, { page: "campaigns", campaignId: 4 }, { page: "create" }, { page: "jobs" },
-      { page: "experiments" }, { page: "experiments", experimentId: 5 },
+      { page: "experiments" }, { page: "experiments", experimentId: 5 }, { page: "bias" },
     ];
     for (const route of routes) expect(parseRoute(pathOf(route))).toEqual(route);
     const wizard = pathOf({ page: "create", jobId: 42 });
@@ -53,5 +53,12 @@ describe("routes", () => {
     expect(parseRoute("/studio/create", "?job=abc")).toEqual({ page: "create" });
     expect(parseRoute("/studio/create", "")).toEqual({ page: "create" });
     expect(parseRoute("/studio/jobs", "?job=7")).toEqual({ page: "jobs" });
+  });
+
+  it("read the bias review's job from the query, as the wizard's", () => {
+    expect(pathOf({ page: "bias", jobId: 3 })).toBe("/studio/bias?job=3");
+    expect(parseRoute("/studio/bias", "?job=3")).toEqual({ page: "bias", jobId: 3 });
+    expect(parseRoute("/studio/bias", "?job=x")).toEqual({ page: "bias" });
+    expect(parseRoute("/studio/bias/3").page).toBe("notfound");
   });
 });

@@ -10,6 +10,7 @@ export type Route =
   | { page: "character"; characterId: number | "new" }
   | { page: "create"; jobId?: number } // the Create character wizard, following its generation job
   | { page: "jobs" } // the background jobs
+  | { page: "bias"; jobId?: number } // the bias review, following its job (?job=123)
   | { page: "agent"; conversationId?: number }
   | { page: "kpis" }
   | { page: "analytics"; topicsJobId?: number } // the dashboards, following a topics job (?topics_job=123)
@@ -21,7 +22,7 @@ function id(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-// A page's job in the query (the wizard's ?job=123, the Analytics page's ?topics_job=123), so a
+// A page's job in the query (the wizard's and the bias review's ?job=123, the Analytics page's ?topics_job=123), so a
 // reload or a shared link follows the same job.
 function jobOf(search: string, name = "job"): number | undefined {
   return id(new URLSearchParams(search).get(name) ?? undefined);
@@ -48,6 +49,10 @@ export function parseRoute(path: string, search = ""): Route {
       return jobId ? { page: "create", jobId } : { page: "create" };
     }
     if (second === "jobs") return { page: "jobs" };
+    if (second === "bias") {
+      const jobId = jobOf(search);
+      return jobId ? { page: "bias", jobId } : { page: "bias" };
+    }
     if (second === "new") return { page: "character", characterId: "new" };
     if (id(second)) return { page: "character", characterId: id(second)! };
   }
@@ -78,6 +83,8 @@ export function pathOf(route: Route): string {
       return route.jobId ? `/studio/create?job=${route.jobId}` : "/studio/create";
     case "jobs":
       return "/studio/jobs";
+    case "bias":
+      return route.jobId ? `/studio/bias?job=${route.jobId}` : "/studio/bias";
     case "campaigns":
       return route.campaignId ? `/studio/campaigns/${route.campaignId}` : "/studio/campaigns";
     case "experiments":

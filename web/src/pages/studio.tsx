@@ -76,6 +76,7 @@ export function StudioList() {
         <a href="/studio/create" onClick={(e) => { e.preventDefault(); navigate({ page: "create" }); }}>Generate</a>
         <a href="/studio/jobs" onClick={(e) => { e.preventDefault(); navigate({ page: "jobs" }); }}>Jobs</a>
         <a href="/studio/experiments" onClick={(e) => { e.preventDefault(); navigate({ page: "experiments" }); }}>Experiments</a>
+        <a href="/studio/bias" onClick={(e) => { e.preventDefault(); navigate({ page: "bias" }); }}>Bias review</a>
         <span class="soon" title="coming with analytics">Analytics</span>
       </nav>
       {characters === null ? <p class="empty">Loading…</p> : characters.length === 0 ? <p class="empty">No characters yet.</p> : (
