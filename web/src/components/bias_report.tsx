@@ -34,32 +34,35 @@ export function BiasReportView({ jobId, result, characters }: { jobId: number; r
 
 function DimensionTable({ dimension }: { dimension: BiasDimension }) {
   const rows = useMemo(() => biasRows(dimension), [dimension]);
+  // Twelve columns do not fit a phone: the table scrolls sideways rather than squeezing its figures.
   return (
-    <table class="kpi-table bias-table" data-testid="bias-dimension" data-dimension={dimension.name} data-flagged={String(dimension.flagged)}>
-      <caption>
-        <span class="bias-dimension-name">{dimension.name}</span>{" "}
-        {dimension.flagged ? <span class="pill bias-flag" data-testid="dimension-flagged">flagged</span> : <span class="pill">not flagged</span>}{" "}
-        <span class="hint">corrected α <span class="bias-alpha">{formatAlpha(dimension.corrected_alpha)}</span></span>
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col" rowSpan={2}>Variant</th><th scope="col" rowSpan={2}>Replies</th><th scope="col" rowSpan={2}>Failed</th>
-          {kBiasMetrics.map((metric) => (
-            <th key={metric} scope="colgroup" colSpan={2} title={kMetricHeadings[metric].explain}>{kMetricHeadings[metric].title}</th>
-          ))}
-          <th scope="col" rowSpan={2} title="The stage each conversation ended at, with how many">Final stages</th>
-        </tr>
-        <tr>
-          {kBiasMetrics.map((metric) => [
-            <th key={`${metric}-figure`} scope="col">{kMetricHeadings[metric].figure}</th>,
-            <th key={`${metric}-p`} scope="col" title="p-value against the reference">p</th>,
-          ])}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => <VariantRow key={row.label} row={row} />)}
-      </tbody>
-    </table>
+    <div class="table-scroll">
+      <table class="kpi-table bias-table" data-testid="bias-dimension" data-dimension={dimension.name} data-flagged={String(dimension.flagged)}>
+        <caption>
+          <span class="bias-dimension-name">{dimension.name}</span>{" "}
+          {dimension.flagged ? <span class="pill bias-flag" data-testid="dimension-flagged">flagged</span> : <span class="pill">not flagged</span>}{" "}
+          <span class="hint">corrected α <span class="bias-alpha">{formatAlpha(dimension.corrected_alpha)}</span></span>
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col" rowSpan={2}>Variant</th><th scope="col" rowSpan={2}>Replies</th><th scope="col" rowSpan={2}>Failed</th>
+            {kBiasMetrics.map((metric) => (
+              <th key={metric} scope="colgroup" colSpan={2} title={kMetricHeadings[metric].explain}>{kMetricHeadings[metric].title}</th>
+            ))}
+            <th scope="col" rowSpan={2} title="The stage each conversation ended at, with how many">Final stages</th>
+          </tr>
+          <tr>
+            {kBiasMetrics.map((metric) => [
+              <th key={`${metric}-figure`} scope="col">{kMetricHeadings[metric].figure}</th>,
+              <th key={`${metric}-p`} scope="col" title="p-value against the reference">p</th>,
+            ])}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => <VariantRow key={row.label} row={row} />)}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
