@@ -363,6 +363,7 @@ const areaModules = [
   new URL("./experiments.mjs", import.meta.url).href,
   new URL("./predictions.mjs", import.meta.url).href,
   new URL("./topics.mjs", import.meta.url).href,
+  new URL("./bias.mjs", import.meta.url).href,
   new URL("./reply_media.mjs", import.meta.url).href,
 ];
 const selected = areaModules.filter((module) => !only || only.includes(module.split("/").pop().replace(/\.mjs$/, "")));
