@@ -150,7 +150,9 @@ void AttachMedia(TurnContext& context, std::shared_ptr<const Scene> scene, const
                  std::vector<store::Message> messages, std::vector<store::Message> history, TurnSink sink,
                  std::shared_ptr<TurnControl> control, std::function<void(std::vector<store::Message>)> done) {
   std::vector<MediaTask> tasks;
-  if (context.media_workers && stage != nullptr && !control->cancelled()) {
+  // Without a directory the media have nowhere to be kept: replies stay text (the workers still
+  // serve the studio's previews).
+  if (context.media_workers && !context.options.media_dir.empty() && stage != nullptr && !control->cancelled()) {
     for (size_t part = 0; part < messages.size(); ++part) {
       const int64_t id = messages[part].id;
       if (stage->voice && MediaDrawn(stage->voice->share, id, kVoiceDrawSalt)) {

@@ -255,6 +255,15 @@ class ChatRuntime {
   // character without a catalog has none).
   Result<RenderedTemplate> RenderTemplate(int64_t conversation_id, std::string_view intent, std::string_view name);
 
+  // A voice or a picture made as a reply's would be, for no message: the studio's previews (a
+  // greeting in the character's voice, a picture from its image prompt). It runs on the media
+  // threads and `done` is called there, once; or at once with kUnavailable when no ReplyMedia is
+  // configured or the runtime is stopping. Nothing is stored. A picture's request must not point
+  // at a character: `character` is the sender it is drawn of, kept alive for the call.
+  using MediaDone = std::function<void(Result<MediaContent>)>;
+  void PreviewVoice(VoiceRequest request, MediaDone done);
+  void PreviewPicture(PictureRequest request, store::Character character, MediaDone done);
+
   // The job handler for kProactiveJob and kSummarizeJob: the payload names conversation_id. A
   // conversation that no longer exists (deleted with its user) is done: {"written": false,
   // "conversation_deleted": true}, not a failure to retry.

@@ -55,8 +55,8 @@ TurnContext::TurnContext(store::Store& store, ProviderResolver providers, Runtim
       workers("turn", std::max(this->options.worker_threads, 1), 0),
       turns(this->options.limits, [this](std::function<void()> task) { Post(std::move(task)); }),
       intake(store.messages()) {
-  if (this->options.reply_media && !this->options.media_dir.empty()) {
-    // Unbounded like the workers: each task is a step of an admitted turn.
+  if (this->options.reply_media) {
+    // Unbounded like the workers: each task is a step of an admitted turn (or a studio preview).
     media_workers = std::make_unique<TaskPool>("media", std::max(this->options.media_threads, 1), 0);
   }
 }

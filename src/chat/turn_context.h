@@ -69,8 +69,8 @@ struct TurnContext {
   // Hands `task` to the runtime's workers (turn steps: store reads and writes, prompt assembly).
   void Post(std::function<void()> task);
   TaskPool workers;
-  // Threads that make reply media (blocking calls: speech synthesis, image APIs); null without
-  // RuntimeOptions::reply_media. False when they are stopping.
+  // Threads that make reply media and the studio's previews (blocking calls: speech synthesis,
+  // image APIs); null without RuntimeOptions::reply_media. False when they are stopping.
   bool PostMedia(std::function<void()> task);
   std::unique_ptr<TaskPool> media_workers;
   TurnQueue turns;

@@ -384,6 +384,11 @@ std::vector<Row> Rows() {
       {"POST", Fixed("/api/v1/studio/flows/optimize"),
        [](World& w, const std::string&, bool) { return json{{"character_id", w.published.id}}.dump(); },
        Expected{401, 412, 412, 403, 403, 403}},
+      // Previews need the runtime's media, which this server does not run (studio_preview_routes_test
+      // makes them).
+      {"POST", Fixed("/api/v1/studio/previews/voice"), Body(R"({"text":"hi"})"), Expected{401, 503, 503, 403, 403, 403}},
+      {"POST", Fixed("/api/v1/studio/previews/picture"), Body(R"({"prompt":"p"})"),
+       Expected{401, 503, 503, 403, 403, 403}},
       {"POST", Fixed("/api/v1/studio/bias"),
        [](World& w, const std::string&, bool) { return json{{"character_id", w.published.id}}.dump(); },
        kStudioQueued},

@@ -181,6 +181,7 @@ std::vector<ApiRouteInfo> AddApiRoutes(Router& router, store::Store& store,
   api::AddCampaignRoutes(table);
   api::AddAnalyticsRoutes(table);
   api::AddStudioRoutes(table);
+  api::AddStudioPreviewRoutes(table);
   api::AddExperimentRoutes(table);
   api::AddPredictionRoutes(table);
   ApiRoute openapi;

@@ -114,6 +114,7 @@ void AddAnalyticsRoutes(RouteTable& table);  // the web studio's dashboards, eva
 void AddExperimentRoutes(RouteTable& table);  // experiments between variants, their reports
 void AddPredictionRoutes(RouteTable& table);  // outcome models and conversations' predictions
 void AddStudioRoutes(RouteTable& table);     // character generation jobs, saving drafts
+void AddStudioPreviewRoutes(RouteTable& table);  // a voice and a picture made for the wizard, not stored
 
 // Queues a job of `kind` with `payload`, wakes the runner and audits it: 202 with the job
 // (jobs_routes.cpp).

@@ -321,6 +321,19 @@ void AddStudioSchemas(json& schemas) {
        {"temperature", {{"type", "number"}, {"minimum", 0}, {"maximum", 2}}},
        {"provider", Type("string")}},
       {"character_id"});
+  schemas["VoicePreview"] = Object({{"text", {{"type", "string"}, {"minLength", 1}, {"maxLength", 2000}}},
+                                    {"voice", Type("string")},
+                                    {"words_per_minute", {{"type", "integer"}, {"minimum", 80}, {"maximum", 450}}}},
+                                   {"text"});
+  schemas["PicturePreview"] = Object(
+      {{"prompt", {{"type", "string"}, {"minLength", 1}, {"maxLength", 1000}}},
+       {"negative_prompt", Type("string")},
+       {"seed", {{"type", "integer"}, {"minimum", 0}}},
+       {"character", Object({{"name", Type("string")},
+                             {"description", Type("string")},
+                             {"personality", Type("string")},
+                             {"tags", StringArray()}})}},
+      {"prompt"});
 }
 
 }  // namespace troupe::server::api::openapi_parts
