@@ -1,11 +1,12 @@
 // `troupe chat CHARACTER`: a conversation in the terminal with the in-process runtime and the local
 // model, the same pipeline the API runs (flow, prompt, split replies, storage). Each line of stdin
 // is the user's message; the character's messages stream to stdout, one paragraph-message per
-// block; the stage and mood changes and statistics go to stderr. `--conversation ID` continues a
-// stored conversation.
+// block; the stage and mood changes, voice messages and pictures (the files written under
+// <data_dir>/media) and statistics go to stderr. `--conversation ID` continues a stored conversation.
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "chat/runtime.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/reply_media_config.h"
 #include "llm/local_model.h"
 #include "llm/local_provider.h"
 
@@ -38,10 +40,34 @@ Result<store::User> FindOrCreateUser(store::Store& database, const ChatOptions& 
   return database.users().Create(fresh);
 }
 
+// "[voice message: PATH, 2.1 s]", "[picture: PATH]", or why the medium failed: a terminal cannot
+// play or show them, so it says where they are.
+std::string MediumLine(const chat::MediaEvent& event, const std::filesystem::path& media_dir) {
+  const nlohmann::json metadata = nlohmann::json::parse(event.message.metadata_json, nullptr, false);
+  nlohmann::json medium;
+  if (metadata.is_object() && metadata.contains("media") && metadata["media"].is_array() && event.media_index >= 0 &&
+      static_cast<size_t>(event.media_index) < metadata["media"].size()) {
+    medium = metadata["media"][static_cast<size_t>(event.media_index)];
+  }
+  if (!medium.is_object()) return "[a medium the message does not list]";
+  const std::string kind = medium.value("kind", "medium") == "voice" ? "voice message" : "picture";
+  if (medium.contains("error")) return "[" + kind + " failed: " + medium["error"].value("message", "") + "]";
+  Result<std::filesystem::path> path = chat::MediaFilePath(media_dir, event.message.conversation_id, event.message.id,
+                                                           event.media_index, medium.value("mime_type", ""));
+  if (!path.ok()) return "[" + kind + ": " + path.status().message() + "]";
+  std::string line = "[" + kind + ": " + path->string();
+  if (const int64_t ms = medium.value("duration_ms", int64_t{0}); ms > 0) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof(seconds), ", %.1f s", static_cast<double>(ms) / 1000.0);
+    line += seconds;
+  }
+  return line + "]";
+}
+
 // Prints a turn's events: text as it streams, a blank line between messages.
-chat::TurnSink Printer(const store::Conversation& before) {
+chat::TurnSink Printer(const store::Conversation& before, const std::filesystem::path& media_dir) {
   auto stage = std::make_shared<std::string>(before.stage);
-  return [stage](const chat::TurnEvent& event) {
+  return [stage, media_dir](const chat::TurnEvent& event) {
     if (const auto* start = std::get_if<chat::MessageStartEvent>(&event)) {
       if (!start->stage.empty() && start->stage != *stage) {
         std::cerr << "[stage: " << start->stage << (start->mood.empty() ? "" : ", mood: " + start->mood) << "]\n";
@@ -58,6 +84,8 @@ chat::TurnSink Printer(const store::Conversation& before) {
     } else if (const auto* result = std::get_if<chat::ToolResultEvent>(&event)) {
       std::cerr << "[tool " << result->tool << ": " << result->outcome
                 << (result->error.empty() ? "" : " (" + result->error + ")") << "]\n";
+    } else if (const auto* medium = std::get_if<chat::MediaEvent>(&event)) {
+      std::cerr << MediumLine(*medium, media_dir) << "\n";
     } else if (const auto* failure = std::get_if<chat::ErrorEvent>(&event)) {
       std::cerr << "[error: " << failure->error.message() << "]\n";
     } else if (const auto* done = std::get_if<chat::DoneEvent>(&event)) {
@@ -108,6 +136,14 @@ void Chat(CommandContext& context, const ChatOptions& options) {
   std::unique_ptr<llm::Provider> provider = std::move(*made);
   chat::RuntimeOptions runtime_options;
   runtime_options.intent_catalogs_dir = std::filesystem::path(config.data_dir) / "intents";
+  Result<std::shared_ptr<chat::ReplyMedia>> reply_media = ReplyMediaFrom(config);
+  if (!reply_media.ok()) {
+    context.Fail(reply_media.status());
+    return;
+  }
+  runtime_options.reply_media = std::move(*reply_media);
+  runtime_options.media_dir = std::filesystem::path(config.data_dir) / "media";
+  const std::filesystem::path media_dir = runtime_options.media_dir;
   chat::ChatRuntime runtime(
       database, [&provider](std::string_view) -> Result<llm::Provider*> { return provider.get(); },
       std::move(runtime_options));
@@ -147,7 +183,7 @@ void Chat(CommandContext& context, const ChatOptions& options) {
   auto report = [&](const Status& status) {
     if (!status.ok()) std::cerr << "troupe: error: " << status.message() << "\n";
   };
-  report(runtime.Open(conversation.id, 0, turn, Printer(conversation)).status());
+  report(runtime.Open(conversation.id, 0, turn, Printer(conversation, media_dir)).status());
   const bool interactive = isatty(fileno(stdin)) != 0;
   std::string line;
   while (true) {
@@ -161,7 +197,7 @@ void Chat(CommandContext& context, const ChatOptions& options) {
       return;
     }
     Result<store::Conversation> before = database.conversations().Get(conversation.id);
-    report(runtime.Reply(conversation.id, turn, Printer(before.ok() ? *before : conversation)).status());
+    report(runtime.Reply(conversation.id, turn, Printer(before.ok() ? *before : conversation, media_dir)).status());
   }
 }
 

@@ -196,5 +196,41 @@ TEST_F(CharacterCommandsTest, ChatTalksInTheTerminal) {
   EXPECT_NE(missing.err.find("CHARACTER"), std::string::npos) << missing.err;
 }
 
+// A stage that sends every reply as a voice message with a picture: `troupe chat` writes both under
+// <data_dir>/media with the configured providers (espeak-ng, the offline avatar) and says where.
+TEST_F(CharacterCommandsTest, ChatSaysWhereAVoiceMessageAndAPictureWereWritten) {
+  const nlohmann::json card = {
+      {"spec", "chara_card_v2"},
+      {"spec_version", "2.0"},
+      {"data",
+       {{"name", "Lily"},
+        {"description", "A girl who likes the park."},
+        {"first_mes", "Hello!"},
+        {"extensions",
+         {{"troupe",
+           {{"flow", "stages:\n  only:\n    prompt: Talk.\n    sampling: {temperature: 0, max_tokens: 12}\n"
+                     "    reply: {split: none}\n    voice: {share: 1}\n    pictures: {share: 1}\n"}}}}}}}};
+  const std::string path = (dir_ / "lily.json").string();
+  std::ofstream(path) << card.dump();
+  ProcessResult imported = Troupe({"characters", "import", path});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  const std::string input = (dir_ / "say.txt").string();
+  std::ofstream(input) << "Tell me about the park.\n";
+  std::string command;
+  for (const std::string& arg : {TroupeBinary(), std::string("chat"), std::string("lily"), std::string("--no-typing"),
+                                 std::string("--model"), (testing::SharedDir() / "models/stories260K.gguf").string()}) {
+    command += "'" + arg + "' ";
+  }
+  ProcessResult chat = RunProcess({"/bin/sh", "-c", command + "< '" + input + "'"},
+                                  {{"TROUPE_DATA", dir_.path().string()}}, std::chrono::seconds(120));
+  ASSERT_EQ(chat.exit_code, 0) << chat.err;
+  const std::string media = (dir_ / "media" / "1").string();
+  // The greeting is message 1, the user's message 2, the reply 3.
+  EXPECT_NE(chat.err.find("[voice message: " + media + "/3-0.opus, "), std::string::npos) << chat.err;
+  EXPECT_NE(chat.err.find("[picture: " + media + "/3-1.png]"), std::string::npos) << chat.err;
+  EXPECT_GT(std::filesystem::file_size(dir_ / "media" / "1" / "3-0.opus"), 100u);
+  EXPECT_GT(std::filesystem::file_size(dir_ / "media" / "1" / "3-1.png"), 100u);
+}
+
 }  // namespace
 }  // namespace troupe
