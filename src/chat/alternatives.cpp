@@ -9,6 +9,7 @@
 
 #include "base/text.h"
 #include "chat/prompt.h"
+#include "chat/reply_media_step.h"
 #include "chat/reply_stream.h"
 #include "chat/sentiment.h"
 #include "chat/turn_control.h"
@@ -84,9 +85,10 @@ void RetireMedia(json& metadata) {
   metadata.erase("media");
 }
 
-// Stores the new alternative on the reply's first message and marks the other parts superseded.
-Result<TurnOutcome> StoreAlternative(TurnContext& context, Alternative& found, const std::string& text,
-                                     const llm::Usage& usage, bool incomplete, const TurnSink& sink) {
+// Stores the new alternative on the reply's first message and marks the other parts superseded;
+// returns the first message as stored now.
+Result<store::Message> StoreAlternative(TurnContext& context, Alternative& found, const std::string& text,
+                                        const llm::Usage& usage, bool incomplete, const TurnSink& sink) {
   found.swipes.push_back(text);
   RetireMedia(found.metadata);
   found.metadata["swipes"] = found.swipes;
@@ -110,12 +112,25 @@ Result<TurnOutcome> StoreAlternative(TurnContext& context, Alternative& found, c
                    marked.status().ToString());
     }
   }
-  Scene& scene = *found.scene;
   Emit(sink, MessageEndEvent{0, updated});
-  if (context.options.on_message_stored) context.options.on_message_stored(scene.conversation, updated);
-  context.AfterTurn(scene);
-  Emit(sink, DoneEvent{usage, scene.conversation, incomplete});
-  return TurnOutcome{{updated}, scene.conversation, usage, incomplete};
+  if (context.options.on_message_stored) context.options.on_message_stored(found.scene->conversation, updated);
+  return updated;
+}
+
+// The new alternative gets the stage's voice and pictures as a first reply would (the same draw,
+// since it keeps the message id), then the turn ends.
+void FinishAlternative(TurnContext& context, const std::shared_ptr<Alternative>& alternative,
+                       std::vector<store::Message> recent, store::Message updated, const llm::Usage& usage,
+                       bool incomplete, const std::shared_ptr<TurnJob>& job) {
+  std::shared_ptr<const Scene> scene = alternative->scene;
+  const Stage* stage = incomplete ? nullptr : context.StageOf(*scene);
+  AttachMedia(context, scene, stage, {std::move(updated)}, std::move(recent), job->sink, job->control,
+              [&context, alternative, job, usage, incomplete](std::vector<store::Message> messages) {
+                Scene& scene = *alternative->scene;
+                context.AfterTurn(scene);
+                Emit(job->sink, DoneEvent{usage, scene.conversation, incomplete});
+                job->finish(TurnOutcome{std::move(messages), scene.conversation, usage, incomplete});
+              });
 }
 
 }  // namespace
@@ -124,6 +139,8 @@ void Regenerate(TurnContext& context, int64_t conversation_id, int64_t message_i
   Plan plan;
   Result<Alternative> found = FindAlternative(context, conversation_id, message_id, job->options, plan);
   if (!found.ok()) return job->finish(found.status());
+  // What the reply answers, for a picture's {{conversation}}.
+  std::vector<store::Message> recent(plan.history.end() - std::min<size_t>(plan.history.size(), 4), plan.history.end());
   Result<PreparedReply> prepared = PrepareReply(context, *found->scene, plan, job->options);
   if (!prepared.ok()) return job->finish(prepared.status());
   llm::ChatRequest request = std::move(prepared->request);
@@ -144,15 +161,17 @@ void Regenerate(TurnContext& context, int64_t conversation_id, int64_t message_i
     if (job->control->cancelled()) *stop = true;
     Emit(job->sink, DeltaEvent{0, std::string(delta)});
   };
-  callbacks.on_done = [&context, job, alternative, stop](Result<llm::ChatResult> result) {
-    context.Post([&context, job, alternative, stop, result = std::move(result)] {
+  callbacks.on_done = [&context, job, alternative, stop, recent = std::move(recent)](Result<llm::ChatResult> result) {
+    context.Post([&context, job, alternative, stop, recent, result = std::move(result)]() mutable {
       if (!result.ok()) {
         Emit(job->sink, ErrorEvent{result.status(), std::nullopt});
         return job->finish(result.status());
       }
       const std::string text = CleanReply(result->content, alternative->scene->character.name);
       const bool incomplete = result->finish_reason == llm::FinishReason::kCancelled;
-      job->finish(StoreAlternative(context, *alternative, text, result->usage, incomplete, job->sink));
+      Result<store::Message> updated = StoreAlternative(context, *alternative, text, result->usage, incomplete, job->sink);
+      if (!updated.ok()) return job->finish(updated.status());
+      FinishAlternative(context, alternative, std::move(recent), std::move(*updated), result->usage, incomplete, job);
     });
   };
   job->control->SetCall(prepared->provider->Start(std::move(request), std::move(callbacks)));

@@ -133,6 +133,39 @@ size_t SpokenWordsIn(const std::string& text) {
   return words;
 }
 
+// A regenerated alternative is spoken too (the same draw: it keeps the message id), announced
+// before done; the first alternative's voice is retired with its text.
+TEST_F(ReplyMediaRoutesTest, ARegeneratedReplyGetsItsOwnVoiceMessage) {
+  StartServer();
+  const std::string conversation = Conversation("    voice: {share: 1}\n");
+  Send(conversation, "Hello! Tell me a story.");
+  const json first = Replies(conversation)[0];
+  ASSERT_EQ(first["metadata"]["media"][0]["kind"], "voice") << first.dump();
+  const std::string message = conversation + "/messages/" + std::to_string(first["id"].get<int64_t>());
+
+  TestClient client(server_->port(), std::chrono::seconds(120));
+  ClientResponse response = client.StartStream(
+      "POST", message + "/regenerate", "{}",
+      {{"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  ASSERT_TRUE(client.ReadStreamToEnd());
+  const std::vector<MediaSseEvent> events = ParseStreamEvents(client.stream_body());
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.back().type, "done");
+  EXPECT_EQ(events[events.size() - 2].type, "message.media");
+
+  const json regenerated = Replies(conversation)[0];
+  ASSERT_EQ(regenerated["id"], first["id"]);
+  ASSERT_EQ(regenerated["metadata"]["swipes"].size(), 2u);
+  const json& medium = regenerated["metadata"]["media"][0];
+  EXPECT_EQ(medium["kind"], "voice") << regenerated.dump();
+  EXPECT_FALSE(medium.contains("error")) << medium.dump();
+  EXPECT_EQ(regenerated["metadata"]["retired_media"].size(), 1u);
+  ClientResponse served = server_->Call("GET", message + "/media/0", key_);
+  ASSERT_EQ(served.status, 200) << served.body;
+  EXPECT_EQ(served.body.size(), medium["bytes"].get<size_t>());
+}
+
 TEST_F(ReplyMediaRoutesTest, AStageWithVoiceShareOneSendsEveryReplyAsAVoiceMessage) {
   StartServer();
   const std::string conversation = Conversation("    voice: {share: 1, voice: en-us, words_per_minute: 175}\n");
