@@ -177,6 +177,13 @@ export class Api {
     return (await this.send("GET", path)).blob();
   }
 
+  // A call whose answer is a file rather than JSON (the studio's voice and picture previews): its
+  // bytes and headers, which carry what the file does not say (X-Duration-Ms).
+  async jsonForFile(method: string, path: string, body: unknown): Promise<{ blob: Blob; headers: Headers }> {
+    const response = await this.send(method, path, JSON.stringify(body), "application/json");
+    return { blob: await response.blob(), headers: response.headers };
+  }
+
   async upload<T>(method: string, path: string, data: Blob, contentType: string): Promise<T> {
     return (await (await this.send(method, path, data, contentType)).json()) as T;
   }
