@@ -1,9 +1,10 @@
 // The Create character wizard, end to end: from the studio's list, a brief for two candidates, the
 // generation job run by the server's stories260K model (its names are gibberish, so only the
 // structure is checked: two cards, each with a name) and followed again after a reload mid-job
-// through the URL (?job=), its candidates read from the URL once it is done, one picked, renamed in
-// the concept step (the later steps then say they were written before the edit), saved, and the
-// character's page shows the new name on an unpublished character.
+// through the URL (?job=), its candidates read from the URL once it is done, one picked, its picture
+// and voice previewed, renamed in the concept step (the later steps then say they were written
+// before the edit, and the picture is marked stale), saved, and the character's page shows the new
+// name on an unpublished character.
 import { join } from "node:path";
 
 export default async function ({ test, expect, signIn, callApi, keys, base, outDir }) {
@@ -109,11 +110,21 @@ export default async function ({ test, expect, signIn, callApi, keys, base, outD
 
     await cards.first().getByRole("button", { name: /^Pick candidate 1/ }).click();
     await page.getByRole("navigation", { name: "Draft steps" }).waitFor();
+    await checkPreviews(page, expect, finished.result.candidates[0].draft);
+    await page.screenshot({ path: join(outDir, "create_character_previews.png"), fullPage: true });
+    await page.getByRole("button", { name: /^1\. Concept/ }).click();
     const renamed = "Captain Wren Lumen";
     await page.getByLabel("Name", { exact: true }).fill(renamed);
     await page.getByRole("heading", { name: `Edit ${renamed}` }).waitFor();
     const marked = await page.locator(".step-tabs .pill", { hasText: "edited after" }).count();
     expect(marked === 4, `the four steps after the concept should say they were written before the edit, got ${marked}`);
+    // The picture was drawn with the old name: still shown, marked stale; the voice spoke only the
+    // first message, which did not change.
+    await page.getByRole("button", { name: /^5\. Image/ }).click();
+    await page.locator(".picture-preview figure.stale img.preview-picture").waitFor();
+    await page.getByRole("button", { name: /^4\. Greetings/ }).click();
+    await page.locator(".voice-preview audio.preview-voice").waitFor();
+    expect(await page.locator(".voice-preview figure.stale").count() === 0, "renaming should not make the voice preview stale");
     await page.getByRole("button", { name: /^2\. Background/ }).click();
     await page.getByText("Concept was edited after this step was written").waitFor();
     await page.screenshot({ path: join(outDir, "create_character_edit.png"), fullPage: true });
@@ -162,4 +173,60 @@ export default async function ({ test, expect, signIn, callApi, keys, base, outD
     expect(stored.name === renamed && stored.published === false,
            `the stored character should be the renamed, unpublished draft: ${stored.name}, published ${stored.published}`);
   });
+}
+
+// The previews of the draft as generated: on the image step a picture of the character described
+// (busy while drawn, then decoded: the offline avatar draws 512 pixels), on the greetings step the
+// first message spoken by espeak-ng, whose length the browser reads as the server's header says.
+async function checkPreviews(page, expect, draft) {
+  await page.getByRole("button", { name: /^5\. Image/ }).click();
+  // Held until the busy button is seen, so the check waits on the page and not on the server's speed.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route("**/api/v1/studio/previews/picture", async (route) => { await held; await route.continue(); });
+  const drawn = page.waitForResponse((r) => r.url().endsWith("/api/v1/studio/previews/picture"));
+  await page.getByRole("button", { name: "Preview picture" }).click();
+  const busy = page.getByRole("button", { name: "Drawing…" });
+  await busy.waitFor();
+  expect(await busy.isDisabled(), "the picture button should be disabled while the picture is drawn");
+  release();
+  const pictureAnswer = await drawn;
+  await page.unroute("**/api/v1/studio/previews/picture");
+  const sent = JSON.parse(pictureAnswer.request().postData());
+  expect(pictureAnswer.status() === 200 && pictureAnswer.headers()["content-type"] === "image/png",
+         `the picture preview should answer a PNG, got ${pictureAnswer.status()} ${pictureAnswer.headers()["content-type"]}`);
+  expect(sent.prompt === String(draft.steps.image.prompt).trim() && sent.character.name === String(draft.steps.concept.name).trim() &&
+         sent.character.description === String(draft.steps.background.backstory).trim(),
+         `the picture preview should send the image prompt and the character: ${JSON.stringify(sent)}`);
+  const picture = page.locator(".picture-preview img.preview-picture");
+  await picture.waitFor();
+  await page.waitForFunction((element) => element.complete, await picture.elementHandle());
+  const width = await picture.evaluate((element) => element.naturalWidth);
+  expect(width === 512, `the preview picture should decode at 512 pixels, naturalWidth ${width}`);
+  const alt = await picture.getAttribute("alt");
+  expect(alt === `Preview picture of ${String(draft.steps.concept.name).trim()}`, `the picture should say what it shows, alt "${alt}"`);
+
+  await page.getByRole("button", { name: /^4\. Greetings/ }).click();
+  const spoken = page.waitForResponse((r) => r.url().endsWith("/api/v1/studio/previews/voice"));
+  await page.getByRole("button", { name: "Preview voice" }).click();
+  const voiceAnswer = await spoken;
+  const headerMs = Number(voiceAnswer.headers()["x-duration-ms"]);
+  expect(voiceAnswer.status() === 200 && voiceAnswer.headers()["content-type"] === "audio/ogg" && headerMs > 0,
+         `the voice preview should answer Ogg audio with its length, got ${voiceAnswer.status()} ${voiceAnswer.headers()["content-type"]} ${headerMs}`);
+  expect(JSON.parse(voiceAnswer.request().postData()).text === String(draft.steps.greetings.first_message).trim(),
+         "the voice preview should speak the first message");
+  const audio = page.locator(".voice-preview audio.preview-voice");
+  await audio.waitFor();
+  // The browser has read the Ogg Opus file's header and knows its length.
+  const duration = await audio.evaluate((element) => new Promise((resolve) => {
+    const done = () => resolve(element.duration);
+    if (element.readyState >= 1) return done();
+    element.addEventListener("loadedmetadata", done, { once: true });
+    element.addEventListener("error", () => resolve(-1), { once: true });
+  }));
+  expect(Number.isFinite(duration) && duration > 0, `the voice preview should have a duration, got ${duration}`);
+  expect(Math.abs(duration * 1000 - headerMs) <= Math.max(100, headerMs * 0.05),
+         `the browser's duration (${duration} s) should be close to X-Duration-Ms (${headerMs} ms)`);
+  const shown = await page.locator(".voice-preview .preview-duration").innerText();
+  expect(shown.endsWith(" s") || shown.includes(":"), `the voice preview should show its length, got "${shown}"`);
 }

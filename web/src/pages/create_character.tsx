@@ -15,6 +15,8 @@ import {
 } from "../lib/character_wizard";
 import { AdvancedOptions, ModelOptionsFields } from "../components/model_options";
 import { useJob } from "../components/use_job";
+import { StepPreview, usePreview } from "../components/wizard_previews";
+import { picturePreviewRequest, voicePreviewRequest } from "../lib/previews";
 import { useApp } from "../context";
 import "./create_character.css";
 
@@ -120,7 +122,7 @@ export function CreateCharacterPage({ jobId }: { jobId?: number }) {
       )}
       {stage === 2 && result && <CandidatesStep result={result} editOf={editOf} onPick={setPicked} onBack={backToBrief} />}
       {stage === 3 && candidate && pickedEdit && (
-        <EditStep candidate={candidate} edit={pickedEdit} onChange={changeEdit} onBack={() => setPicked(null)} />
+        <EditStep key={picked} candidate={candidate} edit={pickedEdit} seed={brief.seed} onChange={changeEdit} onBack={() => setPicked(null)} />
       )}
     </section>
   );
@@ -274,13 +276,16 @@ function CandidateCard({ number, candidate, marks, edited, onPick }: {
 
 // ---- 4. Edit and save ----
 
-// The edit lives in the page (onChange updates it), so Back to the candidates keeps it.
-function EditStep({ candidate, edit, onChange, onBack }: {
-  candidate: Candidate; edit: CandidateEdit; onChange: (update: (edit: CandidateEdit) => CandidateEdit) => void; onBack: () => void;
+// The edit lives in the page (onChange updates it), so Back to the candidates keeps it; the
+// previews live here, so they last while this candidate is open. seed is the brief's, for pictures.
+function EditStep({ candidate, edit, seed, onChange, onBack }: {
+  candidate: Candidate; edit: CandidateEdit; seed: string; onChange: (update: (edit: CandidateEdit) => CandidateEdit) => void; onBack: () => void;
 }) {
   const { api, navigate, report } = useApp();
   const [errors, setErrors] = useState<Errors>({});
   const [saving, setSaving] = useState(false);
+  const picture = usePreview("picture");
+  const voice = usePreview("voice");
   const { form, step, editedAfter } = edit;
   const setStep = (next: StepName) => onChange((current) => ({ ...current, step: next }));
 
@@ -335,6 +340,9 @@ function EditStep({ candidate, edit, onChange, onBack }: {
           <FieldInput key={`${step}.${spec.key}`} id={`${step}.${spec.key}`} spec={spec} value={form[step][spec.key]}
                       error={errors[`${step}.${spec.key}`]} onChange={(value) => change(spec.key, value)} />
         ))}
+        <StepPreview step={step} name={form.concept.name as string} picture={picture} voice={voice}
+                     pictureRequest={() => picturePreviewRequest(formToDraft(form, candidate.draft), seed)}
+                     voiceRequest={() => voicePreviewRequest(formToDraft(form, candidate.draft))} />
       </fieldset>
       <div class="row">
         <button type="button" class="secondary" disabled={index === 0} onClick={() => setStep(STEPS[index - 1])}>← {index > 0 ? STEP_TITLES[STEPS[index - 1]] : "Back"}</button>
