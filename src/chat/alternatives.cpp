@@ -71,7 +71,7 @@ Result<Alternative> FindAlternative(TurnContext& context, int64_t conversation_i
 }
 
 // A voice message speaks the text it was made from, and a picture goes with it: once the text is
-// replaced (a new alternative, an edit) they no longer belong to what is shown, so they leave
+// edited they no longer belong to what is shown, so they leave
 // metadata.media (the media route and the chat read only that) for metadata.retired_media. Their
 // files stay.
 void RetireMedia(json& metadata) {
@@ -85,12 +85,29 @@ void RetireMedia(json& metadata) {
   metadata.erase("media");
 }
 
+// A voice message or picture belongs to the alternative whose text it was made from: when another
+// alternative is shown, the shown one's media move to metadata.swipe_media["<its index>"], and the
+// chosen one's (if it has any) come back to metadata.media.
+void ShowSwipeMedia(json& metadata, size_t shown, size_t chosen) {
+  json& kept = metadata["swipe_media"];
+  if (!kept.is_object()) kept = json::object();
+  if (const auto media = metadata.find("media"); media != metadata.end()) {
+    kept[std::to_string(shown)] = std::move(*media);
+    metadata.erase("media");
+  }
+  if (const auto back = kept.find(std::to_string(chosen)); back != kept.end()) {
+    metadata["media"] = std::move(*back);
+    kept.erase(back);
+  }
+  if (kept.empty()) metadata.erase("swipe_media");
+}
+
 // Stores the new alternative on the reply's first message and marks the other parts superseded;
 // returns the first message as stored now.
 Result<store::Message> StoreAlternative(TurnContext& context, Alternative& found, const std::string& text,
                                         const llm::Usage& usage, bool incomplete, const TurnSink& sink) {
   found.swipes.push_back(text);
-  RetireMedia(found.metadata);
+  ShowSwipeMedia(found.metadata, found.metadata.value("swipe", size_t{0}), found.swipes.size() - 1);
   found.metadata["swipes"] = found.swipes;
   found.metadata["swipe"] = found.swipes.size() - 1;
   store::MessagePatch patch;
@@ -118,7 +135,8 @@ Result<store::Message> StoreAlternative(TurnContext& context, Alternative& found
 }
 
 // The new alternative gets the stage's voice and pictures as a first reply would (the same draw,
-// since it keeps the message id), then the turn ends.
+// since it keeps the message id; new file numbers, so no other alternative's file is touched),
+// then the turn ends.
 void FinishAlternative(TurnContext& context, const std::shared_ptr<Alternative>& alternative,
                        std::vector<store::Message> recent, store::Message updated, const llm::Usage& usage,
                        bool incomplete, const std::shared_ptr<TurnJob>& job) {
@@ -194,6 +212,7 @@ Result<store::Message> SelectSwipe(TurnContext& context, int64_t message_id, int
   if (swipes == nullptr) return message;
   store::MessagePatch patch;
   patch.content = (*swipes)[static_cast<size_t>(index)].get<std::string>();
+  ShowSwipeMedia(metadata, metadata.value("swipe", size_t{0}), static_cast<size_t>(index));
   metadata["swipe"] = index;
   patch.metadata_json = metadata.dump();
   return context.store.messages().Patch(message_id, patch);

@@ -1,6 +1,9 @@
 // Where reply media live and how a message's metadata records them (reply_media.h).
 #include "chat/reply_media.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <unistd.h>
 
 #include <fstream>
@@ -35,14 +38,46 @@ std::string_view MediaExtension(std::string_view mime_type) {
 }
 
 Result<std::filesystem::path> MediaFilePath(const std::filesystem::path& media_dir, int64_t conversation_id,
-                                            int64_t message_id, int index, std::string_view mime_type) {
+                                            int64_t message_id, int file, std::string_view mime_type) {
   const std::string_view extension = MediaExtension(mime_type);
   if (extension.empty()) {
     return Status(StatusCode::kInvalidArgument, "media of type '" + std::string(mime_type) + "' are not stored",
                   "mime_type");
   }
   return media_dir / std::to_string(conversation_id) /
-         (std::to_string(message_id) + "-" + std::to_string(index) + "." + std::string(extension));
+         (std::to_string(message_id) + "-" + std::to_string(file) + "." + std::string(extension));
+}
+
+namespace {
+
+// An entry's file number: "file", else (written before it existed) its index in its list.
+int FileOf(const nlohmann::json& entry, size_t index) {
+  if (entry.is_object()) {
+    if (const auto file = entry.find("file"); file != entry.end() && file->is_number_integer() && *file >= 0 &&
+                                              *file <= std::numeric_limits<int>::max()) {
+      return file->get<int>();
+    }
+  }
+  return static_cast<int>(index);
+}
+
+void RaiseOverList(const nlohmann::json& list, int& next) {
+  if (!list.is_array()) return;
+  for (size_t i = 0; i < list.size(); ++i) next = std::max(next, FileOf(list[i], i) + 1);
+}
+
+}  // namespace
+
+int NextMediaFile(std::string_view metadata_json) {
+  const nlohmann::json metadata = nlohmann::json::parse(metadata_json, nullptr, false);
+  int next = 0;
+  if (!metadata.is_object()) return next;
+  if (const auto media = metadata.find("media"); media != metadata.end()) RaiseOverList(*media, next);
+  if (const auto retired = metadata.find("retired_media"); retired != metadata.end()) RaiseOverList(*retired, next);
+  if (const auto kept = metadata.find("swipe_media"); kept != metadata.end() && kept->is_object()) {
+    for (const auto& [swipe, list] : kept->items()) RaiseOverList(list, next);
+  }
+  return next;
 }
 
 Status WriteMediaFile(const std::filesystem::path& path, std::string_view bytes) {
@@ -83,6 +118,7 @@ Result<MediaItem> MediaOf(const store::Message& message, int index) {
   const nlohmann::json& entry = (*media)[static_cast<size_t>(index)];
   if (!entry.is_object()) return none();
   MediaItem item;
+  item.file = FileOf(entry, static_cast<size_t>(index));
   const std::string kind = entry.value("kind", "");
   if (kind == "voice") item.kind = MediaKind::kVoice;
   else if (kind == "picture") item.kind = MediaKind::kPicture;
@@ -109,7 +145,7 @@ Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const st
                   "index");
   }
   TROUPE_ASSIGN_OR_RETURN(std::filesystem::path path,
-                          MediaFilePath(media_dir, message.conversation_id, message.id, index, item.mime_type));
+                          MediaFilePath(media_dir, message.conversation_id, message.id, item.file, item.mime_type));
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code error;
@@ -121,6 +157,7 @@ Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const st
   }
   MediaFile file;
   file.mime_type = item.mime_type;
+  file.file = item.file;
   file.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) return Status(StatusCode::kUnavailable, path.string() + ": cannot be read");
   return file;

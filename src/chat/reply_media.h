@@ -5,8 +5,11 @@
 // (studio/reply_media_providers.h), since chat may not use the studio. The files are kept under
 // the data directory, one per medium:
 //
-//   <media_dir>/<conversation_id>/<message_id>-<index>.<ext>      (media_dir = <data_dir>/media)
+//   <media_dir>/<conversation_id>/<message_id>-<file>.<ext>      (media_dir = <data_dir>/media)
 //
+// where <file> numbers the message's media files in the order they were made ("file" in the
+// entry; entries written before it existed use their index), so an alternative's media never
+// overwrite another's.
 // and the message's metadata lists them: {"media": [{"kind": "voice", "mime_type": "audio/ogg",
 // "duration_ms": 2140, "bytes": 6512}, {"kind": "picture", "mime_type": "image/png", "bytes": ...,
 // "prompt": "..."}, {"kind": "voice", "error": {"code": "unavailable", "message": "..."}}]}.
@@ -70,10 +73,15 @@ class ReplyMedia {
 // medium is never stored as.
 std::string_view MediaExtension(std::string_view mime_type);
 
-// <media_dir>/<conversation_id>/<message_id>-<index>.<ext>; kInvalidArgument for a MIME type
+// <media_dir>/<conversation_id>/<message_id>-<file>.<ext>; kInvalidArgument for a MIME type
 // without an extension.
 Result<std::filesystem::path> MediaFilePath(const std::filesystem::path& media_dir, int64_t conversation_id,
-                                            int64_t message_id, int index, std::string_view mime_type);
+                                            int64_t message_id, int file, std::string_view mime_type);
+
+// The file number of a message's next medium: one past the highest any of its entries used, shown
+// (metadata.media), kept for another alternative (metadata.swipe_media) or retired
+// (metadata.retired_media).
+int NextMediaFile(std::string_view metadata_json);
 
 // Writes `bytes` through a temporary file and a rename, creating the folders, so a reader never
 // sees half a file. kUnavailable naming the path when the disk refuses.
@@ -82,6 +90,7 @@ Status WriteMediaFile(const std::filesystem::path& path, std::string_view bytes)
 // Medium `index` of a stored message, as its metadata records it.
 struct MediaItem {
   MediaKind kind = MediaKind::kVoice;
+  int file = 0;  // its file's number
   std::string mime_type;
   int64_t duration_ms = 0;
   std::string error;  // not empty: this medium failed and has no file ("unavailable: ...")
@@ -94,6 +103,7 @@ Result<MediaItem> MediaOf(const store::Message& message, int index);
 struct MediaFile {
   std::string bytes;
   std::string mime_type;
+  int file = 0;  // its number: what the bytes are, whichever index shows them now
 };
 Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const store::Message& message, int index);
 

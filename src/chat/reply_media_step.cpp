@@ -48,7 +48,8 @@ Result<std::pair<store::Message, int>> MakeMedium(TurnContext& context, const Sc
   json metadata = ParseObject(message.metadata_json);
   if (!metadata["media"].is_array()) metadata["media"] = json::array();
   const int index = static_cast<int>(metadata["media"].size());
-  json entry = {{"kind", MediaKindName(kind)}};
+  const int file = NextMediaFile(message.metadata_json);
+  json entry = {{"kind", MediaKindName(kind)}, {"file", file}};
   Result<MediaContent> made = Status(StatusCode::kInternal, "no medium");
   if (kind == MediaKind::kVoice) {
     VoiceRequest request;
@@ -73,7 +74,7 @@ Result<std::pair<store::Message, int>> MakeMedium(TurnContext& context, const Sc
   }
   if (made.ok()) {
     Result<std::filesystem::path> path =
-        MediaFilePath(context.options.media_dir, message.conversation_id, message.id, index, made->mime_type);
+        MediaFilePath(context.options.media_dir, message.conversation_id, message.id, file, made->mime_type);
     Status written = path.ok() ? WriteMediaFile(*path, made->bytes) : path.status();
     if (written.ok()) {
       entry["mime_type"] = made->mime_type;

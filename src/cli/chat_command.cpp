@@ -52,8 +52,9 @@ std::string MediumLine(const chat::MediaEvent& event, const std::filesystem::pat
   if (!medium.is_object()) return "[a medium the message does not list]";
   const std::string kind = medium.value("kind", "medium") == "voice" ? "voice message" : "picture";
   if (medium.contains("error")) return "[" + kind + " failed: " + medium["error"].value("message", "") + "]";
-  Result<std::filesystem::path> path = chat::MediaFilePath(media_dir, event.message.conversation_id, event.message.id,
-                                                           event.media_index, medium.value("mime_type", ""));
+  Result<std::filesystem::path> path =
+      chat::MediaFilePath(media_dir, event.message.conversation_id, event.message.id,
+                          medium.value("file", event.media_index), medium.value("mime_type", ""));
   if (!path.ok()) return "[" + kind + ": " + path.status().message() + "]";
   std::string line = "[" + kind + ": " + path->string();
   if (const int64_t ms = medium.value("duration_ms", int64_t{0}); ms > 0) {

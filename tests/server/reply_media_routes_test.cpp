@@ -160,10 +160,27 @@ TEST_F(ReplyMediaRoutesTest, ARegeneratedReplyGetsItsOwnVoiceMessage) {
   const json& medium = regenerated["metadata"]["media"][0];
   EXPECT_EQ(medium["kind"], "voice") << regenerated.dump();
   EXPECT_FALSE(medium.contains("error")) << medium.dump();
-  EXPECT_EQ(regenerated["metadata"]["retired_media"].size(), 1u);
+  EXPECT_EQ(medium["file"], 1);  // a file of its own: the first alternative's stays as it was
+  EXPECT_EQ(regenerated["metadata"]["swipe_media"]["0"], first["metadata"]["media"]);
   ClientResponse served = server_->Call("GET", message + "/media/0", key_);
   ASSERT_EQ(served.status, 200) << served.body;
   EXPECT_EQ(served.body.size(), medium["bytes"].get<size_t>());
+  EXPECT_EQ(served.Header("cache-control"), "private, no-cache");
+  const std::string second_etag = served.Header("etag");
+
+  // Back to the first alternative: its own voice message shows again, and a cached copy of the
+  // second's is not taken for it.
+  const std::string editor = server_->MintKey({"studio"}).key;
+  ClientResponse swiped = server_->Call("PATCH", message, editor, json{{"swipe", 0}}.dump());
+  ASSERT_EQ(swiped.status, 200) << swiped.body;
+  EXPECT_EQ(swiped.Json()["metadata"]["media"], first["metadata"]["media"]);
+  EXPECT_EQ(swiped.Json()["metadata"]["swipe_media"]["1"][0]["file"], 1);
+  ClientResponse revalidated = server_->Call("GET", message + "/media/0", key_, "", {{"If-None-Match", second_etag}});
+  ASSERT_EQ(revalidated.status, 200);
+  EXPECT_EQ(revalidated.body.size(), first["metadata"]["media"][0]["bytes"].get<size_t>());
+  const std::string first_etag = revalidated.Header("etag");
+  EXPECT_NE(first_etag, second_etag);
+  EXPECT_EQ(server_->Call("GET", message + "/media/0", key_, "", {{"If-None-Match", first_etag}}).status, 304);
 }
 
 TEST_F(ReplyMediaRoutesTest, AStageWithVoiceShareOneSendsEveryReplyAsAVoiceMessage) {

@@ -302,11 +302,18 @@ Response GetMessageMedia(ApiCall& call) {
   Result<chat::MediaFile> file =
       chat::ReadMediaFile(std::filesystem::path(call.options.data_dir) / "media", *message, index);
   if (!file.ok()) return Response::Error(file.status());
+  // A file never changes once written, but which file an index shows does when the user picks
+  // another alternative of the reply: revalidated each time, by the file's number.
+  const std::string etag = "\"" + std::to_string(message->id) + "-" + std::to_string(file->file) + "\"";
   Response response;
-  response.content_type = file->mime_type;
-  response.body = std::move(file->bytes);
-  // A medium's file never changes once written.
-  response.WithHeader("Cache-Control", "private, max-age=86400");
+  if (call.request.Header("If-None-Match") == std::optional<std::string_view>(etag)) {
+    response.status = 304;
+  } else {
+    response.content_type = file->mime_type;
+    response.body = std::move(file->bytes);
+  }
+  response.WithHeader("Cache-Control", "private, no-cache");
+  response.WithHeader("ETag", etag);
   return response;
 }
 
