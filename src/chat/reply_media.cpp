@@ -163,6 +163,90 @@ Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const st
   return file;
 }
 
+namespace {
+
+// Every message of `conversation_id` up to `last_id` (all of them when 0), oldest first.
+Result<std::vector<store::Message>> MessagesUpTo(store::Store& store, int64_t conversation_id, int64_t last_id) {
+  std::vector<store::Message> messages;
+  store::PageRequest page{"", 500};
+  while (true) {
+    TROUPE_ASSIGN_OR_RETURN(store::Page<store::Message> found, store.messages().List(conversation_id, page));
+    for (store::Message& message : found.items) {
+      if (last_id == 0 || message.id <= last_id) messages.push_back(std::move(message));
+    }
+    if (found.next_cursor.empty()) return messages;
+    page.cursor = found.next_cursor;
+  }
+}
+
+// Links (else copies) the file of each entry of `list` from `source` to `copy`; counts them.
+int PlaceEntryFiles(const nlohmann::json& list, const std::filesystem::path& media_dir, const store::Message& source,
+                    const store::Message& copy) {
+  if (!list.is_array()) return 0;
+  int placed = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& entry = list[i];
+    if (!entry.is_object() || entry.contains("error") || !entry.contains("mime_type") ||
+        !entry["mime_type"].is_string()) {
+      continue;
+    }
+    const int file = FileOf(entry, i);
+    const std::string mime = entry["mime_type"].get<std::string>();
+    Result<std::filesystem::path> from = MediaFilePath(media_dir, source.conversation_id, source.id, file, mime);
+    Result<std::filesystem::path> to = MediaFilePath(media_dir, copy.conversation_id, copy.id, file, mime);
+    if (!from.ok() || !to.ok()) continue;
+    std::error_code error;
+    std::filesystem::create_directories(to->parent_path(), error);
+    if (!error) std::filesystem::create_hard_link(*from, *to, error);
+    if (error) {
+      error.clear();
+      std::filesystem::copy_file(*from, *to, std::filesystem::copy_options::overwrite_existing, error);
+    }
+    if (error) {
+      spdlog::warn("branch: {} was not copied to {}: {}", from->string(), to->string(), error.message());
+      continue;
+    }
+    ++placed;
+  }
+  return placed;
+}
+
+}  // namespace
+
+Result<int> CopyBranchMedia(store::Store& store, const std::filesystem::path& media_dir,
+                            const store::Conversation& branch) {
+  const nlohmann::json metadata = nlohmann::json::parse(branch.metadata_json, nullptr, false);
+  const nlohmann::json from = metadata.is_object() ? metadata.value("branched_from", nlohmann::json()) : nlohmann::json();
+  if (!from.is_object() || !from.value("conversation_id", nlohmann::json()).is_number_integer() ||
+      !from.value("message_id", nlohmann::json()).is_number_integer()) {
+    return 0;
+  }
+  TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> sources,
+                          MessagesUpTo(store, from["conversation_id"].get<int64_t>(), from["message_id"].get<int64_t>()));
+  TROUPE_ASSIGN_OR_RETURN(std::vector<store::Message> copies, MessagesUpTo(store, branch.id, 0));
+  // The store copies the messages one by one in id order, so the n-th copy is the n-th source.
+  if (sources.size() != copies.size()) {
+    return Status(StatusCode::kInternal, "branch " + std::to_string(branch.id) + " holds " +
+                                             std::to_string(copies.size()) + " messages for " +
+                                             std::to_string(sources.size()) + " in its source");
+  }
+  int placed = 0;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const nlohmann::json source_metadata = nlohmann::json::parse(sources[i].metadata_json, nullptr, false);
+    if (!source_metadata.is_object()) continue;
+    if (const auto media = source_metadata.find("media"); media != source_metadata.end()) {
+      placed += PlaceEntryFiles(*media, media_dir, sources[i], copies[i]);
+    }
+    if (const auto retired = source_metadata.find("retired_media"); retired != source_metadata.end()) {
+      placed += PlaceEntryFiles(*retired, media_dir, sources[i], copies[i]);
+    }
+    if (const auto kept = source_metadata.find("swipe_media"); kept != source_metadata.end() && kept->is_object()) {
+      for (const auto& [swipe, list] : kept->items()) placed += PlaceEntryFiles(list, media_dir, sources[i], copies[i]);
+    }
+  }
+  return placed;
+}
+
 Result<std::vector<int64_t>> ConversationIdsOf(store::Store& store, int64_t user_id) {
   std::vector<int64_t> ids;
   store::PageRequest page{"", 500};

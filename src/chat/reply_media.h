@@ -107,6 +107,15 @@ struct MediaFile {
 };
 Result<MediaFile> ReadMediaFile(const std::filesystem::path& media_dir, const store::Message& message, int index);
 
+// After the store's Branch (conversation_repository.h): the copies of the branched messages get
+// the files of their media too (every alternative's and retired ones), hard-linked where the file
+// system allows and copied otherwise, so the branch's media route serves them. `branch` must name
+// its source in metadata.branched_from; anything else copies nothing. Returns how many files were
+// linked or copied; a file that is gone or cannot be placed is logged and skipped (its medium then
+// answers 404, as in the source).
+Result<int> CopyBranchMedia(store::Store& store, const std::filesystem::path& media_dir,
+                            const store::Conversation& branch);
+
 // The ids of every conversation of `user_id` (all pages), for RemoveUserMedia before the user is
 // deleted: the store's deletion takes the rows, not the files.
 Result<std::vector<int64_t>> ConversationIdsOf(store::Store& store, int64_t user_id);

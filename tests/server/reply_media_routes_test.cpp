@@ -183,6 +183,30 @@ TEST_F(ReplyMediaRoutesTest, ARegeneratedReplyGetsItsOwnVoiceMessage) {
   EXPECT_EQ(server_->Call("GET", message + "/media/0", key_, "", {{"If-None-Match", first_etag}}).status, 304);
 }
 
+// A branch holds copies of the messages, and of their voice messages' files: the branch's media
+// route serves the same audio.
+TEST_F(ReplyMediaRoutesTest, ABranchedConversationServesTheCopiedVoiceMessages) {
+  StartServer();
+  const std::string conversation = Conversation("    voice: {share: 1}\n");
+  Send(conversation, "Hello! Tell me a story.");
+  const json reply = Replies(conversation)[0];
+  ClientResponse original =
+      server_->Call("GET", conversation + "/messages/" + std::to_string(reply["id"].get<int64_t>()) + "/media/0", key_);
+  ASSERT_EQ(original.status, 200) << original.body;
+
+  ClientResponse branched =
+      server_->Call("POST", conversation + "/branch", key_, json{{"message_id", reply["id"]}}.dump());
+  ASSERT_EQ(branched.status, 201) << branched.body;
+  const std::string branch = "/api/v1/conversations/" + std::to_string(branched.Json()["id"].get<int64_t>());
+  const json copy = Replies(branch)[0];
+  ASSERT_NE(copy["id"], reply["id"]);
+  EXPECT_EQ(copy["metadata"]["media"], reply["metadata"]["media"]);
+  ClientResponse served =
+      server_->Call("GET", branch + "/messages/" + std::to_string(copy["id"].get<int64_t>()) + "/media/0", key_);
+  ASSERT_EQ(served.status, 200) << served.body;
+  EXPECT_EQ(served.body, original.body);
+}
+
 TEST_F(ReplyMediaRoutesTest, AStageWithVoiceShareOneSendsEveryReplyAsAVoiceMessage) {
   StartServer();
   const std::string conversation = Conversation("    voice: {share: 1, voice: en-us, words_per_minute: 175}\n");

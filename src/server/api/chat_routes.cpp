@@ -6,12 +6,15 @@
 // behind the conversation's earlier turns; the response goes out at once, the events follow as
 // the turn runs, and a client that goes away cancels it.
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <variant>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
+#include "chat/reply_media.h"
 #include "server/api/api_call.h"
 #include "server/api/json_io.h"
 #include "server/api/provider_errors.h"
@@ -257,6 +260,11 @@ Response PostBranch(ApiCall& call) {
   if (Status status = reader.Finish(); !status.ok()) return Response::Error(status);
   Result<store::Conversation> branch = call.store.conversations().Branch(conversation->id, message_id);
   if (!branch.ok()) return Response::Error(branch.status());
+  if (!call.options.data_dir.empty()) {
+    // Hard links: a few file-system calls per medium, no bytes copied on one file system.
+    Result<int> placed = chat::CopyBranchMedia(call.store, std::filesystem::path(call.options.data_dir) / "media", *branch);
+    if (!placed.ok()) spdlog::warn("branch {}: its media were not copied: {}", branch->id, placed.status().ToString());
+  }
   const json created = ToJson(*branch);
   call.events.Publish({"conversation.created", branch->user_id, branch->id, created.dump()});
   return Response::Json(created, 201);
